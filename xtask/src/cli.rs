@@ -1,0 +1,120 @@
+//! The command line: global flags (each with an `XTASK_*` environment twin)
+//! and one subcommand per built-in command; anything else names a task.
+
+use std::path::PathBuf;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+use crate::commands;
+use crate::ui::ColorChoice;
+
+const EXAMPLES: &str = "\
+Examples:
+  cargo xtask update              clone and fast-forward every repo in repos.toml
+  cargo xtask up -d               start the stack in the background
+  cargo xtask run portal          run the portal's default command with its ports
+  cargo xtask shell portal        a shell in the portal container
+  cargo xtask urls                where every published port answers
+  cargo xtask                     list built-in commands and the project's tasks
+  cargo xtask lint                run the project's task `lint`";
+
+/// A task runner for multi-repository Docker Compose development environments.
+#[derive(Debug, Parser)]
+#[command(
+    name = "xtask",
+    bin_name = "cargo xtask",
+    version,
+    disable_help_subcommand = true,
+    after_help = EXAMPLES,
+    args_conflicts_with_subcommands = false
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    /// List built-in commands and the project's tasks (the same as no command)
+    #[arg(short = 'l', long)]
+    pub list: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GlobalArgs {
+    /// Use the environment in DIR instead of searching upwards for tasks.toml
+    #[arg(short = 'C', long = "root", value_name = "DIR", env = "XTASK_ROOT", global = true)]
+    pub root: Option<PathBuf>,
+
+    /// Print what would run, change nothing
+    #[arg(short = 'n', long, env = "XTASK_DRY_RUN", global = true)]
+    pub dry_run: bool,
+
+    /// Say more (repeat for more detail)
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// Say only what went wrong
+    #[arg(short, long, env = "XTASK_QUIET", global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// When to use colour; NO_COLOR in the environment means never
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto, env = "XTASK_COLOR", global = true)]
+    pub color: ColorChoice,
+
+    /// Machine-readable JSON on commands that list things
+    #[arg(long, env = "XTASK_JSON", global = true)]
+    pub json: bool,
+
+    /// The environment (development, testing, ...); see `xtask env`
+    #[arg(long = "env", value_name = "NAME", env = "XTASK_ENV", global = true)]
+    pub environment: Option<String>,
+
+    /// Answer yes to confirmations (needed without a terminal)
+    #[arg(short = 'y', long, env = "XTASK_YES", global = true)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    // Repositories
+    Update(commands::update::UpdateArgs),
+    Status(commands::status::StatusArgs),
+    Lock(commands::lock::LockArgs),
+    Check(commands::check::CheckArgs),
+    Diff(commands::diff::DiffArgs),
+
+    // The compose stack
+    Env(commands::env::EnvArgs),
+    Up(commands::stack::UpArgs),
+    Down(commands::stack::DownArgs),
+    Build(commands::stack::BuildArgs),
+    Logs(commands::stack::LogsArgs),
+    Ps(commands::stack::PsArgs),
+    Restart(commands::stack::RestartArgs),
+    Scale(commands::stack::ScaleArgs),
+    Config(commands::stack::ConfigArgs),
+    Run(commands::containers::RunArgs),
+    Shell(commands::containers::ShellArgs),
+    Exec(commands::containers::ExecArgs),
+    Urls(commands::urls::UrlsArgs),
+    Monitor(commands::monitor::MonitorArgs),
+    Doctor(commands::doctor::DoctorArgs),
+
+    // Tasks and the tool itself
+    Help(commands::help::HelpArgs),
+    Completions(commands::completions::CompletionsArgs),
+
+    /// Run a task from tasks.toml
+    #[command(external_subcommand)]
+    Task(Vec<String>),
+}
+
+/// The names (and aliases) of every built-in command, which tasks may not take.
+pub fn builtin_names() -> Vec<String> {
+    Cli::command()
+        .get_subcommands()
+        .flat_map(|c| std::iter::once(c.get_name().to_string()).chain(c.get_all_aliases().map(str::to_string)))
+        .collect()
+}

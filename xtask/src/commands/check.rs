@@ -1,0 +1,23 @@
+//! `xtask check`: validate every configuration file and report all problems.
+
+use crate::commands::Context;
+use crate::error::Result;
+
+/// Validate tasks.toml and repos.toml, reporting every problem at once
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  cargo xtask check")]
+pub struct CheckArgs {}
+
+impl CheckArgs {
+    pub fn run(self, ctx: &Context) -> Result<()> {
+        let workspace = ctx.workspace()?;
+        let repos = workspace.repos.repos.len();
+        let tasks = workspace.tasks.tasks.len();
+        ctx.ui.status(
+            "Checked",
+            format!("{} ({tasks} tasks) and {} ({repos} repos): no problems", crate::config::TASKS_FILE, crate::config::REPOS_FILE),
+        );
+        Ok(())
+    }
+}

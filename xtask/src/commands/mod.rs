@@ -1,0 +1,61 @@
+//! One module per command group; [`run`] dispatches the parsed command line.
+
+pub mod check;
+pub mod completions;
+pub mod containers;
+pub mod context;
+pub mod diff;
+pub mod doctor;
+pub mod env;
+pub mod help;
+pub mod lock;
+pub mod monitor;
+pub mod stack;
+pub mod status;
+pub mod update;
+pub mod urls;
+
+use crate::cli::{Cli, Command};
+use crate::error::Result;
+
+pub use context::Context;
+
+/// Runs the command the user asked for.
+pub fn run(cli: Cli, ctx: &Context) -> Result<()> {
+    let Some(command) = cli.command else {
+        return help::list(ctx);
+    };
+    if cli.list {
+        return help::list(ctx);
+    }
+    match command {
+        Command::Update(args) => args.run(ctx),
+        Command::Status(args) => args.run(ctx),
+        Command::Lock(args) => args.run(ctx),
+        Command::Check(args) => args.run(ctx),
+        Command::Diff(args) => args.run(ctx),
+        Command::Env(args) => args.run(ctx),
+        Command::Up(args) => args.run(ctx),
+        Command::Down(args) => args.run(ctx),
+        Command::Build(args) => args.run(ctx),
+        Command::Logs(args) => args.run(ctx),
+        Command::Ps(args) => args.run(ctx),
+        Command::Restart(args) => args.run(ctx),
+        Command::Scale(args) => args.run(ctx),
+        Command::Config(args) => args.run(ctx),
+        Command::Run(args) => args.run(ctx),
+        Command::Shell(args) => args.run(ctx),
+        Command::Exec(args) => args.run(ctx),
+        Command::Urls(args) => args.run(ctx),
+        Command::Monitor(args) => args.run(ctx),
+        Command::Doctor(args) => args.run(ctx),
+        Command::Help(args) => args.run(ctx),
+        Command::Completions(args) => args.run(ctx),
+        Command::Task(argv) => help::run_task(argv, ctx),
+    }
+}
+
+/// The error for a command whose implementation has not landed yet.
+pub(crate) fn not_yet(command: &str) -> crate::error::Error {
+    crate::error::Error::usage(format!("`{command}` is not implemented yet"))
+}

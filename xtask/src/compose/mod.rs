@@ -1,0 +1,1 @@
+//! Compose CLI detection, argv building and engine state (see issue 3).

@@ -1,0 +1,20 @@
+//! `[environments.NAME]` in tasks.toml: development, testing, staging, production.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// One `[environments.NAME]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentSpec {
+    /// Extra compose files (overrides) added after the project's.
+    #[serde(default)]
+    pub compose_files: Vec<Spanned<String>>,
+    /// Variables set for compose and every command run in this environment.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Another environment whose files and values this one starts from.
+    pub inherits: Option<Spanned<String>>,
+}

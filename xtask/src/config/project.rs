@@ -1,0 +1,23 @@
+//! `[project]` in tasks.toml: the compose project and its base files.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// `[project]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectSpec {
+    /// Compose project name; default: the environment root's folder name.
+    pub name: Option<Spanned<String>>,
+    /// Base compose files, in order (relative to the environment root).
+    #[serde(default)]
+    pub compose_files: Vec<Spanned<String>>,
+    /// Env files passed to compose for variable interpolation.
+    #[serde(default)]
+    pub env_files: Vec<Spanned<String>>,
+    /// The environment used when neither `--env`, `XTASK_ENV` nor `ENVIRONMENT` in `.env` says.
+    pub default_environment: Option<Spanned<String>>,
+    /// Variables that must be set for the stack to work (checked by `doctor`).
+    #[serde(default)]
+    pub required_env: Vec<Spanned<String>>,
+}

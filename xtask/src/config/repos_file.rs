@@ -1,0 +1,386 @@
+//! `repos.toml`: the source repositories of the environment and the file
+//! layout (folders, links, example copies, notices) around them.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::diagnostic::{ConfigErrors, Diagnostic};
+use super::parse::parse_toml;
+use super::source::SourceFile;
+
+/// The whole of `repos.toml`, validated.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ReposFile {
+    #[serde(default)]
+    pub defaults: RepoDefaults,
+    #[serde(default, rename = "repo")]
+    pub repos: Vec<RepoSpec>,
+    /// Folders to create (relative to the environment root).
+    #[serde(default, rename = "folder")]
+    pub folders: Vec<FolderSpec>,
+    /// Symbolic links to make.
+    #[serde(default, rename = "link")]
+    pub links: Vec<LinkSpec>,
+    /// Example files copied into place when missing.
+    #[serde(default, rename = "copy")]
+    pub copies: Vec<CopySpec>,
+    /// Messages printed when an update changed matching files.
+    #[serde(default, rename = "notice")]
+    pub notices: Vec<NoticeSpec>,
+}
+
+/// `[defaults]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepoDefaults {
+    /// Where repositories land, relative to the environment root.
+    #[serde(default = "default_root")]
+    pub root: Spanned<String>,
+    /// Parallel network workers (clone, fetch).
+    #[serde(default = "default_jobs")]
+    pub jobs: usize,
+    /// At most this many network operations at once against one host.
+    #[serde(default = "default_jobs_per_host")]
+    pub jobs_per_host: usize,
+    /// Which git implementation does network work.
+    #[serde(default)]
+    pub transport: Transport,
+}
+
+impl Default for RepoDefaults {
+    fn default() -> Self {
+        Self {
+            root: default_root(),
+            jobs: default_jobs(),
+            jobs_per_host: default_jobs_per_host(),
+            transport: Transport::default(),
+        }
+    }
+}
+
+fn default_root() -> Spanned<String> {
+    Spanned::new(0..0, "shared/src".to_string())
+}
+fn default_jobs() -> usize {
+    8
+}
+fn default_jobs_per_host() -> usize {
+    8
+}
+
+/// `transport = "auto" | "cli" | "git2"`.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// Pick per operation and URL scheme (see README.md for the measurements).
+    #[default]
+    Auto,
+    /// Always the `git` command line.
+    Cli,
+    /// Always libgit2, in process.
+    Git2,
+}
+
+impl std::str::FromStr for Transport {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "cli" => Ok(Self::Cli),
+            "git2" => Ok(Self::Git2),
+            other => Err(format!(
+                "unknown transport `{other}`: use auto, cli or git2"
+            )),
+        }
+    }
+}
+
+/// One `[[repo]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepoSpec {
+    pub name: Spanned<String>,
+    pub url: Spanned<String>,
+    pub branch: Option<Spanned<String>>,
+    pub tag: Option<Spanned<String>>,
+    pub rev: Option<Spanned<String>>,
+    /// Relative to `defaults.root`; defaults to `name`.
+    pub path: Option<Spanned<String>>,
+    pub group: Option<String>,
+}
+
+/// What a repository is pinned to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pin {
+    /// The remote's default branch.
+    DefaultBranch,
+    Branch(String),
+    Tag(String),
+    Rev(String),
+}
+
+impl std::fmt::Display for Pin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Pin::DefaultBranch => write!(f, "default branch"),
+            Pin::Branch(b) => write!(f, "branch {b}"),
+            Pin::Tag(t) => write!(f, "tag {t}"),
+            Pin::Rev(r) => write!(f, "rev {r}"),
+        }
+    }
+}
+
+impl RepoSpec {
+    pub fn name(&self) -> &str {
+        self.name.get_ref()
+    }
+
+    pub fn url(&self) -> &str {
+        self.url.get_ref()
+    }
+
+    pub fn pin(&self) -> Pin {
+        if let Some(branch) = &self.branch {
+            Pin::Branch(branch.get_ref().clone())
+        } else if let Some(tag) = &self.tag {
+            Pin::Tag(tag.get_ref().clone())
+        } else if let Some(rev) = &self.rev {
+            Pin::Rev(rev.get_ref().clone())
+        } else {
+            Pin::DefaultBranch
+        }
+    }
+
+    /// Path relative to `defaults.root`.
+    pub fn relative_path(&self) -> &str {
+        self.path
+            .as_ref()
+            .map_or(self.name.get_ref().as_str(), |p| p.get_ref().as_str())
+    }
+}
+
+/// One `[[folder]]`: a directory the environment needs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FolderSpec {
+    pub path: Spanned<String>,
+}
+
+/// One `[[link]]`: a symbolic link at `path` pointing to `target`
+/// (both relative to the environment root).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSpec {
+    pub path: Spanned<String>,
+    pub target: Spanned<String>,
+}
+
+/// One `[[copy]]`: copy the example `from` to `to` unless `to` exists.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CopySpec {
+    pub from: Spanned<String>,
+    pub to: Spanned<String>,
+    /// Regular expressions: lines matching any are ignored by `xtask diff`.
+    #[serde(default)]
+    pub ignore: Vec<Spanned<String>>,
+}
+
+/// One `[[notice]]`: print `message` when an update changed a file matching `paths`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeSpec {
+    /// Globs relative to the environment root, e.g. `shared/src/*/Dockerfile*`.
+    pub paths: Vec<Spanned<String>>,
+    pub message: String,
+}
+
+impl ReposFile {
+    /// Parses and validates `repos.toml`, reporting every problem at once.
+    pub fn load(source: &SourceFile) -> Result<Self, ConfigErrors> {
+        let file: ReposFile = parse_toml(source)?;
+        let mut errors = ConfigErrors::default();
+        file.validate(source, &mut errors);
+        errors.into_result(file)
+    }
+
+    /// The folder repositories land in, relative to the environment root.
+    pub fn root(&self) -> &str {
+        self.defaults.root.get_ref()
+    }
+
+    /// A repository's path relative to the environment root.
+    pub fn repo_path(&self, repo: &RepoSpec) -> PathBuf {
+        Path::new(self.root()).join(repo.relative_path())
+    }
+
+    fn validate(&self, source: &SourceFile, errors: &mut ConfigErrors) {
+        let root = &self.defaults.root;
+        if let Err(why) = check_relative(root.get_ref()) {
+            errors.push(
+                Diagnostic::at(source, root.span(), format!("`root` {why}"))
+                    .help("use a path inside the environment, such as \"shared/src\""),
+            );
+        }
+        if self.defaults.jobs == 0 || self.defaults.jobs_per_host == 0 {
+            errors.push(
+                Diagnostic::whole_file(&source.display, "`jobs` and `jobs_per_host` must be at least 1")
+                    .help("set them in [defaults], or leave them out for the default of 8"),
+            );
+        }
+
+        let mut names: BTreeMap<&str, &Spanned<String>> = BTreeMap::new();
+        let mut paths: BTreeMap<PathBuf, &RepoSpec> = BTreeMap::new();
+        for repo in &self.repos {
+            let name = repo.name.get_ref();
+            if name.trim().is_empty() {
+                errors.push(
+                    Diagnostic::at(source, repo.name.span(), "repo name is empty")
+                        .help("give every [[repo]] a short unique name"),
+                );
+            } else if let Some(first) = names.insert(name, &repo.name) {
+                let first_line = source.position(first.span().start).line;
+                errors.push(
+                    Diagnostic::at(source, repo.name.span(), format!("repo `{name}` is defined twice"))
+                        .help(format!("the first definition is on line {first_line}; rename or remove one")),
+                );
+            }
+            if repo.url.get_ref().trim().is_empty() {
+                errors.push(
+                    Diagnostic::at(source, repo.url.span(), format!("repo `{name}` has an empty url"))
+                        .help("set url to something `git clone` accepts"),
+                );
+            }
+            let pins: Vec<(&str, &Spanned<String>)> = [
+                ("branch", repo.branch.as_ref()),
+                ("tag", repo.tag.as_ref()),
+                ("rev", repo.rev.as_ref()),
+            ]
+            .into_iter()
+            .filter_map(|(key, value)| value.map(|v| (key, v)))
+            .collect();
+            if pins.len() > 1 {
+                let keys: Vec<&str> = pins.iter().map(|(k, _)| *k).collect();
+                errors.push(
+                    Diagnostic::at(
+                        source,
+                        pins[1].1.span(),
+                        format!("repo `{name}` sets both `{}` and `{}`", keys[0], keys[1]),
+                    )
+                    .help("pin a repo to exactly one of branch, tag or rev"),
+                );
+            }
+            for (key, value) in &pins {
+                if value.get_ref().trim().is_empty() {
+                    errors.push(
+                        Diagnostic::at(source, value.span(), format!("repo `{name}` has an empty `{key}`"))
+                            .help(format!("remove `{key}` to follow the remote's default branch")),
+                    );
+                }
+            }
+            let path_span = repo.path.as_ref().map_or(repo.name.span(), |p| p.span());
+            match check_relative(repo.relative_path()) {
+                Err(why) => errors.push(
+                    Diagnostic::at(source, path_span, format!("path of repo `{name}` {why}"))
+                        .help(format!("use a path relative to `{}`, inside it", self.root())),
+                ),
+                Ok(normal) => {
+                    if let Some(other) = paths.insert(normal.clone(), repo) {
+                        errors.push(
+                            Diagnostic::at(
+                                source,
+                                path_span,
+                                format!(
+                                    "repos `{}` and `{name}` both land in `{}`",
+                                    other.name(),
+                                    normal.display()
+                                ),
+                            )
+                            .help("give one of them a different `path`"),
+                        );
+                    }
+                }
+            }
+        }
+
+        for folder in &self.folders {
+            if let Err(why) = check_relative(folder.path.get_ref()) {
+                errors.push(
+                    Diagnostic::at(source, folder.path.span(), format!("folder {why}"))
+                        .help("use a path relative to the environment root"),
+                );
+            }
+        }
+        for link in &self.links {
+            for (key, value) in [("path", &link.path), ("target", &link.target)] {
+                if let Err(why) = check_relative(value.get_ref()) {
+                    errors.push(
+                        Diagnostic::at(source, value.span(), format!("link {key} {why}"))
+                            .help("use a path relative to the environment root"),
+                    );
+                }
+            }
+        }
+        for copy in &self.copies {
+            for (key, value) in [("from", &copy.from), ("to", &copy.to)] {
+                if let Err(why) = check_relative(value.get_ref()) {
+                    errors.push(
+                        Diagnostic::at(source, value.span(), format!("copy {key} {why}"))
+                            .help("use a path relative to the environment root"),
+                    );
+                }
+            }
+            for pattern in &copy.ignore {
+                if let Err(error) = regex::Regex::new(pattern.get_ref()) {
+                    errors.push(
+                        Diagnostic::at(source, pattern.span(), format!("invalid ignore pattern: {error}"))
+                            .help("ignore takes regular expressions, e.g. \"^SECRET_KEY=\""),
+                    );
+                }
+            }
+        }
+        for notice in &self.notices {
+            for pattern in &notice.paths {
+                if let Err(error) = globset::Glob::new(pattern.get_ref()) {
+                    errors.push(
+                        Diagnostic::at(source, pattern.span(), format!("invalid glob: {error}"))
+                            .help("paths takes globs relative to the environment root, e.g. \"shared/src/*/Dockerfile\""),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Normalizes a relative path, refusing absolute paths and paths that climb
+/// out of where they are relative to.
+pub fn check_relative(path: &str) -> Result<PathBuf, &'static str> {
+    if path.trim().is_empty() {
+        return Err("is empty");
+    }
+    let path = Path::new(path);
+    if path.is_absolute() || path.has_root() {
+        return Err("is absolute");
+    }
+    let mut normal = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::Normal(part) => normal.push(part),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !normal.pop() {
+                    return Err("escapes the environment root");
+                }
+            }
+            Component::RootDir | Component::Prefix(_) => return Err("is absolute"),
+        }
+    }
+    if normal.as_os_str().is_empty() {
+        return Err("is the root itself");
+    }
+    Ok(normal)
+}

@@ -1,0 +1,16 @@
+//! `[services.NAME]` in tasks.toml: what the tool knows about a compose service.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::command_line::CommandLine;
+
+/// One `[services.NAME]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSpec {
+    /// What `run NAME` starts when no command is given (the seed's `execute deploy-portal`).
+    pub command: Option<Spanned<CommandLine>>,
+    /// The shell `shell NAME` opens; default `/bin/sh`.
+    pub shell: Option<String>,
+}

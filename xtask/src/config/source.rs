@@ -1,0 +1,92 @@
+//! A configuration file's text, kept so that byte offsets can be turned into
+//! `line:col` positions and source excerpts for diagnostics.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// One configuration file as read from disk.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Absolute path on disk.
+    pub path: PathBuf,
+    /// The path as shown to the user (relative to the environment root when possible).
+    pub display: String,
+    /// The whole text of the file.
+    pub text: String,
+}
+
+/// A 1-based position in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub line: usize,
+    pub col: usize,
+}
+
+impl SourceFile {
+    /// Reads `path`, naming it `display` in diagnostics.
+    pub fn read(path: &Path, display: impl Into<String>) -> std::io::Result<Self> {
+        let text = std::fs::read_to_string(path)?;
+        Ok(Self::from_text(path, display, text))
+    }
+
+    pub fn from_text(path: &Path, display: impl Into<String>, text: impl Into<String>) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            display: display.into(),
+            text: text.into(),
+        }
+    }
+
+    /// The 1-based line and column (in characters) of a byte offset.
+    pub fn position(&self, offset: usize) -> Position {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..floor_char_boundary(&self.text, offset)];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = before[line_start..].chars().count() + 1;
+        Position { line, col }
+    }
+
+    /// The text of 1-based line `line`, without its newline.
+    pub fn line_text(&self, line: usize) -> &str {
+        self.text
+            .lines()
+            .nth(line.saturating_sub(1))
+            .unwrap_or("")
+    }
+
+    /// Clamps a span so that it lies on the line where it starts.
+    pub fn span_on_line(&self, span: &Range<usize>) -> (Position, usize) {
+        let start = self.position(span.start);
+        let line = self.line_text(start.line);
+        let rest = line.chars().count().saturating_sub(start.col - 1);
+        let width = self.text[floor_char_boundary(&self.text, span.start.min(self.text.len()))
+            ..floor_char_boundary(&self.text, span.end.min(self.text.len()))]
+            .chars()
+            .take_while(|c| *c != '\n')
+            .count();
+        (start, width.clamp(1, rest.max(1)))
+    }
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based_and_count_characters() {
+        let file = SourceFile::from_text(Path::new("x"), "x", "a = 1\nbé = \"z\"\n");
+        assert_eq!(file.position(0), Position { line: 1, col: 1 });
+        assert_eq!(file.position(6), Position { line: 2, col: 1 });
+        // 'é' is two bytes but one column.
+        assert_eq!(file.position(9), Position { line: 2, col: 3 });
+        assert_eq!(file.line_text(2), "bé = \"z\"");
+    }
+}

@@ -1,0 +1,49 @@
+//! `tasks.toml`: the environment (project, environments, services) and the
+//! team's own tasks.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::diagnostic::ConfigErrors;
+use super::environment::EnvironmentSpec;
+use super::parse::parse_toml;
+use super::project::ProjectSpec;
+use super::service::ServiceSpec;
+use super::source::SourceFile;
+use super::task::TaskSpec;
+
+/// The whole of `tasks.toml`. An empty file is a valid environment.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TasksFile {
+    #[serde(default)]
+    pub project: ProjectSpec,
+    #[serde(default)]
+    pub environments: BTreeMap<Spanned<String>, EnvironmentSpec>,
+    #[serde(default)]
+    pub services: BTreeMap<Spanned<String>, ServiceSpec>,
+    #[serde(default)]
+    pub tasks: BTreeMap<Spanned<String>, TaskSpec>,
+}
+
+impl TasksFile {
+    /// Parses `tasks.toml`. Checks that need the file system or the list of
+    /// built-in commands are done by [`crate::config::Workspace::validate`].
+    pub fn load(source: &SourceFile) -> Result<Self, ConfigErrors> {
+        parse_toml(source)
+    }
+
+    pub fn service(&self, name: &str) -> Option<&ServiceSpec> {
+        self.services.get(name)
+    }
+
+    pub fn environment(&self, name: &str) -> Option<&EnvironmentSpec> {
+        self.environments.get(name)
+    }
+
+    pub fn task(&self, name: &str) -> Option<&TaskSpec> {
+        self.tasks.get(name)
+    }
+}

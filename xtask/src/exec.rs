@@ -1,0 +1,265 @@
+//! The one place that spawns processes. Signal policy lives here:
+//!
+//! - A foreground child runs in its own process group. When our stdin is the
+//!   controlling terminal, that group is made the terminal's foreground group,
+//!   so Ctrl-C reaches the child (and only the child); we wait for it and
+//!   return its exit code.
+//! - SIGINT, SIGTERM, SIGHUP and SIGQUIT that reach us are relayed to the
+//!   process group of every running child; with no child running, we exit
+//!   with 128 + the signal number.
+
+use std::collections::BTreeSet;
+use std::io::IsTerminal;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::{Mutex, OnceLock};
+
+use crate::plan::CommandStep;
+
+/// Why a child could not be run.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    #[error("empty command line")]
+    Empty,
+    #[error("`{program}` was not found on PATH")]
+    NotFound { program: String },
+    #[error("cannot run `{program}`: {source}")]
+    Spawn {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("waiting for `{program}` failed: {source}")]
+    Wait {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What a finished child left us.
+#[derive(Debug, Clone)]
+pub struct Captured {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Captured {
+    pub fn success(&self) -> bool {
+        self.code == 0
+    }
+}
+
+/// The exit code to report for a status: the child's code, or 128 + signal.
+pub fn exit_code(status: ExitStatus) -> i32 {
+    status
+        .code()
+        .or_else(|| status.signal().map(|s| 128 + s))
+        .unwrap_or(1)
+}
+
+/// Process groups of the children running now, for the signal relay.
+fn running_groups() -> &'static Mutex<BTreeSet<i32>> {
+    static GROUPS: OnceLock<Mutex<BTreeSet<i32>>> = OnceLock::new();
+    GROUPS.get_or_init(|| Mutex::new(BTreeSet::new()))
+}
+
+/// Installs the signal relay once per process. Called before the first child.
+pub fn install_signal_relay() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
+        else {
+            // Without a relay, default signal handling applies: still safe.
+            return;
+        };
+        std::thread::spawn(move || {
+            for signal in signals.forever() {
+                let groups: Vec<i32> = running_groups()
+                    .lock()
+                    .map(|g| g.iter().copied().collect())
+                    .unwrap_or_default();
+                if groups.is_empty() {
+                    std::process::exit(128 + signal);
+                }
+                for group in groups {
+                    // SAFETY: kill(2) with a negative pid signals a process group we created.
+                    unsafe {
+                        libc::kill(-group, signal);
+                    }
+                }
+            }
+        });
+    });
+}
+
+struct GroupGuard(i32);
+
+impl GroupGuard {
+    fn register(group: i32) -> Self {
+        if let Ok(mut groups) = running_groups().lock() {
+            groups.insert(group);
+        }
+        GroupGuard(group)
+    }
+}
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        if let Ok(mut groups) = running_groups().lock() {
+            groups.remove(&self.0);
+        }
+    }
+}
+
+fn command_for(step: &CommandStep) -> Result<Command, ExecError> {
+    let (program, args) = step.argv.split_first().ok_or(ExecError::Empty)?;
+    let mut command = Command::new(program);
+    command.args(args);
+    if let Some(dir) = &step.dir {
+        command.current_dir(dir);
+    }
+    for (key, value) in &step.env {
+        command.env(key, value);
+    }
+    Ok(command)
+}
+
+fn spawn_error(program: &str, source: std::io::Error) -> ExecError {
+    if source.kind() == std::io::ErrorKind::NotFound {
+        ExecError::NotFound {
+            program: program.to_string(),
+        }
+    } else {
+        ExecError::Spawn {
+            program: program.to_string(),
+            source,
+        }
+    }
+}
+
+/// Whether stdin is a terminal whose foreground process group is ours.
+fn we_own_the_terminal() -> bool {
+    if !std::io::stdin().is_terminal() {
+        return false;
+    }
+    // SAFETY: plain queries of our own process and fd 0.
+    unsafe { libc::tcgetpgrp(0) == libc::getpgrp() }
+}
+
+/// Hands the terminal on fd 0 to `group`, ignoring the SIGTTOU a background
+/// group gets for asking.
+fn give_terminal_to(group: libc::pid_t) {
+    // SAFETY: signal/tcsetpgrp on fd 0 with valid arguments; async-signal-safe.
+    unsafe {
+        let previous = libc::signal(libc::SIGTTOU, libc::SIG_IGN);
+        libc::tcsetpgrp(0, group);
+        libc::signal(libc::SIGTTOU, previous);
+    }
+}
+
+/// Runs a child in the foreground with our stdin, stdout and stderr, and
+/// returns its exit code (128 + signal when a signal ended it).
+pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
+    install_signal_relay();
+    let mut command = command_for(step)?;
+    let owns_terminal = we_own_the_terminal();
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            libc::setpgid(0, 0);
+            if owns_terminal {
+                give_terminal_to(libc::getpid());
+            }
+            Ok(())
+        });
+    }
+    let mut child = command
+        .spawn()
+        .map_err(|e| spawn_error(step.program(), e))?;
+    let group = child.id() as i32;
+    let _registered = GroupGuard::register(group);
+    // SAFETY: closes the race with the child's own setpgid; errors are harmless.
+    unsafe {
+        libc::setpgid(group, group);
+    }
+    if owns_terminal {
+        give_terminal_to(group);
+    }
+    let status = child.wait();
+    if owns_terminal {
+        // SAFETY: reading our own process group.
+        give_terminal_to(unsafe { libc::getpgrp() });
+    }
+    let status = status.map_err(|source| ExecError::Wait {
+        program: step.program().to_string(),
+        source,
+    })?;
+    Ok(exit_code(status))
+}
+
+/// Runs a child with no stdin and both output streams captured.
+pub fn capture(step: &CommandStep) -> Result<Captured, ExecError> {
+    install_signal_relay();
+    let mut command = command_for(step)?;
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let child = command
+        .spawn()
+        .map_err(|e| spawn_error(step.program(), e))?;
+    let _registered = GroupGuard::register(child.id() as i32);
+    let output = child.wait_with_output().map_err(|source| ExecError::Wait {
+        program: step.program().to_string(),
+        source,
+    })?;
+    Ok(Captured {
+        code: exit_code(output.status),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    })
+}
+
+/// Spawns a child in its own process group with the given stdio, registered
+/// with the signal relay until the returned handle is waited on. For callers
+/// that stream output (parallel tasks with prefixed lines).
+pub fn spawn_piped(step: &CommandStep) -> Result<RunningChild, ExecError> {
+    install_signal_relay();
+    let mut command = command_for(step)?;
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let child = command
+        .spawn()
+        .map_err(|e| spawn_error(step.program(), e))?;
+    let guard = GroupGuard::register(child.id() as i32);
+    Ok(RunningChild {
+        child,
+        program: step.program().to_string(),
+        _guard: guard,
+    })
+}
+
+/// A child started by [`spawn_piped`].
+pub struct RunningChild {
+    pub child: std::process::Child,
+    program: String,
+    _guard: GroupGuard,
+}
+
+impl RunningChild {
+    /// Waits for the child and returns its exit code.
+    pub fn wait(mut self) -> Result<i32, ExecError> {
+        let status = self.child.wait().map_err(|source| ExecError::Wait {
+            program: self.program.clone(),
+            source,
+        })?;
+        Ok(exit_code(status))
+    }
+}

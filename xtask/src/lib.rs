@@ -1,0 +1,16 @@
+//! xtask: a `cargo xtask`-style task runner for development environments made
+//! of several services and several git repositories, run with Docker Compose.
+//!
+//! Layers point one way: `config` knows nothing of `plan`, `plan` nothing of
+//! `exec`; `commands` use all three; `main` uses `commands`.
+
+pub mod cli;
+pub mod commands;
+pub mod compose;
+pub mod config;
+pub mod error;
+pub mod exec;
+pub mod plan;
+pub mod repos;
+pub mod tasks;
+pub mod ui;

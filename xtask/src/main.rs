@@ -1,0 +1,24 @@
+use clap::Parser;
+
+use xtask::cli::Cli;
+use xtask::commands::{self, Context};
+use xtask::error::Error;
+use xtask::ui::Ui;
+
+fn main() {
+    let cli = Cli::parse();
+    let ui = Ui::new(cli.global.color, cli.global.verbose, cli.global.quiet);
+    let ctx = Context::new(cli.global.clone(), ui);
+    let code = match commands::run(cli, &ctx) {
+        Ok(()) => 0,
+        // The child's own output said why; repeating it is noise.
+        Err(error @ Error::Child { .. }) if ctx.ui.verbosity < 1 => error.exit_code(),
+        Err(error) => {
+            for message in error.messages() {
+                ctx.ui.error(message);
+            }
+            error.exit_code()
+        }
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,1 @@
+//! Repository sync, status and lock (see issue 2).

@@ -1,0 +1,1 @@
+//! Task graphs and the task runner (see issue 4).

@@ -1,0 +1,125 @@
+//! Everything the user sees and answers: styled status lines on stderr,
+//! prompts (only on a terminal), and the colour policy (`--color`, `NO_COLOR`).
+
+use std::io::IsTerminal;
+
+use console::{style, Style};
+
+/// `--color auto|always|never`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// Why a question could not be asked.
+#[derive(Debug, thiserror::Error)]
+pub enum PromptError {
+    #[error("{question} needs an answer, but there is no terminal to ask on; pass --yes to answer yes")]
+    NoTerminal { question: String },
+    #[error("the prompt failed: {0}")]
+    Failed(String),
+}
+
+/// Output settings for one invocation.
+#[derive(Debug, Clone)]
+pub struct Ui {
+    pub color: bool,
+    /// -1 quiet, 0 normal, 1+ verbose.
+    pub verbosity: i8,
+    /// Whether stdin and stderr are both terminals (prompts, progress bars).
+    pub interactive: bool,
+}
+
+impl Ui {
+    /// Applies the colour policy: `never`, or `auto` with `NO_COLOR` set or
+    /// stderr not a terminal, turns colour off; `always` forces it on.
+    pub fn new(color: ColorChoice, verbose: u8, quiet: bool) -> Self {
+        let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color = match color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => !no_color_env && std::io::stderr().is_terminal(),
+        };
+        console::set_colors_enabled(color);
+        console::set_colors_enabled_stderr(color);
+        let verbosity = if quiet { -1 } else { verbose.min(3) as i8 };
+        let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+        Self {
+            color,
+            verbosity,
+            interactive,
+        }
+    }
+
+    /// A cargo-style status line: a right-aligned verb, then the message.
+    pub fn status(&self, verb: &str, message: impl std::fmt::Display) {
+        if self.verbosity >= 0 {
+            eprintln!("{:>12} {message}", style(verb).green().bold());
+        }
+    }
+
+    /// Detail shown with `-v`.
+    pub fn verbose(&self, message: impl std::fmt::Display) {
+        if self.verbosity >= 1 {
+            eprintln!("{}", style(message).dim());
+        }
+    }
+
+    pub fn note(&self, message: impl std::fmt::Display) {
+        if self.verbosity >= 0 {
+            eprintln!("{} {message}", style("note:").cyan().bold());
+        }
+    }
+
+    pub fn warn(&self, message: impl std::fmt::Display) {
+        eprintln!("{} {message}", style("warning:").yellow().bold());
+    }
+
+    pub fn error(&self, message: impl std::fmt::Display) {
+        eprintln!("{} {message}", style("error:").red().bold());
+    }
+
+    /// A command line about to run (shown with `-v`, and always in dry runs).
+    pub fn command(&self, line: impl std::fmt::Display) {
+        eprintln!("{} {line}", style("+").dim());
+    }
+
+    /// A style for headings in listings printed on stdout.
+    pub fn heading(&self) -> Style {
+        Style::new().bold().for_stdout()
+    }
+
+    /// Asks a yes/no question. `assume_yes` answers yes without asking;
+    /// without a terminal the question is refused rather than guessed.
+    pub fn confirm(&self, question: &str, assume_yes: bool) -> Result<bool, PromptError> {
+        if assume_yes {
+            return Ok(true);
+        }
+        if !self.interactive {
+            return Err(PromptError::NoTerminal {
+                question: format!("\"{question}\""),
+            });
+        }
+        dialoguer::Confirm::new()
+            .with_prompt(question)
+            .default(false)
+            .interact()
+            .map_err(|e| PromptError::Failed(e.to_string()))
+    }
+
+    /// Lets the user pick one of `items`; `None` without a terminal.
+    pub fn select(&self, prompt: &str, items: &[String]) -> Result<Option<usize>, PromptError> {
+        if !self.interactive || items.is_empty() {
+            return Ok(None);
+        }
+        dialoguer::Select::new()
+            .with_prompt(prompt)
+            .items(items)
+            .default(0)
+            .interact_opt()
+            .map_err(|e| PromptError::Failed(e.to_string()))
+    }
+}

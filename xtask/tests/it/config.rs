@@ -1,0 +1,90 @@
+//! Finding the environment and reporting configuration problems.
+
+use crate::harness::Env;
+
+#[test]
+fn an_empty_tasks_toml_is_a_valid_environment() {
+    let env = Env::new();
+    env.xtask(["check"]).ok().stderr_has("no problems");
+}
+
+#[test]
+fn the_root_is_found_from_a_subfolder_and_with_dash_c() {
+    let env = Env::new();
+    env.write("deep/er/file.txt", "");
+    env.xtask(["check"]).current_dir(env.join("deep/er")).ok();
+    env.xtask(["-C", env.path().to_str().unwrap(), "check"])
+        .current_dir(std::env::temp_dir())
+        .ok();
+}
+
+#[test]
+fn outside_an_environment_the_error_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir_xtask(dir.path(), &["check"]).fails_with(2);
+    assert!(out.stderr.contains("no tasks.toml found in"), "{}", out.describe());
+    assert!(out.stderr.contains("create an empty tasks.toml"), "{}", out.describe());
+}
+
+fn dir_xtask(dir: &std::path::Path, args: &[&str]) -> crate::harness::Xtask {
+    crate::harness::Xtask::new(dir).args(args)
+}
+
+#[test]
+fn every_problem_is_reported_at_once_with_file_line_and_column() {
+    let env = Env::new();
+    env.tasks_toml("[tasks.lint]\nrun = \"true\"\nbogus = 1\n");
+    env.repos_toml(concat!(
+        "[[repo]]\n",
+        "name = \"a\"\n",
+        "url = \"file:///x\"\n",
+        "branch = \"main\"\n",
+        "tag = \"v1\"\n",
+    ));
+    let out = env.xtask(["check"]).fails_with(2);
+    assert_eq!(
+        out.stderr,
+        "error: tasks.toml:3:1: unknown field `bogus`, expected one of `description`, `run`, `in`, `depends`, `env`, `dir`, `confirm`, `sources`, `outputs`, `alias`, `hide`, `args`
+  |
+3 | bogus = 1
+  | ^^^^^
+  = help: remove the key or fix its spelling; README.md lists every key
+error: repos.toml:5:7: repo `a` sets both `branch` and `tag`
+  |
+5 | tag = \"v1\"
+  |       ^^^^
+  = help: pin a repo to exactly one of branch, tag or rev
+error: 2 problems in the configuration
+"
+    );
+}
+
+#[test]
+fn malformed_toml_names_the_place() {
+    let env = Env::new();
+    env.tasks_toml("[project]\nname = \"x\n");
+    let out = env.xtask(["check"]).fails_with(2);
+    assert!(out.stderr.starts_with("error: tasks.toml:2:"), "{}", out.describe());
+}
+
+#[test]
+fn a_task_may_not_shadow_a_builtin() {
+    let env = Env::new();
+    env.tasks_toml("[tasks.update]\nrun = \"true\"\n");
+    env.xtask(["check"])
+        .fails_with(2)
+        .stderr_has("tasks.toml:1:8: task `update` has the name of a built-in command");
+}
+
+#[test]
+fn repo_paths_may_not_escape_the_root() {
+    let env = Env::new();
+    env.repos_toml("[[repo]]\nname = \"a\"\nurl = \"u\"\npath = \"../../etc\"\n");
+    env.xtask(["check"])
+        .fails_with(2)
+        .stderr_has("repos.toml:4:8: path of repo `a` escapes the environment root");
+    env.repos_toml("[[repo]]\nname = \"a\"\nurl = \"u\"\npath = \"/etc\"\n");
+    env.xtask(["check"])
+        .fails_with(2)
+        .stderr_has("repos.toml:4:8: path of repo `a` is absolute");
+}

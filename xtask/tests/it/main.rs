@@ -1,0 +1,6 @@
+//! One integration binary: every test runs the real `xtask` executable in a
+//! temporary environment and reads like the user's session.
+
+mod harness;
+
+mod config;
