@@ -44,7 +44,13 @@ pub struct Cli {
 #[derive(Debug, Clone, clap::Args)]
 pub struct GlobalArgs {
     /// Use the environment in DIR instead of searching upwards for tasks.toml
-    #[arg(short = 'C', long = "root", value_name = "DIR", env = "XTASK_ROOT", global = true)]
+    #[arg(
+        short = 'C',
+        long = "root",
+        value_name = "DIR",
+        env = "XTASK_ROOT",
+        global = true
+    )]
     pub root: Option<PathBuf>,
 
     /// Print what would run, change nothing
@@ -56,7 +62,13 @@ pub struct GlobalArgs {
     pub verbose: u8,
 
     /// Say only what went wrong
-    #[arg(short, long, env = "XTASK_QUIET", global = true, conflicts_with = "verbose")]
+    #[arg(
+        short,
+        long,
+        env = "XTASK_QUIET",
+        global = true,
+        conflicts_with = "verbose"
+    )]
     pub quiet: bool,
 
     /// When to use colour; NO_COLOR in the environment means never
@@ -115,6 +127,8 @@ pub enum Command {
 pub fn builtin_names() -> Vec<String> {
     Cli::command()
         .get_subcommands()
-        .flat_map(|c| std::iter::once(c.get_name().to_string()).chain(c.get_all_aliases().map(str::to_string)))
+        .flat_map(|c| {
+            std::iter::once(c.get_name().to_string()).chain(c.get_all_aliases().map(str::to_string))
+        })
         .collect()
 }

@@ -55,9 +55,9 @@ impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Config(_) | Error::Usage { .. } | Error::Prompt(PromptError::NoTerminal { .. }) => {
-                USAGE
-            }
+            Error::Config(_)
+            | Error::Usage { .. }
+            | Error::Prompt(PromptError::NoTerminal { .. }) => USAGE,
             Error::Child { code, .. } => *code,
             Error::Declined => 1,
             Error::Exec(ExecError::NotFound { .. }) => 127,

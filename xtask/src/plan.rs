@@ -132,9 +132,18 @@ mod tests {
             question: "Drop the database?".into(),
         });
         plan.run(
-            CommandStep::new(["docker", "compose", "run", "--rm", "portal", "sh", "-c", "echo hi there"])
-                .dir("/env")
-                .env("ENVIRONMENT", "testing"),
+            CommandStep::new([
+                "docker",
+                "compose",
+                "run",
+                "--rm",
+                "portal",
+                "sh",
+                "-c",
+                "echo hi there",
+            ])
+            .dir("/env")
+            .env("ENVIRONMENT", "testing"),
         );
         assert_eq!(
             plan.to_string(),

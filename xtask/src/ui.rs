@@ -14,10 +14,21 @@ pub enum ColorChoice {
     Never,
 }
 
+/// How an outcome should look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Good,
+    Neutral,
+    Warn,
+    Bad,
+}
+
 /// Why a question could not be asked.
 #[derive(Debug, thiserror::Error)]
 pub enum PromptError {
-    #[error("{question} needs an answer, but there is no terminal to ask on; pass --yes to answer yes")]
+    #[error(
+        "{question} needs an answer, but there is no terminal to ask on; pass --yes to answer yes"
+    )]
     NoTerminal { question: String },
     #[error("the prompt failed: {0}")]
     Failed(String),
@@ -58,6 +69,19 @@ impl Ui {
     pub fn status(&self, verb: &str, message: impl std::fmt::Display) {
         if self.verbosity >= 0 {
             eprintln!("{:>12} {message}", style(verb).green().bold());
+        }
+    }
+
+    /// A status line in the colour of how something ended.
+    pub fn status_tone(&self, verb: &str, message: impl std::fmt::Display, tone: Tone) {
+        let verb = match tone {
+            Tone::Good => style(verb).green().bold(),
+            Tone::Neutral => style(verb).cyan().bold(),
+            Tone::Warn => style(verb).yellow().bold(),
+            Tone::Bad => style(verb).red().bold(),
+        };
+        if self.verbosity >= 0 || tone == Tone::Bad {
+            eprintln!("{verb:>12} {message}");
         }
     }
 

@@ -16,7 +16,11 @@ impl CheckArgs {
         let tasks = workspace.tasks.tasks.len();
         ctx.ui.status(
             "Checked",
-            format!("{} ({tasks} tasks) and {} ({repos} repos): no problems", crate::config::TASKS_FILE, crate::config::REPOS_FILE),
+            format!(
+                "{} ({tasks} tasks) and {} ({repos} repos): no problems",
+                crate::config::TASKS_FILE,
+                crate::config::REPOS_FILE
+            ),
         );
         Ok(())
     }

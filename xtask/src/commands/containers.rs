@@ -13,7 +13,11 @@ pub struct RunArgs {
     #[arg(value_name = "SERVICE")]
     pub service: Option<String>,
     /// The command (default: the service's `command` in tasks.toml)
-    #[arg(value_name = "CMD", trailing_var_arg = true, allow_hyphen_values = true)]
+    #[arg(
+        value_name = "CMD",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
     pub command: Vec<String>,
 }
 
@@ -34,7 +38,12 @@ pub struct ShellArgs {
 pub struct ExecArgs {
     #[arg(value_name = "SERVICE")]
     pub service: String,
-    #[arg(value_name = "CMD", required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    #[arg(
+        value_name = "CMD",
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
     pub command: Vec<String>,
 }
 

@@ -1,7 +1,10 @@
 //! `xtask lock`: record the exact commit of every repo in repos.lock.
 
-use crate::commands::{not_yet, Context};
-use crate::error::Result;
+use crate::commands::Context;
+use crate::error::{Error, Result};
+use crate::repos::lockfile::{LockedRepo, Lockfile, LOCK_FILE};
+use crate::repos::status::read;
+use crate::repos::sync::RepoJob;
 
 /// Write repos.lock with the exact commit of every repo
 #[derive(Debug, clap::Args)]
@@ -11,7 +14,43 @@ use crate::error::Result;
 pub struct LockArgs {}
 
 impl LockArgs {
-    pub fn run(self, _ctx: &Context) -> Result<()> {
-        Err(not_yet("lock"))
+    pub fn run(self, ctx: &Context) -> Result<()> {
+        let workspace = ctx.workspace()?;
+        let mut lock = Lockfile::default();
+        let mut missing = Vec::new();
+        for spec in &workspace.repos.repos {
+            let job = RepoJob::new(&workspace.root, &workspace.repos, spec, None);
+            match read(&job).commit {
+                Some(rev) => lock.repos.push(LockedRepo {
+                    name: job.name,
+                    url: job.url,
+                    rev,
+                }),
+                None => missing.push(job.name),
+            }
+        }
+        if !missing.is_empty() {
+            return Err(Error::usage_with_help(
+                format!(
+                    "cannot lock repos that are not cloned: {}",
+                    missing.join(", ")
+                ),
+                "run `cargo xtask update` first",
+            ));
+        }
+        if ctx.global.dry_run {
+            println!("# write {LOCK_FILE} with {} repos", lock.repos.len());
+            for repo in &lock.repos {
+                println!("# {} {}", repo.name, repo.rev);
+            }
+            return Ok(());
+        }
+        lock.write(&workspace.root)
+            .map_err(|e| anyhow::Error::from(e).context(format!("cannot write {LOCK_FILE}")))?;
+        ctx.ui.status(
+            "Locked",
+            format!("{} repos in {LOCK_FILE}", lock.repos.len()),
+        );
+        Ok(())
     }
 }

@@ -1,7 +1,20 @@
 //! `xtask update`: clone what is missing, fast-forward what exists, never lose local work.
 
-use crate::commands::{not_yet, Context};
-use crate::error::Result;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+
+use crate::commands::Context;
+use crate::config::{Transport, Workspace};
+use crate::error::{Error, Result};
+use crate::repos::layout::{self, LayoutAction};
+use crate::repos::local_state::short;
+use crate::repos::lockfile::{Lockfile, LOCK_FILE};
+use crate::repos::notices;
+use crate::repos::selection::select;
+use crate::repos::sync::{describe_plan, sync_all, RepoJob, SyncOutcome, SyncSettings};
+use crate::ui::{Tone, Ui};
 
 /// Clone missing repos and fast-forward existing ones (never discards local work)
 #[derive(Debug, clap::Args)]
@@ -9,7 +22,8 @@ use crate::error::Result;
   cargo xtask update                    every repo in repos.toml
   cargo xtask update trytond portal     just these two
   cargo xtask update --group upstream   the repos labelled `group = \"upstream\"`
-  cargo xtask update --locked           exactly the commits in repos.lock")]
+  cargo xtask update --locked           exactly the commits in repos.lock
+  cargo xtask --dry-run update          what would be cloned, synced and copied")]
 pub struct UpdateArgs {
     /// Repos to update (default: all)
     #[arg(value_name = "NAME")]
@@ -23,7 +37,7 @@ pub struct UpdateArgs {
     /// Check out exactly the commits recorded in repos.lock
     #[arg(long, env = "XTASK_LOCKED")]
     pub locked: bool,
-    /// Also overwrite copied example files with their examples
+    /// Also overwrite copied example files with their examples (old files kept as .bak)
     #[arg(long)]
     pub reset: bool,
     /// Fail when a repo is skipped because of local changes or divergence
@@ -31,11 +45,261 @@ pub struct UpdateArgs {
     pub strict: bool,
     /// Which git does network work: auto, cli or git2
     #[arg(long, value_name = "TRANSPORT", env = "XTASK_TRANSPORT")]
-    pub transport: Option<crate::config::Transport>,
+    pub transport: Option<Transport>,
+}
+
+/// Counts of how repos ended, for the summary.
+#[derive(Default)]
+struct Tally {
+    cloned: usize,
+    updated: usize,
+    up_to_date: usize,
+    skipped: usize,
+    failed: usize,
 }
 
 impl UpdateArgs {
-    pub fn run(self, _ctx: &Context) -> Result<()> {
-        Err(not_yet("update"))
+    pub fn run(self, ctx: &Context) -> Result<()> {
+        let workspace = ctx.workspace()?;
+        require_repos_file(workspace)?;
+        let selected = select(&workspace.repos, &self.names, &self.group).map_err(Error::usage)?;
+        let locked = if self.locked {
+            Some(read_lock(workspace)?)
+        } else {
+            None
+        };
+        let mut jobs = Vec::new();
+        let mut unlocked = Vec::new();
+        for spec in &selected {
+            let rev = match &locked {
+                Some(lock) => match lock.revs().get(spec.name()) {
+                    Some(rev) => Some(rev.to_string()),
+                    None => {
+                        unlocked.push(spec.name().to_string());
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            jobs.push(RepoJob::new(
+                &workspace.root,
+                &workspace.repos,
+                spec,
+                rev.as_deref(),
+            ));
+        }
+        if !unlocked.is_empty() {
+            return Err(Error::usage_with_help(
+                format!("{LOCK_FILE} has no commit for: {}", unlocked.join(", ")),
+                "run `cargo xtask lock` after updating, or update without --locked",
+            ));
+        }
+        let layout = layout::plan(&workspace.root, &workspace.repos, self.reset);
+
+        if ctx.global.dry_run {
+            for job in &jobs {
+                println!("{}", describe_plan(job));
+            }
+            for action in &layout {
+                println!("{action}");
+            }
+            return Ok(());
+        }
+
+        let defaults = &workspace.repos.defaults;
+        let settings = SyncSettings {
+            transport: self.transport.unwrap_or(defaults.transport),
+            jobs: self.jobs.unwrap_or(defaults.jobs).max(1),
+            jobs_per_host: defaults.jobs_per_host.max(self.jobs.unwrap_or(0)),
+        };
+        let results = run_with_progress(&ctx.ui, jobs, &settings)?;
+
+        let layout_errors = layout::apply(&workspace.root, &layout);
+        for action in &layout {
+            match action {
+                LayoutAction::Conflict(what) => ctx.ui.warn(format!("left {what}")),
+                other => ctx.ui.verbose(format!("{other}")),
+            }
+        }
+
+        let tally = summarize(&ctx.ui, &results);
+        print_notices(ctx, workspace, &results);
+        for error in &layout_errors {
+            ctx.ui.error(error);
+        }
+        if tally.failed > 0 || !layout_errors.is_empty() {
+            return Err(Error::Other(anyhow::anyhow!(
+                "{} of {} repos failed",
+                tally.failed,
+                results.len()
+            )));
+        }
+        if self.strict && tally.skipped > 0 {
+            return Err(Error::Other(anyhow::anyhow!(
+                "{} repos were skipped and --strict is set",
+                tally.skipped
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn require_repos_file(workspace: &Workspace) -> Result<()> {
+    if workspace.repos_source.is_none() {
+        return Err(Error::usage_with_help(
+            format!(
+                "no {} in {}",
+                crate::config::REPOS_FILE,
+                workspace.root.display()
+            ),
+            "create repos.toml with a [[repo]] per repository (see README.md)",
+        ));
+    }
+    Ok(())
+}
+
+fn read_lock(workspace: &Workspace) -> Result<Lockfile> {
+    Lockfile::read(&workspace.root)
+        .map_err(|e| Error::Config(crate::config::Error::Invalid(e)))?
+        .ok_or_else(|| {
+            Error::usage_with_help(
+                format!("--locked needs {LOCK_FILE}, which does not exist"),
+                "run `cargo xtask lock` first",
+            )
+        })
+}
+
+fn outcome_line(job: &RepoJob, outcome: &SyncOutcome) -> (&'static str, String, Tone) {
+    match outcome {
+        SyncOutcome::Cloned { at } => ("Cloned", format!("{} ({at})", job.name), Tone::Good),
+        SyncOutcome::Updated { from, to, switched } => {
+            let range = if from == to {
+                short(*to)
+            } else {
+                format!("{}..{}", short(*from), short(*to))
+            };
+            match switched {
+                Some(switch) => (
+                    "Updated",
+                    format!("{} {range} ({switch})", job.name),
+                    Tone::Good,
+                ),
+                None => ("Updated", format!("{} {range}", job.name), Tone::Good),
+            }
+        }
+        SyncOutcome::UpToDate { note: Some(note) } => (
+            "Up to date",
+            format!("{} ({note})", job.name),
+            Tone::Neutral,
+        ),
+        SyncOutcome::UpToDate { note: None } => ("Up to date", job.name.clone(), Tone::Neutral),
+        SyncOutcome::Skipped { reason } => {
+            ("Skipped", format!("{}: {reason}", job.name), Tone::Warn)
+        }
+        SyncOutcome::Failed { reason } => ("Failed", format!("{}: {reason}", job.name), Tone::Bad),
+    }
+}
+
+fn run_with_progress(
+    ui: &Ui,
+    jobs: Vec<RepoJob>,
+    settings: &SyncSettings,
+) -> Result<Vec<(RepoJob, SyncOutcome)>> {
+    let results = if ui.interactive && ui.verbosity >= 0 {
+        let multi = MultiProgress::new();
+        let bars: Arc<Mutex<HashMap<String, ProgressBar>>> = Arc::default();
+        let style = ProgressStyle::with_template("{spinner:.cyan} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        let (start_multi, start_bars) = (multi.clone(), bars.clone());
+        let done_ui = ui.clone();
+        sync_all(
+            jobs,
+            settings,
+            move |job| {
+                let bar = start_multi.add(ProgressBar::new_spinner().with_style(style.clone()));
+                bar.set_message(format!("{} ({})", job.name, job.display_path));
+                bar.enable_steady_tick(std::time::Duration::from_millis(100));
+                if let Ok(mut bars) = start_bars.lock() {
+                    bars.insert(job.name.clone(), bar);
+                }
+            },
+            move |job, outcome| {
+                if let Some(bar) = bars.lock().ok().and_then(|mut b| b.remove(&job.name)) {
+                    bar.finish_and_clear();
+                }
+                let (verb, message, tone) = outcome_line(job, outcome);
+                multi.suspend(|| done_ui.status_tone(verb, message, tone));
+            },
+        )
+    } else {
+        let done_ui = ui.clone();
+        sync_all(
+            jobs,
+            settings,
+            |_| {},
+            move |job, outcome| {
+                let (verb, message, tone) = outcome_line(job, outcome);
+                done_ui.status_tone(verb, message, tone);
+            },
+        )
+    };
+    results.map_err(Error::Other)
+}
+
+fn summarize(ui: &Ui, results: &[(RepoJob, SyncOutcome)]) -> Tally {
+    let mut tally = Tally::default();
+    for (_, outcome) in results {
+        match outcome {
+            SyncOutcome::Cloned { .. } => tally.cloned += 1,
+            SyncOutcome::Updated { .. } => tally.updated += 1,
+            SyncOutcome::UpToDate { .. } => tally.up_to_date += 1,
+            SyncOutcome::Skipped { .. } => tally.skipped += 1,
+            SyncOutcome::Failed { .. } => tally.failed += 1,
+        }
+    }
+    let tone = if tally.failed > 0 {
+        Tone::Bad
+    } else if tally.skipped > 0 {
+        Tone::Warn
+    } else {
+        Tone::Good
+    };
+    ui.status_tone(
+        "Summary",
+        format!(
+            "{} cloned, {} updated, {} up to date, {} skipped, {} failed",
+            tally.cloned, tally.updated, tally.up_to_date, tally.skipped, tally.failed
+        ),
+        tone,
+    );
+    // Repeat what needs attention so it is not lost above.
+    if results.len() > 1 {
+        for (job, outcome) in results {
+            if matches!(
+                outcome,
+                SyncOutcome::Skipped { .. } | SyncOutcome::Failed { .. }
+            ) {
+                let (verb, message, tone) = outcome_line(job, outcome);
+                ui.status_tone(verb, message, tone);
+            }
+        }
+    }
+    tally
+}
+
+fn print_notices(ctx: &Context, workspace: &Workspace, results: &[(RepoJob, SyncOutcome)]) {
+    if workspace.repos.notices.is_empty() {
+        return;
+    }
+    let mut changed = Vec::new();
+    for (job, outcome) in results {
+        if let Some((from, to)) = outcome.range() {
+            for file in notices::changed_files(&job.path, from, to) {
+                changed.push(format!("{}/{file}", job.display_path));
+            }
+        }
+    }
+    for message in notices::matching(&workspace.repos.notices, &changed) {
+        ctx.ui.note(message);
     }
 }

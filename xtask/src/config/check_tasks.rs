@@ -11,7 +11,10 @@ pub fn check(workspace: &Workspace, builtins: &[&str], errors: &mut ConfigErrors
                 Diagnostic::at(
                     source,
                     name.span(),
-                    format!("task `{}` has the name of a built-in command", name.get_ref()),
+                    format!(
+                        "task `{}` has the name of a built-in command",
+                        name.get_ref()
+                    ),
                 )
                 .help("rename the task; built-in commands cannot be replaced"),
             );

@@ -21,8 +21,7 @@ pub use diagnostic::{ConfigErrors, Diagnostic};
 pub use environment::EnvironmentSpec;
 pub use project::ProjectSpec;
 pub use repos_file::{
-    check_relative, CopySpec, FolderSpec, LinkSpec, NoticeSpec, Pin, RepoSpec, ReposFile,
-    Transport,
+    check_relative, CopySpec, FolderSpec, LinkSpec, NoticeSpec, Pin, RepoSpec, ReposFile, Transport,
 };
 pub use service::ServiceSpec;
 pub use source::SourceFile;
@@ -84,10 +83,11 @@ impl Workspace {
     /// of both together.
     pub fn load(root: &Path) -> Result<Self, Error> {
         let tasks_path = root.join(TASKS_FILE);
-        let tasks_source = SourceFile::read(&tasks_path, TASKS_FILE).map_err(|source| Error::Read {
-            path: tasks_path.clone(),
-            source,
-        })?;
+        let tasks_source =
+            SourceFile::read(&tasks_path, TASKS_FILE).map_err(|source| Error::Read {
+                path: tasks_path.clone(),
+                source,
+            })?;
         let repos_path = root.join(REPOS_FILE);
         let repos_source = if repos_path.exists() {
             Some(

@@ -228,8 +228,11 @@ impl ReposFile {
         }
         if self.defaults.jobs == 0 || self.defaults.jobs_per_host == 0 {
             errors.push(
-                Diagnostic::whole_file(&source.display, "`jobs` and `jobs_per_host` must be at least 1")
-                    .help("set them in [defaults], or leave them out for the default of 8"),
+                Diagnostic::whole_file(
+                    &source.display,
+                    "`jobs` and `jobs_per_host` must be at least 1",
+                )
+                .help("set them in [defaults], or leave them out for the default of 8"),
             );
         }
 
@@ -245,14 +248,24 @@ impl ReposFile {
             } else if let Some(first) = names.insert(name, &repo.name) {
                 let first_line = source.position(first.span().start).line;
                 errors.push(
-                    Diagnostic::at(source, repo.name.span(), format!("repo `{name}` is defined twice"))
-                        .help(format!("the first definition is on line {first_line}; rename or remove one")),
+                    Diagnostic::at(
+                        source,
+                        repo.name.span(),
+                        format!("repo `{name}` is defined twice"),
+                    )
+                    .help(format!(
+                        "the first definition is on line {first_line}; rename or remove one"
+                    )),
                 );
             }
             if repo.url.get_ref().trim().is_empty() {
                 errors.push(
-                    Diagnostic::at(source, repo.url.span(), format!("repo `{name}` has an empty url"))
-                        .help("set url to something `git clone` accepts"),
+                    Diagnostic::at(
+                        source,
+                        repo.url.span(),
+                        format!("repo `{name}` has an empty url"),
+                    )
+                    .help("set url to something `git clone` accepts"),
                 );
             }
             let pins: Vec<(&str, &Spanned<String>)> = [
@@ -277,16 +290,23 @@ impl ReposFile {
             for (key, value) in &pins {
                 if value.get_ref().trim().is_empty() {
                     errors.push(
-                        Diagnostic::at(source, value.span(), format!("repo `{name}` has an empty `{key}`"))
-                            .help(format!("remove `{key}` to follow the remote's default branch")),
+                        Diagnostic::at(
+                            source,
+                            value.span(),
+                            format!("repo `{name}` has an empty `{key}`"),
+                        )
+                        .help(format!(
+                            "remove `{key}` to follow the remote's default branch"
+                        )),
                     );
                 }
             }
             let path_span = repo.path.as_ref().map_or(repo.name.span(), |p| p.span());
             match check_relative(repo.relative_path()) {
                 Err(why) => errors.push(
-                    Diagnostic::at(source, path_span, format!("path of repo `{name}` {why}"))
-                        .help(format!("use a path relative to `{}`, inside it", self.root())),
+                    Diagnostic::at(source, path_span, format!("path of repo `{name}` {why}")).help(
+                        format!("use a path relative to `{}`, inside it", self.root()),
+                    ),
                 ),
                 Ok(normal) => {
                     if let Some(other) = paths.insert(normal.clone(), repo) {
@@ -337,8 +357,12 @@ impl ReposFile {
             for pattern in &copy.ignore {
                 if let Err(error) = regex::Regex::new(pattern.get_ref()) {
                     errors.push(
-                        Diagnostic::at(source, pattern.span(), format!("invalid ignore pattern: {error}"))
-                            .help("ignore takes regular expressions, e.g. \"^SECRET_KEY=\""),
+                        Diagnostic::at(
+                            source,
+                            pattern.span(),
+                            format!("invalid ignore pattern: {error}"),
+                        )
+                        .help("ignore takes regular expressions, e.g. \"^SECRET_KEY=\""),
                     );
                 }
             }

@@ -49,10 +49,7 @@ impl SourceFile {
 
     /// The text of 1-based line `line`, without its newline.
     pub fn line_text(&self, line: usize) -> &str {
-        self.text
-            .lines()
-            .nth(line.saturating_sub(1))
-            .unwrap_or("")
+        self.text.lines().nth(line.saturating_sub(1)).unwrap_or("")
     }
 
     /// Clamps a span so that it lies on the line where it starts.

@@ -1,1 +1,10 @@
-//! Repository sync, status and lock (see issue 2).
+//! Repository sync, status and lock: everything `repos.toml` drives.
+
+pub mod layout;
+pub mod local_state;
+pub mod lockfile;
+pub mod notices;
+pub mod selection;
+pub mod status;
+pub mod sync;
+pub mod transport;

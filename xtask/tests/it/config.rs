@@ -22,8 +22,16 @@ fn the_root_is_found_from_a_subfolder_and_with_dash_c() {
 fn outside_an_environment_the_error_says_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir_xtask(dir.path(), &["check"]).fails_with(2);
-    assert!(out.stderr.contains("no tasks.toml found in"), "{}", out.describe());
-    assert!(out.stderr.contains("create an empty tasks.toml"), "{}", out.describe());
+    assert!(
+        out.stderr.contains("no tasks.toml found in"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stderr.contains("create an empty tasks.toml"),
+        "{}",
+        out.describe()
+    );
 }
 
 fn dir_xtask(dir: &std::path::Path, args: &[&str]) -> crate::harness::Xtask {
@@ -64,7 +72,11 @@ fn malformed_toml_names_the_place() {
     let env = Env::new();
     env.tasks_toml("[project]\nname = \"x\n");
     let out = env.xtask(["check"]).fails_with(2);
-    assert!(out.stderr.starts_with("error: tasks.toml:2:"), "{}", out.describe());
+    assert!(
+        out.stderr.starts_with("error: tasks.toml:2:"),
+        "{}",
+        out.describe()
+    );
 }
 
 #[test]

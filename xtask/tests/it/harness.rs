@@ -122,7 +122,11 @@ impl Xtask {
     pub fn run(mut self) -> Outcome {
         use std::io::Write;
         self.command
-            .stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = self.command.spawn().expect("spawn xtask");
@@ -159,22 +163,41 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn success(self) -> Self {
-        assert_eq!(self.code, 0, "expected success, got {}\n{}", self.code, self.describe());
+        assert_eq!(
+            self.code,
+            0,
+            "expected success, got {}\n{}",
+            self.code,
+            self.describe()
+        );
         self
     }
 
     pub fn code(self, code: i32) -> Self {
-        assert_eq!(self.code, code, "expected exit code {code}\n{}", self.describe());
+        assert_eq!(
+            self.code,
+            code,
+            "expected exit code {code}\n{}",
+            self.describe()
+        );
         self
     }
 
     pub fn stdout_has(self, needle: &str) -> Self {
-        assert!(self.stdout.contains(needle), "stdout lacks {needle:?}\n{}", self.describe());
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}\n{}",
+            self.describe()
+        );
         self
     }
 
     pub fn stderr_has(self, needle: &str) -> Self {
-        assert!(self.stderr.contains(needle), "stderr lacks {needle:?}\n{}", self.describe());
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}\n{}",
+            self.describe()
+        );
         self
     }
 

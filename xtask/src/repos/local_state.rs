@@ -1,0 +1,178 @@
+//! What a repository on disk looks like right now, read with libgit2 and no
+//! network: where HEAD is, what changed locally, how it stands to upstream.
+
+use std::path::Path;
+
+use git2::{BranchType, Oid, Repository, StatusOptions};
+
+/// Where HEAD points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Head {
+    Branch {
+        name: String,
+        oid: Option<Oid>,
+    },
+    Detached(Oid),
+    /// A fresh repository with no commit.
+    Unborn,
+}
+
+impl Head {
+    pub fn oid(&self) -> Option<Oid> {
+        match self {
+            Head::Branch { oid, .. } => *oid,
+            Head::Detached(oid) => Some(*oid),
+            Head::Unborn => None,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Head::Branch { name, .. } => name.clone(),
+            Head::Detached(oid) => format!("detached at {}", short(*oid)),
+            Head::Unborn => "no commits".into(),
+        }
+    }
+}
+
+/// Local changes: tracked files modified or staged, and untracked files.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Changes {
+    pub tracked: usize,
+    pub untracked: usize,
+}
+
+impl Changes {
+    /// Changes to tracked files are work an update must not touch.
+    pub fn has_uncommitted_work(&self) -> bool {
+        self.tracked > 0
+    }
+
+    pub fn total(&self) -> usize {
+        self.tracked + self.untracked
+    }
+}
+
+/// A repository's state on disk.
+#[derive(Debug, Clone)]
+pub struct LocalState {
+    pub head: Head,
+    pub changes: Changes,
+    /// The URL of `origin`, if any.
+    pub origin_url: Option<String>,
+    /// (ahead, behind) of the current branch against its upstream.
+    pub upstream: Option<(usize, usize)>,
+}
+
+/// Seven hex digits, like `git log --oneline`.
+pub fn short(oid: Oid) -> String {
+    oid.to_string().chars().take(7).collect()
+}
+
+/// What is at `path`.
+pub enum Presence {
+    Missing,
+    /// Something that is not a git work tree (a file, or a non-empty folder).
+    NotARepo(String),
+    Repo(Repository),
+}
+
+pub fn open(path: &Path) -> Presence {
+    if !path.exists() {
+        return Presence::Missing;
+    }
+    if path.is_dir()
+        && path
+            .read_dir()
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false)
+    {
+        return Presence::Missing;
+    }
+    match Repository::open(path) {
+        Ok(repo) if repo.workdir().is_some_and(|w| same_dir(w, path)) => Presence::Repo(repo),
+        Ok(_) => {
+            Presence::NotARepo("it is inside another repository, not a clone of its own".into())
+        }
+        Err(error) => Presence::NotARepo(error.message().to_string()),
+    }
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Reads HEAD, local changes, origin and upstream distance.
+pub fn inspect(repo: &Repository) -> Result<LocalState, git2::Error> {
+    let head = match repo.head() {
+        Ok(reference) if repo.head_detached()? => Head::Detached(reference.peel_to_commit()?.id()),
+        Ok(reference) => Head::Branch {
+            name: reference.shorthand().unwrap_or("HEAD").to_string(),
+            oid: reference.target(),
+        },
+        Err(error) if error.code() == git2::ErrorCode::UnbornBranch => {
+            let name = repo
+                .find_reference("HEAD")
+                .ok()
+                .and_then(|r| {
+                    r.symbolic_target()
+                        .ok()
+                        .flatten()
+                        .map(|t| t.trim_start_matches("refs/heads/").to_string())
+                })
+                .unwrap_or_default();
+            if name.is_empty() {
+                Head::Unborn
+            } else {
+                Head::Branch { name, oid: None }
+            }
+        }
+        Err(error) => return Err(error),
+    };
+    let changes = changes(repo)?;
+    let origin_url = repo
+        .find_remote("origin")
+        .ok()
+        .and_then(|r| r.url().ok().map(str::to_string));
+    let upstream = match &head {
+        Head::Branch {
+            name,
+            oid: Some(local),
+        } => repo
+            .find_branch(name.as_str(), BranchType::Local)
+            .ok()
+            .and_then(|b| b.upstream().ok())
+            .and_then(|u| u.get().target())
+            .and_then(|up| repo.graph_ahead_behind(*local, up).ok()),
+        _ => None,
+    };
+    Ok(LocalState {
+        head,
+        changes,
+        origin_url,
+        upstream,
+    })
+}
+
+fn changes(repo: &Repository) -> Result<Changes, git2::Error> {
+    let mut options = StatusOptions::new();
+    options
+        .include_untracked(true)
+        .recurse_untracked_dirs(false)
+        .include_ignored(false)
+        .exclude_submodules(true);
+    let statuses = repo.statuses(Some(&mut options))?;
+    let mut changes = Changes::default();
+    for entry in statuses.iter() {
+        let status = entry.status();
+        if status.is_wt_new() && !status.is_index_new() {
+            changes.untracked += 1;
+        } else if !status.is_ignored() {
+            changes.tracked += 1;
+        }
+    }
+    Ok(changes)
+}

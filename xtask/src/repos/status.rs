@@ -1,0 +1,92 @@
+//! `status`: each repo's pin, HEAD, distance to upstream and local changes,
+//! read from disk in parallel, without the network.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::repos::local_state::{self, Head, Presence};
+use crate::repos::sync::RepoJob;
+
+/// One repo's status, as printed and as `--json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RepoStatus {
+    pub name: String,
+    pub path: String,
+    pub pin: String,
+    /// `missing`, `ok`, or `broken`.
+    pub state: &'static str,
+    pub branch: Option<String>,
+    pub commit: Option<String>,
+    pub detached: bool,
+    pub ahead: Option<usize>,
+    pub behind: Option<usize>,
+    pub changed_files: usize,
+    pub untracked_files: usize,
+    /// Why the repo could not be read, for `broken`.
+    pub problem: Option<String>,
+}
+
+pub fn read(job: &RepoJob) -> RepoStatus {
+    let mut status = RepoStatus {
+        name: job.name.clone(),
+        path: job.display_path.clone(),
+        pin: job.pin.to_string(),
+        state: "missing",
+        branch: None,
+        commit: None,
+        detached: false,
+        ahead: None,
+        behind: None,
+        changed_files: 0,
+        untracked_files: 0,
+        problem: None,
+    };
+    match local_state::open(Path::new(&job.path)) {
+        Presence::Missing => {}
+        Presence::NotARepo(why) => {
+            status.state = "broken";
+            status.problem = Some(format!("not a git repository: {why}"));
+        }
+        Presence::Repo(repo) => match local_state::inspect(&repo) {
+            Ok(local) => {
+                status.state = "ok";
+                status.commit = local.head.oid().map(|o| o.to_string());
+                match &local.head {
+                    Head::Branch { name, .. } => status.branch = Some(name.clone()),
+                    Head::Detached(_) => status.detached = true,
+                    Head::Unborn => {}
+                }
+                if let Some((ahead, behind)) = local.upstream {
+                    status.ahead = Some(ahead);
+                    status.behind = Some(behind);
+                }
+                status.changed_files = local.changes.tracked;
+                status.untracked_files = local.changes.untracked;
+            }
+            Err(error) => {
+                status.state = "broken";
+                status.problem = Some(error.message().to_string());
+            }
+        },
+    }
+    status
+}
+
+/// Reads every repo's status on a few threads, in config order.
+pub fn read_all(jobs: &[RepoJob]) -> Vec<RepoStatus> {
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 8);
+    let chunk = jobs.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(read).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}

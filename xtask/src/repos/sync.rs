@@ -1,0 +1,618 @@
+//! `update`: bring every repo to its pin without ever losing local work.
+//!
+//! Per repo: look at the local state (libgit2, no network), ask the remote
+//! what the pin points to (one connection; the fetch is skipped when that
+//! commit is already here), then move the work tree with a safe checkout.
+//! Network work is bounded by `jobs` and by `jobs_per_host`; local work by
+//! the number of cores.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use git2::build::CheckoutBuilder;
+use git2::{BranchType, Oid, Repository};
+use tokio::sync::Semaphore;
+
+use crate::config::{Pin, Transport};
+use crate::repos::local_state::{self, short, Head, Presence};
+use crate::repos::transport::{self, Engine, NetError, RemoteRefs};
+
+/// One repo to sync, with everything resolved from the config.
+#[derive(Debug, Clone)]
+pub struct RepoJob {
+    pub name: String,
+    pub url: String,
+    pub pin: Pin,
+    /// Absolute path of the work tree.
+    pub path: PathBuf,
+    /// The path as shown to the user (relative to the environment root).
+    pub display_path: String,
+}
+
+/// How a repo's update ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncOutcome {
+    Cloned {
+        at: String,
+    },
+    /// Moved forward (or to another pin) from `from` to `to`.
+    Updated {
+        from: Oid,
+        to: Oid,
+        switched: Option<String>,
+    },
+    UpToDate {
+        note: Option<String>,
+    },
+    /// Left exactly as it was, and why.
+    Skipped {
+        reason: String,
+    },
+    Failed {
+        reason: String,
+    },
+}
+
+impl SyncOutcome {
+    /// The commit range an update moved over, for notices.
+    pub fn range(&self) -> Option<(Oid, Oid)> {
+        match self {
+            SyncOutcome::Updated { from, to, .. } if from != to => Some((*from, *to)),
+            _ => None,
+        }
+    }
+}
+
+/// Settings shared by every repo of one run.
+#[derive(Debug, Clone)]
+pub struct SyncSettings {
+    pub transport: Transport,
+    pub jobs: usize,
+    pub jobs_per_host: usize,
+}
+
+/// What `--dry-run` says a repo would get, decided without the network.
+pub fn describe_plan(job: &RepoJob) -> String {
+    match local_state::open(&job.path) {
+        Presence::Missing => format!("clone {} into {} ({})", job.url, job.display_path, job.pin),
+        Presence::NotARepo(why) => format!(
+            "fail {}: exists but is not a git repository ({why})",
+            job.display_path
+        ),
+        Presence::Repo(repo) => match local_state::inspect(&repo) {
+            Ok(state) => {
+                let mut line = format!(
+                    "sync {} to {} (now {}",
+                    job.display_path,
+                    job.pin,
+                    state.head.describe()
+                );
+                if state.changes.has_uncommitted_work() {
+                    line.push_str(&format!(
+                        ", {} changed files: left as is unless nothing needs to move",
+                        state.changes.tracked
+                    ));
+                }
+                line.push(')');
+                line
+            }
+            Err(error) => format!("fail {}: {}", job.display_path, error.message()),
+        },
+    }
+}
+
+struct Limits {
+    network: Semaphore,
+    per_host: Mutex<HashMap<String, Arc<Semaphore>>>,
+    jobs_per_host: usize,
+    local: Semaphore,
+}
+
+impl Limits {
+    fn host(&self, host: &str) -> Arc<Semaphore> {
+        let mut hosts = self.per_host.lock().unwrap_or_else(|p| p.into_inner());
+        hosts
+            .entry(host.to_string())
+            .or_insert_with(|| Arc::new(Semaphore::new(self.jobs_per_host)))
+            .clone()
+    }
+}
+
+/// Runs `work` for each job in parallel and hands each outcome to `on_done`
+/// as it finishes. `on_start` is told when a repo's work begins.
+pub fn sync_all(
+    jobs: Vec<RepoJob>,
+    settings: &SyncSettings,
+    on_start: impl Fn(&RepoJob) + Send + Sync + 'static,
+    on_done: impl Fn(&RepoJob, &SyncOutcome) + Send + Sync + 'static,
+) -> anyhow::Result<Vec<(RepoJob, SyncOutcome)>> {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cores.min(4))
+        .max_blocking_threads((settings.jobs + cores).max(4))
+        .build()?;
+    let limits = Arc::new(Limits {
+        network: Semaphore::new(settings.jobs.max(1)),
+        per_host: Mutex::new(HashMap::new()),
+        jobs_per_host: settings.jobs_per_host.max(1),
+        local: Semaphore::new(cores),
+    });
+    let on_start = Arc::new(on_start);
+    let on_done = Arc::new(on_done);
+    let transport = settings.transport;
+    let results = runtime.block_on(async move {
+        let mut handles = Vec::new();
+        for job in jobs {
+            let limits = limits.clone();
+            let on_start = on_start.clone();
+            let on_done = on_done.clone();
+            handles.push(tokio::task::spawn_blocking(move || {
+                let handle = tokio::runtime::Handle::current();
+                on_start(&job);
+                let outcome = sync_one(&job, transport, &limits, &handle);
+                on_done(&job, &outcome);
+                (job, outcome)
+            }));
+        }
+        let mut results = Vec::new();
+        for handle in handles {
+            match handle.await {
+                Ok(result) => results.push(result),
+                Err(error) => return Err(anyhow::anyhow!("a sync worker failed: {error}")),
+            }
+        }
+        Ok(results)
+    })?;
+    Ok(results)
+}
+
+/// Holds a network slot (global and per host) for as long as it lives.
+struct NetworkSlot<'a> {
+    _global: tokio::sync::SemaphorePermit<'a>,
+    _host: tokio::sync::OwnedSemaphorePermit,
+}
+
+fn network_slot<'a>(
+    limits: &'a Limits,
+    url: &str,
+    runtime: &tokio::runtime::Handle,
+) -> Option<NetworkSlot<'a>> {
+    let host = limits.host(&transport::host_of(url));
+    runtime.block_on(async {
+        let host = host.acquire_owned().await.ok()?;
+        let global = limits.network.acquire().await.ok()?;
+        Some(NetworkSlot {
+            _global: global,
+            _host: host,
+        })
+    })
+}
+
+fn sync_one(
+    job: &RepoJob,
+    transport_setting: Transport,
+    limits: &Limits,
+    runtime: &tokio::runtime::Handle,
+) -> SyncOutcome {
+    let engine = match transport::engine_for(transport_setting, &job.url) {
+        Ok(engine) => engine,
+        Err(reason) => return SyncOutcome::Failed { reason },
+    };
+    if let Some(path) = transport::local_path(&job.url) {
+        if !path.exists() {
+            return SyncOutcome::Failed {
+                reason: format!(
+                    "no repository at {} (the url in repos.toml)",
+                    path.display()
+                ),
+            };
+        }
+    }
+    let result = match local_state::open(&job.path) {
+        Presence::NotARepo(why) => Err(format!(
+            "{} exists but is not a git repository ({why}); move it away and update again",
+            job.display_path
+        )),
+        Presence::Missing => clone(job, engine, limits, runtime),
+        Presence::Repo(repo) => update(job, repo, engine, limits, runtime),
+    };
+    result.unwrap_or_else(|reason| SyncOutcome::Failed { reason })
+}
+
+fn git(error: git2::Error) -> String {
+    error.message().to_string()
+}
+
+fn net(error: NetError) -> String {
+    error.0
+}
+
+/// Clones into a temporary folder beside the target and renames it into
+/// place only when complete, so an interrupted run leaves nothing half-made.
+fn clone(
+    job: &RepoJob,
+    engine: Engine,
+    limits: &Limits,
+    runtime: &tokio::runtime::Handle,
+) -> Result<SyncOutcome, String> {
+    let parent = job
+        .path
+        .parent()
+        .ok_or("a repo path has no parent folder")?;
+    std::fs::create_dir_all(parent)
+        .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    let file_name = job
+        .path
+        .file_name()
+        .map_or_else(|| job.name.clone(), |n| n.to_string_lossy().into_owned());
+    remove_stale_clones(parent, &file_name);
+    let tmp = parent.join(format!(".{file_name}.xtask-clone-{}", std::process::id()));
+    let result = (|| {
+        {
+            let _slot = network_slot(limits, &job.url, runtime).ok_or("the run was cancelled")?;
+            transport::clone_bare_worktree(engine, &job.url, &tmp).map_err(net)?;
+        }
+        let _local = runtime
+            .block_on(limits.local.acquire())
+            .map_err(|e| e.to_string())?;
+        let repo = Repository::open(&tmp).map_err(git)?;
+        let at = check_out_fresh_clone(job, &repo, engine, limits, runtime)?;
+        drop(repo);
+        if job.path.exists() {
+            // An empty folder stood in the way (local_state::open treats it as missing).
+            std::fs::remove_dir(&job.path)
+                .map_err(|e| format!("cannot replace empty {}: {e}", job.display_path))?;
+        }
+        std::fs::rename(&tmp, &job.path)
+            .map_err(|e| format!("cannot move the clone into {}: {e}", job.display_path))?;
+        Ok(SyncOutcome::Cloned { at })
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result
+}
+
+/// Leftovers of interrupted clones of this repo (ours by their name).
+fn remove_stale_clones(parent: &Path, file_name: &str) {
+    let prefix = format!(".{file_name}.xtask-clone-");
+    if let Ok(entries) = std::fs::read_dir(parent) {
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+}
+
+fn check_out_fresh_clone(
+    job: &RepoJob,
+    repo: &Repository,
+    engine: Engine,
+    limits: &Limits,
+    runtime: &tokio::runtime::Handle,
+) -> Result<String, String> {
+    let mut force = CheckoutBuilder::new();
+    force.force();
+    match &job.pin {
+        Pin::DefaultBranch => {
+            let head = repo.head().map_err(git)?;
+            let commit = head.peel_to_commit().map_err(git)?;
+            repo.checkout_tree(commit.as_object(), Some(&mut force))
+                .map_err(git)?;
+            Ok(format!(
+                "{} at {}",
+                head.shorthand().unwrap_or("HEAD"),
+                short(commit.id())
+            ))
+        }
+        Pin::Branch(branch) => {
+            let remote_ref = format!("refs/remotes/origin/{branch}");
+            let oid = repo
+                .refname_to_id(&remote_ref)
+                .map_err(|_| format!("branch `{branch}` not found in {}", job.url))?;
+            let commit = repo.find_commit(oid).map_err(git)?;
+            repo.checkout_tree(commit.as_object(), Some(&mut force))
+                .map_err(git)?;
+            // Not `Repository::branch`: that refuses to move the branch HEAD is on.
+            repo.reference(
+                &format!("refs/heads/{branch}"),
+                oid,
+                true,
+                "xtask update: clone",
+            )
+            .map_err(git)?;
+            repo.set_head(&format!("refs/heads/{branch}"))
+                .map_err(git)?;
+            ensure_upstream(repo, branch);
+            Ok(format!("{branch} at {}", short(oid)))
+        }
+        Pin::Tag(_) | Pin::Rev(_) => {
+            let oid = resolve_fixed(job, repo, engine, limits, runtime)?;
+            let commit = repo.find_commit(oid).map_err(git)?;
+            repo.checkout_tree(commit.as_object(), Some(&mut force))
+                .map_err(git)?;
+            repo.set_head_detached(oid).map_err(git)?;
+            Ok(format!("{}, detached at {}", job.pin, short(oid)))
+        }
+    }
+}
+
+/// The commit a tag or rev pin names, fetching only when it is not here.
+fn resolve_fixed(
+    job: &RepoJob,
+    repo: &Repository,
+    engine: Engine,
+    limits: &Limits,
+    runtime: &tokio::runtime::Handle,
+) -> Result<Oid, String> {
+    let local = |repo: &Repository| -> Option<Oid> {
+        let spec = match &job.pin {
+            Pin::Tag(tag) => format!("refs/tags/{tag}"),
+            Pin::Rev(rev) => rev.clone(),
+            _ => return None,
+        };
+        repo.revparse_single(&spec)
+            .ok()?
+            .peel_to_commit()
+            .ok()
+            .map(|c| c.id())
+    };
+    if let Some(oid) = local(repo) {
+        return Ok(oid);
+    }
+    let refspecs = match &job.pin {
+        Pin::Tag(tag) => vec![format!("+refs/tags/{tag}:refs/tags/{tag}")],
+        _ => vec![
+            "+refs/heads/*:refs/remotes/origin/*".to_string(),
+            "+refs/tags/*:refs/tags/*".to_string(),
+        ],
+    };
+    {
+        let _slot = network_slot(limits, &job.url, runtime).ok_or("the run was cancelled")?;
+        transport::fetch(engine, repo.path(), &refspecs).map_err(|e| match &job.pin {
+            Pin::Tag(tag)
+                if e.0.contains("couldn't find remote ref") || e.0.contains("not found") =>
+            {
+                format!("tag `{tag}` not found in {}", job.url)
+            }
+            _ => e.0,
+        })?;
+    }
+    local(repo).ok_or_else(|| format!("{} not found in {}", job.pin, job.url))
+}
+
+fn update(
+    job: &RepoJob,
+    repo: Repository,
+    engine: Engine,
+    limits: &Limits,
+    runtime: &tokio::runtime::Handle,
+) -> Result<SyncOutcome, String> {
+    let state = local_state::inspect(&repo).map_err(git)?;
+    if state.origin_url.as_deref() != Some(job.url.as_str()) {
+        let result = if state.origin_url.is_some() {
+            repo.remote_set_url("origin", &job.url)
+        } else {
+            repo.remote("origin", &job.url).map(|_| ())
+        };
+        result.map_err(git)?;
+    }
+
+    let (target, branch) = match &job.pin {
+        Pin::Tag(_) | Pin::Rev(_) => (resolve_fixed(job, &repo, engine, limits, runtime)?, None),
+        Pin::Branch(_) | Pin::DefaultBranch => {
+            let refs: RemoteRefs = {
+                let _slot =
+                    network_slot(limits, &job.url, runtime).ok_or("the run was cancelled")?;
+                transport::list_remote(engine, repo.workdir().unwrap_or(repo.path()), &job.url)
+                    .map_err(net)?
+            };
+            let branch = match &job.pin {
+                Pin::Branch(branch) => branch.clone(),
+                _ => refs.default_branch.clone().ok_or_else(|| {
+                    format!(
+                        "{} does not say which branch is its default; pin a branch in repos.toml",
+                        job.url
+                    )
+                })?,
+            };
+            let oid = refs
+                .branch(&branch)
+                .ok_or_else(|| format!("branch `{branch}` not found in {}", job.url))?;
+            if repo.find_commit(oid).is_err() {
+                let _slot =
+                    network_slot(limits, &job.url, runtime).ok_or("the run was cancelled")?;
+                transport::fetch(
+                    engine,
+                    repo.path(),
+                    &[format!("+refs/heads/{branch}:refs/remotes/origin/{branch}")],
+                )
+                .map_err(net)?;
+            } else {
+                repo.reference(
+                    &format!("refs/remotes/origin/{branch}"),
+                    oid,
+                    true,
+                    "xtask update: remote ref",
+                )
+                .map_err(git)?;
+            }
+            (oid, Some(branch))
+        }
+    };
+
+    let _local = runtime
+        .block_on(limits.local.acquire())
+        .map_err(|e| e.to_string())?;
+    match branch {
+        Some(branch) => move_branch(&repo, &state.head, state.changes.tracked, &branch, target),
+        None => move_detached(job, &repo, &state.head, state.changes.tracked, target),
+    }
+}
+
+fn safe_checkout(repo: &Repository, oid: Oid) -> Result<(), String> {
+    let commit = repo.find_commit(oid).map_err(git)?;
+    let mut safe = CheckoutBuilder::new();
+    safe.safe();
+    repo.checkout_tree(commit.as_object(), Some(&mut safe))
+        .map_err(|e| {
+            format!(
+                "checkout would overwrite local files ({}); nothing was changed",
+                e.message()
+            )
+        })
+}
+
+fn skip(reason: String) -> Result<SyncOutcome, String> {
+    Ok(SyncOutcome::Skipped { reason })
+}
+
+/// Brings the repo to branch `branch` at (or fast-forwarded to) `target`.
+fn move_branch(
+    repo: &Repository,
+    head: &Head,
+    tracked_changes: usize,
+    branch: &str,
+    target: Oid,
+) -> Result<SyncOutcome, String> {
+    let upstream = format!("origin/{branch}");
+    match head {
+        Head::Branch {
+            name,
+            oid: Some(local),
+        } if name == branch => {
+            let (ahead, behind) = repo.graph_ahead_behind(*local, target).map_err(git)?;
+            ensure_upstream(repo, branch);
+            if behind == 0 {
+                let note =
+                    (ahead > 0).then(|| format!("ahead of {upstream} by {ahead}, not pushed"));
+                return Ok(SyncOutcome::UpToDate { note });
+            }
+            if ahead > 0 {
+                return skip(format!(
+                    "diverged from {upstream} ({ahead} ahead, {behind} behind); merge or rebase by hand"
+                ));
+            }
+            if tracked_changes > 0 {
+                return skip(format!("uncommitted changes in {tracked_changes} files; commit or stash them, then update"));
+            }
+            safe_checkout(repo, target)?;
+            repo.reference(
+                &format!("refs/heads/{branch}"),
+                target,
+                true,
+                "xtask update: fast-forward",
+            )
+            .map_err(git)?;
+            Ok(SyncOutcome::Updated {
+                from: *local,
+                to: target,
+                switched: None,
+            })
+        }
+        other => {
+            let from = other.describe();
+            if tracked_changes > 0 {
+                return skip(format!(
+                    "on {from} with uncommitted changes in {tracked_changes} files, pinned to branch {branch}; commit or stash them, then update"
+                ));
+            }
+            let existing = repo
+                .find_branch(branch, BranchType::Local)
+                .ok()
+                .and_then(|b| b.get().target());
+            let destination = match existing {
+                Some(local) => {
+                    let (ahead, behind) = repo.graph_ahead_behind(local, target).map_err(git)?;
+                    if ahead > 0 && behind > 0 {
+                        return skip(format!(
+                            "on {from}, pinned to {branch}, but local {branch} has diverged from {upstream} ({ahead} ahead, {behind} behind); merge or rebase it by hand"
+                        ));
+                    }
+                    if behind > 0 {
+                        target
+                    } else {
+                        local
+                    }
+                }
+                None => target,
+            };
+            safe_checkout(repo, destination)?;
+            repo.reference(
+                &format!("refs/heads/{branch}"),
+                destination,
+                true,
+                "xtask update: switch to pin",
+            )
+            .map_err(git)?;
+            ensure_upstream(repo, branch);
+            repo.set_head(&format!("refs/heads/{branch}"))
+                .map_err(git)?;
+            Ok(SyncOutcome::Updated {
+                from: other.oid().unwrap_or(destination),
+                to: destination,
+                switched: Some(format!("switched {from} -> {branch}")),
+            })
+        }
+    }
+}
+
+fn ensure_upstream(repo: &Repository, branch: &str) {
+    if let Ok(mut local) = repo.find_branch(branch, BranchType::Local) {
+        if local.upstream().is_err() {
+            let _ = local.set_upstream(Some(&format!("origin/{branch}")));
+        }
+    }
+}
+
+/// Brings the repo to `target`, detached (tag and rev pins).
+fn move_detached(
+    job: &RepoJob,
+    repo: &Repository,
+    head: &Head,
+    tracked_changes: usize,
+    target: Oid,
+) -> Result<SyncOutcome, String> {
+    if head.oid() == Some(target) {
+        return Ok(SyncOutcome::UpToDate { note: None });
+    }
+    if tracked_changes > 0 {
+        return skip(format!(
+            "on {} with uncommitted changes in {tracked_changes} files, pinned to {}; commit or stash them, then update",
+            head.describe(),
+            job.pin
+        ));
+    }
+    safe_checkout(repo, target)?;
+    repo.set_head_detached(target).map_err(git)?;
+    let switched = match head {
+        Head::Branch { name, .. } => Some(format!("switched {name} -> {}", job.pin)),
+        _ => None,
+    };
+    Ok(SyncOutcome::Updated {
+        from: head.oid().unwrap_or(target),
+        to: target,
+        switched,
+    })
+}
+
+impl RepoJob {
+    /// The job for `spec`, pinned to `locked_rev` when updating `--locked`.
+    pub fn new(
+        root: &Path,
+        repos: &crate::config::ReposFile,
+        spec: &crate::config::RepoSpec,
+        locked_rev: Option<&str>,
+    ) -> Self {
+        let relative = repos.repo_path(spec);
+        Self {
+            name: spec.name().to_string(),
+            url: spec.url().to_string(),
+            pin: locked_rev.map_or_else(|| spec.pin(), |rev| Pin::Rev(rev.to_string())),
+            path: root.join(&relative),
+            display_path: relative.to_string_lossy().into_owned(),
+        }
+    }
+}

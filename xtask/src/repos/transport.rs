@@ -1,0 +1,404 @@
+//! Network work (listing remote refs, fetching, cloning) through either the
+//! `git` command line or libgit2 in process, chosen per URL scheme.
+//!
+//! `auto` sends ssh and https through the git CLI, so the user's ssh config,
+//! agent, credential helpers and proxies just work (libgit2 reads no
+//! ~/.ssh/config, can loop on a bad agent key and ignores proxies unless
+//! told), and keeps git://, http:// and local remotes in process, where a
+//! no-op update costs no process spawn (README.md has the measurements).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use git2::{AutotagOption, Cred, CredentialType, FetchOptions, ProxyOptions, RemoteCallbacks};
+
+use crate::config::Transport;
+use crate::exec;
+use crate::plan::CommandStep;
+
+/// The git implementation one network operation uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Cli,
+    Git2,
+}
+
+/// The URL schemes we tell apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    Ssh,
+    Https,
+    Http,
+    Git,
+    File,
+}
+
+impl Scheme {
+    /// `ssh://`, `git@host:path` (scp-like), `https://`, `http://`, `git://`,
+    /// `file://` or a plain local path.
+    pub fn of(url: &str) -> Scheme {
+        let lower = url.to_ascii_lowercase();
+        if lower.starts_with("ssh://")
+            || lower.starts_with("git+ssh://")
+            || lower.starts_with("ssh+git://")
+        {
+            Scheme::Ssh
+        } else if lower.starts_with("https://") {
+            Scheme::Https
+        } else if lower.starts_with("http://") {
+            Scheme::Http
+        } else if lower.starts_with("git://") {
+            Scheme::Git
+        } else if lower.starts_with("file://") || url.starts_with('/') || url.starts_with('.') {
+            Scheme::File
+        } else if is_scp_like(url) {
+            Scheme::Ssh
+        } else {
+            Scheme::File
+        }
+    }
+}
+
+/// `user@host:path` or `host:path` (not a Windows drive, not a URL).
+fn is_scp_like(url: &str) -> bool {
+    match url.find(':') {
+        Some(colon) => {
+            let before = &url[..colon];
+            !before.contains('/') && colon > 1 && !url[colon..].starts_with("://")
+        }
+        None => false,
+    }
+}
+
+/// Which engine does network work for `url` under `setting`.
+pub fn engine_for(setting: Transport, url: &str) -> Result<Engine, String> {
+    let scheme = Scheme::of(url);
+    match setting {
+        Transport::Cli => Ok(Engine::Cli),
+        Transport::Git2 => match scheme {
+            Scheme::Ssh | Scheme::Https => Err(format!(
+                "transport = \"git2\" cannot reach {url}: this build's libgit2 has no ssh or TLS support; use transport = \"auto\" or \"cli\""
+            )),
+            _ => Ok(Engine::Git2),
+        },
+        Transport::Auto => Ok(match scheme {
+            Scheme::Ssh | Scheme::Https => Engine::Cli,
+            Scheme::Http | Scheme::Git | Scheme::File => Engine::Git2,
+        }),
+    }
+}
+
+/// The folder a local URL (`/path`, `./path`, `file:///path`) names.
+pub fn local_path(url: &str) -> Option<std::path::PathBuf> {
+    if Scheme::of(url) != Scheme::File {
+        return None;
+    }
+    Some(std::path::PathBuf::from(
+        url.strip_prefix("file://").unwrap_or(url),
+    ))
+}
+
+/// The host part of a URL, for the per-host concurrency cap ("" for local paths).
+pub fn host_of(url: &str) -> String {
+    if let Some(rest) = url.split_once("://").map(|(_, rest)| rest) {
+        let authority = rest.split('/').next().unwrap_or("");
+        let host = authority.rsplit('@').next().unwrap_or("");
+        return host.to_ascii_lowercase();
+    }
+    if is_scp_like(url) {
+        let before = &url[..url.find(':').unwrap_or(0)];
+        return before.rsplit('@').next().unwrap_or("").to_ascii_lowercase();
+    }
+    String::new()
+}
+
+/// The refs a remote advertises.
+#[derive(Debug, Clone, Default)]
+pub struct RemoteRefs {
+    /// `refs/heads/NAME` and `refs/tags/NAME` (tags peeled to their commit).
+    pub refs: BTreeMap<String, git2::Oid>,
+    /// The branch the remote's HEAD points to, when it says.
+    pub default_branch: Option<String>,
+}
+
+impl RemoteRefs {
+    pub fn branch(&self, name: &str) -> Option<git2::Oid> {
+        self.refs.get(&format!("refs/heads/{name}")).copied()
+    }
+
+    pub fn tag(&self, name: &str) -> Option<git2::Oid> {
+        self.refs.get(&format!("refs/tags/{name}")).copied()
+    }
+}
+
+/// A failed network operation, with git's own words.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct NetError(pub String);
+
+fn git_cli(args: &[&str], dir: Option<&Path>) -> Result<String, NetError> {
+    let mut step = CommandStep::new(std::iter::once("git").chain(args.iter().copied()))
+        .env("GIT_TERMINAL_PROMPT", "0");
+    if let Some(dir) = dir {
+        step = step.dir(dir);
+    }
+    let out = exec::capture(&step).map_err(|e| NetError(e.to_string()))?;
+    if out.success() {
+        Ok(out.stdout)
+    } else {
+        let message = out.stderr.trim();
+        Err(NetError(if message.is_empty() {
+            format!("git {} exited with code {}", args.join(" "), out.code)
+        } else {
+            message.to_string()
+        }))
+    }
+}
+
+/// Remote callbacks for libgit2: each credential method is tried once
+/// (ssh-agent, default keys, the git credential helper) and the failure
+/// names the ones tried.
+#[derive(Clone, Default)]
+struct CredentialState {
+    tried: std::rc::Rc<std::cell::RefCell<Vec<&'static str>>>,
+}
+
+fn callbacks(shared: &CredentialState) -> RemoteCallbacks<'static> {
+    let shared = shared.clone();
+    let mut callbacks = RemoteCallbacks::new();
+    callbacks.credentials(move |url, username, allowed| {
+        let mut state = shared.tried.borrow_mut();
+        let state = &mut *state;
+        let user = username.unwrap_or("git");
+        if allowed.contains(CredentialType::SSH_KEY) {
+            if !state.contains(&"ssh-agent") {
+                state.push("ssh-agent");
+                return Cred::ssh_key_from_agent(user);
+            }
+            if !state.contains(&"default ssh keys") {
+                state.push("default ssh keys");
+                let home = std::env::var_os("HOME").unwrap_or_default();
+                for key in ["id_ed25519", "id_ecdsa", "id_rsa"] {
+                    let path = Path::new(&home).join(".ssh").join(key);
+                    if path.exists() {
+                        return Cred::ssh_key(user, None, &path, None);
+                    }
+                }
+            }
+        }
+        if allowed.contains(CredentialType::USER_PASS_PLAINTEXT)
+            && !state.contains(&"credential helper")
+        {
+            state.push("credential helper");
+            if let Ok(config) = git2::Config::open_default() {
+                return Cred::credential_helper(&config, url, username);
+            }
+        }
+        Err(git2::Error::from_str(&format!(
+            "authentication failed; tried: {}",
+            if state.is_empty() {
+                "nothing the server accepts".to_string()
+            } else {
+                state.join(", ")
+            }
+        )))
+    });
+    callbacks
+}
+
+fn git2_error(error: git2::Error, state: &CredentialState) -> NetError {
+    let tried = state.tried.borrow();
+    if tried.is_empty() || error.message().contains("tried:") {
+        NetError(error.message().to_string())
+    } else {
+        NetError(format!(
+            "{} (credential methods tried: {})",
+            error.message(),
+            tried.join(", ")
+        ))
+    }
+}
+
+/// Lists the refs of the repository's `origin` remote.
+pub fn list_remote(engine: Engine, repo_dir: &Path, url: &str) -> Result<RemoteRefs, NetError> {
+    match engine {
+        Engine::Cli => {
+            let out = git_cli(&["ls-remote", "--symref", "origin"], Some(repo_dir))?;
+            Ok(parse_ls_remote(&out))
+        }
+        Engine::Git2 => {
+            let repo =
+                git2::Repository::open(repo_dir).map_err(|e| NetError(e.message().to_string()))?;
+            let mut remote = repo
+                .find_remote("origin")
+                .or_else(|_| repo.remote_anonymous(url))
+                .map_err(|e| NetError(e.message().to_string()))?;
+            let state = CredentialState::default();
+            let mut proxy = ProxyOptions::new();
+            proxy.auto();
+            let connection =
+                remote.connect_auth(git2::Direction::Fetch, Some(callbacks(&state)), Some(proxy));
+            let connection = match connection {
+                Ok(connection) => connection,
+                Err(error) => return Err(git2_error(error, &state)),
+            };
+            let mut refs = RemoteRefs::default();
+            let heads = connection
+                .list()
+                .map_err(|e| NetError(e.message().to_string()))?;
+            for head in heads {
+                if head.name() == "HEAD" {
+                    if let Some(target) = head.symref_target() {
+                        refs.default_branch =
+                            target.strip_prefix("refs/heads/").map(str::to_string);
+                    }
+                    continue;
+                }
+                insert_ref(&mut refs, head.name(), head.oid());
+            }
+            if refs.default_branch.is_none() {
+                if let Ok(buf) = connection.default_branch() {
+                    refs.default_branch = buf
+                        .as_str()
+                        .ok()
+                        .and_then(|s| s.strip_prefix("refs/heads/"))
+                        .map(str::to_string);
+                }
+            }
+            Ok(refs)
+        }
+    }
+}
+
+fn insert_ref(refs: &mut RemoteRefs, name: &str, oid: git2::Oid) {
+    if let Some(tag) = name.strip_suffix("^{}") {
+        // A peeled annotated tag: the commit it points to wins.
+        refs.refs.insert(tag.to_string(), oid);
+    } else if name.starts_with("refs/heads/") || name.starts_with("refs/tags/") {
+        refs.refs.entry(name.to_string()).or_insert(oid);
+    }
+}
+
+/// Parses `git ls-remote --symref` output.
+pub fn parse_ls_remote(out: &str) -> RemoteRefs {
+    let mut refs = RemoteRefs::default();
+    for line in out.lines() {
+        if let Some(rest) = line.strip_prefix("ref: ") {
+            if let Some((target, "HEAD")) = rest.split_once('\t') {
+                refs.default_branch = target.strip_prefix("refs/heads/").map(str::to_string);
+            }
+            continue;
+        }
+        if let Some((oid, name)) = line.split_once('\t') {
+            if let Ok(oid) = git2::Oid::from_str(oid) {
+                insert_ref(&mut refs, name, oid);
+            }
+        }
+    }
+    refs
+}
+
+/// Fetches `refspecs` from `origin` into the repository.
+pub fn fetch(engine: Engine, repo_dir: &Path, refspecs: &[String]) -> Result<(), NetError> {
+    match engine {
+        Engine::Cli => {
+            let mut args = vec!["fetch", "--quiet", "--no-tags", "origin"];
+            args.extend(refspecs.iter().map(String::as_str));
+            git_cli(&args, Some(repo_dir)).map(|_| ())
+        }
+        Engine::Git2 => {
+            let repo =
+                git2::Repository::open(repo_dir).map_err(|e| NetError(e.message().to_string()))?;
+            let mut remote = repo
+                .find_remote("origin")
+                .map_err(|e| NetError(e.message().to_string()))?;
+            let state = CredentialState::default();
+            let result = {
+                let mut options = FetchOptions::new();
+                let mut proxy = ProxyOptions::new();
+                proxy.auto();
+                options
+                    .remote_callbacks(callbacks(&state))
+                    .proxy_options(proxy)
+                    .download_tags(AutotagOption::None);
+                remote.fetch(refspecs, Some(&mut options), Some("xtask update: fetch"))
+            };
+            result.map_err(|e| git2_error(e, &state))
+        }
+    }
+}
+
+/// Clones `url` into `dest` (which must not exist) without checking out a
+/// working tree; the caller checks out what the pin names.
+pub fn clone_bare_worktree(engine: Engine, url: &str, dest: &Path) -> Result<(), NetError> {
+    match engine {
+        Engine::Cli => {
+            let dest = dest.to_string_lossy();
+            git_cli(&["clone", "--quiet", "--no-checkout", url, &dest], None).map(|_| ())
+        }
+        Engine::Git2 => {
+            let state = CredentialState::default();
+            let result = {
+                let mut options = FetchOptions::new();
+                let mut proxy = ProxyOptions::new();
+                proxy.auto();
+                options
+                    .remote_callbacks(callbacks(&state))
+                    .proxy_options(proxy);
+                git2::build::RepoBuilder::new()
+                    .fetch_options(options)
+                    .with_checkout(git2::build::CheckoutBuilder::new())
+                    .bare(false)
+                    .clone(url, dest)
+            };
+            // RepoBuilder checks out the default branch; the caller re-checks out the pin.
+            result.map(|_| ()).map_err(|e| git2_error(e, &state))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schemes_and_hosts() {
+        assert_eq!(Scheme::of("git@github.com:tryton/trytond.git"), Scheme::Ssh);
+        assert_eq!(Scheme::of("ssh://git@host/x"), Scheme::Ssh);
+        assert_eq!(
+            Scheme::of("https://github.com/tryton/trytond.git"),
+            Scheme::Https
+        );
+        assert_eq!(Scheme::of("git://127.0.0.1:9418/r.git"), Scheme::Git);
+        assert_eq!(Scheme::of("/srv/git/r.git"), Scheme::File);
+        assert_eq!(Scheme::of("file:///srv/git/r.git"), Scheme::File);
+        assert_eq!(host_of("https://user@GitHub.com/x/y.git"), "github.com");
+        assert_eq!(host_of("git@github.com:x/y.git"), "github.com");
+        assert_eq!(host_of("/srv/git/r.git"), "");
+        assert_eq!(
+            engine_for(Transport::Auto, "git@h:x").ok(),
+            Some(Engine::Cli)
+        );
+        assert_eq!(
+            engine_for(Transport::Auto, "git://h/x").ok(),
+            Some(Engine::Git2)
+        );
+        assert!(engine_for(Transport::Git2, "https://h/x").is_err());
+    }
+
+    #[test]
+    fn ls_remote_output_is_parsed_with_peeled_tags_and_head() {
+        let out = "ref: refs/heads/main\tHEAD\n\
+            1111111111111111111111111111111111111111\tHEAD\n\
+            1111111111111111111111111111111111111111\trefs/heads/main\n\
+            2222222222222222222222222222222222222222\trefs/tags/v1\n\
+            3333333333333333333333333333333333333333\trefs/tags/v1^{}\n";
+        let refs = parse_ls_remote(out);
+        assert_eq!(refs.default_branch.as_deref(), Some("main"));
+        assert_eq!(refs.tag("v1").map(|o| o.to_string()), Some("3".repeat(40)));
+        assert_eq!(
+            refs.branch("main").map(|o| o.to_string()),
+            Some("1".repeat(40))
+        );
+    }
+}
