@@ -1,0 +1,414 @@
+//! `update`, `status`, `lock`, `diff` against real repositories in temp dirs.
+
+use crate::git_fixture::{git, head_of, Remotes};
+use crate::harness::Env;
+
+fn repo_entry(name: &str, url: &str, pin: &str) -> String {
+    format!("[[repo]]\nname = \"{name}\"\nurl = \"{url}\"\n{pin}\n\n")
+}
+
+#[test]
+fn update_clones_branches_tags_and_revs_then_is_a_no_op() {
+    let remotes = Remotes::new();
+    let app = remotes.create("app");
+    let first = app.head();
+    app.tag("v1");
+    let second = app.commit("src/lib.py", "x = 1\n");
+    app.push("main");
+    app.checkout_new_branch("7.0");
+    let on_branch = app.commit("release.txt", "7.0\n");
+    app.push("7.0");
+
+    let env = Env::new();
+    env.repos_toml(&format!(
+        "{}{}{}{}",
+        repo_entry("default", &app.url(), ""),
+        repo_entry("release", &app.url(), "branch = \"7.0\""),
+        repo_entry("tagged", &app.url(), "tag = \"v1\""),
+        repo_entry("fixed", &app.url(), &format!("rev = \"{}\"", &second[..10])),
+    ));
+    let out = env.xtask(["update"]).ok();
+    assert!(
+        out.stderr.contains("4 cloned, 0 updated"),
+        "{}",
+        out.describe()
+    );
+
+    assert_eq!(
+        head_of(&env.join("shared/src/default")),
+        (Some("main".into()), second.clone())
+    );
+    assert_eq!(
+        head_of(&env.join("shared/src/release")),
+        (Some("7.0".into()), on_branch)
+    );
+    assert_eq!(head_of(&env.join("shared/src/tagged")), (None, first));
+    assert_eq!(head_of(&env.join("shared/src/fixed")), (None, second));
+    // Branches track their upstream, as after a git clone.
+    assert_eq!(
+        git(
+            &env.join("shared/src/release"),
+            &["rev-parse", "--abbrev-ref", "@{u}"]
+        ),
+        "origin/7.0"
+    );
+    // Nothing half-made is left beside the clones.
+    let leftovers: Vec<_> = std::fs::read_dir(env.join("shared/src"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    env.xtask(["update"])
+        .ok()
+        .stderr_has("0 cloned, 0 updated, 4 up to date, 0 skipped, 0 failed");
+}
+
+#[test]
+fn update_fast_forwards_and_reports_the_range() {
+    let remotes = Remotes::new();
+    let app = remotes.create("app");
+    let old = app.head();
+    let env = Env::new();
+    env.repos_toml(&repo_entry("app", &app.url(), "branch = \"main\""));
+    env.xtask(["update"]).ok();
+
+    let new = app.commit("a.txt", "a\n");
+    app.push("main");
+    env.xtask(["update"])
+        .ok()
+        .stderr_has(&format!("Updated app {}..{}", &old[..7], &new[..7]));
+    assert_eq!(
+        head_of(&env.join("shared/src/app")),
+        (Some("main".into()), new)
+    );
+    assert!(env.join("shared/src/app/a.txt").exists());
+}
+
+#[test]
+fn update_never_touches_a_dirty_or_diverged_repo() {
+    let remotes = Remotes::new();
+    let dirty = remotes.create("dirty");
+    let diverged = remotes.create("diverged");
+    let env = Env::new();
+    env.repos_toml(&format!(
+        "{}{}",
+        repo_entry("dirty", &dirty.url(), ""),
+        repo_entry("diverged", &diverged.url(), "")
+    ));
+    env.xtask(["update"]).ok();
+
+    // Local work: an edit in one, a local commit in the other.
+    env.write("shared/src/dirty/README", "my unsaved work\n");
+    let clone = env.join("shared/src/diverged");
+    std::fs::write(clone.join("local.txt"), "mine\n").unwrap();
+    git(&clone, &["add", "local.txt"]);
+    git(
+        &clone,
+        &[
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@e",
+            "commit",
+            "-q",
+            "-m",
+            "local",
+        ],
+    );
+    let local_commit = git(&clone, &["rev-parse", "HEAD"]);
+    let dirty_before = head_of(&env.join("shared/src/dirty"));
+
+    dirty.commit("README", "upstream change\n");
+    dirty.push("main");
+    diverged.commit("other.txt", "theirs\n");
+    diverged.push("main");
+
+    let out = env.xtask(["update"]).ok();
+    assert!(
+        out.stderr
+            .contains("Skipped dirty: uncommitted changes in 1 files"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stderr
+            .contains("Skipped diverged: diverged from origin/main (1 ahead, 1 behind)"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(env.read("shared/src/dirty/README"), "my unsaved work\n");
+    assert_eq!(head_of(&env.join("shared/src/dirty")), dirty_before);
+    assert_eq!(git(&clone, &["rev-parse", "HEAD"]), local_commit);
+
+    // --strict turns a skip into a failure, still touching nothing.
+    env.xtask(["update", "--strict"])
+        .fails_with(1)
+        .stderr_has("--strict");
+    assert_eq!(env.read("shared/src/dirty/README"), "my unsaved work\n");
+}
+
+#[test]
+fn a_clean_repo_on_another_branch_is_moved_to_its_pin_and_the_branch_stays() {
+    let remotes = Remotes::new();
+    let app = remotes.create("app");
+    let env = Env::new();
+    env.repos_toml(&repo_entry("app", &app.url(), "branch = \"main\""));
+    env.xtask(["update"]).ok();
+    let clone = env.join("shared/src/app");
+    git(&clone, &["checkout", "-q", "-b", "feature-x"]);
+    std::fs::write(clone.join("feature.txt"), "f\n").unwrap();
+    git(&clone, &["add", "feature.txt"]);
+    git(
+        &clone,
+        &[
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@e",
+            "commit",
+            "-q",
+            "-m",
+            "feature",
+        ],
+    );
+    let feature = git(&clone, &["rev-parse", "HEAD"]);
+
+    env.xtask(["update"])
+        .ok()
+        .stderr_has("switched feature-x -> main");
+    assert_eq!(head_of(&clone).0.as_deref(), Some("main"));
+    assert_eq!(git(&clone, &["rev-parse", "feature-x"]), feature);
+}
+
+#[test]
+fn a_changed_pin_moves_the_repo_to_the_tag_detached() {
+    let remotes = Remotes::new();
+    let app = remotes.create("app");
+    let tagged = app.head();
+    app.tag("v1");
+    app.commit("later.txt", "later\n");
+    app.push("main");
+    let env = Env::new();
+    env.repos_toml(&repo_entry("app", &app.url(), "branch = \"main\""));
+    env.xtask(["update"]).ok();
+    env.repos_toml(&repo_entry("app", &app.url(), "tag = \"v1\""));
+    env.xtask(["update"])
+        .ok()
+        .stderr_has("switched main -> tag v1");
+    assert_eq!(head_of(&env.join("shared/src/app")), (None, tagged));
+}
+
+#[test]
+fn failures_are_reported_with_the_reason_and_the_others_still_finish() {
+    let remotes = Remotes::new();
+    let good = remotes.create("good");
+    let vanishing = remotes.create("vanishing");
+    let env = Env::new();
+    env.repos_toml(&format!(
+        "{}{}{}",
+        repo_entry("good", &good.url(), ""),
+        repo_entry("vanishing", &vanishing.url(), ""),
+        repo_entry("missing-branch", &good.url(), "branch = \"nope\""),
+    ));
+    let out = env.xtask(["update"]).fails_with(1);
+    assert!(
+        out.stderr
+            .contains("Failed missing-branch: branch `nope` not found in"),
+        "{}",
+        out.describe()
+    );
+    assert!(env.join("shared/src/good/README").exists());
+    assert!(env.join("shared/src/vanishing/README").exists());
+
+    // The remote vanishes: the clone stays, the run says why and fails.
+    std::fs::remove_dir_all(&vanishing.bare).unwrap();
+    let out = env.xtask(["update", "vanishing"]).fails_with(1);
+    assert!(
+        out.stderr.contains("Failed vanishing: no repository at"),
+        "{}",
+        out.describe()
+    );
+    assert!(env.join("shared/src/vanishing/README").exists());
+}
+
+#[test]
+fn an_interrupted_clone_leaves_nothing_in_place_and_the_next_run_recovers() {
+    let remotes = Remotes::new();
+    let app = remotes.create("app");
+    let env = Env::new();
+    env.repos_toml(&repo_entry("app", &app.url(), ""));
+    // What a killed clone leaves: a half-written temp folder beside the target.
+    env.write("shared/src/.app.xtask-clone-12345/.git/HEAD", "garbage");
+    env.xtask(["update"]).ok().stderr_has("1 cloned");
+    assert!(env.join("shared/src/app/README").exists());
+    assert!(!env.join("shared/src/.app.xtask-clone-12345").exists());
+}
+
+#[test]
+fn the_transport_can_be_forced_and_both_give_the_same_result() {
+    let remotes = Remotes::new();
+    let app = remotes.create("app");
+    for transport in ["cli", "git2"] {
+        let env = Env::new();
+        env.repos_toml(&repo_entry("app", &app.url(), "branch = \"main\""));
+        env.xtask(["update", "--transport", transport])
+            .ok()
+            .stderr_has("1 cloned");
+        let next = app.commit(&format!("{transport}.txt"), "x\n");
+        app.push("main");
+        env.xtask(["update"])
+            .env("XTASK_TRANSPORT", transport)
+            .ok()
+            .stderr_has("1 updated");
+        assert_eq!(head_of(&env.join("shared/src/app")).1, next);
+    }
+}
+
+#[test]
+fn dry_run_says_what_would_happen_and_does_nothing() {
+    let remotes = Remotes::new();
+    let app = remotes.create("app");
+    let env = Env::new();
+    env.repos_toml(&format!(
+        "{}[[copy]]\nfrom = \"env.example\"\nto = \".env\"\n",
+        repo_entry("app", &app.url(), "branch = \"main\"")
+    ));
+    env.write("env.example", "A=1\n");
+    let out = env.xtask(["--dry-run", "update"]).ok();
+    assert_eq!(
+        out.stdout,
+        format!(
+            "clone {} into shared/src/app (branch main)\ncopy env.example to .env\n",
+            app.url()
+        )
+    );
+    assert!(!env.join("shared/src/app").exists());
+    assert!(!env.join(".env").exists());
+}
+
+#[test]
+fn lock_records_commits_and_locked_update_reproduces_them() {
+    let remotes = Remotes::new();
+    let app = remotes.create("app");
+    let env = Env::new();
+    env.repos_toml(&repo_entry("app", &app.url(), "branch = \"main\""));
+    env.xtask(["update"]).ok();
+    let locked = app.head();
+    env.xtask(["lock"])
+        .ok()
+        .stderr_has("Locked 1 repos in repos.lock");
+    assert!(env
+        .read("repos.lock")
+        .contains(&format!("rev = \"{locked}\"")));
+
+    app.commit("new.txt", "n\n");
+    app.push("main");
+    env.xtask(["update"]).ok();
+    assert_ne!(head_of(&env.join("shared/src/app")).1, locked);
+    env.xtask(["update", "--locked"]).ok();
+    // A locked commit is checked out detached; the branch stays where it was.
+    assert_eq!(head_of(&env.join("shared/src/app")), (None, locked));
+}
+
+#[test]
+fn status_reports_pins_heads_and_changes_as_json() {
+    let remotes = Remotes::new();
+    let app = remotes.create("app");
+    let env = Env::new();
+    env.repos_toml(&format!(
+        "{}{}",
+        repo_entry("app", &app.url(), "branch = \"main\""),
+        repo_entry("later", &app.url(), "")
+    ));
+    env.xtask(["update", "app"]).ok();
+    env.write("shared/src/app/README", "edited\n");
+    env.write("shared/src/app/new.txt", "new\n");
+    let out = env.xtask(["status", "--json"]).ok();
+    let statuses: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    assert_eq!(statuses[0]["name"], "app");
+    assert_eq!(statuses[0]["branch"], "main");
+    assert_eq!(statuses[0]["changed_files"], 1);
+    assert_eq!(statuses[0]["untracked_files"], 1);
+    assert_eq!(statuses[0]["ahead"], 0);
+    assert_eq!(statuses[1]["state"], "missing");
+    env.xtask(["status"])
+        .ok()
+        .stdout_has("1 changed, 1 untracked");
+}
+
+#[test]
+fn copies_are_made_once_diffed_and_only_reset_on_request() {
+    let env = Env::new();
+    env.repos_toml(
+        "[[copy]]\nfrom = \"env.example\"\nto = \".env\"\nignore = [\"^SECRET=\"]\n\n\
+         [[folder]]\npath = \"shared/var/lib\"\n\n\
+         [[link]]\npath = \"shared/modules/app\"\ntarget = \"shared/var\"\n",
+    );
+    env.write("env.example", "A=1\nSECRET=changeme\n");
+    env.xtask(["update"]).ok();
+    assert_eq!(env.read(".env"), "A=1\nSECRET=changeme\n");
+    assert!(env.join("shared/var/lib").is_dir());
+    assert!(
+        env.join("shared/modules/app/lib").is_dir(),
+        "the link resolves"
+    );
+
+    env.write(".env", "A=2\nSECRET=mine\n");
+    env.xtask(["update"]).ok();
+    assert_eq!(
+        env.read(".env"),
+        "A=2\nSECRET=mine\n",
+        "update never overwrites a copy"
+    );
+    let out = env.xtask(["diff"]).ok();
+    assert!(out.stdout.contains("-A=1\n+A=2\n"), "{}", out.describe());
+    assert!(
+        !out.stdout.contains("SECRET"),
+        "ignored lines are not shown: {}",
+        out.describe()
+    );
+
+    env.xtask(["update", "--reset"]).ok();
+    assert_eq!(env.read(".env"), "A=1\nSECRET=changeme\n");
+    assert_eq!(
+        env.read(".env.bak"),
+        "A=2\nSECRET=mine\n",
+        "the old file is kept"
+    );
+}
+
+#[test]
+fn notices_are_printed_when_matching_files_changed() {
+    let remotes = Remotes::new();
+    let app = remotes.create("app");
+    let env = Env::new();
+    env.repos_toml(&format!(
+        "{}[[notice]]\npaths = [\"shared/src/*/Dockerfile\"]\nmessage = \"Dockerfiles changed: run `cargo xtask build`\"\n",
+        repo_entry("app", &app.url(), "")
+    ));
+    env.xtask(["update"]).ok();
+    app.commit("docs.txt", "d\n");
+    app.push("main");
+    let out = env.xtask(["update"]).ok();
+    assert!(
+        !out.stderr.contains("Dockerfiles changed"),
+        "{}",
+        out.describe()
+    );
+    app.commit("Dockerfile", "FROM scratch\n");
+    app.push("main");
+    env.xtask(["update"])
+        .ok()
+        .stderr_has("Dockerfiles changed: run `cargo xtask build`");
+}
+
+#[test]
+fn unknown_repo_names_suggest_the_closest() {
+    let env = Env::new();
+    env.repos_toml(&repo_entry("trytond", "/nowhere", ""));
+    env.xtask(["update", "trytnd"])
+        .fails_with(2)
+        .stderr_has("no repo named `trytnd` in repos.toml; did you mean `trytond`?");
+}
