@@ -1,13 +1,21 @@
-//! One-container commands: run, shell, exec.
+//! One-container commands: run, shell, exec; and the exec-or-run decision
+//! tasks with `in = "service"` use.
 
-use crate::commands::{not_yet, Context};
-use crate::error::Result;
+use std::collections::BTreeSet;
+
+use crate::commands::Context;
+use crate::compose::project::{wants_tty, ComposeProject, Stack};
+use crate::compose::state;
+use crate::error::{Error, Result};
+use crate::exec;
+use crate::plan::{CommandStep, Plan, Step};
 
 /// Run a service's command in a fresh container with its ports published
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   cargo xtask run portal                       the service's default command
-  cargo xtask run portal execute --help        any command")]
+  cargo xtask run portal execute --help        any command
+  cargo xtask --dry-run run portal             the exact docker compose call")]
 pub struct RunArgs {
     /// The service (asked for on a terminal when left out)
     #[arg(value_name = "SERVICE")]
@@ -34,7 +42,8 @@ pub struct ShellArgs {
 /// Run a command in a service's running container
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
-  cargo xtask exec db psql -U postgres")]
+  cargo xtask exec db psql -U postgres
+  cargo xtask exec portal ls /shared/src")]
 pub struct ExecArgs {
     #[arg(value_name = "SERVICE")]
     pub service: String,
@@ -47,18 +56,169 @@ pub struct ExecArgs {
     pub command: Vec<String>,
 }
 
+/// `run --rm --service-ports --use-aliases [-T] SERVICE CMD...`. Without
+/// `--use-aliases` a one-off container is not reachable by its service
+/// name, and a proxy in front of it breaks.
+fn run_args(service: &str, command: &[String], tty: bool) -> Vec<String> {
+    let mut args: Vec<String> = ["run", "--rm", "--service-ports", "--use-aliases"]
+        .map(String::from)
+        .to_vec();
+    if !tty {
+        args.push("-T".into());
+    }
+    args.push(service.to_string());
+    args.extend(command.iter().cloned());
+    args
+}
+
+fn exec_args(service: &str, command: &[String], tty: bool) -> Vec<String> {
+    let mut args = vec!["exec".to_string()];
+    if !tty {
+        args.push("-T".into());
+    }
+    args.push(service.to_string());
+    args.extend(command.iter().cloned());
+    args
+}
+
+/// IDs of the service's one-off containers now.
+fn one_offs(project: &str, service: &str) -> BTreeSet<String> {
+    state::containers(project)
+        .map(|all| {
+            all.into_iter()
+                .filter(|c| c.one_off && c.service == service)
+                .map(|c| c.id)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 impl RunArgs {
-    pub fn run(self, _ctx: &Context) -> Result<()> {
-        Err(not_yet("run"))
+    pub fn run(self, ctx: &Context) -> Result<()> {
+        let service = ctx.service_or_choose(self.service, "run")?;
+        let project = ctx.compose(Stack::Dev)?;
+        let command = if self.command.is_empty() {
+            ctx.workspace()?
+                .tasks
+                .service(&service)
+                .and_then(|s| s.command.as_ref())
+                .map(|c| c.get_ref().to_argv())
+                .unwrap_or_default()
+        } else {
+            self.command
+        };
+        let mut plan = Plan::new();
+        plan.run(project.command(run_args(&service, &command, wants_tty())));
+        if ctx.global.dry_run {
+            return ctx.execute(&plan);
+        }
+        ctx.require_engine()?;
+        let before = one_offs(&project.name, &service);
+        let result = ctx.execute(&plan);
+        if let Err(Error::Child { code, .. }) = &result {
+            if *code > 128 {
+                remove_leftovers(ctx, &project, &service, &before);
+            }
+        }
+        result
     }
 }
+
+/// After an interrupted `run --rm`, removes the one-off containers it left
+/// (Compose has leaked them: docker/compose#12965), and only those.
+fn remove_leftovers(
+    ctx: &Context,
+    project: &ComposeProject,
+    service: &str,
+    before: &BTreeSet<String>,
+) {
+    let leftovers: Vec<String> = one_offs(&project.name, service)
+        .difference(before)
+        .cloned()
+        .collect();
+    if leftovers.is_empty() {
+        return;
+    }
+    let mut argv = vec!["docker".to_string(), "rm".into(), "--force".into()];
+    argv.extend(leftovers.iter().cloned());
+    match exec::capture(&CommandStep::new(argv)) {
+        Ok(out) if out.success() => ctx.ui.note(format!(
+            "removed {} one-off container(s) the interrupted run left",
+            leftovers.len()
+        )),
+        _ => ctx.ui.warn(format!(
+            "the interrupted run left one-off containers: docker rm -f {}",
+            leftovers.join(" ")
+        )),
+    }
+}
+
+/// The step that runs `argv` in `service`: `exec` into its running
+/// container, else `run --rm` a fresh one. Tasks with `in = "service"` use this.
+pub fn command_in_service(ctx: &Context, service: &str, argv: &[String]) -> Result<CommandStep> {
+    ctx.check_service(service)?;
+    let project = ctx.compose(Stack::Dev)?;
+    let running = !state::running(&project.name, service)
+        .unwrap_or_default()
+        .is_empty();
+    let tty = wants_tty();
+    Ok(if running {
+        project.command(exec_args(service, argv, tty))
+    } else {
+        let mut args: Vec<String> = ["run", "--rm", "--use-aliases"].map(String::from).to_vec();
+        if !tty {
+            args.push("-T".into());
+        }
+        args.push(service.to_string());
+        args.extend(argv.iter().cloned());
+        project.command(args)
+    })
+}
+
 impl ShellArgs {
-    pub fn run(self, _ctx: &Context) -> Result<()> {
-        Err(not_yet("shell"))
+    pub fn run(self, ctx: &Context) -> Result<()> {
+        let service = ctx.service_or_choose(self.service, "open a shell in")?;
+        let project = ctx.compose(Stack::Dev)?;
+        ctx.require_engine()?;
+        let shell: Vec<String> = ctx
+            .workspace()?
+            .tasks
+            .service(&service)
+            .and_then(|s| s.shell.as_deref())
+            .unwrap_or("/bin/sh")
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        let running =
+            state::running(&project.name, &service).map_err(|e| Error::Other(e.into()))?;
+        let tty = wants_tty();
+        let mut plan = Plan::new();
+        match running.first() {
+            Some(container) => {
+                plan.push(Step::Note(format!(
+                    "{service} is running ({}): exec into it",
+                    container.name
+                )));
+                plan.run(project.command(exec_args(&service, &shell, tty)));
+            }
+            None => {
+                plan.push(Step::Note(format!(
+                    "{service} is not running: a fresh container, removed on exit"
+                )));
+                plan.run(project.command(run_args(&service, &shell, tty)));
+            }
+        }
+        ctx.execute(&plan)
     }
 }
+
 impl ExecArgs {
-    pub fn run(self, _ctx: &Context) -> Result<()> {
-        Err(not_yet("exec"))
+    pub fn run(self, ctx: &Context) -> Result<()> {
+        ctx.check_service(&self.service)?;
+        let project = ctx.compose(Stack::Dev)?;
+        ctx.require_engine()?;
+        let mut plan = Plan::new();
+        plan.run(project.command(exec_args(&self.service, &self.command, wants_tty())));
+        ctx.execute(&plan)
     }
 }

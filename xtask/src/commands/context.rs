@@ -5,6 +5,10 @@ use std::cell::OnceCell;
 use std::path::PathBuf;
 
 use crate::cli::{builtin_names, GlobalArgs};
+use crate::compose::cli::ComposeCli;
+use crate::compose::environment::{self, ActiveEnvironment};
+use crate::compose::files;
+use crate::compose::project::{ComposeProject, Stack};
 use crate::config::{self, Workspace};
 use crate::error::{Error, Result};
 use crate::exec;
@@ -60,6 +64,99 @@ impl Context {
             return Err(config::Error::Invalid(errors).into());
         }
         Ok(self.workspace.get_or_init(|| workspace))
+    }
+
+    /// The active environment (`--env`, `XTASK_ENV`, `.env`, default).
+    pub fn environment(&self) -> Result<ActiveEnvironment> {
+        let workspace = self.workspace()?;
+        let flag = self.global.environment.as_deref();
+        let typed = std::env::args().any(|a| a == "--env" || a.starts_with("--env="));
+        let from_env_var = flag.is_some() && !typed;
+        environment::resolve(workspace, flag, from_env_var).map_err(|e| Error::usage(e.to_string()))
+    }
+
+    /// The compose project of `stack` in the active environment.
+    pub fn compose(&self, stack: Stack) -> Result<ComposeProject> {
+        let workspace = self.workspace()?;
+        let environment = self.environment()?;
+        let cli = ComposeCli::detect().map_err(|e| {
+            Error::usage_with_help(
+                e.to_string(),
+                "install the Compose plugin (`docker compose`) or docker-compose, or set XTASK_COMPOSE",
+            )
+        })?;
+        Ok(ComposeProject::new(cli, workspace, &environment, stack))
+    }
+
+    /// Fails with the cause and remedy when no engine answers (not in dry runs).
+    pub fn require_engine(&self) -> Result<()> {
+        if self.global.dry_run {
+            return Ok(());
+        }
+        crate::compose::engine::check()
+            .map(|_| ())
+            .map_err(|e| Error::Other(anyhow::Error::from(e)))
+    }
+
+    /// The services the compose files of the active environment declare,
+    /// plus those configured in `[services]`.
+    pub fn services(&self) -> Result<Vec<String>> {
+        let workspace = self.workspace()?;
+        let environment = self.environment()?;
+        let mut names = files::services_in(&files::effective_files(
+            &workspace.root,
+            &environment.compose_files,
+        ));
+        for name in workspace.tasks.services.keys() {
+            if !names.contains(name.get_ref()) {
+                names.push(name.get_ref().clone());
+            }
+        }
+        Ok(names)
+    }
+
+    /// Checks a service name against the compose files, suggesting the closest.
+    pub fn check_service(&self, service: &str) -> Result<()> {
+        let names = self.services()?;
+        if names.is_empty() || names.iter().any(|n| n == service) {
+            return Ok(());
+        }
+        let closest = names
+            .iter()
+            .min_by_key(|n| strsim::levenshtein(n, service))
+            .filter(|n| strsim::levenshtein(n, service) <= service.len().max(2) / 2 + 1);
+        let message = format!("no service `{service}` in the compose files");
+        Err(match closest {
+            Some(closest) => Error::usage_with_help(
+                message,
+                format!("did you mean `{closest}`? services: {}", names.join(", ")),
+            ),
+            None => Error::usage_with_help(message, format!("services: {}", names.join(", "))),
+        })
+    }
+
+    /// The service the user named, else one chosen on a terminal, else an
+    /// error listing the services.
+    pub fn service_or_choose(&self, service: Option<String>, command: &str) -> Result<String> {
+        if let Some(service) = service {
+            self.check_service(&service)?;
+            return Ok(service);
+        }
+        let names = self.services()?;
+        if let Some(index) = self
+            .ui
+            .select(&format!("Which service to {command}?"), &names)?
+        {
+            return Ok(names[index].clone());
+        }
+        Err(Error::usage_with_help(
+            format!("`{command}` needs a service"),
+            if names.is_empty() {
+                "no services are declared in the compose files".to_string()
+            } else {
+                format!("one of: {}", names.join(", "))
+            },
+        ))
     }
 
     /// Carries out `plan`: in a dry run, prints it on stdout and runs

@@ -1,6 +1,6 @@
 //! `xtask env`: which environment is active, and why.
 
-use crate::commands::{not_yet, Context};
+use crate::commands::Context;
 use crate::error::Result;
 
 /// Show the active environment (development, testing, ...) and where that choice came from
@@ -11,7 +11,34 @@ use crate::error::Result;
 pub struct EnvArgs {}
 
 impl EnvArgs {
-    pub fn run(self, _ctx: &Context) -> Result<()> {
-        Err(not_yet("env"))
+    pub fn run(self, ctx: &Context) -> Result<()> {
+        let environment = ctx.environment()?;
+        let project = ctx.workspace()?.project_name();
+        if ctx.global.json {
+            let mut value = serde_json::to_value(&environment).map_err(anyhow::Error::from)?;
+            value["project"] = serde_json::Value::String(project);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).map_err(anyhow::Error::from)?
+            );
+            return Ok(());
+        }
+        match &environment.name {
+            Some(name) => println!("environment: {name} ({})", environment.choice.explain()),
+            None => println!("environment: none ({})", environment.choice.explain()),
+        }
+        if environment.chain.len() > 1 {
+            println!("inherits: {}", environment.chain.join(" -> "));
+        }
+        println!("project: {project}");
+        if environment.compose_files.is_empty() {
+            println!("compose files: compose's defaults (docker-compose.yml, compose.yaml)");
+        } else {
+            println!("compose files: {}", environment.compose_files.join(", "));
+        }
+        for (key, value) in &environment.env {
+            println!("env: {key}={value}");
+        }
+        Ok(())
     }
 }

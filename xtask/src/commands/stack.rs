@@ -1,20 +1,26 @@
 //! Whole-stack compose commands: up, down, build, logs, ps, restart, scale, config.
 
-use crate::commands::{not_yet, Context};
-use crate::error::Result;
+use std::time::{Duration, Instant};
+
+use crate::commands::Context;
+use crate::compose::project::{ComposeProject, Stack};
+use crate::compose::state;
+use crate::error::{Error, Result};
+use crate::plan::{Plan, Step};
 
 /// Start the stack (or some services)
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   cargo xtask up -d
-  cargo xtask up -d --wait db web")]
+  cargo xtask up -d --wait db web
+  cargo xtask --env testing up -d")]
 pub struct UpArgs {
     #[arg(value_name = "SERVICE")]
     pub services: Vec<String>,
     /// Run in the background
     #[arg(short, long)]
     pub detach: bool,
-    /// Wait until the services' healthchecks pass (implies --detach)
+    /// Wait until the services are running and their healthchecks pass (implies --detach)
     #[arg(long)]
     pub wait: bool,
     /// Give up waiting after this many seconds
@@ -52,7 +58,8 @@ pub struct BuildArgs {
 /// Show the services' output
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
-  cargo xtask logs -f portal")]
+  cargo xtask logs -f portal
+  cargo xtask logs --tail 50")]
 pub struct LogsArgs {
     #[arg(value_name = "SERVICE")]
     pub services: Vec<String>,
@@ -97,43 +104,226 @@ pub struct ScaleArgs {
   cargo xtask --env testing config")]
 pub struct ConfigArgs {}
 
+fn check_services(ctx: &Context, services: &[String]) -> Result<()> {
+    services.iter().try_for_each(|s| ctx.check_service(s))
+}
+
+/// Runs a one-step compose plan on the dev stack.
+fn run_compose(ctx: &Context, args: Vec<String>) -> Result<()> {
+    let project = ctx.compose(Stack::Dev)?;
+    ctx.require_engine()?;
+    let mut plan = Plan::new();
+    plan.run(project.command(args));
+    ctx.execute(&plan)
+}
+
 impl UpArgs {
-    pub fn run(self, _ctx: &Context) -> Result<()> {
-        Err(not_yet("up"))
+    pub fn run(self, ctx: &Context) -> Result<()> {
+        check_services(ctx, &self.services)?;
+        let project = ctx.compose(Stack::Dev)?;
+        ctx.require_engine()?;
+        let mut args = vec!["up".to_string()];
+        if self.detach || self.wait {
+            args.push("--detach".into());
+        }
+        if self.build {
+            args.push("--build".into());
+        }
+        let native_wait = self.wait && project.cli.supports_wait();
+        if native_wait {
+            args.extend([
+                "--wait".into(),
+                "--wait-timeout".into(),
+                self.wait_timeout.to_string(),
+            ]);
+        }
+        args.extend(self.services.iter().cloned());
+        let mut plan = Plan::new();
+        plan.run(project.command(args));
+        if self.wait && !native_wait {
+            plan.push(Step::Note(format!(
+                "wait up to {} s until {} running and healthy (Compose {} has no --wait)",
+                self.wait_timeout,
+                if self.services.is_empty() {
+                    "every service is".to_string()
+                } else {
+                    self.services.join(", ") + " are"
+                },
+                project.cli.version
+            )));
+        }
+        if ctx.global.dry_run {
+            return ctx.execute(&plan);
+        }
+        let wait_note = plan.steps.len() > 1;
+        plan.steps.truncate(1);
+        ctx.execute(&plan)?;
+        if wait_note {
+            wait_until_healthy(
+                ctx,
+                &project,
+                &self.services,
+                Duration::from_secs(self.wait_timeout),
+            )?;
+        }
+        Ok(())
     }
 }
+
+/// Polls the project's containers until every one (of `services`) runs and
+/// is healthy, failing with the laggards' names after `timeout`.
+pub fn wait_until_healthy(
+    ctx: &Context,
+    project: &ComposeProject,
+    services: &[String],
+    timeout: Duration,
+) -> Result<()> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let containers = state::containers(&project.name).map_err(|e| Error::Other(e.into()))?;
+        let waiting: Vec<String> = containers
+            .iter()
+            .filter(|c| !c.one_off && (services.is_empty() || services.contains(&c.service)))
+            .filter(|c| {
+                !c.is_running()
+                    || c.status.contains("(health: starting)")
+                    || c.status.contains("(unhealthy)")
+            })
+            .map(|c| format!("{} ({})", c.name, c.status))
+            .collect();
+        if waiting.is_empty() {
+            ctx.ui.status("Ready", format!("{} is up", project.name));
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(Error::Other(anyhow::anyhow!(
+                "gave up after {} s waiting for: {}",
+                timeout.as_secs(),
+                waiting.join(", ")
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
 impl DownArgs {
-    pub fn run(self, _ctx: &Context) -> Result<()> {
-        Err(not_yet("down"))
+    pub fn run(self, ctx: &Context) -> Result<()> {
+        let mut args = vec!["down".to_string(), "--remove-orphans".into()];
+        if self.volumes {
+            args.push("--volumes".into());
+        }
+        run_compose(ctx, args)
     }
 }
+
 impl BuildArgs {
-    pub fn run(self, _ctx: &Context) -> Result<()> {
-        Err(not_yet("build"))
+    pub fn run(self, ctx: &Context) -> Result<()> {
+        check_services(ctx, &self.services)?;
+        let mut args = vec!["build".to_string()];
+        if self.no_cache {
+            args.push("--no-cache".into());
+        }
+        args.extend(self.services);
+        run_compose(ctx, args)
     }
 }
+
 impl LogsArgs {
-    pub fn run(self, _ctx: &Context) -> Result<()> {
-        Err(not_yet("logs"))
+    pub fn run(self, ctx: &Context) -> Result<()> {
+        check_services(ctx, &self.services)?;
+        let mut args = vec!["logs".to_string()];
+        if self.follow {
+            args.push("--follow".into());
+        }
+        if let Some(tail) = self.tail {
+            args.extend(["--tail".into(), tail.to_string()]);
+        }
+        args.extend(self.services);
+        run_compose(ctx, args)
     }
 }
+
 impl PsArgs {
-    pub fn run(self, _ctx: &Context) -> Result<()> {
-        Err(not_yet("ps"))
+    pub fn run(self, ctx: &Context) -> Result<()> {
+        let project = ctx.compose(Stack::Dev)?;
+        if ctx.global.dry_run {
+            println!("{}", state::ps_command(&project.name));
+            return Ok(());
+        }
+        ctx.require_engine()?;
+        let containers = state::containers(&project.name).map_err(|e| Error::Other(e.into()))?;
+        if ctx.global.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&containers).map_err(anyhow::Error::from)?
+            );
+            return Ok(());
+        }
+        if containers.is_empty() {
+            ctx.ui
+                .note(format!("no containers in project {}", project.name));
+            return Ok(());
+        }
+        let rows: Vec<[String; 4]> = containers
+            .iter()
+            .map(|c| {
+                let ports: Vec<String> = c
+                    .ports
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{}:{}->{}/{}",
+                            p.host, p.host_port, p.container_port, p.protocol
+                        )
+                    })
+                    .collect();
+                let service = if c.one_off {
+                    format!("{} (one-off)", c.service)
+                } else {
+                    format!("{}.{}", c.service, c.number)
+                };
+                [service, c.name.clone(), c.status.clone(), ports.join(", ")]
+            })
+            .collect();
+        crate::ui::print_table(&["SERVICE", "CONTAINER", "STATUS", "PORTS"], &rows);
+        Ok(())
     }
 }
+
 impl RestartArgs {
-    pub fn run(self, _ctx: &Context) -> Result<()> {
-        Err(not_yet("restart"))
+    pub fn run(self, ctx: &Context) -> Result<()> {
+        check_services(ctx, &self.services)?;
+        let mut args = vec!["restart".to_string()];
+        args.extend(self.services);
+        run_compose(ctx, args)
     }
 }
+
 impl ScaleArgs {
-    pub fn run(self, _ctx: &Context) -> Result<()> {
-        Err(not_yet("scale"))
+    pub fn run(self, ctx: &Context) -> Result<()> {
+        let mut args = vec!["up".to_string(), "--detach".into(), "--no-recreate".into()];
+        let mut services = Vec::new();
+        for pair in &self.replicas {
+            let (service, count) = pair
+                .split_once('=')
+                .filter(|(s, n)| !s.is_empty() && n.parse::<u32>().is_ok())
+                .ok_or_else(|| {
+                    Error::usage_with_help(
+                        format!("`{pair}` is not SERVICE=N"),
+                        "for example: cargo xtask scale portal=2",
+                    )
+                })?;
+            ctx.check_service(service)?;
+            args.extend(["--scale".into(), format!("{service}={count}")]);
+            services.push(service.to_string());
+        }
+        args.extend(services);
+        run_compose(ctx, args)
     }
 }
+
 impl ConfigArgs {
-    pub fn run(self, _ctx: &Context) -> Result<()> {
-        Err(not_yet("config"))
+    pub fn run(self, ctx: &Context) -> Result<()> {
+        run_compose(ctx, vec!["config".to_string()])
     }
 }

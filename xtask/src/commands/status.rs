@@ -92,19 +92,8 @@ fn print_table(statuses: &[RepoStatus]) {
             ]
         })
         .collect();
-    let header = ["NAME", "PATH", "PIN", "HEAD", "UPSTREAM", "CHANGES"].map(String::from);
-    let mut widths = header.clone().map(|h| h.len());
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    for row in std::iter::once(&header).chain(&rows) {
-        let line: Vec<String> = row
-            .iter()
-            .zip(widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        println!("{}", line.join("  ").trim_end());
-    }
+    crate::ui::print_table(
+        &["NAME", "PATH", "PIN", "HEAD", "UPSTREAM", "CHANGES"],
+        &rows,
+    );
 }

@@ -1,7 +1,11 @@
 //! `xtask urls`: every published port of every running container, as a URL.
 
-use crate::commands::{not_yet, Context};
-use crate::error::Result;
+use serde::Serialize;
+
+use crate::commands::Context;
+use crate::compose::project::Stack;
+use crate::compose::state;
+use crate::error::{Error, Result};
 
 /// List a URL for every published port of every running container
 #[derive(Debug, clap::Args)]
@@ -10,8 +14,76 @@ use crate::error::Result;
   cargo xtask urls --json")]
 pub struct UrlsArgs {}
 
+/// One URL, per service replica and port.
+#[derive(Debug, Serialize)]
+struct ServiceUrl {
+    service: String,
+    replica: u32,
+    one_off: bool,
+    container: String,
+    container_port: u16,
+    protocol: String,
+    host: String,
+    host_port: u16,
+    url: String,
+}
+
 impl UrlsArgs {
-    pub fn run(self, _ctx: &Context) -> Result<()> {
-        Err(not_yet("urls"))
+    pub fn run(self, ctx: &Context) -> Result<()> {
+        let project = ctx.compose(Stack::Dev)?;
+        if ctx.global.dry_run {
+            println!("{}", state::ps_command(&project.name));
+            return Ok(());
+        }
+        ctx.require_engine()?;
+        let containers = state::containers(&project.name).map_err(|e| Error::Other(e.into()))?;
+        let urls: Vec<ServiceUrl> = containers
+            .iter()
+            .filter(|c| c.is_running())
+            .flat_map(|c| {
+                c.ports.iter().map(move |p| ServiceUrl {
+                    service: c.service.clone(),
+                    replica: c.number,
+                    one_off: c.one_off,
+                    container: c.name.clone(),
+                    container_port: p.container_port,
+                    protocol: p.protocol.clone(),
+                    host: p.host.clone(),
+                    host_port: p.host_port,
+                    url: p.url(),
+                })
+            })
+            .collect();
+        if ctx.global.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&urls).map_err(anyhow::Error::from)?
+            );
+            return Ok(());
+        }
+        if urls.is_empty() {
+            ctx.ui.note(format!(
+                "no running container of {} publishes a port",
+                project.name
+            ));
+            return Ok(());
+        }
+        let rows: Vec<[String; 3]> = urls
+            .iter()
+            .map(|u| {
+                let who = if u.one_off {
+                    format!("{} (run)", u.service)
+                } else {
+                    format!("{}.{}", u.service, u.replica)
+                };
+                [
+                    who,
+                    format!("{}/{}", u.container_port, u.protocol),
+                    u.url.clone(),
+                ]
+            })
+            .collect();
+        crate::ui::print_table(&["SERVICE", "PORT", "URL"], &rows);
+        Ok(())
     }
 }

@@ -1,0 +1,115 @@
+//! A compose project as we run it: its name (one per stack, so that
+//! `--remove-orphans` in one never deletes another's containers), its files
+//! in order, its env files and variables; and the argv of each compose call.
+
+use std::path::PathBuf;
+
+use crate::compose::cli::ComposeCli;
+use crate::compose::environment::ActiveEnvironment;
+use crate::config::Workspace;
+use crate::plan::CommandStep;
+
+/// Which stack a command works on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stack {
+    /// The everyday stack: `<name>`.
+    Dev,
+    /// Test runs: `<name>_test`.
+    Test,
+    /// The docs builder: `<name>_docs`.
+    Docs,
+}
+
+impl Stack {
+    pub fn project_name(&self, base: &str) -> String {
+        match self {
+            Stack::Dev => base.to_string(),
+            Stack::Test => format!("{base}_test"),
+            Stack::Docs => format!("{base}_docs"),
+        }
+    }
+}
+
+/// Everything needed to build compose argv for one stack of one environment.
+#[derive(Debug, Clone)]
+pub struct ComposeProject {
+    pub cli: ComposeCli,
+    pub name: String,
+    pub root: PathBuf,
+    /// Compose files relative to the root, in order.
+    pub files: Vec<String>,
+    pub env_files: Vec<String>,
+    /// Variables of the active environment, given to compose and its children.
+    pub env: Vec<(String, String)>,
+}
+
+impl ComposeProject {
+    pub fn new(
+        cli: ComposeCli,
+        workspace: &Workspace,
+        environment: &ActiveEnvironment,
+        stack: Stack,
+    ) -> Self {
+        let env_files = workspace
+            .tasks
+            .project
+            .env_files
+            .iter()
+            .map(|f| f.get_ref().clone())
+            .collect();
+        let mut env: Vec<(String, String)> = environment
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if let Some(name) = &environment.name {
+            if !environment.env.contains_key("ENVIRONMENT") {
+                env.push(("ENVIRONMENT".into(), name.clone()));
+            }
+        }
+        Self {
+            cli,
+            name: stack.project_name(&workspace.project_name()),
+            root: workspace.root.clone(),
+            files: environment.compose_files.clone(),
+            env_files,
+            env,
+        }
+    }
+
+    /// `docker compose -p NAME -f A -f B --env-file E ARGS...`, run in the root.
+    pub fn command<I, S>(&self, args: I) -> CommandStep
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut argv = self.cli.program.clone();
+        argv.push("-p".into());
+        argv.push(self.name.clone());
+        for file in &self.files {
+            argv.push("-f".into());
+            argv.push(file.clone());
+        }
+        let env_files: &[String] = if self.cli.supports_many_env_files() {
+            &self.env_files
+        } else {
+            // Older Compose takes one --env-file; the first is the base one.
+            &self.env_files[..self.env_files.len().min(1)]
+        };
+        for file in env_files {
+            argv.push("--env-file".into());
+            argv.push(file.clone());
+        }
+        argv.extend(args.into_iter().map(Into::into));
+        let mut step = CommandStep::new(argv).dir(&self.root);
+        step.env = self.env.clone();
+        step
+    }
+}
+
+/// Whether stdin and stdout are both terminals: only then may compose
+/// allocate a TTY (a TTY merges stderr into stdout and turns LF into CRLF).
+pub fn wants_tty() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+}

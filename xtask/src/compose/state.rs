@@ -1,0 +1,159 @@
+//! The engine's view of a project, read through labels
+//! (`com.docker.compose.project=NAME`), which every Compose version sets,
+//! never through container names (`proj_svc_1` became `proj-svc-1`).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::compose::ports::{parse_ports, PublishedPort};
+use crate::exec;
+use crate::plan::CommandStep;
+
+/// One container of the project.
+#[derive(Debug, Clone, Serialize)]
+pub struct Container {
+    pub id: String,
+    pub name: String,
+    pub service: String,
+    /// The replica number (`com.docker.compose.container-number`).
+    pub number: u32,
+    pub one_off: bool,
+    /// `running`, `exited`, ... (lower case).
+    pub state: String,
+    pub status: String,
+    pub image: String,
+    pub ports: Vec<PublishedPort>,
+}
+
+impl Container {
+    pub fn is_running(&self) -> bool {
+        self.state == "running"
+    }
+}
+
+/// The fields of `docker ps --format '{{json .}}'` we read; all optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+struct PsLine {
+    #[serde(rename = "ID")]
+    id: String,
+    names: String,
+    labels: String,
+    state: String,
+    status: String,
+    image: String,
+    ports: String,
+}
+
+fn labels(text: &str) -> BTreeMap<&str, &str> {
+    text.split(',')
+        .filter_map(|pair| pair.split_once('='))
+        .collect()
+}
+
+/// Parses the output of `docker ps --format '{{json .}}'` (one object a line).
+pub fn parse_ps(text: &str) -> Vec<Container> {
+    let mut containers: Vec<Container> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .filter_map(|line| serde_json::from_str::<PsLine>(line).ok())
+        .map(|line| {
+            let labels = labels(&line.labels);
+            let state = if line.state.is_empty() {
+                // Engines before 20.10 have no State field; Status starts with "Up" when running.
+                if line.status.starts_with("Up") {
+                    "running".into()
+                } else {
+                    "exited".into()
+                }
+            } else {
+                line.state.to_lowercase()
+            };
+            Container {
+                id: line.id.clone(),
+                name: line.names.clone(),
+                service: labels
+                    .get("com.docker.compose.service")
+                    .unwrap_or(&"")
+                    .to_string(),
+                number: labels
+                    .get("com.docker.compose.container-number")
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(1),
+                one_off: labels
+                    .get("com.docker.compose.oneoff")
+                    .is_some_and(|v| v.eq_ignore_ascii_case("true")),
+                state,
+                status: line.status.clone(),
+                image: line.image.clone(),
+                ports: parse_ports(&line.ports),
+            }
+        })
+        .collect();
+    containers.sort_by(|a, b| {
+        (&a.service, a.one_off, a.number, &a.name).cmp(&(&b.service, b.one_off, b.number, &b.name))
+    });
+    containers
+}
+
+/// The `docker ps` call listing a project's containers (all states).
+pub fn ps_command(project: &str) -> CommandStep {
+    CommandStep::new([
+        "docker".to_string(),
+        "ps".into(),
+        "--all".into(),
+        "--no-trunc".into(),
+        "--filter".into(),
+        format!("label=com.docker.compose.project={project}"),
+        "--format".into(),
+        "{{json .}}".into(),
+    ])
+}
+
+/// Why the engine could not be asked.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StateError(pub String);
+
+/// Every container of `project`.
+pub fn containers(project: &str) -> Result<Vec<Container>, StateError> {
+    let out = exec::capture(&ps_command(project)).map_err(|e| StateError(e.to_string()))?;
+    if !out.success() {
+        return Err(StateError(
+            crate::compose::engine::diagnose(&out.stderr).to_string(),
+        ));
+    }
+    Ok(parse_ps(&out.stdout))
+}
+
+/// The running service containers of `service` (one-offs excluded).
+pub fn running(project: &str, service: &str) -> Result<Vec<Container>, StateError> {
+    Ok(containers(project)?
+        .into_iter()
+        .filter(|c| c.service == service && c.is_running() && !c.one_off)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ps_lines_are_read_through_labels() {
+        let text = concat!(
+            r#"{"ID":"b","Names":"demo-web-2","Labels":"com.docker.compose.project=demo,com.docker.compose.service=web,com.docker.compose.container-number=2,com.docker.compose.oneoff=False","State":"running","Status":"Up 2 seconds","Image":"x","Ports":"0.0.0.0:49154->80/tcp, :::49154->80/tcp"}"#,
+            "\n",
+            r#"{"ID":"a","Names":"demo_web_1","Labels":"com.docker.compose.service=web,com.docker.compose.container-number=1","Status":"Up 5 minutes","Ports":""}"#,
+            "\n",
+        );
+        let containers = parse_ps(text);
+        assert_eq!(containers.len(), 2);
+        assert_eq!((containers[0].number, containers[1].number), (1, 2));
+        assert!(
+            containers[0].is_running(),
+            "no State field: read from Status"
+        );
+        assert_eq!(containers[1].ports.len(), 1);
+    }
+}
