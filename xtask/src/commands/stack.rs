@@ -38,7 +38,7 @@ pub struct UpArgs {
   cargo xtask down --volumes     also remove named volumes (data!)")]
 pub struct DownArgs {
     /// Also remove the stack's named volumes
-    #[arg(short, long)]
+    #[arg(long)]
     pub volumes: bool,
 }
 

@@ -4,5 +4,8 @@
 mod git_fixture;
 mod harness;
 
+mod compose;
 mod config;
+mod e2e;
+mod engine;
 mod repos;

@@ -1,0 +1,220 @@
+//! The compose commands against the real engine: the fixture under
+//! tests/e2e, each test with its own project, torn down on drop.
+
+use std::time::Duration;
+
+use crate::engine::{http_get, wait_for, Stack};
+
+#[test]
+fn up_urls_scale_shell_run_and_down_with_the_compose_plugin() {
+    let stack = Stack::fixture();
+
+    // Not running yet: shell would start a fresh container.
+    let out = stack.xtask(["--dry-run", "shell", "web"]).ok();
+    assert!(
+        out.stdout
+            .contains("# web is not running: a fresh container"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stdout
+            .contains("run --rm --service-ports --use-aliases -T web /bin/sh"),
+        "{}",
+        out.describe()
+    );
+
+    stack.xtask(["up", "-d", "--wait", "web", "worker"]).ok();
+    let urls = stack.xtask(["urls", "--json"]).ok();
+    let ports = stack.port(&urls.stdout, "web", 8080);
+    assert_eq!(ports.len(), 1, "{}", urls.describe());
+    let (status, body) = wait_for("web to answer", Duration::from_secs(20), || {
+        http_get(ports[0])
+    });
+    assert_eq!((status, body.trim()), (200, "ok"));
+    let table = stack.xtask(["urls"]).ok();
+    assert!(
+        table
+            .stdout
+            .contains(&format!("web.1    8080/tcp  http://127.0.0.1:{}", ports[0])),
+        "{}",
+        table.describe()
+    );
+
+    // Running now: shell execs into it.
+    let out = stack.xtask(["--dry-run", "shell", "web"]).ok();
+    assert!(
+        out.stdout.contains("# web is running"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stdout.contains(" exec -T web /bin/sh"),
+        "{}",
+        out.describe()
+    );
+    let out = stack
+        .xtask(["exec", "web", "cat", "/var/www/index.html"])
+        .ok();
+    assert_eq!(out.stdout.trim(), "ok");
+
+    stack.xtask(["scale", "web=2"]).ok();
+    let urls = stack.xtask(["urls", "--json"]).ok();
+    let ports = stack.port(&urls.stdout, "web", 8080);
+    assert_eq!(
+        ports.len(),
+        2,
+        "two replicas, two URLs: {}",
+        urls.describe()
+    );
+    assert_ne!(ports[0], ports[1]);
+    for port in ports {
+        let (status, _) = wait_for("each replica to answer", Duration::from_secs(20), || {
+            http_get(port)
+        });
+        assert_eq!(status, 200);
+    }
+
+    // The service's default command exits 7, and so do we.
+    let out = stack.xtask(["run", "worker"]).fails_with(7);
+    assert!(out.stdout.contains("worker ran"), "{}", out.describe());
+    let out = stack
+        .xtask(["run", "web", "sh", "-c", "exit 3"])
+        .fails_with(3);
+    assert!(
+        !out.stderr.contains("error:"),
+        "no message of ours on top of the child's code: {}",
+        out.describe()
+    );
+
+    let ps = stack.xtask(["ps", "--json"]).ok();
+    let containers: serde_json::Value = serde_json::from_str(&ps.stdout).unwrap();
+    assert_eq!(
+        containers
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["one_off"] == true)
+            .count(),
+        0,
+        "run --rm leaves no one-off"
+    );
+
+    stack.xtask(["down", "--volumes"]).ok();
+    assert!(stack.leftovers().is_empty(), "{:?}", stack.leftovers());
+}
+
+#[test]
+fn postgres_runs_healthy_and_answers_on_its_published_port() {
+    let stack = Stack::fixture();
+    stack
+        .xtask(["up", "--wait", "--wait-timeout", "90", "db"])
+        .ok();
+    let out = stack
+        .xtask([
+            "exec",
+            "db",
+            "psql",
+            "-U",
+            "postgres",
+            "-tAc",
+            "select 40 + 2",
+        ])
+        .ok();
+    assert_eq!(out.stdout.trim(), "42");
+    let urls = stack.xtask(["urls"]).ok();
+    assert!(
+        urls.stdout.contains("postgresql://127.0.0.1:"),
+        "{}",
+        urls.describe()
+    );
+    let monitor = stack.xtask(["monitor"]).ok();
+    assert!(monitor.stdout.contains("db.1"), "{}", monitor.describe());
+    stack.xtask(["down", "--volumes"]).ok();
+}
+
+#[test]
+fn the_testing_environment_adds_its_override_file() {
+    let stack = Stack::fixture();
+    let dev = stack.xtask(["--dry-run", "up", "-d"]).ok();
+    assert!(
+        !dev.stdout.contains("docker-compose.testing.yml"),
+        "{}",
+        dev.describe()
+    );
+    let testing = stack
+        .xtask(["--env", "testing", "--dry-run", "up", "-d"])
+        .ok();
+    assert!(
+        testing
+            .stdout
+            .contains("-f docker-compose.yml -f docker-compose.testing.yml"),
+        "{}",
+        testing.describe()
+    );
+    let config = stack.xtask(["--env", "testing", "config"]).ok();
+    assert!(
+        config.stdout.contains("ENVIRONMENT: testing"),
+        "{}",
+        config.describe()
+    );
+    stack
+        .xtask(["env"])
+        .env("XTASK_ENV", "testing")
+        .ok()
+        .stdout_has("environment: testing (chosen by XTASK_ENV)");
+}
+
+#[test]
+fn doctor_reports_a_published_port_that_is_taken() {
+    let stack = Stack::fixture();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    stack.env.write(
+        "docker-compose.testing.yml",
+        &format!("services:\n  web:\n    ports:\n      - \"127.0.0.1:{port}:8080\"\n"),
+    );
+    let out = stack.xtask(["--env", "testing", "doctor"]).fails_with(1);
+    assert!(
+        out.stderr
+            .contains(&format!("host port {port} (published in"))
+            && out.stderr.contains("is already taken"),
+        "{}",
+        out.describe()
+    );
+    assert!(out.stderr.contains("Docker engine"), "{}", out.describe());
+    drop(listener);
+    stack
+        .xtask(["--env", "testing", "doctor"])
+        .ok()
+        .stderr_has("nothing to fix");
+}
+
+#[test]
+fn compose_v1_smoke() {
+    let stack = Stack::fixture().with_compose_v1();
+    let out = stack.xtask(["--dry-run", "up", "-d", "--wait", "web"]).ok();
+    assert!(out.stdout.starts_with("(cd "), "{}", out.describe());
+    assert!(
+        out.stdout.contains(" docker-compose -p "),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stdout.contains("has no --wait"),
+        "v1 waits are emulated: {}",
+        out.describe()
+    );
+
+    stack.xtask(["up", "-d", "--wait", "web"]).ok();
+    let urls = stack.xtask(["urls", "--json"]).ok();
+    let ports = stack.port(&urls.stdout, "web", 8080);
+    assert_eq!(ports.len(), 1, "{}", urls.describe());
+    let (status, _) = wait_for("web to answer", Duration::from_secs(20), || {
+        http_get(ports[0])
+    });
+    assert_eq!(status, 200);
+    stack.xtask(["run", "worker"]).fails_with(7);
+    stack.xtask(["down", "--volumes"]).ok();
+    assert!(stack.leftovers().is_empty(), "{:?}", stack.leftovers());
+}

@@ -1,0 +1,207 @@
+//! Helpers for tests against the real Docker engine: a fixture environment
+//! with its own compose project, torn down (and checked to be gone) on drop,
+//! bounded waits, and HTTP to ports published on 127.0.0.1.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::harness::Env;
+
+/// Fails loudly when no engine answers: these tests never skip.
+pub fn require_engine() {
+    let out = Command::new("docker")
+        .args(["info", "--format", "{{.ServerVersion}}"])
+        .output();
+    match out {
+        Ok(out) if out.status.success() => {}
+        Ok(out) => panic!(
+            "the Docker engine does not answer (run .ci/ensure-engine): {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => panic!("docker is not installed (run .ci/ensure-engine): {e}"),
+    }
+}
+
+/// The fixture under tests/e2e, copied into a fresh environment whose folder
+/// name (and so compose project name) is unique.
+pub struct Stack {
+    pub env: Env,
+    pub project: String,
+    /// Extra environment for every xtask run (e.g. XTASK_COMPOSE).
+    pub compose: Option<&'static str>,
+}
+
+impl Stack {
+    pub fn fixture() -> Self {
+        require_engine();
+        let env = Env::new();
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/e2e");
+        for entry in std::fs::read_dir(&fixture).expect("read tests/e2e") {
+            let entry = entry.expect("fixture entry");
+            std::fs::copy(entry.path(), env.path().join(entry.file_name()))
+                .expect("copy fixture file");
+        }
+        let folder = env
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_lowercase();
+        let project: String = folder
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        Self {
+            env,
+            project,
+            compose: None,
+        }
+    }
+
+    /// The same fixture driven through Compose v1 (`docker-compose`).
+    pub fn with_compose_v1(mut self) -> Self {
+        self.compose = Some("docker-compose");
+        self
+    }
+
+    pub fn xtask<I, S>(&self, args: I) -> crate::harness::Xtask
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let run = self.env.xtask(args);
+        match self.compose {
+            Some(compose) => run.env("XTASK_COMPOSE", compose),
+            None => run,
+        }
+    }
+
+    /// Everything the engine still has of this project: containers, networks, volumes.
+    pub fn leftovers(&self) -> Vec<String> {
+        let label = format!("label=com.docker.compose.project={}", self.project);
+        let mut left = Vec::new();
+        for (kind, args) in [
+            ("container", vec!["ps", "-aq", "--filter", &label]),
+            ("network", vec!["network", "ls", "-q", "--filter", &label]),
+            ("volume", vec!["volume", "ls", "-q", "--filter", &label]),
+        ] {
+            let out = Command::new("docker")
+                .args(&args)
+                .output()
+                .expect("docker ls");
+            for id in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+                left.push(format!("{kind} {id}"));
+            }
+        }
+        left
+    }
+
+    /// Published host port of `service` replica `index` for `container_port`.
+    pub fn port(&self, urls_json: &str, service: &str, container_port: u16) -> Vec<u16> {
+        let urls: serde_json::Value = serde_json::from_str(urls_json).expect("urls --json");
+        urls.as_array()
+            .expect("an array")
+            .iter()
+            .filter(|u| u["service"] == service && u["container_port"] == container_port)
+            .map(|u| u["host_port"].as_u64().expect("host_port") as u16)
+            .collect()
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        // Teardown with the engine directly, whatever state the test left.
+        let label = format!("label=com.docker.compose.project={}", self.project);
+        let ids = Command::new("docker")
+            .args(["ps", "-aq", "--filter", &label])
+            .output();
+        if let Ok(ids) = ids {
+            let ids: Vec<String> = String::from_utf8_lossy(&ids.stdout)
+                .split_whitespace()
+                .map(String::from)
+                .collect();
+            if !ids.is_empty() {
+                let _ = Command::new("docker")
+                    .arg("rm")
+                    .arg("-f")
+                    .args(&ids)
+                    .output();
+            }
+        }
+        for kind in ["network", "volume"] {
+            if let Ok(out) = Command::new("docker")
+                .args([kind, "ls", "-q", "--filter", &label])
+                .output()
+            {
+                let ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                    .split_whitespace()
+                    .map(String::from)
+                    .collect();
+                if !ids.is_empty() {
+                    let _ = Command::new("docker")
+                        .arg(kind)
+                        .arg("rm")
+                        .args(&ids)
+                        .output();
+                }
+            }
+        }
+        if !std::thread::panicking() {
+            let left = self.leftovers();
+            assert!(
+                left.is_empty(),
+                "project {} left behind: {left:?}",
+                self.project
+            );
+        }
+    }
+}
+
+/// Polls `check` every 200 ms until it returns Some, failing after `timeout`
+/// with `what` and the last observation.
+pub fn wait_for<T>(
+    what: &str,
+    timeout: Duration,
+    mut check: impl FnMut() -> Result<T, String>,
+) -> T {
+    let deadline = Instant::now() + timeout;
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        match check() {
+            Ok(value) => return value,
+            Err(observed) => last = observed,
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!(
+        "gave up after {} s waiting for {what}; last: {last}",
+        timeout.as_secs()
+    );
+}
+
+/// `GET /` on 127.0.0.1:port; returns the status line and body.
+pub fn http_get(port: u16) -> Result<(u16, String), String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .map_err(|e| e.to_string())?;
+    stream
+        .write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .map_err(|e| e.to_string())?;
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .map_err(|e| e.to_string())?;
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("no status in {response:?}"))?;
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    Ok((status, body))
+}
