@@ -83,6 +83,10 @@ pub struct GlobalArgs {
     #[arg(long = "env", value_name = "NAME", env = "XTASK_ENV", global = true)]
     pub environment: Option<String>,
 
+    /// Parallel jobs: network operations for update, independent dependencies for tasks
+    #[arg(short = 'j', long, value_name = "N", env = "XTASK_JOBS", global = true)]
+    pub jobs: Option<usize>,
+
     /// Answer yes to confirmations (needed without a terminal)
     #[arg(short = 'y', long, env = "XTASK_YES", global = true)]
     pub yes: bool,

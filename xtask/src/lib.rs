@@ -12,5 +12,6 @@ pub mod error;
 pub mod exec;
 pub mod plan;
 pub mod repos;
+pub mod suggest;
 pub mod tasks;
 pub mod ui;

@@ -155,24 +155,32 @@ fn remove_leftovers(
 
 /// The step that runs `argv` in `service`: `exec` into its running
 /// container, else `run --rm` a fresh one. Tasks with `in = "service"` use this.
-pub fn command_in_service(ctx: &Context, service: &str, argv: &[String]) -> Result<CommandStep> {
+/// `env` is passed into the container with `-e`.
+pub fn command_in_service(
+    ctx: &Context,
+    service: &str,
+    argv: &[String],
+    env: &[(String, String)],
+) -> Result<CommandStep> {
     ctx.check_service(service)?;
     let project = ctx.compose(Stack::Dev)?;
     let running = !state::running(&project.name, service)
         .unwrap_or_default()
         .is_empty();
-    let tty = wants_tty();
-    Ok(if running {
-        project.command(exec_args(service, argv, tty))
+    let mut args: Vec<String> = if running {
+        vec!["exec".into()]
     } else {
-        let mut args: Vec<String> = ["run", "--rm", "--use-aliases"].map(String::from).to_vec();
-        if !tty {
-            args.push("-T".into());
-        }
-        args.push(service.to_string());
-        args.extend(argv.iter().cloned());
-        project.command(args)
-    })
+        ["run", "--rm", "--use-aliases"].map(String::from).to_vec()
+    };
+    if !wants_tty() {
+        args.push("-T".into());
+    }
+    for (key, value) in env {
+        args.extend(["-e".into(), format!("{key}={value}")]);
+    }
+    args.push(service.to_string());
+    args.extend(argv.iter().cloned());
+    Ok(project.command(args))
 }
 
 impl ShellArgs {

@@ -121,10 +121,7 @@ impl Context {
         if names.is_empty() || names.iter().any(|n| n == service) {
             return Ok(());
         }
-        let closest = names
-            .iter()
-            .min_by_key(|n| strsim::levenshtein(n, service))
-            .filter(|n| strsim::levenshtein(n, service) <= service.len().max(2) / 2 + 1);
+        let closest = crate::suggest::closest(service, names.iter().map(String::as_str));
         let message = format!("no service `{service}` in the compose files");
         Err(match closest {
             Some(closest) => Error::usage_with_help(

@@ -1,7 +1,14 @@
-//! Listing commands and tasks, `help NAME`, and running a task.
+//! Listing built-in commands and tasks, and `help NAME`.
 
-use crate::commands::{not_yet, Context};
-use crate::error::Result;
+use clap::CommandFactory;
+use serde::Serialize;
+
+use crate::cli::Cli;
+use crate::commands::Context;
+use crate::config::{self, CommandLine, TaskSpec, Workspace};
+use crate::error::{Error, Result};
+use crate::suggest::closest;
+use crate::tasks::{arguments, catalog};
 
 /// Show help for a built-in command or a task
 #[derive(Debug, clap::Args)]
@@ -14,18 +21,274 @@ pub struct HelpArgs {
     pub name: Option<String>,
 }
 
-impl HelpArgs {
-    pub fn run(self, _ctx: &Context) -> Result<()> {
-        Err(not_yet("help"))
+/// Built-in commands by group, in the order they are listed.
+const GROUPS: [(&str, &[&str]); 4] = [
+    (
+        "Repositories",
+        &["update", "status", "lock", "check", "diff"],
+    ),
+    (
+        "Compose stack",
+        &[
+            "env", "up", "down", "build", "logs", "ps", "restart", "scale", "config",
+        ],
+    ),
+    (
+        "Containers",
+        &["run", "shell", "exec", "urls", "monitor", "doctor"],
+    ),
+    ("This tool", &["help", "completions"]),
+];
+
+#[derive(Serialize)]
+struct BuiltinEntry {
+    name: String,
+    group: String,
+    description: String,
+}
+
+#[derive(Serialize)]
+struct ArgEntry {
+    name: String,
+    default: Option<String>,
+    help: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TaskEntry {
+    name: String,
+    description: Option<String>,
+    aliases: Vec<String>,
+    depends: Vec<String>,
+    args: Vec<ArgEntry>,
+    #[serde(rename = "in")]
+    in_service: Option<String>,
+    hidden: bool,
+    defined_at: String,
+}
+
+fn builtins() -> Vec<BuiltinEntry> {
+    let command = Cli::command();
+    command
+        .get_subcommands()
+        .map(|sub| {
+            let name = sub.get_name().to_string();
+            let group = GROUPS
+                .iter()
+                .find(|(_, names)| names.contains(&name.as_str()))
+                .map_or("Other", |(group, _)| group);
+            BuiltinEntry {
+                description: sub.get_about().map(|a| a.to_string()).unwrap_or_default(),
+                group: group.to_string(),
+                name,
+            }
+        })
+        .collect()
+}
+
+fn task_entry(workspace: &Workspace, name: &str, spec: &TaskSpec) -> TaskEntry {
+    let line = workspace
+        .tasks
+        .tasks
+        .keys()
+        .find(|k| k.get_ref() == name)
+        .map_or(1, |k| workspace.tasks_source.position(k.span().start).line);
+    TaskEntry {
+        name: name.to_string(),
+        description: spec.description.clone(),
+        aliases: spec
+            .alias
+            .as_ref()
+            .map(|a| a.get_ref().names().iter().map(|s| s.to_string()).collect())
+            .unwrap_or_default(),
+        depends: spec.depends.iter().map(|d| d.get_ref().clone()).collect(),
+        args: arguments::declared(spec)
+            .into_iter()
+            .map(|(name, default, help)| ArgEntry {
+                name: name.into(),
+                default: default.map(String::from),
+                help: help.map(String::from),
+            })
+            .collect(),
+        in_service: spec.in_service.as_ref().map(|s| s.get_ref().clone()),
+        hidden: spec.hide,
+        defined_at: format!("{}:{line}", config::TASKS_FILE),
     }
 }
 
-/// `cargo xtask` with no command: built-in commands and the project's tasks.
-pub fn list(_ctx: &Context) -> Result<()> {
-    Err(not_yet("--list"))
+/// `cargo xtask` with no command (or `--list`): built-in commands and the project's tasks.
+pub fn list(ctx: &Context) -> Result<()> {
+    let workspace = match ctx.workspace() {
+        Ok(workspace) => Some(workspace),
+        Err(Error::Config(config::Error::NoRoot { .. })) => None,
+        Err(error) => return Err(error),
+    };
+    let builtins = builtins();
+    let tasks: Vec<TaskEntry> = workspace
+        .map(|w| {
+            catalog::in_order(&w.tasks)
+                .into_iter()
+                .map(|(name, spec)| task_entry(w, name, spec))
+                .collect()
+        })
+        .unwrap_or_default();
+    if ctx.global.json {
+        let value = serde_json::json!({ "builtins": builtins, "tasks": tasks });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).map_err(anyhow::Error::from)?
+        );
+        return Ok(());
+    }
+    let heading = ctx.ui.heading();
+    let visible: Vec<&TaskEntry> = tasks.iter().filter(|t| !t.hidden).collect();
+    let names = |t: &TaskEntry| {
+        let mut all = vec![t.name.clone()];
+        all.extend(t.aliases.iter().cloned());
+        all.join(", ")
+    };
+    let width = builtins
+        .iter()
+        .map(|b| b.name.len())
+        .chain(visible.iter().map(|t| names(t).len()))
+        .max()
+        .unwrap_or(0);
+    let mut out = String::from("Usage: cargo xtask [OPTIONS] <COMMAND|TASK> [ARGS]...\n");
+    let mut groups: Vec<&str> = GROUPS.iter().map(|(g, _)| *g).collect();
+    groups.push("Other");
+    for group in groups {
+        let members: Vec<&BuiltinEntry> = builtins.iter().filter(|b| b.group == group).collect();
+        if members.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n{}\n", heading.apply_to(format!("{group}:"))));
+        for builtin in members {
+            out.push_str(&format!(
+                "  {:<width$}  {}\n",
+                builtin.name, builtin.description
+            ));
+        }
+    }
+    match workspace {
+        Some(_) if visible.is_empty() => {
+            out.push_str("\nNo tasks in tasks.toml yet ([tasks.NAME] adds one).\n")
+        }
+        Some(_) => {
+            out.push_str(&format!("\n{}\n", heading.apply_to("Tasks (tasks.toml):")));
+            for task in visible {
+                out.push_str(&format!(
+                    "  {:<width$}  {}\n",
+                    names(task),
+                    task.description.as_deref().unwrap_or("")
+                ));
+            }
+        }
+        None => out.push_str("\nNo tasks.toml here or above: only built-in commands.\n"),
+    }
+    out.push_str("\nSee `cargo xtask help NAME` for one command or task.\n");
+    print!("{out}");
+    Ok(())
 }
 
-/// `cargo xtask NAME [ARGS...]` for a task NAME.
-pub fn run_task(argv: Vec<String>, _ctx: &Context) -> Result<()> {
-    Err(not_yet(argv.first().map_or("task", String::as_str)))
+impl HelpArgs {
+    pub fn run(self, ctx: &Context) -> Result<()> {
+        let Some(name) = self.name else {
+            return list(ctx);
+        };
+        let mut command = Cli::command();
+        if let Some(sub) = command.find_subcommand_mut(&name) {
+            let mut sub = sub.clone().bin_name(format!("cargo xtask {name}"));
+            sub.print_long_help().map_err(anyhow::Error::from)?;
+            return Ok(());
+        }
+        let workspace = ctx.workspace()?;
+        let Some(task) = catalog::resolve(&workspace.tasks, &name) else {
+            let builtins = crate::cli::builtin_names();
+            let candidates = catalog::all_names(&workspace.tasks)
+                .into_iter()
+                .chain(builtins.iter().map(String::as_str));
+            let suggestion = closest(&name, candidates)
+                .map(|c| format!("; did you mean `{c}`?"))
+                .unwrap_or_default();
+            return Err(Error::usage(format!(
+                "no task or command `{name}`{suggestion}"
+            )));
+        };
+        let Some(spec) = workspace.tasks.task(task) else {
+            return Ok(());
+        };
+        print!(
+            "{}",
+            describe_task(&task_entry(workspace, task, spec), spec)
+        );
+        Ok(())
+    }
+}
+
+fn describe_task(entry: &TaskEntry, spec: &TaskSpec) -> String {
+    let mut out = format!(
+        "{}: {}\n",
+        entry.name,
+        entry.description.as_deref().unwrap_or("(no description)")
+    );
+    out.push_str(&format!("defined at {}\n", entry.defined_at));
+    let usage: Vec<String> = entry
+        .args
+        .iter()
+        .map(|a| format!("[--{} VALUE]", a.name))
+        .collect();
+    out.push_str(
+        &format!("usage: cargo xtask {} {}\n", entry.name, usage.join(" ")).replace(" \n", "\n"),
+    );
+    if !entry.aliases.is_empty() {
+        out.push_str(&format!("aliases: {}\n", entry.aliases.join(", ")));
+    }
+    if !entry.args.is_empty() {
+        out.push_str("arguments:\n");
+        for arg in &entry.args {
+            let default = arg
+                .default
+                .as_ref()
+                .map(|d| format!(" (default: {d})"))
+                .unwrap_or_else(|| " (required)".into());
+            out.push_str(&format!(
+                "  --{}  {}{default}\n",
+                arg.name,
+                arg.help.as_deref().unwrap_or("")
+            ));
+        }
+    }
+    if !entry.depends.is_empty() {
+        out.push_str(&format!("depends on: {}\n", entry.depends.join(", ")));
+    }
+    if let Some(service) = &entry.in_service {
+        out.push_str(&format!("runs in service: {service}\n"));
+    }
+    if let Some(dir) = &spec.dir {
+        out.push_str(&format!("runs in folder: {}\n", dir.get_ref()));
+    }
+    if let Some(question) = &spec.confirm {
+        out.push_str(&format!("asks first: {question}\n"));
+    }
+    let commands = crate::tasks::task_plan::commands_of(spec.run.as_ref().map(|r| r.get_ref()));
+    if !commands.is_empty() {
+        out.push_str("run:\n");
+        for command in commands {
+            let line = match command {
+                CommandLine::Shell(line) => line,
+                CommandLine::Argv(argv) => shell_words::join(&argv),
+            };
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    if !spec.sources.is_empty() {
+        let sources: Vec<&str> = spec.sources.iter().map(|s| s.get_ref().as_str()).collect();
+        let outputs: Vec<&str> = spec.outputs.iter().map(|s| s.get_ref().as_str()).collect();
+        out.push_str(&format!(
+            "skipped when [{}] are older than [{}]\n",
+            sources.join(", "),
+            outputs.join(", ")
+        ));
+    }
+    out
 }

@@ -12,6 +12,7 @@ pub mod lock;
 pub mod monitor;
 pub mod stack;
 pub mod status;
+pub mod task;
 pub mod update;
 pub mod urls;
 
@@ -51,11 +52,6 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<()> {
         Command::Doctor(args) => args.run(ctx),
         Command::Help(args) => args.run(ctx),
         Command::Completions(args) => args.run(ctx),
-        Command::Task(argv) => help::run_task(argv, ctx),
+        Command::Task(argv) => task::run(argv, ctx),
     }
-}
-
-/// The error for a command whose implementation has not landed yet.
-pub(crate) fn not_yet(command: &str) -> crate::error::Error {
-    crate::error::Error::usage(format!("`{command}` is not implemented yet"))
 }

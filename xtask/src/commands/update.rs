@@ -23,6 +23,7 @@ use crate::ui::{Tone, Ui};
   cargo xtask update trytond portal     just these two
   cargo xtask update --group upstream   the repos labelled `group = \"upstream\"`
   cargo xtask update --locked           exactly the commits in repos.lock
+  cargo xtask update --jobs 32          more parallel fetches (network-bound)
   cargo xtask --dry-run update          what would be cloned, synced and copied")]
 pub struct UpdateArgs {
     /// Repos to update (default: all)
@@ -31,9 +32,6 @@ pub struct UpdateArgs {
     /// Only repos with this group label
     #[arg(long, value_name = "GROUP")]
     pub group: Vec<String>,
-    /// Parallel network operations (default: `jobs` in repos.toml)
-    #[arg(short, long, value_name = "N", env = "XTASK_JOBS")]
-    pub jobs: Option<usize>,
     /// Check out exactly the commits recorded in repos.lock
     #[arg(long, env = "XTASK_LOCKED")]
     pub locked: bool,
@@ -109,8 +107,8 @@ impl UpdateArgs {
         let defaults = &workspace.repos.defaults;
         let settings = SyncSettings {
             transport: self.transport.unwrap_or(defaults.transport),
-            jobs: self.jobs.unwrap_or(defaults.jobs).max(1),
-            jobs_per_host: defaults.jobs_per_host.max(self.jobs.unwrap_or(0)),
+            jobs: ctx.global.jobs.unwrap_or(defaults.jobs).max(1),
+            jobs_per_host: defaults.jobs_per_host.max(ctx.global.jobs.unwrap_or(0)),
         };
         let results = run_with_progress(&ctx.ui, jobs, &settings)?;
 

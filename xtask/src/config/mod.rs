@@ -2,7 +2,7 @@
 //! (which also marks the environment root) and `repos.toml`.
 
 mod check_environments;
-mod check_tasks;
+pub mod check_tasks;
 pub mod command_line;
 pub mod diagnostic;
 pub mod environment;

@@ -218,3 +218,44 @@ fn compose_v1_smoke() {
     stack.xtask(["down", "--volumes"]).ok();
     assert!(stack.leftovers().is_empty(), "{:?}", stack.leftovers());
 }
+
+#[test]
+fn a_task_runs_inside_a_service_fresh_or_in_the_running_container() {
+    let stack = Stack::fixture();
+    let tasks = stack.env.read("tasks.toml");
+    stack.env.tasks_toml(&format!(
+        "{tasks}\n[tasks.inside]\nin = \"worker\"\nrun = [\"sh\", \"-c\", \"echo inside $XTASK_ARG_WHO on $(hostname)\"]\n[tasks.inside.args]\nwho = {{ default = \"me\" }}\n"
+    ));
+    // Not running: a fresh container, removed afterwards.
+    let plan = stack.xtask(["--dry-run", "inside"]).ok();
+    assert!(
+        plan.stdout
+            .contains(" run --rm --use-aliases -T -e 'XTASK_ARG_WHO=me' worker sh -c"),
+        "{}",
+        plan.describe()
+    );
+    stack
+        .xtask(["inside", "--who", "fresh"])
+        .ok()
+        .stdout_has("inside fresh on ");
+
+    // Running: exec into it, so the hostname is the service container's.
+    stack.xtask(["up", "-d", "worker"]).ok();
+    let plan = stack.xtask(["--dry-run", "inside"]).ok();
+    assert!(
+        plan.stdout
+            .contains(" exec -T -e 'XTASK_ARG_WHO=me' worker sh -c"),
+        "{}",
+        plan.describe()
+    );
+    let ps: serde_json::Value =
+        serde_json::from_str(&stack.xtask(["ps", "--json"]).ok().stdout).unwrap();
+    let id = ps[0]["id"].as_str().unwrap().to_string();
+    let out = stack.xtask(["inside"]).ok();
+    assert!(
+        out.stdout.contains(&format!("inside me on {}", &id[..12])),
+        "{}",
+        out.describe()
+    );
+    stack.xtask(["down"]).ok();
+}

@@ -9,3 +9,4 @@ mod config;
 mod e2e;
 mod engine;
 mod repos;
+mod tasks;

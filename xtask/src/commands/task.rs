@@ -1,0 +1,123 @@
+//! `cargo xtask TASK [ARGS...]`: plan the task and its dependencies, confirm,
+//! then run (or print the plan with --dry-run).
+
+use std::path::PathBuf;
+
+use crate::commands::containers::command_in_service;
+use crate::commands::Context;
+use crate::error::{Error, Result};
+use crate::plan::CommandStep;
+use crate::suggest::closest;
+use crate::tasks::catalog;
+use crate::tasks::runner;
+use crate::tasks::task_plan::{self, StepMaker};
+
+/// Makes built-in and in-container steps for the task planner.
+struct ContextSteps<'a> {
+    ctx: &'a Context,
+    exe: String,
+    root: PathBuf,
+}
+
+impl ContextSteps<'_> {
+    /// The global flags a built-in child should see as typed by the user.
+    fn forwarded_flags(&self) -> Vec<String> {
+        let global = &self.ctx.global;
+        let mut flags = vec!["-C".to_string(), self.root.to_string_lossy().into_owned()];
+        if let Some(environment) = &global.environment {
+            flags.extend(["--env".into(), environment.clone()]);
+        }
+        if global.yes {
+            flags.push("--yes".into());
+        }
+        if global.quiet {
+            flags.push("--quiet".into());
+        }
+        for _ in 0..global.verbose {
+            flags.push("-v".into());
+        }
+        if let Some(jobs) = global.jobs {
+            flags.extend(["--jobs".into(), jobs.to_string()]);
+        }
+        flags
+    }
+}
+
+impl StepMaker for ContextSteps<'_> {
+    fn builtin(&self, args: &[String]) -> CommandStep {
+        let mut argv = vec![self.exe.clone()];
+        argv.extend(self.forwarded_flags());
+        argv.extend(args.iter().cloned());
+        CommandStep::new(argv).dir(&self.root)
+    }
+
+    fn in_service(
+        &self,
+        service: &str,
+        argv: &[String],
+        env: &[(String, String)],
+    ) -> Result<CommandStep, String> {
+        command_in_service(self.ctx, service, argv, env).map_err(|e| e.messages().join("\n"))
+    }
+}
+
+/// Runs the task named by `argv[0]` with the rest as its arguments.
+pub fn run(argv: Vec<String>, ctx: &Context) -> Result<()> {
+    let (name, rest) = argv
+        .split_first()
+        .ok_or_else(|| Error::usage("no task named"))?;
+    let workspace = ctx.workspace()?;
+    let Some(task) = catalog::resolve(&workspace.tasks, name) else {
+        let builtins = crate::cli::builtin_names();
+        let candidates = catalog::all_names(&workspace.tasks)
+            .into_iter()
+            .chain(builtins.iter().map(String::as_str));
+        let message = format!("no task or command `{name}`");
+        return Err(match closest(name, candidates) {
+            Some(close) => Error::usage_with_help(
+                format!("{message}; did you mean `{close}`?"),
+                "`cargo xtask` lists them all",
+            ),
+            None => Error::usage_with_help(
+                message,
+                "`cargo xtask` lists the built-in commands and the project's tasks",
+            ),
+        });
+    };
+    let steps = ContextSteps {
+        ctx,
+        exe: std::env::current_exe()
+            .map_or_else(|_| "xtask".into(), |p| p.to_string_lossy().into_owned()),
+        root: workspace.root.clone(),
+    };
+    let plan = task_plan::plan(&workspace.tasks, &workspace.root, task, rest, &steps)
+        .map_err(Error::usage)?;
+    if ctx.global.dry_run {
+        print!("{plan}");
+        return Ok(());
+    }
+    // Every confirmation is asked before anything runs, dependencies included.
+    for (_, question) in &plan.confirms {
+        if !ctx.ui.confirm(question, ctx.global.yes)? {
+            return Err(Error::Declined);
+        }
+    }
+    let jobs = ctx
+        .global
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    runner::run(&plan, &ctx.ui, jobs).map_err(|failed| {
+        let why = match &failed.error {
+            Some(error) => error.to_string(),
+            None => format!("`{}` exited with code {}", failed.step, failed.code),
+        };
+        ctx.ui.error(format!(
+            "task `{}` failed (exit code {}): {why}",
+            failed.task, failed.code
+        ));
+        Error::Child {
+            command: failed.step,
+            code: failed.code,
+        }
+    })
+}

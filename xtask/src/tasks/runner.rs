@@ -1,0 +1,200 @@
+//! Running a [`TaskPlan`]: level by level; a level's nodes in parallel
+//! (bounded by `jobs`) with their output prefixed by the task's name, whole
+//! lines only; a lone node in the foreground with the terminal. The first
+//! failure stops the rest and is reported again at the end.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::exec::{self, ExecError};
+use crate::plan::CommandStep;
+use crate::tasks::task_plan::{PlannedNode, TaskPlan};
+use crate::ui::{Tone, Ui};
+
+/// The task that failed and how.
+#[derive(Debug)]
+pub struct TaskFailure {
+    pub task: String,
+    pub step: String,
+    /// The child's exit code (128 + N for signal N), or 127/1 when it could not start.
+    pub code: i32,
+    pub error: Option<ExecError>,
+}
+
+/// Runs every level of `plan`; stops at the first failure.
+pub fn run(plan: &TaskPlan, ui: &Ui, jobs: usize) -> Result<(), TaskFailure> {
+    for level in &plan.levels {
+        let runnable: Vec<&PlannedNode> = level
+            .iter()
+            .map(|i| &plan.nodes[*i])
+            .filter(|node| match &node.skip {
+                Some(reason) => {
+                    ui.status_tone("Fresh", format!("{} ({reason})", node.label), Tone::Neutral);
+                    false
+                }
+                None => true,
+            })
+            .collect();
+        match runnable.as_slice() {
+            [] => {}
+            [node] => run_foreground(node, ui)?,
+            nodes => run_parallel(nodes, ui, jobs.max(1))?,
+        }
+    }
+    Ok(())
+}
+
+fn failure(
+    node: &PlannedNode,
+    step: &CommandStep,
+    code: i32,
+    error: Option<ExecError>,
+) -> TaskFailure {
+    TaskFailure {
+        task: node.label.clone(),
+        step: step.to_string(),
+        code,
+        error,
+    }
+}
+
+fn run_foreground(node: &PlannedNode, ui: &Ui) -> Result<(), TaskFailure> {
+    ui.status("Running", &node.label);
+    for step in &node.steps {
+        if ui.verbosity >= 1 {
+            ui.command(step);
+        }
+        match exec::run_foreground(step) {
+            Ok(0) => {}
+            Ok(code) => return Err(failure(node, step, code, None)),
+            Err(error) => {
+                let code = if matches!(error, ExecError::NotFound { .. }) {
+                    127
+                } else {
+                    1
+                };
+                return Err(failure(node, step, code, Some(error)));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Copies a child's stream to ours line by line, each line prefixed.
+fn relay(stream: impl Read, prefix: String, to_stderr: bool) {
+    let mut reader = BufReader::new(stream);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                if !line.ends_with(b"\n") {
+                    line.push(b'\n');
+                }
+                let mut whole = prefix.clone().into_bytes();
+                whole.extend_from_slice(&line);
+                // One write of a whole line under the stream's lock: never interleaved mid-line.
+                let _ = if to_stderr {
+                    std::io::stderr().lock().write_all(&whole)
+                } else {
+                    std::io::stdout().lock().write_all(&whole)
+                };
+            }
+        }
+    }
+}
+
+/// Runs one node's steps with prefixed output; registers its running child
+/// so that a sibling's failure can stop it.
+fn run_prefixed(
+    node: &PlannedNode,
+    prefix: &str,
+    stop: &AtomicBool,
+    running: &Mutex<Vec<i32>>,
+) -> Result<(), TaskFailure> {
+    for step in &node.steps {
+        if stop.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let mut child = exec::spawn_piped(step).map_err(|e| {
+            let code = if matches!(e, ExecError::NotFound { .. }) {
+                127
+            } else {
+                1
+            };
+            failure(node, step, code, Some(e))
+        })?;
+        let pid = child.child.id() as i32;
+        if let Ok(mut pids) = running.lock() {
+            pids.push(pid);
+        }
+        let out = child.child.stdout.take().map(|s| {
+            let prefix = prefix.to_string();
+            std::thread::spawn(move || relay(s, prefix, false))
+        });
+        let err = child.child.stderr.take().map(|s| {
+            let prefix = prefix.to_string();
+            std::thread::spawn(move || relay(s, prefix, true))
+        });
+        let result = child.wait();
+        for handle in [out, err].into_iter().flatten() {
+            let _ = handle.join();
+        }
+        if let Ok(mut pids) = running.lock() {
+            pids.retain(|p| *p != pid);
+        }
+        match result {
+            Ok(0) => {}
+            Ok(code) => return Err(failure(node, step, code, None)),
+            Err(error) => return Err(failure(node, step, 1, Some(error))),
+        }
+    }
+    Ok(())
+}
+
+fn run_parallel(nodes: &[&PlannedNode], ui: &Ui, jobs: usize) -> Result<(), TaskFailure> {
+    let labels: Vec<&str> = nodes.iter().map(|n| n.label.as_str()).collect();
+    ui.status("Running", format!("{} (in parallel)", labels.join(", ")));
+    let width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let stop = AtomicBool::new(false);
+    let running: Mutex<Vec<i32>> = Mutex::new(Vec::new());
+    let first_failure: Mutex<Option<TaskFailure>> = Mutex::new(None);
+    let queue: Mutex<Vec<&PlannedNode>> = Mutex::new(nodes.iter().rev().copied().collect());
+    let stop = Arc::new(stop);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(nodes.len()) {
+            scope.spawn(|| loop {
+                if stop.load(Ordering::SeqCst) {
+                    return;
+                }
+                let Some(node) = queue.lock().ok().and_then(|mut q| q.pop()) else {
+                    return;
+                };
+                let prefix = format!("[{:<width$}] ", node.label);
+                if let Err(failed) = run_prefixed(node, &prefix, &stop, &running) {
+                    if !stop.swap(true, Ordering::SeqCst) {
+                        // First failure: stop the siblings still running.
+                        if let Ok(pids) = running.lock() {
+                            for pid in pids.iter() {
+                                // SAFETY: signals a process group our executor created.
+                                unsafe {
+                                    libc::kill(-*pid, libc::SIGTERM);
+                                }
+                            }
+                        }
+                        if let Ok(mut slot) = first_failure.lock() {
+                            *slot = Some(failed);
+                        }
+                    }
+                    return;
+                }
+            });
+        }
+    });
+    match first_failure.into_inner().ok().flatten() {
+        Some(failed) => Err(failed),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,311 @@
+//! A task invocation as data: every task and built-in it needs, once each,
+//! with its commands, grouped in levels whose members do not depend on each
+//! other (and so may run in parallel). `--dry-run` prints it.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+
+use crate::config::check_tasks::BUILTIN_PREFIX;
+use crate::config::{CommandLine, RunSpec, TasksFile};
+use crate::plan::CommandStep;
+use crate::tasks::arguments::{self, BoundArgs};
+use crate::tasks::catalog;
+use crate::tasks::freshness;
+
+/// How commands that leave the host are made: built-in commands (our own
+/// executable) and commands inside a compose service.
+pub trait StepMaker {
+    /// `xtask ARGS...` as a child, with the invocation's global flags.
+    fn builtin(&self, args: &[String]) -> CommandStep;
+    /// `argv` inside `service` (exec when it runs, else run --rm).
+    fn in_service(
+        &self,
+        service: &str,
+        argv: &[String],
+        env: &[(String, String)],
+    ) -> Result<CommandStep, String>;
+}
+
+/// One task or built-in command of the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedNode {
+    /// The task's name, or the built-in's command line (`xtask update`).
+    pub label: String,
+    pub steps: Vec<CommandStep>,
+    /// Why it will not run (up to date), if so.
+    pub skip: Option<String>,
+    /// Indexes of the nodes it needs.
+    pub needs: Vec<usize>,
+}
+
+/// Everything one `cargo xtask TASK` will do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskPlan {
+    pub nodes: Vec<PlannedNode>,
+    /// Node indexes by level; a level's nodes need only earlier levels.
+    pub levels: Vec<Vec<usize>>,
+    /// `(task, question)` to ask before anything runs.
+    pub confirms: Vec<(String, String)>,
+}
+
+/// What was asked for, before the graph is walked.
+enum Wanted {
+    Task(String),
+    Builtin(Vec<String>),
+}
+
+struct Builder<'a> {
+    tasks: &'a TasksFile,
+    root: &'a Path,
+    maker: &'a dyn StepMaker,
+    nodes: Vec<PlannedNode>,
+    index: HashMap<String, usize>,
+    visiting: Vec<String>,
+    confirms: Vec<(String, String)>,
+}
+
+/// Plans `task` with the arguments that followed its name.
+pub fn plan(
+    tasks: &TasksFile,
+    root: &Path,
+    task: &str,
+    argv: &[String],
+    maker: &dyn StepMaker,
+) -> Result<TaskPlan, String> {
+    let mut builder = Builder {
+        tasks,
+        root,
+        maker,
+        nodes: Vec::new(),
+        index: HashMap::new(),
+        visiting: Vec::new(),
+        confirms: Vec::new(),
+    };
+    builder.visit(Wanted::Task(task.to_string()), Some(argv))?;
+    let levels = levels(&builder.nodes);
+    Ok(TaskPlan {
+        nodes: builder.nodes,
+        levels,
+        confirms: builder.confirms,
+    })
+}
+
+/// A dependency entry: a task (or alias), `xtask:CMD ARGS`, or a built-in name.
+fn wanted(tasks: &TasksFile, entry: &str) -> Result<Wanted, String> {
+    if let Some(rest) = entry.strip_prefix(BUILTIN_PREFIX) {
+        return builtin_args(rest).map(Wanted::Builtin);
+    }
+    Ok(match catalog::resolve(tasks, entry) {
+        Some(task) => Wanted::Task(task.to_string()),
+        None => Wanted::Builtin(vec![entry.to_string()]),
+    })
+}
+
+fn builtin_args(text: &str) -> Result<Vec<String>, String> {
+    let args = shell_words::split(text).map_err(|e| format!("cannot split `{text}`: {e}"))?;
+    if args.is_empty() {
+        return Err("`xtask:` names no command".into());
+    }
+    Ok(args)
+}
+
+impl Builder<'_> {
+    fn visit(&mut self, wanted: Wanted, argv: Option<&[String]>) -> Result<usize, String> {
+        let (key, label) = match &wanted {
+            Wanted::Task(name) => (format!("task {name}"), name.clone()),
+            Wanted::Builtin(args) => (
+                format!("xtask {}", args.join(" ")),
+                format!("xtask {}", shell_words::join(args)),
+            ),
+        };
+        if let Some(&index) = self.index.get(&key) {
+            return Ok(index);
+        }
+        if self.visiting.contains(&key) {
+            return Err(format!(
+                "dependency cycle: {} -> {label}",
+                self.visiting.join(" -> ")
+            ));
+        }
+        let node = match wanted {
+            Wanted::Builtin(args) => PlannedNode {
+                label,
+                steps: vec![self.maker.builtin(&args)],
+                skip: None,
+                needs: Vec::new(),
+            },
+            Wanted::Task(name) => {
+                self.visiting.push(key.clone());
+                let node = self.task_node(&name, argv.unwrap_or(&[]));
+                self.visiting.pop();
+                node?
+            }
+        };
+        self.nodes.push(node);
+        let index = self.nodes.len() - 1;
+        self.index.insert(key, index);
+        Ok(index)
+    }
+
+    fn task_node(&mut self, name: &str, argv: &[String]) -> Result<PlannedNode, String> {
+        let spec = self
+            .tasks
+            .task(name)
+            .ok_or_else(|| format!("no task `{name}`"))?;
+        let mut needs = Vec::new();
+        for dependency in &spec.depends {
+            let wanted = wanted(self.tasks, dependency.get_ref())?;
+            let index = self.visit(wanted, None)?;
+            if !needs.contains(&index) {
+                needs.push(index);
+            }
+        }
+        if let Some(question) = &spec.confirm {
+            self.confirms.push((name.to_string(), question.clone()));
+        }
+        let args: BoundArgs = arguments::bind(name, spec, argv)?;
+        let mut env: Vec<(String, String)> = spec
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        env.extend(args.env());
+        let dir = spec
+            .dir
+            .as_ref()
+            .map(|d| self.root.join(d.get_ref()))
+            .unwrap_or_else(|| self.root.to_path_buf());
+
+        let commands = commands_of(spec.run.as_ref().map(|r| r.get_ref()));
+        let last_own = commands.iter().rposition(|c| builtin_of(c).is_none());
+        let mut steps = Vec::new();
+        for (position, command) in commands.iter().enumerate() {
+            if let Some(builtin) = builtin_of(command) {
+                steps.push(
+                    self.maker
+                        .builtin(&builtin_args(&args.substitute(&builtin))?),
+                );
+                continue;
+            }
+            let mut argv = match command {
+                CommandLine::Shell(line) => {
+                    let mut line = args.substitute(line);
+                    if Some(position) == last_own && !args.extra.is_empty() {
+                        line = format!("{line} {}", shell_words::join(&args.extra));
+                    }
+                    vec!["sh".to_string(), "-c".into(), line]
+                }
+                CommandLine::Argv(argv) => argv.iter().map(|a| args.substitute(a)).collect(),
+            };
+            if Some(position) == last_own && matches!(command, CommandLine::Argv(_)) {
+                argv.extend(args.extra.iter().cloned());
+            }
+            let step = match &spec.in_service {
+                Some(service) => self.maker.in_service(service.get_ref(), &argv, &env)?,
+                None => {
+                    let mut step = CommandStep::new(argv).dir(&dir);
+                    step.env = env.clone();
+                    step
+                }
+            };
+            steps.push(step);
+        }
+        let sources: Vec<String> = spec.sources.iter().map(|s| s.get_ref().clone()).collect();
+        let outputs: Vec<String> = spec.outputs.iter().map(|s| s.get_ref().clone()).collect();
+        let skip = freshness::up_to_date(self.root, &sources, &outputs);
+        Ok(PlannedNode {
+            label: name.to_string(),
+            steps,
+            skip,
+            needs,
+        })
+    }
+}
+
+/// The commands of `run`, in order. A list of strings is one argv, except
+/// when its first string is a built-in call with arguments
+/// (`["xtask:db rebuild --yes", "..."]`): no program name has a space, so
+/// that list is read as several commands.
+pub fn commands_of(run: Option<&RunSpec>) -> Vec<CommandLine> {
+    match run {
+        Some(RunSpec::One(CommandLine::Argv(argv)))
+            if argv
+                .first()
+                .is_some_and(|first| first.starts_with(BUILTIN_PREFIX) && first.contains(' ')) =>
+        {
+            argv.iter().cloned().map(CommandLine::Shell).collect()
+        }
+        Some(RunSpec::One(command)) => vec![command.clone()],
+        Some(RunSpec::Many(commands)) => commands.clone(),
+        None => Vec::new(),
+    }
+}
+
+/// `xtask:CMD ARGS` as a run step: the text after the prefix.
+fn builtin_of(command: &CommandLine) -> Option<String> {
+    match command {
+        CommandLine::Shell(line) => line.trim().strip_prefix(BUILTIN_PREFIX).map(str::to_string),
+        CommandLine::Argv(argv) => {
+            let first = argv.first()?.strip_prefix(BUILTIN_PREFIX)?;
+            let mut all = vec![first.to_string()];
+            all.extend(argv[1..].iter().cloned());
+            Some(shell_words::join(&all))
+        }
+    }
+}
+
+/// Level of each node: 0 without needs, else one more than its deepest need.
+fn levels(nodes: &[PlannedNode]) -> Vec<Vec<usize>> {
+    // Nodes are pushed after their needs, so one pass in order suffices.
+    let mut level = vec![0usize; nodes.len()];
+    for (index, node) in nodes.iter().enumerate() {
+        level[index] = node.needs.iter().map(|n| level[*n] + 1).max().unwrap_or(0);
+    }
+    let depth = level.iter().copied().max().map_or(0, |d| d + 1);
+    let mut levels = vec![Vec::new(); depth];
+    for (index, l) in level.into_iter().enumerate() {
+        levels[l].push(index);
+    }
+    levels
+}
+
+impl fmt::Display for TaskPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (task, question) in &self.confirms {
+            writeln!(f, "# confirm ({task}): {question}")?;
+        }
+        for level in &self.levels {
+            if level.len() > 1 {
+                let labels: Vec<&str> = level
+                    .iter()
+                    .map(|i| self.nodes[*i].label.as_str())
+                    .collect();
+                writeln!(f, "# in parallel: {}", labels.join(", "))?;
+            }
+            for &index in level {
+                let node = &self.nodes[index];
+                let needs: Vec<&str> = node
+                    .needs
+                    .iter()
+                    .map(|n| self.nodes[*n].label.as_str())
+                    .collect();
+                let after = if needs.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (after {})", needs.join(", "))
+                };
+                match &node.skip {
+                    Some(reason) => writeln!(f, "# {}: skipped, {reason}", node.label)?,
+                    None => writeln!(f, "# {}{after}", node.label)?,
+                }
+                if node.skip.is_none() {
+                    for step in &node.steps {
+                        writeln!(f, "{step}")?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
