@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Benchmark: startup of a command typed all day. `xtask --list` on a
+# tasks.toml with 200 tasks and a no-op task, against `just --list` and a
+# no-op recipe on the equivalent justfile, side by side; plus what the cargo
+# alias (`cargo xtask`) adds on top of the binary. Needs hyperfine (apt) and
+# installs just from crates.io into bench/out for the benchmark only.
+#
+# usage: bench/startup.sh [RUNS]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+out="$here/out"
+runs=${1:-50}
+mkdir -p "$out"
+
+command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine >/dev/null; }
+if [[ ! -x $out/just/bin/just ]]; then
+  echo "installing just into bench/out/just (benchmark only)" >&2
+  cargo install --quiet --locked just --root "$out/just"
+fi
+just="$out/just/bin/just"
+(cd "$root" && cargo build --release --quiet -p xtask)
+xtask="$root/target/release/xtask"
+
+env="$out/startup-env"
+rm -rf "$env" && mkdir -p "$env"
+{
+  for i in $(seq 1 200); do
+    printf '[tasks.task%03d]\ndescription = "Task number %d"\nrun = "true"\n\n' "$i" "$i"
+  done
+  printf '[tasks.noop]\ndescription = "Does nothing"\nrun = ["true"]\n'
+} > "$env/tasks.toml"
+{
+  for i in $(seq 1 200); do
+    printf '# Task number %d\ntask%03d:\n    true\n\n' "$i" "$i"
+  done
+  printf '# Does nothing\nnoop:\n    true\n'
+} > "$env/justfile"
+
+json="$out/startup.json"
+cd "$env"
+hyperfine --shell=none --warmup 5 --runs "$runs" --export-json "$json" -N \
+  -n "xtask --list" "$xtask --list" \
+  -n "just --list" "$just --list" \
+  -n "xtask noop" "$xtask noop" \
+  -n "just noop" "$just noop" \
+  -n "cargo xtask --list" "cargo xtask --manifest-path $root/Cargo.toml --list" >/dev/null 2>&1 || \
+hyperfine --warmup 5 --runs "$runs" --export-json "$json" \
+  -n "xtask --list" "$xtask --list" \
+  -n "just --list" "$just --list" \
+  -n "xtask noop" "$xtask noop" \
+  -n "just noop" "$just noop" >/dev/null
+
+python3 - "$json" <<'PY'
+import json, sys
+results = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+ms = lambda name: results[name]["median"] * 1000
+print("\n| command | median (ms) | min (ms) |")
+print("|---|---|---|")
+for name, r in results.items():
+    print(f"| {name} | {r['median']*1000:.2f} | {r['min']*1000:.2f} |")
+print("\n| comparison | ratio (xtask / just) | target |")
+print("|---|---|---|")
+print(f"| --list, 200 tasks | {ms('xtask --list') / ms('just --list'):.2f}x | <= 1.5x |")
+print(f"| no-op task | {ms('xtask noop') / ms('just noop'):.2f}x | <= 1.5x |")
+if "cargo xtask --list" in results:
+    print(f"\n`cargo xtask --list` adds {ms('cargo xtask --list') - ms('xtask --list'):.1f} ms on top of the binary (cargo's own startup and freshness check).")
+PY
