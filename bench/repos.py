@@ -12,7 +12,8 @@ run, medians of:
 for: a sequential loop of git clone / git pull --ff-only, the same loop
 through xargs -P8, vcstool (2 and 8 workers), and xtask (default jobs, and
 --jobs 32). Durability is the same for all: git runs with core.fsync=none
-(libgit2 does not fsync by default).
+(libgit2 does not fsync by default). The git:// server is git_inetd.py,
+not `git daemon` itself, whose accept backlog of 5 drops bursts of SYNs.
 
 usage: bench/repos.py [--repos N] [--runs N] [--cold-runs N] [--quick]
 """
@@ -104,13 +105,14 @@ def add_commits(base, n, count, round_no):
 
 
 class Daemon:
+    """git:// on 127.0.0.1 through git_inetd.py (git daemon --inetd per
+    connection, behind a deep accept backlog)."""
+
     def __init__(self, base):
         self.port = free_port()
-        self.proc = subprocess.Popen(
-            ["git", "daemon", "--reuseaddr", "--export-all", f"--base-path={base}", "--listen=127.0.0.1",
-             f"--port={self.port}", "--informative-errors", str(base)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
+        self.proc = subprocess.Popen([sys.executable, str(HERE / "git_inetd.py"), str(self.port), str(base)],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.proc.stdout.readline()
         wait_port(self.port)
 
     def stop(self):
@@ -143,9 +145,14 @@ def wait_port(port, timeout=10):
 
 
 def timed(cmd, **kw):
+    """Seconds the command took; a failed run is reported and counts as infinite."""
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, env=GIT_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
-    return time.perf_counter() - start
+    done = subprocess.run(cmd, env=GIT_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, **kw)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        print(f"FAILED ({done.returncode}): {' '.join(map(str, cmd))[:200]}\n{done.stderr[-2000:]}", file=sys.stderr)
+        return float("inf")
+    return elapsed
 
 
 # Each tool: clone(urls, dest) and update(dest) as shell commands.
@@ -301,6 +308,8 @@ def main():
         daemon.stop()
 
     cases = [("a", "(a) cold clone"), ("b", "(b) no-op update"), ("c", "(c) +5 commits each"), ("d", "(d) no-op, 50 ms RTT")]
+    print(f"\nxtask: {subprocess.run([str(ROOT / 'target/release/xtask'), '--version'], capture_output=True, text=True).stdout.strip()}; "
+          f"git: {subprocess.run(['git', '--version'], capture_output=True, text=True).stdout.strip()}; cores: {os.cpu_count()}")
     print(f"\nMedians in seconds ({args.repos} repos, {args.commits} commits x {args.files} files; "
           f"{args.cold_runs} runs for (a), {args.runs} for the others; git with core.fsync=none):\n")
     header = "| tool | " + " | ".join(c[1] for c in cases) + " |"

@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use crate::plan::CommandStep;
@@ -59,6 +60,15 @@ pub fn exit_code(status: ExitStatus) -> i32 {
         .unwrap_or(1)
 }
 
+/// Set once a relayed signal asked us to stop.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Whether the user interrupted this run (Ctrl-C, SIGTERM) while a child
+/// ran: long loops stop starting new work when it is set.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
 /// Process groups of the children running now, for the signal relay.
 fn running_groups() -> &'static Mutex<BTreeSet<i32>> {
     static GROUPS: OnceLock<Mutex<BTreeSet<i32>>> = OnceLock::new();
@@ -85,6 +95,7 @@ pub fn install_signal_relay() {
                 if groups.is_empty() {
                     std::process::exit(128 + signal);
                 }
+                INTERRUPTED.store(true, Ordering::SeqCst);
                 for group in groups {
                     // SAFETY: kill(2) with a negative pid signals a process group we created.
                     unsafe {
@@ -203,21 +214,12 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
 
 /// Runs a child with no stdin and both output streams captured.
 pub fn capture(step: &CommandStep) -> Result<Captured, ExecError> {
-    install_signal_relay();
-    let mut command = command_for(step)?;
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    let child = command
-        .spawn()
-        .map_err(|e| spawn_error(step.program(), e))?;
-    let _registered = GroupGuard::register(child.id() as i32);
-    let output = child.wait_with_output().map_err(|source| ExecError::Wait {
-        program: step.program().to_string(),
-        source,
-    })?;
+    let running = spawn_piped(step)?;
+    let program = running.program.clone();
+    let output = running
+        .child
+        .wait_with_output()
+        .map_err(|source| ExecError::Wait { program, source })?;
     Ok(Captured {
         code: exit_code(output.status),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -98,6 +98,22 @@ impl Context {
             .map_err(|e| Error::Other(anyhow::Error::from(e)))
     }
 
+    /// The dev stack's project and its containers; in a dry run, prints the
+    /// query instead and returns `None`.
+    pub fn containers(
+        &self,
+    ) -> Result<Option<(ComposeProject, Vec<crate::compose::state::Container>)>> {
+        let project = self.compose(Stack::Dev)?;
+        if self.global.dry_run {
+            println!("{}", crate::compose::state::ps_command(&project.name));
+            return Ok(None);
+        }
+        self.require_engine()?;
+        let containers =
+            crate::compose::state::containers(&project.name).map_err(|e| Error::Other(e.into()))?;
+        Ok(Some((project, containers)))
+    }
+
     /// The services the compose files of the active environment declare,
     /// plus those configured in `[services]`.
     pub fn services(&self) -> Result<Vec<String>> {

@@ -245,13 +245,9 @@ impl LogsArgs {
 
 impl PsArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
-        let project = ctx.compose(Stack::Dev)?;
-        if ctx.global.dry_run {
-            println!("{}", state::ps_command(&project.name));
+        let Some((project, containers)) = ctx.containers()? else {
             return Ok(());
-        }
-        ctx.require_engine()?;
-        let containers = state::containers(&project.name).map_err(|e| Error::Other(e.into()))?;
+        };
         if ctx.global.json {
             println!(
                 "{}",

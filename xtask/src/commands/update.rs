@@ -125,6 +125,12 @@ impl UpdateArgs {
         for error in &layout_errors {
             ctx.ui.error(error);
         }
+        if crate::exec::interrupted() {
+            return Err(Error::Child {
+                command: "update".into(),
+                code: 130,
+            });
+        }
         if tally.failed > 0 || !layout_errors.is_empty() {
             return Err(Error::Other(anyhow::anyhow!(
                 "{} of {} repos failed",

@@ -3,9 +3,7 @@
 use serde::Serialize;
 
 use crate::commands::Context;
-use crate::compose::project::Stack;
-use crate::compose::state;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// List a URL for every published port of every running container
 #[derive(Debug, clap::Args)]
@@ -30,13 +28,9 @@ struct ServiceUrl {
 
 impl UrlsArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
-        let project = ctx.compose(Stack::Dev)?;
-        if ctx.global.dry_run {
-            println!("{}", state::ps_command(&project.name));
+        let Some((project, containers)) = ctx.containers()? else {
             return Ok(());
-        }
-        ctx.require_engine()?;
-        let containers = state::containers(&project.name).map_err(|e| Error::Other(e.into()))?;
+        };
         let urls: Vec<ServiceUrl> = containers
             .iter()
             .filter(|c| c.is_running())

@@ -107,7 +107,39 @@ fn same_dir(a: &Path, b: &Path) -> bool {
 
 /// Reads HEAD, local changes, origin and upstream distance.
 pub fn inspect(repo: &Repository) -> Result<LocalState, git2::Error> {
-    let head = match repo.head() {
+    let head = head(repo)?;
+    let changes = changes(repo)?;
+    let origin_url = origin_url(repo);
+    let upstream = match &head {
+        Head::Branch {
+            name,
+            oid: Some(local),
+        } => repo
+            .find_branch(name.as_str(), BranchType::Local)
+            .ok()
+            .and_then(|b| b.upstream().ok())
+            .and_then(|u| u.get().target())
+            .and_then(|up| repo.graph_ahead_behind(*local, up).ok()),
+        _ => None,
+    };
+    Ok(LocalState {
+        head,
+        changes,
+        origin_url,
+        upstream,
+    })
+}
+
+/// The URL of `origin`, if there is one.
+pub fn origin_url(repo: &Repository) -> Option<String> {
+    repo.find_remote("origin")
+        .ok()
+        .and_then(|r| r.url().ok().map(str::to_string))
+}
+
+/// Where HEAD points (no work tree scan).
+pub fn head(repo: &Repository) -> Result<Head, git2::Error> {
+    Ok(match repo.head() {
         Ok(reference) if repo.head_detached()? => Head::Detached(reference.peel_to_commit()?.id()),
         Ok(reference) => Head::Branch {
             name: reference.shorthand().unwrap_or("HEAD").to_string(),
@@ -131,33 +163,11 @@ pub fn inspect(repo: &Repository) -> Result<LocalState, git2::Error> {
             }
         }
         Err(error) => return Err(error),
-    };
-    let changes = changes(repo)?;
-    let origin_url = repo
-        .find_remote("origin")
-        .ok()
-        .and_then(|r| r.url().ok().map(str::to_string));
-    let upstream = match &head {
-        Head::Branch {
-            name,
-            oid: Some(local),
-        } => repo
-            .find_branch(name.as_str(), BranchType::Local)
-            .ok()
-            .and_then(|b| b.upstream().ok())
-            .and_then(|u| u.get().target())
-            .and_then(|up| repo.graph_ahead_behind(*local, up).ok()),
-        _ => None,
-    };
-    Ok(LocalState {
-        head,
-        changes,
-        origin_url,
-        upstream,
     })
 }
 
-fn changes(repo: &Repository) -> Result<Changes, git2::Error> {
+/// Local changes (a scan of the work tree: only when something must move).
+pub fn changes(repo: &Repository) -> Result<Changes, git2::Error> {
     let mut options = StatusOptions::new();
     options
         .include_untracked(true)

@@ -16,7 +16,7 @@ use tokio::sync::Semaphore;
 
 use crate::config::{Pin, Transport};
 use crate::repos::local_state::{self, short, Head, Presence};
-use crate::repos::transport::{self, Engine, NetError, RemoteRefs};
+use crate::repos::transport::{self, CloneCheckout, Engine, NetError, RemoteRefs};
 
 /// One repo to sync, with everything resolved from the config.
 #[derive(Debug, Clone)]
@@ -195,6 +195,11 @@ fn sync_one(
     limits: &Limits,
     runtime: &tokio::runtime::Handle,
 ) -> SyncOutcome {
+    if crate::exec::interrupted() {
+        return SyncOutcome::Failed {
+            reason: "interrupted before it started".into(),
+        };
+    }
     let engine = match transport::engine_for(transport_setting, &job.url) {
         Ok(engine) => engine,
         Err(reason) => return SyncOutcome::Failed { reason },
@@ -251,7 +256,19 @@ fn clone(
     let result = (|| {
         {
             let _slot = network_slot(limits, &job.url, runtime).ok_or("the run was cancelled")?;
-            transport::clone_bare_worktree(engine, &job.url, &tmp).map_err(net)?;
+            let what = match &job.pin {
+                Pin::Branch(branch) => CloneCheckout::Branch(branch.clone()),
+                Pin::DefaultBranch => CloneCheckout::DefaultBranch,
+                Pin::Tag(_) | Pin::Rev(_) => CloneCheckout::Nothing,
+            };
+            transport::clone_into(engine, &job.url, &tmp, &what).map_err(|e| match &what {
+                CloneCheckout::Branch(branch)
+                    if e.0.contains("not found") || e.0.contains("Remote branch") =>
+                {
+                    format!("branch `{branch}` not found in {}", job.url)
+                }
+                _ => e.0,
+            })?;
         }
         let _local = runtime
             .block_on(limits.local.acquire())
@@ -286,6 +303,8 @@ fn remove_stale_clones(parent: &Path, file_name: &str) {
     }
 }
 
+/// Checks that the fresh clone stands where its pin says, finishing what the
+/// clone did not do (tags and revs are checked out detached here).
 fn check_out_fresh_clone(
     job: &RepoJob,
     repo: &Repository,
@@ -293,44 +312,19 @@ fn check_out_fresh_clone(
     limits: &Limits,
     runtime: &tokio::runtime::Handle,
 ) -> Result<String, String> {
-    let mut force = CheckoutBuilder::new();
-    force.force();
     match &job.pin {
-        Pin::DefaultBranch => {
+        Pin::DefaultBranch | Pin::Branch(_) => {
             let head = repo.head().map_err(git)?;
-            let commit = head.peel_to_commit().map_err(git)?;
-            repo.checkout_tree(commit.as_object(), Some(&mut force))
-                .map_err(git)?;
-            Ok(format!(
-                "{} at {}",
-                head.shorthand().unwrap_or("HEAD"),
-                short(commit.id())
-            ))
-        }
-        Pin::Branch(branch) => {
-            let remote_ref = format!("refs/remotes/origin/{branch}");
-            let oid = repo
-                .refname_to_id(&remote_ref)
-                .map_err(|_| format!("branch `{branch}` not found in {}", job.url))?;
-            let commit = repo.find_commit(oid).map_err(git)?;
-            repo.checkout_tree(commit.as_object(), Some(&mut force))
-                .map_err(git)?;
-            // Not `Repository::branch`: that refuses to move the branch HEAD is on.
-            repo.reference(
-                &format!("refs/heads/{branch}"),
-                oid,
-                true,
-                "xtask update: clone",
-            )
-            .map_err(git)?;
-            repo.set_head(&format!("refs/heads/{branch}"))
-                .map_err(git)?;
-            ensure_upstream(repo, branch);
-            Ok(format!("{branch} at {}", short(oid)))
+            let oid = head.target().ok_or("the clone has no HEAD commit")?;
+            let name = head.shorthand().unwrap_or("HEAD").to_string();
+            ensure_upstream(repo, &name);
+            Ok(format!("{name} at {}", short(oid)))
         }
         Pin::Tag(_) | Pin::Rev(_) => {
             let oid = resolve_fixed(job, repo, engine, limits, runtime)?;
             let commit = repo.find_commit(oid).map_err(git)?;
+            let mut force = CheckoutBuilder::new();
+            force.force();
             repo.checkout_tree(commit.as_object(), Some(&mut force))
                 .map_err(git)?;
             repo.set_head_detached(oid).map_err(git)?;
@@ -390,9 +384,10 @@ fn update(
     limits: &Limits,
     runtime: &tokio::runtime::Handle,
 ) -> Result<SyncOutcome, String> {
-    let state = local_state::inspect(&repo).map_err(git)?;
-    if state.origin_url.as_deref() != Some(job.url.as_str()) {
-        let result = if state.origin_url.is_some() {
+    let head = local_state::head(&repo).map_err(git)?;
+    let origin = local_state::origin_url(&repo);
+    if origin.as_deref() != Some(job.url.as_str()) {
+        let result = if origin.is_some() {
             repo.remote_set_url("origin", &job.url)
         } else {
             repo.remote("origin", &job.url).map(|_| ())
@@ -431,13 +426,12 @@ fn update(
                 )
                 .map_err(net)?;
             } else {
-                repo.reference(
-                    &format!("refs/remotes/origin/{branch}"),
-                    oid,
-                    true,
-                    "xtask update: remote ref",
-                )
-                .map_err(git)?;
+                // Written only when it moved: a no-op update writes nothing.
+                let tracking = format!("refs/remotes/origin/{branch}");
+                if repo.refname_to_id(&tracking).ok() != Some(oid) {
+                    repo.reference(&tracking, oid, true, "xtask update: remote ref")
+                        .map_err(git)?;
+                }
             }
             (oid, Some(branch))
         }
@@ -447,8 +441,8 @@ fn update(
         .block_on(limits.local.acquire())
         .map_err(|e| e.to_string())?;
     match branch {
-        Some(branch) => move_branch(&repo, &state.head, state.changes.tracked, &branch, target),
-        None => move_detached(job, &repo, &state.head, state.changes.tracked, target),
+        Some(branch) => move_branch(&repo, &head, &branch, target),
+        None => move_detached(job, &repo, &head, target),
     }
 }
 
@@ -473,7 +467,6 @@ fn skip(reason: String) -> Result<SyncOutcome, String> {
 fn move_branch(
     repo: &Repository,
     head: &Head,
-    tracked_changes: usize,
     branch: &str,
     target: Oid,
 ) -> Result<SyncOutcome, String> {
@@ -495,6 +488,7 @@ fn move_branch(
                     "diverged from {upstream} ({ahead} ahead, {behind} behind); merge or rebase by hand"
                 ));
             }
+            let tracked_changes = tracked_changes(repo)?;
             if tracked_changes > 0 {
                 return skip(format!("uncommitted changes in {tracked_changes} files; commit or stash them, then update"));
             }
@@ -514,6 +508,7 @@ fn move_branch(
         }
         other => {
             let from = other.describe();
+            let tracked_changes = tracked_changes(repo)?;
             if tracked_changes > 0 {
                 return skip(format!(
                     "on {from} with uncommitted changes in {tracked_changes} files, pinned to branch {branch}; commit or stash them, then update"
@@ -559,6 +554,11 @@ fn move_branch(
     }
 }
 
+/// Files with uncommitted changes to tracked content.
+fn tracked_changes(repo: &Repository) -> Result<usize, String> {
+    local_state::changes(repo).map(|c| c.tracked).map_err(git)
+}
+
 fn ensure_upstream(repo: &Repository, branch: &str) {
     if let Ok(mut local) = repo.find_branch(branch, BranchType::Local) {
         if local.upstream().is_err() {
@@ -572,12 +572,12 @@ fn move_detached(
     job: &RepoJob,
     repo: &Repository,
     head: &Head,
-    tracked_changes: usize,
     target: Oid,
 ) -> Result<SyncOutcome, String> {
     if head.oid() == Some(target) {
         return Ok(SyncOutcome::UpToDate { note: None });
     }
+    let tracked_changes = tracked_changes(repo)?;
     if tracked_changes > 0 {
         return skip(format!(
             "on {} with uncommitted changes in {tracked_changes} files, pinned to {}; commit or stash them, then update",

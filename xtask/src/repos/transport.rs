@@ -206,6 +206,17 @@ fn callbacks(shared: &CredentialState) -> RemoteCallbacks<'static> {
     callbacks
 }
 
+/// Fetch options for libgit2: our credential callbacks and automatic proxies.
+fn fetch_options(state: &CredentialState) -> FetchOptions<'static> {
+    let mut options = FetchOptions::new();
+    let mut proxy = ProxyOptions::new();
+    proxy.auto();
+    options
+        .remote_callbacks(callbacks(state))
+        .proxy_options(proxy);
+    options
+}
+
 fn git2_error(error: git2::Error, state: &CredentialState) -> NetError {
     let tried = state.tried.borrow();
     if tried.is_empty() || error.message().contains("tried:") {
@@ -313,46 +324,61 @@ pub fn fetch(engine: Engine, repo_dir: &Path, refspecs: &[String]) -> Result<(),
                 .find_remote("origin")
                 .map_err(|e| NetError(e.message().to_string()))?;
             let state = CredentialState::default();
-            let result = {
-                let mut options = FetchOptions::new();
-                let mut proxy = ProxyOptions::new();
-                proxy.auto();
-                options
-                    .remote_callbacks(callbacks(&state))
-                    .proxy_options(proxy)
-                    .download_tags(AutotagOption::None);
-                remote.fetch(refspecs, Some(&mut options), Some("xtask update: fetch"))
-            };
+            let mut options = fetch_options(&state);
+            options.download_tags(AutotagOption::None);
+            let result = remote.fetch(refspecs, Some(&mut options), Some("xtask update: fetch"));
             result.map_err(|e| git2_error(e, &state))
         }
     }
 }
 
-/// Clones `url` into `dest` (which must not exist) without checking out a
-/// working tree; the caller checks out what the pin names.
-pub fn clone_bare_worktree(engine: Engine, url: &str, dest: &Path) -> Result<(), NetError> {
+/// What a clone checks out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloneCheckout {
+    /// This branch, tracking its remote branch.
+    Branch(String),
+    /// The remote's default branch.
+    DefaultBranch,
+    /// No files: the caller checks out a tag or commit.
+    Nothing,
+}
+
+/// Clones `url` into `dest` (which must not exist) and checks out `what`.
+pub fn clone_into(
+    engine: Engine,
+    url: &str,
+    dest: &Path,
+    what: &CloneCheckout,
+) -> Result<(), NetError> {
     match engine {
         Engine::Cli => {
             let dest = dest.to_string_lossy();
-            git_cli(&["clone", "--quiet", "--no-checkout", url, &dest], None).map(|_| ())
+            let mut args = vec!["clone", "--quiet"];
+            match what {
+                CloneCheckout::Branch(branch) => args.extend(["--branch", branch.as_str()]),
+                CloneCheckout::DefaultBranch => {}
+                CloneCheckout::Nothing => args.push("--no-checkout"),
+            }
+            args.extend([url, &dest]);
+            git_cli(&args, None).map(|_| ())
         }
         Engine::Git2 => {
             let state = CredentialState::default();
-            let result = {
-                let mut options = FetchOptions::new();
-                let mut proxy = ProxyOptions::new();
-                proxy.auto();
-                options
-                    .remote_callbacks(callbacks(&state))
-                    .proxy_options(proxy);
-                git2::build::RepoBuilder::new()
-                    .fetch_options(options)
-                    .with_checkout(git2::build::CheckoutBuilder::new())
-                    .bare(false)
-                    .clone(url, dest)
-            };
-            // RepoBuilder checks out the default branch; the caller re-checks out the pin.
-            result.map(|_| ()).map_err(|e| git2_error(e, &state))
+            let mut checkout = git2::build::CheckoutBuilder::new();
+            if *what == CloneCheckout::Nothing {
+                checkout.dry_run();
+            }
+            let mut builder = git2::build::RepoBuilder::new();
+            builder
+                .fetch_options(fetch_options(&state))
+                .with_checkout(checkout);
+            if let CloneCheckout::Branch(branch) = what {
+                builder.branch(branch);
+            }
+            builder
+                .clone(url, dest)
+                .map(|_| ())
+                .map_err(|e| git2_error(e, &state))
         }
     }
 }

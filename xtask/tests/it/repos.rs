@@ -412,3 +412,34 @@ fn unknown_repo_names_suggest_the_closest() {
         .fails_with(2)
         .stderr_has("no repo named `trytnd` in repos.toml; did you mean `trytond`?");
 }
+
+#[test]
+fn url_instead_of_from_the_users_git_config_points_at_a_mirror() {
+    let remotes = Remotes::new();
+    let app = remotes.create("app");
+    let home = tempfile::tempdir().unwrap();
+    let mirror_base = format!("{}/", app.bare.parent().unwrap().display());
+    std::fs::write(
+        home.path().join(".gitconfig"),
+        format!("[url \"{mirror_base}\"]\n\tinsteadOf = git://mirror.invalid/\n"),
+    )
+    .unwrap();
+    for transport in ["git2", "cli"] {
+        let env = Env::new();
+        env.repos_toml(&repo_entry(
+            "app",
+            "git://mirror.invalid/app.git",
+            "branch = \"main\"",
+        ));
+        env.xtask(["update", "--transport", transport])
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path())
+            .ok()
+            .stderr_has("1 cloned");
+        assert_eq!(
+            head_of(&env.join("shared/src/app")).1,
+            app.head(),
+            "{transport}"
+        );
+    }
+}

@@ -364,3 +364,50 @@ fn completions_name_the_projects_tasks_and_services() {
         assert!(out.stdout.contains("portal"), "{shell}: no service");
     }
 }
+
+#[test]
+fn sigterm_reaches_the_childs_whole_process_group_and_its_code_is_ours() {
+    use std::process::{Command, Stdio};
+    let env = Env::new();
+    // The shell starts a grandchild; both must get the signal.
+    env.tasks_toml(
+        r#"
+[tasks.serve]
+run = "sleep 30 & trap 'echo got TERM; kill $!; exit 5' TERM; touch ready; wait"
+"#,
+    );
+    let child = Command::new(crate::harness::binary())
+        .arg("serve")
+        .current_dir(env.path())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    crate::engine::wait_for("the task to start", Duration::from_secs(10), || {
+        if env.join("ready").exists() {
+            Ok(())
+        } else {
+            Err("no ready file".into())
+        }
+    });
+    // SAFETY: signalling the child we spawned.
+    unsafe {
+        libc_kill(child.id() as i32, 15);
+    }
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("got TERM"), "{stdout}");
+    assert_eq!(
+        output.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+extern "C" {
+    #[link_name = "kill"]
+    fn libc_kill(pid: i32, signal: i32) -> i32;
+}
