@@ -38,18 +38,14 @@ rm -rf "$env" && mkdir -p "$env"
 } > "$env/justfile"
 
 json="$out/startup.json"
-cd "$env"
-hyperfine --shell=none --warmup 5 --runs "$runs" --export-json "$json" -N \
-  -n "xtask --list" "$xtask --list" \
-  -n "just --list" "$just --list" \
-  -n "xtask noop" "$xtask noop" \
-  -n "just noop" "$just noop" \
-  -n "cargo xtask --list" "cargo xtask --manifest-path $root/Cargo.toml --list" >/dev/null 2>&1 || \
-hyperfine --warmup 5 --runs "$runs" --export-json "$json" \
-  -n "xtask --list" "$xtask --list" \
-  -n "just --list" "$just --list" \
-  -n "xtask noop" "$xtask noop" \
-  -n "just noop" "$just noop" >/dev/null
+# From the repository root, so that `cargo xtask` (the alias) resolves.
+cd "$root"
+hyperfine -N --warmup 5 --runs "$runs" --export-json "$json" \
+  -n "xtask --list" "$xtask -C $env --list" \
+  -n "just --list" "$just --justfile $env/justfile --list" \
+  -n "xtask noop" "$xtask -C $env noop" \
+  -n "just noop" "$just --justfile $env/justfile noop" \
+  -n "cargo xtask --list" "cargo xtask -C $env --list" >/dev/null
 
 python3 - "$json" <<'PY'
 import json, sys
