@@ -57,7 +57,7 @@ pub struct GlobalArgs {
     #[arg(short = 'n', long, env = "XTASK_DRY_RUN", global = true)]
     pub dry_run: bool,
 
-    /// Say more (repeat for more detail)
+    /// Say more (repeat for more detail; XTASK_VERBOSE=N)
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 

@@ -7,7 +7,16 @@ use xtask::ui::Ui;
 
 fn main() {
     let cli = Cli::parse();
-    let ui = Ui::new(cli.global.color, cli.global.verbose, cli.global.quiet);
+    // -v counts, so its environment twin is read here rather than by clap.
+    let verbose_env = std::env::var("XTASK_VERBOSE")
+        .ok()
+        .and_then(|v| v.parse::<u8>().ok())
+        .unwrap_or(0);
+    let ui = Ui::new(
+        cli.global.color,
+        cli.global.verbose.max(verbose_env),
+        cli.global.quiet,
+    );
     let ctx = Context::new(cli.global.clone(), ui);
     let code = match commands::run(cli, &ctx) {
         Ok(()) => 0,
