@@ -10,3 +10,4 @@ mod e2e;
 mod engine;
 mod repos;
 mod tasks;
+mod terminal;
