@@ -104,13 +104,12 @@ def add_commits(base, n, count, round_no):
         sh(["git", "-C", str(repo), "fast-import", "--quiet"], input=stream.encode())
 
 
-class Daemon:
-    """git:// on 127.0.0.1 through git_inetd.py (git daemon --inetd per
-    connection, behind a deep accept backlog)."""
+class Server:
+    """A helper server on 127.0.0.1 that prints "ready" once it listens."""
 
-    def __init__(self, base):
+    def __init__(self, *args):
         self.port = free_port()
-        self.proc = subprocess.Popen([sys.executable, str(HERE / "git_inetd.py"), str(self.port), str(base)],
+        self.proc = subprocess.Popen([sys.executable, *map(str, args[:1]), str(self.port), *map(str, args[1:])],
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self.proc.stdout.readline()
         wait_port(self.port)
@@ -120,17 +119,14 @@ class Daemon:
         self.proc.wait(timeout=10)
 
 
-class Proxy:
-    def __init__(self, target, delay_ms):
-        self.port = free_port()
-        self.proc = subprocess.Popen([sys.executable, str(HERE / "delay_proxy.py"), str(self.port), str(target), str(delay_ms)],
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        self.proc.stdout.readline()
-        wait_port(self.port)
+def Daemon(base):
+    """git:// through git_inetd.py (upload-pack per connection, deep backlog)."""
+    return Server(HERE / "git_inetd.py", base)
 
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
+
+def Proxy(target, delay_ms):
+    """The delaying proxy in front of `target`."""
+    return Server(HERE / "delay_proxy.py", target, delay_ms)
 
 
 def wait_port(port, timeout=10):

@@ -137,13 +137,7 @@ fn known_variables(
     let workspace = ctx.workspace()?;
     let mut known: BTreeSet<String> = std::env::vars().map(|(k, _)| k).collect();
     known.extend(environment_env.keys().cloned());
-    let mut env_files: Vec<String> = workspace
-        .tasks
-        .project
-        .env_files
-        .iter()
-        .map(|f| f.get_ref().clone())
-        .collect();
+    let mut env_files = workspace.tasks.project.env_file_paths();
     env_files.push(".env".into());
     for file in env_files {
         if let Ok(text) = std::fs::read_to_string(workspace.root.join(file)) {

@@ -103,12 +103,7 @@ pub fn resolve(
         (None, Choice::None)
     };
 
-    let mut compose_files: Vec<String> = tasks
-        .project
-        .compose_files
-        .iter()
-        .map(|f| f.get_ref().clone())
-        .collect();
+    let mut compose_files = tasks.project.compose_file_paths();
     let mut env = BTreeMap::new();
     let mut chain = Vec::new();
     if let Some(name) = &name {

@@ -50,13 +50,7 @@ impl ComposeProject {
         environment: &ActiveEnvironment,
         stack: Stack,
     ) -> Self {
-        let env_files = workspace
-            .tasks
-            .project
-            .env_files
-            .iter()
-            .map(|f| f.get_ref().clone())
-            .collect();
+        let env_files = workspace.tasks.project.env_file_paths();
         let mut env: Vec<(String, String)> = environment
             .env
             .iter()

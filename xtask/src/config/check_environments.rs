@@ -90,12 +90,7 @@ pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
     }
 
     // Service names: only checked when the compose files can be read and declare some.
-    let mut all_files: Vec<String> = tasks
-        .project
-        .compose_files
-        .iter()
-        .map(|f| f.get_ref().clone())
-        .collect();
+    let mut all_files = tasks.project.compose_file_paths();
     all_files.extend(
         tasks
             .environments

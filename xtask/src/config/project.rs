@@ -21,3 +21,18 @@ pub struct ProjectSpec {
     #[serde(default)]
     pub required_env: Vec<Spanned<String>>,
 }
+
+impl ProjectSpec {
+    /// The env files, relative to the environment root.
+    pub fn env_file_paths(&self) -> Vec<String> {
+        self.env_files.iter().map(|f| f.get_ref().clone()).collect()
+    }
+
+    /// The base compose files, relative to the environment root.
+    pub fn compose_file_paths(&self) -> Vec<String> {
+        self.compose_files
+            .iter()
+            .map(|f| f.get_ref().clone())
+            .collect()
+    }
+}

@@ -112,6 +112,17 @@ impl Remote {
     }
 }
 
+/// Writes `file` in a clone and commits it there (local work of the user's).
+pub fn commit_locally(clone: &Path, file: &str, content: &str) -> String {
+    std::fs::write(clone.join(file), content).unwrap();
+    git(clone, &["add", file]);
+    git(
+        clone,
+        &["commit", "-q", "-m", &format!("local change to {file}")],
+    );
+    git(clone, &["rev-parse", "HEAD"])
+}
+
 /// What a clone looks like: branch (or None when detached) and commit.
 pub fn head_of(repo: &Path) -> (Option<String>, String) {
     let commit = git(repo, &["rev-parse", "HEAD"]);

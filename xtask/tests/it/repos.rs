@@ -1,6 +1,6 @@
 //! `update`, `status`, `lock`, `diff` against real repositories in temp dirs.
 
-use crate::git_fixture::{git, head_of, Remotes};
+use crate::git_fixture::{commit_locally, git, head_of, Remotes};
 use crate::harness::Env;
 
 fn repo_entry(name: &str, url: &str, pin: &str) -> String {
@@ -102,22 +102,12 @@ fn update_never_touches_a_dirty_or_diverged_repo() {
     // Local work: an edit in one, a local commit in the other.
     env.write("shared/src/dirty/README", "my unsaved work\n");
     let clone = env.join("shared/src/diverged");
-    std::fs::write(clone.join("local.txt"), "mine\n").unwrap();
-    git(&clone, &["add", "local.txt"]);
-    git(
+    let local_commit = commit_locally(
         &clone,
-        &[
-            "-c",
-            "user.name=T",
-            "-c",
-            "user.email=t@e",
-            "commit",
-            "-q",
-            "-m",
-            "local",
-        ],
+        "local.txt",
+        "mine
+",
     );
-    let local_commit = git(&clone, &["rev-parse", "HEAD"]);
     let dirty_before = head_of(&env.join("shared/src/dirty"));
 
     dirty.commit("README", "upstream change\n");
@@ -158,22 +148,12 @@ fn a_clean_repo_on_another_branch_is_moved_to_its_pin_and_the_branch_stays() {
     env.xtask(["update"]).ok();
     let clone = env.join("shared/src/app");
     git(&clone, &["checkout", "-q", "-b", "feature-x"]);
-    std::fs::write(clone.join("feature.txt"), "f\n").unwrap();
-    git(&clone, &["add", "feature.txt"]);
-    git(
+    let feature = commit_locally(
         &clone,
-        &[
-            "-c",
-            "user.name=T",
-            "-c",
-            "user.email=t@e",
-            "commit",
-            "-q",
-            "-m",
-            "feature",
-        ],
+        "feature.txt",
+        "f
+",
     );
-    let feature = git(&clone, &["rev-parse", "HEAD"]);
 
     env.xtask(["update"])
         .ok()
