@@ -259,3 +259,51 @@ fn a_task_runs_inside_a_service_fresh_or_in_the_running_container() {
     );
     stack.xtask(["down"]).ok();
 }
+
+#[test]
+fn an_interrupted_run_leaves_no_one_off_container() {
+    use std::process::{Command, Stdio};
+    let stack = Stack::fixture();
+    let label = format!("label=com.docker.compose.project={}", stack.project);
+    let one_offs = || {
+        let out = Command::new("docker")
+            .args([
+                "ps",
+                "-aq",
+                "--filter",
+                &label,
+                "--filter",
+                "label=com.docker.compose.oneoff=True",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .count()
+    };
+    let child = Command::new(crate::harness::binary())
+        .args(["run", "worker", "sleep", "60"])
+        .current_dir(stack.env.path())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for("the one-off container", Duration::from_secs(30), || {
+        if one_offs() == 1 {
+            Ok(())
+        } else {
+            Err(format!("{} one-off containers", one_offs()))
+        }
+    });
+    crate::harness::send_signal(child.id(), 2);
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(one_offs(), 0, "the interrupted run's container is gone");
+}

@@ -210,3 +210,14 @@ impl Outcome {
         format!("--- stdout\n{}--- stderr\n{}---", self.stdout, self.stderr)
     }
 }
+
+extern "C" {
+    fn kill(pid: i32, signal: i32) -> i32;
+}
+
+/// Sends `signal` (2 = SIGINT, 15 = SIGTERM) to the process `pid`.
+pub fn send_signal(pid: u32, signal: i32) {
+    // SAFETY: kill(2) on a child the test spawned.
+    let result = unsafe { kill(pid as i32, signal) };
+    assert_eq!(result, 0, "kill({pid}, {signal}) failed");
+}

@@ -392,10 +392,7 @@ run = "sleep 30 & trap 'echo got TERM; kill $!; exit 5' TERM; touch ready; wait"
             Err("no ready file".into())
         }
     });
-    // SAFETY: signalling the child we spawned.
-    unsafe {
-        libc_kill(child.id() as i32, 15);
-    }
+    crate::harness::send_signal(child.id(), 15);
     let output = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("got TERM"), "{stdout}");
@@ -405,9 +402,4 @@ run = "sleep 30 & trap 'echo got TERM; kill $!; exit 5' TERM; touch ready; wait"
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-}
-
-extern "C" {
-    #[link_name = "kill"]
-    fn libc_kill(pid: i32, signal: i32) -> i32;
 }
