@@ -86,7 +86,13 @@ impl fmt::Display for Diagnostic {
             )?;
         }
         if let Some(help) = &self.help {
-            write!(f, "\n  = help: {help}")?;
+            // Aligned under the excerpt's gutter, as rustc does.
+            let gutter = if self.excerpt.is_some() {
+                self.line.to_string().len()
+            } else {
+                1
+            };
+            write!(f, "\n{:gutter$} = help: {help}", "")?;
         }
         Ok(())
     }

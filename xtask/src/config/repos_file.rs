@@ -360,7 +360,11 @@ impl ReposFile {
                         Diagnostic::at(
                             source,
                             pattern.span(),
-                            format!("invalid ignore pattern: {error}"),
+                            format!(
+                                "invalid ignore pattern `{}`: {}",
+                                pattern.get_ref(),
+                                regex_reason(&error)
+                            ),
                         )
                         .help("ignore takes regular expressions, e.g. \"^SECRET_KEY=\""),
                     );
@@ -378,6 +382,18 @@ impl ReposFile {
             }
         }
     }
+}
+
+/// The last line of a regex error (the first lines repeat the pattern).
+fn regex_reason(error: &regex::Error) -> String {
+    error
+        .to_string()
+        .lines()
+        .last()
+        .unwrap_or("invalid")
+        .trim()
+        .trim_start_matches("error: ")
+        .to_string()
 }
 
 /// Normalizes a relative path, refusing absolute paths and paths that climb

@@ -100,3 +100,19 @@ fn repo_paths_may_not_escape_the_root() {
         .fails_with(2)
         .stderr_has("repos.toml:4:8: path of repo `a` is absolute");
 }
+
+#[test]
+fn every_kind_of_repos_toml_mistake_is_explained() {
+    let env = Env::new();
+    env.repos_toml(concat!(
+        "[defaults]\nroot = \"/srv/src\"\n\n",
+        "[[repo]]\nname = \"a\"\nurl = \"\"\nrev = \"\"\n\n",
+        "[[repo]]\nname = \"a\"\nurl = \"u\"\npath = \"x/../../y\"\n\n",
+        "[[repo]]\nname = \"b\"\nurl = \"u\"\npath = \"a\"\n\n",
+        "[[copy]]\nfrom = \"e\"\nto = \".env\"\nignore = [\"(\"]\n",
+    ));
+    insta::assert_snapshot!(
+        "repos_toml_mistakes",
+        env.xtask(["check"]).fails_with(2).stderr
+    );
+}

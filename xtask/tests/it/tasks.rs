@@ -403,3 +403,13 @@ run = "sleep 30 & trap 'echo got TERM; kill $!; exit 5' TERM; touch ready; wait"
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn the_full_listing_is_stable() {
+    let env = Env::new();
+    env.tasks_toml(
+        "[tasks.lint]\ndescription = \"Lint every project repo\"\nalias = \"l\"\nrun = \"true\"\n\n\
+         [tasks.fresh]\ndescription = \"update, build, up\"\nrun = [[\"xtask:update\"], [\"xtask:up\", \"-d\"]]\n",
+    );
+    insta::assert_snapshot!("listing", env.xtask(Vec::<String>::new()).ok().stdout);
+}
