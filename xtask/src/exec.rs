@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use crate::plan::CommandStep;
@@ -60,13 +60,22 @@ pub fn exit_code(status: ExitStatus) -> i32 {
         .unwrap_or(1)
 }
 
-/// Set once a relayed signal asked us to stop.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// The first signal relayed while a child ran (0: none yet).
+static INTERRUPTED_BY: AtomicI32 = AtomicI32::new(0);
 
 /// Whether the user interrupted this run (Ctrl-C, SIGTERM) while a child
 /// ran: long loops stop starting new work when it is set.
 pub fn interrupted() -> bool {
-    INTERRUPTED.load(Ordering::SeqCst)
+    interrupt_signal().is_some()
+}
+
+/// The signal that interrupted this run, if one did: the exit code to
+/// report is 128 + it (130 for SIGINT, 143 for SIGTERM).
+pub fn interrupt_signal() -> Option<i32> {
+    match INTERRUPTED_BY.load(Ordering::SeqCst) {
+        0 => None,
+        signal => Some(signal),
+    }
 }
 
 /// Process groups of the children running now, for the signal relay.
@@ -95,7 +104,12 @@ pub fn install_signal_relay() {
                 if groups.is_empty() {
                     std::process::exit(128 + signal);
                 }
-                INTERRUPTED.store(true, Ordering::SeqCst);
+                let _ = INTERRUPTED_BY.compare_exchange(
+                    0,
+                    signal,
+                    Ordering::SeqCst,
+                    Ordering::SeqCst,
+                );
                 for group in groups {
                     // SAFETY: kill(2) with a negative pid signals a process group we created.
                     unsafe {

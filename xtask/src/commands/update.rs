@@ -125,10 +125,10 @@ impl UpdateArgs {
         for error in &layout_errors {
             ctx.ui.error(error);
         }
-        if crate::exec::interrupted() {
+        if let Some(signal) = crate::exec::interrupt_signal() {
             return Err(Error::Child {
                 command: "update".into(),
-                code: 130,
+                code: 128 + signal,
             });
         }
         if tally.failed > 0 || !layout_errors.is_empty() {
