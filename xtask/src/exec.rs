@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use crate::plan::CommandStep;
@@ -78,6 +78,28 @@ pub fn interrupt_signal() -> Option<i32> {
     }
 }
 
+/// How many [`InterruptsDeferred`] guards are alive.
+static DEFERRING: AtomicUsize = AtomicUsize::new(0);
+
+/// While alive, a signal that arrives with no child running no longer ends
+/// the process at once: it is recorded ([`interrupt_signal`]) and the work
+/// stops at its next safe point. For work done in process that must not be
+/// cut half-way (a checkout, a ref update). Children are still signalled.
+pub struct InterruptsDeferred(());
+
+/// Defers interrupts until the returned guard is dropped.
+pub fn defer_interrupts() -> InterruptsDeferred {
+    install_signal_relay();
+    DEFERRING.fetch_add(1, Ordering::SeqCst);
+    InterruptsDeferred(())
+}
+
+impl Drop for InterruptsDeferred {
+    fn drop(&mut self) {
+        DEFERRING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// Process groups of the children running now, for the signal relay.
 fn running_groups() -> &'static Mutex<BTreeSet<i32>> {
     static GROUPS: OnceLock<Mutex<BTreeSet<i32>>> = OnceLock::new();
@@ -101,15 +123,11 @@ pub fn install_signal_relay() {
                     .lock()
                     .map(|g| g.iter().copied().collect())
                     .unwrap_or_default();
-                if groups.is_empty() {
+                if groups.is_empty() && DEFERRING.load(Ordering::SeqCst) == 0 {
                     std::process::exit(128 + signal);
                 }
-                let _ = INTERRUPTED_BY.compare_exchange(
-                    0,
-                    signal,
-                    Ordering::SeqCst,
-                    Ordering::SeqCst,
-                );
+                let _ =
+                    INTERRUPTED_BY.compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst);
                 for group in groups {
                     // SAFETY: kill(2) with a negative pid signals a process group we created.
                     unsafe {

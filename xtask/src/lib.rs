@@ -10,6 +10,7 @@ pub mod compose;
 pub mod config;
 pub mod error;
 pub mod exec;
+pub mod mask;
 pub mod plan;
 pub mod repos;
 pub mod suggest;

@@ -87,18 +87,23 @@ pub fn shell_line(argv: &[String]) -> String {
 }
 
 impl fmt::Display for CommandStep {
+    /// The command as a pasteable shell line, credentials in URLs masked.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut line = String::new();
         if let Some(dir) = &self.dir {
-            write!(f, "(cd {} && ", shell_words::quote(&dir.to_string_lossy()))?;
+            line.push_str(&format!(
+                "(cd {} && ",
+                shell_words::quote(&dir.to_string_lossy())
+            ));
         }
         for (key, value) in &self.env {
-            write!(f, "{key}={} ", shell_words::quote(value))?;
+            line.push_str(&format!("{key}={} ", shell_words::quote(value)));
         }
-        write!(f, "{}", shell_line(&self.argv))?;
+        line.push_str(&shell_line(&self.argv));
         if self.dir.is_some() {
-            write!(f, ")")?;
+            line.push(')');
         }
-        Ok(())
+        f.write_str(&crate::mask::text(&line))
     }
 }
 

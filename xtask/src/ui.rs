@@ -68,7 +68,7 @@ impl Ui {
     /// A cargo-style status line: a right-aligned verb, then the message.
     pub fn status(&self, verb: &str, message: impl std::fmt::Display) {
         if self.verbosity >= 0 {
-            eprintln!("{:>12} {message}", style(verb).green().bold());
+            eprintln!("{:>12} {}", style(verb).green().bold(), shown(message));
         }
     }
 
@@ -81,34 +81,34 @@ impl Ui {
             Tone::Bad => style(verb).red().bold(),
         };
         if self.verbosity >= 0 || tone == Tone::Bad {
-            eprintln!("{verb:>12} {message}");
+            eprintln!("{verb:>12} {}", shown(message));
         }
     }
 
     /// Detail shown with `-v`.
     pub fn verbose(&self, message: impl std::fmt::Display) {
         if self.verbosity >= 1 {
-            eprintln!("{}", style(message).dim());
+            eprintln!("{}", style(shown(message)).dim());
         }
     }
 
     pub fn note(&self, message: impl std::fmt::Display) {
         if self.verbosity >= 0 {
-            eprintln!("{} {message}", style("note:").cyan().bold());
+            eprintln!("{} {}", style("note:").cyan().bold(), shown(message));
         }
     }
 
     pub fn warn(&self, message: impl std::fmt::Display) {
-        eprintln!("{} {message}", style("warning:").yellow().bold());
+        eprintln!("{} {}", style("warning:").yellow().bold(), shown(message));
     }
 
     pub fn error(&self, message: impl std::fmt::Display) {
-        eprintln!("{} {message}", style("error:").red().bold());
+        eprintln!("{} {}", style("error:").red().bold(), shown(message));
     }
 
     /// A command line about to run (shown with `-v`, and always in dry runs).
     pub fn command(&self, line: impl std::fmt::Display) {
-        eprintln!("{} {line}", style("+").dim());
+        eprintln!("{} {}", style("+").dim(), shown(line));
     }
 
     /// A style for headings in listings printed on stdout.
@@ -146,6 +146,11 @@ impl Ui {
             .interact_opt()
             .map_err(|e| PromptError::Failed(e.to_string()))
     }
+}
+
+/// A message as it may be shown: credentials in URLs masked.
+fn shown(message: impl std::fmt::Display) -> String {
+    crate::mask::text(&message.to_string()).into_owned()
 }
 
 /// Prints rows under a header on stdout, each column as wide as its widest cell.

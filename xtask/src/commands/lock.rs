@@ -23,7 +23,7 @@ impl LockArgs {
             match read(&job).commit {
                 Some(rev) => lock.repos.push(LockedRepo {
                     name: job.name,
-                    url: job.url,
+                    url: crate::mask::without_credentials(&job.url),
                     rev,
                 }),
                 None => missing.push(job.name),

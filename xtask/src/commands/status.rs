@@ -70,11 +70,16 @@ fn upstream(status: &RepoStatus) -> String {
 }
 
 fn changes(status: &RepoStatus) -> String {
-    match (status.changed_files, status.untracked_files) {
+    let files = match (status.changed_files, status.untracked_files) {
         (0, 0) => "".into(),
         (c, 0) => format!("{c} changed"),
         (0, u) => format!("{u} untracked"),
         (c, u) => format!("{c} changed, {u} untracked"),
+    };
+    match (&status.in_progress, files.is_empty()) {
+        (Some(operation), true) => operation.clone(),
+        (Some(operation), false) => format!("{operation}; {files}"),
+        (None, _) => files,
     }
 }
 

@@ -13,7 +13,8 @@ use crate::repos::local_state::short;
 use crate::repos::lockfile::{Lockfile, LOCK_FILE};
 use crate::repos::notices;
 use crate::repos::selection::select;
-use crate::repos::sync::{describe_plan, sync_all, RepoJob, SyncOutcome, SyncSettings};
+use crate::repos::sync::{describe_plan, sync_all, RepoJob, SyncOutcome, SyncReport, SyncSettings};
+use crate::repos::update_lock::UpdateLock;
 use crate::ui::{Tone, Ui};
 
 /// Clone missing repos and fast-forward existing ones (never discards local work)
@@ -35,9 +36,13 @@ pub struct UpdateArgs {
     /// Check out exactly the commits recorded in repos.lock
     #[arg(long, env = "XTASK_LOCKED")]
     pub locked: bool,
-    /// Also overwrite copied example files with their examples (old files kept as .bak)
+    /// Also overwrite copied example files with their examples (old files
+    /// kept as backups), and point an `origin` that differs from repos.toml back at it
     #[arg(long)]
     pub reset: bool,
+    /// Fail at once instead of waiting when another update runs in this environment
+    #[arg(long, env = "XTASK_NO_WAIT")]
+    pub no_wait: bool,
     /// Fail when a repo is skipped because of local changes or divergence
     #[arg(long, env = "XTASK_STRICT")]
     pub strict: bool,
@@ -96,7 +101,7 @@ impl UpdateArgs {
 
         if ctx.global.dry_run {
             for job in &jobs {
-                println!("{}", describe_plan(job));
+                println!("{}", crate::mask::text(&describe_plan(job)));
             }
             for action in &layout {
                 println!("{action}");
@@ -104,15 +109,33 @@ impl UpdateArgs {
             return Ok(());
         }
 
+        // One update per environment; the kernel drops the lock if we die.
+        let _lock = UpdateLock::acquire(&workspace.root, !self.no_wait, |holder| {
+            let who = holder.map(|pid| format!(" (pid {pid})")).unwrap_or_default();
+            ctx.ui.status_tone(
+                "Waiting",
+                format!("for another `update` in this environment{who} to finish (--no-wait fails instead)"),
+                Tone::Neutral,
+            );
+        })
+        .map_err(|e| Error::Other(e.into()))?;
+        // From here an interrupt stops work at a safe point: no half checkout.
+        let _deferred = crate::exec::defer_interrupts();
+
         let defaults = &workspace.repos.defaults;
         let settings = SyncSettings {
             transport: self.transport.unwrap_or(defaults.transport),
             jobs: ctx.global.jobs.unwrap_or(defaults.jobs).max(1),
             jobs_per_host: defaults.jobs_per_host.max(ctx.global.jobs.unwrap_or(0)),
+            reset_origin: self.reset,
         };
         let results = run_with_progress(&ctx.ui, jobs, &settings)?;
 
-        let layout_errors = layout::apply(&workspace.root, &layout);
+        let layout_errors = if crate::exec::interrupted() {
+            Vec::new()
+        } else {
+            layout::apply(&workspace.root, &layout)
+        };
         for action in &layout {
             match action {
                 LayoutAction::Conflict(what) => ctx.ui.warn(format!("left {what}")),
@@ -216,36 +239,45 @@ fn run_with_progress(
             .unwrap_or_else(|_| ProgressStyle::default_spinner());
         let (start_multi, start_bars) = (multi.clone(), bars.clone());
         let done_ui = ui.clone();
-        sync_all(
-            jobs,
-            settings,
-            move |job| {
+        let (trace_ui, trace_multi) = (ui.clone(), multi.clone());
+        let report = SyncReport {
+            on_start: Box::new(move |job| {
                 let bar = start_multi.add(ProgressBar::new_spinner().with_style(style.clone()));
                 bar.set_message(format!("{} ({})", job.name, job.display_path));
                 bar.enable_steady_tick(std::time::Duration::from_millis(100));
                 if let Ok(mut bars) = start_bars.lock() {
                     bars.insert(job.name.clone(), bar);
                 }
-            },
-            move |job, outcome| {
+            }),
+            on_done: Box::new(move |job, outcome| {
                 if let Some(bar) = bars.lock().ok().and_then(|mut b| b.remove(&job.name)) {
                     bar.finish_and_clear();
                 }
                 let (verb, message, tone) = outcome_line(job, outcome);
                 multi.suspend(|| done_ui.status_tone(verb, message, tone));
-            },
-        )
+            }),
+            on_command: Arc::new(move |line| {
+                if trace_ui.verbosity >= 1 {
+                    trace_multi.suspend(|| trace_ui.command(line));
+                }
+            }),
+        };
+        sync_all(jobs, settings, report)
     } else {
-        let done_ui = ui.clone();
-        sync_all(
-            jobs,
-            settings,
-            |_| {},
-            move |job, outcome| {
+        let (done_ui, trace_ui) = (ui.clone(), ui.clone());
+        let report = SyncReport {
+            on_start: Box::new(|_| {}),
+            on_done: Box::new(move |job, outcome| {
                 let (verb, message, tone) = outcome_line(job, outcome);
                 done_ui.status_tone(verb, message, tone);
-            },
-        )
+            }),
+            on_command: Arc::new(move |line| {
+                if trace_ui.verbosity >= 1 {
+                    trace_ui.command(line);
+                }
+            }),
+        };
+        sync_all(jobs, settings, report)
     };
     results.map_err(Error::Other)
 }

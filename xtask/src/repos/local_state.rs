@@ -186,3 +186,89 @@ pub fn changes(repo: &Repository) -> Result<Changes, git2::Error> {
     }
     Ok(changes)
 }
+
+/// The git operation stopped half-way in this repository (`a rebase`,
+/// `a merge`, ...), if any: moving HEAD under it would lose commits.
+pub fn operation_in_progress(repo: &Repository) -> Option<&'static str> {
+    use git2::RepositoryState as State;
+    match repo.state() {
+        State::Clean => None,
+        State::Merge => Some("a merge"),
+        State::Revert | State::RevertSequence => Some("a revert"),
+        State::CherryPick | State::CherryPickSequence => Some("a cherry-pick"),
+        State::Bisect => Some("a bisect"),
+        State::Rebase | State::RebaseInteractive | State::RebaseMerge => Some("a rebase"),
+        State::ApplyMailbox => Some("a `git am`"),
+        State::ApplyMailboxOrRebase => Some("a `git am` or rebase"),
+    }
+}
+
+/// How many commits from `oid` back no branch, remote branch or tag
+/// contains (0: leaving `oid` loses nothing). Counting stops at `limit`.
+pub fn unreferenced_commits(
+    repo: &Repository,
+    oid: Oid,
+    limit: usize,
+) -> Result<usize, git2::Error> {
+    let mut walk = repo.revwalk()?;
+    walk.push(oid)?;
+    for glob in ["heads", "remotes", "tags"] {
+        walk.hide_glob(glob)?;
+    }
+    let mut count = 0;
+    for commit in walk {
+        commit?;
+        count += 1;
+        if count >= limit {
+            break;
+        }
+    }
+    Ok(count)
+}
+
+/// A lock file another git process holds (or left behind) that a checkout
+/// of `branch` would trip over half-way: the index, HEAD, or the branch ref.
+pub fn lock_in_the_way(repo: &Repository, branch: Option<&str>) -> Option<std::path::PathBuf> {
+    let mut candidates = vec![
+        repo.path().join("index.lock"),
+        repo.path().join("HEAD.lock"),
+    ];
+    if let Some(branch) = branch {
+        candidates.push(
+            repo.commondir()
+                .join("refs/heads")
+                .join(format!("{branch}.lock")),
+        );
+    }
+    candidates.into_iter().find(|path| path.exists())
+}
+
+/// The work tree of another worktree of this repository that has `branch`
+/// checked out (git refuses to check a branch out twice).
+pub fn checked_out_elsewhere(repo: &Repository, branch: &str) -> Option<std::path::PathBuf> {
+    let wanted = format!("refs/heads/{branch}");
+    let here = repo.workdir().and_then(|w| w.canonicalize().ok());
+    let mut others: Vec<Repository> = Vec::new();
+    if repo.is_worktree() {
+        if let Ok(main) = Repository::open(repo.commondir()) {
+            others.push(main);
+        }
+    }
+    if let Ok(names) = repo.worktrees() {
+        for name in names.iter().flatten().flatten() {
+            if let Ok(worktree) = repo.find_worktree(name) {
+                if let Ok(other) = Repository::open_from_worktree(&worktree) {
+                    others.push(other);
+                }
+            }
+        }
+    }
+    others.into_iter().find_map(|other| {
+        let workdir = other.workdir()?.to_path_buf();
+        if workdir.canonicalize().ok() == here {
+            return None;
+        }
+        let head = other.find_reference("HEAD").ok()?;
+        (head.symbolic_target().ok().flatten() == Some(wanted.as_str())).then_some(workdir)
+    })
+}

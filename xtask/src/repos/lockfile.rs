@@ -23,6 +23,7 @@ pub struct Lockfile {
 #[serde(deny_unknown_fields)]
 pub struct LockedRepo {
     pub name: String,
+    /// The url without credentials: never a password or token in a file.
     pub url: String,
     pub rev: String,
 }

@@ -8,3 +8,4 @@ pub mod selection;
 pub mod status;
 pub mod sync;
 pub mod transport;
+pub mod update_lock;

@@ -25,6 +25,8 @@ pub struct RepoStatus {
     pub untracked_files: usize,
     /// Why the repo could not be read, for `broken`.
     pub problem: Option<String>,
+    /// A git operation stopped half-way (`a rebase`, `a merge`, ...).
+    pub in_progress: Option<String>,
 }
 
 pub fn read(job: &RepoJob) -> RepoStatus {
@@ -41,6 +43,7 @@ pub fn read(job: &RepoJob) -> RepoStatus {
         changed_files: 0,
         untracked_files: 0,
         problem: None,
+        in_progress: None,
     };
     match local_state::open(Path::new(&job.path)) {
         Presence::Missing => {}
@@ -63,6 +66,8 @@ pub fn read(job: &RepoJob) -> RepoStatus {
                 }
                 status.changed_files = local.changes.tracked;
                 status.untracked_files = local.changes.untracked;
+                status.in_progress =
+                    local_state::operation_in_progress(&repo).map(|op| format!("{op} in progress"));
             }
             Err(error) => {
                 status.state = "broken";

@@ -16,7 +16,7 @@ use tokio::sync::Semaphore;
 
 use crate::config::{Pin, Transport};
 use crate::repos::local_state::{self, short, Head, Presence};
-use crate::repos::transport::{self, CloneCheckout, Engine, NetError, RemoteRefs};
+use crate::repos::transport::{self, CloneCheckout, Engine, NetError, RemoteRefs, Trace};
 
 /// One repo to sync, with everything resolved from the config.
 #[derive(Debug, Clone)]
@@ -62,6 +62,25 @@ impl SyncOutcome {
             _ => None,
         }
     }
+
+    /// The same outcome with one more remark (`origin reset from ...`).
+    pub fn with_note(self, extra: String) -> Self {
+        let joined = |note: Option<String>| match note {
+            Some(note) => format!("{note}; {extra}"),
+            None => extra.clone(),
+        };
+        match self {
+            SyncOutcome::UpToDate { note } => SyncOutcome::UpToDate {
+                note: Some(joined(note)),
+            },
+            SyncOutcome::Updated { from, to, switched } => SyncOutcome::Updated {
+                from,
+                to,
+                switched: Some(joined(switched)),
+            },
+            other => other,
+        }
+    }
 }
 
 /// Settings shared by every repo of one run.
@@ -70,6 +89,8 @@ pub struct SyncSettings {
     pub transport: Transport,
     pub jobs: usize,
     pub jobs_per_host: usize,
+    /// `--reset`: point an `origin` that differs from repos.toml back at it.
+    pub reset_origin: bool,
 }
 
 /// What `--dry-run` says a repo would get, decided without the network.
@@ -107,6 +128,8 @@ struct Limits {
     per_host: Mutex<HashMap<String, Arc<Semaphore>>>,
     jobs_per_host: usize,
     local: Semaphore,
+    /// Told every git command line run, for `-v`.
+    trace: Arc<Trace>,
 }
 
 impl Limits {
@@ -119,14 +142,30 @@ impl Limits {
     }
 }
 
-/// Runs `work` for each job in parallel and hands each outcome to `on_done`
-/// as it finishes. `on_start` is told when a repo's work begins.
+/// Told how a repo's work ended.
+pub type OnDone = dyn Fn(&RepoJob, &SyncOutcome) + Send + Sync;
+
+/// What a run tells its caller as it goes.
+pub struct SyncReport {
+    /// A repo's work begins.
+    pub on_start: Box<dyn Fn(&RepoJob) + Send + Sync>,
+    /// A repo's work ended so.
+    pub on_done: Box<OnDone>,
+    /// A git command line runs (or its in-process equivalent), for `-v`.
+    pub on_command: Arc<Trace>,
+}
+
+/// Syncs every job in parallel and reports each outcome as it finishes.
 pub fn sync_all(
     jobs: Vec<RepoJob>,
     settings: &SyncSettings,
-    on_start: impl Fn(&RepoJob) + Send + Sync + 'static,
-    on_done: impl Fn(&RepoJob, &SyncOutcome) + Send + Sync + 'static,
+    report: SyncReport,
 ) -> anyhow::Result<Vec<(RepoJob, SyncOutcome)>> {
+    let SyncReport {
+        on_start,
+        on_done,
+        on_command,
+    } = report;
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(cores.min(4))
@@ -137,10 +176,12 @@ pub fn sync_all(
         per_host: Mutex::new(HashMap::new()),
         jobs_per_host: settings.jobs_per_host.max(1),
         local: Semaphore::new(cores),
+        trace: on_command,
     });
     let on_start = Arc::new(on_start);
     let on_done = Arc::new(on_done);
     let transport = settings.transport;
+    let reset_origin = settings.reset_origin;
     let results = runtime.block_on(async move {
         let mut handles = Vec::new();
         for job in jobs {
@@ -150,7 +191,7 @@ pub fn sync_all(
             handles.push(tokio::task::spawn_blocking(move || {
                 let handle = tokio::runtime::Handle::current();
                 on_start(&job);
-                let outcome = sync_one(&job, transport, &limits, &handle);
+                let outcome = sync_one(&job, transport, reset_origin, &limits, &handle);
                 on_done(&job, &outcome);
                 (job, outcome)
             }));
@@ -192,6 +233,7 @@ fn network_slot<'a>(
 fn sync_one(
     job: &RepoJob,
     transport_setting: Transport,
+    reset_origin: bool,
     limits: &Limits,
     runtime: &tokio::runtime::Handle,
 ) -> SyncOutcome {
@@ -220,7 +262,7 @@ fn sync_one(
             job.display_path
         )),
         Presence::Missing => clone(job, engine, limits, runtime),
-        Presence::Repo(repo) => update(job, repo, engine, limits, runtime),
+        Presence::Repo(repo) => update(job, repo, engine, limits, runtime, reset_origin),
     };
     result.unwrap_or_else(|reason| SyncOutcome::Failed { reason })
 }
@@ -261,13 +303,15 @@ fn clone(
                 Pin::DefaultBranch => CloneCheckout::DefaultBranch,
                 Pin::Tag(_) | Pin::Rev(_) => CloneCheckout::Nothing,
             };
-            transport::clone_into(engine, &job.url, &tmp, &what).map_err(|e| match &what {
-                CloneCheckout::Branch(branch)
-                    if e.0.contains("not found") || e.0.contains("Remote branch") =>
-                {
-                    format!("branch `{branch}` not found in {}", job.url)
+            transport::clone_into(engine, &job.url, &tmp, &what, &*limits.trace).map_err(|e| {
+                match &what {
+                    CloneCheckout::Branch(branch)
+                        if e.0.contains("not found") || e.0.contains("Remote branch") =>
+                    {
+                        format!("branch `{branch}` not found in {}", job.url)
+                    }
+                    _ => e.0,
                 }
-                _ => e.0,
             })?;
         }
         let _local = runtime
@@ -291,16 +335,38 @@ fn clone(
     result
 }
 
-/// Leftovers of interrupted clones of this repo (ours by their name).
+/// Leftovers of interrupted clones of this repo (ours by their name),
+/// removed only when the process named in them is gone: a live one belongs
+/// to a clone still in progress.
 fn remove_stale_clones(parent: &Path, file_name: &str) {
     let prefix = format!(".{file_name}.xtask-clone-");
-    if let Ok(entries) = std::fs::read_dir(parent) {
-        for entry in entries.flatten() {
-            if entry.file_name().to_string_lossy().starts_with(&prefix) {
-                let _ = std::fs::remove_dir_all(entry.path());
-            }
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(owner) = name.strip_prefix(&prefix) else {
+            continue;
+        };
+        let owner_alive = owner
+            .split('-')
+            .next()
+            .and_then(|pid| pid.parse::<i32>().ok())
+            .is_some_and(process_alive);
+        if !owner_alive {
+            let _ = std::fs::remove_dir_all(entry.path());
         }
     }
+}
+
+/// Whether a process with this pid exists (ours counts as alive).
+fn process_alive(pid: i32) -> bool {
+    if pid <= 0 {
+        return false;
+    }
+    // SAFETY: kill(2) with signal 0 only checks that the process exists.
+    let result = unsafe { libc::kill(pid, 0) };
+    result == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
 /// Checks that the fresh clone stands where its pin says, finishing what the
@@ -365,14 +431,16 @@ fn resolve_fixed(
     };
     {
         let _slot = network_slot(limits, &job.url, runtime).ok_or("the run was cancelled")?;
-        transport::fetch(engine, repo.path(), &refspecs).map_err(|e| match &job.pin {
-            Pin::Tag(tag)
-                if e.0.contains("couldn't find remote ref") || e.0.contains("not found") =>
-            {
-                format!("tag `{tag}` not found in {}", job.url)
-            }
-            _ => e.0,
-        })?;
+        transport::fetch(engine, repo.path(), &refspecs, &*limits.trace).map_err(
+            |e| match &job.pin {
+                Pin::Tag(tag)
+                    if e.0.contains("couldn't find remote ref") || e.0.contains("not found") =>
+                {
+                    format!("tag `{tag}` not found in {}", job.url)
+                }
+                _ => e.0,
+            },
+        )?;
     }
     local(repo).ok_or_else(|| format!("{} not found in {}", job.pin, job.url))
 }
@@ -383,17 +451,19 @@ fn update(
     engine: Engine,
     limits: &Limits,
     runtime: &tokio::runtime::Handle,
+    reset_origin: bool,
 ) -> Result<SyncOutcome, String> {
-    let head = local_state::head(&repo).map_err(git)?;
-    let origin = local_state::origin_url(&repo);
-    if origin.as_deref() != Some(job.url.as_str()) {
-        let result = if origin.is_some() {
-            repo.remote_set_url("origin", &job.url)
-        } else {
-            repo.remote("origin", &job.url).map(|_| ())
-        };
-        result.map_err(git)?;
+    // Moving HEAD under a stopped rebase or merge drops commits when it resumes.
+    if let Some(operation) = local_state::operation_in_progress(&repo) {
+        return skip(format!(
+            "{operation} is in progress; finish or abort it (see `git status`), then update"
+        ));
     }
+    let head = local_state::head(&repo).map_err(git)?;
+    let origin_note = match align_origin(&repo, job, reset_origin)? {
+        Ok(note) => note,
+        Err(reason) => return skip(reason),
+    };
 
     let (target, branch) = match &job.pin {
         Pin::Tag(_) | Pin::Rev(_) => (resolve_fixed(job, &repo, engine, limits, runtime)?, None),
@@ -401,8 +471,13 @@ fn update(
             let refs: RemoteRefs = {
                 let _slot =
                     network_slot(limits, &job.url, runtime).ok_or("the run was cancelled")?;
-                transport::list_remote(engine, repo.workdir().unwrap_or(repo.path()), &job.url)
-                    .map_err(net)?
+                transport::list_remote(
+                    engine,
+                    repo.workdir().unwrap_or(repo.path()),
+                    &job.url,
+                    &*limits.trace,
+                )
+                .map_err(net)?
             };
             let branch = match &job.pin {
                 Pin::Branch(branch) => branch.clone(),
@@ -423,6 +498,7 @@ fn update(
                     engine,
                     repo.path(),
                     &[format!("+refs/heads/{branch}:refs/remotes/origin/{branch}")],
+                    &*limits.trace,
                 )
                 .map_err(net)?;
             } else {
@@ -440,27 +516,187 @@ fn update(
     let _local = runtime
         .block_on(limits.local.acquire())
         .map_err(|e| e.to_string())?;
-    match branch {
+    if crate::exec::interrupted() {
+        return Err("interrupted before its work tree was touched".into());
+    }
+    let outcome = match branch {
         Some(branch) => move_branch(&repo, &head, &branch, target),
         None => move_detached(job, &repo, &head, target),
+    }?;
+    Ok(match origin_note {
+        Some(note) => outcome.with_note(note),
+        None => outcome,
+    })
+}
+
+/// Makes `origin` the url of repos.toml. A missing origin is added; one
+/// that points elsewhere (the user's fork, a mirror) is left alone unless
+/// `--reset` asks for it. `Ok(Err(reason))` means: skip the repo.
+fn align_origin(
+    repo: &Repository,
+    job: &RepoJob,
+    reset: bool,
+) -> Result<Result<Option<String>, String>, String> {
+    match local_state::origin_url(repo) {
+        Some(url) if same_url(&url, &job.url) => Ok(Ok(None)),
+        Some(url) if reset => {
+            repo.remote_set_url("origin", &job.url).map_err(git)?;
+            Ok(Ok(Some(format!("origin reset from {url}"))))
+        }
+        Some(url) => Ok(Err(format!(
+            "its origin is {url}, not {} as in repos.toml; nothing was changed (point it back with `cargo xtask update --reset {}`, or change the url in repos.toml)",
+            job.url, job.name
+        ))),
+        None => {
+            repo.remote("origin", &job.url).map_err(git)?;
+            Ok(Ok(Some("origin added".into())))
+        }
     }
 }
 
-fn safe_checkout(repo: &Repository, oid: Oid) -> Result<(), String> {
-    let commit = repo.find_commit(oid).map_err(git)?;
+fn same_url(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
+}
+
+/// Moves the work tree from `from` to `to`, then runs `move_refs`. A step
+/// that fails after files changed puts the old tree back, so the user finds
+/// the repo as it was or as it should be, never half-way.
+fn transition(
+    repo: &Repository,
+    from: Option<Oid>,
+    to: Oid,
+    move_refs: impl FnOnce() -> Result<(), git2::Error>,
+) -> Result<(), String> {
+    let commit = repo.find_commit(to).map_err(git)?;
     let mut safe = CheckoutBuilder::new();
     safe.safe();
-    repo.checkout_tree(commit.as_object(), Some(&mut safe))
-        .map_err(|e| {
-            format!(
+    if let Err(error) = repo.checkout_tree(commit.as_object(), Some(&mut safe)) {
+        if error.code() == git2::ErrorCode::Conflict {
+            // libgit2 finds conflicts before it writes anything.
+            return Err(format!(
                 "checkout would overwrite local files ({}); nothing was changed",
-                e.message()
-            )
-        })
+                error.message()
+            ));
+        }
+        return Err(rolled_back(repo, from, to, "checkout", &error));
+    }
+    match move_refs() {
+        Ok(()) => Ok(()),
+        Err(error) => Err(rolled_back(repo, from, to, "moving the branch", &error)),
+    }
+}
+
+/// Puts the work tree back at `from` after a failed move to `to`, and says so.
+fn rolled_back(
+    repo: &Repository,
+    from: Option<Oid>,
+    to: Oid,
+    what: &str,
+    error: &git2::Error,
+) -> String {
+    let Some(from) = from else {
+        return format!(
+            "{what} failed ({}); `git status` shows the state",
+            error.message()
+        );
+    };
+    match restore_tree(repo, from, to) {
+        Ok(()) => format!(
+            "{what} failed ({}); the work tree was put back as it was",
+            error.message()
+        ),
+        Err(again) => format!(
+            "{what} failed ({}), and putting the work tree back failed too ({}); `git status` shows what changed",
+            error.message(),
+            again.message()
+        ),
+    }
+}
+
+/// Restores the files that differ between the trees of `from` and `to` to
+/// their state in `from`; files only `to` has are removed (a safe checkout
+/// never overwrites an untracked file, so they were ours).
+pub(crate) fn restore_tree(repo: &Repository, from: Oid, to: Oid) -> Result<(), git2::Error> {
+    let old_tree = repo.find_commit(from)?.tree()?;
+    let new_tree = repo.find_commit(to)?.tree()?;
+    let diff = repo.diff_tree_to_tree(Some(&old_tree), Some(&new_tree), None)?;
+    let workdir = repo
+        .workdir()
+        .ok_or_else(|| git2::Error::from_str("the repository has no work tree"))?
+        .to_path_buf();
+    let mut restore = CheckoutBuilder::new();
+    restore.force();
+    let mut any = false;
+    let mut added = Vec::new();
+    for delta in diff.deltas() {
+        if delta.status() == git2::Delta::Added {
+            if let Some(path) = delta.new_file().path() {
+                added.push(path.to_path_buf());
+            }
+        } else if let Some(path) = delta.old_file().path() {
+            restore.path(path);
+            any = true;
+        }
+    }
+    if any {
+        repo.checkout_tree(old_tree.as_object(), Some(&mut restore))?;
+    }
+    for path in &added {
+        let _ = std::fs::remove_file(workdir.join(path));
+    }
+    // Entries of added files the checkout may have put into the index.
+    if let Ok(mut index) = repo.index() {
+        let mut changed = false;
+        for path in &added {
+            if index.get_path(path, 0).is_some() {
+                changed |= index.remove_path(path).is_ok();
+            }
+        }
+        if changed {
+            let _ = index.write();
+        }
+    }
+    Ok(())
 }
 
 fn skip(reason: String) -> Result<SyncOutcome, String> {
     Ok(SyncOutcome::Skipped { reason })
+}
+
+/// Refuses to move a repo whose HEAD is detached at commits that nothing
+/// else references: leaving them would orphan the user's work.
+fn refuse_orphaning(repo: &Repository, head: &Head) -> Result<Option<String>, String> {
+    let Head::Detached(oid) = head else {
+        return Ok(None);
+    };
+    let orphaned = local_state::unreferenced_commits(repo, *oid, 1000).map_err(git)?;
+    Ok((orphaned > 0).then(|| {
+        let count = if orphaned >= 1000 {
+            "1000 or more".to_string()
+        } else {
+            orphaned.to_string()
+        };
+        format!(
+            "detached at {} with {count} commit(s) no branch or tag contains; keep them with `git switch -c NAME`, then update",
+            short(*oid)
+        )
+    }))
+}
+
+/// What stands in the way of a checkout that git would only find half-way.
+fn refuse_blocked(repo: &Repository, branch: Option<&str>) -> Option<String> {
+    if let Some(lock) = local_state::lock_in_the_way(repo, branch) {
+        return Some(format!(
+            "{} exists: another git process is working here (if none is, remove the file); nothing was changed",
+            lock.display()
+        ));
+    }
+    let branch = branch?;
+    let elsewhere = local_state::checked_out_elsewhere(repo, branch)?;
+    Some(format!(
+        "branch {branch} is checked out in the worktree at {}; nothing was changed",
+        elsewhere.display()
+    ))
 }
 
 /// Brings the repo to branch `branch` at (or fast-forwarded to) `target`.
@@ -471,6 +707,7 @@ fn move_branch(
     target: Oid,
 ) -> Result<SyncOutcome, String> {
     let upstream = format!("origin/{branch}");
+    let branch_ref = format!("refs/heads/{branch}");
     match head {
         Head::Branch {
             name,
@@ -492,14 +729,13 @@ fn move_branch(
             if tracked_changes > 0 {
                 return skip(format!("uncommitted changes in {tracked_changes} files; commit or stash them, then update"));
             }
-            safe_checkout(repo, target)?;
-            repo.reference(
-                &format!("refs/heads/{branch}"),
-                target,
-                true,
-                "xtask update: fast-forward",
-            )
-            .map_err(git)?;
+            if let Some(reason) = refuse_blocked(repo, Some(branch)) {
+                return skip(reason);
+            }
+            transition(repo, Some(*local), target, || {
+                repo.reference(&branch_ref, target, true, "xtask update: fast-forward")
+                    .map(|_| ())
+            })?;
             Ok(SyncOutcome::Updated {
                 from: *local,
                 to: target,
@@ -508,6 +744,9 @@ fn move_branch(
         }
         other => {
             let from = other.describe();
+            if let Some(reason) = refuse_orphaning(repo, other)? {
+                return skip(reason);
+            }
             let tracked_changes = tracked_changes(repo)?;
             if tracked_changes > 0 {
                 return skip(format!(
@@ -534,17 +773,19 @@ fn move_branch(
                 }
                 None => target,
             };
-            safe_checkout(repo, destination)?;
-            repo.reference(
-                &format!("refs/heads/{branch}"),
-                destination,
-                true,
-                "xtask update: switch to pin",
-            )
-            .map_err(git)?;
-            ensure_upstream(repo, branch);
-            repo.set_head(&format!("refs/heads/{branch}"))
-                .map_err(git)?;
+            if let Some(reason) = refuse_blocked(repo, Some(branch)) {
+                return skip(reason);
+            }
+            transition(repo, other.oid(), destination, || {
+                repo.reference(
+                    &branch_ref,
+                    destination,
+                    true,
+                    "xtask update: switch to pin",
+                )?;
+                ensure_upstream(repo, branch);
+                repo.set_head(&branch_ref)
+            })?;
             Ok(SyncOutcome::Updated {
                 from: other.oid().unwrap_or(destination),
                 to: destination,
@@ -577,6 +818,9 @@ fn move_detached(
     if head.oid() == Some(target) {
         return Ok(SyncOutcome::UpToDate { note: None });
     }
+    if let Some(reason) = refuse_orphaning(repo, head)? {
+        return skip(reason);
+    }
     let tracked_changes = tracked_changes(repo)?;
     if tracked_changes > 0 {
         return skip(format!(
@@ -585,8 +829,10 @@ fn move_detached(
             job.pin
         ));
     }
-    safe_checkout(repo, target)?;
-    repo.set_head_detached(target).map_err(git)?;
+    if let Some(reason) = refuse_blocked(repo, None) {
+        return skip(reason);
+    }
+    transition(repo, head.oid(), target, || repo.set_head_detached(target))?;
     let switched = match head {
         Head::Branch { name, .. } => Some(format!("switched {name} -> {}", job.pin)),
         _ => None,

@@ -70,8 +70,27 @@ fn is_scp_like(url: &str) -> bool {
     }
 }
 
+/// Why `url` must never reach git: it would be read as an option
+/// (`--upload-pack=...` runs a command), names a transport that runs
+/// commands (`ext::`, `fd::`), or hides control characters.
+pub fn refuse_url(url: &str) -> Option<String> {
+    let lower = url.trim_start().to_ascii_lowercase();
+    if url.trim_start().starts_with('-') {
+        Some("starts with `-`, which git would read as an option".into())
+    } else if lower.starts_with("ext::") || lower.starts_with("fd::") {
+        Some("uses a git transport that runs commands (ext:: or fd::)".into())
+    } else if url.chars().any(char::is_control) {
+        Some("contains control characters".into())
+    } else {
+        None
+    }
+}
+
 /// Which engine does network work for `url` under `setting`.
 pub fn engine_for(setting: Transport, url: &str) -> Result<Engine, String> {
+    if let Some(why) = refuse_url(url) {
+        return Err(format!("refusing url {url:?}: it {why}"));
+    }
     let scheme = Scheme::of(url);
     match setting {
         Transport::Cli => Ok(Engine::Cli),
@@ -136,12 +155,19 @@ impl RemoteRefs {
 #[error("{0}")]
 pub struct NetError(pub String);
 
-fn git_cli(args: &[&str], dir: Option<&Path>) -> Result<String, NetError> {
-    let mut step = CommandStep::new(std::iter::once("git").chain(args.iter().copied()))
-        .env("GIT_TERMINAL_PROMPT", "0");
+/// Options given to every git we run: transports that run commands stay
+/// off whatever the user's config allows.
+const GIT_SAFETY: [&str; 2] = ["-c", "protocol.ext.allow=never"];
+
+fn git_cli(args: &[&str], dir: Option<&Path>, trace: &Trace) -> Result<String, NetError> {
+    let argv = std::iter::once("git")
+        .chain(GIT_SAFETY)
+        .chain(args.iter().copied());
+    let mut step = CommandStep::new(argv).env("GIT_TERMINAL_PROMPT", "0");
     if let Some(dir) = dir {
         step = step.dir(dir);
     }
+    trace(&step.to_string());
     let out = exec::capture(&step).map_err(|e| NetError(e.to_string()))?;
     if out.success() {
         Ok(out.stdout)
@@ -154,6 +180,9 @@ fn git_cli(args: &[&str], dir: Option<&Path>) -> Result<String, NetError> {
         }))
     }
 }
+
+/// Told each command line run (and each in-process equivalent) for `-v`.
+pub type Trace = dyn Fn(&str) + Send + Sync;
 
 /// Remote callbacks for libgit2: each credential method is tried once
 /// (ssh-agent, default keys, the git credential helper) and the failure
@@ -203,6 +232,9 @@ fn callbacks(shared: &CredentialState) -> RemoteCallbacks<'static> {
             }
         )))
     });
+    // An interrupt stops a transfer cleanly between packets (no stale locks).
+    callbacks.transfer_progress(|_| !exec::interrupted());
+    callbacks.sideband_progress(|_| !exec::interrupted());
     callbacks
 }
 
@@ -231,13 +263,26 @@ fn git2_error(error: git2::Error, state: &CredentialState) -> NetError {
 }
 
 /// Lists the refs of the repository's `origin` remote.
-pub fn list_remote(engine: Engine, repo_dir: &Path, url: &str) -> Result<RemoteRefs, NetError> {
+pub fn list_remote(
+    engine: Engine,
+    repo_dir: &Path,
+    url: &str,
+    trace: &Trace,
+) -> Result<RemoteRefs, NetError> {
     match engine {
         Engine::Cli => {
-            let out = git_cli(&["ls-remote", "--symref", "origin"], Some(repo_dir))?;
+            let out = git_cli(
+                &["ls-remote", "--symref", "--", "origin"],
+                Some(repo_dir),
+                trace,
+            )?;
             Ok(parse_ls_remote(&out))
         }
         Engine::Git2 => {
+            trace(&format!(
+                "(libgit2, in {}) git ls-remote --symref -- origin",
+                repo_dir.display()
+            ));
             let repo =
                 git2::Repository::open(repo_dir).map_err(|e| NetError(e.message().to_string()))?;
             let mut remote = repo
@@ -310,14 +355,24 @@ pub fn parse_ls_remote(out: &str) -> RemoteRefs {
 }
 
 /// Fetches `refspecs` from `origin` into the repository.
-pub fn fetch(engine: Engine, repo_dir: &Path, refspecs: &[String]) -> Result<(), NetError> {
+pub fn fetch(
+    engine: Engine,
+    repo_dir: &Path,
+    refspecs: &[String],
+    trace: &Trace,
+) -> Result<(), NetError> {
     match engine {
         Engine::Cli => {
-            let mut args = vec!["fetch", "--quiet", "--no-tags", "origin"];
+            let mut args = vec!["fetch", "--quiet", "--no-tags", "--", "origin"];
             args.extend(refspecs.iter().map(String::as_str));
-            git_cli(&args, Some(repo_dir)).map(|_| ())
+            git_cli(&args, Some(repo_dir), trace).map(|_| ())
         }
         Engine::Git2 => {
+            trace(&format!(
+                "(libgit2, in {}) git fetch --no-tags -- origin {}",
+                repo_dir.display(),
+                refspecs.join(" ")
+            ));
             let repo =
                 git2::Repository::open(repo_dir).map_err(|e| NetError(e.message().to_string()))?;
             let mut remote = repo
@@ -349,20 +404,21 @@ pub fn clone_into(
     url: &str,
     dest: &Path,
     what: &CloneCheckout,
+    trace: &Trace,
 ) -> Result<(), NetError> {
+    let dest_text = dest.to_string_lossy();
+    let mut args = vec!["clone", "--quiet"];
+    match what {
+        CloneCheckout::Branch(branch) => args.extend(["--branch", branch.as_str()]),
+        CloneCheckout::DefaultBranch => {}
+        CloneCheckout::Nothing => args.push("--no-checkout"),
+    }
+    // `--` ends the options: a url or path from repos.toml is never one.
+    args.extend(["--", url, &dest_text]);
     match engine {
-        Engine::Cli => {
-            let dest = dest.to_string_lossy();
-            let mut args = vec!["clone", "--quiet"];
-            match what {
-                CloneCheckout::Branch(branch) => args.extend(["--branch", branch.as_str()]),
-                CloneCheckout::DefaultBranch => {}
-                CloneCheckout::Nothing => args.push("--no-checkout"),
-            }
-            args.extend([url, &dest]);
-            git_cli(&args, None).map(|_| ())
-        }
+        Engine::Cli => git_cli(&args, None, trace).map(|_| ()),
         Engine::Git2 => {
+            trace(&format!("(libgit2) git {}", shell_words::join(&args)));
             let state = CredentialState::default();
             let mut checkout = git2::build::CheckoutBuilder::new();
             if *what == CloneCheckout::Nothing {
