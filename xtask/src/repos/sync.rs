@@ -95,6 +95,12 @@ pub struct SyncSettings {
 
 /// What `--dry-run` says a repo would get, decided without the network.
 pub fn describe_plan(job: &RepoJob) -> String {
+    if let Some(why) = transport::refuse_url(&job.url) {
+        return format!(
+            "fail {}: refusing url {:?}: it {why}",
+            job.display_path, job.url
+        );
+    }
     match local_state::open(&job.path) {
         Presence::Missing => format!("clone {} into {} ({})", job.url, job.display_path, job.pin),
         Presence::NotARepo(why) => format!(
@@ -102,6 +108,23 @@ pub fn describe_plan(job: &RepoJob) -> String {
             job.display_path
         ),
         Presence::Repo(repo) => match local_state::inspect(&repo) {
+            Ok(_) if local_state::operation_in_progress(&repo).is_some() => format!(
+                "skip {}: {} is in progress",
+                job.display_path,
+                local_state::operation_in_progress(&repo).unwrap_or("an operation")
+            ),
+            Ok(state)
+                if state
+                    .origin_url
+                    .as_deref()
+                    .is_some_and(|u| !same_url(u, &job.url)) =>
+            {
+                format!(
+                    "skip {}: its origin is {}, not the url of repos.toml (unless --reset)",
+                    job.display_path,
+                    state.origin_url.as_deref().unwrap_or("")
+                )
+            }
             Ok(state) => {
                 let mut line = format!(
                     "sync {} to {} (now {}",
@@ -320,6 +343,9 @@ fn clone(
         let repo = Repository::open(&tmp).map_err(git)?;
         let at = check_out_fresh_clone(job, &repo, engine, limits, runtime)?;
         drop(repo);
+        if crate::exec::interrupted() {
+            return Err("interrupted; the clone was not moved into place".into());
+        }
         if job.path.exists() {
             // An empty folder stood in the way (local_state::open treats it as missing).
             std::fs::remove_dir(&job.path)
@@ -860,5 +886,70 @@ impl RepoJob {
             path: root.join(&relative),
             display_path: relative.to_string_lossy().into_owned(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_AUTHOR_NAME", "T")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "T")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .expect("git");
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    #[test]
+    fn a_failed_move_puts_the_old_tree_back_exactly() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path();
+        git(path, &["init", "-q", "-b", "main"]);
+        std::fs::write(path.join("a.txt"), "1\n").expect("write");
+        std::fs::write(path.join("c.txt"), "only in old\n").expect("write");
+        git(path, &["add", "-A"]);
+        git(path, &["commit", "-q", "-m", "old"]);
+        let old = git(path, &["rev-parse", "HEAD"]);
+        std::fs::write(path.join("a.txt"), "2\n").expect("write");
+        std::fs::write(path.join("b.txt"), "only in new\n").expect("write");
+        std::fs::remove_file(path.join("c.txt")).expect("remove");
+        git(path, &["add", "-A"]);
+        git(path, &["commit", "-q", "-m", "new"]);
+        let new = git(path, &["rev-parse", "HEAD"]);
+        git(path, &["reset", "-q", "--hard", &old]);
+        std::fs::write(path.join("untracked.txt"), "the user's\n").expect("write");
+
+        // The state a checkout leaves when the ref update after it fails.
+        let repo = Repository::open(path).expect("open");
+        let (old, new) = (
+            Oid::from_str(&old).expect("oid"),
+            Oid::from_str(&new).expect("oid"),
+        );
+        let mut safe = CheckoutBuilder::new();
+        safe.safe();
+        let commit = repo.find_commit(new).expect("commit");
+        repo.checkout_tree(commit.as_object(), Some(&mut safe))
+            .expect("checkout");
+        assert!(path.join("b.txt").exists());
+
+        restore_tree(&repo, old, new).expect("restore");
+        assert_eq!(
+            std::fs::read_to_string(path.join("a.txt")).expect("a"),
+            "1\n"
+        );
+        assert!(!path.join("b.txt").exists());
+        assert!(path.join("c.txt").exists());
+        assert_eq!(
+            git(path, &["status", "--porcelain"]),
+            "?? untracked.txt",
+            "only the user's untracked file differs from HEAD"
+        );
     }
 }

@@ -220,10 +220,10 @@ fn an_interrupted_clone_leaves_nothing_in_place_and_the_next_run_recovers() {
     let env = Env::new();
     env.repos_toml(&repo_entry("app", &app.url(), ""));
     // What a killed clone leaves: a half-written temp folder beside the target.
-    env.write("shared/src/.app.xtask-clone-12345/.git/HEAD", "garbage");
+    env.write("shared/src/.app.xtask-clone-99999999/.git/HEAD", "garbage");
     env.xtask(["update"]).ok().stderr_has("1 cloned");
     assert!(env.join("shared/src/app/README").exists());
-    assert!(!env.join("shared/src/.app.xtask-clone-12345").exists());
+    assert!(!env.join("shared/src/.app.xtask-clone-99999999").exists());
 }
 
 #[test]
