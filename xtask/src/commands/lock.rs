@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::repos::lockfile::{LockedRepo, Lockfile, LOCK_FILE};
 use crate::repos::status::read;
 use crate::repos::sync::RepoJob;
+use crate::repos::update_lock::UpdateLock;
 
 /// Write repos.lock with the exact commit of every repo
 #[derive(Debug, clap::Args)]
@@ -16,6 +17,19 @@ pub struct LockArgs {}
 impl LockArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         let workspace = ctx.workspace()?;
+        // Not while an update moves the repos: the lock would record half of it.
+        let _running = (!ctx.global.dry_run)
+            .then(|| {
+                UpdateLock::acquire(&workspace.root, true, |holder| {
+                    let who = holder.map(|pid| format!(" (pid {pid})")).unwrap_or_default();
+                    ctx.ui.status(
+                        "Waiting",
+                        format!("for the `update` running in this environment{who} to finish"),
+                    );
+                })
+            })
+            .transpose()
+            .map_err(|e| Error::Other(e.into()))?;
         let mut lock = Lockfile::default();
         let mut missing = Vec::new();
         for spec in &workspace.repos.repos {

@@ -25,6 +25,8 @@ use crate::ui::{Tone, Ui};
   cargo xtask update --group upstream   the repos labelled `group = \"upstream\"`
   cargo xtask update --locked           exactly the commits in repos.lock
   cargo xtask update --jobs 32          more parallel fetches (network-bound)
+  cargo xtask update --reset portal     reset example copies, point origin back
+  cargo xtask update --no-wait          fail if another update runs here
   cargo xtask --dry-run update          what would be cloned, synced and copied")]
 pub struct UpdateArgs {
     /// Repos to update (default: all)
