@@ -21,7 +21,9 @@ impl LockArgs {
         let _running = (!ctx.global.dry_run)
             .then(|| {
                 UpdateLock::acquire(&workspace.root, true, |holder| {
-                    let who = holder.map(|pid| format!(" (pid {pid})")).unwrap_or_default();
+                    let who = holder
+                        .map(|pid| format!(" (pid {pid})"))
+                        .unwrap_or_default();
                     ctx.ui.status(
                         "Waiting",
                         format!("for the `update` running in this environment{who} to finish"),

@@ -16,7 +16,7 @@ use tokio::sync::Semaphore;
 
 use crate::config::{Pin, Transport};
 use crate::repos::local_state::{self, short, Head, Presence};
-use crate::repos::transport::{self, CloneCheckout, Engine, NetError, RemoteRefs, Trace};
+use crate::repos::transport::{self, CloneCheckout, Engines, NetError, RemoteRefs, Trace};
 
 /// One repo to sync, with everything resolved from the config.
 #[derive(Debug, Clone)]
@@ -265,8 +265,8 @@ fn sync_one(
             reason: "interrupted before it started".into(),
         };
     }
-    let engine = match transport::engine_for(transport_setting, &job.url) {
-        Ok(engine) => engine,
+    let engines = match transport::engines_for(transport_setting, &job.url) {
+        Ok(engines) => engines,
         Err(reason) => return SyncOutcome::Failed { reason },
     };
     if let Some(path) = transport::local_path(&job.url) {
@@ -284,8 +284,8 @@ fn sync_one(
             "{} exists but is not a git repository ({why}); move it away and update again",
             job.display_path
         )),
-        Presence::Missing => clone(job, engine, limits, runtime),
-        Presence::Repo(repo) => update(job, repo, engine, limits, runtime, reset_origin),
+        Presence::Missing => clone(job, engines, limits, runtime),
+        Presence::Repo(repo) => update(job, repo, engines, limits, runtime, reset_origin),
     };
     result.unwrap_or_else(|reason| SyncOutcome::Failed { reason })
 }
@@ -302,7 +302,7 @@ fn net(error: NetError) -> String {
 /// place only when complete, so an interrupted run leaves nothing half-made.
 fn clone(
     job: &RepoJob,
-    engine: Engine,
+    engines: Engines,
     limits: &Limits,
     runtime: &tokio::runtime::Handle,
 ) -> Result<SyncOutcome, String> {
@@ -326,22 +326,22 @@ fn clone(
                 Pin::DefaultBranch => CloneCheckout::DefaultBranch,
                 Pin::Tag(_) | Pin::Rev(_) => CloneCheckout::Nothing,
             };
-            transport::clone_into(engine, &job.url, &tmp, &what, &*limits.trace).map_err(|e| {
-                match &what {
+            transport::clone_into(engines.clone, &job.url, &tmp, &what, &*limits.trace).map_err(
+                |e| match &what {
                     CloneCheckout::Branch(branch)
                         if e.0.contains("not found") || e.0.contains("Remote branch") =>
                     {
                         format!("branch `{branch}` not found in {}", job.url)
                     }
                     _ => e.0,
-                }
-            })?;
+                },
+            )?;
         }
         let _local = runtime
             .block_on(limits.local.acquire())
             .map_err(|e| e.to_string())?;
         let repo = Repository::open(&tmp).map_err(git)?;
-        let at = check_out_fresh_clone(job, &repo, engine, limits, runtime)?;
+        let at = check_out_fresh_clone(job, &repo, engines, limits, runtime)?;
         drop(repo);
         if crate::exec::interrupted() {
             return Err("interrupted; the clone was not moved into place".into());
@@ -400,7 +400,7 @@ fn process_alive(pid: i32) -> bool {
 fn check_out_fresh_clone(
     job: &RepoJob,
     repo: &Repository,
-    engine: Engine,
+    engines: Engines,
     limits: &Limits,
     runtime: &tokio::runtime::Handle,
 ) -> Result<String, String> {
@@ -413,7 +413,7 @@ fn check_out_fresh_clone(
             Ok(format!("{name} at {}", short(oid)))
         }
         Pin::Tag(_) | Pin::Rev(_) => {
-            let oid = resolve_fixed(job, repo, engine, limits, runtime)?;
+            let oid = resolve_fixed(job, repo, engines, limits, runtime)?;
             let commit = repo.find_commit(oid).map_err(git)?;
             let mut force = CheckoutBuilder::new();
             force.force();
@@ -429,7 +429,7 @@ fn check_out_fresh_clone(
 fn resolve_fixed(
     job: &RepoJob,
     repo: &Repository,
-    engine: Engine,
+    engines: Engines,
     limits: &Limits,
     runtime: &tokio::runtime::Handle,
 ) -> Result<Oid, String> {
@@ -457,16 +457,16 @@ fn resolve_fixed(
     };
     {
         let _slot = network_slot(limits, &job.url, runtime).ok_or("the run was cancelled")?;
-        transport::fetch(engine, repo.path(), &refspecs, &*limits.trace).map_err(
-            |e| match &job.pin {
+        transport::fetch(engines.fetch, repo.path(), &refspecs, &*limits.trace).map_err(|e| {
+            match &job.pin {
                 Pin::Tag(tag)
                     if e.0.contains("couldn't find remote ref") || e.0.contains("not found") =>
                 {
                     format!("tag `{tag}` not found in {}", job.url)
                 }
                 _ => e.0,
-            },
-        )?;
+            }
+        })?;
     }
     local(repo).ok_or_else(|| format!("{} not found in {}", job.pin, job.url))
 }
@@ -474,7 +474,7 @@ fn resolve_fixed(
 fn update(
     job: &RepoJob,
     repo: Repository,
-    engine: Engine,
+    engines: Engines,
     limits: &Limits,
     runtime: &tokio::runtime::Handle,
     reset_origin: bool,
@@ -492,13 +492,13 @@ fn update(
     };
 
     let (target, branch) = match &job.pin {
-        Pin::Tag(_) | Pin::Rev(_) => (resolve_fixed(job, &repo, engine, limits, runtime)?, None),
+        Pin::Tag(_) | Pin::Rev(_) => (resolve_fixed(job, &repo, engines, limits, runtime)?, None),
         Pin::Branch(_) | Pin::DefaultBranch => {
             let refs: RemoteRefs = {
                 let _slot =
                     network_slot(limits, &job.url, runtime).ok_or("the run was cancelled")?;
                 transport::list_remote(
-                    engine,
+                    engines.list,
                     repo.workdir().unwrap_or(repo.path()),
                     &job.url,
                     &*limits.trace,
@@ -521,7 +521,7 @@ fn update(
                 let _slot =
                     network_slot(limits, &job.url, runtime).ok_or("the run was cancelled")?;
                 transport::fetch(
-                    engine,
+                    engines.fetch,
                     repo.path(),
                     &[format!("+refs/heads/{branch}:refs/remotes/origin/{branch}")],
                     &*limits.trace,

@@ -21,6 +21,9 @@ use crate::plan::CommandStep;
 pub enum Engine {
     Cli,
     Git2,
+    /// libgit2, and the git CLI when libgit2 fails (`auto`: the user asked
+    /// for no particular implementation, only for the result).
+    Git2ElseCli,
 }
 
 /// The URL schemes we tell apart.
@@ -86,25 +89,70 @@ pub fn refuse_url(url: &str) -> Option<String> {
     }
 }
 
-/// Which engine does network work for `url` under `setting`.
-pub fn engine_for(setting: Transport, url: &str) -> Result<Engine, String> {
+/// The engine of each kind of network operation on one url.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Engines {
+    /// Cold clones: many objects, indexed in one go.
+    pub clone: Engine,
+    /// Incremental fetches of a pin's few new commits.
+    pub fetch: Engine,
+    /// Asking the remote for its refs (every update, usually nothing more).
+    pub list: Engine,
+}
+
+impl Engines {
+    fn all(engine: Engine) -> Self {
+        Self {
+            clone: engine,
+            fetch: engine,
+            list: engine,
+        }
+    }
+}
+
+/// Which engine does each network operation for `url` under `setting`.
+///
+/// `auto` measured (README, Benchmarks): the git CLI clones faster (its
+/// index-pack runs on every core; libgit2 indexes on one thread and its
+/// local transport packs objects for every advertised ref, so a mirror
+/// with `refs/pull/*` whose objects are absent breaks it), while libgit2
+/// lists refs and fetches a few commits without spawning a process. ssh
+/// and https always use the CLI for the user's ssh config and credentials.
+pub fn engines_for(setting: Transport, url: &str) -> Result<Engines, String> {
     if let Some(why) = refuse_url(url) {
         return Err(format!("refusing url {url:?}: it {why}"));
     }
     let scheme = Scheme::of(url);
     match setting {
-        Transport::Cli => Ok(Engine::Cli),
+        Transport::Cli => Ok(Engines::all(Engine::Cli)),
         Transport::Git2 => match scheme {
             Scheme::Ssh | Scheme::Https => Err(format!(
                 "transport = \"git2\" cannot reach {url}: this build's libgit2 has no ssh or TLS support; use transport = \"auto\" or \"cli\""
             )),
-            _ => Ok(Engine::Git2),
+            _ => Ok(Engines::all(Engine::Git2)),
         },
         Transport::Auto => Ok(match scheme {
-            Scheme::Ssh | Scheme::Https => Engine::Cli,
-            Scheme::Http | Scheme::Git | Scheme::File => Engine::Git2,
+            Scheme::Ssh | Scheme::Https => Engines::all(Engine::Cli),
+            Scheme::Http | Scheme::Git | Scheme::File => Engines {
+                clone: if git_cli_available() {
+                    Engine::Cli
+                } else {
+                    Engine::Git2ElseCli
+                },
+                fetch: Engine::Git2ElseCli,
+                list: Engine::Git2ElseCli,
+            },
         }),
     }
+}
+
+/// Whether a `git` command line can be run here (asked once per process).
+fn git_cli_available() -> bool {
+    static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *AVAILABLE.get_or_init(|| {
+        let step = CommandStep::new(["git", "--version"]);
+        exec::capture(&step).is_ok_and(|out| out.success())
+    })
 }
 
 /// The folder a local URL (`/path`, `./path`, `file:///path`) names.
@@ -278,52 +326,80 @@ pub fn list_remote(
             )?;
             Ok(parse_ls_remote(&out))
         }
-        Engine::Git2 => {
+        Engine::Git2 => list_remote_git2(repo_dir, url, trace),
+        Engine::Git2ElseCli => or_cli(
+            "ls-remote",
+            list_remote_git2(repo_dir, url, trace),
+            trace,
+            || list_remote(Engine::Cli, repo_dir, url, trace),
+        ),
+    }
+}
+
+/// libgit2 fails where git does not (its local transport reads every
+/// advertised ref's objects, so a mirror missing a pull ref's objects
+/// breaks it): then git's own answer is the one to trust.
+fn or_cli<T>(
+    what: &str,
+    result: Result<T, NetError>,
+    trace: &Trace,
+    retry: impl FnOnce() -> Result<T, NetError>,
+) -> Result<T, NetError> {
+    match result {
+        Ok(value) => Ok(value),
+        // Stopped by an interrupt, or no git to ask: nothing to retry.
+        Err(error) if exec::interrupted() || !git_cli_available() => Err(error),
+        Err(error) => {
             trace(&format!(
-                "(libgit2, in {}) git ls-remote --symref -- origin",
-                repo_dir.display()
+                "(libgit2 {what} failed: {error}; retrying with git)"
             ));
-            let repo =
-                git2::Repository::open(repo_dir).map_err(|e| NetError(e.message().to_string()))?;
-            let mut remote = repo
-                .find_remote("origin")
-                .or_else(|_| repo.remote_anonymous(url))
-                .map_err(|e| NetError(e.message().to_string()))?;
-            let state = CredentialState::default();
-            let mut proxy = ProxyOptions::new();
-            proxy.auto();
-            let connection =
-                remote.connect_auth(git2::Direction::Fetch, Some(callbacks(&state)), Some(proxy));
-            let connection = match connection {
-                Ok(connection) => connection,
-                Err(error) => return Err(git2_error(error, &state)),
-            };
-            let mut refs = RemoteRefs::default();
-            let heads = connection
-                .list()
-                .map_err(|e| NetError(e.message().to_string()))?;
-            for head in heads {
-                if head.name() == "HEAD" {
-                    if let Some(target) = head.symref_target() {
-                        refs.default_branch =
-                            target.strip_prefix("refs/heads/").map(str::to_string);
-                    }
-                    continue;
-                }
-                insert_ref(&mut refs, head.name(), head.oid());
-            }
-            if refs.default_branch.is_none() {
-                if let Ok(buf) = connection.default_branch() {
-                    refs.default_branch = buf
-                        .as_str()
-                        .ok()
-                        .and_then(|s| s.strip_prefix("refs/heads/"))
-                        .map(str::to_string);
-                }
-            }
-            Ok(refs)
+            retry()
         }
     }
+}
+
+fn list_remote_git2(repo_dir: &Path, url: &str, trace: &Trace) -> Result<RemoteRefs, NetError> {
+    trace(&format!(
+        "(libgit2, in {}) git ls-remote --symref -- origin",
+        repo_dir.display()
+    ));
+    let repo = git2::Repository::open(repo_dir).map_err(|e| NetError(e.message().to_string()))?;
+    let mut remote = repo
+        .find_remote("origin")
+        .or_else(|_| repo.remote_anonymous(url))
+        .map_err(|e| NetError(e.message().to_string()))?;
+    let state = CredentialState::default();
+    let mut proxy = ProxyOptions::new();
+    proxy.auto();
+    let connection =
+        remote.connect_auth(git2::Direction::Fetch, Some(callbacks(&state)), Some(proxy));
+    let connection = match connection {
+        Ok(connection) => connection,
+        Err(error) => return Err(git2_error(error, &state)),
+    };
+    let mut refs = RemoteRefs::default();
+    let heads = connection
+        .list()
+        .map_err(|e| NetError(e.message().to_string()))?;
+    for head in heads {
+        if head.name() == "HEAD" {
+            if let Some(target) = head.symref_target() {
+                refs.default_branch = target.strip_prefix("refs/heads/").map(str::to_string);
+            }
+            continue;
+        }
+        insert_ref(&mut refs, head.name(), head.oid());
+    }
+    if refs.default_branch.is_none() {
+        if let Ok(buf) = connection.default_branch() {
+            refs.default_branch = buf
+                .as_str()
+                .ok()
+                .and_then(|s| s.strip_prefix("refs/heads/"))
+                .map(str::to_string);
+        }
+    }
+    Ok(refs)
 }
 
 fn insert_ref(refs: &mut RemoteRefs, name: &str, oid: git2::Oid) {
@@ -367,6 +443,12 @@ pub fn fetch(
             args.extend(refspecs.iter().map(String::as_str));
             git_cli(&args, Some(repo_dir), trace).map(|_| ())
         }
+        Engine::Git2ElseCli => or_cli(
+            "fetch",
+            fetch(Engine::Git2, repo_dir, refspecs, trace),
+            trace,
+            || fetch(Engine::Cli, repo_dir, refspecs, trace),
+        ),
         Engine::Git2 => {
             trace(&format!(
                 "(libgit2, in {}) git fetch --no-tags -- origin {}",
@@ -381,8 +463,9 @@ pub fn fetch(
             let state = CredentialState::default();
             let mut options = fetch_options(&state);
             options.download_tags(AutotagOption::None);
-            let result = remote.fetch(refspecs, Some(&mut options), Some("xtask update: fetch"));
-            result.map_err(|e| git2_error(e, &state))
+            remote
+                .fetch(refspecs, Some(&mut options), Some("xtask update: fetch"))
+                .map_err(|e| git2_error(e, &state))
         }
     }
 }
@@ -417,6 +500,16 @@ pub fn clone_into(
     args.extend(["--", url, &dest_text]);
     match engine {
         Engine::Cli => git_cli(&args, None, trace).map(|_| ()),
+        Engine::Git2ElseCli => or_cli(
+            "clone",
+            clone_into(Engine::Git2, url, dest, what, trace),
+            trace,
+            || {
+                // libgit2 may have left a partial clone behind.
+                let _ = std::fs::remove_dir_all(dest);
+                clone_into(Engine::Cli, url, dest, what, trace)
+            },
+        ),
         Engine::Git2 => {
             trace(&format!("(libgit2) git {}", shell_words::join(&args)));
             let state = CredentialState::default();
@@ -458,14 +551,17 @@ mod tests {
         assert_eq!(host_of("git@github.com:x/y.git"), "github.com");
         assert_eq!(host_of("/srv/git/r.git"), "");
         assert_eq!(
-            engine_for(Transport::Auto, "git@h:x").ok(),
-            Some(Engine::Cli)
+            engines_for(Transport::Auto, "git@h:x").ok(),
+            Some(Engines::all(Engine::Cli))
         );
+        let git = engines_for(Transport::Auto, "git://h/x").ok();
         assert_eq!(
-            engine_for(Transport::Auto, "git://h/x").ok(),
-            Some(Engine::Git2)
+            git.map(|e| (e.fetch, e.list)),
+            Some((Engine::Git2ElseCli, Engine::Git2ElseCli))
         );
-        assert!(engine_for(Transport::Git2, "https://h/x").is_err());
+        assert!(engines_for(Transport::Git2, "https://h/x").is_err());
+        assert!(engines_for(Transport::Cli, "--upload-pack=x").is_err());
+        assert!(engines_for(Transport::Auto, "ext::sh -c x").is_err());
     }
 
     #[test]

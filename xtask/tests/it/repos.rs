@@ -423,3 +423,94 @@ fn url_instead_of_from_the_users_git_config_points_at_a_mirror() {
         );
     }
 }
+
+/// A mirror (as `git clone --mirror` of a GitHub repo makes) holding a pull
+/// ref whose objects are absent: only what heads and tags reach is there.
+fn mirror_with_a_broken_pull_ref(remotes: &Remotes) -> crate::git_fixture::Remote {
+    let app = remotes.create("app");
+    app.tag("v1");
+    app.checkout_new_branch("pr");
+    app.commit("pr.txt", "a contribution\n");
+    git(
+        &app.work,
+        &["push", "-q", "origin", "HEAD:refs/pull/1/head"],
+    );
+    app.checkout("main");
+    // Loose objects only a pull ref reaches, deleted as a partial mirror lacks them.
+    let only_pull = git(
+        &app.bare,
+        &[
+            "rev-list",
+            "--objects",
+            "refs/pull/1/head",
+            "--not",
+            "--branches",
+            "--tags",
+        ],
+    );
+    let mut removed = 0;
+    for line in only_pull.lines() {
+        let oid = line.split_whitespace().next().unwrap();
+        let path = app.bare.join("objects").join(&oid[..2]).join(&oid[2..]);
+        if path.exists() {
+            std::fs::remove_file(path).unwrap();
+            removed += 1;
+        }
+    }
+    assert!(
+        removed >= 1,
+        "the fixture should miss the pull ref's objects"
+    );
+    app
+}
+
+#[test]
+fn a_mirror_with_pull_refs_whose_objects_are_absent_clones_like_git() {
+    let remotes = Remotes::new();
+    let app = mirror_with_a_broken_pull_ref(&remotes);
+    let url = format!("file://{}", app.bare.display());
+    for transport in ["auto", "cli"] {
+        let env = Env::new();
+        env.repos_toml(&format!(
+            "{}{}",
+            repo_entry("by-branch", &url, "branch = \"main\""),
+            repo_entry("by-tag", &url, "tag = \"v1\""),
+        ));
+        env.xtask(["update", "--transport", transport])
+            .ok()
+            .stderr_has("2 cloned");
+        assert_eq!(head_of(&env.join("shared/src/by-branch")).1, app.head());
+        // A later pin on a new tag fetches from the same mirror.
+        let next = app.commit(&format!("next-{transport}.txt"), "x\n");
+        let tag = format!("v2-{transport}");
+        // The broken mirror refuses pushes: set the pull ref aside meanwhile.
+        let pull_ref = app.bare.join("refs/pull/1/head");
+        let pull = std::fs::read_to_string(&pull_ref).unwrap();
+        std::fs::remove_file(&pull_ref).unwrap();
+        app.push("main");
+        app.tag(&tag);
+        std::fs::write(&pull_ref, pull).unwrap();
+        env.repos_toml(&format!(
+            "{}{}",
+            repo_entry("by-branch", &url, "branch = \"main\""),
+            repo_entry("by-tag", &url, &format!("tag = \"v2-{transport}\"")),
+        ));
+        env.xtask(["update", "--transport", transport])
+            .ok()
+            .stderr_has("2 updated");
+        assert_eq!(head_of(&env.join("shared/src/by-tag")), (None, next));
+    }
+}
+
+#[test]
+fn verbose_output_shows_which_git_does_each_operation() {
+    let remotes = Remotes::new();
+    let app = remotes.create("app");
+    let env = Env::new();
+    env.repos_toml(&repo_entry("app", &app.url(), "branch = \"main\""));
+    // auto: the git CLI clones, libgit2 lists refs on the next run.
+    env.xtask(["-v", "update"])
+        .ok()
+        .stderr_has("git -c 'protocol.ext.allow=never' clone --quiet --branch main -- ");
+    env.xtask(["-v", "update"]).ok().stderr_has("(libgit2, in ");
+}
