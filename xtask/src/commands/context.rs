@@ -75,6 +75,12 @@ impl Context {
         environment::resolve(workspace, flag, from_env_var).map_err(|e| Error::usage(e.to_string()))
     }
 
+    /// The compose project name of `stack`, without asking which Compose
+    /// CLI is installed: reads through labels need nothing more.
+    pub fn project_name(&self, stack: Stack) -> Result<String> {
+        Ok(stack.project_name(&self.workspace()?.project_name()))
+    }
+
     /// The compose project of `stack` in the active environment.
     pub fn compose(&self, stack: Stack) -> Result<ComposeProject> {
         let workspace = self.workspace()?;
@@ -98,19 +104,18 @@ impl Context {
             .map_err(|e| Error::Other(anyhow::Error::from(e)))
     }
 
-    /// The dev stack's project and its containers; in a dry run, prints the
-    /// query instead and returns `None`.
-    pub fn containers(
-        &self,
-    ) -> Result<Option<(ComposeProject, Vec<crate::compose::state::Container>)>> {
-        let project = self.compose(Stack::Dev)?;
+    /// The dev stack's project name and its containers, from one `docker
+    /// ps` (no version probe: an engine that does not answer is diagnosed
+    /// from that call's error); in a dry run, prints the query instead and
+    /// returns `None`.
+    pub fn containers(&self) -> Result<Option<(String, Vec<crate::compose::state::Container>)>> {
+        let project = self.project_name(Stack::Dev)?;
         if self.global.dry_run {
-            println!("{}", crate::compose::state::ps_command(&project.name));
+            println!("{}", crate::compose::state::ps_command(&project));
             return Ok(None);
         }
-        self.require_engine()?;
         let containers =
-            crate::compose::state::containers(&project.name).map_err(|e| Error::Other(e.into()))?;
+            crate::compose::state::containers(&project).map_err(|e| Error::Other(e.into()))?;
         Ok(Some((project, containers)))
     }
 

@@ -25,16 +25,14 @@ pub struct MonitorArgs {
 
 impl MonitorArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
-        let project = ctx.compose(Stack::Dev)?;
+        let project = ctx.project_name(Stack::Dev)?;
         if ctx.global.dry_run {
-            println!("{}", state::ps_command(&project.name));
+            println!("{}", state::ps_command(&project));
             println!("docker stats --no-stream --format '{{{{json .}}}}' CONTAINER...");
             return Ok(());
         }
-        ctx.require_engine()?;
         loop {
-            let containers =
-                state::containers(&project.name).map_err(|e| Error::Other(e.into()))?;
+            let containers = state::containers(&project).map_err(|e| Error::Other(e.into()))?;
             let running: Vec<_> = containers.iter().filter(|c| c.is_running()).collect();
             let ids: Vec<String> = running.iter().map(|c| c.id.clone()).collect();
             let usage = sample(&ids)

@@ -256,8 +256,7 @@ impl PsArgs {
             return Ok(());
         }
         if containers.is_empty() {
-            ctx.ui
-                .note(format!("no containers in project {}", project.name));
+            ctx.ui.note(format!("no containers in project {project}"));
             return Ok(());
         }
         let rows: Vec<[String; 4]> = containers

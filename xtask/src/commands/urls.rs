@@ -58,7 +58,7 @@ impl UrlsArgs {
         if urls.is_empty() {
             ctx.ui.note(format!(
                 "no running container of {} publishes a port",
-                project.name
+                project
             ));
             return Ok(());
         }

@@ -68,22 +68,40 @@ pub enum DetectError {
 
 impl ComposeCli {
     /// `XTASK_COMPOSE` (e.g. `docker-compose` or `docker compose`) first,
-    /// then `docker compose`, then `docker-compose`.
+    /// then `docker compose`, then `docker-compose`. A version seen before
+    /// for the same binaries (path, size, mtime) is read from the cache
+    /// instead of asked again: a probe costs tens of milliseconds a call.
     pub fn detect() -> Result<ComposeCli, DetectError> {
         if let Some(value) = std::env::var("XTASK_COMPOSE")
             .ok()
             .filter(|v| !v.trim().is_empty())
         {
             let program: Vec<String> = value.split_whitespace().map(str::to_string).collect();
-            return Self::probe(&program).map_err(|why| DetectError::Override(value.clone(), why));
+            return Self::probe_cached(&program)
+                .map_err(|why| DetectError::Override(value.clone(), why));
         }
         for program in [vec!["docker", "compose"], vec!["docker-compose"]] {
             let program: Vec<String> = program.into_iter().map(str::to_string).collect();
-            if let Ok(cli) = Self::probe(&program) {
+            if let Ok(cli) = Self::probe_cached(&program) {
                 return Ok(cli);
             }
         }
         Err(DetectError::NotFound)
+    }
+
+    fn probe_cached(program: &[String]) -> Result<ComposeCli, String> {
+        let Some(key) = cli_cache::fingerprint(program) else {
+            return Self::probe(program);
+        };
+        if let Some(version) = cli_cache::lookup(&key) {
+            return Ok(ComposeCli {
+                program: program.to_vec(),
+                version,
+            });
+        }
+        let cli = Self::probe(program)?;
+        cli_cache::store(&key, cli.version);
+        Ok(cli)
     }
 
     fn probe(program: &[String]) -> Result<ComposeCli, String> {
@@ -118,6 +136,107 @@ impl ComposeCli {
 
     pub fn flavour(&self) -> String {
         format!("{} {}", self.program.join(" "), self.version)
+    }
+}
+
+/// What the Compose CLI answered, remembered per set of binaries in the
+/// user's cache folder (`$XDG_CACHE_HOME/xtask/compose-cli`).
+mod cli_cache {
+    use std::path::{Path, PathBuf};
+    use std::time::UNIX_EPOCH;
+
+    use super::Version;
+
+    /// Where a `docker compose` plugin may be installed, in Docker's order.
+    fn plugin_dirs() -> Vec<PathBuf> {
+        let mut dirs = Vec::new();
+        if let Some(config) = std::env::var_os("DOCKER_CONFIG").filter(|v| !v.is_empty()) {
+            dirs.push(PathBuf::from(config).join("cli-plugins"));
+        } else if let Some(home) = std::env::var_os("HOME") {
+            dirs.push(PathBuf::from(home).join(".docker/cli-plugins"));
+        }
+        for dir in [
+            "/usr/local/lib/docker/cli-plugins",
+            "/usr/local/libexec/docker/cli-plugins",
+            "/usr/lib/docker/cli-plugins",
+            "/usr/libexec/docker/cli-plugins",
+        ] {
+            dirs.push(PathBuf::from(dir));
+        }
+        dirs
+    }
+
+    fn on_path(program: &str) -> Option<PathBuf> {
+        if program.contains('/') {
+            return Some(PathBuf::from(program));
+        }
+        let path = std::env::var_os("PATH")?;
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(program))
+            .find(|candidate| candidate.is_file())
+    }
+
+    fn stamp(path: &Path) -> Option<String> {
+        let meta = std::fs::metadata(path).ok()?;
+        let mtime = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+        Some(format!(
+            "{}:{}:{}",
+            path.display(),
+            meta.len(),
+            mtime.as_nanos()
+        ))
+    }
+
+    /// The binaries `program` runs, as `path:size:mtime` stamps; `None`
+    /// when they cannot all be found (then nothing is cached).
+    pub fn fingerprint(program: &[String]) -> Option<String> {
+        let mut stamps = vec![program.join(" ")];
+        stamps.push(stamp(&on_path(program.first()?)?)?);
+        if program.len() > 1 && program[0] == "docker" && program[1] == "compose" {
+            let plugin = plugin_dirs()
+                .into_iter()
+                .map(|dir| dir.join("docker-compose"))
+                .find(|p| p.is_file())?;
+            stamps.push(stamp(&plugin)?);
+        }
+        Some(stamps.join("|"))
+    }
+
+    fn file() -> Option<PathBuf> {
+        let base = std::env::var_os("XDG_CACHE_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+        Some(base.join("xtask").join("compose-cli"))
+    }
+
+    /// Lines of `KEY<TAB>VERSION`.
+    pub fn lookup(key: &str) -> Option<Version> {
+        let text = std::fs::read_to_string(file()?).ok()?;
+        text.lines()
+            .filter_map(|line| line.split_once('\t'))
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, version)| Version::parse(version))
+    }
+
+    /// Remembers `version` for `key`; a cache that cannot be written is
+    /// only slower, never wrong, so errors are ignored.
+    pub fn store(key: &str, version: Version) {
+        let Some(path) = file() else { return };
+        let mut lines: Vec<String> = std::fs::read_to_string(&path)
+            .unwrap_or_default()
+            .lines()
+            .filter(|line| line.split_once('\t').is_some_and(|(k, _)| k != key))
+            .map(str::to_string)
+            .collect();
+        lines.push(format!("{key}\t{version}"));
+        // A few machines' worth of binaries at most.
+        let keep = lines.len().saturating_sub(32);
+        let text = lines[keep..].join("\n") + "\n";
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let _ = crate::repos::lockfile::write_atomically(&path, &text);
     }
 }
 

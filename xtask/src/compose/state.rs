@@ -118,7 +118,11 @@ pub struct StateError(pub String);
 
 /// Every container of `project`.
 pub fn containers(project: &str) -> Result<Vec<Container>, StateError> {
-    let out = exec::capture(&ps_command(project)).map_err(|e| StateError(e.to_string()))?;
+    let out = exec::capture(&ps_command(project)).map_err(|e| {
+        StateError(format!(
+            "the Docker engine cannot be asked: {e}\n  = help: install Docker (e.g. `apt-get install docker.io`), then start it"
+        ))
+    })?;
     if !out.success() {
         return Err(StateError(
             crate::compose::engine::diagnose(&out.stderr).to_string(),

@@ -63,6 +63,59 @@ impl FakeDocker {
     }
 }
 
+impl FakeDocker {
+    /// Every call made, version probes included.
+    fn all_calls(&self) -> Vec<String> {
+        std::fs::read_to_string(self.bin.path().join("calls.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(String::from)
+            .collect()
+    }
+
+    fn forget_calls(&self) {
+        let _ = std::fs::remove_file(self.bin.path().join("calls.log"));
+    }
+}
+
+#[test]
+fn reads_talk_to_docker_once_and_the_compose_version_is_asked_once() {
+    let fake = FakeDocker::new("2.24.0", true);
+    let env = portal_env();
+    for command in [["ps"], ["urls"]] {
+        env.xtask(command).env("PATH", fake.path_var()).ok();
+        let calls = fake.all_calls();
+        assert_eq!(calls.len(), 1, "{command:?}: {calls:#?}");
+        assert!(calls[0].starts_with("docker ps --all"), "{calls:#?}");
+        fake.forget_calls();
+    }
+    // A compose command probes the version the first time only.
+    env.xtask(["logs"]).env("PATH", fake.path_var()).ok();
+    assert!(fake
+        .all_calls()
+        .iter()
+        .any(|c| c.ends_with("version --short")));
+    fake.forget_calls();
+    env.xtask(["logs"]).env("PATH", fake.path_var()).ok();
+    let calls = fake.all_calls();
+    assert!(
+        !calls.iter().any(|c| c.ends_with("version --short")),
+        "the second call probed again: {calls:#?}"
+    );
+    // A changed binary (an upgrade) is asked again.
+    let docker = fake.bin.path().join("docker");
+    let script = std::fs::read_to_string(&docker)
+        .unwrap()
+        .replace("2.24.0", "2.30.1");
+    std::fs::write(&docker, script).unwrap();
+    fake.forget_calls();
+    env.xtask(["logs"]).env("PATH", fake.path_var()).ok();
+    assert!(fake
+        .all_calls()
+        .iter()
+        .any(|c| c.ends_with("version --short")));
+}
+
 fn portal_env() -> Env {
     let env = Env::new();
     env.tasks_toml(

@@ -88,6 +88,8 @@ impl Xtask {
             }
         }
         command.env("NO_COLOR", "1");
+        // What xtask caches (the Compose CLI's version) stays with the test.
+        command.env("XDG_CACHE_HOME", dir.join(".xtask").join("test-cache"));
         Self {
             command,
             stdin: None,
