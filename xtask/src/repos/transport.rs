@@ -491,9 +491,14 @@ pub fn clone_into(
 ) -> Result<(), NetError> {
     let dest_text = dest.to_string_lossy();
     let mut args = vec!["clone", "--quiet"];
+    // Only the pinned branch's history (and its tags) is fetched: a repo
+    // with many release branches clones several times faster. The caller
+    // restores the usual fetch refspec, so a later `git fetch` gets all.
     match what {
-        CloneCheckout::Branch(branch) => args.extend(["--branch", branch.as_str()]),
-        CloneCheckout::DefaultBranch => {}
+        CloneCheckout::Branch(branch) => {
+            args.extend(["--single-branch", "--branch", branch.as_str()])
+        }
+        CloneCheckout::DefaultBranch => args.push("--single-branch"),
         CloneCheckout::Nothing => args.push("--no-checkout"),
     }
     // `--` ends the options: a url or path from repos.toml is never one.

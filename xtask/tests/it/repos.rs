@@ -44,6 +44,14 @@ fn update_clones_branches_tags_and_revs_then_is_a_no_op() {
     );
     assert_eq!(head_of(&env.join("shared/src/tagged")), (None, first));
     assert_eq!(head_of(&env.join("shared/src/fixed")), (None, second));
+    // A later `git fetch` gets every branch, as after a git clone.
+    assert_eq!(
+        git(
+            &env.join("shared/src/release"),
+            &["config", "--get-all", "remote.origin.fetch"]
+        ),
+        "+refs/heads/*:refs/remotes/origin/*"
+    );
     // Branches track their upstream, as after a git clone.
     assert_eq!(
         git(
@@ -509,8 +517,8 @@ fn verbose_output_shows_which_git_does_each_operation() {
     let env = Env::new();
     env.repos_toml(&repo_entry("app", &app.url(), "branch = \"main\""));
     // auto: the git CLI clones, libgit2 lists refs on the next run.
-    env.xtask(["-v", "update"])
-        .ok()
-        .stderr_has("git -c 'protocol.ext.allow=never' clone --quiet --branch main -- ");
+    env.xtask(["-v", "update"]).ok().stderr_has(
+        "git -c 'protocol.ext.allow=never' clone --quiet --single-branch --branch main -- ",
+    );
     env.xtask(["-v", "update"]).ok().stderr_has("(libgit2, in ");
 }
