@@ -92,13 +92,11 @@ impl UpdateArgs {
                 "run `cargo xtask lock` after updating, or update without --locked",
             ));
         }
-        let layout = layout::plan(&workspace.root, &workspace.repos, self.reset);
-
         if ctx.global.dry_run {
             for job in &jobs {
                 println!("{}", describe_plan(job));
             }
-            for action in &layout {
+            for action in &layout::plan(&workspace.root, &workspace.repos, self.reset) {
                 println!("{action}");
             }
             return Ok(());
@@ -112,10 +110,14 @@ impl UpdateArgs {
         };
         let results = run_with_progress(&ctx.ui, jobs, &settings)?;
 
+        // Planned after the sync: the repos just cloned may hold examples and link targets.
+        let layout = layout::plan(&workspace.root, &workspace.repos, self.reset);
+
         let layout_errors = layout::apply(&workspace.root, &layout);
         for action in &layout {
             match action {
                 LayoutAction::Conflict(what) => ctx.ui.warn(format!("left {what}")),
+                LayoutAction::Refused(_) => {}
                 other => ctx.ui.verbose(format!("{other}")),
             }
         }
@@ -132,11 +134,20 @@ impl UpdateArgs {
             });
         }
         if tally.failed > 0 || !layout_errors.is_empty() {
-            return Err(Error::Other(anyhow::anyhow!(
-                "{} of {} repos failed",
-                tally.failed,
-                results.len()
-            )));
+            let mut failures = Vec::new();
+            if tally.failed > 0 {
+                failures.push(format!(
+                    "{} of {} repos failed",
+                    tally.failed,
+                    results.len()
+                ));
+            }
+            match layout_errors.len() {
+                0 => {}
+                1 => failures.push("1 layout entry failed".to_string()),
+                n => failures.push(format!("{n} layout entries failed")),
+            }
+            return Err(Error::Other(anyhow::anyhow!("{}", failures.join(", "))));
         }
         if self.strict && tally.skipped > 0 {
             return Err(Error::Other(anyhow::anyhow!(

@@ -3,7 +3,314 @@
 //! sequences on the terminal. Each test sets a trap with real files, links
 //! and repositories, then looks at what is on disk afterwards.
 
+use std::path::{Path, PathBuf};
+
+use crate::git_fixture::{git, Remote, Remotes};
 use crate::harness::Env;
+
+/// A folder outside the environment that nothing may write to or read from.
+struct Outside {
+    dir: tempfile::TempDir,
+}
+
+impl Outside {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::Builder::new()
+                .prefix("xtask-outside-")
+                .tempdir()
+                .expect("temp dir"),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Every path under the folder, relative, sorted.
+    fn listing(&self) -> Vec<String> {
+        fn walk(dir: &Path, base: &Path, into: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).expect("read outside dir").flatten() {
+                let path = entry.path();
+                into.push(path.strip_prefix(base).unwrap().display().to_string());
+                if entry.file_type().unwrap().is_dir() {
+                    walk(&path, base, into);
+                }
+            }
+        }
+        let mut names = Vec::new();
+        walk(self.path(), self.path(), &mut names);
+        names.sort();
+        names
+    }
+}
+
+fn symlink(target: impl AsRef<Path>, link: PathBuf) {
+    if let Some(parent) = link.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::os::unix::fs::symlink(target, link).expect("make symlink");
+}
+
+/// A remote whose main branch also holds `file`, made by `make` in the scratch clone.
+fn remote_with(remotes: &Remotes, name: &str, file: &str, make: impl FnOnce(&Path)) -> Remote {
+    let remote = remotes.create(name);
+    make(&remote.work.join(file));
+    git(&remote.work, &["add", "-A"]);
+    git(
+        &remote.work,
+        &["commit", "-q", "-m", &format!("add {file}")],
+    );
+    remote.push("main");
+    remote
+}
+
+#[test]
+fn every_path_through_a_link_to_outside_is_refused_before_anything_is_written() {
+    let remotes = Remotes::new();
+    let app = remotes.create("app");
+    let app_url = app.url();
+    // (what, where the link to outside sits, repos.toml, the expected report)
+    let repo = |extra: &str| format!("[[repo]]\nname = \"app\"\nurl = \"{app_url}\"\n{extra}");
+    let cases: Vec<(&str, &str, String, &str)> = vec![
+        (
+            "root",
+            "esc",
+            format!("[defaults]\nroot = \"esc/src\"\n\n{}", repo("")),
+            "repos.toml:2:8: `root` leads outside the environment root through a symbolic link",
+        ),
+        (
+            "default root",
+            "shared",
+            repo(""),
+            "repos.toml:1:1: the default `root` \"shared/src\" leads outside the environment root",
+        ),
+        (
+            "repo path",
+            "shared/src/esc",
+            repo("path = \"esc/app\"\n"),
+            "repos.toml:4:8: path of repo `app` leads outside the environment root",
+        ),
+        (
+            "repo named like the link",
+            "shared/src/app",
+            repo(""),
+            "repos.toml:2:8: path of repo `app` leads outside the environment root",
+        ),
+        (
+            "folder",
+            "esc",
+            "[[folder]]\npath = \"esc/x\"\n".into(),
+            "repos.toml:2:8: folder leads outside the environment root",
+        ),
+        (
+            "folder climbing back out of a link",
+            "deep/esc",
+            "[[folder]]\npath = \"deep/esc/../x\"\n".into(),
+            "repos.toml:2:8: folder leads outside the environment root",
+        ),
+        (
+            "link path",
+            "esc",
+            "[[link]]\npath = \"esc/l\"\ntarget = \"x\"\n".into(),
+            "repos.toml:2:8: link path leads outside the environment root",
+        ),
+        (
+            "link target",
+            "esc",
+            "[[link]]\npath = \"l\"\ntarget = \"esc/x\"\n".into(),
+            "repos.toml:3:10: link target leads outside the environment root",
+        ),
+        (
+            "copy to",
+            "esc",
+            "[[copy]]\nfrom = \"env.example\"\nto = \"esc/.env\"\n".into(),
+            "repos.toml:3:6: copy to leads outside the environment root",
+        ),
+        (
+            "copy from",
+            "esc",
+            "[[copy]]\nfrom = \"esc/secret\"\nto = \".env\"\n".into(),
+            "repos.toml:2:8: copy from leads outside the environment root",
+        ),
+    ];
+    for (what, link_at, repos_toml, expected) in cases {
+        let env = Env::new();
+        let outside = Outside::new();
+        std::fs::write(outside.path().join("secret"), "root:x:0:0\n").unwrap();
+        let before = outside.listing();
+        symlink(outside.path(), env.join(link_at));
+        env.write("env.example", "A=1\n");
+        env.repos_toml(&repos_toml);
+
+        let out = env.xtask(["check"]).fails_with(2);
+        assert!(out.stderr.contains(expected), "{what}: {}", out.describe());
+        assert!(
+            out.stderr
+                .contains("= help: a symbolic link on the way points outside"),
+            "{what}: {}",
+            out.describe()
+        );
+        env.xtask(["--dry-run", "update"])
+            .fails_with(2)
+            .stderr_has(expected);
+        env.xtask(["update"]).fails_with(2).stderr_has(expected);
+
+        assert_eq!(
+            outside.listing(),
+            before,
+            "{what}: something was written outside"
+        );
+        assert!(!env.join(".env").exists(), "{what}: a copy was made");
+        assert!(!env.join("l").exists(), "{what}: a link was made");
+    }
+}
+
+#[test]
+fn links_to_files_outside_are_neither_read_nor_written_through() {
+    let outside = Outside::new();
+    std::fs::write(outside.path().join("passwd"), "root:x:0:0\n").unwrap();
+
+    // The example is itself a link to a file outside.
+    let env = Env::new();
+    symlink(outside.path().join("passwd"), env.join("env.example"));
+    env.repos_toml("[[copy]]\nfrom = \"env.example\"\nto = \".env\"\n");
+    env.xtask(["check"])
+        .fails_with(2)
+        .stderr_has("repos.toml:2:8: copy from leads outside the environment root")
+        .stderr_has("passwd");
+    env.xtask(["update"]).fails_with(2);
+    assert!(!env.join(".env").exists());
+
+    // The copy's destination is a dangling link to a file outside: writing
+    // to it would create that file.
+    let env = Env::new();
+    env.write("env.example", "A=1\n");
+    symlink(outside.path().join("planted"), env.join(".env"));
+    env.repos_toml("[[copy]]\nfrom = \"env.example\"\nto = \".env\"\n");
+    env.xtask(["check"])
+        .fails_with(2)
+        .stderr_has("repos.toml:3:6: copy to leads outside the environment root");
+    env.xtask(["update", "--reset"]).fails_with(2);
+    // A chain of links inside that ends outside is no better.
+    std::fs::remove_file(env.join(".env")).unwrap();
+    symlink("hop2", env.join(".env"));
+    symlink("sub/../hop3", env.join("hop2"));
+    std::fs::create_dir(env.join("sub")).unwrap();
+    symlink(outside.path().join("planted"), env.join("hop3"));
+    env.xtask(["update"])
+        .fails_with(2)
+        .stderr_has("repos.toml:3:6: copy to leads outside");
+
+    assert_eq!(outside.listing(), vec!["passwd".to_string()]);
+}
+
+#[test]
+fn a_cloned_repo_cannot_lead_update_outside_through_its_own_links() {
+    let outside = Outside::new();
+    std::fs::write(outside.path().join("secret"), "TOKEN=hunter2\n").unwrap();
+    let remotes = Remotes::new();
+    let target = outside.path().to_path_buf();
+    let app = remote_with(&remotes, "app", "evil", |path| {
+        std::os::unix::fs::symlink(&target, path).unwrap()
+    });
+    let env = Env::new();
+    env.repos_toml(&format!(
+        "[[repo]]\nname = \"app\"\nurl = \"{}\"\n\n\
+         [[copy]]\nfrom = \"shared/src/app/evil/secret\"\nto = \".env\"\n\n\
+         [[folder]]\npath = \"shared/src/app/evil/made\"\n\n\
+         [[link]]\npath = \"shared/src/app/evil/l\"\ntarget = \"shared\"\n",
+        app.url()
+    ));
+    // Before the clone the paths are inside; update resolves them again after it.
+    env.xtask(["check"]).ok();
+    let out = env.xtask(["update"]).fails_with(1);
+    assert!(out.stderr.contains("1 cloned"), "{}", out.describe());
+    assert!(
+        out.stderr
+            .contains(".env: its example shared/src/app/evil/secret leads outside"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stderr.contains("error: 3 layout entries failed"),
+        "{}",
+        out.describe()
+    );
+    assert!(!out.stderr.contains("repos failed"), "{}", out.describe());
+    assert!(!env.join(".env").exists());
+    assert_eq!(outside.listing(), vec!["secret".to_string()]);
+    // Now that the link is there, check reports it too.
+    env.xtask(["check"])
+        .fails_with(2)
+        .stderr_has("repos.toml:6:8: copy from leads outside");
+}
+
+#[test]
+fn links_inside_the_root_are_relative_and_any_spelling_of_the_target_is_kept() {
+    let env = Env::new();
+    env.write("shared/var/lib/data", "d\n");
+    // `alias` is a link inside the root: a link made through it must still resolve.
+    symlink("shared/modules", env.join("alias"));
+    std::fs::create_dir_all(env.join("shared/modules")).unwrap();
+    env.repos_toml(
+        "[[link]]\npath = \"alias/app\"\ntarget = \"shared/var\"\n\n\
+         [[link]]\npath = \"top\"\ntarget = \"shared/var/lib\"\n",
+    );
+    env.xtask(["update"]).ok();
+    assert_eq!(
+        std::fs::read_link(env.join("shared/modules/app")).unwrap(),
+        PathBuf::from("../var")
+    );
+    assert_eq!(env.read("alias/app/lib/data"), "d\n");
+    assert_eq!(env.read("top/data"), "d\n");
+
+    // A link written the old way (from the literal path) is just as good.
+    std::fs::remove_file(env.join("top")).unwrap();
+    symlink("./shared/../shared/var/lib", env.join("top"));
+    let out = env.xtask(["update"]).ok();
+    assert!(!out.stderr.contains("warning"), "{}", out.describe());
+}
+
+#[test]
+fn a_binary_example_is_a_clear_error_in_check_and_in_update() {
+    let env = Env::new();
+    env.repos_toml("[[copy]]\nfrom = \"logo.png\"\nto = \"logo-copy.png\"\n");
+    std::fs::write(env.join("logo.png"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    env.xtask(["check"])
+        .fails_with(2)
+        .stderr_has("repos.toml:2:8: copy from `logo.png` is not a text file: it holds NUL bytes");
+    std::fs::write(env.join("logo.png"), b"caf\xe9\n").unwrap();
+    env.xtask(["update"])
+        .fails_with(2)
+        .stderr_has("repos.toml:2:8: copy from `logo.png` is not a text file: it is not UTF-8");
+    assert!(!env.join("logo-copy.png").exists());
+
+    // The example arrives with a repo cloned by this very update.
+    let remotes = Remotes::new();
+    let app = remote_with(&remotes, "app", "blob.env", |path| {
+        std::fs::write(path, b"A=\0\n").unwrap()
+    });
+    let env = Env::new();
+    env.repos_toml(&format!(
+        "[[repo]]\nname = \"app\"\nurl = \"{}\"\n\n[[copy]]\nfrom = \"shared/src/app/blob.env\"\nto = \".env\"\n",
+        app.url()
+    ));
+    let out = env.xtask(["update"]).fails_with(1);
+    assert!(
+        out.stderr.contains(
+            "error: .env: its example shared/src/app/blob.env is not a text file: it holds NUL bytes"
+        ),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stderr.ends_with("error: 1 layout entry failed\n"),
+        "{}",
+        out.describe()
+    );
+    assert!(!env.join(".env").exists());
+}
 
 #[test]
 fn repos_toml_fields_that_would_fool_git_or_the_terminal_are_explained() {
