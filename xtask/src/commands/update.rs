@@ -35,7 +35,7 @@ pub struct UpdateArgs {
     /// Check out exactly the commits recorded in repos.lock
     #[arg(long, env = "XTASK_LOCKED")]
     pub locked: bool,
-    /// Also overwrite copied example files with their examples (old files kept as .bak)
+    /// Also overwrite copied example files with their examples (old files kept as .bak, .bak.1, ...)
     #[arg(long)]
     pub reset: bool,
     /// Fail when a repo is skipped because of local changes or divergence
@@ -118,6 +118,10 @@ impl UpdateArgs {
             match action {
                 LayoutAction::Conflict(what) => ctx.ui.warn(format!("left {what}")),
                 LayoutAction::Refused(_) => {}
+                other @ (LayoutAction::Unchanged { .. }
+                | LayoutAction::Copy {
+                    backup: Some(_), ..
+                }) => ctx.ui.note(other),
                 other => ctx.ui.verbose(format!("{other}")),
             }
         }

@@ -1,12 +1,16 @@
 //! The files around the repos: folders to create, links to make, example
 //! files to copy. Existing files are never overwritten, except copies with
-//! `--reset`, which keep the old file as `NAME.bak`. Every path is resolved
-//! inside the environment root, when planning and again just before writing.
+//! `--reset`, which keep the old file as `NAME.bak` (then `NAME.bak.1`, ...:
+//! a backup is never overwritten). Every path is resolved inside the
+//! environment root, when planning and again just before writing.
 
 use std::path::{Component, Path, PathBuf};
 
 use crate::config::repos_file::printable;
 use crate::config::{text_problem, EnvRoot, ReposFile};
+
+/// Backups tried per file before giving up (`NAME.bak`, `NAME.bak.1`, ...).
+const MAX_BACKUPS: usize = 1000;
 
 /// What one layout entry needs or got.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,10 +20,17 @@ pub enum LayoutAction {
         path: String,
         target: String,
     },
+    /// Copy the example `from` to `to`; with `backup`, `to` exists and is
+    /// first copied there (a path relative to the root).
     Copy {
         from: String,
         to: String,
-        reset: bool,
+        backup: Option<String>,
+    },
+    /// `--reset` of a file that already equals its example: nothing to do.
+    Unchanged {
+        from: String,
+        to: String,
     },
     /// Something is in the way; left alone.
     Conflict(String),
@@ -38,18 +49,24 @@ impl std::fmt::Display for LayoutAction {
             LayoutAction::Copy {
                 from,
                 to,
-                reset: false,
+                backup: None,
             } => write!(f, "copy {} to {}", printable(from), printable(to)),
             LayoutAction::Copy {
                 from,
                 to,
-                reset: true,
+                backup: Some(backup),
             } => write!(
                 f,
-                "reset {} from {} (old file kept as {}.bak)",
+                "reset {} from {} (old file kept as {})",
                 printable(to),
                 printable(from),
-                printable(to)
+                printable(backup)
+            ),
+            LayoutAction::Unchanged { from, to } => write!(
+                f,
+                "{} unchanged (same as {})",
+                printable(to),
+                printable(from)
             ),
             LayoutAction::Conflict(why) => write!(f, "leave {why}"),
             LayoutAction::Refused(why) => write!(f, "refuse {why}"),
@@ -170,7 +187,7 @@ fn plan_copy(root: &EnvRoot, from: &str, to: &str, reset: bool) -> Option<Layout
         return Some(LayoutAction::Copy {
             from: from.to_string(),
             to: to.to_string(),
-            reset: false,
+            backup: None,
         });
     }
     if !reset {
@@ -181,11 +198,34 @@ fn plan_copy(root: &EnvRoot, from: &str, to: &str, reset: bool) -> Option<Layout
             "{shown_to}: a folder is where the copy of {shown_from} should be"
         )));
     }
-    Some(LayoutAction::Copy {
-        from: from.to_string(),
-        to: to.to_string(),
-        reset: true,
-    })
+    if std::fs::read(&dest).is_ok_and(|current| current == example) {
+        return Some(LayoutAction::Unchanged {
+            from: from.to_string(),
+            to: to.to_string(),
+        });
+    }
+    match next_backup(&dest) {
+        Some(backup) => Some(LayoutAction::Copy {
+            from: from.to_string(),
+            to: to.to_string(),
+            backup: Some(root.relative(&backup).to_string_lossy().into_owned()),
+        }),
+        None => Some(LayoutAction::Refused(format!(
+            "{shown_to}: it already has {MAX_BACKUPS} backups; remove some"
+        ))),
+    }
+}
+
+/// The first of `NAME.bak`, `NAME.bak.1`, `NAME.bak.2`, ... beside `dest`
+/// that nothing (not even a dangling link) occupies.
+fn next_backup(dest: &Path) -> Option<PathBuf> {
+    let name = dest.file_name()?.to_string_lossy().into_owned();
+    (0..MAX_BACKUPS)
+        .map(|n| match n {
+            0 => dest.with_file_name(format!("{name}.bak")),
+            n => dest.with_file_name(format!("{name}.bak.{n}")),
+        })
+        .find(|candidate| candidate.symlink_metadata().is_err())
 }
 
 /// A link's target as written into the link: relative to the link's
@@ -248,7 +288,7 @@ fn apply_one(root: &EnvRoot, action: &LayoutAction) -> Result<(), String> {
             std::os::unix::fs::symlink(relative_target(folder, &wanted), &entry)
                 .map_err(|e| io_error(path, e))
         }
-        LayoutAction::Copy { from, to, reset } => {
+        LayoutAction::Copy { from, to, backup } => {
             use std::os::unix::fs::PermissionsExt;
             let source = root.resolve(from).map_err(|why| {
                 format!("{}: its example {} {why}", printable(to), printable(from))
@@ -265,12 +305,17 @@ fn apply_one(root: &EnvRoot, action: &LayoutAction) -> Result<(), String> {
                     ))
                 }
             };
-            if *reset {
-                let backup = format!("{to}.bak");
+            if let Some(backup) = backup {
                 let backup_path = root
-                    .resolve_entry(&backup)
-                    .map_err(|why| refused(&backup, why))?;
-                std::fs::copy(&dest, backup_path).map_err(|e| io_error(&backup, e))?;
+                    .resolve_entry(backup)
+                    .map_err(|why| refused(backup, why))?;
+                let old = std::fs::read(&dest).map_err(|e| io_error(to, e))?;
+                let mode = std::fs::metadata(&dest)
+                    .map_err(|e| io_error(to, e))?
+                    .permissions()
+                    .mode()
+                    & 0o7777;
+                write_new_file(&backup_path, &old, mode).map_err(|e| io_error(backup, e))?;
             }
             if let Some(folder) = dest.parent() {
                 std::fs::create_dir_all(folder).map_err(|e| io_error(to, e))?;
@@ -283,9 +328,25 @@ fn apply_one(root: &EnvRoot, action: &LayoutAction) -> Result<(), String> {
             crate::repos::lockfile::write_atomically_with_mode(&dest, &text, mode)
                 .map_err(|e| io_error(to, e))
         }
-        LayoutAction::Conflict(_) => Ok(()),
+        LayoutAction::Unchanged { .. } | LayoutAction::Conflict(_) => Ok(()),
         LayoutAction::Refused(why) => Err(why.clone()),
     }
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then links it into
+/// place only if nothing is at `path`: readers never see half a file, and
+/// an existing file is never replaced.
+fn write_new_file(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    tmp.as_file().sync_all()?;
+    tmp.persist_noclobber(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -306,5 +367,15 @@ mod tests {
             relative_target(Path::new("/e"), Path::new("/e/x/y")),
             PathBuf::from("x/y")
         );
+    }
+
+    #[test]
+    fn backups_take_the_first_free_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join(".env");
+        assert_eq!(next_backup(&dest), Some(dir.path().join(".env.bak")));
+        std::fs::write(dir.path().join(".env.bak"), "").unwrap();
+        std::os::unix::fs::symlink("/nowhere", dir.path().join(".env.bak.1")).unwrap();
+        assert_eq!(next_backup(&dest), Some(dir.path().join(".env.bak.2")));
     }
 }

@@ -273,6 +273,67 @@ fn links_inside_the_root_are_relative_and_any_spelling_of_the_target_is_kept() {
 }
 
 #[test]
+fn reset_keeps_every_backup_and_skips_files_that_equal_their_example() {
+    use std::os::unix::fs::PermissionsExt;
+    let outside = Outside::new();
+    let env = Env::new();
+    env.repos_toml("[[copy]]\nfrom = \"env.example\"\nto = \".env\"\n");
+    env.write("env.example", "A=1\nSECRET=changeme\n");
+    env.xtask(["update"]).ok();
+
+    // The user edits .env, resets, edits again, resets again.
+    env.write(".env", "A=2\nSECRET=mine\n");
+    std::fs::set_permissions(env.join(".env"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    env.xtask(["--dry-run", "update", "--reset"])
+        .ok()
+        .stdout_has("reset .env from env.example (old file kept as .env.bak)\n");
+    env.xtask(["update", "--reset"])
+        .ok()
+        .stderr_has("old file kept as .env.bak)");
+    assert_eq!(env.read(".env"), "A=1\nSECRET=changeme\n");
+
+    // A dangling link where the next backup would go is stepped over, not written through.
+    symlink(outside.path().join("stolen"), env.join(".env.bak.1"));
+    std::fs::write(env.join(".env"), b"A=3\r\nSECRET=\xc3\xa9\n").unwrap();
+    env.xtask(["--dry-run", "update", "--reset"])
+        .ok()
+        .stdout_has("(old file kept as .env.bak.2)\n");
+    env.xtask(["update", "--reset"]).ok();
+
+    assert_eq!(env.read(".env.bak"), "A=2\nSECRET=mine\n");
+    assert_eq!(
+        std::fs::read(env.join(".env.bak.2")).unwrap(),
+        b"A=3\r\nSECRET=\xc3\xa9\n"
+    );
+    assert_eq!(
+        std::fs::metadata(env.join(".env.bak"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600,
+        "a backup of a private file stays private"
+    );
+
+    // .env equals its example now: nothing to reset, no backup.
+    env.xtask(["--dry-run", "update", "--reset"])
+        .ok()
+        .stdout_has(".env unchanged (same as env.example)\n");
+    env.xtask(["update", "--reset"])
+        .ok()
+        .stderr_has(".env unchanged (same as env.example)");
+    let mut backups: Vec<String> = std::fs::read_dir(env.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".env.bak"))
+        .collect();
+    backups.sort();
+    assert_eq!(backups, [".env.bak", ".env.bak.1", ".env.bak.2"]);
+    assert!(outside.listing().is_empty());
+}
+
+#[test]
 fn a_binary_example_is_a_clear_error_in_check_and_in_update() {
     let env = Env::new();
     env.repos_toml("[[copy]]\nfrom = \"logo.png\"\nto = \"logo-copy.png\"\n");
