@@ -27,6 +27,21 @@ impl Outside {
         self.dir.path()
     }
 
+    /// Removes whatever a failed run left there.
+    fn clear(&self) {
+        for entry in std::fs::read_dir(self.path())
+            .expect("read outside dir")
+            .flatten()
+        {
+            let path = entry.path();
+            if entry.file_type().unwrap().is_dir() {
+                std::fs::remove_dir_all(path).unwrap();
+            } else {
+                std::fs::remove_file(path).unwrap();
+            }
+        }
+    }
+
     /// Every path under the folder, relative, sorted.
     fn listing(&self) -> Vec<String> {
         fn walk(dir: &Path, base: &Path, into: &mut Vec<String>) {
@@ -428,4 +443,254 @@ fn unknown_groups_and_names_say_what_there_is() {
     env.xtask(["update", "--group", "upstream"])
         .fails_with(2)
         .stderr_has("no [[repo]] in repos.toml has a `group`");
+}
+
+/// A string as a TOML basic string, control characters escaped.
+fn toml_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[test]
+fn hostile_repos_toml_never_panics_and_never_reaches_outside() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
+
+    let outside = Outside::new();
+    let secrets = Outside::new();
+    std::fs::write(secrets.path().join("secret"), "TOPSECRET\n").unwrap();
+    // The remote brings its own traps: a link to outside and a binary file.
+    let remotes = Remotes::new();
+    let target = outside.path().to_path_buf();
+    let app = remote_with(&remotes, "app", "evil", |path| {
+        std::os::unix::fs::symlink(&target, path).unwrap()
+    });
+    let app = {
+        std::fs::write(app.work.join("blob.dat"), b"\0\xff").unwrap();
+        app.commit("README", "app\n");
+        app.push("main");
+        app
+    };
+    let out_dir = outside.path().display().to_string();
+    let strings = |items: &[&str]| -> Vec<String> { items.iter().map(|s| s.to_string()).collect() };
+
+    // Paths that pass `check` (some only until a clone brings a link)...
+    let fair_paths = strings(&[
+        "ok/dir",
+        "shared/var",
+        "env.example",
+        ".env",
+        "a/./b",
+        "shared/src/app/evil/x",
+        "shared/src/app/evil",
+        "shared/src/app/README",
+        "shared/src/app/blob.dat",
+        "shared/src/app",
+        "é/\u{200b}/x",
+    ]);
+    // ...paths that read well but lead outside through a link...
+    let sly_paths = strings(&[
+        "esc/x",
+        "esc",
+        "esc/.env",
+        "esc/../x",
+        "shared/src/ext/app",
+        "dangle",
+        "pw",
+        "hop/x",
+        "shared/src/app/evil/y",
+    ]);
+    // ...and paths that must not pass even as text.
+    let mut foul_paths = strings(&[
+        "../x",
+        "a/../../b",
+        "/tmp/xtask-abs",
+        &out_dir,
+        ".git/hooks/post-checkout",
+        "sub/.GIT/config",
+        "x\u{1b}[2J",
+        "x\ny",
+        "",
+        ".",
+        "./",
+        "bin.example",
+        "~/x",
+    ]);
+    foul_paths.extend(["a".repeat(300), "deep/".repeat(60)]);
+    let fair_names = strings(&["app", "a", "b", "ext", "x y", "é"]);
+    let mut foul_names = strings(&["-x", ".git", ".GIT", "a/b", "e\u{1b}[31m", "", ".."]);
+    foul_names.push("n".repeat(300));
+    let fair_urls = vec![
+        app.url(),
+        format!("file://{}", app.url()),
+        "/nonexistent/repo.git".into(),
+        "file:///nonexistent/repo.git".into(),
+    ];
+    let foul_urls = vec![
+        format!("--upload-pack=touch {out_dir}/pwned"),
+        format!("-ccore.sshCommand=touch {out_dir}/pwned"),
+        format!("ext::sh -c touch% {out_dir}/pwned"),
+        " --upload-pack=x".into(),
+        "x\ny".into(),
+        "".into(),
+    ];
+    let pins = strings(&[
+        "",
+        "",
+        "",
+        "",
+        "branch = \"main\"\n",
+        "branch = \"main\"\n",
+        "branch = \"nope\"\n",
+        "tag = \"--x\"\n",
+        "rev = \"zz\"\n",
+        "branch = \"main\"\ntag = \"v1\"\n",
+        "branch = 7\n",
+        "group = \"g\"\n",
+        "group = \"g\\u001b\"\n",
+    ]);
+    let raw = strings(&[
+        "[[repo]]\nname = \"d\"\nname = \"d2\"\nurl = \"/nowhere\"\n",
+        "[[repo]]\nname = 3\nurl = []\n",
+        "[[folder]]\npath = 3\n",
+        "[[copy]]\nfrom = \"env.example\"\nto = \".env\"\nignore = \"(\"\n",
+        "[[copy]]\nfrom = \"env.example\"\nto = \".env\"\nignore = [\"^A=\"]\n",
+        "[defaults]\njobs = \"x\"\n",
+        "[defaults]\njobs = 0\n",
+        "[defaults]\nroot = \"esc/src\"\n",
+        "[defaults]\nroot = \"shared/src/ext\"\n",
+        "[defaults]\nroot = \"/\"\n",
+        "[defaults]\ntransport = \"carrier-pigeon\"\n",
+        "[[notice]]\npaths = [\"[\"]\nmessage = \"m\"\n",
+        "[[link]]\npath = \"l\"\n",
+        "bogus = 1\n",
+        "[[repo]\n",
+        "\u{0}",
+    ]);
+
+    // Mostly fair values, so that many files get past the textual checks
+    // to the links and the writing; one foul value in five or six.
+    let pick = |fair: &Vec<String>, foul: &Vec<String>| {
+        prop_oneof![
+            5 => proptest::sample::select(fair.clone()),
+            1 => proptest::sample::select(foul.clone()),
+        ]
+    };
+    let path = || {
+        prop_oneof![
+            3 => proptest::sample::select(fair_paths.clone()),
+            2 => proptest::sample::select(sly_paths.clone()),
+            1 => proptest::sample::select(foul_paths.clone()),
+        ]
+    };
+    let entry = prop_oneof![
+        3 => (
+            pick(&fair_names, &foul_names),
+            pick(&fair_urls, &foul_urls),
+            proptest::option::of(path()),
+            proptest::sample::select(pins.clone()),
+        )
+            .prop_map(|(name, url, path, pin)| {
+                let path = path.map_or(String::new(), |p| format!("path = {}\n", toml_string(&p)));
+                format!(
+                    "[[repo]]\nname = {}\nurl = {}\n{path}{pin}",
+                    toml_string(&name),
+                    toml_string(&url)
+                )
+            }),
+        2 => path().prop_map(|p| format!("[[folder]]\npath = {}\n", toml_string(&p))),
+        2 => (path(), path()).prop_map(|(p, t)| format!(
+            "[[link]]\npath = {}\ntarget = {}\n",
+            toml_string(&p),
+            toml_string(&t)
+        )),
+        2 => (path(), path()).prop_map(|(f, t)| format!(
+            "[[copy]]\nfrom = {}\nto = {}\n",
+            toml_string(&f),
+            toml_string(&t)
+        )),
+        1 => path().prop_map(|r| format!("[defaults]\nroot = {}\n", toml_string(&r))),
+        1 => proptest::sample::select(raw.clone()),
+    ];
+    let document = proptest::collection::vec(entry, 1..5).prop_map(|entries| entries.join("\n"));
+
+    let config = ProptestConfig {
+        cases: 64,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    // A fixed seed: the same 64 files every run, so a failure reproduces.
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]));
+    let result = runner.run(&document, |repos_toml| {
+        // Start clean, so that a shrunk failure is the file that wrote there.
+        outside.clear();
+        let env = Env::new();
+        symlink(outside.path(), env.join("esc"));
+        symlink(outside.path(), env.join("shared/src/ext"));
+        symlink(outside.path().join("planted"), env.join("dangle"));
+        symlink(secrets.path().join("secret"), env.join("pw"));
+        symlink("esc/deeper", env.join("hop"));
+        env.write("env.example", "A=1\n");
+        std::fs::write(env.join("bin.example"), b"\0\xff").unwrap();
+        env.repos_toml(&repos_toml);
+        for args in [
+            &["check"][..],
+            &["--dry-run", "update"],
+            &["update"],
+            &["update", "--reset"],
+        ] {
+            let out = env
+                .xtask(args)
+                .env("GIT_ALLOW_PROTOCOL", "file")
+                .env("GIT_TERMINAL_PROMPT", "0")
+                .run();
+            prop_assert!(
+                [0, 1, 2].contains(&out.code) && !out.stderr.contains("panicked"),
+                "xtask {args:?} exited {} on\n{repos_toml}\n{}",
+                out.code,
+                out.describe()
+            );
+            prop_assert!(
+                outside.listing().is_empty(),
+                "xtask {args:?} wrote outside: {:?}\n{repos_toml}\n{}",
+                outside.listing(),
+                out.describe()
+            );
+        }
+        let copied_secret = walk_files(env.path())
+            .into_iter()
+            .find(|file| std::fs::read(file).is_ok_and(|b| b.starts_with(b"TOPSECRET")));
+        prop_assert!(
+            copied_secret.is_none(),
+            "{copied_secret:?} holds the secret from outside\n{repos_toml}"
+        );
+        Ok(())
+    });
+    if let Err(failure) = result {
+        panic!("{failure}");
+    }
+}
+
+/// Regular files under `dir`, not following links.
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let kind = entry.file_type().unwrap();
+        if kind.is_dir() {
+            files.extend(walk_files(&entry.path()));
+        } else if kind.is_file() {
+            files.push(entry.path());
+        }
+    }
+    files
 }
