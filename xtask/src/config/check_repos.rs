@@ -12,9 +12,6 @@ use super::env_root::{EnvRoot, Escape};
 use super::repos_file::printable;
 use super::Workspace;
 
-const HELP: &str =
-    "a symbolic link on the way points outside the environment; remove it, or use another path";
-
 /// Adds a problem for each path of repos.toml that leads outside the
 /// environment, and for each `[[copy]]` example that is not text.
 pub(super) fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
@@ -42,7 +39,7 @@ pub(super) fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
         } else {
             Diagnostic::at(source, span, format!("{what} {why}"))
         };
-        errors.push(diagnostic.help(HELP));
+        errors.push(diagnostic.help(why.help()));
     };
 
     let repos_root = &repos.defaults.root;
@@ -117,7 +114,7 @@ pub(super) fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
 
 /// Why the file at `path` is not text (UTF-8 without NUL bytes); `None`
 /// when it is, or when it is not there to read.
-pub fn not_text_file(path: &Path) -> Option<&'static str> {
+fn not_text_file(path: &Path) -> Option<&'static str> {
     let bytes = std::fs::read(path).ok()?;
     text_problem(&bytes)
 }

@@ -35,6 +35,21 @@ pub enum Escape {
     Unreadable(String),
 }
 
+impl Escape {
+    /// What to do about it, for a help line.
+    pub fn help(&self) -> &'static str {
+        match self {
+            Escape::Absolute | Escape::Climbs => "use a path relative to the environment root",
+            Escape::Outside(_) => {
+                "a symbolic link on the way points outside the environment; remove it, or use another path"
+            }
+            Escape::IsRoot => "name a folder inside the environment, not the environment itself",
+            Escape::TooManyLinks => "symbolic links on the way form a loop; remove one",
+            Escape::Unreadable(_) => "make the folders on the way readable, or use another path",
+        }
+    }
+}
+
 /// One step still to take while resolving.
 enum Step {
     Root,
@@ -48,11 +63,6 @@ impl EnvRoot {
         Ok(Self {
             canonical: root.canonicalize()?,
         })
-    }
-
-    /// The root itself, canonical (no symbolic links in it).
-    pub fn path(&self) -> &Path {
-        &self.canonical
     }
 
     /// Where `relative` lands, following every symbolic link on the way (the
@@ -193,7 +203,7 @@ mod tests {
     fn plain_and_missing_paths_stay_inside() {
         let (root, _outside, env) = env();
         std::fs::create_dir(root.path().join("a")).unwrap();
-        let canonical = env.path().to_path_buf();
+        let canonical = env.canonical.clone();
         assert_eq!(env.resolve("a/b/c"), Ok(canonical.join("a/b/c")));
         assert_eq!(env.resolve("./a/../x"), Ok(canonical.join("x")));
         assert_eq!(env.resolve("/etc"), Err(Escape::Absolute));
@@ -213,11 +223,11 @@ mod tests {
             env.resolve("esc/x/y"),
             Err(Escape::Outside(outside_path.join("x/y")))
         );
-        assert_eq!(env.resolve("rel/x"), Ok(env.path().join("inner/x")));
+        assert_eq!(env.resolve("rel/x"), Ok(env.canonical.join("inner/x")));
         assert!(matches!(env.resolve("up/x"), Err(Escape::Outside(_))));
         assert_eq!(env.resolve("loop/x"), Err(Escape::TooManyLinks));
         // The entry itself is not followed, the way to it is.
-        assert_eq!(env.resolve_entry("esc"), Ok(env.path().join("esc")));
+        assert_eq!(env.resolve_entry("esc"), Ok(env.canonical.join("esc")));
         assert!(matches!(
             env.resolve_entry("esc/l"),
             Err(Escape::Outside(_))

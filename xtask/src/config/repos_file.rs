@@ -145,6 +145,7 @@ impl RepoSpec {
         self.url.get_ref()
     }
 
+    /// The group label, for `--group`.
     pub fn group(&self) -> Option<&str> {
         self.group.as_ref().map(|g| g.get_ref().as_str())
     }
