@@ -29,6 +29,8 @@ pub enum Escape {
     Outside(PathBuf),
     #[error("is the environment root itself")]
     IsRoot,
+    #[error("leads into a `.git` folder through a symbolic link")]
+    IntoGit,
     #[error("goes through more than {MAX_LINKS} symbolic links")]
     TooManyLinks,
     #[error("cannot be resolved: {0}")]
@@ -44,6 +46,9 @@ impl Escape {
                 "a symbolic link on the way points outside the environment; remove it, or use another path"
             }
             Escape::IsRoot => "name a folder inside the environment, not the environment itself",
+            Escape::IntoGit => {
+                "git's own folders are not the environment's to touch; remove the link, or use another path"
+            }
             Escape::TooManyLinks => "symbolic links on the way form a loop; remove one",
             Escape::Unreadable(_) => "make the folders on the way readable, or use another path",
         }
@@ -99,7 +104,14 @@ impl EnvRoot {
     fn inside(&self, resolved: PathBuf) -> Result<PathBuf, Escape> {
         if resolved == self.canonical {
             Err(Escape::IsRoot)
-        } else if resolved.starts_with(&self.canonical) {
+        } else if let Ok(inside) = resolved.strip_prefix(&self.canonical) {
+            // The textual rule against `.git` holds after links too (hooks run code).
+            if inside
+                .components()
+                .any(|c| c.as_os_str().eq_ignore_ascii_case(".git"))
+            {
+                return Err(Escape::IntoGit);
+            }
             Ok(resolved)
         } else {
             Err(Escape::Outside(resolved))
@@ -226,6 +238,8 @@ mod tests {
         assert_eq!(env.resolve("rel/x"), Ok(env.canonical.join("inner/x")));
         assert!(matches!(env.resolve("up/x"), Err(Escape::Outside(_))));
         assert_eq!(env.resolve("loop/x"), Err(Escape::TooManyLinks));
+        std::os::unix::fs::symlink("app/.Git/hooks", root.path().join("hooks")).unwrap();
+        assert_eq!(env.resolve("hooks/post-checkout"), Err(Escape::IntoGit));
         // The entry itself is not followed, the way to it is.
         assert_eq!(env.resolve_entry("esc"), Ok(env.canonical.join("esc")));
         assert!(matches!(

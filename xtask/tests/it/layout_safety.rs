@@ -218,6 +218,18 @@ fn links_to_files_outside_are_neither_read_nor_written_through() {
         .stderr_has("repos.toml:3:6: copy to leads outside");
 
     assert_eq!(outside.listing(), vec!["passwd".to_string()]);
+
+    // A link inside the root into a repo's .git folder: a copy there would be a hook.
+    let env = Env::new();
+    env.write("env.example", "#!/bin/sh\n");
+    env.write("shared/src/app/.git/hooks/README", "");
+    symlink("shared/src/app/.git/hooks", env.join("hooks"));
+    env.repos_toml("[[copy]]\nfrom = \"env.example\"\nto = \"hooks/post-checkout\"\n");
+    env.xtask(["check"])
+        .fails_with(2)
+        .stderr_has("repos.toml:3:6: copy to leads into a `.git` folder through a symbolic link");
+    env.xtask(["update"]).fails_with(2);
+    assert!(!env.join("shared/src/app/.git/hooks/post-checkout").exists());
 }
 
 #[test]
