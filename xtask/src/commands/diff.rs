@@ -1,6 +1,8 @@
 //! `xtask diff`: how each copied example file differs from its example.
 
 use crate::commands::Context;
+use crate::config::repos_file::printable;
+use crate::config::EnvRoot;
 use crate::error::{Error, Result};
 
 /// Show how each copied file (e.g. .env) differs from its example
@@ -32,14 +34,43 @@ impl DiffArgs {
                 "`{unknown}` is not the target of any [[copy]] in repos.toml"
             )));
         }
+        let root = EnvRoot::new(&workspace.root).map_err(|e| {
+            anyhow::Error::from(e).context(format!(
+                "cannot resolve the environment root {}",
+                workspace.root.display()
+            ))
+        })?;
         for copy in copies {
-            let (from, to) = (copy.from.get_ref(), copy.to.get_ref());
-            let read = |path: &str| std::fs::read_to_string(workspace.root.join(path));
-            let (Ok(example), Ok(actual)) = (read(from), read(to)) else {
-                ctx.ui.warn(format!(
-                    "{to}: missing (or its example {from} is); `cargo xtask update` copies it"
-                ));
-                continue;
+            let (from, to) = (printable(copy.from.get_ref()), printable(copy.to.get_ref()));
+            // Only files inside the environment are read, so a link cannot show another file here.
+            let read = |path: &str| -> std::result::Result<String, String> {
+                let full = root
+                    .resolve(path)
+                    .map_err(|why| format!("{} {why}", printable(path)))?;
+                let bytes = std::fs::read(&full)
+                    .map_err(|e| format!("{} cannot be read: {e}", printable(path)))?;
+                match crate::config::text_problem(&bytes) {
+                    None => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+                    Some(why) => Err(format!("{} is not a text file: {why}", printable(path))),
+                }
+            };
+            let (example, actual) = match (read(copy.from.get_ref()), read(copy.to.get_ref())) {
+                (Ok(example), Ok(actual)) => (example, actual),
+                (Err(why), _) => {
+                    ctx.ui
+                        .warn(format!("{to}: not compared: its example {why}"));
+                    continue;
+                }
+                (Ok(_), Err(_)) if !root.resolve(copy.to.get_ref()).is_ok_and(|p| p.exists()) => {
+                    ctx.ui.warn(format!(
+                        "{to}: missing; `cargo xtask update` copies it from {from}"
+                    ));
+                    continue;
+                }
+                (Ok(_), Err(why)) => {
+                    ctx.ui.warn(format!("{to}: not compared: {why}"));
+                    continue;
+                }
             };
             let patterns: Vec<regex::Regex> = copy
                 .ignore
@@ -58,7 +89,10 @@ impl DiffArgs {
                 continue;
             }
             let diff = similar::TextDiff::from_lines(&example, &actual);
-            print!("{}", diff.unified_diff().context_radius(2).header(from, to));
+            print!(
+                "{}",
+                diff.unified_diff().context_radius(2).header(&from, &to)
+            );
         }
         Ok(())
     }

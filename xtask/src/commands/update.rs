@@ -38,8 +38,8 @@ pub struct UpdateArgs {
     /// Check out exactly the commits recorded in repos.lock
     #[arg(long, env = "XTASK_LOCKED")]
     pub locked: bool,
-    /// Also overwrite copied example files with their examples (old files
-    /// kept as backups), and point an `origin` that differs from repos.toml back at it
+    /// Also overwrite copied example files with their examples (old files kept
+    /// as .bak, .bak.1, ...), and point an `origin` that differs from repos.toml back at it
     #[arg(long)]
     pub reset: bool,
     /// Fail at once instead of waiting when another update runs in this environment
@@ -99,13 +99,11 @@ impl UpdateArgs {
                 "run `cargo xtask lock` after updating, or update without --locked",
             ));
         }
-        let layout = layout::plan(&workspace.root, &workspace.repos, self.reset);
-
         if ctx.global.dry_run {
             for job in &jobs {
                 println!("{}", crate::mask::text(&describe_plan(job)));
             }
-            for action in &layout {
+            for action in &layout::plan(&workspace.root, &workspace.repos, self.reset) {
                 println!("{action}");
             }
             return Ok(());
@@ -133,14 +131,21 @@ impl UpdateArgs {
         };
         let results = run_with_progress(&ctx.ui, jobs, &settings)?;
 
-        let layout_errors = if crate::exec::interrupted() {
+        // Planned after the sync: the repos just cloned may hold examples and link targets.
+        let layout = if crate::exec::interrupted() {
             Vec::new()
         } else {
-            layout::apply(&workspace.root, &layout)
+            layout::plan(&workspace.root, &workspace.repos, self.reset)
         };
+        let layout_errors = layout::apply(&workspace.root, &layout);
         for action in &layout {
             match action {
                 LayoutAction::Conflict(what) => ctx.ui.warn(format!("left {what}")),
+                LayoutAction::Refused(_) => {}
+                other @ (LayoutAction::Unchanged { .. }
+                | LayoutAction::Copy {
+                    backup: Some(_), ..
+                }) => ctx.ui.note(other),
                 other => ctx.ui.verbose(format!("{other}")),
             }
         }
@@ -157,11 +162,20 @@ impl UpdateArgs {
             });
         }
         if tally.failed > 0 || !layout_errors.is_empty() {
-            return Err(Error::Other(anyhow::anyhow!(
-                "{} of {} repos failed",
-                tally.failed,
-                results.len()
-            )));
+            let mut failures = Vec::new();
+            if tally.failed > 0 {
+                failures.push(format!(
+                    "{} of {} repos failed",
+                    tally.failed,
+                    results.len()
+                ));
+            }
+            match layout_errors.len() {
+                0 => {}
+                1 => failures.push("1 layout entry failed".to_string()),
+                n => failures.push(format!("{n} layout entries failed")),
+            }
+            return Err(Error::Other(anyhow::anyhow!("{}", failures.join(", "))));
         }
         if self.strict && tally.skipped > 0 {
             return Err(Error::Other(anyhow::anyhow!(

@@ -2,9 +2,11 @@
 //! (which also marks the environment root) and `repos.toml`.
 
 mod check_environments;
+mod check_repos;
 pub mod check_tasks;
 pub mod command_line;
 pub mod diagnostic;
+pub mod env_root;
 pub mod environment;
 mod parse;
 pub mod project;
@@ -16,8 +18,10 @@ pub mod tasks_file;
 
 use std::path::{Path, PathBuf};
 
+pub use check_repos::text_problem;
 pub use command_line::CommandLine;
 pub use diagnostic::{ConfigErrors, Diagnostic};
+pub use env_root::{EnvRoot, Escape};
 pub use environment::EnvironmentSpec;
 pub use project::ProjectSpec;
 pub use repos_file::{
@@ -131,6 +135,7 @@ impl Workspace {
         let mut errors = ConfigErrors::default();
         check_environments::check(self, &mut errors);
         check_tasks::check(self, builtins, &mut errors);
+        check_repos::check(self, &mut errors);
         errors
     }
 

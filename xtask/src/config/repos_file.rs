@@ -1,6 +1,7 @@
 //! `repos.toml`: the source repositories of the environment and the file
 //! layout (folders, links, example copies, notices) around them.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
@@ -110,7 +111,8 @@ pub struct RepoSpec {
     pub rev: Option<Spanned<String>>,
     /// Relative to `defaults.root`; defaults to `name`.
     pub path: Option<Spanned<String>>,
-    pub group: Option<String>,
+    /// A label to pick repos by: `update --group NAME`.
+    pub group: Option<Spanned<String>>,
 }
 
 /// What a repository is pinned to.
@@ -141,6 +143,11 @@ impl RepoSpec {
 
     pub fn url(&self) -> &str {
         self.url.get_ref()
+    }
+
+    /// The group label, for `--group`.
+    pub fn group(&self) -> Option<&str> {
+        self.group.as_ref().map(|g| g.get_ref().as_str())
     }
 
     pub fn pin(&self) -> Pin {
@@ -222,8 +229,10 @@ impl ReposFile {
         let root = &self.defaults.root;
         if let Err(why) = check_relative(root.get_ref()) {
             errors.push(
-                Diagnostic::at(source, root.span(), format!("`root` {why}"))
-                    .help("use a path inside the environment, such as \"shared/src\""),
+                Diagnostic::at(source, root.span(), format!("`root` {why}")).help(path_help(
+                    why,
+                    "use a path inside the environment, such as \"shared/src\"",
+                )),
             );
         }
         if self.defaults.jobs == 0 || self.defaults.jobs_per_host == 0 {
@@ -238,14 +247,21 @@ impl ReposFile {
 
         let mut names: BTreeMap<&str, &Spanned<String>> = BTreeMap::new();
         let mut paths: BTreeMap<PathBuf, &RepoSpec> = BTreeMap::new();
+        let mut landings: Vec<(PathBuf, &RepoSpec)> = Vec::new();
         for repo in &self.repos {
-            let name = repo.name.get_ref();
-            if name.trim().is_empty() {
+            let raw_name = repo.name.get_ref();
+            let name = printable(raw_name);
+            if raw_name.trim().is_empty() {
                 errors.push(
                     Diagnostic::at(source, repo.name.span(), "repo name is empty")
                         .help("give every [[repo]] a short unique name"),
                 );
-            } else if let Some(first) = names.insert(name, &repo.name) {
+            } else if let Err(why) = check_name(raw_name) {
+                errors.push(
+                    Diagnostic::at(source, repo.name.span(), format!("repo name `{name}` {why}"))
+                        .help("use letters, digits, `-`, `_` and `.`, starting with a letter or digit, e.g. \"trytond\""),
+                );
+            } else if let Some(first) = names.insert(raw_name, &repo.name) {
                 let first_line = source.position(first.span().start).line;
                 errors.push(
                     Diagnostic::at(
@@ -267,6 +283,23 @@ impl ReposFile {
                     )
                     .help("set url to something `git clone` accepts"),
                 );
+            } else if let Err(why) = check_url(repo.url.get_ref()) {
+                errors.push(
+                    Diagnostic::at(source, repo.url.span(), format!("url of repo `{name}` {why}"))
+                        .help("use an https://, ssh://, git://, file:// url, user@host:path or a local path"),
+                );
+            }
+            if let Some(group) = &repo.group {
+                if let Err(why) = check_label(group.get_ref()) {
+                    errors.push(
+                        Diagnostic::at(
+                            source,
+                            group.span(),
+                            format!("group of repo `{name}` {why}"),
+                        )
+                        .help("use a short word such as \"upstream\""),
+                    );
+                }
             }
             let pins: Vec<(&str, &Spanned<String>)> = [
                 ("branch", repo.branch.as_ref()),
@@ -299,13 +332,30 @@ impl ReposFile {
                             "remove `{key}` to follow the remote's default branch"
                         )),
                     );
+                } else if let Err(why) = check_label(value.get_ref()) {
+                    errors.push(
+                        Diagnostic::at(
+                            source,
+                            value.span(),
+                            format!("`{key}` of repo `{name}` {why}"),
+                        )
+                        .help(format!("set `{key}` to a name git accepts, e.g. \"main\"")),
+                    );
                 }
             }
             let path_span = repo.path.as_ref().map_or(repo.name.span(), |p| p.span());
             match check_relative(repo.relative_path()) {
+                // A bad name used as the path was reported above.
+                Err(_) if repo.path.is_none() && check_name(raw_name).is_err() => {}
                 Err(why) => errors.push(
                     Diagnostic::at(source, path_span, format!("path of repo `{name}` {why}")).help(
-                        format!("use a path relative to `{}`, inside it", self.root()),
+                        path_help(
+                            why,
+                            &format!(
+                                "use a path relative to `{}`, inside it",
+                                printable(self.root())
+                            ),
+                        ),
                     ),
                 ),
                 Ok(normal) => {
@@ -313,25 +363,52 @@ impl ReposFile {
                         errors.push(
                             Diagnostic::at(
                                 source,
-                                path_span,
+                                path_span.clone(),
                                 format!(
                                     "repos `{}` and `{name}` both land in `{}`",
-                                    other.name(),
-                                    normal.display()
+                                    printable(other.name()),
+                                    printable(&normal.to_string_lossy())
                                 ),
                             )
                             .help("give one of them a different `path`"),
                         );
+                    } else {
+                        landings.push((normal, repo));
                     }
                 }
+            }
+        }
+        // One repo inside another's work tree: the outer one sees it as untracked files.
+        for (path, repo) in &landings {
+            if let Some((outer_path, outer)) = path
+                .ancestors()
+                .skip(1)
+                .find_map(|ancestor| paths.get_key_value(ancestor))
+            {
+                let span = repo.path.as_ref().map_or(repo.name.span(), |p| p.span());
+                errors.push(
+                    Diagnostic::at(
+                        source,
+                        span,
+                        format!(
+                            "repo `{}` lands inside repo `{}` (`{}` is in `{}`)",
+                            printable(repo.name()),
+                            printable(outer.name()),
+                            printable(&path.to_string_lossy()),
+                            printable(&outer_path.to_string_lossy())
+                        ),
+                    )
+                    .help("clone repos side by side: give one of them a `path` outside the other"),
+                );
             }
         }
 
         for folder in &self.folders {
             if let Err(why) = check_relative(folder.path.get_ref()) {
                 errors.push(
-                    Diagnostic::at(source, folder.path.span(), format!("folder {why}"))
-                        .help("use a path relative to the environment root"),
+                    Diagnostic::at(source, folder.path.span(), format!("folder {why}")).help(
+                        path_help(why, "use a path relative to the environment root"),
+                    ),
                 );
             }
         }
@@ -339,8 +416,9 @@ impl ReposFile {
             for (key, value) in [("path", &link.path), ("target", &link.target)] {
                 if let Err(why) = check_relative(value.get_ref()) {
                     errors.push(
-                        Diagnostic::at(source, value.span(), format!("link {key} {why}"))
-                            .help("use a path relative to the environment root"),
+                        Diagnostic::at(source, value.span(), format!("link {key} {why}")).help(
+                            path_help(why, "use a path relative to the environment root"),
+                        ),
                     );
                 }
             }
@@ -349,8 +427,9 @@ impl ReposFile {
             for (key, value) in [("from", &copy.from), ("to", &copy.to)] {
                 if let Err(why) = check_relative(value.get_ref()) {
                     errors.push(
-                        Diagnostic::at(source, value.span(), format!("copy {key} {why}"))
-                            .help("use a path relative to the environment root"),
+                        Diagnostic::at(source, value.span(), format!("copy {key} {why}")).help(
+                            path_help(why, "use a path relative to the environment root"),
+                        ),
                     );
                 }
             }
@@ -396,13 +475,99 @@ fn regex_reason(error: &regex::Error) -> String {
         .to_string()
 }
 
-/// Normalizes a relative path, refusing absolute paths and paths that climb
-/// out of where they are relative to.
+/// Text from repos.toml made safe to print: control characters (escape
+/// sequences, newlines) are shown escaped, as `\u{1b}`, instead of acting on
+/// the terminal.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+/// The help line for a path `check_relative` refused: `usual` unless the
+/// reason calls for its own.
+fn path_help(why: &str, usual: &str) -> String {
+    match why {
+        CONTROL => "remove it: escape sequences and line breaks have no place in a path".into(),
+        DOT_GIT => {
+            "git's own folders are not the environment's to touch; name a path outside `.git`"
+                .into()
+        }
+        _ => usual.into(),
+    }
+}
+
+const CONTROL: &str = "contains a control character";
+const DOT_GIT: &str = "has a `.git` component";
+
+/// Refuses repo names that would be a surprising folder name or git argument.
+fn check_name(name: &str) -> Result<(), &'static str> {
+    if name.chars().any(char::is_control) {
+        Err("contains a control character")
+    } else if name.contains(['/', '\\']) {
+        Err("contains a slash")
+    } else if name.starts_with('-') {
+        Err("starts with `-`")
+    } else if name.starts_with('.') {
+        Err("starts with `.`")
+    } else {
+        Ok(())
+    }
+}
+
+/// Refuses urls git would read as an option or as a command to run.
+fn check_url(url: &str) -> Result<(), &'static str> {
+    if url.chars().any(char::is_control) {
+        Err("contains a control character or a line break")
+    } else if url.trim_start().starts_with('-') {
+        Err("starts with `-`, which git would read as an option")
+    } else if url.trim_start().starts_with("ext::") {
+        Err("uses git's `ext::` transport, which runs a command")
+    } else {
+        Ok(())
+    }
+}
+
+/// Refuses a branch, tag, rev or group git would read as an option, or that
+/// would put control characters on the terminal.
+fn check_label(label: &str) -> Result<(), &'static str> {
+    if label.chars().any(char::is_control) {
+        Err("contains a control character")
+    } else if label.starts_with('-') {
+        Err("starts with `-`")
+    } else {
+        Ok(())
+    }
+}
+
+/// Normalizes a relative path, refusing absolute paths, paths that climb
+/// out of where they are relative to, control characters, and `.git`
+/// components (git's own files are not the environment's to write).
 pub fn check_relative(path: &str) -> Result<PathBuf, &'static str> {
     if path.trim().is_empty() {
         return Err("is empty");
     }
+    if path.chars().any(char::is_control) {
+        return Err(CONTROL);
+    }
     let path = Path::new(path);
+    if path
+        .components()
+        .any(|c| c.as_os_str().eq_ignore_ascii_case(".git"))
+    {
+        return Err(DOT_GIT);
+    }
     if path.is_absolute() || path.has_root() {
         return Err("is absolute");
     }

@@ -1,10 +1,16 @@
 //! The files around the repos: folders to create, links to make, example
 //! files to copy. Existing files are never overwritten, except copies with
-//! `--reset`, which keep the old file as `NAME.bak`.
+//! `--reset`, which keep the old file as `NAME.bak` (then `NAME.bak.1`, ...:
+//! a backup is never overwritten). Every path is resolved inside the
+//! environment root, when planning and again just before writing.
 
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
-use crate::config::ReposFile;
+use crate::config::repos_file::printable;
+use crate::config::{text_problem, EnvRoot, ReposFile};
+
+/// Backups tried per file before giving up (`NAME.bak`, `NAME.bak.1`, ...).
+const MAX_BACKUPS: usize = 1000;
 
 /// What one layout entry needs or got.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,141 +20,362 @@ pub enum LayoutAction {
         path: String,
         target: String,
     },
+    /// Copy the example `from` to `to`; with `backup`, `to` exists and is
+    /// first copied there (a path relative to the root).
     Copy {
         from: String,
         to: String,
-        reset: bool,
+        backup: Option<String>,
+    },
+    /// `--reset` of a file that already equals its example: nothing to do.
+    Unchanged {
+        from: String,
+        to: String,
     },
     /// Something is in the way; left alone.
     Conflict(String),
+    /// Not done, and counted as a failure: the path leads outside the
+    /// environment, or the example is not text.
+    Refused(String),
 }
 
 impl std::fmt::Display for LayoutAction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            LayoutAction::CreateFolder(path) => write!(f, "create folder {path}"),
-            LayoutAction::Link { path, target } => write!(f, "link {path} -> {target}"),
+            LayoutAction::CreateFolder(path) => write!(f, "create folder {}", printable(path)),
+            LayoutAction::Link { path, target } => {
+                write!(f, "link {} -> {}", printable(path), printable(target))
+            }
             LayoutAction::Copy {
                 from,
                 to,
-                reset: false,
-            } => write!(f, "copy {from} to {to}"),
+                backup: None,
+            } => write!(f, "copy {} to {}", printable(from), printable(to)),
             LayoutAction::Copy {
                 from,
                 to,
-                reset: true,
-            } => write!(f, "reset {to} from {from} (old file kept as {to}.bak)"),
+                backup: Some(backup),
+            } => write!(
+                f,
+                "reset {} from {} (old file kept as {})",
+                printable(to),
+                printable(from),
+                printable(backup)
+            ),
+            LayoutAction::Unchanged { from, to } => write!(
+                f,
+                "{} unchanged (same as {})",
+                printable(to),
+                printable(from)
+            ),
             LayoutAction::Conflict(why) => write!(f, "leave {why}"),
+            LayoutAction::Refused(why) => write!(f, "refuse {why}"),
         }
     }
 }
 
 /// Decides what the layout needs, looking only at the file system.
 pub fn plan(root: &Path, repos: &ReposFile, reset: bool) -> Vec<LayoutAction> {
+    let root = match EnvRoot::new(root) {
+        Ok(root) => root,
+        Err(e) => {
+            return vec![LayoutAction::Refused(format!(
+                "the layout: cannot resolve the environment root {}: {e}",
+                root.display()
+            ))]
+        }
+    };
     let mut actions = Vec::new();
     for folder in &repos.folders {
-        let path = folder.path.get_ref();
-        let full = root.join(path);
-        if full.is_file() {
-            actions.push(LayoutAction::Conflict(format!(
-                "{path}: a file is where a folder should be"
-            )));
-        } else if !full.exists() {
-            actions.push(LayoutAction::CreateFolder(path.clone()));
-        }
+        actions.extend(plan_folder(&root, folder.path.get_ref()));
     }
     for link in &repos.links {
-        let (path, target) = (link.path.get_ref(), link.target.get_ref());
-        let full = root.join(path);
-        let wanted = relative_target(path, target);
-        match std::fs::read_link(&full) {
-            Ok(existing) if existing == wanted || existing == root.join(target) => {}
-            Ok(existing) => actions.push(LayoutAction::Conflict(format!(
-                "{path}: a link to {} is there, not to {target}",
-                existing.display()
-            ))),
-            Err(_) if full.exists() => actions.push(LayoutAction::Conflict(format!(
-                "{path}: a file or folder is in the way of the link"
-            ))),
-            Err(_) => actions.push(LayoutAction::Link {
-                path: path.clone(),
-                target: target.clone(),
-            }),
-        }
+        actions.extend(plan_link(&root, link.path.get_ref(), link.target.get_ref()));
     }
     for copy in &repos.copies {
-        let (from, to) = (copy.from.get_ref(), copy.to.get_ref());
-        if !root.join(from).is_file() {
-            actions.push(LayoutAction::Conflict(format!(
-                "{to}: its example {from} does not exist"
-            )));
-        } else if !root.join(to).exists() {
-            actions.push(LayoutAction::Copy {
-                from: from.clone(),
-                to: to.clone(),
-                reset: false,
-            });
-        } else if reset {
-            actions.push(LayoutAction::Copy {
-                from: from.clone(),
-                to: to.clone(),
-                reset: true,
-            });
-        }
+        actions.extend(plan_copy(
+            &root,
+            copy.from.get_ref(),
+            copy.to.get_ref(),
+            reset,
+        ));
     }
     actions
 }
 
-/// A link's target as written into the link: relative to the link's folder,
-/// so the tree can move (and be mounted into containers) as a whole.
-fn relative_target(path: &str, target: &str) -> std::path::PathBuf {
-    let depth = Path::new(path).components().count().saturating_sub(1);
-    let mut relative = std::path::PathBuf::new();
-    for _ in 0..depth {
-        relative.push("..");
+fn plan_folder(root: &EnvRoot, path: &str) -> Option<LayoutAction> {
+    let shown = printable(path);
+    let full = match root.resolve(path) {
+        Ok(full) => full,
+        Err(why) => return Some(LayoutAction::Refused(format!("folder {shown}: it {why}"))),
+    };
+    if full.is_dir() {
+        None
+    } else if full.exists() {
+        Some(LayoutAction::Conflict(format!(
+            "{shown}: a file is where a folder should be"
+        )))
+    } else {
+        Some(LayoutAction::CreateFolder(path.to_string()))
     }
-    relative.join(target)
 }
 
-/// Carries out the actions; returns one error line per action that failed.
-pub fn apply(root: &Path, actions: &[LayoutAction]) -> Vec<String> {
-    let mut errors = Vec::new();
-    for action in actions {
-        let result = match action {
-            LayoutAction::CreateFolder(path) => {
-                std::fs::create_dir_all(root.join(path)).map_err(|e| format!("{path}: {e}"))
-            }
-            LayoutAction::Link { path, target } => {
-                let full = root.join(path);
-                full.parent()
-                    .map_or(Ok(()), std::fs::create_dir_all)
-                    .and_then(|_| std::os::unix::fs::symlink(relative_target(path, target), &full))
-                    .map_err(|e| format!("{path}: {e}"))
-            }
-            LayoutAction::Copy { from, to, reset } => {
-                let dest = root.join(to);
-                let backup = || -> std::io::Result<()> {
-                    if *reset {
-                        std::fs::copy(&dest, root.join(format!("{to}.bak")))?;
-                    }
-                    Ok(())
-                };
-                backup()
-                    .and_then(|_| dest.parent().map_or(Ok(()), std::fs::create_dir_all))
-                    .and_then(|_| {
-                        use std::os::unix::fs::PermissionsExt;
-                        let mode =
-                            std::fs::metadata(root.join(from))?.permissions().mode() & 0o7777;
-                        let text = std::fs::read_to_string(root.join(from))?;
-                        crate::repos::lockfile::write_atomically_with_mode(&dest, &text, mode)
-                    })
-                    .map_err(|e| format!("{to}: {e}"))
-            }
-            LayoutAction::Conflict(_) => Ok(()),
-        };
-        if let Err(error) = result {
-            errors.push(error);
+fn plan_link(root: &EnvRoot, path: &str, target: &str) -> Option<LayoutAction> {
+    let (shown, shown_target) = (printable(path), printable(target));
+    let entry = match root.resolve_entry(path) {
+        Ok(entry) => entry,
+        Err(why) => return Some(LayoutAction::Refused(format!("link {shown}: it {why}"))),
+    };
+    let wanted = match root.resolve(target) {
+        Ok(wanted) => wanted,
+        Err(why) => {
+            return Some(LayoutAction::Refused(format!(
+                "link {shown}: its target {shown_target} {why}"
+            )))
         }
+    };
+    match std::fs::read_link(&entry) {
+        // Any link that leads to the target will do, however it is spelled.
+        Ok(_) if root.resolve(path).as_ref() == Ok(&wanted) => None,
+        Ok(existing) => Some(LayoutAction::Conflict(format!(
+            "{shown}: a link to {} is there, not to {shown_target}",
+            printable(&existing.to_string_lossy())
+        ))),
+        Err(_) if entry.symlink_metadata().is_ok() => Some(LayoutAction::Conflict(format!(
+            "{shown}: a file or folder is in the way of the link"
+        ))),
+        Err(_) => Some(LayoutAction::Link {
+            path: path.to_string(),
+            target: target.to_string(),
+        }),
     }
-    errors
+}
+
+fn plan_copy(root: &EnvRoot, from: &str, to: &str, reset: bool) -> Option<LayoutAction> {
+    let (shown_from, shown_to) = (printable(from), printable(to));
+    let source = match root.resolve(from) {
+        Ok(source) => source,
+        Err(why) => {
+            return Some(LayoutAction::Refused(format!(
+                "{shown_to}: its example {shown_from} {why}"
+            )))
+        }
+    };
+    let dest = match root.resolve(to) {
+        Ok(dest) => dest,
+        Err(why) => return Some(LayoutAction::Refused(format!("{shown_to}: it {why}"))),
+    };
+    if !source.is_file() {
+        return Some(LayoutAction::Conflict(format!(
+            "{shown_to}: its example {shown_from} does not exist"
+        )));
+    }
+    let example = match std::fs::read(&source) {
+        Ok(example) => example,
+        Err(e) => {
+            return Some(LayoutAction::Refused(format!(
+                "{shown_to}: cannot read its example {shown_from}: {e}"
+            )))
+        }
+    };
+    if let Some(why) = text_problem(&example) {
+        return Some(LayoutAction::Refused(format!(
+            "{shown_to}: its example {shown_from} is not a text file: {why}"
+        )));
+    }
+    if dest.symlink_metadata().is_err() {
+        return Some(LayoutAction::Copy {
+            from: from.to_string(),
+            to: to.to_string(),
+            backup: None,
+        });
+    }
+    if !reset {
+        return None;
+    }
+    if dest.is_dir() {
+        return Some(LayoutAction::Conflict(format!(
+            "{shown_to}: a folder is where the copy of {shown_from} should be"
+        )));
+    }
+    if std::fs::read(&dest).is_ok_and(|current| current == example) {
+        return Some(LayoutAction::Unchanged {
+            from: from.to_string(),
+            to: to.to_string(),
+        });
+    }
+    match next_backup(&dest) {
+        Some(backup) => Some(LayoutAction::Copy {
+            from: from.to_string(),
+            to: to.to_string(),
+            backup: Some(root.relative(&backup).to_string_lossy().into_owned()),
+        }),
+        None => Some(LayoutAction::Refused(format!(
+            "{shown_to}: it already has {MAX_BACKUPS} backups; remove some"
+        ))),
+    }
+}
+
+/// The first of `NAME.bak`, `NAME.bak.1`, `NAME.bak.2`, ... beside `dest`
+/// that nothing (not even a dangling link) occupies.
+fn next_backup(dest: &Path) -> Option<PathBuf> {
+    let name = dest.file_name()?.to_string_lossy().into_owned();
+    (0..MAX_BACKUPS)
+        .map(|n| match n {
+            0 => dest.with_file_name(format!("{name}.bak")),
+            n => dest.with_file_name(format!("{name}.bak.{n}")),
+        })
+        .find(|candidate| candidate.symlink_metadata().is_err())
+}
+
+/// A link's target as written into the link: relative to the link's
+/// (resolved) folder, so the tree can move (and be mounted into containers)
+/// as a whole. Both paths are absolute and free of links.
+fn relative_target(link_folder: &Path, target: &Path) -> PathBuf {
+    let from: Vec<Component> = link_folder.components().collect();
+    let to: Vec<Component> = target.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut relative = PathBuf::new();
+    for _ in common..from.len() {
+        relative.push("..");
+    }
+    for component in &to[common..] {
+        relative.push(component);
+    }
+    relative
+}
+
+/// Carries out the actions; returns one error line per action that failed
+/// or was refused. Paths are resolved again here, as the repos just synced
+/// may have put links where the plan saw none.
+pub fn apply(root: &Path, actions: &[LayoutAction]) -> Vec<String> {
+    let root = match EnvRoot::new(root) {
+        Ok(root) => root,
+        Err(e) => {
+            return vec![format!(
+                "cannot resolve the environment root {}: {e}",
+                root.display()
+            )]
+        }
+    };
+    actions
+        .iter()
+        .filter_map(|action| apply_one(&root, action).err())
+        .collect()
+}
+
+fn apply_one(root: &EnvRoot, action: &LayoutAction) -> Result<(), String> {
+    let refused = |what: &str, why: crate::config::Escape| format!("{}: it {why}", printable(what));
+    let io_error = |what: &str, e: std::io::Error| format!("{}: {e}", printable(what));
+    match action {
+        LayoutAction::CreateFolder(path) => {
+            let full = root.resolve(path).map_err(|why| refused(path, why))?;
+            std::fs::create_dir_all(full).map_err(|e| io_error(path, e))
+        }
+        LayoutAction::Link { path, target } => {
+            let entry = root.resolve_entry(path).map_err(|why| refused(path, why))?;
+            let wanted = root.resolve(target).map_err(|why| {
+                format!(
+                    "{}: its target {} {why}",
+                    printable(path),
+                    printable(target)
+                )
+            })?;
+            let folder = entry
+                .parent()
+                .ok_or_else(|| format!("{}: has no parent folder", printable(path)))?;
+            std::fs::create_dir_all(folder).map_err(|e| io_error(path, e))?;
+            std::os::unix::fs::symlink(relative_target(folder, &wanted), &entry)
+                .map_err(|e| io_error(path, e))
+        }
+        LayoutAction::Copy { from, to, backup } => {
+            use std::os::unix::fs::PermissionsExt;
+            let source = root.resolve(from).map_err(|why| {
+                format!("{}: its example {} {why}", printable(to), printable(from))
+            })?;
+            let dest = root.resolve(to).map_err(|why| refused(to, why))?;
+            let example = std::fs::read(&source).map_err(|e| io_error(from, e))?;
+            let text = match text_problem(&example) {
+                None => String::from_utf8_lossy(&example).into_owned(),
+                Some(why) => {
+                    return Err(format!(
+                        "{}: its example {} is not a text file: {why}",
+                        printable(to),
+                        printable(from)
+                    ))
+                }
+            };
+            if let Some(backup) = backup {
+                let backup_path = root
+                    .resolve_entry(backup)
+                    .map_err(|why| refused(backup, why))?;
+                let old = std::fs::read(&dest).map_err(|e| io_error(to, e))?;
+                let mode = std::fs::metadata(&dest)
+                    .map_err(|e| io_error(to, e))?
+                    .permissions()
+                    .mode()
+                    & 0o7777;
+                write_new_file(&backup_path, &old, mode).map_err(|e| io_error(backup, e))?;
+            }
+            if let Some(folder) = dest.parent() {
+                std::fs::create_dir_all(folder).map_err(|e| io_error(to, e))?;
+            }
+            let mode = std::fs::metadata(&source)
+                .map_err(|e| io_error(from, e))?
+                .permissions()
+                .mode()
+                & 0o7777;
+            crate::repos::lockfile::write_atomically_with_mode(&dest, &text, mode)
+                .map_err(|e| io_error(to, e))
+        }
+        LayoutAction::Unchanged { .. } | LayoutAction::Conflict(_) => Ok(()),
+        LayoutAction::Refused(why) => Err(why.clone()),
+    }
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then links it into
+/// place only if nothing is at `path`: readers never see half a file, and
+/// an existing file is never replaced.
+fn write_new_file(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    tmp.as_file().sync_all()?;
+    tmp.persist_noclobber(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_targets_are_relative_to_the_links_folder() {
+        assert_eq!(
+            relative_target(Path::new("/e/shared/modules"), Path::new("/e/shared/var")),
+            PathBuf::from("../var")
+        );
+        assert_eq!(
+            relative_target(Path::new("/e/a/b/c"), Path::new("/e/x")),
+            PathBuf::from("../../../x")
+        );
+        assert_eq!(
+            relative_target(Path::new("/e"), Path::new("/e/x/y")),
+            PathBuf::from("x/y")
+        );
+    }
+
+    #[test]
+    fn backups_take_the_first_free_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join(".env");
+        assert_eq!(next_backup(&dest), Some(dir.path().join(".env.bak")));
+        std::fs::write(dir.path().join(".env.bak"), "").unwrap();
+        std::os::unix::fs::symlink("/nowhere", dir.path().join(".env.bak.1")).unwrap();
+        assert_eq!(next_backup(&dest), Some(dir.path().join(".env.bak.2")));
+    }
 }

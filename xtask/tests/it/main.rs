@@ -8,6 +8,7 @@ mod compose;
 mod config;
 mod e2e;
 mod engine;
+mod layout_safety;
 mod repo_safety;
 mod repos;
 mod tasks;
