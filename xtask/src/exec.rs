@@ -104,12 +104,8 @@ pub fn install_signal_relay() {
                 if groups.is_empty() {
                     std::process::exit(128 + signal);
                 }
-                let _ = INTERRUPTED_BY.compare_exchange(
-                    0,
-                    signal,
-                    Ordering::SeqCst,
-                    Ordering::SeqCst,
-                );
+                let _ =
+                    INTERRUPTED_BY.compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst);
                 for group in groups {
                     // SAFETY: kill(2) with a negative pid signals a process group we created.
                     unsafe {

@@ -10,4 +10,5 @@ mod e2e;
 mod engine;
 mod repos;
 mod tasks;
+mod tasks_safety;
 mod terminal;
