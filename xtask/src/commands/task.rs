@@ -11,6 +11,18 @@ use crate::suggest::closest;
 use crate::tasks::catalog;
 use crate::tasks::runner;
 use crate::tasks::task_plan::{self, StepMaker};
+use crate::ui::sanitize_for_terminal;
+
+/// `SIGINT` for 2: how the user knows the signal.
+fn signal_name(signal: i32) -> String {
+    match signal {
+        libc::SIGINT => "SIGINT".into(),
+        libc::SIGTERM => "SIGTERM".into(),
+        libc::SIGHUP => "SIGHUP".into(),
+        libc::SIGQUIT => "SIGQUIT".into(),
+        other => format!("signal {other}"),
+    }
+}
 
 /// Makes built-in and in-container steps for the task planner.
 struct ContextSteps<'a> {
@@ -107,13 +119,26 @@ pub fn run(argv: Vec<String>, ctx: &Context) -> Result<()> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     runner::run(&plan, &ctx.ui, jobs).map_err(|failed| {
+        if let Some(signal) = crate::exec::interrupt_signal() {
+            ctx.ui.error(format!(
+                "interrupted by {} during task `{}`: nothing more was started",
+                signal_name(signal),
+                sanitize_for_terminal(&failed.task)
+            ));
+            return Error::Child {
+                command: failed.step,
+                code: 128 + signal,
+            };
+        }
         let why = match &failed.error {
             Some(error) => error.to_string(),
             None => format!("`{}` exited with code {}", failed.step, failed.code),
         };
         ctx.ui.error(format!(
-            "task `{}` failed (exit code {}): {why}",
-            failed.task, failed.code
+            "task `{}` failed (exit code {}): {}",
+            failed.task,
+            failed.code,
+            sanitize_for_terminal(&why)
         ));
         Error::Child {
             command: failed.step,

@@ -1,7 +1,9 @@
 //! Running a [`TaskPlan`]: level by level; a level's nodes in parallel
 //! (bounded by `jobs`) with their output prefixed by the task's name, whole
 //! lines only; a lone node in the foreground with the terminal. The first
-//! failure stops the rest and is reported again at the end.
+//! failure stops the rest and is reported again at the end. After the user
+//! interrupts (a signal relayed to a child), nothing more starts, whatever
+//! the interrupted child's exit code.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,9 +24,32 @@ pub struct TaskFailure {
     pub error: Option<ExecError>,
 }
 
-/// Runs every level of `plan`; stops at the first failure.
+impl TaskFailure {
+    /// Stopped before `task` started because signal `signal` was relayed.
+    fn interrupted(task: &str, signal: i32) -> Self {
+        TaskFailure {
+            task: task.to_string(),
+            step: String::new(),
+            code: 128 + signal,
+            error: None,
+        }
+    }
+}
+
+/// Fails when the user has interrupted the invocation: nothing more may start.
+fn stop_if_interrupted(task: &str) -> Result<(), TaskFailure> {
+    match exec::interrupt_signal() {
+        Some(signal) => Err(TaskFailure::interrupted(task, signal)),
+        None => Ok(()),
+    }
+}
+
+/// Runs every level of `plan`; stops at the first failure or interrupt.
 pub fn run(plan: &TaskPlan, ui: &Ui, jobs: usize) -> Result<(), TaskFailure> {
     for level in &plan.levels {
+        if let Some(&first) = level.first() {
+            stop_if_interrupted(&plan.nodes[first].label)?;
+        }
         let runnable: Vec<&PlannedNode> = level
             .iter()
             .map(|i| &plan.nodes[*i])
@@ -62,6 +87,7 @@ fn failure(
 fn run_foreground(node: &PlannedNode, ui: &Ui) -> Result<(), TaskFailure> {
     ui.status("Running", &node.label);
     for step in &node.steps {
+        stop_if_interrupted(&node.label)?;
         if ui.verbosity >= 1 {
             ui.command(step);
         }
@@ -118,6 +144,7 @@ fn run_prefixed(
         if stop.load(Ordering::SeqCst) {
             return Ok(());
         }
+        stop_if_interrupted(&node.label)?;
         let mut child = exec::spawn_piped(step).map_err(|e| {
             let code = if matches!(e, ExecError::NotFound { .. }) {
                 127
