@@ -29,6 +29,11 @@ pub enum ExecError {
     Empty,
     #[error("`{program}` was not found on PATH")]
     NotFound { program: String },
+    #[error("cannot run `{program}` in {}: that folder does not exist", dir.display())]
+    NoDir {
+        program: String,
+        dir: std::path::PathBuf,
+    },
     #[error("cannot run `{program}`: {source}")]
     Spawn {
         program: String,
@@ -164,6 +169,13 @@ fn command_for(step: &CommandStep) -> Result<Command, ExecError> {
     let mut command = Command::new(program);
     command.args(args);
     if let Some(dir) = &step.dir {
+        // Else spawn's ENOENT reads as "program not found".
+        if !dir.is_dir() {
+            return Err(ExecError::NoDir {
+                program: program.clone(),
+                dir: dir.clone(),
+            });
+        }
         command.current_dir(dir);
     }
     for (key, value) in &step.env {

@@ -29,6 +29,7 @@ struct ContextSteps<'a> {
     ctx: &'a Context,
     exe: String,
     root: PathBuf,
+    builtins: Vec<String>,
 }
 
 impl ContextSteps<'_> {
@@ -56,6 +57,10 @@ impl ContextSteps<'_> {
 }
 
 impl StepMaker for ContextSteps<'_> {
+    fn is_builtin(&self, name: &str) -> bool {
+        self.builtins.iter().any(|b| b == name)
+    }
+
     fn builtin(&self, args: &[String]) -> CommandStep {
         let mut argv = vec![self.exe.clone()];
         argv.extend(self.forwarded_flags());
@@ -101,6 +106,7 @@ pub fn run(argv: Vec<String>, ctx: &Context) -> Result<()> {
         exe: std::env::current_exe()
             .map_or_else(|_| "xtask".into(), |p| p.to_string_lossy().into_owned()),
         root: workspace.root.clone(),
+        builtins: crate::cli::builtin_names(),
     };
     let plan = task_plan::plan(&workspace.tasks, &workspace.root, task, rest, &steps)
         .map_err(Error::usage)?;

@@ -269,6 +269,7 @@ confirm = "Go?"
 run = "echo c"
 "#,
     );
+    std::fs::create_dir(env.join("sub")).unwrap();
     let out = env.xtask(["--dry-run", "c"]).ok();
     let root = env.path().display().to_string();
     assert_eq!(

@@ -216,3 +216,209 @@ fn boolean_environment_twins_accept_the_usual_spellings() {
         .fails_with(2)
         .stderr_has("invalid value 'maybe'");
 }
+
+// --- arguments reach commands as data -------------------------------------
+
+#[test]
+fn an_argument_is_one_quoted_word_in_a_shell_run_and_never_code() {
+    let env = Env::new();
+    env.tasks_toml(
+        r#"
+[tasks.say]
+run = "printf '[%s]\n' {text} >> said"
+[tasks.say.args]
+text = { default = "nothing" }
+"#,
+    );
+    let nasty = [
+        "x; touch INJECTED",
+        "$(touch INJECTED)",
+        "`touch INJECTED`",
+        "it's | touch INJECTED",
+        "a\nb && touch INJECTED",
+        "",
+    ];
+    for value in nasty {
+        env.xtask(["say", value]).ok();
+        env.xtask(["say", &format!("--text={value}")]).ok();
+    }
+    assert!(!exists(&env, "INJECTED"), "a value ran as shell code");
+    let expected: String = nasty
+        .iter()
+        .flat_map(|v| [format!("[{v}]\n"), format!("[{v}]\n")])
+        .collect();
+    assert_eq!(env.read("said"), expected, "each value arrived literally");
+    // The safe variable form sees the same.
+    env.tasks_toml(
+        "[tasks.var]\nrun = \"printf '[%s]' \\\"$XTASK_ARG_TEXT\\\"\"\n[tasks.var.args]\ntext = {}\n",
+    );
+    env.xtask(["var", "x; touch INJECTED"])
+        .ok()
+        .stdout_has("[x; touch INJECTED]");
+    assert!(!exists(&env, "INJECTED"));
+}
+
+#[test]
+fn argv_runs_and_extra_arguments_take_values_as_they_are() {
+    let env = Env::new();
+    env.tasks_toml(
+        r#"
+[tasks.argv]
+run = ["printf", "[%s]", "{text}"]
+[tasks.argv.args]
+text = {}
+[tasks.extra]
+run = "printf '[%s]'"
+"#,
+    );
+    env.xtask(["argv", "x; touch INJECTED"])
+        .ok()
+        .stdout_has("[x; touch INJECTED]");
+    // A task without args gets its extra arguments appended, quoted.
+    let out = env
+        .xtask(["extra", "x; touch INJECTED", "$(touch INJECTED)", "a b"])
+        .ok();
+    assert_eq!(out.stdout, "[x; touch INJECTED][$(touch INJECTED)][a b]");
+    assert!(!exists(&env, "INJECTED"), "a value ran as shell code");
+}
+
+#[test]
+fn a_value_cannot_add_words_or_flags_to_a_built_in_step() {
+    let env = Env::new();
+    env.tasks_toml(
+        r#"
+[tasks.explain]
+run = "xtask:help {topic}"
+[tasks.explain.args]
+topic = { default = "update" }
+"#,
+    );
+    env.xtask(["explain"]).ok().stdout_has("cargo xtask update");
+    // Split before substitution: the value is one word, a name nothing has.
+    env.xtask(["explain", "update --version"])
+        .fails_with(2)
+        .stderr_has("no task or command `update --version`");
+    let out = env.xtask(["explain", "--topic=--version"]).fails_with(2);
+    assert!(
+        out.stderr
+            .contains("makes `--version` a flag of `xtask help`"),
+        "{}",
+        out.describe()
+    );
+    assert!(!out.stdout.contains("xtask 0."), "{}", out.describe());
+}
+
+// --- `xtask:` calls built-in commands only --------------------------------
+
+#[test]
+fn xtask_steps_that_name_a_task_or_nothing_are_check_errors_not_recursion() {
+    let env = Env::new();
+    env.tasks_toml(concat!(
+        "[tasks.a]\nrun = \"xtask:a\"\n",                             // 1-2
+        "[tasks.b]\nrun = [[\"xtask:c\"]]\n",                         // 3-4
+        "[tasks.c]\ndepends = [\"xtask:b\"]\nrun = \"true\"\n",       // 5-7
+        "[tasks.d]\nrun = [\"echo\", \"xtask:updte\"]\n",             // 8-9: an argv, fine
+        "[tasks.e]\nrun = [[\"echo\"], \"xtask:updte --reset\"]\n",   // 10-11
+        "[tasks.f]\ndepends = [\"xtask:--yes a\"]\nrun = \"true\"\n", // 12-14
+    ));
+    let child = spawn(&env, &["a"]);
+    let output = wait_exit(child, Duration::from_secs(10));
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let out = env.xtask(["check"]).fails_with(2);
+    for expected in [
+        "tasks.toml:2:8: task `a` calls itself through `xtask:a`, which would recurse forever",
+        "tasks.toml:4:10: task `b` calls task `c` through `xtask:c`: `xtask:` is for built-in commands only",
+        "tasks.toml:6:13: task `c` calls task `b` through `xtask:b`",
+        "tasks.toml:11:19: task `e` calls `xtask:updte`, which is not a built-in command",
+        "= help: did you mean `xtask:update`?",
+        "tasks.toml:13:13: task `f` calls `xtask:--yes`, which is not a built-in command",
+        "= help: name tasks in `depends`",
+    ] {
+        assert!(out.stderr.contains(expected), "lacks {expected:?}\n{}", out.describe());
+    }
+    assert!(!out.stderr.contains("task `d`"), "{}", out.describe());
+}
+
+#[test]
+fn empty_runs_are_check_errors_with_positions() {
+    let env = Env::new();
+    env.tasks_toml(concat!(
+        "[tasks.a]\nrun = []\n",
+        "[tasks.b]\nrun = [\"\"]\n",
+        "[tasks.c]\nrun = [[]]\n",
+        "[tasks.d]\nrun = \"  \"\n",
+        "[tasks.e]\nrun = [[\"echo\"], [\" \", \"x\"]]\n",
+        "[tasks.f]\nrun = \"xtask:\"\n",
+    ));
+    let out = env.xtask(["check"]).fails_with(2);
+    for (line, task) in [(2, "a"), (4, "b"), (6, "c"), (8, "d"), (10, "e")] {
+        let expected = format!("tasks.toml:{line}:7: task `{task}` has an empty command in `run`");
+        assert!(
+            out.stderr.contains(&expected),
+            "lacks {expected:?}\n{}",
+            out.describe()
+        );
+    }
+    assert!(
+        out.stderr
+            .contains("tasks.toml:12:7: task `f` has `xtask:` with no command"),
+        "{}",
+        out.describe()
+    );
+    assert!(out.stderr.contains("6 problems"), "{}", out.describe());
+}
+
+// --- `dir` --------------------------------------------------------------------
+
+#[test]
+fn a_dir_outside_the_root_or_missing_is_a_check_error() {
+    let env = Env::new();
+    let outside = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), env.join("elsewhere")).unwrap();
+    std::fs::create_dir(env.join("real")).unwrap();
+    env.tasks_toml(concat!(
+        "[tasks.a]\nrun = \"touch a.ran\"\ndir = \"../\"\n",
+        "[tasks.b]\nrun = \"touch b.ran\"\ndir = \"/tmp\"\n",
+        "[tasks.c]\nrun = \"touch c.ran\"\ndir = \"elsewhere\"\n",
+        "[tasks.d]\nrun = \"touch d.ran\"\ndir = \"missing\"\n",
+        "[tasks.e]\nrun = \"touch e.ran\"\ndir = \"real/./\"\n",
+    ));
+    let out = env.xtask(["check"]).fails_with(2);
+    for expected in [
+        "tasks.toml:3:7: task `a`: `dir = \"../\"` leaves the environment root",
+        "tasks.toml:6:7: task `b`: `dir = \"/tmp\"` is absolute",
+        "tasks.toml:9:7: task `c`: `dir = \"elsewhere\"` leads outside the environment root through a symbolic link",
+        "tasks.toml:12:7: task `d`: `dir = \"missing\"` does not exist",
+        "= help: create the folder",
+    ] {
+        assert!(out.stderr.contains(expected), "lacks {expected:?}\n{}", out.describe());
+    }
+    assert!(!out.stderr.contains("task `e`"), "{}", out.describe());
+    env.xtask(["c"]).fails_with(2);
+    assert!(
+        std::fs::read_dir(outside.path()).unwrap().next().is_none(),
+        "nothing ran outside the root"
+    );
+}
+
+#[test]
+fn a_dir_update_will_clone_is_named_when_it_is_still_missing() {
+    let env = Env::new();
+    env.repos_toml("[[repo]]\nname = \"portal\"\nurl = \"file:///nowhere\"\n");
+    env.tasks_toml("[tasks.lint]\nrun = \"touch linted\"\ndir = \"shared/src/portal\"\n");
+    env.xtask(["check"]).ok();
+    let out = env.xtask(["lint"]).fails_with(1);
+    let dir = env.join("shared/src/portal");
+    assert!(
+        out.stderr.contains(&format!(
+            "cannot run `sh` in {}: that folder does not exist",
+            dir.display()
+        )),
+        "{}",
+        out.describe()
+    );
+    assert!(!out.stderr.contains("not found"), "{}", out.describe());
+    std::fs::create_dir_all(&dir).unwrap();
+    env.xtask(["lint"]).ok();
+    assert!(dir.join("linted").exists());
+}
