@@ -255,14 +255,29 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
         program: step.program().to_string(),
         source,
     })?;
+    run_on_interrupt(step);
     Ok(code_after_interrupt(exit_code(status)))
+}
+
+/// After an interrupt, the step's clean-up (stopping what the signal could
+/// not reach); a failure is reported, not fatal: the interrupt is.
+fn run_on_interrupt(step: &CommandStep) {
+    let Some(cleanup) = step.on_interrupt.as_deref().filter(|_| interrupted()) else {
+        return;
+    };
+    let why = match capture(cleanup) {
+        Ok(out) if out.success() => return,
+        Ok(out) => format!("exit code {}: {}", out.code, out.stderr.trim()),
+        Err(error) => error.to_string(),
+    };
+    eprintln!("warning: could not stop `{step}` after the interrupt ({why}); tried `{cleanup}`");
 }
 
 /// Runs a child with no stdin and both output streams captured. It runs
 /// even after an interrupt: queries and clean-up use it.
 pub fn capture(step: &CommandStep) -> Result<Captured, ExecError> {
     let running = spawn_piped_with(step, false)?;
-    let program = running.program.clone();
+    let program = running.step.program().to_string();
     let output = running
         .child
         .wait_with_output()
@@ -295,7 +310,7 @@ fn spawn_piped_with(step: &CommandStep, deliver_pending: bool) -> Result<Running
     let guard = GroupGuard::register(child.id() as i32, deliver_pending);
     Ok(RunningChild {
         child,
-        program: step.program().to_string(),
+        step: step.clone(),
         _guard: guard,
     })
 }
@@ -303,7 +318,7 @@ fn spawn_piped_with(step: &CommandStep, deliver_pending: bool) -> Result<Running
 /// A child started by [`spawn_piped`].
 pub struct RunningChild {
     pub child: std::process::Child,
-    program: String,
+    step: CommandStep,
     _guard: GroupGuard,
 }
 
@@ -312,9 +327,10 @@ impl RunningChild {
     /// relayed signal N).
     pub fn wait(mut self) -> Result<i32, ExecError> {
         let status = self.child.wait().map_err(|source| ExecError::Wait {
-            program: self.program.clone(),
+            program: self.step.program().to_string(),
             source,
         })?;
+        run_on_interrupt(&self.step);
         Ok(code_after_interrupt(exit_code(status)))
     }
 }

@@ -315,6 +315,9 @@ impl fmt::Display for TaskPlan {
                 if node.skip.is_none() {
                     for step in &node.steps {
                         writeln!(f, "{step}")?;
+                        if let Some(line) = step.on_interrupt_line() {
+                            writeln!(f, "{line}")?;
+                        }
                     }
                 }
             }

@@ -8,6 +8,7 @@ mod compose;
 mod config;
 mod e2e;
 mod engine;
+mod exec_signals;
 mod repos;
 mod tasks;
 mod tasks_safety;
