@@ -89,10 +89,13 @@ pub fn run(argv: Vec<String>, ctx: &Context) -> Result<()> {
         let candidates = catalog::all_names(&workspace.tasks)
             .into_iter()
             .chain(builtins.iter().map(String::as_str));
-        let message = format!("no task or command `{name}`");
+        let message = format!("no task or command `{}`", sanitize_for_terminal(name));
         return Err(match closest(name, candidates) {
             Some(close) => Error::usage_with_help(
-                format!("{message}; did you mean `{close}`?"),
+                format!(
+                    "{message}; did you mean `{}`?",
+                    sanitize_for_terminal(close)
+                ),
                 "`cargo xtask` lists them all",
             ),
             None => Error::usage_with_help(
@@ -109,9 +112,12 @@ pub fn run(argv: Vec<String>, ctx: &Context) -> Result<()> {
         builtins: crate::cli::builtin_names(),
     };
     let plan = task_plan::plan(&workspace.tasks, &workspace.root, task, rest, &steps)
-        .map_err(Error::usage)?;
+        .map_err(|e| Error::usage(sanitize_for_terminal(&e)))?;
     if ctx.global.dry_run {
-        print!("{plan}");
+        // Line by line: the plan's own newlines stay, a task's escapes do not.
+        for line in plan.to_string().lines() {
+            println!("{}", sanitize_for_terminal(line));
+        }
         return Ok(());
     }
     // Every confirmation is asked before anything runs, dependencies included.
@@ -142,7 +148,7 @@ pub fn run(argv: Vec<String>, ctx: &Context) -> Result<()> {
         };
         ctx.ui.error(format!(
             "task `{}` failed (exit code {}): {}",
-            failed.task,
+            sanitize_for_terminal(&failed.task),
             failed.code,
             sanitize_for_terminal(&why)
         ));

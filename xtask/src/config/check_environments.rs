@@ -8,6 +8,12 @@ use super::diagnostic::{ConfigErrors, Diagnostic};
 use super::Workspace;
 
 pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
+    let first = errors.0.len();
+    check_environments(workspace, errors);
+    super::check_tasks::clean_messages(errors, first);
+}
+
+fn check_environments(workspace: &Workspace, errors: &mut ConfigErrors) {
     let source = &workspace.tasks_source;
     let tasks = &workspace.tasks;
 

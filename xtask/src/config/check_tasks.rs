@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use crate::suggest::closest;
+use crate::ui::sanitize_for_terminal;
 
 use super::diagnostic::{ConfigErrors, Diagnostic};
 use super::source::SourceFile;
@@ -20,6 +21,23 @@ use super::Workspace;
 pub use super::task::BUILTIN_PREFIX;
 
 pub fn check(workspace: &Workspace, builtins: &[&str], errors: &mut ConfigErrors) {
+    let first = errors.0.len();
+    check_tasks(workspace, builtins, errors);
+    clean_messages(errors, first);
+}
+
+/// Messages and help from diagnostic `first` on quote names and values of
+/// tasks.toml: none may reach the terminal with its control characters.
+pub(super) fn clean_messages(errors: &mut ConfigErrors, first: usize) {
+    for diagnostic in errors.0.iter_mut().skip(first) {
+        diagnostic.message = sanitize_for_terminal(&diagnostic.message).into_owned();
+        if let Some(help) = &mut diagnostic.help {
+            *help = sanitize_for_terminal(help).into_owned();
+        }
+    }
+}
+
+fn check_tasks(workspace: &Workspace, builtins: &[&str], errors: &mut ConfigErrors) {
     let source = &workspace.tasks_source;
     let tasks = &workspace.tasks.tasks;
 

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use crate::exec::{self, ExecError};
 use crate::plan::CommandStep;
 use crate::tasks::task_plan::{PlannedNode, TaskPlan};
-use crate::ui::{Tone, Ui};
+use crate::ui::{sanitize_for_terminal as clean, Tone, Ui};
 
 /// The task that failed and how.
 #[derive(Debug)]
@@ -55,7 +55,11 @@ pub fn run(plan: &TaskPlan, ui: &Ui, jobs: usize) -> Result<(), TaskFailure> {
             .map(|i| &plan.nodes[*i])
             .filter(|node| match &node.skip {
                 Some(reason) => {
-                    ui.status_tone("Fresh", format!("{} ({reason})", node.label), Tone::Neutral);
+                    ui.status_tone(
+                        "Fresh",
+                        format!("{} ({reason})", clean(&node.label)),
+                        Tone::Neutral,
+                    );
                     false
                 }
                 None => true,
@@ -85,11 +89,11 @@ fn failure(
 }
 
 fn run_foreground(node: &PlannedNode, ui: &Ui) -> Result<(), TaskFailure> {
-    ui.status("Running", &node.label);
+    ui.status("Running", clean(&node.label));
     for step in &node.steps {
         stop_if_interrupted(&node.label)?;
         if ui.verbosity >= 1 {
-            ui.command(step);
+            ui.command(clean(&step.to_string()));
         }
         match exec::run_foreground(step) {
             Ok(0) => {}
@@ -183,7 +187,10 @@ fn run_prefixed(
 
 fn run_parallel(nodes: &[&PlannedNode], ui: &Ui, jobs: usize) -> Result<(), TaskFailure> {
     let labels: Vec<&str> = nodes.iter().map(|n| n.label.as_str()).collect();
-    ui.status("Running", format!("{} (in parallel)", labels.join(", ")));
+    ui.status(
+        "Running",
+        format!("{} (in parallel)", clean(&labels.join(", "))),
+    );
     let width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
     let stop = AtomicBool::new(false);
     let running: Mutex<Vec<i32>> = Mutex::new(Vec::new());
@@ -199,7 +206,7 @@ fn run_parallel(nodes: &[&PlannedNode], ui: &Ui, jobs: usize) -> Result<(), Task
                 let Some(node) = queue.lock().ok().and_then(|mut q| q.pop()) else {
                     return;
                 };
-                let prefix = format!("[{:<width$}] ", node.label);
+                let prefix = format!("[{:<width$}] ", clean(&node.label));
                 if let Err(failed) = run_prefixed(node, &prefix, &stop, &running) {
                     if !stop.swap(true, Ordering::SeqCst) {
                         // First failure: stop the siblings still running.

@@ -422,3 +422,53 @@ fn a_dir_update_will_clone_is_named_when_it_is_still_missing() {
     env.xtask(["lint"]).ok();
     assert!(dir.join("linted").exists());
 }
+
+// --- what tasks.toml says reaches the terminal without escape sequences ------
+
+#[test]
+fn task_names_descriptions_and_commands_print_without_control_characters() {
+    let env = Env::new();
+    // TOML escapes put raw ESC, BEL and CR into the parsed values.
+    env.tasks_toml(concat!(
+        "[tasks.\"evil\\u001b]0;owned\\u0007\"]\n",
+        "description = \"looks fine\\u001b[2K\\rcleared\"\n",
+        "run = \"printf 'ok\\\\n' # \\u001b[31m\"\n",
+        "[tasks.broken]\n",
+        "depends = [\"nothing\\u001b[1m\"]\n",
+    ));
+    let check = env.xtask(["check"]).fails_with(2);
+    assert!(!check.stderr.contains('\u{1b}'), "{:?}", check.stderr);
+    assert!(
+        check.stderr.contains("nothing\\x1b[1m"),
+        "{}",
+        check.describe()
+    );
+
+    env.tasks_toml(concat!(
+        "[tasks.\"evil\\u001b]0;owned\\u0007\"]\n",
+        "description = \"looks fine\\u001b[2K\\rcleared\"\n",
+        "run = \"printf 'ok\\\\n' # \\u001b[31m\"\n",
+    ));
+    let listing = env.xtask(Vec::<String>::new()).ok();
+    assert!(
+        listing
+            .stdout
+            .contains("evil\\x1b]0;owned\\x07  looks fine\\x1b[2K\\x0dcleared"),
+        "{}",
+        listing.describe()
+    );
+    let name = "evil\u{1b}]0;owned\u{7}";
+    for out in [
+        env.xtask(["help", name]).ok(),
+        env.xtask(["--dry-run", name]).ok(),
+        env.xtask(["-v", name]).ok(),
+        env.xtask([&format!("{name}x")]).fails_with(2),
+    ] {
+        let printed = format!("{}{}", out.stderr, out.stdout.replace("ok\n", ""));
+        assert!(
+            !printed.chars().any(|c| c.is_control() && c != '\n'),
+            "raw control characters: {printed:?}"
+        );
+        assert!(printed.contains("\\x1b"), "{}", out.describe());
+    }
+}
