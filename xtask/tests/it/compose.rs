@@ -73,6 +73,8 @@ fn portal_env() -> Env {
         "docker-compose.yml",
         "services:\n  portal:\n    image: x\n  db:\n    image: y\n",
     );
+    // env_files must exist (compose fails on a missing --env-file).
+    env.write(".env", "");
     env
 }
 

@@ -472,3 +472,53 @@ fn task_names_descriptions_and_commands_print_without_control_characters() {
         assert!(printed.contains("\\x1b"), "{}", out.describe());
     }
 }
+
+// --- tasks.toml's project settings ------------------------------------------
+
+#[test]
+fn unknown_default_environment_missing_env_files_and_bad_yaml_are_check_errors() {
+    let env = Env::new();
+    env.tasks_toml(concat!(
+        "[project]\n",
+        "default_environment = \"developmnt\"\n",
+        "env_files = [\".env\", \"local.env\"]\n",
+        "[environments.development]\n",
+    ));
+    env.repos_toml("[[copy]]\nfrom = \".env.example\"\nto = \"./.env\"\n");
+    env.write(".env.example", "A=1\n");
+    env.write(
+        "docker-compose.yml",
+        "services:\n  web:\n    image: x\n   bad: [\n",
+    );
+    let out = env.xtask(["check"]).fails_with(2);
+    for expected in [
+        "tasks.toml:2:23: default environment `developmnt` is not defined",
+        "= help: did you mean `development`?",
+        "tasks.toml:3:22: env file `local.env` does not exist",
+        "[[copy]] to = \"local.env\"",
+        "docker-compose.yml:4:4: while parsing a block mapping, did not find expected key",
+    ] {
+        assert!(
+            out.stderr.contains(expected),
+            "lacks {expected:?}\n{}",
+            out.describe()
+        );
+    }
+    // `.env` is made by update's [[copy]]: not a load error, so update can run.
+    assert!(!out.stderr.contains("`.env`"), "{}", out.describe());
+
+    env.tasks_toml("[project]\nenv_files = [\".env\"]\n");
+    env.write("docker-compose.yml", "services:\n  web:\n    image: x\n");
+    let out = env.xtask(["check"]).fails_with(2);
+    assert!(
+        out.stderr.contains("tasks.toml:2:14: env file `.env` does not exist")
+            && out
+                .stderr
+                .contains("`cargo xtask update` creates it: the [[copy]] at repos.toml:3 copies `.env.example` to it"),
+        "{}",
+        out.describe()
+    );
+    env.xtask(["update"]).ok();
+    assert_eq!(env.read(".env"), "A=1\n");
+    env.xtask(["check"]).ok();
+}
