@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::builder::{BoolishValueParser, RangedU64ValueParser};
+use clap::{ArgAction, CommandFactory, Parser, Subcommand};
 
 use crate::commands;
 use crate::ui::ColorChoice;
@@ -17,6 +18,10 @@ Examples:
   cargo xtask urls                where every published port answers
   cargo xtask                     list built-in commands and the project's tasks
   cargo xtask lint                run the project's task `lint`";
+
+/// The most parallel jobs `--jobs` accepts: more would only exhaust file
+/// descriptors and threads (and a huge count overflows tokio's semaphore).
+pub const MAX_JOBS: u64 = 1024;
 
 /// A task runner for multi-repository Docker Compose development environments.
 #[derive(Debug, Parser)]
@@ -54,7 +59,7 @@ pub struct GlobalArgs {
     pub root: Option<PathBuf>,
 
     /// Print what would run, change nothing
-    #[arg(short = 'n', long, env = "XTASK_DRY_RUN", global = true)]
+    #[arg(short = 'n', long, env = "XTASK_DRY_RUN", global = true, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub dry_run: bool,
 
     /// Say more (repeat for more detail; XTASK_VERBOSE=N)
@@ -67,6 +72,8 @@ pub struct GlobalArgs {
         long,
         env = "XTASK_QUIET",
         global = true,
+        action = ArgAction::SetTrue,
+        value_parser = BoolishValueParser::new(),
         conflicts_with = "verbose"
     )]
     pub quiet: bool,
@@ -76,19 +83,26 @@ pub struct GlobalArgs {
     pub color: ColorChoice,
 
     /// Machine-readable JSON on commands that list things
-    #[arg(long, env = "XTASK_JSON", global = true)]
+    #[arg(long, env = "XTASK_JSON", global = true, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub json: bool,
 
     /// The environment (development, testing, ...); see `xtask env`
     #[arg(long = "env", value_name = "NAME", env = "XTASK_ENV", global = true)]
     pub environment: Option<String>,
 
-    /// Parallel jobs: network operations for update, independent dependencies for tasks
-    #[arg(short = 'j', long, value_name = "N", env = "XTASK_JOBS", global = true)]
+    /// Parallel jobs (1 to 1024): network operations for update, independent dependencies for tasks
+    #[arg(
+        short = 'j',
+        long,
+        value_name = "N",
+        env = "XTASK_JOBS",
+        global = true,
+        value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_JOBS)
+    )]
     pub jobs: Option<usize>,
 
     /// Answer yes to confirmations (needed without a terminal)
-    #[arg(short = 'y', long, env = "XTASK_YES", global = true)]
+    #[arg(short = 'y', long, env = "XTASK_YES", global = true, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub yes: bool,
 }
 
@@ -144,6 +158,17 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn jobs_are_bounded_when_parsed() {
+        for bad in ["0", "1025", "4611686018427387904", "-1"] {
+            let error =
+                Cli::try_parse_from(["xtask", "--jobs", bad, "env"]).expect_err("out of range");
+            assert_eq!(error.exit_code(), 2, "{bad}: {error}");
+        }
+        let cli = Cli::try_parse_from(["xtask", "-j", "1024", "env"]).expect("in range");
+        assert_eq!(cli.global.jobs, Some(1024));
     }
 
     #[test]

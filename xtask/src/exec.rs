@@ -7,6 +7,11 @@
 //! - SIGINT, SIGTERM, SIGHUP and SIGQUIT that reach us are relayed to the
 //!   process group of every running child; with no child running, we exit
 //!   with 128 + the signal number.
+//! - Once a signal N has been relayed, the user asked us to stop: a child
+//!   run in the foreground or streamed reports 128 + N whatever its own
+//!   code (a shell that traps the signal and exits 0, or compose, which
+//!   exits 130 for SIGTERM too), so that callers start nothing more and the
+//!   invocation exits 128 + N.
 
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
@@ -24,6 +29,11 @@ pub enum ExecError {
     Empty,
     #[error("`{program}` was not found on PATH")]
     NotFound { program: String },
+    #[error("cannot run `{program}` in {}: that folder does not exist", dir.display())]
+    NoDir {
+        program: String,
+        dir: std::path::PathBuf,
+    },
     #[error("cannot run `{program}`: {source}")]
     Spawn {
         program: String,
@@ -58,6 +68,12 @@ pub fn exit_code(status: ExitStatus) -> i32 {
         .code()
         .or_else(|| status.signal().map(|s| 128 + s))
         .unwrap_or(1)
+}
+
+/// The exit code of a child that ended after the user interrupted us:
+/// 128 + the first relayed signal, else the child's own `code`.
+pub fn code_after_interrupt(code: i32) -> i32 {
+    interrupt_signal().map_or(code, |signal| 128 + signal)
 }
 
 /// The first signal relayed while a child ran (0: none yet).
@@ -119,15 +135,17 @@ pub fn install_signal_relay() {
         };
         std::thread::spawn(move || {
             for signal in signals.forever() {
+                // Recorded before the groups are read, so that a child
+                // registering meanwhile sees it (see GroupGuard::register).
+                let _ =
+                    INTERRUPTED_BY.compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst);
                 let groups: Vec<i32> = running_groups()
                     .lock()
                     .map(|g| g.iter().copied().collect())
                     .unwrap_or_default();
                 if groups.is_empty() && DEFERRING.load(Ordering::SeqCst) == 0 {
-                    std::process::exit(128 + signal);
+                    std::process::exit(128 + interrupt_signal().unwrap_or(signal));
                 }
-                let _ =
-                    INTERRUPTED_BY.compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst);
                 for group in groups {
                     // SAFETY: kill(2) with a negative pid signals a process group we created.
                     unsafe {
@@ -142,9 +160,19 @@ pub fn install_signal_relay() {
 struct GroupGuard(i32);
 
 impl GroupGuard {
-    fn register(group: i32) -> Self {
+    /// Registers a child's group with the relay. With `deliver_pending`, a
+    /// signal relayed just before, while the child was being started, is
+    /// sent to it now: work started as the user interrupted stops too.
+    /// Queries and clean-up after an interrupt (`capture`) are left to run.
+    fn register(group: i32, deliver_pending: bool) -> Self {
         if let Ok(mut groups) = running_groups().lock() {
             groups.insert(group);
+        }
+        if let Some(signal) = interrupt_signal().filter(|_| deliver_pending) {
+            // SAFETY: kill(2) with a negative pid signals a process group we created.
+            unsafe {
+                libc::kill(-group, signal);
+            }
         }
         GroupGuard(group)
     }
@@ -163,6 +191,13 @@ fn command_for(step: &CommandStep) -> Result<Command, ExecError> {
     let mut command = Command::new(program);
     command.args(args);
     if let Some(dir) = &step.dir {
+        // Else spawn's ENOENT reads as "program not found".
+        if !dir.is_dir() {
+            return Err(ExecError::NoDir {
+                program: program.clone(),
+                dir: dir.clone(),
+            });
+        }
         command.current_dir(dir);
     }
     for (key, value) in &step.env {
@@ -205,7 +240,8 @@ fn give_terminal_to(group: libc::pid_t) {
 }
 
 /// Runs a child in the foreground with our stdin, stdout and stderr, and
-/// returns its exit code (128 + signal when a signal ended it).
+/// returns its exit code (128 + signal when a signal ended it, or when we
+/// relayed one to it).
 pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
     install_signal_relay();
     let mut command = command_for(step)?;
@@ -224,7 +260,7 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
         .spawn()
         .map_err(|e| spawn_error(step.program(), e))?;
     let group = child.id() as i32;
-    let _registered = GroupGuard::register(group);
+    let _registered = GroupGuard::register(group, true);
     // SAFETY: closes the race with the child's own setpgid; errors are harmless.
     unsafe {
         libc::setpgid(group, group);
@@ -241,13 +277,29 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
         program: step.program().to_string(),
         source,
     })?;
-    Ok(exit_code(status))
+    run_on_interrupt(step);
+    Ok(code_after_interrupt(exit_code(status)))
 }
 
-/// Runs a child with no stdin and both output streams captured.
+/// After an interrupt, the step's clean-up (stopping what the signal could
+/// not reach); a failure is reported, not fatal: the interrupt is.
+fn run_on_interrupt(step: &CommandStep) {
+    let Some(cleanup) = step.on_interrupt.as_deref().filter(|_| interrupted()) else {
+        return;
+    };
+    let why = match capture(cleanup) {
+        Ok(out) if out.success() => return,
+        Ok(out) => format!("exit code {}: {}", out.code, out.stderr.trim()),
+        Err(error) => error.to_string(),
+    };
+    eprintln!("warning: could not stop `{step}` after the interrupt ({why}); tried `{cleanup}`");
+}
+
+/// Runs a child with no stdin and both output streams captured. It runs
+/// even after an interrupt: queries and clean-up use it.
 pub fn capture(step: &CommandStep) -> Result<Captured, ExecError> {
-    let running = spawn_piped(step)?;
-    let program = running.program.clone();
+    let running = spawn_piped_with(step, false)?;
+    let program = running.step.program().to_string();
     let output = running
         .child
         .wait_with_output()
@@ -263,6 +315,10 @@ pub fn capture(step: &CommandStep) -> Result<Captured, ExecError> {
 /// with the signal relay until the returned handle is waited on. For callers
 /// that stream output (parallel tasks with prefixed lines).
 pub fn spawn_piped(step: &CommandStep) -> Result<RunningChild, ExecError> {
+    spawn_piped_with(step, true)
+}
+
+fn spawn_piped_with(step: &CommandStep, deliver_pending: bool) -> Result<RunningChild, ExecError> {
     install_signal_relay();
     let mut command = command_for(step)?;
     command
@@ -273,10 +329,10 @@ pub fn spawn_piped(step: &CommandStep) -> Result<RunningChild, ExecError> {
     let child = command
         .spawn()
         .map_err(|e| spawn_error(step.program(), e))?;
-    let guard = GroupGuard::register(child.id() as i32);
+    let guard = GroupGuard::register(child.id() as i32, deliver_pending);
     Ok(RunningChild {
         child,
-        program: step.program().to_string(),
+        step: step.clone(),
         _guard: guard,
     })
 }
@@ -284,17 +340,19 @@ pub fn spawn_piped(step: &CommandStep) -> Result<RunningChild, ExecError> {
 /// A child started by [`spawn_piped`].
 pub struct RunningChild {
     pub child: std::process::Child,
-    program: String,
+    step: CommandStep,
     _guard: GroupGuard,
 }
 
 impl RunningChild {
-    /// Waits for the child and returns its exit code.
+    /// Waits for the child and returns its exit code (128 + N when we
+    /// relayed signal N).
     pub fn wait(mut self) -> Result<i32, ExecError> {
         let status = self.child.wait().map_err(|source| ExecError::Wait {
-            program: self.program.clone(),
+            program: self.step.program().to_string(),
             source,
         })?;
-        Ok(exit_code(status))
+        run_on_interrupt(&self.step);
+        Ok(code_after_interrupt(exit_code(status)))
     }
 }

@@ -31,6 +31,9 @@ pub struct CommandStep {
     pub env: Vec<(String, String)>,
     /// Exit codes, besides 0, that do not fail the plan.
     pub ok_codes: Vec<i32>,
+    /// Run (output captured) when the user interrupted this command: stops
+    /// what the signal cannot reach, such as a command `exec`'d in a container.
+    pub on_interrupt: Option<Box<CommandStep>>,
 }
 
 impl CommandStep {
@@ -44,7 +47,20 @@ impl CommandStep {
             dir: None,
             env: Vec::new(),
             ok_codes: Vec::new(),
+            on_interrupt: None,
         }
+    }
+
+    pub fn on_interrupt(mut self, step: CommandStep) -> Self {
+        self.on_interrupt = Some(Box::new(step));
+        self
+    }
+
+    /// The line a plan prints under this command for its `on_interrupt`.
+    pub fn on_interrupt_line(&self) -> Option<String> {
+        self.on_interrupt
+            .as_ref()
+            .map(|step| format!("# on interrupt: {step}"))
     }
 
     pub fn dir(mut self, dir: impl Into<PathBuf>) -> Self {
@@ -110,7 +126,13 @@ impl fmt::Display for CommandStep {
 impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Step::Run(command) => write!(f, "{command}"),
+            Step::Run(command) => {
+                write!(f, "{command}")?;
+                match command.on_interrupt_line() {
+                    Some(line) => write!(f, "\n{line}"),
+                    None => Ok(()),
+                }
+            }
             Step::Confirm { question } => write!(f, "# confirm: {question}"),
             Step::Note(text) => write!(f, "# {text}"),
         }

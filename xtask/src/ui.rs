@@ -1,6 +1,7 @@
 //! Everything the user sees and answers: styled status lines on stderr,
 //! prompts (only on a terminal), and the colour policy (`--color`, `NO_COLOR`).
 
+use std::borrow::Cow;
 use std::io::IsTerminal;
 
 use console::{style, Style};
@@ -153,6 +154,30 @@ fn shown(message: impl std::fmt::Display) -> String {
     crate::mask::text(&message.to_string()).into_owned()
 }
 
+/// Text from a configuration file made safe to print: every control
+/// character but tab (ESC, CR, BEL, DEL, C1 controls...) becomes a visible
+/// escape such as `\x1b` or `\u{9b}`, and so do the bidirectional
+/// overrides, so a task name or description cannot move the cursor,
+/// retitle the terminal or reorder what follows it.
+pub fn sanitize_for_terminal(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            c if !unsafe_char(c) => out.push(c),
+            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Prints rows under a header on stdout, each column as wide as its widest cell.
 pub fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
     let mut widths = header.map(str::len);
@@ -169,5 +194,23 @@ pub fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
             .map(|(cell, w)| format!("{cell:<w$}"))
             .collect();
         println!("{}", cells.join("  ").trim_end());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_shown_escaped_and_tabs_kept() {
+        assert!(matches!(
+            sanitize_for_terminal("plain\ttext é"),
+            Cow::Borrowed("plain\ttext é")
+        ));
+        assert_eq!(
+            sanitize_for_terminal("a\x1b]0;pwned\x07b\r\nc\u{9b}2Jd\x7f"),
+            "a\\x1b]0;pwned\\x07b\\x0d\\x0ac\\u{9b}2Jd\\x7f"
+        );
+        assert_eq!(sanitize_for_terminal("ab\u{202e}cd"), "ab\\u{202e}cd");
     }
 }

@@ -12,6 +12,12 @@ pub struct CheckArgs {}
 impl CheckArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         let workspace = ctx.workspace()?;
+        // Not a load error (update must be able to run and make them), but
+        // `check` says the environment is not ready yet.
+        let pending = crate::compose::files::missing_env_files(workspace, true);
+        if !pending.is_empty() {
+            return Err(crate::config::Error::Invalid(crate::config::ConfigErrors(pending)).into());
+        }
         let repos = workspace.repos.repos.len();
         let tasks = workspace.tasks.tasks.len();
         ctx.ui.status(

@@ -71,14 +71,67 @@ fn run_args(service: &str, command: &[String], tty: bool) -> Vec<String> {
     args
 }
 
-fn exec_args(service: &str, command: &[String], tty: bool) -> Vec<String> {
+/// `docker compose exec` of `command` in `service`, marked so that an
+/// interrupt can stop it: Compose does not pass our signal on to a command
+/// it exec'd (with `-T` it just exits), so the command would go on running
+/// in the container. Every process of the command inherits the variable
+/// `XTASK_EXEC_ID`; on interrupt, a second exec sends SIGTERM to each
+/// process whose environment holds it. Unlike a pid file written by a `sh`
+/// wrapper, this reaches the command's children too, needs no `sh` to start
+/// the command and leaves no file behind; only the clean-up needs `sh`.
+fn exec_step(
+    project: &ComposeProject,
+    service: &str,
+    command: &[String],
+    env: &[(String, String)],
+    tty: bool,
+) -> CommandStep {
+    let id = exec_id();
     let mut args = vec!["exec".to_string()];
     if !tty {
         args.push("-T".into());
     }
+    for (key, value) in env {
+        args.extend(["-e".into(), format!("{key}={value}")]);
+    }
+    args.extend(["-e".into(), format!("{EXEC_ID_VARIABLE}={id}")]);
     args.push(service.to_string());
     args.extend(command.iter().cloned());
-    args
+    let stop = project.command([
+        "exec".to_string(),
+        "-T".into(),
+        service.to_string(),
+        "sh".into(),
+        "-c".into(),
+        stop_script(&id),
+    ]);
+    project.command(args).on_interrupt(stop)
+}
+
+/// The variable that marks the processes of one `exec`.
+const EXEC_ID_VARIABLE: &str = "XTASK_EXEC_ID";
+
+/// Unique per exec: our pid, the time and a counter; digits and dashes only,
+/// so it can sit in the stop script as it is.
+fn exec_id() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "{}-{nanos}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// POSIX sh (busybox too): SIGTERM to every process whose environment
+/// holds `XTASK_EXEC_ID=<id>`.
+fn stop_script(id: &str) -> String {
+    format!(
+        "for d in /proc/[0-9]*; do tr '\\000' '\\n' < \"$d/environ\" 2>/dev/null | grep -qx '{EXEC_ID_VARIABLE}={id}' && kill -TERM \"${{d#/proc/}}\" 2>/dev/null; done; exit 0"
+    )
 }
 
 /// IDs of the service's one-off containers now.
@@ -167,11 +220,10 @@ pub fn command_in_service(
     let running = !state::running(&project.name, service)
         .unwrap_or_default()
         .is_empty();
-    let mut args: Vec<String> = if running {
-        vec!["exec".into()]
-    } else {
-        ["run", "--rm", "--use-aliases"].map(String::from).to_vec()
-    };
+    if running {
+        return Ok(exec_step(&project, service, argv, env, wants_tty()));
+    }
+    let mut args: Vec<String> = ["run", "--rm", "--use-aliases"].map(String::from).to_vec();
     if !wants_tty() {
         args.push("-T".into());
     }
@@ -207,7 +259,7 @@ impl ShellArgs {
                     "{service} is running ({}): exec into it",
                     container.name
                 )));
-                plan.run(project.command(exec_args(&service, &shell, tty)));
+                plan.run(exec_step(&project, &service, &shell, &[], tty));
             }
             None => {
                 plan.push(Step::Note(format!(
@@ -226,7 +278,13 @@ impl ExecArgs {
         let project = ctx.compose(Stack::Dev)?;
         ctx.require_engine()?;
         let mut plan = Plan::new();
-        plan.run(project.command(exec_args(&self.service, &self.command, wants_tty())));
+        plan.run(exec_step(
+            &project,
+            &self.service,
+            &self.command,
+            &[],
+            wants_tty(),
+        ));
         ctx.execute(&plan)
     }
 }

@@ -9,6 +9,7 @@ use crate::config::{self, CommandLine, TaskSpec, Workspace};
 use crate::error::{Error, Result};
 use crate::suggest::closest;
 use crate::tasks::{arguments, catalog};
+use crate::ui::sanitize_for_terminal as clean;
 
 /// Show help for a built-in command or a task
 #[derive(Debug, clap::Args)]
@@ -145,7 +146,7 @@ pub fn list(ctx: &Context) -> Result<()> {
     let names = |t: &TaskEntry| {
         let mut all = vec![t.name.clone()];
         all.extend(t.aliases.iter().cloned());
-        all.join(", ")
+        clean(&all.join(", ")).into_owned()
     };
     let width = builtins
         .iter()
@@ -179,7 +180,7 @@ pub fn list(ctx: &Context) -> Result<()> {
                 out.push_str(&format!(
                     "  {:<width$}  {}\n",
                     names(task),
-                    task.description.as_deref().unwrap_or("")
+                    clean(task.description.as_deref().unwrap_or(""))
                 ));
             }
         }
@@ -210,17 +211,17 @@ impl HelpArgs {
             let suggestion = closest(&name, candidates)
                 .map(|c| format!("; did you mean `{c}`?"))
                 .unwrap_or_default();
-            return Err(Error::usage(format!(
+            return Err(Error::usage(clean(&format!(
                 "no task or command `{name}`{suggestion}"
-            )));
+            ))));
         };
         let Some(spec) = workspace.tasks.task(task) else {
             return Ok(());
         };
-        print!(
-            "{}",
-            describe_task(&task_entry(workspace, task, spec), spec)
-        );
+        // Line by line: the description's own lines stay, its escapes do not.
+        for line in describe_task(&task_entry(workspace, task, spec), spec).lines() {
+            println!("{}", clean(line));
+        }
         Ok(())
     }
 }

@@ -11,12 +11,25 @@ use crate::suggest::closest;
 use crate::tasks::catalog;
 use crate::tasks::runner;
 use crate::tasks::task_plan::{self, StepMaker};
+use crate::ui::sanitize_for_terminal;
+
+/// `SIGINT` for 2: how the user knows the signal.
+fn signal_name(signal: i32) -> String {
+    match signal {
+        libc::SIGINT => "SIGINT".into(),
+        libc::SIGTERM => "SIGTERM".into(),
+        libc::SIGHUP => "SIGHUP".into(),
+        libc::SIGQUIT => "SIGQUIT".into(),
+        other => format!("signal {other}"),
+    }
+}
 
 /// Makes built-in and in-container steps for the task planner.
 struct ContextSteps<'a> {
     ctx: &'a Context,
     exe: String,
     root: PathBuf,
+    builtins: Vec<String>,
 }
 
 impl ContextSteps<'_> {
@@ -44,6 +57,10 @@ impl ContextSteps<'_> {
 }
 
 impl StepMaker for ContextSteps<'_> {
+    fn is_builtin(&self, name: &str) -> bool {
+        self.builtins.iter().any(|b| b == name)
+    }
+
     fn builtin(&self, args: &[String]) -> CommandStep {
         let mut argv = vec![self.exe.clone()];
         argv.extend(self.forwarded_flags());
@@ -72,10 +89,13 @@ pub fn run(argv: Vec<String>, ctx: &Context) -> Result<()> {
         let candidates = catalog::all_names(&workspace.tasks)
             .into_iter()
             .chain(builtins.iter().map(String::as_str));
-        let message = format!("no task or command `{name}`");
+        let message = format!("no task or command `{}`", sanitize_for_terminal(name));
         return Err(match closest(name, candidates) {
             Some(close) => Error::usage_with_help(
-                format!("{message}; did you mean `{close}`?"),
+                format!(
+                    "{message}; did you mean `{}`?",
+                    sanitize_for_terminal(close)
+                ),
                 "`cargo xtask` lists them all",
             ),
             None => Error::usage_with_help(
@@ -89,11 +109,15 @@ pub fn run(argv: Vec<String>, ctx: &Context) -> Result<()> {
         exe: std::env::current_exe()
             .map_or_else(|_| "xtask".into(), |p| p.to_string_lossy().into_owned()),
         root: workspace.root.clone(),
+        builtins: crate::cli::builtin_names(),
     };
     let plan = task_plan::plan(&workspace.tasks, &workspace.root, task, rest, &steps)
-        .map_err(Error::usage)?;
+        .map_err(|e| Error::usage(sanitize_for_terminal(&e)))?;
     if ctx.global.dry_run {
-        print!("{plan}");
+        // Line by line: the plan's own newlines stay, a task's escapes do not.
+        for line in plan.to_string().lines() {
+            println!("{}", sanitize_for_terminal(line));
+        }
         return Ok(());
     }
     // Every confirmation is asked before anything runs, dependencies included.
@@ -107,13 +131,26 @@ pub fn run(argv: Vec<String>, ctx: &Context) -> Result<()> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     runner::run(&plan, &ctx.ui, jobs).map_err(|failed| {
+        if let Some(signal) = crate::exec::interrupt_signal() {
+            ctx.ui.error(format!(
+                "interrupted by {} during task `{}`: nothing more was started",
+                signal_name(signal),
+                sanitize_for_terminal(&failed.task)
+            ));
+            return Error::Child {
+                command: failed.step,
+                code: 128 + signal,
+            };
+        }
         let why = match &failed.error {
             Some(error) => error.to_string(),
             None => format!("`{}` exited with code {}", failed.step, failed.code),
         };
         ctx.ui.error(format!(
-            "task `{}` failed (exit code {}): {why}",
-            failed.task, failed.code
+            "task `{}` failed (exit code {}): {}",
+            sanitize_for_terminal(&failed.task),
+            failed.code,
+            sanitize_for_terminal(&why)
         ));
         Error::Child {
             command: failed.step,

@@ -1,9 +1,13 @@
-//! What the compose files say, read without a YAML library: the service
-//! names under the top-level `services:` key, and required variables
-//! (`${VAR:?message}` / `${VAR?message}`). Enough for config checks and
-//! `doctor`; compose itself stays the authority on the files.
+//! What the compose files say: whether they are YAML at all (read with a
+//! YAML parser), and, still read without one, the service names under the
+//! top-level `services:` key and required variables (`${VAR:?message}` /
+//! `${VAR?message}`). Enough for config checks and `doctor`; compose itself
+//! stays the authority on the files.
 
 use std::path::{Path, PathBuf};
+
+use crate::config::task::lexically_inside;
+use crate::config::{Diagnostic, SourceFile, Workspace};
 
 /// The compose file names Compose looks for when none is configured.
 pub const DEFAULT_FILES: [&str; 4] = [
@@ -25,6 +29,104 @@ pub fn effective_files(root: &Path, configured: &[String]) -> Vec<PathBuf> {
     } else {
         configured.iter().map(|f| root.join(f)).collect()
     }
+}
+
+/// A YAML syntax error in a compose file's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    /// Byte offset in the text where the parser stopped.
+    pub offset: usize,
+    /// The parser's own words.
+    pub message: String,
+}
+
+/// The first YAML syntax error of `text`, if any. Only syntax: what the
+/// keys mean is compose's to say.
+pub fn yaml_syntax_error(text: &str) -> Option<YamlError> {
+    let error = saphyr_parser::Parser::new_from_str(text).find_map(Result::err)?;
+    // The parser counts characters; spans here are bytes.
+    let offset = text
+        .char_indices()
+        .nth(error.marker().index())
+        .map_or(text.len(), |(at, _)| at);
+    Some(YamlError {
+        offset,
+        message: error.info().to_string(),
+    })
+}
+
+/// Every YAML syntax error in the compose files that exist (configured for
+/// the project and every environment, else compose's default file), each
+/// at its `FILE:LINE:COL`.
+pub fn compose_syntax_errors(workspace: &Workspace, configured: &[String]) -> Vec<Diagnostic> {
+    let mut seen = Vec::new();
+    let mut errors = Vec::new();
+    for path in effective_files(&workspace.root, configured) {
+        if seen.contains(&path) {
+            continue;
+        }
+        seen.push(path.clone());
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue; // a missing file is reported by the caller, with its place in tasks.toml
+        };
+        let Some(error) = yaml_syntax_error(&text) else {
+            continue;
+        };
+        let display = path
+            .strip_prefix(&workspace.root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .into_owned();
+        let source = SourceFile::from_text(&path, display, text);
+        errors.push(
+            Diagnostic::at(&source, error.offset..error.offset + 1, error.message).help(
+                "fix the YAML syntax; `docker compose config` shows how compose reads the file",
+            ),
+        );
+    }
+    errors
+}
+
+/// The `env_files` of tasks.toml that do not exist: those nothing creates
+/// (`made_by_update` false), or those a `[[copy]]` of repos.toml creates
+/// when `update` runs (`made_by_update` true; a load must not fail on
+/// them, or `update` could never run to make them).
+pub fn missing_env_files(workspace: &Workspace, made_by_update: bool) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    for file in &workspace.tasks.project.env_files {
+        if workspace.root.join(file.get_ref()).is_file() {
+            continue;
+        }
+        let wanted = lexically_inside(file.get_ref()).ok();
+        let copy =
+            workspace.repos.copies.iter().find(|copy| {
+                wanted.is_some() && lexically_inside(copy.to.get_ref()).ok() == wanted
+            });
+        if copy.is_some() != made_by_update {
+            continue;
+        }
+        let help = match (copy, &workspace.repos_source) {
+            (Some(copy), Some(repos)) => format!(
+                "`cargo xtask update` creates it: the [[copy]] at {}:{} copies `{}` to it",
+                repos.display,
+                repos.position(copy.to.span().start).line,
+                copy.from.get_ref()
+            ),
+            _ => format!(
+                "create it (compose reads variables from it), or remove it from env_files; repos.toml can make it from an example with [[copy]] to = \"{}\"",
+                file.get_ref()
+            ),
+        };
+        errors.push(
+            Diagnostic::at(
+                &workspace.tasks_source,
+                file.span(),
+                format!("env file `{}` does not exist", file.get_ref()),
+            )
+            .help(help),
+        );
+    }
+    errors
 }
 
 /// Service names declared under the top-level `services:` mapping.
@@ -175,6 +277,16 @@ fn expand_defaults(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn yaml_syntax_errors_are_found_with_their_place() {
+        assert_eq!(yaml_syntax_error("services:\n  web: {image: x}\n"), None);
+        let text = "services:\n  wéb:\n    image: x\n   bad: [\n";
+        let error = yaml_syntax_error(text).expect("an error");
+        assert!(error.offset > text.find("image").unwrap(), "{error:?}");
+        assert!(!error.message.is_empty());
+        assert!(yaml_syntax_error("a: 'open\n").is_some());
+    }
 
     #[test]
     fn published_host_ports_are_found_in_short_and_long_syntax() {

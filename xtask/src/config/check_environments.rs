@@ -8,6 +8,12 @@ use super::diagnostic::{ConfigErrors, Diagnostic};
 use super::Workspace;
 
 pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
+    let first = errors.0.len();
+    check_environments(workspace, errors);
+    super::check_tasks::clean_messages(errors, first);
+}
+
+fn check_environments(workspace: &Workspace, errors: &mut ConfigErrors) {
     let source = &workspace.tasks_source;
     let tasks = &workspace.tasks;
 
@@ -75,18 +81,36 @@ pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
     }
 
     if let Some(default) = &tasks.project.default_environment {
+        // With no [environments] at all, any name only sets ENVIRONMENT.
         if !tasks.environments.is_empty()
             && !tasks.environments.contains_key(default.get_ref().as_str())
         {
+            let defined: Vec<&str> = tasks
+                .environments
+                .keys()
+                .map(|k| k.get_ref().as_str())
+                .collect();
+            let help = match crate::suggest::closest(default.get_ref(), defined.iter().copied()) {
+                Some(close) => format!("did you mean `{close}`? defined: {}", defined.join(", ")),
+                None => format!(
+                    "add [environments.{}], or name one of: {}",
+                    default.get_ref(),
+                    defined.join(", ")
+                ),
+            };
             errors.push(
                 Diagnostic::at(
                     source,
                     default.span(),
                     format!("default environment `{}` is not defined", default.get_ref()),
                 )
-                .help("add it under [environments], or name one that is"),
+                .help(help),
             );
         }
+    }
+
+    for diagnostic in files::missing_env_files(workspace, false) {
+        errors.push(diagnostic);
     }
 
     // Service names: only checked when the compose files can be read and declare some.
@@ -97,6 +121,9 @@ pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
             .values()
             .flat_map(|e| e.compose_files.iter().map(|f| f.get_ref().clone())),
     );
+    for diagnostic in files::compose_syntax_errors(workspace, &all_files) {
+        errors.push(diagnostic);
+    }
     let declared = files::services_in(&files::effective_files(&workspace.root, &all_files));
     if declared.is_empty() {
         return;

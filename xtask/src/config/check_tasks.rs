@@ -1,18 +1,43 @@
 //! Cross-checks of `[tasks]`: names that shadow built-ins, aliases that
 //! collide, dependencies that name nothing (with the closest name), cycles
-//! (named in full), and tasks with nothing to do.
+//! (named in full), tasks with nothing to do or an empty command, `xtask:`
+//! steps that name no built-in command (which would recurse when they name
+//! a task), and `dir` outside the root or missing.
 
 use std::collections::BTreeMap;
 
+use std::ops::Range;
+
 use crate::suggest::closest;
+use crate::ui::sanitize_for_terminal;
 
 use super::diagnostic::{ConfigErrors, Diagnostic};
+use super::source::SourceFile;
+use super::task::{
+    builtin_call, builtin_words, lexically_inside, resolve_dir, DirProblem, RunSpec,
+};
 use super::Workspace;
 
-/// The prefix of a run step or dependency that calls a built-in command.
-pub const BUILTIN_PREFIX: &str = "xtask:";
+pub use super::task::BUILTIN_PREFIX;
 
 pub fn check(workspace: &Workspace, builtins: &[&str], errors: &mut ConfigErrors) {
+    let first = errors.0.len();
+    check_tasks(workspace, builtins, errors);
+    clean_messages(errors, first);
+}
+
+/// Messages and help from diagnostic `first` on quote names and values of
+/// tasks.toml: none may reach the terminal with its control characters.
+pub(super) fn clean_messages(errors: &mut ConfigErrors, first: usize) {
+    for diagnostic in errors.0.iter_mut().skip(first) {
+        diagnostic.message = sanitize_for_terminal(&diagnostic.message).into_owned();
+        if let Some(help) = &mut diagnostic.help {
+            *help = sanitize_for_terminal(help).into_owned();
+        }
+    }
+}
+
+fn check_tasks(workspace: &Workspace, builtins: &[&str], errors: &mut ConfigErrors) {
     let source = &workspace.tasks_source;
     let tasks = &workspace.tasks.tasks;
 
@@ -71,12 +96,52 @@ pub fn check(workspace: &Workspace, builtins: &[&str], errors: &mut ConfigErrors
                 .help("add `run = \"...\"` or `depends = [...]`"),
             );
         }
+        if let Some(run) = &task.run {
+            check_run(
+                source,
+                name.get_ref(),
+                run.get_ref(),
+                run.span(),
+                builtins,
+                &names,
+                errors,
+            );
+        }
+        if let Some(dir) = &task.dir {
+            let problem = match resolve_dir(&workspace.root, dir.get_ref()) {
+                // `update` makes it (a repository's folder before its first clone).
+                Err(DirProblem::Missing { .. }) if made_by_update(workspace, dir.get_ref()) => None,
+                Err(problem) => Some(problem),
+                Ok(_) => None,
+            };
+            if let Some(problem) = problem {
+                errors.push(
+                    Diagnostic::at(
+                        source,
+                        dir.span(),
+                        format!("task `{}`: {problem}", name.get_ref()),
+                    )
+                    .help(problem.help()),
+                );
+            }
+        }
         for dependency in &task.depends {
             let target = dependency.get_ref();
-            if target.starts_with(BUILTIN_PREFIX)
-                || names.contains_key(target.as_str())
-                || builtins.contains(&target.as_str())
-            {
+            if let Some(rest) = target.strip_prefix(BUILTIN_PREFIX) {
+                let words = builtin_words(rest);
+                if let Some(diagnostic) = check_builtin_call(
+                    source,
+                    name.get_ref(),
+                    words,
+                    dependency.span(),
+                    builtins,
+                    &names,
+                ) {
+                    errors.push(diagnostic);
+                }
+                continue;
+            }
+            if names.contains_key(target.as_str()) || builtins.contains(&target.as_str()) {
                 continue;
             }
             let candidates = names.keys().copied().chain(builtins.iter().copied());
@@ -98,6 +163,137 @@ pub fn check(workspace: &Workspace, builtins: &[&str], errors: &mut ConfigErrors
         let mut path: Vec<&str> = vec![start.get_ref()];
         walk(workspace, &names, &mut path, &mut reported, errors);
     }
+}
+
+/// Whether `dir` lies in a repository, folder or link that `update` makes.
+pub fn made_by_update(workspace: &Workspace, dir: &str) -> bool {
+    let Ok(dir) = lexically_inside(dir) else {
+        return false;
+    };
+    let repos = &workspace.repos;
+    let made = repos
+        .repos
+        .iter()
+        .map(|repo| repos.repo_path(repo))
+        .chain(repos.folders.iter().map(|f| f.path.get_ref().into()))
+        .chain(repos.links.iter().map(|l| l.path.get_ref().into()));
+    made.filter_map(|path: std::path::PathBuf| lexically_inside(&path.to_string_lossy()).ok())
+        .any(|path| !path.as_os_str().is_empty() && dir.starts_with(path))
+}
+
+/// Every command of `run`: none empty, every `xtask:` step a built-in.
+fn check_run(
+    source: &SourceFile,
+    task: &str,
+    run: &RunSpec,
+    span: Range<usize>,
+    builtins: &[&str],
+    names: &BTreeMap<&str, &str>,
+    errors: &mut ConfigErrors,
+) {
+    let commands = run.commands();
+    if commands.is_empty() {
+        errors.push(
+            Diagnostic::at(
+                source,
+                span.clone(),
+                format!("task `{task}` has an empty `run`"),
+            )
+            .help("give `run` a command, e.g. `run = \"make\"`, or remove it and keep `depends`"),
+        );
+    }
+    for command in &commands {
+        if let Some(words) = builtin_call(command) {
+            if let Some(diagnostic) =
+                check_builtin_call(source, task, words, span.clone(), builtins, names)
+            {
+                errors.push(diagnostic);
+            }
+            continue;
+        }
+        let argv = command.to_argv();
+        if command.is_empty() || argv.first().is_some_and(|p| p.trim().is_empty()) {
+            errors.push(
+                Diagnostic::at(
+                    source,
+                    span.clone(),
+                    format!("task `{task}` has an empty command in `run`"),
+                )
+                .help("every command needs a program: a non-blank string, or a list whose first item names the program"),
+            );
+        }
+    }
+}
+
+/// The words of an `xtask:` step or dependency must start with a built-in
+/// command: a task would start a new xtask running it (forever, when it is
+/// the task itself), and a flag could put a task's name after it.
+fn check_builtin_call(
+    source: &SourceFile,
+    task: &str,
+    words: Result<Vec<String>, String>,
+    span: Range<usize>,
+    builtins: &[&str],
+    names: &BTreeMap<&str, &str>,
+) -> Option<Diagnostic> {
+    let words = match words {
+        Ok(words) => words,
+        Err(why) => {
+            return Some(
+                Diagnostic::at(source, span, format!("task `{task}`: {why}"))
+                    .help("close the quotes of `xtask:` arguments"),
+            )
+        }
+    };
+    let Some(first) = words.first() else {
+        return Some(
+            Diagnostic::at(
+                source,
+                span,
+                format!("task `{task}` has `{BUILTIN_PREFIX}` with no command"),
+            )
+            .help("write `xtask:CMD ARGS`, CMD a built-in command"),
+        );
+    };
+    if builtins.contains(&first.as_str()) {
+        return None;
+    }
+    let span = narrow(source, span, &format!("{BUILTIN_PREFIX}{first}"));
+    let message = match names.get(first.as_str()) {
+        Some(&target) if target == task => format!(
+            "task `{task}` calls itself through `{BUILTIN_PREFIX}{first}`, which would recurse forever"
+        ),
+        Some(&target) => format!(
+            "task `{task}` calls task `{target}` through `{BUILTIN_PREFIX}{first}`: `xtask:` is for built-in commands only"
+        ),
+        None => format!(
+            "task `{task}` calls `{BUILTIN_PREFIX}{first}`, which is not a built-in command"
+        ),
+    };
+    let help = match (
+        names.get(first.as_str()),
+        closest(first, builtins.iter().copied()),
+    ) {
+        (Some(_), _) => {
+            "name tasks in `depends` (it runs them once each, in order) instead of `xtask:`"
+                .to_string()
+        }
+        (None, Some(close)) => format!("did you mean `{BUILTIN_PREFIX}{close}`?"),
+        (None, None) => format!("built-in commands: {}", builtins.join(", ")),
+    };
+    Some(Diagnostic::at(source, span, message).help(help))
+}
+
+/// The first place of `needle` inside `span`, else `span`: points a
+/// diagnostic at one step of a multi-step `run`.
+fn narrow(source: &SourceFile, span: Range<usize>, needle: &str) -> Range<usize> {
+    source
+        .text
+        .get(span.clone())
+        .and_then(|text| text.find(needle))
+        .map_or(span.clone(), |at| {
+            span.start + at..span.start + at + needle.len()
+        })
 }
 
 fn walk<'a>(

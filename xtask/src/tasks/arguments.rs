@@ -24,22 +24,42 @@ impl BoundArgs {
             .collect()
     }
 
-    /// Replaces `{name}` (not `${name}`) with the argument's value.
+    /// Replaces `{name}` (not `${name}`) with the argument's value as it
+    /// is: for one argv word, where no shell reads it.
     pub fn substitute(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for (name, value) in &self.values {
-            let pattern = format!("{{{name}}}");
-            let mut result = String::new();
-            let mut rest = out.as_str();
-            while let Some(at) = rest.find(&pattern) {
-                let shell_variable = rest[..at].ends_with('$');
-                result.push_str(&rest[..at]);
-                result.push_str(if shell_variable { &pattern } else { value });
-                rest = &rest[at + pattern.len()..];
+        self.substitute_with(text, |value| value.to_string())
+    }
+
+    /// Replaces `{name}` (not `${name}`) with the argument's value quoted
+    /// for POSIX sh, so that it is always one word there and never code:
+    /// `x; touch INJECTED` stays the literal text.
+    pub fn substitute_for_shell(&self, line: &str) -> String {
+        self.substitute_with(line, |value| shell_words::quote(value).into_owned())
+    }
+
+    fn substitute_with(&self, text: &str, render: impl Fn(&str) -> String) -> String {
+        // One pass over the template: a value is never searched for
+        // another argument's `{name}`.
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        'scan: while let Some(at) = rest.find('{') {
+            let shell_variable = rest[..at].ends_with('$');
+            out.push_str(&rest[..at]);
+            rest = &rest[at..];
+            if !shell_variable {
+                for (name, value) in &self.values {
+                    let pattern = format!("{{{name}}}");
+                    if let Some(after) = rest.strip_prefix(pattern.as_str()) {
+                        out.push_str(&render(value));
+                        rest = after;
+                        continue 'scan;
+                    }
+                }
             }
-            result.push_str(rest);
-            out = result;
+            out.push('{');
+            rest = &rest[1..];
         }
+        out.push_str(rest);
         out
     }
 }
@@ -150,5 +170,31 @@ mod tests {
             "lint src ${path} {other}"
         );
         assert_eq!(env_name("dry-run"), "XTASK_ARG_DRY_RUN");
+    }
+
+    #[test]
+    fn values_are_one_quoted_word_in_shell_lines_and_never_rescanned() {
+        let args = BoundArgs {
+            values: vec![
+                ("a".into(), "x; touch INJECTED".into()),
+                ("b".into(), "{a}".into()),
+                ("c".into(), "it's $(id) `id`".into()),
+                ("d".into(), String::new()),
+            ],
+            extra: vec![],
+        };
+        let line = args.substitute_for_shell("echo {a} {b} {c} {d} ${a}");
+        assert_eq!(
+            shell_words::split(&line).unwrap(),
+            [
+                "echo",
+                "x; touch INJECTED",
+                "{a}",
+                "it's $(id) `id`",
+                "",
+                "${a}"
+            ]
+        );
+        assert_eq!(args.substitute("{b}"), "{a}");
     }
 }

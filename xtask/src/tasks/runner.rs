@@ -1,7 +1,9 @@
 //! Running a [`TaskPlan`]: level by level; a level's nodes in parallel
 //! (bounded by `jobs`) with their output prefixed by the task's name, whole
 //! lines only; a lone node in the foreground with the terminal. The first
-//! failure stops the rest and is reported again at the end.
+//! failure stops the rest and is reported again at the end. After the user
+//! interrupts (a signal relayed to a child), nothing more starts, whatever
+//! the interrupted child's exit code.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use crate::exec::{self, ExecError};
 use crate::plan::CommandStep;
 use crate::tasks::task_plan::{PlannedNode, TaskPlan};
-use crate::ui::{Tone, Ui};
+use crate::ui::{sanitize_for_terminal as clean, Tone, Ui};
 
 /// The task that failed and how.
 #[derive(Debug)]
@@ -22,15 +24,42 @@ pub struct TaskFailure {
     pub error: Option<ExecError>,
 }
 
-/// Runs every level of `plan`; stops at the first failure.
+impl TaskFailure {
+    /// Stopped before `task` started because signal `signal` was relayed.
+    fn interrupted(task: &str, signal: i32) -> Self {
+        TaskFailure {
+            task: task.to_string(),
+            step: String::new(),
+            code: 128 + signal,
+            error: None,
+        }
+    }
+}
+
+/// Fails when the user has interrupted the invocation: nothing more may start.
+fn stop_if_interrupted(task: &str) -> Result<(), TaskFailure> {
+    match exec::interrupt_signal() {
+        Some(signal) => Err(TaskFailure::interrupted(task, signal)),
+        None => Ok(()),
+    }
+}
+
+/// Runs every level of `plan`; stops at the first failure or interrupt.
 pub fn run(plan: &TaskPlan, ui: &Ui, jobs: usize) -> Result<(), TaskFailure> {
     for level in &plan.levels {
+        if let Some(&first) = level.first() {
+            stop_if_interrupted(&plan.nodes[first].label)?;
+        }
         let runnable: Vec<&PlannedNode> = level
             .iter()
             .map(|i| &plan.nodes[*i])
             .filter(|node| match &node.skip {
                 Some(reason) => {
-                    ui.status_tone("Fresh", format!("{} ({reason})", node.label), Tone::Neutral);
+                    ui.status_tone(
+                        "Fresh",
+                        format!("{} ({reason})", clean(&node.label)),
+                        Tone::Neutral,
+                    );
                     false
                 }
                 None => true,
@@ -60,10 +89,11 @@ fn failure(
 }
 
 fn run_foreground(node: &PlannedNode, ui: &Ui) -> Result<(), TaskFailure> {
-    ui.status("Running", &node.label);
+    ui.status("Running", clean(&node.label));
     for step in &node.steps {
+        stop_if_interrupted(&node.label)?;
         if ui.verbosity >= 1 {
-            ui.command(step);
+            ui.command(clean(&step.to_string()));
         }
         match exec::run_foreground(step) {
             Ok(0) => {}
@@ -118,6 +148,7 @@ fn run_prefixed(
         if stop.load(Ordering::SeqCst) {
             return Ok(());
         }
+        stop_if_interrupted(&node.label)?;
         let mut child = exec::spawn_piped(step).map_err(|e| {
             let code = if matches!(e, ExecError::NotFound { .. }) {
                 127
@@ -156,7 +187,10 @@ fn run_prefixed(
 
 fn run_parallel(nodes: &[&PlannedNode], ui: &Ui, jobs: usize) -> Result<(), TaskFailure> {
     let labels: Vec<&str> = nodes.iter().map(|n| n.label.as_str()).collect();
-    ui.status("Running", format!("{} (in parallel)", labels.join(", ")));
+    ui.status(
+        "Running",
+        format!("{} (in parallel)", clean(&labels.join(", "))),
+    );
     let width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
     let stop = AtomicBool::new(false);
     let running: Mutex<Vec<i32>> = Mutex::new(Vec::new());
@@ -172,7 +206,7 @@ fn run_parallel(nodes: &[&PlannedNode], ui: &Ui, jobs: usize) -> Result<(), Task
                 let Some(node) = queue.lock().ok().and_then(|mut q| q.pop()) else {
                     return;
                 };
-                let prefix = format!("[{:<width$}] ", node.label);
+                let prefix = format!("[{:<width$}] ", clean(&node.label));
                 if let Err(failed) = run_prefixed(node, &prefix, &stop, &running) {
                     if !stop.swap(true, Ordering::SeqCst) {
                         // First failure: stop the siblings still running.

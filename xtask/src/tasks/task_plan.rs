@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
-use crate::config::check_tasks::BUILTIN_PREFIX;
+use crate::config::task::{builtin_call, builtin_words, resolve_dir, DirProblem, BUILTIN_PREFIX};
 use crate::config::{CommandLine, RunSpec, TasksFile};
 use crate::plan::CommandStep;
 use crate::tasks::arguments::{self, BoundArgs};
@@ -16,6 +16,8 @@ use crate::tasks::freshness;
 /// How commands that leave the host are made: built-in commands (our own
 /// executable) and commands inside a compose service.
 pub trait StepMaker {
+    /// Whether `name` is a built-in command (the only thing `xtask:` may call).
+    fn is_builtin(&self, name: &str) -> bool;
     /// `xtask ARGS...` as a child, with the invocation's global flags.
     fn builtin(&self, args: &[String]) -> CommandStep;
     /// `argv` inside `service` (exec when it runs, else run --rm).
@@ -92,22 +94,51 @@ pub fn plan(
 }
 
 /// A dependency entry: a task (or alias), `xtask:CMD ARGS`, or a built-in name.
-fn wanted(tasks: &TasksFile, entry: &str) -> Result<Wanted, String> {
+fn wanted(tasks: &TasksFile, maker: &dyn StepMaker, entry: &str) -> Result<Wanted, String> {
     if let Some(rest) = entry.strip_prefix(BUILTIN_PREFIX) {
-        return builtin_args(rest).map(Wanted::Builtin);
+        let words = builtin_words(rest)?;
+        checked_builtin(maker, &words)?;
+        return Ok(Wanted::Builtin(words));
     }
-    Ok(match catalog::resolve(tasks, entry) {
-        Some(task) => Wanted::Task(task.to_string()),
-        None => Wanted::Builtin(vec![entry.to_string()]),
-    })
+    if let Some(task) = catalog::resolve(tasks, entry) {
+        return Ok(Wanted::Task(task.to_string()));
+    }
+    if maker.is_builtin(entry) {
+        return Ok(Wanted::Builtin(vec![entry.to_string()]));
+    }
+    Err(format!(
+        "`{entry}` is neither a task nor a built-in command"
+    ))
 }
 
-fn builtin_args(text: &str) -> Result<Vec<String>, String> {
-    let args = shell_words::split(text).map_err(|e| format!("cannot split `{text}`: {e}"))?;
-    if args.is_empty() {
-        return Err("`xtask:` names no command".into());
+/// `xtask:` calls built-in commands only: its first word must name one
+/// (not a task, which would recurse, nor a flag in front of a task name).
+fn checked_builtin(maker: &dyn StepMaker, words: &[String]) -> Result<(), String> {
+    match words.first() {
+        None => Err("`xtask:` names no command".into()),
+        Some(first) if maker.is_builtin(first) => Ok(()),
+        Some(first) => Err(format!(
+            "`{BUILTIN_PREFIX}{first}` is not a built-in command: `xtask:` calls built-in commands only (name a task in `depends` instead)"
+        )),
     }
-    Ok(args)
+}
+
+/// The words of an `xtask:` step with the task's arguments substituted into
+/// each word as it is: a value stays one word and may not turn into a flag.
+fn substitute_words(args: &BoundArgs, words: &[String]) -> Result<Vec<String>, String> {
+    words
+        .iter()
+        .map(|word| {
+            let value = args.substitute(word);
+            if value.starts_with('-') && !word.starts_with('-') {
+                return Err(format!(
+                    "an argument's value makes `{value}` a flag of `xtask {}`: values given to built-in steps may not start with `-`",
+                    words.first().map_or("", String::as_str)
+                ));
+            }
+            Ok(value)
+        })
+        .collect()
 }
 
 impl Builder<'_> {
@@ -155,7 +186,7 @@ impl Builder<'_> {
             .ok_or_else(|| format!("no task `{name}`"))?;
         let mut needs = Vec::new();
         for dependency in &spec.depends {
-            let wanted = wanted(self.tasks, dependency.get_ref())?;
+            let wanted = wanted(self.tasks, self.maker, dependency.get_ref())?;
             let index = self.visit(wanted, None)?;
             if !needs.contains(&index) {
                 needs.push(index);
@@ -171,31 +202,40 @@ impl Builder<'_> {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         env.extend(args.env());
-        let dir = spec
-            .dir
-            .as_ref()
-            .map(|d| self.root.join(d.get_ref()))
-            .unwrap_or_else(|| self.root.to_path_buf());
+        let dir = match &spec.dir {
+            None => self.root.to_path_buf(),
+            Some(dir) => match resolve_dir(self.root, dir.get_ref()) {
+                Ok(path) => path,
+                // Made by `update` or a dependency, perhaps: the executor
+                // names it if it is still missing when the step starts.
+                Err(DirProblem::Missing { path, .. }) => path,
+                Err(problem) => return Err(format!("task `{name}`: {problem}")),
+            },
+        };
 
         let commands = commands_of(spec.run.as_ref().map(|r| r.get_ref()));
-        let last_own = commands.iter().rposition(|c| builtin_of(c).is_none());
+        let last_own = commands.iter().rposition(|c| builtin_call(c).is_none());
         let mut steps = Vec::new();
         for (position, command) in commands.iter().enumerate() {
-            if let Some(builtin) = builtin_of(command) {
-                steps.push(
-                    self.maker
-                        .builtin(&builtin_args(&args.substitute(&builtin))?),
-                );
+            if let Some(words) = builtin_call(command) {
+                let words = substitute_words(&args, &words?)?;
+                checked_builtin(self.maker, &words)?;
+                steps.push(self.maker.builtin(&words));
                 continue;
+            }
+            if command.is_empty() || command.to_argv().first().is_some_and(String::is_empty) {
+                return Err(format!("task `{name}` has an empty command in `run`"));
             }
             let mut argv = match command {
                 CommandLine::Shell(line) => {
-                    let mut line = args.substitute(line);
+                    // Values are quoted: one word each, never shell code.
+                    let mut line = args.substitute_for_shell(line);
                     if Some(position) == last_own && !args.extra.is_empty() {
                         line = format!("{line} {}", shell_words::join(&args.extra));
                     }
                     vec!["sh".to_string(), "-c".into(), line]
                 }
+                // No shell reads an argv: values go in as they are.
                 CommandLine::Argv(argv) => argv.iter().map(|a| args.substitute(a)).collect(),
             };
             if Some(position) == last_own && matches!(command, CommandLine::Argv(_)) {
@@ -223,36 +263,9 @@ impl Builder<'_> {
     }
 }
 
-/// The commands of `run`, in order. A list of strings is one argv, except
-/// when its first string is a built-in call with arguments
-/// (`["xtask:db rebuild --yes", "..."]`): no program name has a space, so
-/// that list is read as several commands.
+/// The commands of `run`, in order (see [`RunSpec::commands`]).
 pub fn commands_of(run: Option<&RunSpec>) -> Vec<CommandLine> {
-    match run {
-        Some(RunSpec::One(CommandLine::Argv(argv)))
-            if argv
-                .first()
-                .is_some_and(|first| first.starts_with(BUILTIN_PREFIX) && first.contains(' ')) =>
-        {
-            argv.iter().cloned().map(CommandLine::Shell).collect()
-        }
-        Some(RunSpec::One(command)) => vec![command.clone()],
-        Some(RunSpec::Many(commands)) => commands.clone(),
-        None => Vec::new(),
-    }
-}
-
-/// `xtask:CMD ARGS` as a run step: the text after the prefix.
-fn builtin_of(command: &CommandLine) -> Option<String> {
-    match command {
-        CommandLine::Shell(line) => line.trim().strip_prefix(BUILTIN_PREFIX).map(str::to_string),
-        CommandLine::Argv(argv) => {
-            let first = argv.first()?.strip_prefix(BUILTIN_PREFIX)?;
-            let mut all = vec![first.to_string()];
-            all.extend(argv[1..].iter().cloned());
-            Some(shell_words::join(&all))
-        }
-    }
+    run.map(RunSpec::commands).unwrap_or_default()
 }
 
 /// Level of each node: 0 without needs, else one more than its deepest need.
@@ -302,6 +315,9 @@ impl fmt::Display for TaskPlan {
                 if node.skip.is_none() {
                     for step in &node.steps {
                         writeln!(f, "{step}")?;
+                        if let Some(line) = step.on_interrupt_line() {
+                            writeln!(f, "{line}")?;
+                        }
                     }
                 }
             }

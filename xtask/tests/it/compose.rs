@@ -126,6 +126,8 @@ fn portal_env() -> Env {
         "docker-compose.yml",
         "services:\n  portal:\n    image: x\n  db:\n    image: y\n",
     );
+    // env_files must exist (compose fails on a missing --env-file).
+    env.write(".env", "");
     env
 }
 
@@ -209,15 +211,27 @@ fn scale_down_logs_and_build_build_the_expected_commands() {
         env.xtask(&args).env("PATH", docker.path_var()).ok();
     }
     let prefix = "docker compose -p c3s -f docker-compose.yml --env-file .env";
+    // The exec's marker (for stopping it on interrupt) is unique per run.
+    let calls: Vec<String> = docker
+        .compose_calls()
+        .into_iter()
+        .map(|call| match call.split_once("XTASK_EXEC_ID=") {
+            Some((before, after)) => format!(
+                "{before}XTASK_EXEC_ID=ID{}",
+                after.trim_start_matches(|c: char| c.is_ascii_digit() || c == '-')
+            ),
+            None => call,
+        })
+        .collect();
     assert_eq!(
-        docker.compose_calls(),
+        calls,
         [
             format!("{prefix} up --detach --no-recreate --scale portal=2 --scale db=1 portal db"),
             format!("{prefix} down --remove-orphans --volumes"),
             format!("{prefix} logs --follow --tail 20 portal"),
             format!("{prefix} build --no-cache portal"),
             format!("{prefix} restart db"),
-            format!("{prefix} exec -T db psql -U postgres"),
+            format!("{prefix} exec -T -e XTASK_EXEC_ID=ID db psql -U postgres"),
         ]
     );
 }

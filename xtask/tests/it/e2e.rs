@@ -48,8 +48,9 @@ fn up_urls_scale_shell_run_and_down_with_the_compose_plugin() {
         "{}",
         out.describe()
     );
+    // Marked so that an interrupt can stop it (see exec_signals.rs).
     assert!(
-        out.stdout.contains(" exec -T web /bin/sh"),
+        out.stdout.contains(" exec -T -e 'XTASK_EXEC_ID=") && out.stdout.contains(" web /bin/sh)"),
         "{}",
         out.describe()
     );
@@ -244,7 +245,8 @@ fn a_task_runs_inside_a_service_fresh_or_in_the_running_container() {
     let plan = stack.xtask(["--dry-run", "inside"]).ok();
     assert!(
         plan.stdout
-            .contains(" exec -T -e 'XTASK_ARG_WHO=me' worker sh -c"),
+            .contains(" exec -T -e 'XTASK_ARG_WHO=me' -e 'XTASK_EXEC_ID=")
+            && plan.stdout.contains(" worker sh -c"),
         "{}",
         plan.describe()
     );
