@@ -155,6 +155,42 @@ pub fn builtin_names() -> Vec<String> {
 mod tests {
     use super::*;
 
+    /// Every flag with an `XTASK_*` twin, in every subcommand, as (path, arg).
+    fn flags_with_twins(command: &clap::Command, path: String, out: &mut Vec<(String, clap::Arg)>) {
+        for arg in command.get_arguments() {
+            if arg.get_env().is_some() && matches!(arg.get_action(), clap::ArgAction::SetTrue) {
+                out.push((path.clone(), arg.clone()));
+            }
+        }
+        for sub in command.get_subcommands() {
+            flags_with_twins(sub, format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_boolean_twin_accepts_the_usual_spellings() {
+        let root = Cli::command();
+        let mut flags = Vec::new();
+        flags_with_twins(&root, "xtask".into(), &mut flags);
+        assert!(flags.len() >= 7, "found only {flags:?}");
+        for (path, arg) in &flags {
+            // BoolishValueParser's literals; clap's plain bool parser has only true/false.
+            let accepted: Vec<String> = arg
+                .get_value_parser()
+                .possible_values()
+                .map(|values| values.map(|v| v.get_name().to_string()).collect())
+                .unwrap_or_default();
+            for text in ["1", "0", "true", "false", "yes", "no", "on", "off"] {
+                assert!(
+                    accepted.iter().any(|a| a == text),
+                    "{path} --{} ({:?}) rejects {text}: {accepted:?}",
+                    arg.get_id(),
+                    arg.get_env()
+                );
+            }
+        }
+    }
+
     #[test]
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();

@@ -3,6 +3,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use clap::builder::BoolishValueParser;
+use clap::ArgAction;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use crate::commands::Context;
@@ -36,17 +38,17 @@ pub struct UpdateArgs {
     #[arg(long, value_name = "GROUP")]
     pub group: Vec<String>,
     /// Check out exactly the commits recorded in repos.lock
-    #[arg(long, env = "XTASK_LOCKED")]
+    #[arg(long, env = "XTASK_LOCKED", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub locked: bool,
     /// Also overwrite copied example files with their examples (old files kept
     /// as .bak, .bak.1, ...), and point an `origin` that differs from repos.toml back at it
     #[arg(long)]
     pub reset: bool,
     /// Fail at once instead of waiting when another update runs in this environment
-    #[arg(long, env = "XTASK_NO_WAIT")]
+    #[arg(long, env = "XTASK_NO_WAIT", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub no_wait: bool,
     /// Fail when a repo is skipped because of local changes or divergence
-    #[arg(long, env = "XTASK_STRICT")]
+    #[arg(long, env = "XTASK_STRICT", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub strict: bool,
     /// Which git does network work: auto, cli or git2
     #[arg(long, value_name = "TRANSPORT", env = "XTASK_TRANSPORT")]

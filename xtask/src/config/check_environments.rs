@@ -124,6 +124,29 @@ fn check_environments(workspace: &Workspace, errors: &mut ConfigErrors) {
     for diagnostic in files::compose_syntax_errors(workspace, &all_files) {
         errors.push(diagnostic);
     }
+    // Whatever the compose files say, a name that compose would read as an
+    // option never reaches its command line.
+    let named = tasks.services.keys().chain(
+        tasks
+            .tasks
+            .values()
+            .filter_map(|task| task.in_service.as_ref()),
+    );
+    for name in named {
+        if !is_service_name(name.get_ref()) {
+            errors.push(
+                Diagnostic::at(
+                    source,
+                    name.span(),
+                    format!(
+                        "`{}` is not a compose service name",
+                        crate::ui::sanitize_for_terminal(name.get_ref())
+                    ),
+                )
+                .help("service names are letters, digits, `.`, `_` and `-`, starting with a letter or digit"),
+            );
+        }
+    }
     let declared = files::services_in(&files::effective_files(&workspace.root, &all_files));
     if declared.is_empty() {
         return;
@@ -159,4 +182,11 @@ fn check_environments(workspace: &Workspace, errors: &mut ConfigErrors) {
             }
         }
     }
+}
+
+/// Compose's own rule for service names: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`.
+pub fn is_service_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }

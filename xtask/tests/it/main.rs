@@ -13,5 +13,6 @@ mod layout_safety;
 mod repo_safety;
 mod repos;
 mod tasks;
+mod tasks_property;
 mod tasks_safety;
 mod terminal;

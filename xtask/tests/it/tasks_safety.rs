@@ -522,3 +522,30 @@ fn unknown_default_environment_missing_env_files_and_bad_yaml_are_check_errors()
     assert_eq!(env.read(".env"), "A=1\n");
     env.xtask(["check"]).ok();
 }
+
+#[test]
+fn service_names_that_compose_would_read_as_options_are_check_errors() {
+    let env = Env::new();
+    env.write("docker-compose.yml", "services:\n  web:\n    image: x\n");
+    env.tasks_toml(
+        "[services.\"--privileged\"]\nshell = \"sh\"\n\n\
+         [tasks.t]\nin = \"-e\"\nrun = \"true\"\n",
+    );
+    let out = env.xtask(["check"]).fails_with(2);
+    for (needle, position) in [
+        (
+            "`--privileged` is not a compose service name",
+            "tasks.toml:1:11",
+        ),
+        ("`-e` is not a compose service name", "tasks.toml:5:6"),
+    ] {
+        assert!(out.stderr.contains(needle), "{}", out.describe());
+        assert!(
+            out.stderr.contains(position),
+            "{position}\n{}",
+            out.describe()
+        );
+    }
+    // Nothing runs for a task whose service is refused.
+    env.xtask(["t"]).fails_with(2);
+}
