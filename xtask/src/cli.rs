@@ -90,6 +90,11 @@ pub struct GlobalArgs {
     #[arg(long = "env", value_name = "NAME", env = "XTASK_ENV", global = true)]
     pub environment: Option<String>,
 
+    /// Whether `environment` came from `XTASK_ENV` rather than `--env`
+    /// (set from clap's value source after parsing).
+    #[arg(skip)]
+    pub environment_from_env_var: bool,
+
     /// Parallel jobs (1 to 1024): network operations for update, independent dependencies for tasks
     #[arg(
         short = 'j',

@@ -200,7 +200,7 @@ fn command_for(step: &CommandStep) -> Result<Command, ExecError> {
         }
         command.current_dir(dir);
     }
-    for (key, value) in &step.env {
+    for (key, value) in step.context_env.iter().chain(&step.env) {
         command.env(key, value);
     }
     Ok(command)

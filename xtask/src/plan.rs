@@ -29,6 +29,9 @@ pub struct CommandStep {
     pub dir: Option<PathBuf>,
     /// Variables added to the inherited environment.
     pub env: Vec<(String, String)>,
+    /// Variables of the environment (its env files and `env`), set before
+    /// `env`. Not printed: env files hold secrets; plans name their source.
+    pub context_env: Vec<(String, String)>,
     /// Exit codes, besides 0, that do not fail the plan.
     pub ok_codes: Vec<i32>,
     /// Run (output captured) when the user interrupted this command: stops
@@ -46,6 +49,7 @@ impl CommandStep {
             argv: argv.into_iter().map(Into::into).collect(),
             dir: None,
             env: Vec::new(),
+            context_env: Vec::new(),
             ok_codes: Vec::new(),
             on_interrupt: None,
         }

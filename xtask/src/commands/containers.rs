@@ -4,7 +4,8 @@
 use std::collections::BTreeSet;
 
 use crate::commands::Context;
-use crate::compose::project::{wants_tty, ComposeProject, Stack};
+use crate::compose::environment::ActiveEnvironment;
+use crate::compose::project::{wants_tty, ComposeProject};
 use crate::compose::state;
 use crate::error::{Error, Result};
 use crate::exec;
@@ -149,7 +150,7 @@ fn one_offs(project: &str, service: &str) -> BTreeSet<String> {
 impl RunArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         let service = ctx.service_or_choose(self.service, "run")?;
-        let project = ctx.compose(Stack::Dev)?;
+        let project = ctx.compose()?;
         let command = if self.command.is_empty() {
             ctx.workspace()?
                 .tasks
@@ -211,12 +212,21 @@ fn remove_leftovers(
 /// `env` is passed into the container with `-e`.
 pub fn command_in_service(
     ctx: &Context,
+    environment: &ActiveEnvironment,
     service: &str,
     argv: &[String],
     env: &[(String, String)],
 ) -> Result<CommandStep> {
     ctx.check_service(service)?;
-    let project = ctx.compose(Stack::Dev)?;
+    let project = ctx.compose_for(environment)?;
+    // As the seed's `run -e ENVIRONMENT=testing`: the command knows where it runs.
+    let mut env = env.to_vec();
+    if let Some(name) = &environment.name {
+        if !env.iter().any(|(key, _)| key == "ENVIRONMENT") {
+            env.insert(0, ("ENVIRONMENT".into(), name.clone()));
+        }
+    }
+    let env = env.as_slice();
     let running = !state::running(&project.name, service)
         .unwrap_or_default()
         .is_empty();
@@ -238,7 +248,7 @@ pub fn command_in_service(
 impl ShellArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         let service = ctx.service_or_choose(self.service, "open a shell in")?;
-        let project = ctx.compose(Stack::Dev)?;
+        let project = ctx.compose()?;
         ctx.require_engine()?;
         let shell: Vec<String> = ctx
             .workspace()?
@@ -275,7 +285,7 @@ impl ShellArgs {
 impl ExecArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         ctx.check_service(&self.service)?;
-        let project = ctx.compose(Stack::Dev)?;
+        let project = ctx.compose()?;
         ctx.require_engine()?;
         let mut plan = Plan::new();
         plan.run(exec_step(

@@ -8,7 +8,7 @@ use crate::cli::{builtin_names, GlobalArgs};
 use crate::compose::cli::ComposeCli;
 use crate::compose::environment::{self, ActiveEnvironment};
 use crate::compose::files;
-use crate::compose::project::{ComposeProject, Stack};
+use crate::compose::project::ComposeProject;
 use crate::config::{self, Workspace};
 use crate::error::{Error, Result};
 use crate::exec;
@@ -70,28 +70,43 @@ impl Context {
     pub fn environment(&self) -> Result<ActiveEnvironment> {
         let workspace = self.workspace()?;
         let flag = self.global.environment.as_deref();
-        let typed = std::env::args().any(|a| a == "--env" || a.starts_with("--env="));
-        let from_env_var = flag.is_some() && !typed;
-        environment::resolve(workspace, flag, from_env_var).map_err(|e| Error::usage(e.to_string()))
+        environment::resolve(workspace, flag, self.global.environment_from_env_var)
+            .map_err(|e| Error::usage(e.to_string()))
     }
 
-    /// The compose project name of `stack`, without asking which Compose
-    /// CLI is installed: reads through labels need nothing more.
-    pub fn project_name(&self, stack: Stack) -> Result<String> {
-        Ok(stack.project_name(&self.workspace()?.project_name()))
+    /// The compose project name of the active environment, without asking
+    /// which Compose CLI is installed: reads through labels need nothing more.
+    pub fn project_name(&self) -> Result<String> {
+        Ok(self.environment()?.project)
     }
 
-    /// The compose project of `stack` in the active environment.
-    pub fn compose(&self, stack: Stack) -> Result<ComposeProject> {
+    /// The environment a task pins (`None`: the active one).
+    pub fn environment_named(&self, name: Option<&str>) -> Result<ActiveEnvironment> {
+        let Some(name) = name else {
+            return self.environment();
+        };
         let workspace = self.workspace()?;
-        let environment = self.environment()?;
+        let mut environment = environment::resolve(workspace, Some(name), false)
+            .map_err(|e| Error::usage(e.to_string()))?;
+        environment.choice = environment::Choice::Task;
+        Ok(environment)
+    }
+
+    /// The compose project of the active environment.
+    pub fn compose(&self) -> Result<ComposeProject> {
+        self.compose_for(&self.environment()?)
+    }
+
+    /// The compose project of `environment`.
+    pub fn compose_for(&self, environment: &ActiveEnvironment) -> Result<ComposeProject> {
+        let workspace = self.workspace()?;
         let cli = ComposeCli::detect().map_err(|e| {
             Error::usage_with_help(
                 e.to_string(),
                 "install the Compose plugin (`docker compose`) or docker-compose, or set XTASK_COMPOSE",
             )
         })?;
-        Ok(ComposeProject::new(cli, workspace, &environment, stack))
+        Ok(ComposeProject::new(cli, workspace, environment))
     }
 
     /// Fails with the cause and remedy when no engine answers (not in dry runs).
@@ -109,7 +124,7 @@ impl Context {
     /// from that call's error); in a dry run, prints the query instead and
     /// returns `None`.
     pub fn containers(&self) -> Result<Option<(String, Vec<crate::compose::state::Container>)>> {
-        let project = self.project_name(Stack::Dev)?;
+        let project = self.project_name()?;
         if self.global.dry_run {
             println!("{}", crate::compose::state::ps_command(&project));
             return Ok(None);

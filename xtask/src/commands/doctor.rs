@@ -6,7 +6,6 @@ use std::net::TcpListener;
 use crate::commands::Context;
 use crate::compose::cli::ComposeCli;
 use crate::compose::files;
-use crate::compose::project::Stack;
 use crate::compose::{engine, state};
 use crate::error::{Error, Result};
 use crate::exec;
@@ -189,7 +188,7 @@ fn required_variables(
 
 /// Host ports our own running containers hold (those are not conflicts).
 fn our_ports(ctx: &Context) -> BTreeSet<u16> {
-    let Ok(project) = ctx.compose(Stack::Dev) else {
+    let Ok(project) = ctx.compose() else {
         return BTreeSet::new();
     };
     state::containers(&project.name)

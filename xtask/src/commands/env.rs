@@ -13,10 +13,8 @@ pub struct EnvArgs {}
 impl EnvArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         let environment = ctx.environment()?;
-        let project = ctx.workspace()?.project_name();
         if ctx.global.json {
-            let mut value = serde_json::to_value(&environment).map_err(anyhow::Error::from)?;
-            value["project"] = serde_json::Value::String(project);
+            let value = serde_json::to_value(&environment).map_err(anyhow::Error::from)?;
             println!(
                 "{}",
                 serde_json::to_string_pretty(&value).map_err(anyhow::Error::from)?
@@ -30,7 +28,11 @@ impl EnvArgs {
         if environment.chain.len() > 1 {
             println!("inherits: {}", environment.chain.join(" -> "));
         }
-        println!("project: {project}");
+        println!(
+            "project: {} ({})",
+            environment.project, environment.project_reason
+        );
+        println!("env files: {}", environment.env_files.join(", "));
         if environment.compose_files.is_empty() {
             println!("compose files: compose's defaults (docker-compose.yml, compose.yaml)");
         } else {

@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use crate::commands::Context;
-use crate::compose::project::Stack;
 use crate::compose::state;
 use crate::compose::stats::{human, sample, Usage};
 use crate::error::{Error, Result};
@@ -25,7 +24,7 @@ pub struct MonitorArgs {
 
 impl MonitorArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
-        let project = ctx.project_name(Stack::Dev)?;
+        let project = ctx.project_name()?;
         if ctx.global.dry_run {
             println!("{}", state::ps_command(&project));
             println!("docker stats --no-stream --format '{{{{json .}}}}' CONTAINER...");

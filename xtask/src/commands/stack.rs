@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use crate::commands::Context;
-use crate::compose::project::{ComposeProject, Stack};
+use crate::compose::project::ComposeProject;
 use crate::compose::state;
 use crate::error::{Error, Result};
 use crate::plan::{Plan, Step};
@@ -110,7 +110,7 @@ fn check_services(ctx: &Context, services: &[String]) -> Result<()> {
 
 /// Runs a one-step compose plan on the dev stack.
 fn run_compose(ctx: &Context, args: Vec<String>) -> Result<()> {
-    let project = ctx.compose(Stack::Dev)?;
+    let project = ctx.compose()?;
     ctx.require_engine()?;
     let mut plan = Plan::new();
     plan.run(project.command(args));
@@ -120,7 +120,7 @@ fn run_compose(ctx: &Context, args: Vec<String>) -> Result<()> {
 impl UpArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         check_services(ctx, &self.services)?;
-        let project = ctx.compose(Stack::Dev)?;
+        let project = ctx.compose()?;
         ctx.require_engine()?;
         let mut args = vec!["up".to_string()];
         if self.detach || self.wait {

@@ -33,12 +33,18 @@ struct ContextSteps<'a> {
 }
 
 impl ContextSteps<'_> {
-    /// The global flags a built-in child should see as typed by the user.
-    fn forwarded_flags(&self) -> Vec<String> {
+    /// The global flags a built-in child should see as typed by the user;
+    /// the environment is the task's when it pins one, and none when the
+    /// step names its own (`xtask:up --env testing`).
+    fn forwarded_flags(&self, args: &[String], environment: Option<&str>) -> Vec<String> {
         let global = &self.ctx.global;
         let mut flags = vec!["-C".to_string(), self.root.to_string_lossy().into_owned()];
-        if let Some(environment) = &global.environment {
-            flags.extend(["--env".into(), environment.clone()]);
+        let own = args.iter().any(|a| a == "--env" || a.starts_with("--env="));
+        if let Some(environment) = environment
+            .or(global.environment.as_deref())
+            .filter(|_| !own)
+        {
+            flags.extend(["--env".into(), environment.to_string()]);
         }
         if global.yes {
             flags.push("--yes".into());
@@ -61,9 +67,9 @@ impl StepMaker for ContextSteps<'_> {
         self.builtins.iter().any(|b| b == name)
     }
 
-    fn builtin(&self, args: &[String]) -> CommandStep {
+    fn builtin(&self, args: &[String], environment: Option<&str>) -> CommandStep {
         let mut argv = vec![self.exe.clone()];
-        argv.extend(self.forwarded_flags());
+        argv.extend(self.forwarded_flags(args, environment));
         argv.extend(args.iter().cloned());
         CommandStep::new(argv).dir(&self.root)
     }
@@ -73,8 +79,22 @@ impl StepMaker for ContextSteps<'_> {
         service: &str,
         argv: &[String],
         env: &[(String, String)],
+        environment: Option<&str>,
     ) -> Result<CommandStep, String> {
-        command_in_service(self.ctx, service, argv, env).map_err(|e| e.messages().join("\n"))
+        let environment = self
+            .ctx
+            .environment_named(environment)
+            .map_err(|e| e.messages().join("\n"))?;
+        command_in_service(self.ctx, &environment, service, argv, env)
+            .map_err(|e| e.messages().join("\n"))
+    }
+
+    fn host_env(&self, environment: Option<&str>) -> Result<Vec<(String, String)>, String> {
+        let environment = self
+            .ctx
+            .environment_named(environment)
+            .map_err(|e| e.messages().join("\n"))?;
+        Ok(environment.host_variables(&self.root))
     }
 }
 

@@ -6,7 +6,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::config::Workspace;
+use crate::compose::env_file;
+use crate::config::{sanitize_project_name, Workspace};
 
 /// Where the choice of environment came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -20,6 +21,8 @@ pub enum Choice {
     DotEnv,
     /// `[project] default_environment`.
     Default,
+    /// `environment = "..."` of the task being run.
+    Task,
     /// Nothing chose one: only the project's compose files apply.
     None,
 }
@@ -31,6 +34,7 @@ impl Choice {
             Choice::EnvVar => "chosen by XTASK_ENV",
             Choice::DotEnv => "chosen by ENVIRONMENT in .env",
             Choice::Default => "the default_environment in tasks.toml",
+            Choice::Task => "pinned by the task",
             Choice::None => "no environment is chosen or configured",
         }
     }
@@ -41,12 +45,54 @@ impl Choice {
 pub struct ActiveEnvironment {
     pub name: Option<String>,
     pub choice: Choice,
+    /// Its compose project: every command, task and `in =` of this
+    /// environment works on this one, so stacks never mix.
+    pub project: String,
+    /// Why the project has that name.
+    pub project_reason: String,
+    /// The env files compose reads for interpolation (the configured ones,
+    /// else `.env`), relative to the root.
+    pub env_files: Vec<String>,
+    /// The values of those env files (later files win).
+    #[serde(skip)]
+    pub env_file_values: BTreeMap<String, String>,
     /// The environment and its ancestors, nearest first.
     pub chain: Vec<String>,
     /// Compose files, project's first, then each ancestor's, then its own.
     pub compose_files: Vec<String>,
     /// Variables, the nearest definition winning.
     pub env: BTreeMap<String, String>,
+}
+
+impl ActiveEnvironment {
+    /// The variables compose gets, for commands run on the host, in
+    /// compose's precedence: the env files' values unless the shell sets
+    /// them, then the environment's `env`, `ENVIRONMENT`, and the project
+    /// and files, so that a plain `docker compose` in a task finds our stack.
+    pub fn host_variables(&self, root: &Path) -> Vec<(String, String)> {
+        let mut variables: Vec<(String, String)> = self
+            .env_file_values
+            .iter()
+            .filter(|(key, _)| std::env::var_os(key).is_none())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        variables.extend(self.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+        if let Some(name) = &self.name {
+            if !self.env.contains_key("ENVIRONMENT") {
+                variables.push(("ENVIRONMENT".into(), name.clone()));
+            }
+        }
+        variables.push(("COMPOSE_PROJECT_NAME".into(), self.project.clone()));
+        if !self.compose_files.is_empty() {
+            let files: Vec<String> = self
+                .compose_files
+                .iter()
+                .map(|f| root.join(f).to_string_lossy().into_owned())
+                .collect();
+            variables.push(("COMPOSE_FILE".into(), files.join(":")));
+        }
+        variables
+    }
 }
 
 /// Why an environment could not be used.
@@ -65,17 +111,9 @@ pub enum EnvironmentError {
 /// `ENVIRONMENT=...` from the root's `.env`, if any.
 pub fn dotenv_environment(root: &Path) -> Option<String> {
     let text = std::fs::read_to_string(root.join(".env")).ok()?;
-    text.lines().find_map(|line| {
-        let line = line.trim();
-        let value = line
-            .strip_prefix("ENVIRONMENT=")
-            .or_else(|| line.strip_prefix("export ENVIRONMENT="))?;
-        let value = value
-            .trim()
-            .trim_matches(|c| c == '"' || c == '\'')
-            .to_string();
-        (!value.is_empty()).then_some(value)
-    })
+    env_file::parse(&text)
+        .remove("ENVIRONMENT")
+        .filter(|value| !value.is_empty())
 }
 
 /// Resolves the active environment. `flag` is what `--env` (or its twin
@@ -147,11 +185,72 @@ pub fn resolve(
             }
         }
     }
+    let env_files = {
+        let configured = tasks.project.env_file_paths();
+        if configured.is_empty() {
+            vec![".env".to_string()]
+        } else {
+            configured
+        }
+    };
+    let env_file_values = env_file::read_all(&workspace.root, &env_files);
+    let (project, project_reason) = project_of(workspace, name.as_deref(), &env_file_values);
     Ok(ActiveEnvironment {
         name,
         choice,
+        project,
+        project_reason,
+        env_files,
+        env_file_values,
         chain,
         compose_files,
         env,
     })
+}
+
+/// The compose project of environment `name`: its own `project`, else the
+/// base name for the default environment (or none), else `<base>_<name>`.
+/// The base is `[project] name`, else `COMPOSE_PROJECT_NAME` from the env
+/// files (what plain `docker compose` in the root would use), else the
+/// root folder's name.
+fn project_of(
+    workspace: &Workspace,
+    name: Option<&str>,
+    env_file_values: &BTreeMap<String, String>,
+) -> (String, String) {
+    let tasks = &workspace.tasks;
+    if let Some(own) = name
+        .and_then(|n| tasks.environment(n))
+        .and_then(|spec| spec.project.as_ref())
+    {
+        return (
+            sanitize_project_name(own.get_ref()),
+            "set by the environment's `project`".into(),
+        );
+    }
+    let (base, why) = match (
+        &tasks.project.name,
+        env_file_values.get("COMPOSE_PROJECT_NAME"),
+    ) {
+        (Some(name), _) => (name.get_ref().clone(), "[project] name"),
+        (None, Some(value)) if !value.trim().is_empty() => {
+            (value.clone(), "COMPOSE_PROJECT_NAME in the env file")
+        }
+        _ => (workspace.project_name(), "the root folder's name"),
+    };
+    let default = tasks
+        .project
+        .default_environment
+        .as_ref()
+        .map(|d| d.get_ref().as_str());
+    match name {
+        Some(name) if Some(name) != default => (
+            sanitize_project_name(&format!("{base}_{name}")),
+            format!("{why}, then _{name}: each environment has its own project"),
+        ),
+        _ => (
+            sanitize_project_name(&base),
+            format!("{why} (the default environment)"),
+        ),
+    }
 }

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod engine;
+pub mod env_file;
 pub mod environment;
 pub mod files;
 pub mod ports;

@@ -1,4 +1,4 @@
-//! A compose project as we run it: its name (one per stack, so that
+//! A compose project as we run it: its name (one per environment, so that
 //! `--remove-orphans` in one never deletes another's containers), its files
 //! in order, its env files and variables; and the argv of each compose call.
 
@@ -9,28 +9,7 @@ use crate::compose::environment::ActiveEnvironment;
 use crate::config::Workspace;
 use crate::plan::CommandStep;
 
-/// Which stack a command works on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stack {
-    /// The everyday stack: `<name>`.
-    Dev,
-    /// Test runs: `<name>_test`.
-    Test,
-    /// The docs builder: `<name>_docs`.
-    Docs,
-}
-
-impl Stack {
-    pub fn project_name(&self, base: &str) -> String {
-        match self {
-            Stack::Dev => base.to_string(),
-            Stack::Test => format!("{base}_test"),
-            Stack::Docs => format!("{base}_docs"),
-        }
-    }
-}
-
-/// Everything needed to build compose argv for one stack of one environment.
+/// Everything needed to build compose argv for one environment's project.
 #[derive(Debug, Clone)]
 pub struct ComposeProject {
     pub cli: ComposeCli,
@@ -44,12 +23,7 @@ pub struct ComposeProject {
 }
 
 impl ComposeProject {
-    pub fn new(
-        cli: ComposeCli,
-        workspace: &Workspace,
-        environment: &ActiveEnvironment,
-        stack: Stack,
-    ) -> Self {
+    pub fn new(cli: ComposeCli, workspace: &Workspace, environment: &ActiveEnvironment) -> Self {
         let env_files = workspace.tasks.project.env_file_paths();
         let mut env: Vec<(String, String)> = environment
             .env
@@ -63,7 +37,7 @@ impl ComposeProject {
         }
         Self {
             cli,
-            name: stack.project_name(&workspace.project_name()),
+            name: environment.project.clone(),
             root: workspace.root.clone(),
             files: environment.compose_files.clone(),
             env_files,

@@ -16,6 +16,38 @@ pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
 fn check_environments(workspace: &Workspace, errors: &mut ConfigErrors) {
     let source = &workspace.tasks_source;
     let tasks = &workspace.tasks;
+    check_projects(workspace, errors);
+    for (name, task) in &tasks.tasks {
+        let Some(pinned) = &task.environment else {
+            continue;
+        };
+        if tasks.environment(pinned.get_ref()).is_none() {
+            let defined: Vec<&str> = tasks
+                .environments
+                .keys()
+                .map(|k| k.get_ref().as_str())
+                .collect();
+            let help = match crate::suggest::closest(pinned.get_ref(), defined.iter().copied()) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None if defined.is_empty() => {
+                    "define it with an [environments.NAME] section".to_string()
+                }
+                None => format!("defined: {}", defined.join(", ")),
+            };
+            errors.push(
+                Diagnostic::at(
+                    source,
+                    pinned.span(),
+                    format!(
+                        "task `{}` runs in environment `{}`, which tasks.toml does not define",
+                        name.get_ref(),
+                        pinned.get_ref()
+                    ),
+                )
+                .help(help),
+            );
+        }
+    }
 
     let project_files = tasks.project.compose_files.iter();
     let environment_files = tasks
@@ -189,4 +221,53 @@ pub fn is_service_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// One compose project per environment, and the one plain `docker compose`
+/// would use in the root is ours: otherwise a second stack appears.
+fn check_projects(workspace: &Workspace, errors: &mut ConfigErrors) {
+    use crate::compose::env_file;
+    let source = &workspace.tasks_source;
+    let tasks = &workspace.tasks;
+    let mut env_files = tasks.project.env_file_paths();
+    if env_files.is_empty() {
+        env_files.push(".env".into());
+    }
+    let values = env_file::read_all(&workspace.root, &env_files);
+    if let (Some(name), Some(theirs)) = (&tasks.project.name, values.get("COMPOSE_PROJECT_NAME")) {
+        if super::sanitize_project_name(theirs) != super::sanitize_project_name(name.get_ref()) {
+            errors.push(
+                Diagnostic::at(
+                    source,
+                    name.span(),
+                    format!(
+                        "the env files set COMPOSE_PROJECT_NAME={theirs}, but [project] name is `{}`: plain `docker compose` here would start a second stack",
+                        name.get_ref()
+                    ),
+                )
+                .help("make them the same, or remove one (without a name here, xtask uses COMPOSE_PROJECT_NAME)"),
+            );
+        }
+    }
+    // Environments whose projects would be the same stack.
+    let mut seen: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    for (name, environment) in &tasks.environments {
+        let Some(project) = &environment.project else {
+            continue;
+        };
+        let project_name = super::sanitize_project_name(project.get_ref());
+        if let Some(other) = seen.insert(project_name.clone(), name.get_ref().clone()) {
+            errors.push(
+                Diagnostic::at(
+                    source,
+                    project.span(),
+                    format!(
+                        "environments `{other}` and `{}` would share the compose project `{project_name}`",
+                        name.get_ref()
+                    ),
+                )
+                .help("give each environment its own project, so `down --remove-orphans` in one never removes the other's containers"),
+            );
+        }
+    }
 }

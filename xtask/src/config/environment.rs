@@ -17,4 +17,7 @@ pub struct EnvironmentSpec {
     pub env: BTreeMap<String, String>,
     /// Another environment whose files and values this one starts from.
     pub inherits: Option<Spanned<String>>,
+    /// The compose project of this environment; default: the project's
+    /// name for the default environment, `<name>_<environment>` for others.
+    pub project: Option<Spanned<String>>,
 }

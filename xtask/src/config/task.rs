@@ -19,6 +19,9 @@ pub struct TaskSpec {
     /// Run inside this compose service instead of on the host.
     #[serde(rename = "in")]
     pub in_service: Option<Spanned<String>>,
+    /// The environment the task always runs in (its project, variables and
+    /// `in =` service), whatever `--env` says.
+    pub environment: Option<Spanned<String>>,
     /// Tasks or built-in commands to run first.
     #[serde(default)]
     pub depends: Vec<Spanned<String>>,

@@ -18,15 +18,21 @@ use crate::tasks::freshness;
 pub trait StepMaker {
     /// Whether `name` is a built-in command (the only thing `xtask:` may call).
     fn is_builtin(&self, name: &str) -> bool;
-    /// `xtask ARGS...` as a child, with the invocation's global flags.
-    fn builtin(&self, args: &[String]) -> CommandStep;
-    /// `argv` inside `service` (exec when it runs, else run --rm).
+    /// `xtask ARGS...` as a child, with the invocation's global flags (and
+    /// `--env ENVIRONMENT` when the task pins one).
+    fn builtin(&self, args: &[String], environment: Option<&str>) -> CommandStep;
+    /// `argv` inside `service` of the environment's project (exec when it
+    /// runs, else run --rm).
     fn in_service(
         &self,
         service: &str,
         argv: &[String],
         env: &[(String, String)],
+        environment: Option<&str>,
     ) -> Result<CommandStep, String>;
+    /// The variables compose would get in `environment` (the active one
+    /// when `None`), for commands run on the host.
+    fn host_env(&self, environment: Option<&str>) -> Result<Vec<(String, String)>, String>;
 }
 
 /// One task or built-in command of the plan.
@@ -39,6 +45,8 @@ pub struct PlannedNode {
     pub skip: Option<String>,
     /// Indexes of the nodes it needs.
     pub needs: Vec<usize>,
+    /// The environment the task pins, if it does.
+    pub environment: Option<String>,
 }
 
 /// Everything one `cargo xtask TASK` will do.
@@ -162,9 +170,10 @@ impl Builder<'_> {
         let node = match wanted {
             Wanted::Builtin(args) => PlannedNode {
                 label,
-                steps: vec![self.maker.builtin(&args)],
+                steps: vec![self.maker.builtin(&args, None)],
                 skip: None,
                 needs: Vec::new(),
+                environment: None,
             },
             Wanted::Task(name) => {
                 self.visiting.push(key.clone());
@@ -196,6 +205,7 @@ impl Builder<'_> {
             self.confirms.push((name.to_string(), question.clone()));
         }
         let args: BoundArgs = arguments::bind(name, spec, argv)?;
+        let environment = spec.environment.as_ref().map(|e| e.get_ref().as_str());
         let mut env: Vec<(String, String)> = spec
             .env
             .iter()
@@ -220,7 +230,7 @@ impl Builder<'_> {
             if let Some(words) = builtin_call(command) {
                 let words = substitute_words(&args, &words?)?;
                 checked_builtin(self.maker, &words)?;
-                steps.push(self.maker.builtin(&words));
+                steps.push(self.maker.builtin(&words, environment));
                 continue;
             }
             if command.is_empty() || command.to_argv().first().is_some_and(String::is_empty) {
@@ -242,9 +252,13 @@ impl Builder<'_> {
                 argv.extend(args.extra.iter().cloned());
             }
             let step = match &spec.in_service {
-                Some(service) => self.maker.in_service(service.get_ref(), &argv, &env)?,
+                Some(service) => {
+                    self.maker
+                        .in_service(service.get_ref(), &argv, &env, environment)?
+                }
                 None => {
                     let mut step = CommandStep::new(argv).dir(&dir);
+                    step.context_env = self.maker.host_env(environment)?;
                     step.env = env.clone();
                     step
                 }
@@ -258,6 +272,7 @@ impl Builder<'_> {
             label: name.to_string(),
             steps,
             skip,
+            environment: environment.map(str::to_string),
             needs,
         })
     }
@@ -310,7 +325,12 @@ impl fmt::Display for TaskPlan {
                 };
                 match &node.skip {
                     Some(reason) => writeln!(f, "# {}: skipped, {reason}", node.label)?,
-                    None => writeln!(f, "# {}{after}", node.label)?,
+                    None => match &node.environment {
+                        Some(environment) => {
+                            writeln!(f, "# {}{after} (environment {environment})", node.label)?
+                        }
+                        None => writeln!(f, "# {}{after}", node.label)?,
+                    },
                 }
                 if node.skip.is_none() {
                     for step in &node.steps {

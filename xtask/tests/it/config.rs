@@ -52,7 +52,7 @@ fn every_problem_is_reported_at_once_with_file_line_and_column() {
     let out = env.xtask(["check"]).fails_with(2);
     assert_eq!(
         out.stderr,
-        "error: tasks.toml:3:1: unknown field `bogus`, expected one of `description`, `run`, `in`, `depends`, `env`, `dir`, `confirm`, `sources`, `outputs`, `alias`, `hide`, `args`
+        "error: tasks.toml:3:1: unknown field `bogus`, expected one of `description`, `run`, `in`, `environment`, `depends`, `env`, `dir`, `confirm`, `sources`, `outputs`, `alias`, `hide`, `args`
   |
 3 | bogus = 1
   | ^^^^^

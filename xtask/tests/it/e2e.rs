@@ -231,7 +231,7 @@ fn a_task_runs_inside_a_service_fresh_or_in_the_running_container() {
     let plan = stack.xtask(["--dry-run", "inside"]).ok();
     assert!(
         plan.stdout
-            .contains(" run --rm --use-aliases -T -e 'XTASK_ARG_WHO=me' worker sh -c"),
+            .contains(" run --rm --use-aliases -T -e 'ENVIRONMENT=development' -e 'XTASK_ARG_WHO=me' worker sh -c"),
         "{}",
         plan.describe()
     );
@@ -244,9 +244,9 @@ fn a_task_runs_inside_a_service_fresh_or_in_the_running_container() {
     stack.xtask(["up", "-d", "worker"]).ok();
     let plan = stack.xtask(["--dry-run", "inside"]).ok();
     assert!(
-        plan.stdout
-            .contains(" exec -T -e 'XTASK_ARG_WHO=me' -e 'XTASK_EXEC_ID=")
-            && plan.stdout.contains(" worker sh -c"),
+        plan.stdout.contains(
+            " exec -T -e 'ENVIRONMENT=development' -e 'XTASK_ARG_WHO=me' -e 'XTASK_EXEC_ID="
+        ) && plan.stdout.contains(" worker sh -c"),
         "{}",
         plan.describe()
     );

@@ -81,24 +81,18 @@ impl Stack {
         }
     }
 
-    /// Everything the engine still has of this project: containers, networks, volumes.
+    /// The projects of the fixture's environments: development (the
+    /// default, named after the folder) and testing.
+    pub fn projects(&self) -> [String; 2] {
+        [self.project.clone(), format!("{}_testing", self.project)]
+    }
+
+    /// Everything the engine still has of these projects: containers, networks, volumes.
     pub fn leftovers(&self) -> Vec<String> {
-        let label = format!("label=com.docker.compose.project={}", self.project);
-        let mut left = Vec::new();
-        for (kind, args) in [
-            ("container", vec!["ps", "-aq", "--filter", &label]),
-            ("network", vec!["network", "ls", "-q", "--filter", &label]),
-            ("volume", vec!["volume", "ls", "-q", "--filter", &label]),
-        ] {
-            let out = Command::new("docker")
-                .args(&args)
-                .output()
-                .expect("docker ls");
-            for id in String::from_utf8_lossy(&out.stdout).split_whitespace() {
-                left.push(format!("{kind} {id}"));
-            }
-        }
-        left
+        self.projects()
+            .iter()
+            .flat_map(|project| leftovers_of(project))
+            .collect()
     }
 
     /// Published host port of `service` replica `index` for `container_port`.
@@ -115,8 +109,45 @@ impl Stack {
 
 impl Drop for Stack {
     fn drop(&mut self) {
-        // Teardown with the engine directly, whatever state the test left.
-        let label = format!("label=com.docker.compose.project={}", self.project);
+        for project in self.projects() {
+            tear_down(&project);
+        }
+        if !std::thread::panicking() {
+            let left = self.leftovers();
+            assert!(
+                left.is_empty(),
+                "project {} left behind: {left:?}",
+                self.project
+            );
+        }
+    }
+}
+
+/// Containers, networks and volumes the engine still has of `project`.
+pub fn leftovers_of(project: &str) -> Vec<String> {
+    let label = format!("label=com.docker.compose.project={project}");
+    let mut left = Vec::new();
+    for (kind, args) in [
+        ("container", vec!["ps", "-aq", "--filter", &label]),
+        ("network", vec!["network", "ls", "-q", "--filter", &label]),
+        ("volume", vec!["volume", "ls", "-q", "--filter", &label]),
+    ] {
+        let out = Command::new("docker")
+            .args(&args)
+            .output()
+            .expect("docker ls");
+        for id in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+            left.push(format!("{kind} {id}"));
+        }
+    }
+    left
+}
+
+/// Removes everything of `project`, with the engine directly, whatever
+/// state the test left.
+fn tear_down(project: &str) {
+    {
+        let label = format!("label=com.docker.compose.project={project}");
         let ids = Command::new("docker")
             .args(["ps", "-aq", "--filter", &label])
             .output();
@@ -150,14 +181,6 @@ impl Drop for Stack {
                         .output();
                 }
             }
-        }
-        if !std::thread::panicking() {
-            let left = self.leftovers();
-            assert!(
-                left.is_empty(),
-                "project {} left behind: {left:?}",
-                self.project
-            );
         }
     }
 }

@@ -8,6 +8,7 @@ mod compose;
 mod config;
 mod e2e;
 mod engine;
+mod environments;
 mod exec_signals;
 mod layout_safety;
 mod repo_safety;
