@@ -150,6 +150,7 @@ fn one_offs(project: &str, service: &str) -> BTreeSet<String> {
 impl RunArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         let service = ctx.service_or_choose(self.service, "run")?;
+        ctx.require_variables(&ctx.environment()?)?;
         let project = ctx.compose()?;
         let command = if self.command.is_empty() {
             ctx.workspace()?
@@ -218,6 +219,7 @@ pub fn command_in_service(
     env: &[(String, String)],
 ) -> Result<CommandStep> {
     ctx.check_service(service)?;
+    ctx.require_variables(environment)?;
     let project = ctx.compose_for(environment)?;
     // As the seed's `run -e ENVIRONMENT=testing`: the command knows where it runs.
     let mut env = env.to_vec();
@@ -248,6 +250,7 @@ pub fn command_in_service(
 impl ShellArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         let service = ctx.service_or_choose(self.service, "open a shell in")?;
+        ctx.require_variables(&ctx.environment()?)?;
         let project = ctx.compose()?;
         ctx.require_engine()?;
         let shell: Vec<String> = ctx
@@ -285,6 +288,7 @@ impl ShellArgs {
 impl ExecArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         ctx.check_service(&self.service)?;
+        ctx.require_variables(&ctx.environment()?)?;
         let project = ctx.compose()?;
         ctx.require_engine()?;
         let mut plan = Plan::new();

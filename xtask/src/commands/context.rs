@@ -100,6 +100,9 @@ impl Context {
     /// The compose project of `environment`.
     pub fn compose_for(&self, environment: &ActiveEnvironment) -> Result<ComposeProject> {
         let workspace = self.workspace()?;
+        if !self.global.dry_run {
+            self.require_env_files(workspace)?;
+        }
         let cli = ComposeCli::detect().map_err(|e| {
             Error::usage_with_help(
                 e.to_string(),
@@ -107,6 +110,87 @@ impl Context {
             )
         })?;
         Ok(ComposeProject::new(cli, workspace, environment))
+    }
+
+    /// Compose fails with "couldn't find env file" before `update` made it:
+    /// say which file, and which `[[copy]]` makes it.
+    fn require_env_files(&self, workspace: &config::Workspace) -> Result<()> {
+        for file in workspace.tasks.project.env_file_paths() {
+            if workspace.root.join(&file).exists() {
+                continue;
+            }
+            let copy = workspace
+                .repos
+                .copies
+                .iter()
+                .find(|c| std::path::Path::new(c.to.get_ref()) == std::path::Path::new(&file));
+            let help = match copy {
+                Some(copy) => format!(
+                    "run `cargo xtask update`: it copies {} to {file} ([[copy]] in repos.toml); then review it",
+                    copy.from.get_ref()
+                ),
+                None => format!("create {file}, or remove it from [project] env_files"),
+            };
+            return Err(Error::usage_with_help(
+                format!("the env file {file} does not exist"),
+                help,
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuses to start anything while a variable of `[project]
+    /// required_env` is unset or empty in the shell, the env files and the
+    /// environment's `env` (not in dry runs), naming where to set each.
+    pub fn require_variables(&self, environment: &ActiveEnvironment) -> Result<()> {
+        if self.global.dry_run {
+            return Ok(());
+        }
+        let workspace = self.workspace()?;
+        self.require_env_files(workspace)?;
+        let required: Vec<String> = workspace
+            .tasks
+            .project
+            .required_env
+            .iter()
+            .map(|v| v.get_ref().clone())
+            .collect();
+        let missing = environment.missing(&required);
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let file = environment
+            .env_files
+            .first()
+            .cloned()
+            .unwrap_or_else(|| ".env".into());
+        let example = workspace
+            .repos
+            .copies
+            .iter()
+            .find(|c| std::path::Path::new(c.to.get_ref()) == std::path::Path::new(&file))
+            .map(|c| format!(" (made from {} by `cargo xtask update`)", c.from.get_ref()))
+            .unwrap_or_default();
+        let count = if missing.len() == 1 {
+            "variable"
+        } else {
+            "variables"
+        };
+        Err(Error::usage_with_help(
+            format!(
+                "required {count} not set: {} ([project] required_env); nothing was started",
+                missing.join(", ")
+            ),
+            format!(
+                "set {} in {file}{example}{}, or in the shell; empty counts as unset",
+                if missing.len() == 1 { "it" } else { "them" },
+                environment
+                    .name
+                    .as_deref()
+                    .map(|name| format!(", in [environments.{name}] env"))
+                    .unwrap_or_default(),
+            ),
+        ))
     }
 
     /// Fails with the cause and remedy when no engine answers (not in dry runs).

@@ -120,6 +120,7 @@ fn run_compose(ctx: &Context, args: Vec<String>) -> Result<()> {
 impl UpArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         check_services(ctx, &self.services)?;
+        ctx.require_variables(&ctx.environment()?)?;
         let project = ctx.compose()?;
         ctx.require_engine()?;
         let mut args = vec!["up".to_string()];
@@ -288,6 +289,7 @@ impl PsArgs {
 impl RestartArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         check_services(ctx, &self.services)?;
+        ctx.require_variables(&ctx.environment()?)?;
         let mut args = vec!["restart".to_string()];
         args.extend(self.services);
         run_compose(ctx, args)
@@ -296,6 +298,7 @@ impl RestartArgs {
 
 impl ScaleArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
+        ctx.require_variables(&ctx.environment()?)?;
         let mut args = vec!["up".to_string(), "--detach".into(), "--no-recreate".into()];
         let mut services = Vec::new();
         for pair in &self.replicas {

@@ -65,6 +65,21 @@ pub struct ActiveEnvironment {
 }
 
 impl ActiveEnvironment {
+    /// The names of `required` that are unset or empty here: in the shell,
+    /// the env files and the environment's `env`.
+    pub fn missing(&self, required: &[String]) -> Vec<String> {
+        required
+            .iter()
+            .filter(|name| {
+                let set = |value: Option<&String>| value.is_some_and(|v| !v.trim().is_empty());
+                !(set(self.env.get(*name))
+                    || std::env::var(name).is_ok_and(|v| !v.trim().is_empty())
+                    || set(self.env_file_values.get(*name)))
+            })
+            .cloned()
+            .collect()
+    }
+
     /// The variables compose gets, for commands run on the host, in
     /// compose's precedence: the env files' values unless the shell sets
     /// them, then the environment's `env`, `ENVIRONMENT`, and the project

@@ -205,3 +205,56 @@ fn compose_project_name_in_the_env_file_names_the_stack() {
         .ok()
         .stdout_has("compose -p c3s_testing ");
 }
+
+#[test]
+fn required_variables_refuse_before_anything_starts() {
+    let env = Env::new();
+    env.write("docker-compose.yml", "services:\n  web:\n    image: x\n");
+    env.tasks_toml(
+        "[project]\nenv_files = [\".env\"]\nrequired_env = [\"DB_PASSWORD\", \"SECRET_KEY\", \"SET\"]\n\n\
+         [tasks.inside]\nin = \"web\"\nrun = \"true\"\n",
+    );
+    env.repos_toml("[[copy]]\nfrom = \".env.example\"\nto = \".env\"\n");
+    env.write(".env.example", "DB_PASSWORD=\nSET=1\n");
+
+    // Before `update`: the env file is missing, and the message says which copy makes it.
+    env.xtask(["up", "-d"])
+        .fails_with(2)
+        .stderr_has("the env file .env does not exist")
+        .stderr_has("run `cargo xtask update`: it copies .env.example to .env");
+
+    env.write(".env", "DB_PASSWORD=\nSET=1\n");
+    for args in [
+        vec!["up", "-d"],
+        vec!["run", "web"],
+        vec!["exec", "web", "true"],
+        vec!["restart"],
+        vec!["scale", "web=2"],
+        vec!["inside"],
+    ] {
+        let out = env.xtask(&args).fails_with(2);
+        assert!(
+            out.stderr.contains(
+                "required variables not set: DB_PASSWORD, SECRET_KEY ([project] required_env); nothing was started"
+            ) && out
+                .stderr
+                .contains("set them in .env (made from .env.example by `cargo xtask update`)"),
+            "{args:?}\n{}",
+            out.describe()
+        );
+    }
+    // The shell and the environment's env count; empty does not.
+    let out = env.xtask(["--dry-run", "up"]).ok();
+    assert!(out.stdout.contains(" up"), "{}", out.describe());
+    let out = env
+        .xtask(["up", "-d"])
+        .env("DB_PASSWORD", "pw")
+        .env("SECRET_KEY", " ")
+        .fails_with(2);
+    assert!(
+        out.stderr
+            .contains("required variable not set: SECRET_KEY ("),
+        "{}",
+        out.describe()
+    );
+}
