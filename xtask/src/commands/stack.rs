@@ -35,9 +35,10 @@ pub struct UpArgs {
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   cargo xtask down
-  cargo xtask down --volumes     also remove named volumes (data!)")]
+  cargo xtask down --volumes     also remove named volumes (asks first: data!)
+  cargo xtask down --volumes --yes   in scripts")]
 pub struct DownArgs {
-    /// Also remove the stack's named volumes
+    /// Also remove the stack's named volumes (asks first; --yes in scripts)
     #[arg(long)]
     pub volumes: bool,
 }
@@ -210,10 +211,30 @@ pub fn wait_until_healthy(
 impl DownArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         let mut args = vec!["down".to_string(), "--remove-orphans".into()];
+        let project = ctx.compose()?;
+        let mut plan = Plan::new();
         if self.volumes {
             args.push("--volumes".into());
+            // Database volumes are the one thing `down` cannot give back.
+            let volumes = if ctx.global.dry_run {
+                state::volumes(&project.name).unwrap_or_default()
+            } else {
+                ctx.require_engine()?;
+                state::volumes(&project.name).map_err(|e| Error::Other(e.into()))?
+            };
+            let which = if volumes.is_empty() {
+                format!("the named volumes of project {}", project.name)
+            } else {
+                format!("the volumes {} of project {}", volumes.join(", "), project.name)
+            };
+            plan.push(Step::Confirm {
+                question: format!("Delete {which}? Their data is lost"),
+            });
+        } else if !ctx.global.dry_run {
+            ctx.require_engine()?;
         }
-        run_compose(ctx, args)
+        plan.run(project.command(args));
+        ctx.execute(&plan)
     }
 }
 

@@ -131,6 +131,25 @@ pub fn containers(project: &str) -> Result<Vec<Container>, StateError> {
     Ok(parse_ps(&out.stdout))
 }
 
+/// The named volumes compose made for `project` (read through its label).
+pub fn volumes(project: &str) -> Result<Vec<String>, StateError> {
+    let step = CommandStep::new([
+        "docker".to_string(),
+        "volume".into(),
+        "ls".into(),
+        "--quiet".into(),
+        "--filter".into(),
+        format!("label=com.docker.compose.project={project}"),
+    ]);
+    let out = exec::capture(&step).map_err(|e| StateError(e.to_string()))?;
+    if !out.success() {
+        return Err(StateError(
+            crate::compose::engine::diagnose(&out.stderr).to_string(),
+        ));
+    }
+    Ok(out.stdout.split_whitespace().map(str::to_string).collect())
+}
+
 /// The running service containers of `service` (one-offs excluded).
 pub fn running(project: &str, service: &str) -> Result<Vec<Container>, StateError> {
     Ok(containers(project)?

@@ -57,6 +57,7 @@ impl FakeDocker {
                 !l.ends_with("version --short")
                     && !l.starts_with("docker version")
                     && !l.starts_with("docker ps")
+                    && !l.starts_with("docker volume ls")
             })
             .map(String::from)
             .collect()
@@ -202,7 +203,7 @@ fn scale_down_logs_and_build_build_the_expected_commands() {
     let env = portal_env();
     for args in [
         vec!["scale", "portal=2", "db=1"],
-        vec!["down", "--volumes"],
+        vec!["--yes", "down", "--volumes"],
         vec!["logs", "-f", "--tail", "20", "portal"],
         vec!["build", "--no-cache", "portal"],
         vec!["restart", "db"],

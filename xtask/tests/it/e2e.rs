@@ -101,7 +101,7 @@ fn up_urls_scale_shell_run_and_down_with_the_compose_plugin() {
         "run --rm leaves no one-off"
     );
 
-    stack.xtask(["down", "--volumes"]).ok();
+    stack.xtask(["--yes", "down", "--volumes"]).ok();
     assert!(stack.leftovers().is_empty(), "{:?}", stack.leftovers());
 }
 
@@ -131,7 +131,20 @@ fn postgres_runs_healthy_and_answers_on_its_published_port() {
     );
     let monitor = stack.xtask(["monitor"]).ok();
     assert!(monitor.stdout.contains("db.1"), "{}", monitor.describe());
-    stack.xtask(["down", "--volumes"]).ok();
+    // The database volume goes only when the user says so.
+    let refused = stack.xtask(["down", "--volumes"]).fails_with(2);
+    assert!(
+        refused
+            .stderr
+            .contains(&format!("Delete the volumes {}_dbdata of project {}", stack.project, stack.project)),
+        "{}",
+        refused.describe()
+    );
+    let out = stack
+        .xtask(["exec", "db", "psql", "-U", "postgres", "-tAc", "select 1"])
+        .ok();
+    assert_eq!(out.stdout.trim(), "1", "nothing was stopped");
+    stack.xtask(["--yes", "down", "--volumes"]).ok();
 }
 
 #[test]
@@ -216,7 +229,7 @@ fn compose_v1_smoke() {
     });
     assert_eq!(status, 200);
     stack.xtask(["run", "worker"]).fails_with(7);
-    stack.xtask(["down", "--volumes"]).ok();
+    stack.xtask(["--yes", "down", "--volumes"]).ok();
     assert!(stack.leftovers().is_empty(), "{:?}", stack.leftovers());
 }
 
