@@ -16,18 +16,20 @@ use crate::plan::{CommandStep, Plan, Step};
 #[command(after_help = "Examples:
   cargo xtask run portal                       the service's default command
   cargo xtask run portal execute --help        any command
+  cargo xtask run -e DEBUG=1 --no-deps portal  compose's run options, before the service
   cargo xtask --dry-run run portal             the exact docker compose call")]
 pub struct RunArgs {
-    /// The service (asked for on a terminal when left out)
-    #[arg(value_name = "SERVICE")]
-    pub service: Option<String>,
-    /// The command (default: the service's `command` in tasks.toml)
+    #[command(flatten)]
+    pub options: RunOptions,
+    /// The service (asked for on a terminal when left out), then the
+    /// command (default: the service's `command` in tasks.toml); everything
+    /// after the service belongs to the command, as with compose
     #[arg(
-        value_name = "CMD",
+        value_name = "SERVICE [CMD]",
         trailing_var_arg = true,
         allow_hyphen_values = true
     )]
-    pub command: Vec<String>,
+    pub words: Vec<String>,
 }
 
 /// Open a shell in a service's container (the running one, else a fresh one)
@@ -60,13 +62,72 @@ pub struct ExecArgs {
 /// `run --rm --service-ports --use-aliases [-T] SERVICE CMD...`. Without
 /// `--use-aliases` a one-off container is not reachable by its service
 /// name, and a proxy in front of it breaks.
+/// Compose's own `run` options that `xtask run` passes on (before the service).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RunOptions {
+    /// Set a variable in the container (repeatable)
+    #[arg(short = 'e', value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Do not start the services it depends on
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Run in the background; print the container's name
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Run as this user (name or uid[:gid])
+    #[arg(short = 'u', long, value_name = "USER")]
+    pub user: Option<String>,
+    /// Override the image's entrypoint
+    #[arg(long, value_name = "CMD")]
+    pub entrypoint: Option<String>,
+    /// Working directory inside the container
+    #[arg(short = 'w', long, value_name = "DIR")]
+    pub workdir: Option<String>,
+}
+
+impl RunOptions {
+    /// The options as compose's argv, each value its own word (`-e`, `X=1`).
+    fn argv(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        for pair in &self.env {
+            args.extend(["-e".to_string(), pair.clone()]);
+        }
+        if self.no_deps {
+            args.push("--no-deps".into());
+        }
+        if self.detach {
+            args.push("--detach".into());
+        }
+        for (flag, value) in [
+            ("--user", &self.user),
+            ("--entrypoint", &self.entrypoint),
+            ("--workdir", &self.workdir),
+        ] {
+            if let Some(value) = value {
+                args.extend([flag.to_string(), value.clone()]);
+            }
+        }
+        args
+    }
+}
+
 fn run_args(service: &str, command: &[String], tty: bool) -> Vec<String> {
+    run_args_with(&RunOptions::default(), service, command, tty)
+}
+
+fn run_args_with(
+    options: &RunOptions,
+    service: &str,
+    command: &[String],
+    tty: bool,
+) -> Vec<String> {
     let mut args: Vec<String> = ["run", "--rm", "--service-ports", "--use-aliases"]
         .map(String::from)
         .to_vec();
     if !tty {
         args.push("-T".into());
     }
+    args.extend(options.argv());
     args.push(service.to_string());
     args.extend(command.iter().cloned());
     args
@@ -149,10 +210,12 @@ fn one_offs(project: &str, service: &str) -> BTreeSet<String> {
 
 impl RunArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
-        let service = ctx.service_or_choose(self.service, "run")?;
+        let mut words = self.words.into_iter();
+        let service = ctx.service_or_choose(words.next(), "run")?;
+        let given: Vec<String> = words.collect();
         ctx.require_variables(&ctx.environment()?)?;
         let project = ctx.compose()?;
-        let command = if self.command.is_empty() {
+        let command = if given.is_empty() {
             ctx.workspace()?
                 .tasks
                 .service(&service)
@@ -160,10 +223,15 @@ impl RunArgs {
                 .map(|c| c.get_ref().to_argv())
                 .unwrap_or_default()
         } else {
-            self.command
+            given
         };
         let mut plan = Plan::new();
-        plan.run(project.command(run_args(&service, &command, wants_tty())));
+        plan.run(project.command(run_args_with(
+            &self.options,
+            &service,
+            &command,
+            wants_tty(),
+        )));
         if ctx.global.dry_run {
             return ctx.execute(&plan);
         }

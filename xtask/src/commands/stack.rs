@@ -225,7 +225,11 @@ impl DownArgs {
             let which = if volumes.is_empty() {
                 format!("the named volumes of project {}", project.name)
             } else {
-                format!("the volumes {} of project {}", volumes.join(", "), project.name)
+                format!(
+                    "the volumes {} of project {}",
+                    volumes.join(", "),
+                    project.name
+                )
             };
             plan.push(Step::Confirm {
                 question: format!("Delete {which}? Their data is lost"),

@@ -146,6 +146,37 @@ fn run_uses_the_services_default_command_with_ports_and_aliases() {
 }
 
 #[test]
+fn run_passes_composes_own_options_and_leaves_the_command_alone() {
+    let docker = FakeDocker::new("5.0.1", true);
+    let env = portal_env();
+    env.xtask([
+        "run",
+        "-e",
+        "DEBUG=1",
+        "-e",
+        "NAME=two words",
+        "--no-deps",
+        "-u",
+        "1000",
+        "-w",
+        "/app",
+        "--entrypoint",
+        "sh",
+        "-d",
+        "portal",
+        "-e",
+        "X",
+        "--no-deps",
+    ])
+    .env("PATH", docker.path_var())
+    .ok();
+    assert_eq!(
+        docker.compose_calls(),
+        ["docker compose -p c3s -f docker-compose.yml --env-file .env run --rm --service-ports --use-aliases -T -e DEBUG=1 -e NAME=two words --no-deps --detach --user 1000 --entrypoint sh --workdir /app portal -e X --no-deps"]
+    );
+}
+
+#[test]
 fn dry_run_prints_the_exact_argv_and_runs_nothing() {
     let docker = FakeDocker::new("2.24.0", true);
     let env = portal_env();

@@ -134,9 +134,10 @@ fn postgres_runs_healthy_and_answers_on_its_published_port() {
     // The database volume goes only when the user says so.
     let refused = stack.xtask(["down", "--volumes"]).fails_with(2);
     assert!(
-        refused
-            .stderr
-            .contains(&format!("Delete the volumes {}_dbdata of project {}", stack.project, stack.project)),
+        refused.stderr.contains(&format!(
+            "Delete the volumes {}_dbdata of project {}",
+            stack.project, stack.project
+        )),
         "{}",
         refused.describe()
     );
