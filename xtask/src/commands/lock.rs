@@ -35,7 +35,7 @@ impl LockArgs {
         let mut lock = Lockfile::default();
         let mut missing = Vec::new();
         for spec in &workspace.repos.repos {
-            let job = RepoJob::new(&workspace.root, &workspace.repos, spec, None);
+            let job = RepoJob::new(&workspace.root, &workspace.repos, spec, spec.pin());
             match read(&job).commit {
                 Some(rev) => lock.repos.push(LockedRepo {
                     name: job.name,

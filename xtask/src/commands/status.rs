@@ -24,9 +24,13 @@ impl StatusArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         let workspace = ctx.workspace()?;
         let selected = select(&workspace.repos, &self.names, &self.group).map_err(Error::usage)?;
+        let environment = ctx.environment()?;
         let jobs: Vec<RepoJob> = selected
             .iter()
-            .map(|spec| RepoJob::new(&workspace.root, &workspace.repos, spec, None))
+            .map(|spec| {
+                let pin = spec.pin_in(environment.name.as_deref());
+                RepoJob::new(&workspace.root, &workspace.repos, spec, pin)
+            })
             .collect();
         if ctx.global.dry_run {
             println!(

@@ -8,7 +8,7 @@ use clap::ArgAction;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use crate::commands::Context;
-use crate::config::{Transport, Workspace};
+use crate::config::{Pin, Transport, Workspace};
 use crate::error::{Error, Result};
 use crate::repos::layout::{self, LayoutAction};
 use crate::repos::local_state::short;
@@ -75,25 +75,22 @@ impl UpdateArgs {
         } else {
             None
         };
+        // Repos follow the active environment's pins ([repo.environments.NAME]).
+        let environment = ctx.environment()?;
         let mut jobs = Vec::new();
         let mut unlocked = Vec::new();
         for spec in &selected {
-            let rev = match &locked {
+            let pin = match &locked {
                 Some(lock) => match lock.revs().get(spec.name()) {
-                    Some(rev) => Some(rev.to_string()),
+                    Some(rev) => Pin::Rev(rev.to_string()),
                     None => {
                         unlocked.push(spec.name().to_string());
                         continue;
                     }
                 },
-                None => None,
+                None => spec.pin_in(environment.name.as_deref()),
             };
-            jobs.push(RepoJob::new(
-                &workspace.root,
-                &workspace.repos,
-                spec,
-                rev.as_deref(),
-            ));
+            jobs.push(RepoJob::new(&workspace.root, &workspace.repos, spec, pin));
         }
         if !unlocked.is_empty() {
             return Err(Error::usage_with_help(

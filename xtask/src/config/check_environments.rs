@@ -17,6 +17,7 @@ fn check_environments(workspace: &Workspace, errors: &mut ConfigErrors) {
     let source = &workspace.tasks_source;
     let tasks = &workspace.tasks;
     check_projects(workspace, errors);
+    check_repo_environments(workspace, errors);
     for (name, task) in &tasks.tasks {
         let Some(pinned) = &task.environment else {
             continue;
@@ -267,6 +268,46 @@ fn check_projects(workspace: &Workspace, errors: &mut ConfigErrors) {
                     ),
                 )
                 .help("give each environment its own project, so `down --remove-orphans` in one never removes the other's containers"),
+            );
+        }
+    }
+}
+
+/// `[repo.environments.NAME]` of repos.toml names environments of tasks.toml.
+fn check_repo_environments(workspace: &Workspace, errors: &mut ConfigErrors) {
+    let Some(source) = &workspace.repos_source else {
+        return;
+    };
+    let tasks = &workspace.tasks;
+    let defined: Vec<&str> = tasks
+        .environments
+        .keys()
+        .map(|k| k.get_ref().as_str())
+        .collect();
+    for repo in &workspace.repos.repos {
+        for environment in repo.environments.keys() {
+            if tasks.environment(environment.get_ref()).is_some() {
+                continue;
+            }
+            let help = match crate::suggest::closest(environment.get_ref(), defined.iter().copied())
+            {
+                Some(close) => format!("did you mean `{close}`?"),
+                None if defined.is_empty() => {
+                    "define it in tasks.toml with an [environments.NAME] section".to_string()
+                }
+                None => format!("tasks.toml defines: {}", defined.join(", ")),
+            };
+            errors.push(
+                Diagnostic::at(
+                    source,
+                    environment.span(),
+                    format!(
+                        "repo `{}` has a pin for environment `{}`, which tasks.toml does not define",
+                        repo.name(),
+                        environment.get_ref()
+                    ),
+                )
+                .help(help),
             );
         }
     }

@@ -113,6 +113,36 @@ pub struct RepoSpec {
     pub path: Option<Spanned<String>>,
     /// A label to pick repos by: `update --group NAME`.
     pub group: Option<Spanned<String>>,
+    /// `[repo.environments.NAME]`: another pin in that environment (e.g.
+    /// `master` in production where everyone else follows `develop`).
+    #[serde(default)]
+    pub environments: BTreeMap<Spanned<String>, PinOverride>,
+}
+
+/// `[repo.environments.NAME]`: the pin of a repo in one environment.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinOverride {
+    pub branch: Option<Spanned<String>>,
+    pub tag: Option<Spanned<String>>,
+    pub rev: Option<Spanned<String>>,
+}
+
+/// The pin that `branch`, `tag` and `rev` say (validation keeps it to one).
+fn pin_of(
+    branch: &Option<Spanned<String>>,
+    tag: &Option<Spanned<String>>,
+    rev: &Option<Spanned<String>>,
+) -> Pin {
+    if let Some(branch) = branch {
+        Pin::Branch(branch.get_ref().clone())
+    } else if let Some(tag) = tag {
+        Pin::Tag(tag.get_ref().clone())
+    } else if let Some(rev) = rev {
+        Pin::Rev(rev.get_ref().clone())
+    } else {
+        Pin::DefaultBranch
+    }
 }
 
 /// What a repository is pinned to.
@@ -151,15 +181,17 @@ impl RepoSpec {
     }
 
     pub fn pin(&self) -> Pin {
-        if let Some(branch) = &self.branch {
-            Pin::Branch(branch.get_ref().clone())
-        } else if let Some(tag) = &self.tag {
-            Pin::Tag(tag.get_ref().clone())
-        } else if let Some(rev) = &self.rev {
-            Pin::Rev(rev.get_ref().clone())
-        } else {
-            Pin::DefaultBranch
-        }
+        pin_of(&self.branch, &self.tag, &self.rev)
+    }
+
+    /// The pin in `environment`: its `[repo.environments.NAME]`, else the repo's own.
+    pub fn pin_in(&self, environment: Option<&str>) -> Pin {
+        environment
+            .and_then(|name| self.environments.iter().find(|(k, _)| k.get_ref() == name))
+            .map_or_else(
+                || self.pin(),
+                |(_, over)| pin_of(&over.branch, &over.tag, &over.rev),
+            )
     }
 
     /// Path relative to `defaults.root`.
@@ -301,48 +333,25 @@ impl ReposFile {
                     );
                 }
             }
-            let pins: Vec<(&str, &Spanned<String>)> = [
-                ("branch", repo.branch.as_ref()),
-                ("tag", repo.tag.as_ref()),
-                ("rev", repo.rev.as_ref()),
-            ]
-            .into_iter()
-            .filter_map(|(key, value)| value.map(|v| (key, v)))
-            .collect();
-            if pins.len() > 1 {
-                let keys: Vec<&str> = pins.iter().map(|(k, _)| *k).collect();
-                errors.push(
-                    Diagnostic::at(
-                        source,
-                        pins[1].1.span(),
-                        format!("repo `{name}` sets both `{}` and `{}`", keys[0], keys[1]),
-                    )
-                    .help("pin a repo to exactly one of branch, tag or rev"),
-                );
-            }
-            for (key, value) in &pins {
-                if value.get_ref().trim().is_empty() {
+            for (environment, over) in &repo.environments {
+                let pins = pins_of(&over.branch, &over.tag, &over.rev);
+                if pins.is_empty() {
                     errors.push(
                         Diagnostic::at(
                             source,
-                            value.span(),
-                            format!("repo `{name}` has an empty `{key}`"),
+                            environment.span(),
+                            format!(
+                                "[repo.environments.{}] of repo `{name}` pins nothing",
+                                environment.get_ref()
+                            ),
                         )
-                        .help(format!(
-                            "remove `{key}` to follow the remote's default branch"
-                        )),
-                    );
-                } else if let Err(why) = check_label(value.get_ref()) {
-                    errors.push(
-                        Diagnostic::at(
-                            source,
-                            value.span(),
-                            format!("`{key}` of repo `{name}` {why}"),
-                        )
-                        .help(format!("set `{key}` to a name git accepts, e.g. \"main\"")),
+                        .help("set one of branch, tag or rev, or remove the section"),
                     );
                 }
+                check_pins(source, &name, &pins, errors);
             }
+            let pins = pins_of(&repo.branch, &repo.tag, &repo.rev);
+            check_pins(source, &name, &pins, errors);
             let path_span = repo.path.as_ref().map_or(repo.name.span(), |p| p.span());
             match check_relative(repo.relative_path()) {
                 // A bad name used as the path was reported above.
@@ -459,6 +468,61 @@ impl ReposFile {
                     );
                 }
             }
+        }
+    }
+}
+
+/// `(key, value)` of the pins that are set.
+fn pins_of<'a>(
+    branch: &'a Option<Spanned<String>>,
+    tag: &'a Option<Spanned<String>>,
+    rev: &'a Option<Spanned<String>>,
+) -> Vec<(&'static str, &'a Spanned<String>)> {
+    [("branch", branch), ("tag", tag), ("rev", rev)]
+        .into_iter()
+        .filter_map(|(key, value)| value.as_ref().map(|v| (key, v)))
+        .collect()
+}
+
+/// At most one pin, none empty, each a name git accepts.
+fn check_pins(
+    source: &SourceFile,
+    name: &str,
+    pins: &[(&str, &Spanned<String>)],
+    errors: &mut ConfigErrors,
+) {
+    if pins.len() > 1 {
+        let keys: Vec<&str> = pins.iter().map(|(k, _)| *k).collect();
+        errors.push(
+            Diagnostic::at(
+                source,
+                pins[1].1.span(),
+                format!("repo `{name}` sets both `{}` and `{}`", keys[0], keys[1]),
+            )
+            .help("pin a repo to exactly one of branch, tag or rev"),
+        );
+    }
+    for (key, value) in pins {
+        if value.get_ref().trim().is_empty() {
+            errors.push(
+                Diagnostic::at(
+                    source,
+                    value.span(),
+                    format!("repo `{name}` has an empty `{key}`"),
+                )
+                .help(format!(
+                    "remove `{key}` to follow the remote's default branch"
+                )),
+            );
+        } else if let Err(why) = check_label(value.get_ref()) {
+            errors.push(
+                Diagnostic::at(
+                    source,
+                    value.span(),
+                    format!("`{key}` of repo `{name}` {why}"),
+                )
+                .help(format!("set `{key}` to a name git accepts, e.g. \"main\"")),
+            );
         }
     }
 }

@@ -877,18 +877,19 @@ fn move_detached(
 }
 
 impl RepoJob {
-    /// The job for `spec`, pinned to `locked_rev` when updating `--locked`.
+    /// The job for `spec` at `pin` (the environment's pin, or the locked
+    /// commit with `--locked`).
     pub fn new(
         root: &Path,
         repos: &crate::config::ReposFile,
         spec: &crate::config::RepoSpec,
-        locked_rev: Option<&str>,
+        pin: Pin,
     ) -> Self {
         let relative = repos.repo_path(spec);
         Self {
             name: spec.name().to_string(),
             url: spec.url().to_string(),
-            pin: locked_rev.map_or_else(|| spec.pin(), |rev| Pin::Rev(rev.to_string())),
+            pin,
             path: root.join(&relative),
             display_path: relative.to_string_lossy().into_owned(),
         }

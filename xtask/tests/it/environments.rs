@@ -258,3 +258,55 @@ fn required_variables_refuse_before_anything_starts() {
         out.describe()
     );
 }
+
+#[test]
+fn a_repo_follows_the_pin_of_the_active_environment() {
+    let remotes = crate::git_fixture::Remotes::new();
+    let app = remotes.create("portal");
+    let master = app.head();
+    app.checkout_new_branch("develop");
+    let develop = app.commit("feature.txt", "new\n");
+    app.push("develop");
+    app.checkout("main");
+    git_push_main_as_master(&app);
+
+    let env = Env::new();
+    env.tasks_toml(
+        "[project]\ndefault_environment = \"development\"\n\n\
+         [environments.development]\n[environments.production]\n",
+    );
+    env.repos_toml(&format!(
+        "[[repo]]\nname = \"portal\"\nurl = \"{}\"\nbranch = \"develop\"\n\n\
+         [repo.environments.production]\nbranch = \"master\"\n",
+        app.url()
+    ));
+    env.xtask(["update"]).ok();
+    let repo = env.join("shared/src/portal");
+    assert_eq!(
+        crate::git_fixture::head_of(&repo),
+        (Some("develop".into()), develop)
+    );
+    env.xtask(["--env", "production", "status"])
+        .ok()
+        .stdout_has("branch master");
+    env.xtask(["--env", "production", "update"])
+        .ok()
+        .stderr_has("switched develop -> master");
+    assert_eq!(
+        crate::git_fixture::head_of(&repo),
+        (Some("master".into()), master)
+    );
+
+    // A pin for an environment tasks.toml does not know is a check error.
+    env.repos_toml(&format!(
+        "[[repo]]\nname = \"portal\"\nurl = \"{}\"\n\n[repo.environments.prod]\nbranch = \"master\"\n",
+        app.url()
+    ));
+    env.xtask(["check"])
+        .fails_with(2)
+        .stderr_has("repos.toml:5:20: repo `portal` has a pin for environment `prod`");
+}
+
+fn git_push_main_as_master(app: &crate::git_fixture::Remote) {
+    crate::git_fixture::git(&app.work, &["push", "-q", "origin", "main:master"]);
+}
