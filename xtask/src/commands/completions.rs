@@ -64,7 +64,10 @@ impl CompletionsArgs {
                 }
             }
         }
-        clap_complete::generate(self.shell, &mut command, "xtask", &mut std::io::stdout());
+        // Into memory first: `generate` panics when its writer fails.
+        let mut script = Vec::new();
+        clap_complete::generate(self.shell, &mut command, "xtask", &mut script);
+        crate::out!("{}", String::from_utf8_lossy(&script));
         Ok(())
     }
 }

@@ -12,6 +12,7 @@ mod exec_signals;
 mod layout_safety;
 mod repo_safety;
 mod repos;
+mod task_semantics;
 mod tasks;
 mod tasks_safety;
 mod terminal;
