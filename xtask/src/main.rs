@@ -1,12 +1,10 @@
-use clap::Parser;
-
 use xtask::cli::Cli;
 use xtask::commands::{self, Context};
 use xtask::error::Error;
 use xtask::ui::Ui;
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = Cli::parse_args();
     // -v counts, so its environment twin is read here rather than by clap.
     let verbose_env = std::env::var("XTASK_VERBOSE")
         .ok()

@@ -47,7 +47,7 @@ impl Finding {
 impl DoctorArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         if ctx.global.dry_run {
-            println!("# doctor only reads: docker version, compose version --short, git --version, the config, ports");
+            crate::outln!("# doctor only reads: docker version, compose version --short, git --version, the config, ports");
             return Ok(());
         }
         let mut findings = Vec::new();
@@ -115,7 +115,7 @@ impl DoctorArgs {
             } else {
                 ctx.ui.status_tone("problem", &finding.what, Tone::Bad);
                 if let Some(remedy) = &finding.remedy {
-                    eprintln!("{:>12} {remedy}", "fix:");
+                    crate::errln!("{:>12} {remedy}", "fix:");
                 }
             }
         }

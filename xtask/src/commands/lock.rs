@@ -55,9 +55,9 @@ impl LockArgs {
             ));
         }
         if ctx.global.dry_run {
-            println!("# write {LOCK_FILE} with {} repos", lock.repos.len());
+            crate::outln!("# write {LOCK_FILE} with {} repos", lock.repos.len());
             for repo in &lock.repos {
-                println!("# {} {}", repo.name, repo.rev);
+                crate::outln!("# {} {}", repo.name, repo.rev);
             }
             return Ok(());
         }

@@ -29,7 +29,7 @@ impl StatusArgs {
             .map(|spec| RepoJob::new(&workspace.root, &workspace.repos, spec, None))
             .collect();
         if ctx.global.dry_run {
-            println!(
+            crate::outln!(
                 "# status reads {} repos from disk; it changes nothing",
                 jobs.len()
             );
@@ -37,7 +37,7 @@ impl StatusArgs {
         let statuses = read_all(&jobs);
         if ctx.global.json {
             let text = serde_json::to_string_pretty(&statuses).map_err(anyhow::Error::from)?;
-            println!("{text}");
+            crate::outln!("{text}");
         } else {
             print_table(&statuses);
         }

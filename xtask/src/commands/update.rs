@@ -101,10 +101,10 @@ impl UpdateArgs {
         }
         if ctx.global.dry_run {
             for job in &jobs {
-                println!("{}", crate::mask::text(&describe_plan(job)));
+                crate::outln!("{}", crate::mask::text(&describe_plan(job)));
             }
             for action in &layout::plan(&workspace.root, &workspace.repos, self.reset) {
-                println!("{action}");
+                crate::outln!("{action}");
             }
             return Ok(());
         }

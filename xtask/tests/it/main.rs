@@ -10,6 +10,7 @@ mod e2e;
 mod engine;
 mod exec_signals;
 mod layout_safety;
+mod output;
 mod repo_safety;
 mod repos;
 mod task_semantics;
