@@ -94,3 +94,76 @@ fn usage_lines_name_the_command_as_typed() {
         .fails_with(2)
         .stderr_has("Usage: xtask up");
 }
+
+/// The text of `script` from `start` to the next `end` (a shell's case arm).
+fn section<'a>(script: &'a str, start: &str, end: &str) -> &'a str {
+    let at = script
+        .find(start)
+        .unwrap_or_else(|| panic!("no {start:?} in the script"));
+    let rest = &script[at..];
+    &rest[..rest.find(end).unwrap_or(rest.len())]
+}
+
+#[test]
+fn completions_offer_environments_services_repos_and_help_topics() {
+    let env = Env::new();
+    env.tasks_toml(
+        "[environments.production]\n[environments.development]\n\
+         [tasks.deploy-portal]\nrun = \"true\"\n[services.portal]\n",
+    );
+    env.write(
+        "docker-compose.yml",
+        "services:\n  portal:\n    image: x\n  worker-svc:\n    image: x\n",
+    );
+    env.repos_toml("[[repo]]\nname = \"trytond-repo\"\nurl = \"https://example.com/t.git\"\n");
+    let script = |shell: &str| env.xtask(["completions", shell]).ok().stdout;
+
+    let bash = script("bash");
+    for command in ["logs", "up", "restart", "build", "run", "shell", "exec"] {
+        let arm = section(&bash, &format!("xtask__subcmd__{command})"), ";;");
+        assert!(arm.contains("portal worker-svc"), "bash {command}: {arm}");
+    }
+    for command in ["update", "status"] {
+        let arm = section(&bash, &format!("xtask__subcmd__{command})"), ";;");
+        assert!(arm.contains("trytond-repo"), "bash {command}: {arm}");
+    }
+    let help = section(&bash, "xtask__subcmd__help)", ";;");
+    assert!(
+        help.contains("update") && help.contains("deploy-portal"),
+        "{help}"
+    );
+    assert!(bash.contains(
+        "--env)\n                    COMPREPLY=($(compgen -W \"development production\""
+    ));
+
+    let zsh = script("zsh");
+    assert!(zsh.contains(":NAME:(development production)"), "zsh --env");
+    assert!(
+        zsh.matches("(portal worker-svc)").count() >= 7,
+        "zsh services"
+    );
+    assert!(zsh.matches("(trytond-repo)").count() >= 2, "zsh repos");
+    assert!(
+        zsh.contains("completions deploy-portal)"),
+        "zsh help topics"
+    );
+
+    let fish = script("fish");
+    for command in ["logs", "up", "restart", "build", "run", "shell", "exec"] {
+        let line = format!(
+            "complete -c xtask -n \"__fish_xtask_using_subcommand {command}\" -f -a 'portal worker-svc'"
+        );
+        assert!(fish.contains(&line), "fish {command}");
+    }
+    assert!(fish.contains("using_subcommand status\" -f -a 'trytond-repo'"));
+    let env_values = section(&fish, "-l env -d", "\"\n");
+    assert!(
+        env_values.contains("production"),
+        "fish --env: {env_values}"
+    );
+    let help = section(&fish, "using_subcommand help\" -f -a", "\n");
+    assert!(
+        help.contains("'update ") && help.contains(" deploy-portal'"),
+        "{help}"
+    );
+}
