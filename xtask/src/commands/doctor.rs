@@ -121,7 +121,8 @@ impl DoctorArgs {
         }
         if problems > 0 {
             return Err(Error::Other(anyhow::anyhow!(
-                "doctor found {problems} problem(s)"
+                "doctor found {}",
+                crate::ui::plural(problems, "problem", "problems")
             )));
         }
         ctx.ui.status("Healthy", "nothing to fix");

@@ -165,9 +165,9 @@ impl UpdateArgs {
             let mut failures = Vec::new();
             if tally.failed > 0 {
                 failures.push(format!(
-                    "{} of {} repos failed",
+                    "{} of {} failed",
                     tally.failed,
-                    results.len()
+                    crate::ui::plural(results.len(), "repo", "repos")
                 ));
             }
             match layout_errors.len() {

@@ -167,3 +167,31 @@ fn completions_offer_environments_services_repos_and_help_topics() {
         "{help}"
     );
 }
+
+#[test]
+fn an_unknown_environment_suggests_the_closest_name() {
+    let env = Env::new();
+    env.tasks_toml("[environments.production]\n[environments.development]\n");
+    env.xtask(["--env", "prod", "env"])
+        .fails_with(2)
+        .stderr_has("unknown environment `prod` (chosen with --env); defined: development, production; did you mean `production`?");
+    env.xtask(["env"])
+        .env("XTASK_ENV", "developmnt")
+        .fails_with(2)
+        .stderr_has("did you mean `development`?");
+}
+
+#[test]
+fn counts_take_the_right_noun() {
+    let env = Env::new();
+    env.tasks_toml("[tasks.only]\nrun = \"true\"\n");
+    env.xtask(["check"])
+        .ok()
+        .stderr_has("tasks.toml (1 task) and repos.toml (0 repos)");
+    env.tasks_toml("[tasks.a]\nrun = \"true\"\n[tasks.b]\nrun = \"true\"\n");
+    env.xtask(["check"]).ok().stderr_has("(2 tasks)");
+    env.tasks_toml("[tasks.t]\nrun = \"echo {a}\"\n[tasks.t.args]\na = {}\n");
+    env.xtask(["t", "x", "y"])
+        .fails_with(2)
+        .stderr_has("takes 1 argument by position (a); `y` is one too many");
+}

@@ -126,7 +126,7 @@ fn update_never_touches_a_dirty_or_diverged_repo() {
     let out = env.xtask(["update"]).ok();
     assert!(
         out.stderr
-            .contains("Skipped dirty: uncommitted changes in 1 files"),
+            .contains("Skipped dirty: uncommitted changes in 1 file;"),
         "{}",
         out.describe()
     );
@@ -286,7 +286,7 @@ fn lock_records_commits_and_locked_update_reproduces_them() {
     let locked = app.head();
     env.xtask(["lock"])
         .ok()
-        .stderr_has("Locked 1 repos in repos.lock");
+        .stderr_has("Locked 1 repo in repos.lock");
     assert!(env
         .read("repos.lock")
         .contains(&format!("rev = \"{locked}\"")));
