@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 
 use clap::builder::{BoolishValueParser, RangedU64ValueParser};
-use clap::{ArgAction, CommandFactory, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::commands;
 use crate::ui::ColorChoice;
@@ -43,6 +44,51 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Option<Command>,
+
+    /// Whether `--json` was typed (not set by its twin `XTASK_JSON`, which
+    /// a team may set for every command): only then is it an error on a
+    /// command without JSON output.
+    #[arg(skip)]
+    pub json_typed: bool,
+
+    /// The command or task name as typed (for messages).
+    #[arg(skip)]
+    pub command_name: Option<String>,
+}
+
+impl Cli {
+    /// Parses the process's arguments; usage lines and errors name the
+    /// command as the user typed it (`cargo xtask` or `xtask`).
+    pub fn parse_args() -> Self {
+        let matches = Cli::command()
+            .bin_name(crate::ui::invoked_as())
+            .get_matches();
+        let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+        cli.json_typed = matches.value_source("json") == Some(ValueSource::CommandLine);
+        cli.global.environment_from_env_var =
+            matches.value_source("environment") == Some(ValueSource::EnvVariable);
+        cli.command_name = matches.subcommand_name().map(str::to_string);
+        cli
+    }
+}
+
+/// The commands with JSON output (`--json`), as the user names them.
+pub const JSON_COMMANDS: [&str; 6] = ["status", "env", "ps", "urls", "monitor", "help"];
+
+impl Command {
+    /// Whether the command prints JSON with `--json`.
+    pub fn has_json(&self) -> bool {
+        match self {
+            Command::Status(_)
+            | Command::Env(_)
+            | Command::Ps(_)
+            | Command::Urls(_)
+            | Command::Monitor(_) => true,
+            // The listing; one command's help is text.
+            Command::Help(args) => args.name.is_none(),
+            _ => false,
+        }
+    }
 }
 
 /// Flags every command takes.
@@ -199,6 +245,16 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_json_commands_are_listed_as_they_are_named() {
+        let names = builtin_names();
+        for name in JSON_COMMANDS {
+            assert!(names.iter().any(|n| n == name), "{name}");
+            let cli = Cli::try_parse_from(["xtask", name]).expect("parses");
+            assert!(cli.command.is_some_and(|c| c.has_json()), "{name}");
+        }
     }
 
     #[test]

@@ -292,7 +292,9 @@ fn run_on_interrupt(step: &CommandStep) {
         Ok(out) => format!("exit code {}: {}", out.code, out.stderr.trim()),
         Err(error) => error.to_string(),
     };
-    eprintln!("warning: could not stop `{step}` after the interrupt ({why}); tried `{cleanup}`");
+    crate::errln!(
+        "warning: could not stop `{step}` after the interrupt ({why}); tried `{cleanup}`"
+    );
 }
 
 /// Runs a child with no stdin and both output streams captured. It runs

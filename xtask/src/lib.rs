@@ -4,6 +4,10 @@
 //! Layers point one way: `config` knows nothing of `plan`, `plan` nothing of
 //! `exec`; `commands` use all three; `main` uses `commands`.
 
+// Output goes through `outln!`/`errln!` (ui.rs): the std macros panic on a
+// closed pipe (`xtask --list | head -1`).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod cli;
 pub mod commands;
 pub mod compose;

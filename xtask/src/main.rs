@@ -1,16 +1,10 @@
-use clap::parser::ValueSource;
-use clap::{CommandFactory, FromArgMatches};
-
 use xtask::cli::Cli;
 use xtask::commands::{self, Context};
 use xtask::error::Error;
 use xtask::ui::Ui;
 
 fn main() {
-    let matches = Cli::command().get_matches();
-    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
-    cli.global.environment_from_env_var =
-        matches.value_source("environment") == Some(ValueSource::EnvVariable);
+    let cli = Cli::parse_args();
     // -v counts, so its environment twin is read here rather than by clap.
     let verbose_env = std::env::var("XTASK_VERBOSE")
         .ok()

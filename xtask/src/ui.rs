@@ -2,9 +2,65 @@
 //! prompts (only on a terminal), and the colour policy (`--color`, `NO_COLOR`).
 
 use std::borrow::Cow;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use console::{style, Style};
+
+/// `println!` for what a command prints on stdout (listings, JSON, plans),
+/// through [`write_stdout`]: never a panic on a closed pipe.
+#[macro_export]
+macro_rules! outln {
+    () => {
+        $crate::ui::write_stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::ui::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` through [`write_stdout`].
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::ui::write_stdout(format_args!($($arg)*))
+    };
+}
+
+/// `eprintln!` for messages on stderr, through [`write_stderr`].
+#[macro_export]
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::ui::write_stderr(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// Writes to stdout. A reader that stops reading (`xtask --list | head -1`)
+/// has all it wanted, so a closed pipe ends the process quietly with 0
+/// (`println!` would panic). This, not SIGPIPE's default action, because
+/// a signal could end the process anywhere: in the middle of an in-process
+/// checkout of `update`; this stops only where something is printed, and
+/// commands print their results after their work. Any other write error
+/// (a full disk) is reported and ends the process with 1.
+pub fn write_stdout(text: std::fmt::Arguments<'_>) {
+    let mut stdout = std::io::stdout().lock();
+    let result = stdout.write_fmt(text).and_then(|()| stdout.flush());
+    match result {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(error) => {
+            write_stderr(format_args!(
+                "error: cannot write to standard output: {error}\n"
+            ));
+            std::process::exit(1)
+        }
+    }
+}
+
+/// Writes to stderr, ignoring failure: a closed stderr must not stop work
+/// in progress (`eprintln!` would panic), and there is nowhere to say so.
+pub fn write_stderr(text: std::fmt::Arguments<'_>) {
+    let _ = std::io::stderr().lock().write_fmt(text);
+}
 
 /// `--color auto|always|never`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -69,7 +125,7 @@ impl Ui {
     /// A cargo-style status line: a right-aligned verb, then the message.
     pub fn status(&self, verb: &str, message: impl std::fmt::Display) {
         if self.verbosity >= 0 {
-            eprintln!("{:>12} {}", style(verb).green().bold(), shown(message));
+            crate::errln!("{:>12} {}", style(verb).green().bold(), shown(message));
         }
     }
 
@@ -82,34 +138,34 @@ impl Ui {
             Tone::Bad => style(verb).red().bold(),
         };
         if self.verbosity >= 0 || tone == Tone::Bad {
-            eprintln!("{verb:>12} {}", shown(message));
+            crate::errln!("{verb:>12} {}", shown(message));
         }
     }
 
     /// Detail shown with `-v`.
     pub fn verbose(&self, message: impl std::fmt::Display) {
         if self.verbosity >= 1 {
-            eprintln!("{}", style(shown(message)).dim());
+            crate::errln!("{}", style(shown(message)).dim());
         }
     }
 
     pub fn note(&self, message: impl std::fmt::Display) {
         if self.verbosity >= 0 {
-            eprintln!("{} {}", style("note:").cyan().bold(), shown(message));
+            crate::errln!("{} {}", style("note:").cyan().bold(), shown(message));
         }
     }
 
     pub fn warn(&self, message: impl std::fmt::Display) {
-        eprintln!("{} {}", style("warning:").yellow().bold(), shown(message));
+        crate::errln!("{} {}", style("warning:").yellow().bold(), shown(message));
     }
 
     pub fn error(&self, message: impl std::fmt::Display) {
-        eprintln!("{} {}", style("error:").red().bold(), shown(message));
+        crate::errln!("{} {}", style("error:").red().bold(), shown(message));
     }
 
     /// A command line about to run (shown with `-v`, and always in dry runs).
     pub fn command(&self, line: impl std::fmt::Display) {
-        eprintln!("{} {}", style("+").dim(), shown(line));
+        crate::errln!("{} {}", style("+").dim(), shown(line));
     }
 
     /// A style for headings in listings printed on stdout.
@@ -178,6 +234,36 @@ pub fn sanitize_for_terminal(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The command the user typed to run us, for usage lines and hints:
+/// `cargo xtask` when cargo started us (it sets `CARGO` for what it runs),
+/// else the name we were started by (`xtask`, or a link's name).
+pub fn invoked_as() -> &'static str {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        if std::env::var_os("CARGO").is_some() {
+            return "cargo xtask".to_string();
+        }
+        std::env::args_os()
+            .next()
+            .and_then(|arg0| {
+                std::path::Path::new(&arg0)
+                    .file_name()
+                    .map(|name| sanitize_for_terminal(&name.to_string_lossy()).into_owned())
+            })
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| "xtask".to_string())
+    })
+}
+
+/// `1 file`, `2 files`, `0 files`: a count with its noun, never `file(s)`.
+pub fn plural(count: usize, one: &str, many: &str) -> String {
+    if count == 1 {
+        format!("{count} {one}")
+    } else {
+        format!("{count} {many}")
+    }
+}
+
 /// Prints rows under a header on stdout, each column as wide as its widest cell.
 pub fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
     let mut widths = header.map(str::len);
@@ -193,7 +279,7 @@ pub fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
             .zip(widths)
             .map(|(cell, w)| format!("{cell:<w$}"))
             .collect();
-        println!("{}", cells.join("  ").trim_end());
+        crate::outln!("{}", cells.join("  ").trim_end());
     }
 }
 
@@ -212,5 +298,12 @@ mod tests {
             "a\\x1b]0;pwned\\x07b\\x0d\\x0ac\\u{9b}2Jd\\x7f"
         );
         assert_eq!(sanitize_for_terminal("ab\u{202e}cd"), "ab\\u{202e}cd");
+    }
+
+    #[test]
+    fn counts_take_the_right_noun() {
+        assert_eq!(plural(1, "file", "files"), "1 file");
+        assert_eq!(plural(2, "file", "files"), "2 files");
+        assert_eq!(plural(0, "file", "files"), "0 files");
     }
 }

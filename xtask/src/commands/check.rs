@@ -18,14 +18,20 @@ impl CheckArgs {
         if !pending.is_empty() {
             return Err(crate::config::Error::Invalid(crate::config::ConfigErrors(pending)).into());
         }
+        // Likely mistakes that are still valid: said, but not a failure.
+        for warning in crate::config::check_tasks::warnings(workspace) {
+            ctx.ui.warn(warning);
+        }
         let repos = workspace.repos.repos.len();
         let tasks = workspace.tasks.tasks.len();
         ctx.ui.status(
             "Checked",
             format!(
-                "{} ({tasks} tasks) and {} ({repos} repos): no problems",
+                "{} ({}) and {} ({}): no problems",
                 crate::config::TASKS_FILE,
-                crate::config::REPOS_FILE
+                crate::ui::plural(tasks, "task", "tasks"),
+                crate::config::REPOS_FILE,
+                crate::ui::plural(repos, "repo", "repos")
             ),
         );
         Ok(())

@@ -22,14 +22,28 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
+/// The commands whose positional arguments name services.
+const SERVICE_COMMANDS: [&str; 7] = ["logs", "up", "restart", "build", "run", "shell", "exec"];
+
+/// The commands whose positional arguments name repos.
+const REPO_COMMANDS: [&str; 2] = ["update", "status"];
+
 impl CompletionsArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         let mut command = Cli::command().bin_name("xtask");
+        // `(command, values)` of positional arguments, for fish (below).
+        let mut positional: Vec<(&str, Vec<String>)> = Vec::new();
+        // Every built-in command's name, for `help NAME`.
+        let mut help_names: Vec<String> = command
+            .get_subcommands()
+            .map(|c| c.get_name().to_string())
+            .collect();
         if let Ok(workspace) = ctx.workspace() {
             for (name, spec) in catalog::in_order(&workspace.tasks) {
                 if spec.hide {
                     continue;
                 }
+                help_names.push(name.to_string());
                 let mut sub = clap::Command::new(name.to_string())
                     .about(spec.description.clone().unwrap_or_default())
                     .arg(clap::Arg::new("args").num_args(0..).trailing_var_arg(true));
@@ -45,26 +59,93 @@ impl CompletionsArgs {
                 }
                 command = command.subcommand(sub);
             }
+            let environments: Vec<String> = workspace
+                .tasks
+                .environments
+                .keys()
+                .map(|k| k.get_ref().clone())
+                .collect();
+            if !environments.is_empty() {
+                command = command.mut_arg("environment", |a| {
+                    a.value_parser(PossibleValuesParser::new(environments))
+                });
+            }
+            let repos: Vec<String> = workspace
+                .repos
+                .repos
+                .iter()
+                .map(|r| r.name.get_ref().clone())
+                .collect();
+            if !repos.is_empty() {
+                for sub in REPO_COMMANDS {
+                    positional.push((sub, repos.clone()));
+                    let repos = repos.clone();
+                    command = command.mut_subcommand(sub, |c| {
+                        c.mut_arg("names", |a| {
+                            a.value_parser(PossibleValuesParser::new(repos))
+                        })
+                    });
+                }
+            }
             if let Ok(services) = ctx.services() {
                 if !services.is_empty() {
-                    for sub in ["run", "shell", "exec"] {
+                    for sub in SERVICE_COMMANDS {
+                        positional.push((sub, services.clone()));
                         let services = services.clone();
                         command = command.mut_subcommand(sub, |c| {
-                            // mut_arg re-appends the argument: pin the positions again.
-                            let c = c.mut_arg("service", |a| {
-                                a.value_parser(PossibleValuesParser::new(services)).index(1)
-                            });
-                            if sub == "shell" {
-                                c
-                            } else {
-                                c.mut_arg("command", |a| a.index(2))
+                            let parser = PossibleValuesParser::new(services);
+                            match sub {
+                                // mut_arg re-appends the argument: pin the positions again.
+                                "exec" => c
+                                    .mut_arg("service", |a| a.value_parser(parser).index(1))
+                                    .mut_arg("command", |a| a.index(2)),
+                                // The service is the first of `run`'s words.
+                                "run" => c.mut_arg("words", |a| a.value_parser(parser).index(1)),
+                                "shell" => {
+                                    c.mut_arg("service", |a| a.value_parser(parser).index(1))
+                                }
+                                _ => c.mut_arg("services", |a| a.value_parser(parser)),
                             }
                         });
                     }
                 }
             }
         }
-        clap_complete::generate(self.shell, &mut command, "xtask", &mut std::io::stdout());
+        positional.push(("help", help_names.clone()));
+        command = command.mut_subcommand("help", |c| {
+            c.mut_arg("name", |a| {
+                a.value_parser(PossibleValuesParser::new(help_names))
+            })
+        });
+        // Into memory first: `generate` panics when its writer fails.
+        let mut script = Vec::new();
+        clap_complete::generate(self.shell, &mut command, "xtask", &mut script);
+        let mut script = String::from_utf8_lossy(&script).into_owned();
+        if self.shell == clap_complete::Shell::Fish {
+            // clap_complete's fish script completes the values of options
+            // only; these complete positional arguments too.
+            for (sub, values) in positional {
+                // fish splits `-a`'s text into words: quote any odd name.
+                let plain = |v: &str| {
+                    v.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "._-:/@+".contains(c))
+                };
+                let values: Vec<String> = values
+                    .iter()
+                    .map(|v| if plain(v) { v.clone() } else { fish_quote(v) })
+                    .collect();
+                script.push_str(&format!(
+                    "complete -c xtask -n \"__fish_xtask_using_subcommand {sub}\" -f -a {}\n",
+                    fish_quote(&values.join(" "))
+                ));
+            }
+        }
+        crate::out!("{script}");
         Ok(())
     }
+}
+
+/// `text` as one single-quoted fish word.
+fn fish_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
 }

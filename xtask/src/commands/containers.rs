@@ -266,8 +266,8 @@ fn remove_leftovers(
     argv.extend(leftovers.iter().cloned());
     match exec::capture(&CommandStep::new(argv)) {
         Ok(out) if out.success() => ctx.ui.note(format!(
-            "removed {} one-off container(s) the interrupted run left",
-            leftovers.len()
+            "removed {} the interrupted run left",
+            crate::ui::plural(leftovers.len(), "one-off container", "one-off containers")
         )),
         _ => ctx.ui.warn(format!(
             "the interrupted run left one-off containers: docker rm -f {}",

@@ -210,7 +210,7 @@ impl Context {
     pub fn containers(&self) -> Result<Option<(String, Vec<crate::compose::state::Container>)>> {
         let project = self.project_name()?;
         if self.global.dry_run {
-            println!("{}", crate::compose::state::ps_command(&project));
+            crate::outln!("{}", crate::compose::state::ps_command(&project));
             return Ok(None);
         }
         let containers =
@@ -281,7 +281,7 @@ impl Context {
     /// failure, returning the child's exit code as the error's.
     pub fn execute(&self, plan: &Plan) -> Result<()> {
         if self.global.dry_run {
-            print!("{plan}");
+            crate::out!("{plan}");
             return Ok(());
         }
         for step in &plan.steps {

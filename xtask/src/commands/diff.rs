@@ -89,7 +89,7 @@ impl DiffArgs {
                 continue;
             }
             let diff = similar::TextDiff::from_lines(&example, &actual);
-            print!(
+            crate::out!(
                 "{}",
                 diff.unified_diff().context_radius(2).header(&from, &to)
             );

@@ -46,7 +46,7 @@ impl Finding {
 impl DoctorArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         if ctx.global.dry_run {
-            println!("# doctor only reads: docker version, compose version --short, git --version, the config, ports");
+            crate::outln!("# doctor only reads: docker version, compose version --short, git --version, the config, ports");
             return Ok(());
         }
         let mut findings = Vec::new();
@@ -114,13 +114,14 @@ impl DoctorArgs {
             } else {
                 ctx.ui.status_tone("problem", &finding.what, Tone::Bad);
                 if let Some(remedy) = &finding.remedy {
-                    eprintln!("{:>12} {remedy}", "fix:");
+                    crate::errln!("{:>12} {remedy}", "fix:");
                 }
             }
         }
         if problems > 0 {
             return Err(Error::Other(anyhow::anyhow!(
-                "doctor found {problems} problem(s)"
+                "doctor found {}",
+                crate::ui::plural(problems, "problem", "problems")
             )));
         }
         ctx.ui.status("Healthy", "nothing to fix");

@@ -15,31 +15,32 @@ impl EnvArgs {
         let environment = ctx.environment()?;
         if ctx.global.json {
             let value = serde_json::to_value(&environment).map_err(anyhow::Error::from)?;
-            println!(
+            crate::outln!(
                 "{}",
                 serde_json::to_string_pretty(&value).map_err(anyhow::Error::from)?
             );
             return Ok(());
         }
         match &environment.name {
-            Some(name) => println!("environment: {name} ({})", environment.choice.explain()),
-            None => println!("environment: none ({})", environment.choice.explain()),
+            Some(name) => crate::outln!("environment: {name} ({})", environment.choice.explain()),
+            None => crate::outln!("environment: none ({})", environment.choice.explain()),
         }
         if environment.chain.len() > 1 {
-            println!("inherits: {}", environment.chain.join(" -> "));
+            crate::outln!("inherits: {}", environment.chain.join(" -> "));
         }
-        println!(
+        crate::outln!(
             "project: {} ({})",
-            environment.project, environment.project_reason
+            environment.project,
+            environment.project_reason
         );
-        println!("env files: {}", environment.env_files.join(", "));
+        crate::outln!("env files: {}", environment.env_files.join(", "));
         if environment.compose_files.is_empty() {
-            println!("compose files: compose's defaults (docker-compose.yml, compose.yaml)");
+            crate::outln!("compose files: compose's defaults (docker-compose.yml, compose.yaml)");
         } else {
-            println!("compose files: {}", environment.compose_files.join(", "));
+            crate::outln!("compose files: {}", environment.compose_files.join(", "));
         }
         for (key, value) in &environment.env {
-            println!("env: {key}={value}");
+            crate::outln!("env: {key}={value}");
         }
         Ok(())
     }

@@ -1,5 +1,7 @@
 //! Listing built-in commands and tasks, and `help NAME`.
 
+use std::io::IsTerminal;
+
 use clap::CommandFactory;
 use serde::Serialize;
 
@@ -53,6 +55,8 @@ struct ArgEntry {
     name: String,
     default: Option<String>,
     help: Option<String>,
+    /// A boolean flag (`--NAME` alone), see `[tasks.NAME.args]`.
+    flag: bool,
 }
 
 #[derive(Serialize)]
@@ -105,10 +109,11 @@ fn task_entry(workspace: &Workspace, name: &str, spec: &TaskSpec) -> TaskEntry {
         depends: spec.depends.iter().map(|d| d.get_ref().clone()).collect(),
         args: arguments::declared(spec)
             .into_iter()
-            .map(|(name, default, help)| ArgEntry {
+            .map(|(name, arg)| ArgEntry {
                 name: name.into(),
-                default: default.map(String::from),
-                help: help.map(String::from),
+                default: arg.default.clone(),
+                help: arg.help.clone(),
+                flag: arg.flag,
             })
             .collect(),
         in_service: spec.in_service.as_ref().map(|s| s.get_ref().clone()),
@@ -135,7 +140,7 @@ pub fn list(ctx: &Context) -> Result<()> {
         .unwrap_or_default();
     if ctx.global.json {
         let value = serde_json::json!({ "builtins": builtins, "tasks": tasks });
-        println!(
+        crate::outln!(
             "{}",
             serde_json::to_string_pretty(&value).map_err(anyhow::Error::from)?
         );
@@ -154,7 +159,8 @@ pub fn list(ctx: &Context) -> Result<()> {
         .chain(visible.iter().map(|t| names(t).len()))
         .max()
         .unwrap_or(0);
-    let mut out = String::from("Usage: cargo xtask [OPTIONS] <COMMAND|TASK> [ARGS]...\n");
+    let invoked_as = crate::ui::invoked_as();
+    let mut out = format!("Usage: {invoked_as} [OPTIONS] <COMMAND|TASK> [ARGS]...\n");
     let mut groups: Vec<&str> = GROUPS.iter().map(|(g, _)| *g).collect();
     groups.push("Other");
     for group in groups {
@@ -186,8 +192,10 @@ pub fn list(ctx: &Context) -> Result<()> {
         }
         None => out.push_str("\nNo tasks.toml here or above: only built-in commands.\n"),
     }
-    out.push_str("\nSee `cargo xtask help NAME` for one command or task.\n");
-    print!("{out}");
+    out.push_str(&format!(
+        "\nSee `{invoked_as} help NAME` for one command or task.\n"
+    ));
+    crate::out!("{out}");
     Ok(())
 }
 
@@ -198,8 +206,15 @@ impl HelpArgs {
         };
         let mut command = Cli::command();
         if let Some(sub) = command.find_subcommand_mut(&name) {
-            let mut sub = sub.clone().bin_name(format!("cargo xtask {name}"));
-            sub.print_long_help().map_err(anyhow::Error::from)?;
+            let invoked_as = crate::ui::invoked_as();
+            let mut sub = sub.clone().bin_name(format!("{invoked_as} {name}"));
+            let help = sub.render_long_help();
+            // Styled only where styles are wanted and seen.
+            if ctx.ui.color && std::io::stdout().is_terminal() {
+                crate::out!("{}", help.ansi());
+            } else {
+                crate::out!("{help}");
+            }
             return Ok(());
         }
         let workspace = ctx.workspace()?;
@@ -215,14 +230,20 @@ impl HelpArgs {
                 "no task or command `{name}`{suggestion}"
             ))));
         };
-        let Some(spec) = workspace.tasks.task(task) else {
-            return Ok(());
-        };
-        // Line by line: the description's own lines stay, its escapes do not.
-        for line in describe_task(&task_entry(workspace, task, spec), spec).lines() {
-            println!("{}", clean(line));
-        }
+        print_task_help(workspace, task);
         Ok(())
+    }
+}
+
+/// Prints the help of `task` (a task's name, not an alias): what `help
+/// TASK` and `TASK --help` show.
+pub fn print_task_help(workspace: &Workspace, task: &str) {
+    let Some(spec) = workspace.tasks.task(task) else {
+        return;
+    };
+    // Line by line: the description's own lines stay, its escapes do not.
+    for line in describe_task(&task_entry(workspace, task, spec), spec).lines() {
+        crate::outln!("{}", clean(line));
     }
 }
 
@@ -236,24 +257,34 @@ fn describe_task(entry: &TaskEntry, spec: &TaskSpec) -> String {
     let usage: Vec<String> = entry
         .args
         .iter()
-        .map(|a| format!("[--{} VALUE]", a.name))
+        .map(|a| match a.flag {
+            true => format!("[--{}]", a.name),
+            false => format!("[--{} VALUE]", a.name),
+        })
         .collect();
     out.push_str(
-        &format!("usage: cargo xtask {} {}\n", entry.name, usage.join(" ")).replace(" \n", "\n"),
+        &format!(
+            "usage: {} {} {}\n",
+            crate::ui::invoked_as(),
+            entry.name,
+            usage.join(" ")
+        )
+        .replace(" \n", "\n"),
     );
     if !entry.aliases.is_empty() {
         out.push_str(&format!("aliases: {}\n", entry.aliases.join(", ")));
     }
     if !entry.args.is_empty() {
         out.push_str("arguments:\n");
+        let width = entry.args.iter().map(|a| a.name.len()).max().unwrap_or(0);
         for arg in &entry.args {
-            let default = arg
-                .default
-                .as_ref()
-                .map(|d| format!(" (default: {d})"))
-                .unwrap_or_else(|| " (required)".into());
+            let default = match (&arg.default, arg.flag) {
+                (_, true) => " (a flag)".to_string(),
+                (Some(d), false) => format!(" (default: {d})"),
+                (None, false) => " (required)".to_string(),
+            };
             out.push_str(&format!(
-                "  --{}  {}{default}\n",
+                "  --{:<width$}  {}{default}\n",
                 arg.name,
                 arg.help.as_deref().unwrap_or("")
             ));
@@ -282,14 +313,16 @@ fn describe_task(entry: &TaskEntry, spec: &TaskSpec) -> String {
             out.push_str(&format!("  {line}\n"));
         }
     }
-    if !spec.sources.is_empty() {
-        let sources: Vec<&str> = spec.sources.iter().map(|s| s.get_ref().as_str()).collect();
-        let outputs: Vec<&str> = spec.outputs.iter().map(|s| s.get_ref().as_str()).collect();
-        out.push_str(&format!(
+    let sources: Vec<&str> = spec.sources.iter().map(|s| s.get_ref().as_str()).collect();
+    let outputs: Vec<&str> = spec.outputs.iter().map(|s| s.get_ref().as_str()).collect();
+    match (sources.is_empty(), outputs.is_empty()) {
+        (false, false) => out.push_str(&format!(
             "skipped when [{}] are older than [{}]\n",
             sources.join(", "),
             outputs.join(", ")
-        ));
+        )),
+        (true, false) => out.push_str(&format!("skipped while [{}] exist\n", outputs.join(", "))),
+        _ => {}
     }
     out
 }

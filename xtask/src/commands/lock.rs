@@ -55,9 +55,12 @@ impl LockArgs {
             ));
         }
         if ctx.global.dry_run {
-            println!("# write {LOCK_FILE} with {} repos", lock.repos.len());
+            crate::outln!(
+                "# write {LOCK_FILE} with {}",
+                crate::ui::plural(lock.repos.len(), "repo", "repos")
+            );
             for repo in &lock.repos {
-                println!("# {} {}", repo.name, repo.rev);
+                crate::outln!("# {} {}", repo.name, repo.rev);
             }
             return Ok(());
         }
@@ -65,7 +68,10 @@ impl LockArgs {
             .map_err(|e| anyhow::Error::from(e).context(format!("cannot write {LOCK_FILE}")))?;
         ctx.ui.status(
             "Locked",
-            format!("{} repos in {LOCK_FILE}", lock.repos.len()),
+            format!(
+                "{} in {LOCK_FILE}",
+                crate::ui::plural(lock.repos.len(), "repo", "repos")
+            ),
         );
         Ok(())
     }

@@ -17,7 +17,7 @@ pub mod update;
 pub mod urls;
 
 use crate::cli::{Cli, Command};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 pub use context::Context;
 
@@ -28,6 +28,23 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<()> {
     };
     if cli.list {
         return help::list(ctx);
+    }
+    if cli.json_typed && !command.has_json() {
+        let name = match &command {
+            Command::Help(help::HelpArgs { name: Some(name) }) => format!("help {name}"),
+            _ => cli.command_name.unwrap_or_default(),
+        };
+        return Err(Error::usage_with_help(
+            format!(
+                "`{}` has no JSON output",
+                crate::ui::sanitize_for_terminal(&name)
+            ),
+            format!(
+                "--json works with {}, and with the listing (`{} --json`)",
+                crate::cli::JSON_COMMANDS.join(", "),
+                crate::ui::invoked_as()
+            ),
+        ));
     }
     match command {
         Command::Update(args) => args.run(ctx),

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use serde::Serialize;
+
 use crate::commands::Context;
 use crate::compose::state;
 use crate::compose::stats::{human, sample, Usage};
@@ -26,8 +28,8 @@ impl MonitorArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         let project = ctx.project_name()?;
         if ctx.global.dry_run {
-            println!("{}", state::ps_command(&project));
-            println!("docker stats --no-stream --format '{{{{json .}}}}' CONTAINER...");
+            crate::outln!("{}", state::ps_command(&project));
+            crate::outln!("docker stats --no-stream --format '{{{{json .}}}}' CONTAINER...");
             return Ok(());
         }
         loop {
@@ -37,13 +39,17 @@ impl MonitorArgs {
             let usage = sample(&ids)
                 .map_err(|e| Error::Other(anyhow::anyhow!("docker stats failed: {e}")))?;
             if ctx.global.json {
-                println!(
+                let records: Vec<ContainerUsage> = running
+                    .iter()
+                    .map(|c| ContainerUsage::new(c, usage_of(c, &usage)))
+                    .collect();
+                crate::outln!(
                     "{}",
-                    serde_json::to_string(&usage).map_err(anyhow::Error::from)?
+                    serde_json::to_string(&records).map_err(anyhow::Error::from)?
                 );
             } else {
                 if self.watch && ctx.ui.interactive {
-                    print!("\x1b[2J\x1b[H");
+                    crate::out!("\x1b[2J\x1b[H");
                 }
                 print_usage(&running, &usage);
             }
@@ -55,13 +61,51 @@ impl MonitorArgs {
     }
 }
 
+/// One running container's use, as `monitor --json` prints it: the
+/// container named as `ps --json` names it (service, replica, full id).
+#[derive(Debug, Serialize)]
+struct ContainerUsage<'a> {
+    service: &'a str,
+    number: u32,
+    one_off: bool,
+    id: &'a str,
+    name: &'a str,
+    /// `None` when `docker stats` said nothing about the container.
+    cpu_percent: Option<f64>,
+    memory_bytes: Option<u64>,
+    memory_limit_bytes: Option<u64>,
+    memory_percent: Option<f64>,
+}
+
+impl<'a> ContainerUsage<'a> {
+    fn new(container: &'a state::Container, usage: Option<&Usage>) -> Self {
+        ContainerUsage {
+            service: &container.service,
+            number: container.number,
+            one_off: container.one_off,
+            id: &container.id,
+            name: &container.name,
+            cpu_percent: usage.map(|u| u.cpu_percent),
+            memory_bytes: usage.map(|u| u.memory_bytes),
+            memory_limit_bytes: usage.map(|u| u.memory_limit_bytes),
+            memory_percent: usage.map(|u| u.memory_percent),
+        }
+    }
+}
+
+/// The sample of `container`: `docker stats` may print a short id.
+fn usage_of<'u>(container: &state::Container, usage: &'u [Usage]) -> Option<&'u Usage> {
+    let short = &container.id[..container.id.len().min(12)];
+    usage
+        .iter()
+        .find(|u| (!u.id.is_empty() && u.id.starts_with(short)) || u.name == container.name)
+}
+
 fn print_usage(running: &[&state::Container], usage: &[Usage]) {
     let rows: Vec<[String; 4]> = running
         .iter()
         .map(|c| {
-            let u = usage
-                .iter()
-                .find(|u| u.id.starts_with(&c.id[..c.id.len().min(12)]) || u.name == c.name);
+            let u = usage_of(c, usage);
             let service = if c.one_off {
                 format!("{} (run)", c.service)
             } else {

@@ -275,7 +275,7 @@ impl PsArgs {
             return Ok(());
         };
         if ctx.global.json {
-            println!(
+            crate::outln!(
                 "{}",
                 serde_json::to_string_pretty(&containers).map_err(anyhow::Error::from)?
             );

@@ -1,15 +1,20 @@
 //! `xtask status`: where every repo stands, without touching the network.
 
+use std::path::Path;
+
 use crate::commands::Context;
 use crate::error::{Error, Result};
+use crate::repos::local_state::{self, Presence};
 use crate::repos::selection::select;
 use crate::repos::status::{read_all, RepoStatus};
 use crate::repos::sync::RepoJob;
+use crate::ui::{plural, sanitize_for_terminal as clean};
 
 /// Show each repo's pin, branch or commit, ahead/behind, and local changes
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   cargo xtask status
+  cargo xtask status -v           each changed repo's files too
   cargo xtask status trytond --json")]
 pub struct StatusArgs {
     /// Repos to show (default: all)
@@ -33,17 +38,20 @@ impl StatusArgs {
             })
             .collect();
         if ctx.global.dry_run {
-            println!(
-                "# status reads {} repos from disk; it changes nothing",
-                jobs.len()
+            crate::outln!(
+                "# status reads {} from disk; it changes nothing",
+                plural(jobs.len(), "repo", "repos")
             );
         }
         let statuses = read_all(&jobs);
         if ctx.global.json {
             let text = serde_json::to_string_pretty(&statuses).map_err(anyhow::Error::from)?;
-            println!("{text}");
+            crate::outln!("{text}");
         } else {
             print_table(&statuses);
+            if ctx.ui.verbosity >= 1 {
+                print_changed_files(&jobs, &statuses);
+            }
         }
         Ok(())
     }
@@ -63,12 +71,13 @@ fn head(status: &RepoStatus) -> String {
     }
 }
 
+/// Where the branch stands against its upstream, in words.
 fn upstream(status: &RepoStatus) -> String {
     match (status.ahead, status.behind) {
-        (Some(0), Some(0)) => "=".into(),
-        (Some(a), Some(0)) => format!("+{a}"),
-        (Some(0), Some(b)) => format!("-{b}"),
-        (Some(a), Some(b)) => format!("+{a} -{b}"),
+        (Some(0), Some(0)) => "up to date".into(),
+        (Some(a), Some(0)) => format!("{a} ahead"),
+        (Some(0), Some(b)) => format!("{b} behind"),
+        (Some(a), Some(b)) => format!("{a} ahead, {b} behind"),
         _ => "".into(),
     }
 }
@@ -76,14 +85,36 @@ fn upstream(status: &RepoStatus) -> String {
 fn changes(status: &RepoStatus) -> String {
     let files = match (status.changed_files, status.untracked_files) {
         (0, 0) => "".into(),
-        (c, 0) => format!("{c} changed"),
-        (0, u) => format!("{u} untracked"),
+        (c, 0) => plural(c, "changed file", "changed files"),
+        (0, u) => plural(u, "untracked file", "untracked files"),
         (c, u) => format!("{c} changed, {u} untracked"),
     };
     match (&status.in_progress, files.is_empty()) {
         (Some(operation), true) => operation.clone(),
         (Some(operation), false) => format!("{operation}; {files}"),
         (None, _) => files,
+    }
+}
+
+/// `-v`: each changed repo's files, as `git status --short` lists them.
+fn print_changed_files(jobs: &[RepoJob], statuses: &[RepoStatus]) {
+    for (job, status) in jobs.iter().zip(statuses) {
+        if status.changed_files == 0 && status.untracked_files == 0 {
+            continue;
+        }
+        let Presence::Repo(repo) = local_state::open(Path::new(&job.path)) else {
+            continue;
+        };
+        crate::outln!();
+        crate::outln!("{} ({}):", clean(&status.name), clean(&status.path));
+        match local_state::changed_files(&repo) {
+            Ok(files) => {
+                for (code, path) in files {
+                    crate::outln!("  {code} {}", clean(&path));
+                }
+            }
+            Err(error) => crate::outln!("  (cannot list its changes: {})", error.message()),
+        }
     }
 }
 

@@ -116,14 +116,22 @@ pub fn run(argv: Vec<String>, ctx: &Context) -> Result<()> {
                     "{message}; did you mean `{}`?",
                     sanitize_for_terminal(close)
                 ),
-                "`cargo xtask` lists them all",
+                format!("`{}` lists them all", crate::ui::invoked_as()),
             ),
             None => Error::usage_with_help(
                 message,
-                "`cargo xtask` lists the built-in commands and the project's tasks",
+                format!(
+                    "`{}` lists the built-in commands and the project's tasks",
+                    crate::ui::invoked_as()
+                ),
             ),
         });
     };
+    // `TASK --help` shows the help and runs nothing; after `--` it is the task's.
+    if crate::tasks::arguments::asks_for_help(rest) {
+        crate::commands::help::print_task_help(workspace, task);
+        return Ok(());
+    }
     let steps = ContextSteps {
         ctx,
         exe: std::env::current_exe()
@@ -136,7 +144,7 @@ pub fn run(argv: Vec<String>, ctx: &Context) -> Result<()> {
     if ctx.global.dry_run {
         // Line by line: the plan's own newlines stay, a task's escapes do not.
         for line in plan.to_string().lines() {
-            println!("{}", sanitize_for_terminal(line));
+            crate::outln!("{}", sanitize_for_terminal(line));
         }
         return Ok(());
     }

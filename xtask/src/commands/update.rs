@@ -100,10 +100,10 @@ impl UpdateArgs {
         }
         if ctx.global.dry_run {
             for job in &jobs {
-                println!("{}", crate::mask::text(&describe_plan(job)));
+                crate::outln!("{}", crate::mask::text(&describe_plan(job)));
             }
             for action in &layout::plan(&workspace.root, &workspace.repos, self.reset) {
-                println!("{action}");
+                crate::outln!("{action}");
             }
             return Ok(());
         }
@@ -164,9 +164,9 @@ impl UpdateArgs {
             let mut failures = Vec::new();
             if tally.failed > 0 {
                 failures.push(format!(
-                    "{} of {} repos failed",
+                    "{} of {} failed",
                     tally.failed,
-                    results.len()
+                    crate::ui::plural(results.len(), "repo", "repos")
                 ));
             }
             match layout_errors.len() {

@@ -49,7 +49,7 @@ impl UrlsArgs {
             })
             .collect();
         if ctx.global.json {
-            println!(
+            crate::outln!(
                 "{}",
                 serde_json::to_string_pretty(&urls).map_err(anyhow::Error::from)?
             );

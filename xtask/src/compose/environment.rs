@@ -113,10 +113,12 @@ impl ActiveEnvironment {
 /// Why an environment could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum EnvironmentError {
-    #[error("unknown environment `{name}` ({why}); defined: {defined}")]
+    #[error("unknown environment `{name}` ({why}); defined: {defined}{suggestion}")]
     Unknown {
         name: String,
         why: &'static str,
+        /// `; did you mean `production`?` for the closest name, or empty.
+        suggestion: String,
         defined: String,
     },
     #[error("environment `{0}` inherits from itself through {1}")]
@@ -184,9 +186,14 @@ pub fn resolve(
                 if tasks.environments.is_empty() {
                     break;
                 }
+                let names = tasks.environments.keys().map(|k| k.get_ref().as_str());
+                let suggestion = crate::suggest::closest(&env_name, names)
+                    .map(|close| format!("; did you mean `{close}`?"))
+                    .unwrap_or_default();
                 return Err(EnvironmentError::Unknown {
                     name: env_name,
                     why: choice.explain(),
+                    suggestion,
                     defined: defined(),
                 });
             };

@@ -11,6 +11,7 @@ use std::ops::Range;
 use crate::suggest::closest;
 use crate::ui::sanitize_for_terminal;
 
+use super::command_line::CommandLine;
 use super::diagnostic::{ConfigErrors, Diagnostic};
 use super::source::SourceFile;
 use super::task::{
@@ -107,6 +108,32 @@ fn check_tasks(workspace: &Workspace, builtins: &[&str], errors: &mut ConfigErro
                 errors,
             );
         }
+        for (arg_name, arg) in &task.args {
+            if arg.flag && arg.default.is_some() {
+                errors.push(
+                    Diagnostic::at(
+                        source,
+                        arg_name.span(),
+                        format!(
+                            "argument `{}` of task `{}` is a flag and has a default",
+                            arg_name.get_ref(),
+                            name.get_ref()
+                        ),
+                    )
+                    .help("a flag is `false` until given; remove `default`"),
+                );
+            }
+            if arg_name.get_ref() == "help" {
+                errors.push(
+                    Diagnostic::at(
+                        source,
+                        arg_name.span(),
+                        format!("task `{}` has an argument called `help`", name.get_ref()),
+                    )
+                    .help("`--help` shows the task's help; choose another name"),
+                );
+            }
+        }
         if let Some(dir) = &task.dir {
             let problem = match resolve_dir(&workspace.root, dir.get_ref()) {
                 // `update` makes it (a repository's folder before its first clone).
@@ -163,6 +190,55 @@ fn check_tasks(workspace: &Workspace, builtins: &[&str], errors: &mut ConfigErro
         let mut path: Vec<&str> = vec![start.get_ref()];
         walk(workspace, &names, &mut path, &mut reported, errors);
     }
+}
+
+/// What `check` warns about without failing: `run = ["cmd a", "cmd b"]`,
+/// a list of strings whose program has a space, which is one argv (the
+/// program `cmd a`) but was most likely meant as two commands.
+pub fn warnings(workspace: &Workspace) -> Vec<Diagnostic> {
+    let mut warnings = Vec::new();
+    for (name, task) in &workspace.tasks.tasks {
+        let Some(run) = &task.run else { continue };
+        let RunSpec::One(CommandLine::Argv(argv)) = run.get_ref() else {
+            continue;
+        };
+        let Some(program) = argv.first() else {
+            continue;
+        };
+        if program.starts_with(BUILTIN_PREFIX) || !program.trim().contains(char::is_whitespace) {
+            continue;
+        }
+        let toml_list = |items: &[String]| {
+            toml::Value::Array(items.iter().cloned().map(toml::Value::String).collect()).to_string()
+        };
+        let split =
+            |text: &str| shell_words::split(text).unwrap_or_else(|_| vec![text.to_string()]);
+        let commands: Vec<String> = argv.iter().map(|c| toml_list(&split(c))).collect();
+        let mut one_argv = split(program);
+        one_argv.extend(argv[1..].iter().cloned());
+        let mut warning = Diagnostic::at(
+            &workspace.tasks_source,
+            run.span(),
+            format!(
+                "task `{}`: `run = {}` is one command, the program `{program}` with {}",
+                name.get_ref(),
+                toml_list(argv),
+                crate::ui::plural(argv.len() - 1, "argument", "arguments"),
+            ),
+        )
+        .help(format!(
+            "for {} in order write `run = [{}]`; for one command with arguments write `run = {}`",
+            crate::ui::plural(argv.len(), "command", "commands"),
+            commands.join(", "),
+            toml_list(&one_argv)
+        ));
+        warning.message = sanitize_for_terminal(&warning.message).into_owned();
+        warning.help = warning
+            .help
+            .map(|help| sanitize_for_terminal(&help).into_owned());
+        warnings.push(warning);
+    }
+    warnings
 }
 
 /// Whether `dir` lies in a repository, folder or link that `update` makes.

@@ -125,6 +125,10 @@ impl Aliases {
 pub struct ArgSpec {
     pub default: Option<String>,
     pub help: Option<String>,
+    /// A boolean flag: `--NAME` alone sets it; it takes no value and is
+    /// never filled positionally.
+    #[serde(default)]
+    pub flag: bool,
 }
 
 /// Why a task's `dir` cannot be used.

@@ -166,15 +166,21 @@ pub fn head(repo: &Repository) -> Result<Head, git2::Error> {
     })
 }
 
-/// Local changes (a scan of the work tree: only when something must move).
-pub fn changes(repo: &Repository) -> Result<Changes, git2::Error> {
+/// What counts as a local change: tracked files modified or staged, and
+/// untracked files (an untracked folder as one entry), no submodules.
+fn change_options() -> StatusOptions {
     let mut options = StatusOptions::new();
     options
         .include_untracked(true)
         .recurse_untracked_dirs(false)
         .include_ignored(false)
         .exclude_submodules(true);
-    let statuses = repo.statuses(Some(&mut options))?;
+    options
+}
+
+/// Local changes (a scan of the work tree: only when something must move).
+pub fn changes(repo: &Repository) -> Result<Changes, git2::Error> {
+    let statuses = repo.statuses(Some(&mut change_options()))?;
     let mut changes = Changes::default();
     for entry in statuses.iter() {
         let status = entry.status();
@@ -185,6 +191,43 @@ pub fn changes(repo: &Repository) -> Result<Changes, git2::Error> {
         }
     }
     Ok(changes)
+}
+
+/// The changed files themselves, as `git status --short` shows them: a
+/// two-letter code (index, work tree; `??` untracked) and the path.
+pub fn changed_files(repo: &Repository) -> Result<Vec<(String, String)>, git2::Error> {
+    let statuses = repo.statuses(Some(&mut change_options()))?;
+    let mut files = Vec::new();
+    for entry in statuses.iter() {
+        let status = entry.status();
+        if status.is_ignored() {
+            continue;
+        }
+        let code = if status.is_wt_new() && !status.is_index_new() {
+            "??".to_string()
+        } else {
+            let index = match () {
+                _ if status.is_index_new() => 'A',
+                _ if status.is_index_modified() => 'M',
+                _ if status.is_index_deleted() => 'D',
+                _ if status.is_index_renamed() => 'R',
+                _ if status.is_index_typechange() => 'T',
+                _ => ' ',
+            };
+            let tree = match () {
+                _ if status.is_wt_modified() => 'M',
+                _ if status.is_wt_deleted() => 'D',
+                _ if status.is_wt_renamed() => 'R',
+                _ if status.is_wt_typechange() => 'T',
+                _ if status.is_conflicted() => 'U',
+                _ => ' ',
+            };
+            format!("{index}{tree}")
+        };
+        let path = String::from_utf8_lossy(entry.path_bytes()).into_owned();
+        files.push((code, path));
+    }
+    Ok(files)
 }
 
 /// The git operation stopped half-way in this repository (`a rebase`,

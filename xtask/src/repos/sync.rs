@@ -704,12 +704,12 @@ fn refuse_orphaning(repo: &Repository, head: &Head) -> Result<Option<String>, St
     let orphaned = local_state::unreferenced_commits(repo, *oid, 1000).map_err(git)?;
     Ok((orphaned > 0).then(|| {
         let count = if orphaned >= 1000 {
-            "1000 or more".to_string()
+            "1000 or more commits".to_string()
         } else {
-            orphaned.to_string()
+            crate::ui::plural(orphaned, "commit", "commits")
         };
         format!(
-            "detached at {} with {count} commit(s) no branch or tag contains; keep them with `git switch -c NAME`, then update",
+            "detached at {} with {count} no branch or tag contains; keep them with `git switch -c NAME`, then update",
             short(*oid)
         )
     }))
@@ -759,7 +759,10 @@ fn move_branch(
             }
             let tracked_changes = tracked_changes(repo)?;
             if tracked_changes > 0 {
-                return skip(format!("uncommitted changes in {tracked_changes} files; commit or stash them, then update"));
+                return skip(format!(
+                    "uncommitted changes in {}; commit or stash them, then update",
+                    files(tracked_changes)
+                ));
             }
             if let Some(reason) = refuse_blocked(repo, Some(branch)) {
                 return skip(reason);
@@ -782,7 +785,7 @@ fn move_branch(
             let tracked_changes = tracked_changes(repo)?;
             if tracked_changes > 0 {
                 return skip(format!(
-                    "on {from} with uncommitted changes in {tracked_changes} files, pinned to branch {branch}; commit or stash them, then update"
+                    "on {from} with uncommitted changes in {}, pinned to branch {branch}; commit or stash them, then update", files(tracked_changes)
                 ));
             }
             let existing = repo
@@ -856,8 +859,9 @@ fn move_detached(
     let tracked_changes = tracked_changes(repo)?;
     if tracked_changes > 0 {
         return skip(format!(
-            "on {} with uncommitted changes in {tracked_changes} files, pinned to {}; commit or stash them, then update",
+            "on {} with uncommitted changes in {}, pinned to {}; commit or stash them, then update",
             head.describe(),
+            files(tracked_changes),
             job.pin
         ));
     }
@@ -894,6 +898,11 @@ impl RepoJob {
             display_path: relative.to_string_lossy().into_owned(),
         }
     }
+}
+
+/// `1 file`, `3 files`: how many files hold uncommitted changes.
+fn files(count: usize) -> String {
+    crate::ui::plural(count, "file", "files")
 }
 
 #[cfg(test)]

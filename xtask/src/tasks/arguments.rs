@@ -1,26 +1,44 @@
 //! Binding a task's command-line arguments to its `[tasks.NAME.args]`:
 //! `--name value`, `--name=value` or positionally in definition order, with
-//! defaults. Values reach commands as `{name}` and as the variable
-//! `XTASK_ARG_NAME` (prefixed, so that an argument called `path` cannot
-//! clobber `PATH`).
+//! defaults; `--name` alone for a flag (`flag = true`); everything after
+//! `--` passes through like the extra arguments of a task without `args`.
+//! Values reach commands as `{name}` and as the variable `XTASK_ARG_NAME`
+//! (prefixed, so that an argument called `path` cannot clobber `PATH`).
 
-use crate::config::TaskSpec;
+use crate::config::{ArgSpec, TaskSpec};
+
+/// What `{name}` reads for a flag that is given / not given: `true` and
+/// `false` are commands too, so `if {pdb}; then ...` works in a shell.
+const FLAG_ON: &str = "true";
+const FLAG_OFF: &str = "false";
 
 /// A task's arguments after binding.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BoundArgs {
-    /// `(name, value)` in definition order.
+    /// `(name, value)` in definition order (a flag's value: `true`/`false`).
     pub values: Vec<(String, String)>,
-    /// Arguments of a task that declares none: appended to its last command.
+    /// The names of the arguments that are flags.
+    pub flags: Vec<String>,
+    /// Arguments passed through to the commands: after `--`, or every
+    /// argument of a task that declares none.
     pub extra: Vec<String>,
 }
 
 impl BoundArgs {
-    /// The variables exported to the task's commands.
+    /// The variables exported to the task's commands. A flag's variable is
+    /// `1` when given and empty when not, so `[ -n "$XTASK_ARG_PDB" ]` and
+    /// `${XTASK_ARG_PDB:+--pdb}` read it.
     pub fn env(&self) -> Vec<(String, String)> {
         self.values
             .iter()
-            .map(|(name, value)| (env_name(name), value.clone()))
+            .map(|(name, value)| {
+                let value = if self.flags.contains(name) {
+                    if value == FLAG_ON { "1" } else { "" }.to_string()
+                } else {
+                    value.clone()
+                };
+                (env_name(name), value)
+            })
             .collect()
     }
 
@@ -79,35 +97,51 @@ pub fn env_name(name: &str) -> String {
     format!("XTASK_ARG_{upper}")
 }
 
-/// The declared arguments in definition order: `(name, default, help)`.
-pub fn declared(spec: &TaskSpec) -> Vec<(&str, Option<&str>, Option<&str>)> {
+/// The declared arguments in definition order.
+pub fn declared(spec: &TaskSpec) -> Vec<(&str, &ArgSpec)> {
     let mut args: Vec<_> = spec.args.iter().collect();
     args.sort_by_key(|(name, _)| name.span().start);
     args.into_iter()
-        .map(|(name, arg)| {
-            (
-                name.get_ref().as_str(),
-                arg.default.as_deref(),
-                arg.help.as_deref(),
-            )
-        })
+        .map(|(name, arg)| (name.get_ref().as_str(), arg))
         .collect()
+}
+
+/// Whether `argv` asks for the task's help: `--help` or `-h` before `--`.
+pub fn asks_for_help(argv: &[String]) -> bool {
+    argv.iter()
+        .take_while(|arg| *arg != "--")
+        .any(|arg| arg == "--help" || arg == "-h")
+}
+
+/// `1 argument`, `2 arguments`.
+fn count_of_arguments(count: usize) -> String {
+    crate::ui::plural(count, "argument", "arguments")
 }
 
 /// Binds `argv` (what followed the task's name) to the task's arguments.
 pub fn bind(task: &str, spec: &TaskSpec, argv: &[String]) -> Result<BoundArgs, String> {
     let declared = declared(spec);
     if declared.is_empty() {
+        // The first `--` only separates: `lint -- --help` passes `--help`.
+        let extra = match argv.iter().position(|a| a == "--") {
+            Some(at) => argv[..at].iter().chain(&argv[at + 1..]).cloned().collect(),
+            None => argv.to_vec(),
+        };
         return Ok(BoundArgs {
-            values: Vec::new(),
-            extra: argv.to_vec(),
+            extra,
+            ..BoundArgs::default()
         });
     }
-    let names: Vec<&str> = declared.iter().map(|(n, _, _)| *n).collect();
+    let names: Vec<&str> = declared.iter().map(|(n, _)| *n).collect();
     let mut given: Vec<Option<String>> = vec![None; declared.len()];
+    let mut extra = Vec::new();
     let mut positional = 0;
     let mut iter = argv.iter();
     while let Some(arg) = iter.next() {
+        if arg == "--" {
+            extra = iter.cloned().collect();
+            break;
+        }
         if let Some(flag) = arg.strip_prefix("--") {
             let (name, inline) = match flag.split_once('=') {
                 Some((name, value)) => (name, Some(value.to_string())),
@@ -119,23 +153,43 @@ pub fn bind(task: &str, spec: &TaskSpec, argv: &[String]) -> Result<BoundArgs, S
                     names.join(", ")
                 ));
             };
-            let value = match inline {
-                Some(value) => value,
-                None => iter
+            let value = match (declared[index].1.flag, inline) {
+                (true, Some(_)) => {
+                    return Err(format!(
+                        "`--{name}` is a flag of task `{task}` and takes no value: write `--{name}` alone"
+                    ))
+                }
+                (true, None) => FLAG_ON.to_string(),
+                (false, Some(value)) => value,
+                (false, None) => iter
                     .next()
                     .cloned()
                     .ok_or_else(|| format!("`--{name}` needs a value"))?,
             };
             given[index] = Some(value);
         } else {
-            while positional < given.len() && given[positional].is_some() {
+            // Flags are named, never filled by position.
+            while positional < given.len()
+                && (given[positional].is_some() || declared[positional].1.flag)
+            {
                 positional += 1;
             }
             if positional >= given.len() {
+                let takes: Vec<&str> = declared
+                    .iter()
+                    .filter(|(_, a)| !a.flag)
+                    .map(|(n, _)| *n)
+                    .collect();
+                let takes = match takes.as_slice() {
+                    [] => "no arguments by position".to_string(),
+                    names => format!(
+                        "{} by position ({})",
+                        count_of_arguments(names.len()),
+                        names.join(", ")
+                    ),
+                };
                 return Err(format!(
-                    "task `{task}` takes {} argument(s) ({}); `{arg}` is one too many",
-                    names.len(),
-                    names.join(", ")
+                    "task `{task}` takes {takes}; `{arg}` is one too many (pass it through after `--`)"
                 ));
             }
             given[positional] = Some(arg.clone());
@@ -143,15 +197,25 @@ pub fn bind(task: &str, spec: &TaskSpec, argv: &[String]) -> Result<BoundArgs, S
         }
     }
     let mut values = Vec::new();
-    for ((name, default, _), value) in declared.iter().zip(given) {
+    let mut flags = Vec::new();
+    for ((name, arg), value) in declared.iter().zip(given) {
+        if arg.flag {
+            flags.push(name.to_string());
+        }
+        let default = if arg.flag {
+            Some(FLAG_OFF)
+        } else {
+            arg.default.as_deref()
+        };
         match value.or_else(|| default.map(str::to_string)) {
             Some(value) => values.push((name.to_string(), value)),
-            None => return Err(format!("task `{task}` needs its argument `{name}` (it has no default): cargo xtask {task} --{name} VALUE")),
+            None => return Err(format!("task `{task}` needs its argument `{name}` (it has no default): {} {task} --{name} VALUE", crate::ui::invoked_as())),
         }
     }
     Ok(BoundArgs {
         values,
-        extra: Vec::new(),
+        flags,
+        extra,
     })
 }
 
@@ -163,7 +227,7 @@ mod tests {
     fn braces_are_replaced_but_shell_variables_are_not() {
         let args = BoundArgs {
             values: vec![("path".into(), "src".into())],
-            extra: vec![],
+            ..BoundArgs::default()
         };
         assert_eq!(
             args.substitute("lint {path} ${path} {other}"),
@@ -181,7 +245,7 @@ mod tests {
                 ("c".into(), "it's $(id) `id`".into()),
                 ("d".into(), String::new()),
             ],
-            extra: vec![],
+            ..BoundArgs::default()
         };
         let line = args.substitute_for_shell("echo {a} {b} {c} {d} ${a}");
         assert_eq!(

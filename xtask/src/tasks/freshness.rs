@@ -1,5 +1,7 @@
 //! Up-to-date checks: a task with `sources` and `outputs` is skipped when
-//! every output exists and none is older than the newest source.
+//! every output exists and none is older than the newest source; a task
+//! with `outputs` and no `sources` (a one-time step) is skipped while every
+//! output exists, as make does with a target without prerequisites.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -61,12 +63,16 @@ fn modified(path: &Path) -> Option<SystemTime> {
 
 /// `Some(reason)` when the task can be skipped.
 pub fn up_to_date(root: &Path, sources: &[String], outputs: &[String]) -> Option<String> {
-    if sources.is_empty() || outputs.is_empty() {
+    if outputs.is_empty() {
         return None;
     }
     let mut oldest_output: Option<SystemTime> = None;
     for pattern in outputs {
-        let files = expand(root, pattern);
+        let mut files = expand(root, pattern);
+        // A folder named as it is counts too (`outputs = [".venv"]`).
+        if files.is_empty() && root.join(pattern).is_dir() {
+            files.push(root.join(pattern));
+        }
         if files.is_empty() {
             return None;
         }
@@ -75,6 +81,9 @@ pub fn up_to_date(root: &Path, sources: &[String], outputs: &[String]) -> Option
             oldest_output = Some(oldest_output.map_or(time, |t| t.min(time)));
         }
     }
+    if sources.is_empty() {
+        return Some("up to date: its outputs exist and it has no sources".to_string());
+    }
     let source_files: Vec<PathBuf> = sources.iter().flat_map(|p| expand(root, p)).collect();
     if source_files.is_empty() {
         return None;
@@ -82,8 +91,8 @@ pub fn up_to_date(root: &Path, sources: &[String], outputs: &[String]) -> Option
     let newest_source = source_files.iter().filter_map(|f| modified(f)).max()?;
     (newest_source <= oldest_output?).then(|| {
         format!(
-            "up to date: {} source file(s) older than its outputs",
-            source_files.len()
+            "up to date: {} older than its outputs",
+            crate::ui::plural(source_files.len(), "source file", "source files")
         )
     })
 }

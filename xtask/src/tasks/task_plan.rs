@@ -225,6 +225,12 @@ impl Builder<'_> {
 
         let commands = commands_of(spec.run.as_ref().map(|r| r.get_ref()));
         let last_own = commands.iter().rposition(|c| builtin_call(c).is_none());
+        if !args.extra.is_empty() && !passes_through(&commands, last_own) {
+            return Err(format!(
+                "task `{name}` was given arguments ({}) but its `run` does not read them: write \"$@\" (or $1, $2, ...) in its script where they belong, e.g. `run = 'pytest \"$@\"'`",
+                shell_words::join(&args.extra)
+            ));
+        }
         let mut steps = Vec::new();
         for (position, command) in commands.iter().enumerate() {
             if let Some(words) = builtin_call(command) {
@@ -236,21 +242,32 @@ impl Builder<'_> {
             if command.is_empty() || command.to_argv().first().is_some_and(String::is_empty) {
                 return Err(format!("task `{name}` has an empty command in `run`"));
             }
-            let mut argv = match command {
+            let argv = match command {
+                // `-e`: a failing line stops the script, as in make and just
+                // (`set +e` inside opts out). Extra arguments are positional
+                // parameters ("$@", $1...), never pasted into the text; $0
+                // is the task's name, so the shell's messages name it.
                 CommandLine::Shell(line) => {
-                    // Values are quoted: one word each, never shell code.
-                    let mut line = args.substitute_for_shell(line);
-                    if Some(position) == last_own && !args.extra.is_empty() {
-                        line = format!("{line} {}", shell_words::join(&args.extra));
-                    }
-                    vec!["sh".to_string(), "-c".into(), line]
+                    let mut argv = vec![
+                        "sh".to_string(),
+                        "-e".into(),
+                        "-c".into(),
+                        // Values are quoted: one word each, never shell code.
+                        args.substitute_for_shell(line),
+                        name.to_string(),
+                    ];
+                    argv.extend(args.extra.iter().cloned());
+                    argv
                 }
                 // No shell reads an argv: values go in as they are.
-                CommandLine::Argv(argv) => argv.iter().map(|a| args.substitute(a)).collect(),
+                CommandLine::Argv(argv) => {
+                    let mut argv: Vec<String> = argv.iter().map(|a| args.substitute(a)).collect();
+                    if Some(position) == last_own {
+                        argv.extend(args.extra.iter().cloned());
+                    }
+                    argv
+                }
             };
-            if Some(position) == last_own && matches!(command, CommandLine::Argv(_)) {
-                argv.extend(args.extra.iter().cloned());
-            }
             let step = match &spec.in_service {
                 Some(service) => {
                     self.maker
@@ -276,6 +293,45 @@ impl Builder<'_> {
             needs,
         })
     }
+}
+
+/// Whether extra arguments reach a command: the last own command is an
+/// argv (they are appended), or a script reads its positional parameters.
+/// Reading the script is a heuristic that errs towards yes; it only exists
+/// so that arguments nothing reads are an error instead of silently lost.
+fn passes_through(commands: &[CommandLine], last_own: Option<usize>) -> bool {
+    let Some(last) = last_own else {
+        return false;
+    };
+    if matches!(commands[last], CommandLine::Argv(_)) {
+        return true;
+    }
+    commands.iter().any(|command| match command {
+        CommandLine::Shell(script) if builtin_call(command).is_none() => {
+            reads_positional_parameters(script)
+        }
+        _ => false,
+    })
+}
+
+/// `$@`, `$*`, `$#`, `$1`..`$9`, `${1}`..., `shift`, `getopts`, or a
+/// `for NAME do` / `for NAME;` loop (which walks "$@").
+fn reads_positional_parameters(script: &str) -> bool {
+    let bytes = script.as_bytes();
+    let special = |b: u8| matches!(b, b'@' | b'*' | b'#' | b'1'..=b'9');
+    let parameter = bytes.windows(2).enumerate().any(|(at, pair)| {
+        pair[0] == b'$'
+            && (special(pair[1])
+                || (pair[1] == b'{' && bytes.get(at + 2).is_some_and(|b| special(*b))))
+    });
+    let words: Vec<&str> = script
+        .split(|c: char| c.is_whitespace() || c == ';')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let builtin = words.iter().any(|w| *w == "shift" || *w == "getopts");
+    // `for NAME do` or `for NAME; do`: the separator `;` is dropped above.
+    let bare_for = words.windows(3).any(|w| w[0] == "for" && w[2] == "do");
+    parameter || builtin || bare_for
 }
 
 /// The commands of `run`, in order (see [`RunSpec::commands`]).

@@ -131,6 +131,15 @@ fn postgres_runs_healthy_and_answers_on_its_published_port() {
     );
     let monitor = stack.xtask(["monitor"]).ok();
     assert!(monitor.stdout.contains("db.1"), "{}", monitor.describe());
+    // --json names each container as `ps --json` does: service and full id.
+    let ps: serde_json::Value =
+        serde_json::from_str(&stack.xtask(["ps", "--json"]).ok().stdout).unwrap();
+    let monitor: serde_json::Value =
+        serde_json::from_str(&stack.xtask(["monitor", "--json"]).ok().stdout).unwrap();
+    assert_eq!(monitor[0]["service"], "db", "{monitor}");
+    assert_eq!(monitor[0]["id"], ps[0]["id"], "{monitor} {ps}");
+    assert!(monitor[0]["id"].as_str().is_some_and(|id| id.len() == 64));
+    assert!(monitor[0]["memory_bytes"].as_u64().is_some(), "{monitor}");
     // The database volume goes only when the user says so.
     let refused = stack.xtask(["down", "--volumes"]).fails_with(2);
     assert!(

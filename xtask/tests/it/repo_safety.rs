@@ -290,7 +290,7 @@ fn commits_on_a_detached_head_are_never_orphaned() {
     env.repos_toml(&repo_entry("app", &app.url(), "tag = \"v2\""));
     env.xtask(["update"])
         .ok()
-        .stderr_has("with 1 commit(s) no branch or tag contains");
+        .stderr_has("with 1 commit no branch or tag contains");
     assert_eq!(head_of(&repo), (None, mine));
     assert_ne!(head_of(&repo).1, next);
 }

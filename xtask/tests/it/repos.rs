@@ -126,7 +126,7 @@ fn update_never_touches_a_dirty_or_diverged_repo() {
     let out = env.xtask(["update"]).ok();
     assert!(
         out.stderr
-            .contains("Skipped dirty: uncommitted changes in 1 files"),
+            .contains("Skipped dirty: uncommitted changes in 1 file;"),
         "{}",
         out.describe()
     );
@@ -286,7 +286,7 @@ fn lock_records_commits_and_locked_update_reproduces_them() {
     let locked = app.head();
     env.xtask(["lock"])
         .ok()
-        .stderr_has("Locked 1 repos in repos.lock");
+        .stderr_has("Locked 1 repo in repos.lock");
     assert!(env
         .read("repos.lock")
         .contains(&format!("rev = \"{locked}\"")));
@@ -324,6 +324,61 @@ fn status_reports_pins_heads_and_changes_as_json() {
     env.xtask(["status"])
         .ok()
         .stdout_has("1 changed, 1 untracked");
+}
+
+#[test]
+fn status_says_where_each_branch_stands_in_words_and_lists_files_with_v() {
+    let remotes = Remotes::new();
+    let app = remotes.create("app");
+    let lib = remotes.create("lib");
+    let env = Env::new();
+    env.repos_toml(&format!(
+        "{}{}",
+        repo_entry("app", &app.url(), "branch = \"main\""),
+        repo_entry("lib", &lib.url(), "branch = \"main\"")
+    ));
+    env.xtask(["update"]).ok();
+    let status = env.xtask(["status"]).ok();
+    assert_eq!(
+        status.stdout.matches("up to date").count(),
+        2,
+        "{}",
+        status.describe()
+    );
+    // app: two local commits, one new upstream commit (fetched, not merged).
+    let clone = env.join("shared/src/app");
+    commit_locally(&clone, "a.txt", "a\n");
+    commit_locally(&clone, "b.txt", "b\n");
+    app.commit("upstream.txt", "u\n");
+    app.push("main");
+    git(&clone, &["fetch", "-q", "origin"]);
+    env.write("shared/src/lib/README", "edited\n");
+    env.write("shared/src/lib/new.txt", "new\n");
+    let out = env.xtask(["status"]).ok();
+    // Columns without their padding, commits without their ids.
+    let table: Vec<String> = out
+        .stdout
+        .lines()
+        .map(|line| {
+            let words = line.split_whitespace();
+            let kept =
+                words.filter(|w| !(w.len() == 7 && w.chars().all(|c| c.is_ascii_hexdigit())));
+            kept.collect::<Vec<_>>().join(" ")
+        })
+        .collect();
+    insta::assert_snapshot!("status_in_words", table.join("\n"));
+    let verbose = env.xtask(["status", "-v"]).ok();
+    assert!(
+        verbose
+            .stdout
+            .contains("\nlib (shared/src/lib):\n   M README\n  ?? new.txt\n"),
+        "{}",
+        verbose.describe()
+    );
+    assert!(
+        !verbose.stdout.contains("app (shared/src/app):"),
+        "app is clean"
+    );
 }
 
 #[test]

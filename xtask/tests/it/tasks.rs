@@ -241,7 +241,7 @@ run = ["xtask:env --json", "echo after"]
     );
     let out = env.xtask(["verify"]).ok();
     assert!(
-        out.stderr.contains("Checked tasks.toml (1 tasks)"),
+        out.stderr.contains("Checked tasks.toml (1 task)"),
         "{}",
         out.describe()
     );
@@ -275,7 +275,7 @@ run = "echo c"
     assert_eq!(
         out.stdout,
         format!(
-            "# confirm (c): Go?\n# in parallel: a, b\n# a\n(cd {root} && sh -c 'echo a')\n# b\n(cd {root}/sub && MODE=fast echo b)\n# c (after a, b)\n(cd {root} && sh -c 'echo c')\n"
+            "# confirm (c): Go?\n# in parallel: a, b\n# a\n(cd {root} && sh -e -c 'echo a' a)\n# b\n(cd {root}/sub && MODE=fast echo b)\n# c (after a, b)\n(cd {root} && sh -e -c 'echo c' c)\n"
         )
     );
 }

@@ -268,13 +268,13 @@ run = ["printf", "[%s]", "{text}"]
 [tasks.argv.args]
 text = {}
 [tasks.extra]
-run = "printf '[%s]'"
+run = "printf '[%s]' \"$@\""
 "#,
     );
     env.xtask(["argv", "x; touch INJECTED"])
         .ok()
         .stdout_has("[x; touch INJECTED]");
-    // A task without args gets its extra arguments appended, quoted.
+    // A task without args gets its extra arguments as "$@", never as text.
     let out = env
         .xtask(["extra", "x; touch INJECTED", "$(touch INJECTED)", "a b"])
         .ok();
