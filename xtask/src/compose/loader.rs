@@ -99,7 +99,8 @@ impl Loader {
                 self.problems.push(LoadProblem::Unreadable {
                     path: path.to_path_buf(),
                     named_in: named_in.to_path_buf(),
-                    why: "it includes itself (a cycle)".into(),
+                    why: "it is already being read: `include:` or `extends:` goes round in a cycle"
+                        .into(),
                 });
             }
             return empty;

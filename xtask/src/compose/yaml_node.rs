@@ -161,7 +161,7 @@ impl YamlNode {
 
     /// `over` laid on `self` the way compose merges an override file or an
     /// `extends`: mappings key by key, `ports` and `expose` lists appended
-    /// (each entry once), any other value replaced.
+    /// (each entry once), any other value replaced, empty values ignored.
     pub fn merge(self, over: YamlNode) -> YamlNode {
         merge_at("", self, over)
     }
@@ -199,6 +199,8 @@ fn merge_at(key: &str, base: YamlNode, over: YamlNode) -> YamlNode {
             }
             YamlNode::List(base)
         }
+        // An empty override (`web:` with nothing under it) changes nothing.
+        (base, YamlNode::Null) => base,
         (_, over) => over,
     }
 }
@@ -249,6 +251,11 @@ mod tests {
         let base = one("ports: [\"1:1\"]\ncommand: [a]\nenvironment: {A: 1}\n");
         let over = one("ports: [\"2:2\", \"1:1\"]\ncommand: [b]\nenvironment: {B: 2}\n");
         let merged = base.merge(over);
+        assert_eq!(
+            merged.clone().merge(one("ports:\n")),
+            merged,
+            "an empty value overrides nothing"
+        );
         assert_eq!(merged.get("ports").unwrap().items().len(), 2);
         assert_eq!(merged.get("command").unwrap().items().len(), 1);
         assert_eq!(merged.get("environment").unwrap().entries().len(), 2);
