@@ -2,10 +2,14 @@
 
 use std::collections::BTreeSet;
 use std::net::TcpListener;
+use std::path::Path;
 
 use crate::commands::Context;
 use crate::compose::cli::ComposeCli;
 use crate::compose::files;
+use crate::compose::loader::{self, LoadProblem, LoadedFiles};
+use crate::compose::model::{ComposeModel, HostPort};
+use crate::compose::variables::Variables;
 use crate::compose::{engine, state};
 use crate::error::{Error, Result};
 use crate::exec;
@@ -46,7 +50,7 @@ impl Finding {
 impl DoctorArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         if ctx.global.dry_run {
-            crate::outln!("# doctor only reads: docker version, compose version --short, git --version, the config, ports");
+            crate::outln!("# doctor only reads: docker version, compose version --short, compose config --format json, git --version, the config, ports");
             return Ok(());
         }
         let mut findings = Vec::new();
@@ -98,13 +102,31 @@ impl DoctorArgs {
                     ));
                 }
             }
-            findings.extend(required_variables(ctx, &compose_files, &environment.env)?);
+            let mut overrides = environment.env.clone();
+            if let Some(name) = &environment.name {
+                overrides
+                    .entry("ENVIRONMENT".into())
+                    .or_insert_with(|| name.clone());
+            }
+            let variables = Variables::for_project(
+                &workspace.root,
+                &workspace.tasks.project.env_file_paths(),
+                &overrides,
+            );
+            let loaded = loader::load(&compose_files, &variables);
+            findings.extend(load_problems(&workspace.root, &loaded.problems));
+            findings.extend(required_variables(ctx, &variables)?);
+            let (ports, from) = if engine_ok {
+                compose_model(ctx, &loaded, &mut findings)
+            } else {
+                (loaded.model.host_ports(), "the files: no engine answers")
+            };
             let ours = if engine_ok {
                 our_ports(ctx)
             } else {
                 BTreeSet::new()
             };
-            findings.extend(taken_ports(&compose_files, &ours));
+            findings.extend(taken_ports(&ports, &ours, from));
         }
 
         let problems = findings.iter().filter(|f| !f.ok).count();
@@ -129,62 +151,115 @@ impl DoctorArgs {
     }
 }
 
-/// Values the environment gets from .env, env files, tasks.toml and the shell.
-fn known_variables(
-    ctx: &Context,
-    environment_env: &std::collections::BTreeMap<String, String>,
-) -> Result<BTreeSet<String>> {
-    let workspace = ctx.workspace()?;
-    let mut known: BTreeSet<String> = std::env::vars().map(|(k, _)| k).collect();
-    known.extend(environment_env.keys().cloned());
-    let mut env_files = workspace.tasks.project.env_file_paths();
-    env_files.push(".env".into());
-    for file in env_files {
-        if let Ok(text) = std::fs::read_to_string(workspace.root.join(file)) {
-            for line in text.lines() {
-                let line = line.trim().trim_start_matches("export ");
-                if let Some((key, value)) = line.split_once('=') {
-                    if !line.starts_with('#') && !value.trim().is_empty() {
-                        known.insert(key.trim().to_string());
-                    }
+/// What reading the compose files ran into: YAML errors (at FILE:LINE:COL),
+/// includes and extends that lead nowhere, required variables left unset.
+fn load_problems(root: &Path, problems: &[LoadProblem]) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = files::yaml_diagnostics(root, problems)
+        .into_iter()
+        .map(|diagnostic| {
+            Finding::problem(
+                format!("a compose file is not valid YAML:\n{diagnostic}"),
+                "fix the YAML syntax; `cargo xtask check` lists every error",
+            )
+        })
+        .collect();
+    let shown = |path: &Path| {
+        path.strip_prefix(root)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    };
+    let mut seen = BTreeSet::new();
+    for problem in problems {
+        match problem {
+            LoadProblem::Yaml { .. } => {}
+            LoadProblem::Unreadable {
+                path,
+                named_in,
+                why,
+            } => findings.push(Finding::problem(
+                format!(
+                    "{} (named in {}) cannot be read: {why}",
+                    shown(path),
+                    shown(named_in)
+                ),
+                "fix the path in `include:` or `extends:`",
+            )),
+            LoadProblem::Extends { path, service, why } => findings.push(Finding::problem(
+                format!("service `{service}` in {}: {why}", shown(path)),
+                "fix its `extends:`",
+            )),
+            LoadProblem::MissingVariable { path, variable } => {
+                if seen.insert(variable.name.clone()) {
+                    findings.push(Finding::problem(
+                        format!(
+                            "{} is not set ({}; required in {})",
+                            variable.name,
+                            variable.message.trim(),
+                            shown(path)
+                        ),
+                        format!(
+                            "set {} in an env file (or the shell, or [environments.*.env] in tasks.toml)",
+                            variable.name
+                        ),
+                    ));
                 }
             }
         }
     }
-    Ok(known)
+    findings
 }
 
-fn required_variables(
-    ctx: &Context,
-    compose_files: &[std::path::PathBuf],
-    environment_env: &std::collections::BTreeMap<String, String>,
-) -> Result<Vec<Finding>> {
+/// The `required_env` of tasks.toml that are unset or empty where compose
+/// would look (env files, the shell, the environment's `env`).
+fn required_variables(ctx: &Context, variables: &Variables) -> Result<Vec<Finding>> {
     let workspace = ctx.workspace()?;
-    let known = known_variables(ctx, environment_env)?;
-    let mut required: Vec<(String, String)> = workspace
+    Ok(workspace
         .tasks
         .project
         .required_env
         .iter()
-        .map(|v| (v.get_ref().clone(), "required by tasks.toml".to_string()))
-        .collect();
-    for file in compose_files {
-        if let Ok(text) = std::fs::read_to_string(file) {
-            required.extend(files::required_variables(&text));
-        }
-    }
-    let mut seen = BTreeSet::new();
-    Ok(required
-        .into_iter()
-        .filter(|(name, _)| seen.insert(name.clone()))
-        .filter(|(name, _)| !known.contains(name))
-        .map(|(name, message)| {
+        .map(|v| v.get_ref())
+        .filter(|name| variables.get(name).is_none_or(str::is_empty))
+        .map(|name| {
             Finding::problem(
-                format!("{name} is not set ({})", message.trim()),
+                format!("{name} is not set (required by tasks.toml)"),
                 format!("set {name} in .env (or the shell, or [environments.*.env] in tasks.toml)"),
             )
         })
         .collect())
+}
+
+/// The host ports to check and where they were read: compose's own merged
+/// model when it can give one, else our reading of the files.
+fn compose_model(
+    ctx: &Context,
+    loaded: &LoadedFiles,
+    findings: &mut Vec<Finding>,
+) -> (Vec<HostPort>, &'static str) {
+    let Ok(project) = ctx.compose() else {
+        return (loaded.model.host_ports(), "the files: no Compose found");
+    };
+    match ComposeModel::from_compose(&project) {
+        Ok(Some(model)) => (model.host_ports(), "`compose config`"),
+        Ok(None) => (
+            loaded.model.host_ports(),
+            "the files: Compose v1 has no `config --format json`",
+        ),
+        Err(error) => {
+            // Our own reading has already said why when it saw a problem.
+            if loaded.problems.is_empty() {
+                findings.push(Finding::problem(
+                    error.to_string(),
+                    "`cargo xtask config` shows how compose reads the files",
+                ));
+            }
+            (
+                loaded.model.host_ports(),
+                "the files: `compose config` failed",
+            )
+        }
+    }
 }
 
 /// Host ports our own running containers hold (those are not conflicts).
@@ -202,31 +277,39 @@ fn our_ports(ctx: &Context) -> BTreeSet<u16> {
         .unwrap_or_default()
 }
 
-fn taken_ports(compose_files: &[std::path::PathBuf], ours: &BTreeSet<u16>) -> Vec<Finding> {
+/// A problem for each host port something else already listens on.
+fn taken_ports(ports: &[HostPort], ours: &BTreeSet<u16>, from: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut checked = BTreeSet::new();
-    for file in compose_files {
-        let Ok(text) = std::fs::read_to_string(file) else {
+    for HostPort {
+        service,
+        address,
+        port,
+    } in ports
+    {
+        if ours.contains(port) || !checked.insert((address.clone(), *port)) {
             continue;
+        }
+        let bind = if address.is_empty() {
+            "0.0.0.0"
+        } else {
+            address.as_str()
         };
-        for (address, port) in files::published_ports(&text) {
-            if ours.contains(&port) || !checked.insert((address.clone(), port)) {
-                continue;
-            }
-            let bind = if address.is_empty() {
-                "0.0.0.0".to_string()
-            } else {
-                address.clone()
-            };
-            if let Err(error) = TcpListener::bind((bind.as_str(), port)) {
-                if error.kind() == std::io::ErrorKind::AddrInUse {
-                    findings.push(Finding::problem(
-                        format!("host port {port} (published in {}) is already taken", file.display()),
-                        format!("stop what listens on it (`ss -ltnp 'sport = :{port}'`), or publish another port"),
-                    ));
-                }
+        if let Err(error) = TcpListener::bind((bind, *port)) {
+            if error.kind() == std::io::ErrorKind::AddrInUse {
+                findings.push(Finding::problem(
+                    format!("host port {port} (published by service `{service}`; read from {from}) is already taken"),
+                    format!("stop what listens on it (`ss -ltnp 'sport = :{port}'`), or publish another port"),
+                ));
             }
         }
+    }
+    if findings.is_empty() && !checked.is_empty() {
+        let list: Vec<String> = checked.iter().map(|(_, port)| port.to_string()).collect();
+        findings.push(Finding::ok(format!(
+            "host ports free: {} (read from {from})",
+            list.join(", ")
+        )));
     }
     findings
 }

@@ -185,7 +185,13 @@ fn check_environments(workspace: &Workspace, errors: &mut ConfigErrors) {
         return;
     }
     let unknown = |name: &str| !declared.iter().any(|d| d == name);
-    let known = declared.join(", ");
+    let help = |name: &str| {
+        let known = declared.join(", ");
+        match crate::suggest::closest(name, declared.iter().map(String::as_str)) {
+            Some(close) => format!("did you mean `{close}`? the compose files declare: {known}"),
+            None => format!("the compose files declare: {known}"),
+        }
+    };
     for name in tasks.services.keys() {
         if unknown(name.get_ref()) {
             errors.push(
@@ -194,7 +200,7 @@ fn check_environments(workspace: &Workspace, errors: &mut ConfigErrors) {
                     name.span(),
                     format!("service `{}` is not in the compose files", name.get_ref()),
                 )
-                .help(format!("the compose files declare: {known}")),
+                .help(help(name.get_ref())),
             );
         }
     }
@@ -210,7 +216,7 @@ fn check_environments(workspace: &Workspace, errors: &mut ConfigErrors) {
                             service.get_ref()
                         ),
                     )
-                    .help(format!("the compose files declare: {known}")),
+                    .help(help(service.get_ref())),
                 );
             }
         }

@@ -395,7 +395,7 @@ fn environment_and_service_mistakes_are_config_errors_with_positions() {
     );
     assert!(
         out.stderr
-            .contains("= help: the compose files declare: portal"),
+            .contains("= help: did you mean `portal`? the compose files declare: portal"),
         "{}",
         out.describe()
     );

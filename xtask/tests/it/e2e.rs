@@ -201,7 +201,7 @@ fn doctor_reports_a_published_port_that_is_taken() {
     let out = stack.xtask(["--env", "testing", "doctor"]).fails_with(1);
     assert!(
         out.stderr
-            .contains(&format!("host port {port} (published in"))
+            .contains(&format!("host port {port} (published by service `web`"))
             && out.stderr.contains("is already taken"),
         "{}",
         out.describe()

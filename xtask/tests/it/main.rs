@@ -5,6 +5,7 @@ mod git_fixture;
 mod harness;
 
 mod compose;
+mod compose_yaml;
 mod config;
 mod e2e;
 mod engine;

@@ -1,0 +1,287 @@
+//! A compose project's merged model: its services and the host ports they
+//! publish. Asked of Compose itself (`compose config --format json`, v2 and
+//! later) where a command may start compose, else read by our own loader
+//! (`loader.rs`) from the files.
+
+use crate::compose::project::ComposeProject;
+use crate::compose::yaml_node::{self, YamlNode};
+use crate::exec;
+
+/// The merged model of a project's compose files.
+#[derive(Debug, Clone)]
+pub struct ComposeModel {
+    root: YamlNode,
+    profiles: Profiles,
+}
+
+/// Which services count for ports: compose applies profiles itself.
+#[derive(Debug, Clone)]
+enum Profiles {
+    /// The model came from compose, which left out inactive services.
+    Applied,
+    /// Services without `profiles`, and those naming one of these (`*`: all).
+    Active(Vec<String>),
+}
+
+/// A host port a service publishes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HostPort {
+    pub service: String,
+    /// The host address it binds; empty for every address.
+    pub address: String,
+    pub port: u16,
+}
+
+/// Why compose could not give its model.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot run `{command}`: {error}")]
+    Spawn { command: String, error: String },
+    #[error("`{command}` failed: {stderr}")]
+    Failed { command: String, stderr: String },
+    #[error("`{command}` printed no readable model: {message}")]
+    Unreadable { command: String, message: String },
+}
+
+impl ComposeModel {
+    /// A model our own loader read; `active_profiles` as COMPOSE_PROFILES gives them.
+    pub fn from_files(root: YamlNode, active_profiles: Vec<String>) -> Self {
+        Self {
+            root,
+            profiles: Profiles::Active(active_profiles),
+        }
+    }
+
+    /// Compose's own model: the output of `compose config --format json`
+    /// (JSON is YAML, so the same parser reads it).
+    pub fn from_config_json(text: &str) -> Result<Self, yaml_node::YamlError> {
+        let root = yaml_node::parse_documents(text)?
+            .into_iter()
+            .next()
+            .unwrap_or(YamlNode::Null);
+        Ok(Self {
+            root,
+            profiles: Profiles::Applied,
+        })
+    }
+
+    /// Asks compose for the project's merged model: `Ok(None)` on Compose
+    /// v1, which has no `config --format json`.
+    pub fn from_compose(project: &ComposeProject) -> Result<Option<Self>, ConfigError> {
+        if project.cli.is_v1() {
+            return Ok(None);
+        }
+        let step = project.command(["config", "--format", "json"]);
+        let command = step.argv.join(" ");
+        let out = exec::capture(&step).map_err(|e| ConfigError::Spawn {
+            command: command.clone(),
+            error: e.to_string(),
+        })?;
+        if !out.success() {
+            return Err(ConfigError::Failed {
+                command,
+                stderr: out.stderr.trim().to_string(),
+            });
+        }
+        Self::from_config_json(&out.stdout)
+            .map(Some)
+            .map_err(|e| ConfigError::Unreadable {
+                command,
+                message: e.message,
+            })
+    }
+
+    /// Every service declared, whatever its profiles, in file order.
+    pub fn service_names(&self) -> Vec<String> {
+        self.services().map(|(name, _)| name.clone()).collect()
+    }
+
+    fn services(&self) -> impl Iterator<Item = &(String, YamlNode)> {
+        self.root
+            .get("services")
+            .map(YamlNode::entries)
+            .unwrap_or_default()
+            .iter()
+    }
+
+    fn is_active(&self, service: &YamlNode) -> bool {
+        let Profiles::Active(active) = &self.profiles else {
+            return true;
+        };
+        let wanted = service
+            .get("profiles")
+            .map(YamlNode::items)
+            .unwrap_or_default();
+        wanted.is_empty()
+            || wanted
+                .iter()
+                .filter_map(YamlNode::as_str)
+                .any(|profile| active.iter().any(|a| a == "*" || a == profile))
+    }
+
+    /// The host ports of the active services, in short syntax
+    /// (`"127.0.0.1:8080:80"`) or long (`published:`, `host_ip:`); ports
+    /// left to the engine to choose are not listed.
+    pub fn host_ports(&self) -> Vec<HostPort> {
+        let mut ports = Vec::new();
+        for (service, definition) in self.services() {
+            if !self.is_active(definition) {
+                continue;
+            }
+            let items = definition
+                .get("ports")
+                .map(YamlNode::items)
+                .unwrap_or_default();
+            for item in items {
+                let found = match item {
+                    YamlNode::Scalar(spec) => short_syntax_ports(spec),
+                    YamlNode::Map(_) => long_syntax_ports(item),
+                    _ => Vec::new(),
+                };
+                for (address, port) in found {
+                    let port = HostPort {
+                        service: service.clone(),
+                        address,
+                        port,
+                    };
+                    if !ports.contains(&port) {
+                        ports.push(port);
+                    }
+                }
+            }
+        }
+        ports
+    }
+}
+
+/// `8080-8081` is two ports, `8080` one; anything else none.
+fn port_range(text: &str) -> Option<Vec<u16>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Some(Vec::new());
+    }
+    match text.split_once('-') {
+        Some((first, last)) => {
+            let (first, last) = (first.parse::<u16>().ok()?, last.parse::<u16>().ok()?);
+            (first <= last).then(|| (first..=last).collect())
+        }
+        None => text.parse::<u16>().ok().map(|p| vec![p]),
+    }
+}
+
+/// `[[IP:]HOST:]CONTAINER[/PROTOCOL]`, IPv6 addresses in brackets.
+fn short_syntax_ports(spec: &str) -> Vec<(String, u16)> {
+    let spec = spec.split('/').next().unwrap_or("");
+    let (address, rest) = match spec.strip_prefix('[') {
+        Some(bracketed) => match bracketed.split_once("]:") {
+            Some((address, rest)) => (address.to_string(), rest),
+            None => return Vec::new(),
+        },
+        None => match spec.matches(':').count() {
+            2 => match spec.split_once(':') {
+                Some((address, rest)) => (address.to_string(), rest),
+                None => return Vec::new(),
+            },
+            _ => (String::new(), spec),
+        },
+    };
+    let Some((host, container)) = rest.split_once(':') else {
+        return Vec::new(); // only a container port: the engine picks the host port
+    };
+    let (Some(host), Some(container)) = (port_range(host), port_range(container)) else {
+        return Vec::new();
+    };
+    // A host range for one container port lets the engine pick one of them.
+    if host.len() > 1 && container.len() != host.len() {
+        return Vec::new();
+    }
+    host.into_iter()
+        .map(|port| (address.clone(), port))
+        .collect()
+}
+
+/// `{target: 80, published: "8080", host_ip: 127.0.0.1}`.
+fn long_syntax_ports(item: &YamlNode) -> Vec<(String, u16)> {
+    let Some(published) = item.get("published").and_then(YamlNode::as_str) else {
+        return Vec::new();
+    };
+    let address = item
+        .get("host_ip")
+        .and_then(YamlNode::as_str)
+        .unwrap_or("")
+        .to_string();
+    let Some(host) = port_range(published) else {
+        return Vec::new();
+    };
+    if host.len() > 1 {
+        return Vec::new(); // the engine picks one of the range
+    }
+    host.into_iter()
+        .map(|port| (address.clone(), port))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn static_model(text: &str, profiles: &[&str]) -> ComposeModel {
+        let root = yaml_node::parse_documents(text).unwrap().remove(0);
+        ComposeModel::from_files(root, profiles.iter().map(|p| p.to_string()).collect())
+    }
+
+    fn ports(model: &ComposeModel) -> Vec<(String, u16)> {
+        model
+            .host_ports()
+            .into_iter()
+            .map(|p| (p.address, p.port))
+            .collect()
+    }
+
+    #[test]
+    fn short_and_long_syntax_give_the_host_ports() {
+        let model = static_model(
+            "services:\n  web:\n    ports:\n      - \"127.0.0.1:18080:80\"\n      - 9000:9000/udp\n      - \"5000\"\n      - \"127.0.0.1::81\"\n      - \"[::1]:6001:6001\"\n      - \"7000-7001:7000-7001\"\n      - \"8000-8010:80\"\n      - target: 80\n        published: \"18443\"\n        host_ip: 127.0.0.1\n      - target: 82\n        published: 18444\n      - target: 83\n",
+            &[],
+        );
+        assert_eq!(
+            ports(&model),
+            [
+                ("127.0.0.1".to_string(), 18080),
+                (String::new(), 9000),
+                ("::1".to_string(), 6001),
+                (String::new(), 7000),
+                (String::new(), 7001),
+                ("127.0.0.1".to_string(), 18443),
+                (String::new(), 18444),
+            ]
+        );
+    }
+
+    #[test]
+    fn inactive_profiles_publish_nothing_but_their_services_exist() {
+        let text = "services:\n  web: {ports: [\"1000:80\"]}\n  debug: {profiles: [debug], ports: [\"1001:80\"]}\n";
+        let model = static_model(text, &[]);
+        assert_eq!(model.service_names(), ["web", "debug"]);
+        assert_eq!(ports(&model), [(String::new(), 1000)]);
+        assert_eq!(ports(&static_model(text, &["debug"])).len(), 2);
+        assert_eq!(ports(&static_model(text, &["*"])).len(), 2);
+    }
+
+    #[test]
+    fn compose_config_json_is_read_as_it_is() {
+        let json = r#"{"name": "p", "services": {"web": {"profiles": ["debug"], "ports": [
+            {"mode": "ingress", "host_ip": "127.0.0.1", "target": 80, "published": "45002", "protocol": "tcp"},
+            {"mode": "ingress", "target": 9000, "protocol": "tcp"}]}}}"#;
+        let model = ComposeModel::from_config_json(json).unwrap();
+        assert_eq!(model.service_names(), ["web"]);
+        assert_eq!(
+            model.host_ports(),
+            [HostPort {
+                service: "web".into(),
+                address: "127.0.0.1".into(),
+                port: 45002
+            }]
+        );
+    }
+}
