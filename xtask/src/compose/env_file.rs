@@ -6,13 +6,20 @@ use std::path::Path;
 
 /// The variables of one env file's text, the last definition winning.
 pub fn parse(text: &str) -> BTreeMap<String, String> {
-    let mut values = BTreeMap::new();
+    pairs(text).into_iter().collect()
+}
+
+/// The `KEY=VALUE` lines of an env file: `#` comments, an optional
+/// `export `, values optionally in single quotes (literal) or double quotes
+/// (`\n`, `\"` and `\\` escapes); an unquoted value ends at ` #`.
+pub fn pairs(text: &str) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
     for line in text.lines() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let line = line.strip_prefix("export ").unwrap_or(line);
+        let line = line.strip_prefix("export ").unwrap_or(line).trim_start();
         let Some((key, value)) = line.split_once('=') else {
             continue;
         };
@@ -20,23 +27,35 @@ pub fn parse(text: &str) -> BTreeMap<String, String> {
         if key.is_empty() || key.contains(char::is_whitespace) {
             continue;
         }
-        values.insert(key.to_string(), unquote(value.trim()));
+        let value = value.trim_start();
+        let value = if let Some(quoted) = value.strip_prefix('\'') {
+            quoted.split('\'').next().unwrap_or("").to_string()
+        } else if let Some(quoted) = value.strip_prefix('"') {
+            let mut out = String::new();
+            let mut chars = quoted.chars();
+            while let Some(c) = chars.next() {
+                match c {
+                    '"' => break,
+                    '\\' => match chars.next() {
+                        Some('n') => out.push('\n'),
+                        Some(other) => out.push(other),
+                        None => {}
+                    },
+                    other => out.push(other),
+                }
+            }
+            out
+        } else {
+            value
+                .split(" #")
+                .next()
+                .unwrap_or("")
+                .trim_end()
+                .to_string()
+        };
+        pairs.push((key.to_string(), value));
     }
-    values
-}
-
-/// `"a b"` and `'a b'` lose their quotes; an unquoted value loses a
-/// trailing ` # comment`.
-fn unquote(value: &str) -> String {
-    for quote in ['"', '\''] {
-        if value.len() >= 2 && value.starts_with(quote) && value.ends_with(quote) {
-            return value[1..value.len() - 1].to_string();
-        }
-    }
-    match value.find(" #") {
-        Some(at) => value[..at].trim_end().to_string(),
-        None => value.to_string(),
-    }
+    pairs
 }
 
 /// The variables of the env files under `root`, in order (later files win);

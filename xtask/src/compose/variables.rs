@@ -2,6 +2,7 @@
 //! gathered the way compose gathers them, and the interpolation itself with
 //! compose's rules for `:-`, `-`, `:?`, `?`, `:+`, `+` and `$$`.
 
+use crate::compose::env_file;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -46,7 +47,7 @@ impl Variables {
         for file in files {
             // A missing env file is reported by `check`; here it adds nothing.
             if let Ok(text) = std::fs::read_to_string(root.join(file)) {
-                values.extend(parse_env_file(&text));
+                values.extend(env_file::pairs(&text));
             }
         }
         values.extend(std::env::vars());
@@ -58,7 +59,7 @@ impl Variables {
     /// `env_file`).
     pub fn with_env_file(&self, path: &Path) -> Self {
         let mut values: BTreeMap<String, String> = std::fs::read_to_string(path)
-            .map(|text| parse_env_file(&text).into_iter().collect())
+            .map(|text| env_file::pairs(&text).into_iter().collect())
             .unwrap_or_default();
         values.extend(self.values.clone());
         Self { values }
@@ -174,55 +175,6 @@ fn closing_brace(body: &str) -> Option<usize> {
     None
 }
 
-/// The `KEY=VALUE` lines of an env file: `#` comments, an optional
-/// `export `, values optionally in single quotes (literal) or double quotes
-/// (`\n`, `\"` and `\\` escapes); an unquoted value ends at ` #`.
-pub fn parse_env_file(text: &str) -> Vec<(String, String)> {
-    let mut pairs = Vec::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let line = line.strip_prefix("export ").unwrap_or(line).trim_start();
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
-        };
-        let key = key.trim();
-        if key.is_empty() || key.contains(char::is_whitespace) {
-            continue;
-        }
-        let value = value.trim_start();
-        let value = if let Some(quoted) = value.strip_prefix('\'') {
-            quoted.split('\'').next().unwrap_or("").to_string()
-        } else if let Some(quoted) = value.strip_prefix('"') {
-            let mut out = String::new();
-            let mut chars = quoted.chars();
-            while let Some(c) = chars.next() {
-                match c {
-                    '"' => break,
-                    '\\' => match chars.next() {
-                        Some('n') => out.push('\n'),
-                        Some(other) => out.push(other),
-                        None => {}
-                    },
-                    other => out.push(other),
-                }
-            }
-            out
-        } else {
-            value
-                .split(" #")
-                .next()
-                .unwrap_or("")
-                .trim_end()
-                .to_string()
-        };
-        pairs.push((key.to_string(), value));
-    }
-    pairs
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,7 +231,7 @@ mod tests {
 
     #[test]
     fn env_files_read_like_compose_reads_them() {
-        let pairs = parse_env_file(
+        let pairs = env_file::pairs(
             "# comment\nA=1\nexport B = 2 # note\nC='x # y'\nD=\"a\\\"b\"\n\nnot a pair\nE=\n",
         );
         let pairs: Vec<(&str, &str)> = pairs
