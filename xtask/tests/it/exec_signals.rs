@@ -2,22 +2,14 @@
 //! engine: Compose does not pass the signal on (with `-T` it just exits),
 //! so xtask stops the command's processes itself.
 
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
 use crate::engine::{wait_for, Stack};
-use crate::harness::{binary, send_signal};
+use crate::harness::send_signal;
 
 fn spawn(stack: &Stack, args: &[&str]) -> Child {
-    Command::new(binary())
-        .args(args)
-        .current_dir(stack.env.path())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn xtask")
+    stack.xtask(args).spawn()
 }
 
 /// The command lines running in `service`'s container, from `compose top`.

@@ -149,6 +149,17 @@ impl Xtask {
         }
     }
 
+    /// Starts the run in the background (no stdin, both outputs piped), for
+    /// tests that signal it or race it against another.
+    pub fn spawn(mut self) -> std::process::Child {
+        self.command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn xtask")
+    }
+
     /// Runs and asserts success.
     pub fn ok(self) -> Outcome {
         self.run().success()
@@ -222,4 +233,19 @@ pub fn send_signal(pid: u32, signal: i32) {
     // SAFETY: kill(2) on a child the test spawned.
     let result = unsafe { kill(pid as i32, signal) };
     assert_eq!(result, 0, "kill({pid}, {signal}) failed");
+}
+
+/// A string as a TOML basic string, control characters escaped.
+pub fn toml_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::git_fixture::{git, Remote, Remotes};
-use crate::harness::Env;
+use crate::harness::{toml_string, Env};
 
 /// A folder outside the environment that nothing may write to or read from.
 struct Outside {
@@ -459,21 +459,6 @@ fn unknown_groups_and_names_say_what_there_is() {
     env.xtask(["update", "--group", "upstream"])
         .fails_with(2)
         .stderr_has("no [[repo]] in repos.toml has a `group`");
-}
-
-/// A string as a TOML basic string, control characters escaped.
-fn toml_string(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 #[test]

@@ -4,12 +4,12 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::git_fixture::{commit_locally, git, head_of, Remotes};
-use crate::harness::{binary, send_signal, Env};
+use crate::harness::{send_signal, toml_string, Env};
 
 fn repo_entry(name: &str, url: &str, pin: &str) -> String {
     format!("[[repo]]\nname = \"{name}\"\nurl = \"{url}\"\n{pin}\n\n")
@@ -38,16 +38,7 @@ struct Background {
 
 impl Background {
     fn start(env: &Env, args: &[&str]) -> Self {
-        let mut child = Command::new(binary())
-            .args(args)
-            .current_dir(env.path())
-            .env("NO_COLOR", "1")
-            .env_remove("XTASK_JOBS")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn xtask");
+        let mut child = env.xtask(args).spawn();
         let stderr = child.stderr.take().expect("stderr");
         let (send, lines) = mpsc::channel();
         std::thread::spawn(move || {
@@ -129,10 +120,6 @@ fn a_url_that_looks_like_an_option_or_runs_a_command_runs_nothing() {
             assert!(!env.join("shared/src/evil").exists());
         }
     }
-}
-
-fn toml_string(text: &str) -> String {
-    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 #[test]

@@ -3,27 +3,16 @@
 //! command that a task argument smuggled in.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
 
-use crate::harness::{binary, Env};
+use crate::harness::{toml_string, Env};
 
 /// `xtask ARGS` in `env`, killed (and reported) if it runs past `limit`.
 fn run_bounded(env: &Env, args: &[&str], limit: Duration) -> Result<(i32, String), String> {
-    let mut child = Command::new(binary())
-        .args(args)
-        .current_dir(env.path())
-        .env("NO_COLOR", "1")
-        .env("XDG_CACHE_HOME", env.join(".xtask/test-cache"))
-        .env_remove("XTASK_JOBS")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| e.to_string())?;
+    let mut child = env.xtask(args).spawn();
     let start = Instant::now();
     loop {
         if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
@@ -41,20 +30,6 @@ fn run_bounded(env: &Env, args: &[&str], limit: Duration) -> Result<(i32, String
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-}
-
-fn toml_string(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 fn entries(dir: &Path) -> Vec<String> {

@@ -4,24 +4,15 @@
 //! what tasks.toml says reaches the terminal without escape sequences.
 
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output};
 use std::time::Duration;
 
 use crate::engine::wait_for;
-use crate::harness::{binary, send_signal, Env};
+use crate::harness::{send_signal, Env};
 
 /// `xtask ARGS` started in `env` without a terminal, output captured.
 fn spawn(env: &Env, args: &[&str]) -> Child {
-    Command::new(binary())
-        .args(args)
-        .current_dir(env.path())
-        .env("NO_COLOR", "1")
-        .env_remove("XTASK_JOBS")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn xtask")
+    env.xtask(args).spawn()
 }
 
 /// Waits (bounded) until `file` exists under the root.
