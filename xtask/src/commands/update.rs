@@ -136,17 +136,39 @@ impl UpdateArgs {
         } else {
             layout::plan(&workspace.root, &workspace.repos, self.reset)
         };
-        let layout_errors = layout::apply(&workspace.root, &layout);
-        for action in &layout {
+        let outcomes = layout::apply(&workspace.root, &layout);
+        let mut layout_errors = Vec::new();
+        let mut to_review = Vec::new();
+        for (action, outcome) in layout.iter().zip(outcomes) {
+            if let Err(error) = outcome {
+                layout_errors.push(error);
+                continue;
+            }
             match action {
                 LayoutAction::Conflict(what) => ctx.ui.warn(format!("left {what}")),
                 LayoutAction::Refused(_) => {}
-                other @ (LayoutAction::Unchanged { .. }
-                | LayoutAction::Copy {
-                    backup: Some(_), ..
-                }) => ctx.ui.note(other),
-                other => ctx.ui.verbose(format!("{other}")),
+                LayoutAction::CreateFolder(path) => ctx.ui.status("Created", path),
+                LayoutAction::Link { path, target } => {
+                    ctx.ui.status("Linked", format!("{path} -> {target}"))
+                }
+                LayoutAction::Copy { from, to, backup } => {
+                    match backup {
+                        Some(backup) => ctx.ui.status(
+                            "Reset",
+                            format!("{to} from {from} (old file kept as {backup})"),
+                        ),
+                        None => ctx.ui.status("Copied", format!("{from} to {to}")),
+                    }
+                    to_review.push(to.clone());
+                }
+                other @ LayoutAction::Unchanged { .. } => ctx.ui.note(other),
             }
+        }
+        if !to_review.is_empty() {
+            ctx.ui.note(format!(
+                "review {}: new copies of their examples, to fill in with your own values (`cargo xtask diff` shows what differs)",
+                to_review.join(", ")
+            ));
         }
 
         let tally = summarize(&ctx.ui, &results);

@@ -245,22 +245,23 @@ fn relative_target(link_folder: &Path, target: &Path) -> PathBuf {
     relative
 }
 
-/// Carries out the actions; returns one error line per action that failed
-/// or was refused. Paths are resolved again here, as the repos just synced
-/// may have put links where the plan saw none.
-pub fn apply(root: &Path, actions: &[LayoutAction]) -> Vec<String> {
+/// Carries out the actions; returns how each ended, in order (an error
+/// line for each that failed or was refused). Paths are resolved again
+/// here, as the repos just synced may have put links where the plan saw none.
+pub fn apply(root: &Path, actions: &[LayoutAction]) -> Vec<Result<(), String>> {
     let root = match EnvRoot::new(root) {
         Ok(root) => root,
         Err(e) => {
-            return vec![format!(
+            let why = format!(
                 "cannot resolve the environment root {}: {e}",
                 root.display()
-            )]
+            );
+            return actions.iter().map(|_| Err(why.clone())).collect();
         }
     };
     actions
         .iter()
-        .filter_map(|action| apply_one(&root, action).err())
+        .map(|action| apply_one(&root, action))
         .collect()
 }
 

@@ -577,3 +577,31 @@ fn verbose_output_shows_which_git_does_each_operation() {
     );
     env.xtask(["-v", "update"]).ok().stderr_has("(libgit2, in ");
 }
+
+#[test]
+fn update_says_what_it_created_and_which_copies_to_review() {
+    let env = Env::new();
+    env.write("env.example", "A=1\n");
+    env.write("shared/src/portal/README", "x\n");
+    env.repos_toml(
+        "[[folder]]\npath = \"shared/var/log\"\n\n\
+         [[link]]\npath = \"shared/portal-link\"\ntarget = \"shared/src/portal\"\n\n\
+         [[copy]]\nfrom = \"env.example\"\nto = \".env\"\n",
+    );
+    let out = env.xtask(["update"]).ok();
+    for line in [
+        "Created shared/var/log",
+        "Linked shared/portal-link -> shared/src/portal",
+        "Copied env.example to .env",
+        "note: review .env: new copies of their examples",
+    ] {
+        assert!(out.stderr.contains(line), "{line}\n{}", out.describe());
+    }
+    // Nothing new the second time: nothing said.
+    let again = env.xtask(["update"]).ok();
+    assert!(
+        !again.stderr.contains("Created") && !again.stderr.contains("review"),
+        "{}",
+        again.describe()
+    );
+}
