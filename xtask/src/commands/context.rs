@@ -59,8 +59,9 @@ impl Context {
         let workspace = Workspace::load(&self.root()?)?;
         let builtins = builtin_names();
         let builtins: Vec<&str> = builtins.iter().map(String::as_str).collect();
-        let errors = workspace.validate(&builtins);
+        let mut errors = workspace.validate(&builtins);
         if !errors.is_empty() {
+            errors.sort();
             return Err(config::Error::Invalid(errors).into());
         }
         Ok(self.workspace.get_or_init(|| workspace))

@@ -115,6 +115,17 @@ impl ConfigErrors {
         self.0.extend(other.0);
     }
 
+    /// In reading order: tasks.toml, then repos.toml, then other files
+    /// (compose files, the lock file), each from top to bottom.
+    pub fn sort(&mut self) {
+        let rank = |file: &str| match file {
+            super::TASKS_FILE => 0,
+            super::REPOS_FILE => 1,
+            _ => 2,
+        };
+        self.0.sort_by_key(|d| (rank(&d.file), d.line, d.col));
+    }
+
     /// `Ok(value)` when nothing was reported, else every problem.
     pub fn into_result<T>(self, value: T) -> Result<T, ConfigErrors> {
         if self.0.is_empty() {

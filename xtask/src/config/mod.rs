@@ -117,6 +117,7 @@ impl Workspace {
             None => ReposFile::default(),
         };
         if !errors.is_empty() {
+            errors.sort();
             return Err(Error::Invalid(errors));
         }
         Ok(Self {

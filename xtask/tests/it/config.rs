@@ -68,6 +68,42 @@ error: 2 problems in the configuration
 }
 
 #[test]
+fn every_misspelt_key_of_both_files_is_reported_in_one_run_in_reading_order() {
+    let env = Env::new();
+    env.tasks_toml(
+        "[project]\nnmae = \"x\"\n\n[tasks.lint]\nrun = \"true\"\ndepnds = [\"a\"]\n\n[tasks.b]\nrun = \"true\"\nhidden = true\n",
+    );
+    env.repos_toml(
+        "[defaults]\nrooot = \"src\"\n\n[[repo]]\nname = \"a\"\nurl = \"/x\"\nbrnach = \"main\"\n",
+    );
+    let out = env.xtask(["check"]).fails_with(2);
+    let places: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("error: "))
+        .filter_map(|l| l.split_once(": unknown field").map(|(place, _)| place))
+        .collect();
+    assert_eq!(
+        places,
+        [
+            "tasks.toml:2:1",
+            "tasks.toml:6:1",
+            "tasks.toml:10:1",
+            "repos.toml:2:1",
+            "repos.toml:7:1"
+        ],
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stderr
+            .ends_with("error: 5 problems in the configuration\n"),
+        "{}",
+        out.describe()
+    );
+}
+
+#[test]
 fn malformed_toml_names_the_place() {
     let env = Env::new();
     env.tasks_toml("[project]\nname = \"x\n");
