@@ -31,10 +31,18 @@ impl UrlsArgs {
         let Some((project, containers)) = ctx.containers()? else {
             return Ok(());
         };
+        let services = &ctx.workspace()?.tasks;
         let urls: Vec<ServiceUrl> = containers
             .iter()
             .filter(|c| c.is_running())
             .flat_map(|c| {
+                let spec = services.service(&c.service);
+                let scheme = spec
+                    .and_then(|s| s.scheme.clone())
+                    .or_else(|| c.url_scheme.clone());
+                let path = spec
+                    .and_then(|s| s.path.clone())
+                    .or_else(|| c.url_path.clone());
                 c.ports.iter().map(move |p| ServiceUrl {
                     service: c.service.clone(),
                     replica: c.number,
@@ -44,7 +52,7 @@ impl UrlsArgs {
                     protocol: p.protocol.clone(),
                     host: p.host.clone(),
                     host_port: p.host_port,
-                    url: p.url(),
+                    url: p.url_with(scheme.as_deref(), path.as_deref()),
                 })
             })
             .collect();

@@ -17,7 +17,13 @@ pub struct PublishedPort {
 impl PublishedPort {
     /// A URL for the port: a scheme guessed from well-known container ports, else http.
     pub fn url(&self) -> String {
-        let scheme = match (self.protocol.as_str(), self.container_port) {
+        self.url_with(None, None)
+    }
+
+    /// The URL with the service's own scheme and path when it says them
+    /// (tasks.toml or the container's `xtask.scheme`/`xtask.path` labels).
+    pub fn url_with(&self, scheme: Option<&str>, path: Option<&str>) -> String {
+        let guessed = match (self.protocol.as_str(), self.container_port) {
             ("udp", _) => "udp",
             (_, 5432) => "postgresql",
             (_, 3306) => "mysql",
@@ -25,12 +31,18 @@ impl PublishedPort {
             (_, 443 | 8443) => "https",
             _ => "http",
         };
+        let scheme = scheme.unwrap_or(guessed);
+        let path = match path {
+            Some(path) if !path.starts_with('/') => format!("/{path}"),
+            Some(path) => path.to_string(),
+            None => String::new(),
+        };
         let host = if self.host.contains(':') {
             format!("[{}]", self.host)
         } else {
             self.host.clone()
         };
-        format!("{scheme}://{host}:{}", self.host_port)
+        format!("{scheme}://{host}:{}{path}", self.host_port)
     }
 }
 

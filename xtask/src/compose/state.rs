@@ -24,6 +24,12 @@ pub struct Container {
     pub status: String,
     pub image: String,
     pub ports: Vec<PublishedPort>,
+    /// The `xtask.scheme` label: what `urls` shows for its ports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url_scheme: Option<String>,
+    /// The `xtask.path` label: what `urls` appends.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url_path: Option<String>,
 }
 
 impl Container {
@@ -88,6 +94,8 @@ pub fn parse_ps(text: &str) -> Vec<Container> {
                 status: line.status.clone(),
                 image: line.image.clone(),
                 ports: parse_ports(&line.ports),
+                url_scheme: labels.get("xtask.scheme").map(|s| s.to_string()),
+                url_path: labels.get("xtask.path").map(|s| s.to_string()),
             }
         })
         .collect();

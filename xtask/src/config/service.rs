@@ -13,4 +13,9 @@ pub struct ServiceSpec {
     pub command: Option<Spanned<CommandLine>>,
     /// The shell `shell NAME` opens; default `/bin/sh`.
     pub shell: Option<String>,
+    /// The scheme `urls` shows (`https` for a TLS server on 8443); default:
+    /// the container's `xtask.scheme` label, else a guess from the port.
+    pub scheme: Option<String>,
+    /// The path `urls` appends (`/portal/`); default: the `xtask.path` label.
+    pub path: Option<String>,
 }

@@ -332,3 +332,31 @@ fn an_interrupted_run_leaves_no_one_off_container() {
     );
     assert_eq!(one_offs(), 0, "the interrupted run's container is gone");
 }
+
+#[test]
+fn urls_take_the_scheme_and_path_a_service_declares() {
+    let stack = Stack::fixture();
+    let tasks = stack.env.read("tasks.toml").replace(
+        "[services.web]\nshell = \"/bin/sh\"",
+        "[services.web]\nshell = \"/bin/sh\"\nscheme = \"https\"\npath = \"portal/\"",
+    );
+    stack.env.tasks_toml(&tasks);
+    let compose = stack.env.read("docker-compose.yml").replace(
+        "  db:\n    image: xtask-test/debian:1\n",
+        "  db:\n    image: xtask-test/debian:1\n    labels:\n      xtask.scheme: postgres\n      xtask.path: /app\n",
+    );
+    stack.env.write("docker-compose.yml", &compose);
+    stack.xtask(["up", "-d", "web", "db"]).ok();
+    let urls = stack.xtask(["urls"]).ok();
+    assert!(
+        urls.stdout.contains("https://127.0.0.1:") && urls.stdout.contains("/portal/"),
+        "{}",
+        urls.describe()
+    );
+    assert!(
+        urls.stdout.contains("postgres://127.0.0.1:") && urls.stdout.contains("/app"),
+        "{}",
+        urls.describe()
+    );
+    stack.xtask(["--yes", "down", "--volumes"]).ok();
+}
