@@ -293,11 +293,11 @@ def main():
         print("(d) no-op update over a 50 ms round trip", file=sys.stderr)
         for tool, (_, update) in tools.items():
             d = work / tool.replace(" ", "_").replace("(", "").replace(")", "")
-            if not tool.startswith("xtask"):
-                for n, u in zip(names, delayed):
-                    sh(["git", "-C", str(d / Path(n).stem), "remote", "set-url", "origin", u])
-            else:
-                timed(update(delayed, d))  # xtask moves origin to the new url itself; not timed
+            # Everyone's clones point at the proxy now (xtask leaves a changed
+            # origin alone unless --reset, so it is moved the same way).
+            clones = dest_of(tool)
+            for n, u in zip(names, delayed):
+                sh(["git", "-C", str(clones / Path(n).stem), "remote", "set-url", "origin", u])
             results[tool]["d"] = median([timed(update(delayed, d)) for _ in range(args.runs)])
     finally:
         proxy.stop()
