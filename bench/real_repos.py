@@ -80,7 +80,7 @@ def main():
             row["r1 xtask"] = median_of(args.runs, lambda: write_env(env, [("trytond", trytond, 'branch = "6.0"')]), lambda: xtask(env))
             row["r2 git"] = median_of(args.runs, fresh, lambda: ["sh", "-c", f"git clone -q {webob} {git_dir}/webob && git -C {git_dir}/webob checkout -q 1.8.7"])
             row["r2 xtask"] = median_of(args.runs, lambda: write_env(env, [("webob", webob, 'tag = "1.8.7"')]), lambda: xtask(env))
-            both = f"printf '%s\\n' '{trytond} trytond 6.0' '{webob} webob master' | xargs -P8 -L1 sh -c 'git clone -q --branch $2 $0 {git_dir}/$1'"
+            both = f"printf '%s\\n' '{trytond} trytond 6.0' '{webob} webob main' | xargs -P8 -L1 sh -c 'git clone -q --branch $2 $0 {git_dir}/$1'"
             row["r3 git"] = median_of(args.runs, fresh, lambda: ["sh", "-c", both])
             row["r3 xtask"] = median_of(args.runs, lambda: write_env(env, [("trytond", trytond, 'branch = "6.0"'), ("webob", webob, "")]), lambda: xtask(env))
 

@@ -409,12 +409,6 @@ fn check_out_fresh_clone(
             let head = repo.head().map_err(git)?;
             let oid = head.target().ok_or("the clone has no HEAD commit")?;
             let name = head.shorthand().unwrap_or("HEAD").to_string();
-            // A single-branch clone: later fetches by the user get every branch.
-            repo.config()
-                .and_then(|mut config| {
-                    config.set_str("remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*")
-                })
-                .map_err(git)?;
             ensure_upstream(repo, &name);
             Ok(format!("{name} at {}", short(oid)))
         }

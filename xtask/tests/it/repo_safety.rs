@@ -138,9 +138,7 @@ fn every_git_command_ends_its_options_before_urls_and_paths() {
         .find(|l| l.contains(" clone "))
         .unwrap_or_else(|| panic!("-v shows no git clone\n{}", out.describe()));
     assert!(
-        clone.contains(
-            "git -c 'protocol.ext.allow=never' clone --quiet --single-branch --branch main -- "
-        ),
+        clone.contains("git -c 'protocol.ext.allow=never' clone --quiet --branch main -- "),
         "{clone}"
     );
     app.commit("b.txt", "b\n");
