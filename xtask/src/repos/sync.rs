@@ -108,24 +108,20 @@ pub fn describe_plan(job: &RepoJob) -> String {
             job.display_path
         ),
         Presence::Repo(repo) => match local_state::inspect(&repo) {
-            Ok(_) if local_state::operation_in_progress(&repo).is_some() => format!(
-                "skip {}: {} is in progress",
-                job.display_path,
-                local_state::operation_in_progress(&repo).unwrap_or("an operation")
-            ),
-            Ok(state)
-                if state
+            Ok(state) => {
+                if let Some(operation) = local_state::operation_in_progress(&repo) {
+                    return format!("skip {}: {operation} is in progress", job.display_path);
+                }
+                if let Some(origin) = state
                     .origin_url
                     .as_deref()
-                    .is_some_and(|u| !same_url(u, &job.url)) =>
-            {
-                format!(
-                    "skip {}: its origin is {}, not the url of repos.toml (unless --reset)",
-                    job.display_path,
-                    state.origin_url.as_deref().unwrap_or("")
-                )
-            }
-            Ok(state) => {
+                    .filter(|origin| !same_url(origin, &job.url))
+                {
+                    return format!(
+                        "skip {}: its origin is {origin}, not the url of repos.toml (unless --reset)",
+                        job.display_path
+                    );
+                }
                 let mut line = format!(
                     "sync {} to {} (now {}",
                     job.display_path,
