@@ -17,6 +17,7 @@ pub mod exec;
 pub mod mask;
 pub mod plan;
 pub mod repos;
+pub mod state_lock;
 pub mod suggest;
 pub mod tasks;
 pub mod ui;
