@@ -12,6 +12,7 @@ pub mod cli;
 pub mod commands;
 pub mod compose;
 pub mod config;
+pub mod db;
 pub mod error;
 pub mod exec;
 pub mod mask;
