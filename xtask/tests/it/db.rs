@@ -1,0 +1,395 @@
+//! `db ...` against a real Postgres (the fixture's `db` service), through
+//! the real binary, without a terminal: round trips through backups and
+//! snapshots, and the refusals that keep a database safe.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+
+use crate::engine::Stack;
+
+/// The fixture's database when `[db]` names none: the project's name.
+fn start(stack: &Stack) {
+    stack
+        .xtask(["up", "--wait", "--wait-timeout", "90", "db"])
+        .ok();
+}
+
+/// The rows of `t` in `db`, as psql prints them unaligned.
+fn rows(stack: &Stack, db: &str) -> String {
+    stack
+        .xtask([
+            "db",
+            "psql",
+            db,
+            "--",
+            "-At",
+            "-c",
+            "select string_agg(x::text, ',' order by x) from t",
+        ])
+        .ok()
+        .stdout
+        .trim()
+        .to_string()
+}
+
+fn psql(stack: &Stack, db: &str, sql: &str) {
+    stack.xtask(["db", "psql", db, "--", "-c", sql]).ok();
+}
+
+/// Adds to the fixture's tasks.toml.
+fn append_tasks(stack: &Stack, text: &str) {
+    let path = stack.env.join("tasks.toml");
+    let mut file = OpenOptions::new()
+        .append(true)
+        .open(path)
+        .expect("tasks.toml");
+    writeln!(file, "\n{text}").expect("append");
+}
+
+#[test]
+fn backup_delete_restore_brings_the_rows_back_in_both_formats() {
+    let stack = Stack::fixture();
+    append_tasks(
+        &stack,
+        "[db]\nname = \"shop\"\npassword_env = \"DB_PASSWORD\"\n\
+         init = [\"sh\", \"-c\", \"test ${#PGPASSWORD} = 14 && echo password-arrived in $PGDATABASE\"]",
+    );
+    start(&stack);
+    let with_secret = |args: &[&str]| stack.xtask(args).env("DB_PASSWORD", "hunter2-secret");
+
+    let out = with_secret(&["db", "setup"]).ok();
+    assert!(
+        out.stdout.contains("created database shop"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stdout.contains("password-arrived in shop"),
+        "{}",
+        out.describe()
+    );
+    with_secret(&["db", "create"])
+        .ok()
+        .stdout_has("database shop exists already");
+    psql(
+        &stack,
+        "shop",
+        "create table t (x int); insert into t values (1), (2), (3)",
+    );
+
+    // psql -c works without a terminal; list --json is valid and names the databases.
+    let list = stack.xtask(["db", "list", "--json"]).ok();
+    let list: serde_json::Value = serde_json::from_str(list.stdout.trim()).expect("db list --json");
+    let names: Vec<&str> = list
+        .as_array()
+        .expect("an array")
+        .iter()
+        .filter_map(|d| d["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"shop") && names.contains(&"postgres"),
+        "{names:?}"
+    );
+
+    // Custom format, the default: a dated file under backups/ with its record beside it.
+    let out = with_secret(&["-v", "db", "backup"]).ok();
+    let combined = format!("{}{}", out.stdout, out.stderr);
+    assert!(
+        !combined.contains("hunter2"),
+        "the password leaked: {combined}"
+    );
+    let backups: Vec<_> = std::fs::read_dir(stack.env.join("backups"))
+        .expect("backups/")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    let dump = backups
+        .iter()
+        .find(|p| p.extension().is_some_and(|e| e == "dump"))
+        .expect("a .dump")
+        .clone();
+    let name = dump.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.starts_with("shop-development-") && name.ends_with("Z.dump"),
+        "{name}"
+    );
+    let record = std::fs::read_to_string(format!("{}.json", dump.display())).expect("record");
+    let record: serde_json::Value = serde_json::from_str(&record).expect("record is JSON");
+    assert!(
+        record["server_version"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("15"),
+        "{record}"
+    );
+    assert!(
+        record["command"].as_str().unwrap_or("").contains("pg_dump"),
+        "{record}"
+    );
+    assert!(!record.to_string().contains("hunter2"), "{record}");
+
+    stack
+        .xtask(["--yes", "db", "delete"])
+        .ok()
+        .stdout_has("dropped database shop");
+    stack
+        .xtask(["--yes", "db", "restore", dump.to_str().unwrap()])
+        .ok()
+        .stdout_has("restored database shop");
+    assert_eq!(rows(&stack, "shop"), "1,2,3");
+
+    // Plain SQL, into another database.
+    let sql = stack.env.join("shop.sql");
+    stack
+        .xtask([
+            "db",
+            "backup",
+            "-o",
+            sql.to_str().unwrap(),
+            "--format",
+            "sql",
+        ])
+        .ok();
+    assert!(std::fs::read_to_string(&sql)
+        .expect("sql dump")
+        .contains("CREATE TABLE"));
+    stack
+        .xtask(["--yes", "db", "restore", sql.to_str().unwrap(), "other"])
+        .ok();
+    assert_eq!(rows(&stack, "other"), "1,2,3");
+
+    // A corrupt dump is refused before the database is touched.
+    let corrupt = stack.env.join("corrupt.dump");
+    let mut bytes = std::fs::read(&dump).expect("dump");
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(&corrupt, &bytes).expect("write corrupt dump");
+    psql(&stack, "shop", "insert into t values (4)");
+    let out = stack
+        .xtask(["--yes", "db", "restore", corrupt.to_str().unwrap()])
+        .run();
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert_eq!(rows(&stack, "shop"), "1,2,3,4", "the database was touched");
+
+    // SQL that fails half-way leaves the database as it was.
+    let bad = stack.env.join("bad.sql");
+    std::fs::write(
+        &bad,
+        "create table t (x int);\ninsert into t values (7);\nselect nonsense;\n",
+    )
+    .expect("bad sql");
+    let out = stack
+        .xtask(["--yes", "db", "restore", bad.to_str().unwrap()])
+        .run();
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert_eq!(rows(&stack, "shop"), "1,2,3,4");
+
+    // A backup whose dump fails leaves no file at the final path.
+    let missing = stack.env.join("failed").join("nope.dump");
+    let out = stack
+        .xtask(["db", "backup", "nope", "-o", missing.to_str().unwrap()])
+        .run();
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert!(
+        !missing.exists(),
+        "a failed backup left {}",
+        missing.display()
+    );
+    let left: Vec<_> = std::fs::read_dir(stack.env.join("failed"))
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "a failed backup left {left:?}");
+
+    // The password reaches no output: dry runs, -v, errors.
+    for args in [
+        vec!["--dry-run", "db", "rebuild"],
+        vec!["-v", "--dry-run", "db", "backup"],
+        vec!["-v", "db", "psql", "--", "-c", "select nonsense"],
+        vec!["-v", "db", "restore", "no-such-file.dump"],
+    ] {
+        let out = with_secret(&args).run();
+        let combined = format!("{}{}", out.stdout, out.stderr);
+        assert!(
+            !combined.contains("hunter2"),
+            "{args:?} leaked the password: {combined}"
+        );
+        assert!(
+            args[0] != "--dry-run" || combined.contains("-e PGPASSWORD"),
+            "{args:?} does not pass the password by name: {combined}"
+        );
+    }
+}
+
+#[test]
+fn snapshots_rebuild_refusals_and_the_lock() {
+    let stack = Stack::fixture();
+    append_tasks(
+        &stack,
+        "[db]\nname = \"app\"\n\n[environments.testing.db]\nname = \"app_test\"",
+    );
+    start(&stack);
+    stack.xtask(["db", "create"]).ok();
+    psql(
+        &stack,
+        "app",
+        "create table t (x int); insert into t values (1), (2)",
+    );
+
+    // Snapshot, change, restore: the old rows are back; the command says how.
+    stack
+        .xtask(["db", "snapshot", "--name", "first"])
+        .ok()
+        .stderr_has("db snapshot restore first");
+    psql(&stack, "app", "delete from t");
+    stack.xtask(["db", "snapshot", "--name", "empty"]).ok();
+    psql(&stack, "app", "insert into t values (9)");
+    let list = stack.xtask(["db", "snapshot", "list"]).ok();
+    assert!(
+        list.stdout.contains("first") && list.stdout.contains("empty"),
+        "{}",
+        list.describe()
+    );
+    stack
+        .xtask(["--yes", "db", "snapshot", "restore", "first"])
+        .ok();
+    assert_eq!(rows(&stack, "app"), "1,2");
+    stack
+        .xtask(["--yes", "db", "snapshot", "restore", "--latest"])
+        .ok();
+    assert_eq!(rows(&stack, "app"), "");
+    stack.xtask(["db", "snapshot", "rm", "empty"]).ok();
+    stack
+        .xtask(["--yes", "db", "snapshot", "restore", "--latest"])
+        .ok();
+    assert_eq!(rows(&stack, "app"), "1,2");
+    let out = stack
+        .xtask(["--yes", "db", "snapshot", "restore", "nope"])
+        .run();
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert!(out.stderr.contains("no snapshot"), "{}", out.describe());
+    assert_eq!(rows(&stack, "app"), "1,2");
+
+    // Snapshots are not databases in the listing.
+    let list = stack.xtask(["db", "list"]).ok();
+    assert!(!list.stdout.contains("__snap_"), "{}", list.describe());
+
+    // Without a terminal and without --yes, rebuild refuses and touches nothing.
+    stack
+        .xtask(["db", "rebuild"])
+        .fails_with(2)
+        .stderr_has("pass --yes");
+    assert_eq!(rows(&stack, "app"), "1,2");
+
+    // A second rebuild while one holds the lock is refused, naming the holder.
+    let lock_path = stack
+        .env
+        .join(".xtask")
+        .join(format!("db-{}-app.lock", stack.project));
+    std::fs::create_dir_all(lock_path.parent().unwrap()).unwrap();
+    let mut held = File::create(&lock_path).expect("lock file");
+    held.lock().expect("lock");
+    writeln!(held, "4242").unwrap();
+    stack
+        .xtask(["--yes", "db", "rebuild"])
+        .fails_with(1)
+        .stderr_has("already running (pid 4242)");
+    assert_eq!(rows(&stack, "app"), "1,2");
+    drop(held);
+
+    // Rebuild with --yes: empty again. Copy, and copy --force.
+    stack.xtask(["db", "copy", "app", "app_copy"]).ok();
+    assert_eq!(rows(&stack, "app_copy"), "1,2");
+    stack.xtask(["db", "copy", "app", "app_copy"]).run().code(3);
+    stack
+        .xtask(["--yes", "db", "copy", "app", "app_copy", "--force"])
+        .ok();
+    stack.xtask(["--yes", "db", "rebuild"]).ok();
+    let out = stack
+        .xtask([
+            "db",
+            "psql",
+            "app",
+            "--",
+            "-At",
+            "-c",
+            "select count(*) from pg_tables where tablename = 't'",
+        ])
+        .ok();
+    assert_eq!(out.stdout.trim(), "0");
+
+    // The testing environment's override names its own database.
+    stack
+        .xtask(["--env", "testing", "--dry-run", "db", "create"])
+        .ok()
+        .stdout_has("name=app_test");
+}
+
+#[test]
+fn a_protected_environment_refuses_yes_alone() {
+    let stack = Stack::fixture();
+    append_tasks(&stack, "[environments.production]\nprotected = true");
+    for args in [
+        vec!["--env", "production", "--yes", "db", "delete"],
+        vec!["--env", "production", "--yes", "db", "rebuild"],
+        vec![
+            "--env",
+            "production",
+            "--yes",
+            "db",
+            "delete",
+            "--confirm",
+            "wrong",
+        ],
+    ] {
+        let out = stack.xtask(&args).run();
+        assert_eq!(out.code, 2, "{args:?}\n{}", out.describe());
+        assert!(
+            out.stderr.contains("type") && out.stderr.contains("_production"),
+            "{args:?}\n{}",
+            out.describe()
+        );
+    }
+    // What it would do says so.
+    stack
+        .xtask(["--env", "production", "--dry-run", "db", "delete"])
+        .ok()
+        .stdout_has("# confirm by typing");
+}
+
+#[test]
+fn names_are_checked_and_config_errors_point_at_tasks_toml() {
+    let stack = Stack::fixture();
+    stack
+        .xtask(["--dry-run", "db", "create", "x;drop table t"])
+        .fails_with(2)
+        .stderr_has("is not a valid database name");
+    append_tasks(&stack, "[db]\nserver = \"dbb\"\nname = \"1st\"\ninit = []");
+    let out = stack.xtask(["check"]).run();
+    assert_eq!(out.code, 2, "{}", out.describe());
+    for needle in [
+        "[db] server `dbb` is no service",
+        "did you mean `db`?",
+        "[db] name `1st` is not a database identifier",
+        "[db] init names no command",
+        "tasks.toml:",
+    ] {
+        assert!(out.stderr.contains(needle), "{needle}\n{}", out.describe());
+    }
+}
+
+#[test]
+fn a_dump_is_streamed_without_a_tty_into_a_file() {
+    let stack = Stack::fixture();
+    let out = stack
+        .xtask(["--dry-run", "db", "backup", "-o", "x.dump"])
+        .ok();
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("pg_dump"))
+        .unwrap_or_else(|| panic!("{}", out.describe()));
+    assert!(line.contains(" -T "), "{line}");
+    assert!(
+        line.contains("pg_dump -h db -U postgres '--format=custom' '--compress=1' -d"),
+        "{line}"
+    );
+    assert!(line.ends_with("x.dump)"), "{line}");
+}
