@@ -124,10 +124,20 @@ pub struct DataArgs {
     pub test: bool,
 }
 
+/// The safety net before a database is replaced.
+#[derive(Debug, Clone, clap::Args)]
+pub struct NoBackupArg {
+    /// Do not take a snapshot of the database before replacing it
+    #[arg(long)]
+    pub no_backup: bool,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct RebuildArgs {
     #[command(flatten)]
     pub name: NameArg,
+    #[command(flatten)]
+    pub no_backup: NoBackupArg,
     #[command(flatten)]
     pub data: DataArgs,
     #[command(flatten)]
@@ -175,6 +185,8 @@ pub struct RestoreArgs {
     pub file: PathBuf,
     #[command(flatten)]
     pub name: NameArg,
+    #[command(flatten)]
+    pub no_backup: NoBackupArg,
     #[command(flatten)]
     pub confirm: ConfirmArgs,
 }
@@ -395,6 +407,64 @@ impl<'a> Target<'a> {
         Ok(())
     }
 
+    /// Unless `--no-backup`: a snapshot of `database` (when it exists)
+    /// before `why` replaces it, and how to get back.
+    fn safety_snapshot(
+        &self,
+        plan: &mut Plan,
+        database: &str,
+        why: &str,
+        skip: &NoBackupArg,
+    ) -> Result<()> {
+        if skip.no_backup {
+            return Ok(());
+        }
+        let name = format!(
+            "{why}-{}",
+            dump_file::utc_timestamp(std::time::SystemTime::now())
+        );
+        let full = Self::snapshot_database(database, &name).map_err(|_| {
+            Error::usage_with_help(
+                format!("`{database}` is too long a name for a snapshot before the {why}"),
+                "pass --no-backup (and take a `db backup` first), or use a shorter database name",
+            )
+        })?;
+        plan.run(self.script(
+            scripts::snapshot_if_present(),
+            &[
+                ("name", database),
+                ("snapshot", &full),
+                ("marker", &Self::snapshot_marker(database)),
+            ],
+        )?);
+        plan.push(Step::Note(format!(
+            "to get back: cargo xtask {}db snapshot restore {name}{}",
+            self.env_flag(),
+            self.db_flag(database)
+        )));
+        Ok(())
+    }
+
+    /// `--env NAME ` when the environment was chosen with the flag, for
+    /// commands we suggest.
+    fn env_flag(&self) -> String {
+        match &self.environment.name {
+            Some(env) if self.environment.choice == crate::compose::environment::Choice::Flag => {
+                format!("--env {env} ")
+            }
+            _ => String::new(),
+        }
+    }
+
+    /// ` --db NAME` unless `database` is the default one.
+    fn db_flag(&self, database: &str) -> String {
+        if database == self.settings.database {
+            String::new()
+        } else {
+            format!(" --db {database}")
+        }
+    }
+
     fn snapshot_prefix(database: &str) -> String {
         format!("{database}__snap_")
     }
@@ -452,6 +522,7 @@ impl DbArgs {
                     &args.confirm,
                 );
                 target.lock(&mut plan, &db)?;
+                target.safety_snapshot(&mut plan, &db, "rebuild", &args.no_backup)?;
                 plan.run(target.script(scripts::drop(), &[("name", &db)])?);
                 plan.run(target.script(scripts::CREATE.into(), &[("name", &db)])?);
                 target.initialise(&mut plan, &db, &args.data)?;
@@ -603,6 +674,7 @@ impl DbArgs {
                     };
                 target.confirm(&mut plan, "Replace", &db, &args.confirm);
                 target.lock(&mut plan, &db)?;
+                target.safety_snapshot(&mut plan, &db, "restore", &args.no_backup)?;
                 // Loaded beside the database, swapped in only when complete:
                 // a bad file leaves the database as it was.
                 plan.run(target.script(scripts::drop(), &[("name", &loaded)])?);

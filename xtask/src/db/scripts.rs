@@ -107,6 +107,28 @@ ALTER DATABASE :\"snapshot\" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false;
     )
 }
 
+/// The snapshot taken before a rebuild or restore: as [`snapshot`], but
+/// nothing to do (and no error) when `:name` does not exist yet or the
+/// snapshot was taken already this second.
+pub fn snapshot_if_present() -> String {
+    format!(
+        "SELECT count(*) > 0 AS present FROM pg_database WHERE datname = :'name' \\gset
+{FIND_SNAPSHOT}\\if :present
+\\if :found
+\\echo snapshot :snapshot exists already
+\\else
+{TERMINATE}{}COMMENT ON DATABASE :\"snapshot\" IS :'marker';
+ALTER DATABASE :\"snapshot\" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false;
+\\echo snapshot :snapshot taken of :name
+\\endif
+\\else
+\\echo database :name does not exist: no snapshot needed
+\\endif
+",
+        create_from_template("snapshot", "name"),
+    )
+}
+
 /// Replaces `:name` by a copy of the snapshot `:snapshot` (or the newest).
 pub fn snapshot_restore() -> String {
     format!(

@@ -36,6 +36,41 @@ fn psql(stack: &Stack, db: &str, sql: &str) {
     stack.xtask(["db", "psql", db, "--", "-c", sql]).ok();
 }
 
+/// `docker compose` on the fixture's project, outside xtask.
+fn compose(stack: &Stack, args: &[&str]) {
+    let out = std::process::Command::new("docker")
+        .args(["compose", "-p", &stack.project, "-f", "docker-compose.yml"])
+        .args(args)
+        .current_dir(stack.env.path())
+        .output()
+        .expect("docker compose");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Waits (bounded) until `count` sessions on `db` run a query containing `what`.
+fn wait_for_sessions(stack: &Stack, db: &str, what: &str, count: usize) {
+    let sql = format!(
+        "select count(*) from pg_stat_activity where datname = '{db}' and query like '%{what}%' and pid <> pg_backend_pid()"
+    );
+    crate::engine::wait_for(
+        &format!("{count} session(s) on {db} running {what}"),
+        std::time::Duration::from_secs(30),
+        || {
+            let out = stack
+                .xtask(["db", "psql", "postgres", "--", "-At", "-c", &sql])
+                .run();
+            match out.stdout.trim().parse::<usize>() {
+                Ok(n) if n >= count => Ok(()),
+                _ => Err(out.describe()),
+            }
+        },
+    );
+}
+
 /// Adds to the fixture's tasks.toml.
 fn append_tasks(stack: &Stack, text: &str) {
     let path = stack.env.join("tasks.toml");
@@ -301,7 +336,80 @@ fn snapshots_rebuild_refusals_and_the_lock() {
     stack
         .xtask(["--yes", "db", "copy", "app", "app_copy", "--force"])
         .ok();
-    stack.xtask(["--yes", "db", "rebuild"]).ok();
+
+    // A database with an open connection from another container is dropped.
+    compose(
+        &stack,
+        &[
+            "run",
+            "-d",
+            "--rm",
+            "--no-deps",
+            "db",
+            "psql",
+            "-h",
+            "db",
+            "-U",
+            "postgres",
+            "-d",
+            "app_copy",
+            "-c",
+            "select pg_sleep(300)",
+        ],
+    );
+    wait_for_sessions(&stack, "app_copy", "pg_sleep", 1);
+    stack
+        .xtask(["--yes", "db", "delete", "app_copy"])
+        .ok()
+        .stdout_has("dropped database app_copy");
+
+    // A backup interrupted half-way leaves no file: pg_dump waits on a lock
+    // another session holds, and we interrupt it there.
+    compose(
+        &stack,
+        &[
+            "exec",
+            "-d",
+            "db",
+            "psql",
+            "-h",
+            "db",
+            "-U",
+            "postgres",
+            "-d",
+            "app",
+            "-c",
+            "begin; lock table t in access exclusive mode; select pg_sleep(300)",
+        ],
+    );
+    wait_for_sessions(&stack, "app", "pg_sleep", 1);
+    let out_path = stack.env.join("halfway").join("app.dump");
+    let backup = stack
+        .xtask(["db", "backup", "app", "-o", out_path.to_str().unwrap()])
+        .spawn();
+    wait_for_sessions(&stack, "app", "LOCK TABLE", 1);
+    crate::harness::send_signal(backup.id(), 15);
+    let out = backup.wait_with_output().expect("wait for the backup");
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        !out_path.exists(),
+        "an interrupted backup left {}",
+        out_path.display()
+    );
+    let left: Vec<_> = std::fs::read_dir(out_path.parent().unwrap())
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "an interrupted backup left {left:?}");
+    psql(&stack, "postgres", "select pg_terminate_backend(pid) from pg_stat_activity where query like '%pg_sleep%' and pid <> pg_backend_pid()");
+
+    // Rebuild takes a snapshot first and says how to get back.
+    let out = stack.xtask(["--yes", "db", "rebuild"]).ok();
+    let back = out
+        .stderr
+        .lines()
+        .find_map(|l| l.split("to get back: cargo xtask ").nth(1))
+        .unwrap_or_else(|| panic!("{}", out.describe()))
+        .to_string();
     let out = stack
         .xtask([
             "db",
@@ -314,6 +422,10 @@ fn snapshots_rebuild_refusals_and_the_lock() {
         ])
         .ok();
     assert_eq!(out.stdout.trim(), "0");
+    let mut back: Vec<&str> = back.split(' ').collect();
+    back.insert(0, "--yes");
+    stack.xtask(&back).ok();
+    assert_eq!(rows(&stack, "app"), "1,2");
 
     // The testing environment's override names its own database.
     stack
@@ -392,4 +504,70 @@ fn a_dump_is_streamed_without_a_tty_into_a_file() {
         "{line}"
     );
     assert!(line.ends_with("x.dump)"), "{line}");
+}
+
+/// An environment whose compose file declares `db`, for runs against a fake docker.
+fn fake_environment(tasks: &str) -> crate::harness::Env {
+    let env = crate::harness::Env::new();
+    env.tasks_toml(tasks);
+    env.write("docker-compose.yml", "services:\n  db:\n    image: y\n");
+    env
+}
+
+#[test]
+fn on_a_terminal_no_leaves_the_database_alone_and_yes_runs_the_scripts() {
+    let env = fake_environment("[db]\nname = \"shop\"\n");
+    let bin = tempfile::tempdir().unwrap();
+    let path = crate::terminal::fake_docker(bin.path());
+    let calls = bin.path().join("calls.log");
+    let (code, screen) = crate::terminal::on_terminal(&env, "db rebuild", "n", Some(path.clone()));
+    assert_eq!(code, 1, "{screen}");
+    assert!(
+        screen.contains("Rebuild (delete and recreate) database `shop` in environment"),
+        "{screen}"
+    );
+    assert!(
+        !calls.exists(),
+        "something ran: {:?}",
+        std::fs::read_to_string(&calls)
+    );
+    let (code, screen) = crate::terminal::on_terminal(&env, "db rebuild", "y", Some(path));
+    assert_eq!(code, 0, "{screen}");
+    let calls = std::fs::read_to_string(&calls).unwrap();
+    // Scripts go through psql without a TTY; the name only as a psql variable.
+    let psql: Vec<&str> = calls.lines().filter(|l| l.contains(" psql ")).collect();
+    assert_eq!(psql.len(), 3, "{calls}");
+    for line in psql {
+        assert!(line.contains("run --rm --use-aliases -T"), "{line}");
+        assert!(
+            line.ends_with(
+                "db psql -X -q -v ON_ERROR_STOP=1 -h db -U postgres -d postgres -v name=shop -f -"
+            ) || line.contains("-v name=shop -v snapshot=shop__snap_rebuild-"),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn a_protected_environment_wants_the_name_typed() {
+    let env =
+        fake_environment("[db]\nname = \"live\"\n\n[environments.production]\nprotected = true\n");
+    let bin = tempfile::tempdir().unwrap();
+    let path = crate::terminal::fake_docker(bin.path());
+    let calls = bin.path().join("calls.log");
+    let (code, screen) = crate::terminal::on_terminal(
+        &env,
+        "--env production --yes db delete",
+        "y\r",
+        Some(path.clone()),
+    );
+    assert_eq!(code, 2, "{screen}");
+    assert!(screen.contains("Type `live` to go on"), "{screen}");
+    assert!(!calls.exists(), "something ran");
+    let (code, screen) =
+        crate::terminal::on_terminal(&env, "--env production db delete", "live\r", Some(path));
+    assert_eq!(code, 0, "{screen}");
+    assert!(std::fs::read_to_string(&calls)
+        .unwrap()
+        .contains("-v name=live"));
 }
