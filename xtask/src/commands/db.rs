@@ -72,7 +72,8 @@ pub enum DbCommand {
     /// Dump the database to backups/<db>-<env>-<UTC time>.dump (or -o FILE)
     #[command(after_help = "Examples:
   cargo xtask db backup
-  cargo xtask db backup -o /tmp/c3s.sql --format sql")]
+  cargo xtask db backup -o /tmp/c3s.sql --format sql
+  cargo xtask db backup --format sql-gz          backups/<db>-<env>-<UTC time>.sql.gz")]
     Backup(BackupArgs),
     /// Replace the database with a dump, checked before anything changes (asks first)
     #[command(after_help = "Examples:
@@ -173,7 +174,7 @@ pub struct BackupArgs {
     /// The file to write; default backups/<db>-<environment>-<UTC time>.<ext>
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// custom (pg_dump -Fc, compressed, checked by restore) or sql
+    /// custom (pg_dump -Fc, compressed, checked by restore), sql, or sql-gz
     #[arg(long, value_enum, default_value_t = DumpFormat::Custom)]
     pub format: DumpFormat,
 }
@@ -626,52 +627,72 @@ impl DbArgs {
                 })?;
                 let loaded = format!("{db}__restoring");
                 checked(&loaded, "database")?;
-                let load =
-                    match kind {
-                        DumpKind::Custom => {
-                            // The table of contents is read whole: a truncated
-                            // or corrupt dump fails here, before anything changes.
-                            let mut check = vec!["pg_restore".to_string(), "--list".into()];
-                            check.push("-f".into());
-                            check.push("/dev/null".into());
+                let load = match kind {
+                    DumpKind::Custom => {
+                        // The table of contents is read whole: a truncated
+                        // or corrupt dump fails here, before anything changes.
+                        let mut check = vec!["pg_restore".to_string(), "--list".into()];
+                        check.push("-f".into());
+                        check.push("/dev/null".into());
+                        plan.push(Step::Note(format!("checking {}", file.display())));
+                        plan.run(
+                            target
+                                .tool(check, &[], false)?
+                                .stdin(Input::File(file.clone())),
+                        );
+                        let mut argv = vec!["pg_restore".to_string()];
+                        argv.extend(target.connection());
+                        argv.extend([
+                            "--no-owner".into(),
+                            "--exit-on-error".into(),
+                            "-d".into(),
+                            loaded.clone(),
+                        ]);
+                        argv
+                    }
+                    DumpKind::Sql | DumpKind::Gzip => {
+                        let mut argv = vec!["psql".to_string(), "-X".into(), "-q".into()];
+                        argv.extend(target.connection());
+                        argv.extend([
+                            "-v".into(),
+                            "ON_ERROR_STOP=1".into(),
+                            "--single-transaction".into(),
+                            "-d".into(),
+                            loaded.clone(),
+                            "-f".into(),
+                            "-".into(),
+                        ]);
+                        if kind == DumpKind::Gzip {
+                            // The whole stream is tested on the host first: a
+                            // damaged file stops here, before anything changes.
                             plan.push(Step::Note(format!("checking {}", file.display())));
-                            plan.run(
-                                target
-                                    .tool(check, &[], false)?
-                                    .stdin(Input::File(file.clone())),
-                            );
-                            let mut argv = vec!["pg_restore".to_string()];
-                            argv.extend(target.connection());
-                            argv.extend([
-                                "--no-owner".into(),
-                                "--exit-on-error".into(),
-                                "-d".into(),
-                                loaded.clone(),
-                            ]);
+                            plan.run(CommandStep::new([
+                                "gzip".to_string(),
+                                "-t".into(),
+                                "--".into(),
+                                file.to_string_lossy().into_owned(),
+                            ]));
+                            // psql's arguments as positional parameters: nothing pasted into the line.
+                            let mut wrapped = vec![
+                                "sh".to_string(),
+                                "-c".into(),
+                                "gzip -dc | psql \"$@\"".into(),
+                                "sh".into(),
+                            ];
+                            wrapped.extend(argv.into_iter().skip(1));
+                            wrapped
+                        } else {
                             argv
                         }
-                        DumpKind::Sql => {
-                            let mut argv = vec!["psql".to_string(), "-X".into(), "-q".into()];
-                            argv.extend(target.connection());
-                            argv.extend([
-                                "-v".into(),
-                                "ON_ERROR_STOP=1".into(),
-                                "--single-transaction".into(),
-                                "-d".into(),
-                                loaded.clone(),
-                                "-f".into(),
-                                "-".into(),
-                            ]);
-                            argv
-                        }
-                        DumpKind::Compressed(what) => return Err(Error::usage_with_help(
-                            format!(
-                                "{} is {what}-compressed; nothing was changed",
-                                file.display()
-                            ),
-                            "decompress it first, or restore a custom-format dump (`db backup`)",
-                        )),
-                    };
+                    }
+                    DumpKind::Compressed(what) => return Err(Error::usage_with_help(
+                        format!(
+                            "{} is {what}-compressed; nothing was changed",
+                            file.display()
+                        ),
+                        "decompress it first, or restore a custom-format or SQL dump (`db backup`)",
+                    )),
+                };
                 target.confirm(&mut plan, "Replace", &db, &args.confirm);
                 target.lock(&mut plan, &db)?;
                 target.safety_snapshot(&mut plan, &db, "restore", &args.no_backup)?;

@@ -13,6 +13,8 @@ pub enum DumpFormat {
     Custom,
     /// Plain SQL, restored with psql
     Sql,
+    /// Plain SQL compressed with gzip by pg_dump itself (level 1)
+    SqlGz,
 }
 
 impl DumpFormat {
@@ -20,6 +22,7 @@ impl DumpFormat {
         match self {
             DumpFormat::Custom => "dump",
             DumpFormat::Sql => "sql",
+            DumpFormat::SqlGz => "sql.gz",
         }
     }
 
@@ -29,6 +32,9 @@ impl DumpFormat {
         match self {
             DumpFormat::Custom => vec!["--format=custom".into(), "--compress=1".into()],
             DumpFormat::Sql => vec!["--format=plain".into()],
+            // pg_dump compresses plain output as gzip would, and its exit
+            // code stays the one we see (a `| gzip` in the container would hide it).
+            DumpFormat::SqlGz => vec!["--format=plain".into(), "--compress=1".into()],
         }
     }
 }
@@ -38,7 +44,9 @@ impl DumpFormat {
 pub enum DumpKind {
     /// pg_dump's custom format (`PGDMP`).
     Custom,
-    /// Compressed with gzip or zstd: not restorable yet.
+    /// SQL compressed with gzip.
+    Gzip,
+    /// Compressed some other way (zstd): not restorable yet.
     Compressed(&'static str),
     /// Anything else is taken for SQL.
     Sql,
@@ -54,7 +62,7 @@ impl DumpKind {
         Ok(if head.starts_with(b"PGDMP") {
             DumpKind::Custom
         } else if head.starts_with(&[0x1f, 0x8b]) {
-            DumpKind::Compressed("gzip")
+            DumpKind::Gzip
         } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
             DumpKind::Compressed("zstd")
         } else {

@@ -192,7 +192,33 @@ fn backup_delete_restore_brings_the_rows_back_in_both_formats() {
         .ok();
     assert_eq!(rows(&stack, "other"), "1,2,3");
 
-    // A corrupt dump is refused before the database is touched.
+    // Gzip-compressed SQL, made by pg_dump itself; a damaged one is refused.
+    let gz = stack.env.join("shop.sql.gz");
+    stack
+        .xtask([
+            "db",
+            "backup",
+            "-o",
+            gz.to_str().unwrap(),
+            "--format",
+            "sql-gz",
+        ])
+        .ok();
+    assert_eq!(&std::fs::read(&gz).expect("gz")[..2], &[0x1f, 0x8b]);
+    stack
+        .xtask(["--yes", "db", "restore", gz.to_str().unwrap(), "third"])
+        .ok();
+    assert_eq!(rows(&stack, "third"), "1,2,3");
+    let mut damaged = std::fs::read(&gz).expect("gz");
+    damaged.truncate(damaged.len() - 8);
+    std::fs::write(&gz, &damaged).expect("write");
+    psql(&stack, "third", "insert into t values (5)");
+    let out = stack
+        .xtask(["--yes", "db", "restore", gz.to_str().unwrap(), "third"])
+        .run();
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert_eq!(rows(&stack, "third"), "1,2,3,5");
+
     let corrupt = stack.env.join("corrupt.dump");
     let mut bytes = std::fs::read(&dump).expect("dump");
     bytes.truncate(bytes.len() / 2);
