@@ -640,11 +640,29 @@ impl DbArgs {
                                 .tool(check, &[], false)?
                                 .stdin(Input::File(file.clone())),
                         );
-                        let mut argv = vec!["pg_restore".to_string()];
+                        // pg_restore works in parallel (-j) only from a file it
+                        // can seek in: the dump is copied into the container
+                        // first, and removed however the restore ends.
+                        let jobs = ctx.global.jobs.unwrap_or_else(|| {
+                            std::thread::available_parallelism().map_or(2, |n| n.get().min(4))
+                        });
+                        let inside = format!(
+                            "/tmp/xtask-restore-{}.dump",
+                            dump_file::utc_timestamp(std::time::SystemTime::now())
+                        );
+                        let mut argv = vec![
+                            "sh".to_string(),
+                            "-c".into(),
+                            RESTORE_FROM_COPY.into(),
+                            "sh".into(),
+                            inside,
+                            "pg_restore".into(),
+                        ];
                         argv.extend(target.connection());
                         argv.extend([
                             "--no-owner".into(),
                             "--exit-on-error".into(),
+                            format!("--jobs={jobs}"),
                             "-d".into(),
                             loaded.clone(),
                         ]);
@@ -698,8 +716,10 @@ impl DbArgs {
                 target.safety_snapshot(&mut plan, &db, "restore", &args.no_backup)?;
                 // Loaded beside the database, swapped in only when complete:
                 // a bad file leaves the database as it was.
-                plan.run(target.script(scripts::drop(), &[("name", &loaded)])?);
-                plan.run(target.script(scripts::CREATE.into(), &[("name", &loaded)])?);
+                plan.run(target.script(
+                    format!("{}{}", scripts::drop(), scripts::CREATE),
+                    &[("name", &loaded)],
+                )?);
                 plan.run(target.tool(load, &[], false)?.stdin(Input::File(file)));
                 plan.run(target.script(scripts::swap_in(), &[("name", &db), ("loaded", &loaded)])?);
             }
@@ -716,6 +736,12 @@ impl DbArgs {
         Ok(())
     }
 }
+
+/// `sh -c` that copies stdin into the file `$1` and runs the rest of its
+/// arguments with that file appended (psql's and pg_restore's arguments
+/// stay arguments: nothing is pasted into the line); the file is removed
+/// however it ends.
+const RESTORE_FROM_COPY: &str = "f=$1; shift; trap 'rm -f \"$f\"' EXIT; trap 'exit 143' TERM INT HUP; cat > \"$f\" && \"$@\" \"$f\"";
 
 /// What to report once the plan ran.
 enum After {

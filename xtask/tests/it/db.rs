@@ -171,6 +171,17 @@ fn backup_delete_restore_brings_the_rows_back_in_both_formats() {
         .ok()
         .stdout_has("restored database shop");
     assert_eq!(rows(&stack, "shop"), "1,2,3");
+    // The copy pg_restore -j read from is gone from the container.
+    let left = stack
+        .xtask([
+            "exec",
+            "db",
+            "sh",
+            "-c",
+            "ls /tmp | grep -c xtask-restore || true",
+        ])
+        .ok();
+    assert_eq!(left.stdout.trim(), "0", "{}", left.describe());
 
     // Plain SQL, into another database.
     let sql = stack.env.join("shop.sql");
