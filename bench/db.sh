@@ -23,6 +23,8 @@ xtask=${XTASK_BIN:-$root/target/debug/xtask}
 work=$(mktemp -d /tmp/xtaskbenchdb.XXXXXX)
 cp "$root"/tests/e2e/* "$work"/
 printf '\n[db]\nname = "bench"\n' >> "$work/tasks.toml"
+# Parallel index builds need more than Docker's default 64 MB of /dev/shm.
+sed -i 's/^  db:$/  db:\n    shm_size: "1g"/' "$work/docker-compose.yml"
 x() { "$xtask" -C "$work" "$@"; }
 project=$(x env --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["project"])')
 dc() { docker compose -p "$project" -f "$work/docker-compose.yml" "$@"; }
