@@ -84,6 +84,7 @@ impl Command {
             | Command::Ps(_)
             | Command::Urls(_)
             | Command::Monitor(_) => true,
+            Command::Db(args) => matches!(args.command, commands::db::DbCommand::List),
             // The listing; one command's help is text.
             Command::Help(args) => args.name.is_none(),
             _ => false,
@@ -182,6 +183,7 @@ pub enum Command {
     Urls(commands::urls::UrlsArgs),
     Monitor(commands::monitor::MonitorArgs),
     Doctor(commands::doctor::DoctorArgs),
+    Db(commands::db::DbArgs),
 
     // Tasks and the tool itself
     Help(commands::help::HelpArgs),

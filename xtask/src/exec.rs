@@ -20,7 +20,7 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use crate::plan::CommandStep;
+use crate::plan::{CommandStep, Input, Output};
 
 /// Why a child could not be run.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +39,18 @@ pub enum ExecError {
         program: String,
         #[source]
         source: std::io::Error,
+    },
+    #[error("cannot redirect `{program}`: {}: {source}", path.display())]
+    Redirect {
+        program: String,
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{program}` exited 0 but wrote nothing; {} was not written", path.display())]
+    EmptyOutput {
+        program: String,
+        path: std::path::PathBuf,
     },
     #[error("waiting for `{program}` failed: {source}")]
     Wait {
@@ -245,6 +257,38 @@ fn give_terminal_to(group: libc::pid_t) {
 pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
     install_signal_relay();
     let mut command = command_for(step)?;
+    let redirect_error = |path: &std::path::Path, source| ExecError::Redirect {
+        program: step.program().to_string(),
+        path: path.to_path_buf(),
+        source,
+    };
+    match &step.stdin {
+        Input::Inherit => {}
+        Input::Text(_) => {
+            command.stdin(Stdio::piped());
+        }
+        Input::File(path) => {
+            let file = std::fs::File::open(path).map_err(|e| redirect_error(path, e))?;
+            command.stdin(file);
+        }
+    }
+    let partial = match &step.stdout {
+        Output::Inherit => None,
+        Output::Discard => {
+            command.stdout(Stdio::null());
+            None
+        }
+        Output::File(path) => {
+            let partial = PartialFile::create(path).map_err(|e| redirect_error(path, e))?;
+            let file = partial
+                .file
+                .as_file()
+                .try_clone()
+                .map_err(|e| redirect_error(path, e))?;
+            command.stdout(file);
+            Some(partial)
+        }
+    };
     let owns_terminal = we_own_the_terminal();
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
@@ -261,6 +305,18 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
         .map_err(|e| spawn_error(step.program(), e))?;
     let group = child.id() as i32;
     let _registered = GroupGuard::register(group, true);
+    // A writer thread, so a script larger than the pipe cannot deadlock us;
+    // a child that stops reading early ends it with EPIPE, which is fine.
+    let feeder = match (&step.stdin, child.stdin.take()) {
+        (Input::Text(text), Some(mut pipe)) => {
+            let text = text.clone();
+            Some(std::thread::spawn(move || {
+                use std::io::Write;
+                let _ = pipe.write_all(text.as_bytes());
+            }))
+        }
+        _ => None,
+    };
     // SAFETY: closes the race with the child's own setpgid; errors are harmless.
     unsafe {
         libc::setpgid(group, group);
@@ -273,12 +329,79 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
         // SAFETY: reading our own process group.
         give_terminal_to(unsafe { libc::getpgrp() });
     }
+    if let Some(feeder) = feeder {
+        let _ = feeder.join();
+    }
     let status = status.map_err(|source| ExecError::Wait {
         program: step.program().to_string(),
         source,
     })?;
     run_on_interrupt(step);
-    Ok(code_after_interrupt(exit_code(status)))
+    let code = code_after_interrupt(exit_code(status));
+    if let Some(partial) = partial {
+        // Dropped without `finish` on failure: the temporary file goes, the
+        // final path is never touched.
+        if code == 0 {
+            partial.finish(step.program())?;
+        }
+    }
+    Ok(code)
+}
+
+/// The temporary file beside an [`Output::File`] path.
+struct PartialFile {
+    file: tempfile::NamedTempFile,
+    path: std::path::PathBuf,
+}
+
+impl PartialFile {
+    fn create(path: &std::path::Path) -> std::io::Result<Self> {
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&dir)?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        // Hidden and marked, so an interrupted run's leftover never looks complete.
+        let file = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".partial")
+            .tempfile_in(&dir)?;
+        Ok(Self {
+            file,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Syncs and renames the file into place when it is not empty.
+    fn finish(self, program: &str) -> Result<(), ExecError> {
+        let error = |source| ExecError::Redirect {
+            program: program.to_string(),
+            path: self.path.clone(),
+            source,
+        };
+        let file = self.file.as_file();
+        let size = file.metadata().map_err(error)?.len();
+        if size == 0 {
+            return Err(ExecError::EmptyOutput {
+                program: program.to_string(),
+                path: self.path.clone(),
+            });
+        }
+        file.sync_all().map_err(error)?;
+        let path = self.path.clone();
+        self.file.persist(&path).map_err(|e| error(e.error))?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            // The rename itself is durable only once the folder is synced.
+            if let Ok(dir) = std::fs::File::open(dir) {
+                let _ = dir.sync_all();
+            }
+        }
+        Ok(())
+    }
 }
 
 /// After an interrupt, the step's clean-up (stopping what the signal could

@@ -132,20 +132,48 @@ fn url_pattern() -> Option<&'static Regex> {
 /// Any text (a message of ours, git's stderr, a command line) with every URL
 /// in it masked by [`url`].
 pub fn text(text: &str) -> Cow<'_, str> {
+    let text = assignments(text);
     if !text.contains("://") {
-        return Cow::Borrowed(text);
+        return text;
     }
     let Some(pattern) = url_pattern() else {
+        return text;
+    };
+    match pattern.replace_all(&text, |found: &regex::Captures<'_>| {
+        url(&found[0]).into_owned()
+    }) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(masked) => Cow::Owned(masked),
+    }
+}
+
+/// `PGPASSWORD=s3cret`, `API_TOKEN: abc`, `--password=x`: the values of
+/// password-, secret- and token-like keys (case-insensitive), in any text.
+fn assignments(text: &str) -> Cow<'_, str> {
+    static PATTERN: OnceLock<Option<Regex>> = OnceLock::new();
+    let pattern = PATTERN.get_or_init(|| {
+        Regex::new(r"(?i)\b([A-Za-z0-9_.-]*(?:password|passwd|secret|token)[A-Za-z0-9_]*)(\s*[=:]\s*)([^\s'\x22,;&]+|'[^']*'|\x22[^\x22]*\x22)").ok()
+    });
+    let Some(pattern) = pattern else {
         return Cow::Borrowed(text);
     };
     pattern.replace_all(text, |found: &regex::Captures<'_>| {
-        url(&found[0]).into_owned()
+        format!("{}{}{MASK}", &found[1], &found[2])
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn password_like_assignments_are_masked() {
+        assert_eq!(text("PGPASSWORD=s3cret psql"), "PGPASSWORD=*** psql");
+        assert_eq!(text("-e DB_SECRET='a b' x"), "-e DB_SECRET=*** x");
+        assert_eq!(text("api_token: abc"), "api_token: ***");
+        assert_eq!(text("-e PGPASSWORD psql"), "-e PGPASSWORD psql");
+        assert_eq!(text("password_env = \"X\""), "password_env = ***");
+    }
 
     #[test]
     fn passwords_and_tokens_in_urls_are_masked() {

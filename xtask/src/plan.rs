@@ -19,6 +19,50 @@ pub enum Step {
     Confirm { question: String },
     /// A line for the user, printed when the step is reached (and in dry runs).
     Note(String),
+    /// Ask the user to type `expected` (a database name in a protected
+    /// environment); `--yes` is not enough. `answer` is the one given on the
+    /// command line (`--confirm NAME`), checked instead of asking.
+    ConfirmTyped {
+        question: String,
+        expected: String,
+        answer: Option<String>,
+    },
+    /// Take an OS file lock held until the plan ends; when another process
+    /// holds it, stop, naming `what` and the holder's pid.
+    Lock { path: PathBuf, what: String },
+    /// Write a small JSON object to `path`: `fields`, plus `query.0` set to
+    /// the trimmed output of the command `query.1` (run captured).
+    Record {
+        path: PathBuf,
+        fields: Vec<(String, String)>,
+        query: Option<(String, CommandStep)>,
+    },
+}
+
+/// Where a child's stdin comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Input {
+    /// Ours (the terminal, or whatever we were given).
+    #[default]
+    Inherit,
+    /// This text (a psql script, for example).
+    Text(String),
+    /// This file, streamed.
+    File(PathBuf),
+}
+
+/// Where a child's stdout goes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Output {
+    /// Ours.
+    #[default]
+    Inherit,
+    /// Nowhere (a check whose listing nobody reads).
+    Discard,
+    /// A file that appears only complete: written to a temporary file in
+    /// the same folder, synced, and renamed over the path only when the
+    /// child exited 0 and wrote something.
+    File(PathBuf),
 }
 
 /// A child process: argv (never a shell string), directory, environment.
@@ -37,6 +81,10 @@ pub struct CommandStep {
     /// Run (output captured) when the user interrupted this command: stops
     /// what the signal cannot reach, such as a command `exec`'d in a container.
     pub on_interrupt: Option<Box<CommandStep>>,
+    /// What the child reads.
+    pub stdin: Input,
+    /// Where the child's output goes.
+    pub stdout: Output,
 }
 
 impl CommandStep {
@@ -52,7 +100,21 @@ impl CommandStep {
             context_env: Vec::new(),
             ok_codes: Vec::new(),
             on_interrupt: None,
+            stdin: Input::Inherit,
+            stdout: Output::Inherit,
         }
+    }
+
+    /// Feeds `input` to the child's stdin.
+    pub fn stdin(mut self, input: Input) -> Self {
+        self.stdin = input;
+        self
+    }
+
+    /// Sends the child's stdout to `output`.
+    pub fn stdout(mut self, output: Output) -> Self {
+        self.stdout = output;
+        self
     }
 
     pub fn on_interrupt(mut self, step: CommandStep) -> Self {
@@ -120,8 +182,32 @@ impl fmt::Display for CommandStep {
             line.push_str(&format!("{key}={} ", shell_words::quote(value)));
         }
         line.push_str(&shell_line(&self.argv));
+        match &self.stdout {
+            Output::Inherit => {}
+            Output::Discard => line.push_str(" >/dev/null"),
+            Output::File(path) => line.push_str(&format!(
+                " >{}",
+                shell_words::quote(&path.to_string_lossy())
+            )),
+        }
+        match &self.stdin {
+            Input::Inherit | Input::Text(_) => {}
+            Input::File(path) => line.push_str(&format!(
+                " <{}",
+                shell_words::quote(&path.to_string_lossy())
+            )),
+        }
         if self.dir.is_some() {
             line.push(')');
+        }
+        // A script reads as the heredoc it is.
+        if let Input::Text(text) = &self.stdin {
+            line.push_str(" <<'EOF'\n");
+            line.push_str(text);
+            if !text.ends_with('\n') {
+                line.push('\n');
+            }
+            line.push_str("EOF");
         }
         f.write_str(&crate::mask::text(&line))
     }
@@ -139,6 +225,24 @@ impl fmt::Display for Step {
             }
             Step::Confirm { question } => write!(f, "# confirm: {question}"),
             Step::Note(text) => write!(f, "# {text}"),
+            Step::ConfirmTyped {
+                question, expected, ..
+            } => write!(f, "# confirm by typing `{expected}`: {question}"),
+            Step::Lock { path, what } => {
+                write!(f, "# lock {} ({what})", path.display())
+            }
+            Step::Record {
+                path,
+                fields,
+                query,
+            } => {
+                let keys: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
+                write!(f, "# record {} in {}", keys.join(", "), path.display())?;
+                match query {
+                    Some((key, command)) => write!(f, "\n# {key}: {command}"),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }

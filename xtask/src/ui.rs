@@ -191,6 +191,23 @@ impl Ui {
             .map_err(|e| PromptError::Failed(e.to_string()))
     }
 
+    /// Asks the user to type `expected` (a protected database's name):
+    /// true only when they did. `--yes` does not answer this; without a
+    /// terminal it is refused.
+    pub fn confirm_typed(&self, question: &str, expected: &str) -> Result<bool, PromptError> {
+        if !self.interactive {
+            return Err(PromptError::NoTerminal {
+                question: format!("\"{question}\" (type `{expected}`)"),
+            });
+        }
+        let typed: String = dialoguer::Input::new()
+            .with_prompt(format!("{question} Type `{expected}` to go on"))
+            .allow_empty(true)
+            .interact_text()
+            .map_err(|e| PromptError::Failed(e.to_string()))?;
+        Ok(typed.trim() == expected)
+    }
+
     /// Lets the user pick one of `items`; `None` without a terminal.
     pub fn select(&self, prompt: &str, items: &[String]) -> Result<Option<usize>, PromptError> {
         if !self.interactive || items.is_empty() {

@@ -148,6 +148,19 @@ fn exec_step(
     env: &[(String, String)],
     tty: bool,
 ) -> CommandStep {
+    exec_step_passing(project, service, command, env, &[], tty)
+}
+
+/// [`exec_step`], also passing the variables named in `pass` from compose's
+/// own environment (`-e NAME`, no value on the command line).
+fn exec_step_passing(
+    project: &ComposeProject,
+    service: &str,
+    command: &[String],
+    env: &[(String, String)],
+    pass: &[String],
+    tty: bool,
+) -> CommandStep {
     let id = exec_id();
     let mut args = vec!["exec".to_string()];
     if !tty {
@@ -155,6 +168,9 @@ fn exec_step(
     }
     for (key, value) in env {
         args.extend(["-e".into(), format!("{key}={value}")]);
+    }
+    for key in pass {
+        args.extend(["-e".into(), key.clone()]);
     }
     args.extend(["-e".into(), format!("{EXEC_ID_VARIABLE}={id}")]);
     args.push(service.to_string());
@@ -286,6 +302,22 @@ pub fn command_in_service(
     argv: &[String],
     env: &[(String, String)],
 ) -> Result<CommandStep> {
+    step_in_service(ctx, environment, service, argv, env, &[], wants_tty())
+}
+
+/// [`command_in_service`] with the TTY decided by the caller (a dump
+/// streamed to a file must never get one) and variables passed by name
+/// (`-e NAME`: the value comes from the step's environment, so a password
+/// appears on no command line and in no plan).
+pub fn step_in_service(
+    ctx: &Context,
+    environment: &ActiveEnvironment,
+    service: &str,
+    argv: &[String],
+    env: &[(String, String)],
+    pass: &[String],
+    tty: bool,
+) -> Result<CommandStep> {
     ctx.check_service(service)?;
     ctx.require_variables(environment)?;
     let project = ctx.compose_for(environment)?;
@@ -301,14 +333,17 @@ pub fn command_in_service(
         .unwrap_or_default()
         .is_empty();
     if running {
-        return Ok(exec_step(&project, service, argv, env, wants_tty()));
+        return Ok(exec_step_passing(&project, service, argv, env, pass, tty));
     }
     let mut args: Vec<String> = ["run", "--rm", "--use-aliases"].map(String::from).to_vec();
-    if !wants_tty() {
+    if !tty {
         args.push("-T".into());
     }
     for (key, value) in env {
         args.extend(["-e".into(), format!("{key}={value}")]);
+    }
+    for key in pass {
+        args.extend(["-e".into(), key.clone()]);
     }
     args.push(service.to_string());
     args.extend(argv.iter().cloned());

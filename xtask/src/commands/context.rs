@@ -285,8 +285,36 @@ impl Context {
             crate::out!("{plan}");
             return Ok(());
         }
+        // Locks taken by the plan, released when it ends however it ends.
+        let mut locks = Vec::new();
         for step in &plan.steps {
             match step {
+                Step::ConfirmTyped {
+                    question,
+                    expected,
+                    answer,
+                } => {
+                    let confirmed = match answer {
+                        Some(answer) => answer == expected,
+                        None => self.ui.confirm_typed(question, expected)?,
+                    };
+                    if !confirmed {
+                        return Err(Error::usage_with_help(
+                            format!("`{expected}` was not confirmed: nothing was changed"),
+                            format!("type the name exactly, or pass --confirm {expected} (--yes alone is not enough in a protected environment)"),
+                        ));
+                    }
+                }
+                Step::Lock { path, what } => {
+                    let lock = crate::state_lock::StateLock::try_acquire(path, what)
+                        .map_err(|e| Error::Other(anyhow::Error::from(e)))?;
+                    locks.push(lock);
+                }
+                Step::Record {
+                    path,
+                    fields,
+                    query,
+                } => self.record(path, fields, query.as_ref())?,
                 Step::Note(text) => self.ui.note(text),
                 Step::Confirm { question } => {
                     if !self.ui.confirm(question, self.global.yes)? {
@@ -308,5 +336,38 @@ impl Context {
             }
         }
         Ok(())
+    }
+
+    /// Writes a [`Step::Record`]: the fields, plus a query's output (masked).
+    fn record(
+        &self,
+        path: &std::path::Path,
+        fields: &[(String, String)],
+        query: Option<&(String, crate::plan::CommandStep)>,
+    ) -> Result<()> {
+        let mut object = serde_json::Map::new();
+        for (key, value) in fields {
+            object.insert(
+                key.clone(),
+                serde_json::Value::String(crate::mask::text(value).into_owned()),
+            );
+        }
+        if let Some((key, command)) = query {
+            let out = exec::capture(command)?;
+            let value = if out.success() {
+                out.stdout.trim().to_string()
+            } else {
+                format!("unknown ({})", out.stderr.trim())
+            };
+            object.insert(
+                key.clone(),
+                serde_json::Value::String(crate::mask::text(&value).into_owned()),
+            );
+        }
+        let text = serde_json::to_string_pretty(&serde_json::Value::Object(object))
+            .map_err(anyhow::Error::from)?;
+        crate::repos::lockfile::write_atomically(path, &format!("{text}\n")).map_err(|e| {
+            Error::Other(anyhow::Error::from(e).context(format!("cannot write {}", path.display())))
+        })
     }
 }

@@ -25,7 +25,7 @@ pub struct HelpArgs {
 }
 
 /// Built-in commands by group, in the order they are listed.
-const GROUPS: [(&str, &[&str]); 4] = [
+const GROUPS: [(&str, &[&str]); 5] = [
     (
         "Repositories",
         &["update", "status", "lock", "check", "diff"],
@@ -40,6 +40,7 @@ const GROUPS: [(&str, &[&str]); 4] = [
         "Containers",
         &["run", "shell", "exec", "urls", "monitor", "doctor"],
     ),
+    ("Database", &["db"]),
     ("This tool", &["help", "completions"]),
 ];
 

@@ -4,6 +4,7 @@ pub mod check;
 pub mod completions;
 pub mod containers;
 pub mod context;
+pub mod db;
 pub mod diff;
 pub mod doctor;
 pub mod env;
@@ -67,6 +68,7 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<()> {
         Command::Urls(args) => args.run(ctx),
         Command::Monitor(args) => args.run(ctx),
         Command::Doctor(args) => args.run(ctx),
+        Command::Db(args) => args.run(ctx),
         Command::Help(args) => args.run(ctx),
         Command::Completions(args) => args.run(ctx),
         Command::Task(argv) => task::run(argv, ctx),

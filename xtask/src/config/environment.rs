@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::db::DbSpec;
+
 /// One `[environments.NAME]`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -20,4 +22,10 @@ pub struct EnvironmentSpec {
     /// The compose project of this environment; default: the project's
     /// name for the default environment, `<name>_<environment>` for others.
     pub project: Option<Spanned<String>>,
+    /// Production and the like: destructive database commands need the
+    /// database's name typed (or `--confirm NAME`); `--yes` alone is refused.
+    #[serde(default)]
+    pub protected: bool,
+    /// Overrides of `[db]` for this environment (field by field).
+    pub db: Option<DbSpec>,
 }

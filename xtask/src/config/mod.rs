@@ -1,10 +1,12 @@
 //! Loading and validating the environment's configuration: `tasks.toml`
 //! (which also marks the environment root) and `repos.toml`.
 
+mod check_db;
 mod check_environments;
 mod check_repos;
 pub mod check_tasks;
 pub mod command_line;
+pub mod db;
 pub mod diagnostic;
 pub mod env_root;
 pub mod environment;
@@ -20,6 +22,7 @@ use std::path::{Path, PathBuf};
 
 pub use check_repos::text_problem;
 pub use command_line::CommandLine;
+pub use db::DbSpec;
 pub use diagnostic::{ConfigErrors, Diagnostic};
 pub use env_root::{EnvRoot, Escape};
 pub use environment::EnvironmentSpec;
@@ -135,6 +138,7 @@ impl Workspace {
     pub fn validate(&self, builtins: &[&str]) -> ConfigErrors {
         let mut errors = ConfigErrors::default();
         check_environments::check(self, &mut errors);
+        check_db::check(self, &mut errors);
         check_tasks::check(self, builtins, &mut errors);
         check_repos::check(self, &mut errors);
         errors

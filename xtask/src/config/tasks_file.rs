@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::db::DbSpec;
 use super::diagnostic::ConfigErrors;
 use super::environment::EnvironmentSpec;
 use super::parse::parse_toml;
@@ -26,6 +27,8 @@ pub struct TasksFile {
     pub services: BTreeMap<Spanned<String>, ServiceSpec>,
     #[serde(default)]
     pub tasks: BTreeMap<Spanned<String>, TaskSpec>,
+    /// How the database commands (`db ...`) reach the database.
+    pub db: Option<DbSpec>,
 }
 
 impl TasksFile {

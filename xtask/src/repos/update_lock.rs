@@ -84,7 +84,7 @@ impl UpdateLock {
     }
 }
 
-fn read_holder(file: &mut File) -> Option<String> {
+pub(crate) fn read_holder(file: &mut File) -> Option<String> {
     let mut text = String::new();
     file.rewind().ok()?;
     file.read_to_string(&mut text).ok()?;

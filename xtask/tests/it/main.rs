@@ -7,6 +7,7 @@ mod harness;
 mod compose;
 mod compose_yaml;
 mod config;
+mod db;
 mod e2e;
 mod engine;
 mod environments;

@@ -7,7 +7,12 @@ use std::process::{Command, Stdio};
 use crate::harness::{binary, Env};
 
 /// Runs `xtask ARGS` in `env` on a pty, typing `keys`; returns (exit code, screen).
-fn on_terminal(env: &Env, args: &str, keys: &str, path: Option<String>) -> (i32, String) {
+pub(crate) fn on_terminal(
+    env: &Env,
+    args: &str,
+    keys: &str,
+    path: Option<String>,
+) -> (i32, String) {
     let command = format!("{} {args}", binary().display());
     let mut child = Command::new("script")
         .args(["-qefc", &command, "/dev/null"])
@@ -37,7 +42,7 @@ fn on_terminal(env: &Env, args: &str, keys: &str, path: Option<String>) -> (i32,
 }
 
 /// A fake docker that records its argv and says Compose 5.0.1.
-fn fake_docker(dir: &std::path::Path) -> String {
+pub(crate) fn fake_docker(dir: &std::path::Path) -> String {
     let script = format!(
         "#!/bin/sh\ncase \"$*\" in 'compose version --short') echo 5.0.1;; version*) echo 20.10;; ps*) ;; *) echo \"$0 $*\" >> '{}/calls.log';; esac\n",
         dir.display()

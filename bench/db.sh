@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Benchmark: the database workflows against the seed's ways, side by side
+# in one run on the test stack's Postgres (tests/e2e, image xtask-test/debian:1),
+# ratios printed. The data is SIZE_MB of text-heavy rows (random words,
+# four indexes), not pgbench's, which compresses 60:1.
+#
+#   backup:   `docker compose exec -T db pg_dump ... | gzip > f`  vs `xtask db backup`
+#   restore:  `gunzip -c f | docker compose exec -T db psql ...`   vs `xtask db restore`
+#   snapshot: `xtask db restore` (a dump)                           vs `xtask db snapshot restore`
+#
+# Goals (issue 10): backup >= 1.5x, restore >= 1.2x, snapshot restore >= 2.5x.
+# xtask only spawns docker compose here, so the debug build is as good as
+# the release one (XTASK_BIN overrides).
+#
+# usage: bench/db.sh [SIZE_MB]     (default 560)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+size_mb=${1:-560}
+xtask=${XTASK_BIN:-$root/target/debug/xtask}
+[[ -x $xtask ]] || (cd "$root" && cargo build --quiet -p xtask)
+
+work=$(mktemp -d /tmp/xtaskbenchdb.XXXXXX)
+cp "$root"/tests/e2e/* "$work"/
+printf '\n[db]\nname = "bench"\n' >> "$work/tasks.toml"
+# Parallel index builds need more than Docker's default 64 MB of /dev/shm.
+sed -i 's/^  db:$/  db:\n    shm_size: "1g"/' "$work/docker-compose.yml"
+x() { "$xtask" -C "$work" "$@"; }
+project=$(x env --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["project"])')
+dc() { docker compose -p "$project" -f "$work/docker-compose.yml" "$@"; }
+cleanup() { dc down --volumes --remove-orphans >/dev/null 2>&1 || true; rm -rf "$work"; }
+trap cleanup EXIT
+sql() { dc exec -T db psql -X -q -v ON_ERROR_STOP=1 -h db -U postgres "$@"; }
+now() { date +%s.%N; }
+timed() { local start; start=$(now); "$@" >/dev/null; python3 -c "print(f'{$(now) - $start:.2f}')"; }
+ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
+
+echo "starting Postgres (project $project)" >&2
+dc up -d --wait db >/dev/null 2>&1
+x db create >/dev/null
+rows=$((size_mb * 1700))
+echo "loading about ${size_mb} MB ($rows rows, 4 indexes)" >&2
+sql -d bench <<SQL
+CREATE TABLE doc (id bigserial PRIMARY KEY, title text, body text, author text, created timestamptz, score int);
+-- Words drawn from a vocabulary of 5000, so that the text compresses about
+-- as prose does (a few to one), not as md5 hex (2:1) or repeated rows (60:1).
+WITH vocabulary AS (
+  SELECT array_agg(substr(md5(i::text), 1, 3 + i % 7)) AS w FROM generate_series(1, 5000) i
+)
+INSERT INTO doc (title, body, author, created, score)
+SELECT array_to_string(ARRAY(SELECT v.w[1 + ((g * 7 + k * 131 + (random() * 4999)::int) % 5000)] FROM generate_series(1, 5) k), ' '),
+       array_to_string(ARRAY(SELECT v.w[1 + ((g * 13 + k * 71 + (random() * 4999)::int) % 5000)] FROM generate_series(1, 40) k), ' '),
+       'author' || (random() * 1000)::int,
+       now() - random() * interval '3 years',
+       (random() * 100000)::int
+FROM generate_series(1, $rows) g, vocabulary v;
+CREATE INDEX ON doc (author);
+CREATE INDEX ON doc (created);
+CREATE INDEX ON doc (title);
+VACUUM ANALYZE doc;
+SQL
+size=$(sql -d bench -At -c "select pg_size_pretty(pg_database_size('bench'))")
+echo "database: $size" >&2
+
+out="$work/out"
+mkdir -p "$out"
+seed_backup=$(timed sh -c "docker compose -p '$project' -f '$work/docker-compose.yml' exec -T db pg_dump -h db -U postgres bench | gzip > '$out/seed.sql.gz'")
+xtask_backup=$(timed x db backup -o "$out/x.dump")
+sql -d postgres -c 'CREATE DATABASE seed_restored'
+seed_restore=$(timed sh -c "gunzip -c '$out/seed.sql.gz' | docker compose -p '$project' -f '$work/docker-compose.yml' exec -T db psql -X -q -h db -U postgres -d seed_restored")
+xtask_restore=$(timed x --yes db restore --no-backup "$out/x.dump" bench)
+x db snapshot --name bench >/dev/null 2>&1
+snapshot_restore=$(timed x --yes db snapshot restore bench)
+
+printf '\n%-44s %8s %8s\n' "postgres $size" "seconds" "size"
+printf '%-44s %8s %8s\n' "seed: pg_dump | gzip" "$seed_backup" "$(du -h "$out/seed.sql.gz" | cut -f1)"
+printf '%-44s %8s %8s\n' "xtask db backup (custom, -Z1)" "$xtask_backup" "$(du -h "$out/x.dump" | cut -f1)"
+printf '%-44s %8s\n' "seed: gunzip | psql" "$seed_restore"
+printf '%-44s %8s\n' "xtask db restore" "$xtask_restore"
+printf '%-44s %8s\n' "xtask db snapshot restore" "$snapshot_restore"
+echo
+echo "backup:           $(ratio "$seed_backup" "$xtask_backup")x faster than pg_dump | gzip (goal 1.5x)"
+echo "restore:          $(ratio "$seed_restore" "$xtask_restore")x faster than gunzip | psql (goal 1.2x)"
+echo "snapshot restore: $(ratio "$xtask_restore" "$snapshot_restore")x faster than restoring the dump (goal 2.5x)"

@@ -1,0 +1,827 @@
+//! `db ...`: create, delete, rebuild, list, psql, copy, setup, backup,
+//! restore and snapshots of the environment's database. Every command is a
+//! plan: psql scripts fed on stdin with names as psql variables, dumps
+//! streamed into files that appear only complete, confirmations, and an OS
+//! lock per database for what replaces it.
+
+use std::path::PathBuf;
+
+use crate::commands::containers::step_in_service;
+use crate::commands::Context;
+use crate::compose::environment::ActiveEnvironment;
+use crate::compose::project::wants_tty;
+use crate::config::db::identifier_problem;
+use crate::config::CommandLine;
+use crate::db::dump_file::{self, DumpFormat, DumpKind};
+use crate::db::{scripts, DbSettings};
+use crate::error::{Error, Result};
+use crate::plan::{CommandStep, Input, Output, Plan, Step};
+
+/// Create, delete, rebuild, back up, restore and snapshot the environment's database
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  cargo xtask db create                  the environment's database ([db] name), if missing
+  cargo xtask db rebuild --demo          delete, create, initialise, load demo data
+  cargo xtask db backup                  backups/<db>-<env>-<UTC time>.dump
+  cargo xtask db restore backups/x.dump  check the file, then replace the database
+  cargo xtask db snapshot                a template copy; `db snapshot restore --latest`
+  cargo xtask db psql -- -c 'select 1'   psql without a terminal
+  cargo xtask --dry-run db rebuild       every command and script, nothing run")]
+pub struct DbArgs {
+    #[command(subcommand)]
+    pub command: DbCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum DbCommand {
+    /// Create the database (says so, and succeeds, when it exists)
+    #[command(after_help = "Examples:
+  cargo xtask db create
+  cargo xtask db create scratch")]
+    Create(NameArg),
+    /// Delete the database, other sessions terminated first (asks first)
+    #[command(after_help = "Examples:
+  cargo xtask db delete scratch
+  cargo xtask --yes db delete scratch              in scripts
+  cargo xtask --env production db delete --confirm c3s  a protected environment")]
+    Delete(DestructiveArgs),
+    /// Delete, create, initialise and load data (asks first)
+    #[command(after_help = "Examples:
+  cargo xtask db rebuild
+  cargo xtask --yes db rebuild --test              in CI")]
+    Rebuild(RebuildArgs),
+    /// The databases: name, size and owner (`--json` for scripts)
+    #[command(after_help = "Examples:
+  cargo xtask db list
+  cargo xtask db list --json")]
+    List,
+    /// A psql console on the database (a TTY only when we have one)
+    #[command(after_help = "Examples:
+  cargo xtask db psql
+  cargo xtask db psql -- -c 'select count(*) from party_party'")]
+    Psql(PsqlArgs),
+    /// Copy a database (a template copy); --force replaces DST (asks first)
+    #[command(after_help = "Examples:
+  cargo xtask db copy c3s c3s_test_template
+  cargo xtask --yes db copy c3s scratch --force")]
+    Copy(CopyArgs),
+    /// Create the database if missing, initialise it and load data
+    #[command(after_help = "Examples:
+  cargo xtask db setup --demo")]
+    Setup(DataArgs),
+    /// Dump the database to backups/<db>-<env>-<UTC time>.dump (or -o FILE)
+    #[command(after_help = "Examples:
+  cargo xtask db backup
+  cargo xtask db backup -o /tmp/c3s.sql --format sql
+  cargo xtask db backup --format sql-gz          backups/<db>-<env>-<UTC time>.sql.gz")]
+    Backup(BackupArgs),
+    /// Replace the database with a dump, checked before anything changes (asks first)
+    #[command(after_help = "Examples:
+  cargo xtask db restore backups/c3s-development-20261125T231500Z.dump
+  cargo xtask --yes db restore dump.sql scratch")]
+    Restore(RestoreArgs),
+    /// Snapshots as template databases: take, list, restore, remove
+    #[command(after_help = "Examples:
+  cargo xtask db snapshot --name before-migration
+  cargo xtask db snapshot list
+  cargo xtask db snapshot restore --latest
+  cargo xtask db snapshot rm before-migration")]
+    Snapshot(SnapshotArgs),
+}
+
+/// A database name (default: `[db] name`).
+#[derive(Debug, clap::Args)]
+pub struct NameArg {
+    /// The database; default: `[db] name` of the environment
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+/// Confirmation for destructive commands.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConfirmArgs {
+    /// In a protected environment: the database's name, typed in advance
+    /// (`--yes` alone is not enough there)
+    #[arg(long, value_name = "NAME")]
+    pub confirm: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DestructiveArgs {
+    #[command(flatten)]
+    pub name: NameArg,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
+}
+
+/// Which data to load after initialising.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DataArgs {
+    /// Load demo data (`[db] demo`)
+    #[arg(long, conflicts_with = "test")]
+    pub demo: bool,
+    /// Load test data (`[db] test`)
+    #[arg(long)]
+    pub test: bool,
+}
+
+/// The safety net before a database is replaced.
+#[derive(Debug, Clone, clap::Args)]
+pub struct NoBackupArg {
+    /// Do not take a snapshot of the database before replacing it
+    #[arg(long)]
+    pub no_backup: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RebuildArgs {
+    #[command(flatten)]
+    pub name: NameArg,
+    #[command(flatten)]
+    pub no_backup: NoBackupArg,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PsqlArgs {
+    #[command(flatten)]
+    pub name: NameArg,
+    /// Arguments for psql, after `--`
+    #[arg(last = true, value_name = "ARGS")]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CopyArgs {
+    #[arg(value_name = "SRC")]
+    pub source: String,
+    #[arg(value_name = "DST")]
+    pub target: String,
+    /// Replace DST when it exists
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub name: NameArg,
+    /// The file to write; default backups/<db>-<environment>-<UTC time>.<ext>
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// custom (pg_dump -Fc, compressed, checked by restore), sql, or sql-gz
+    #[arg(long, value_enum, default_value_t = DumpFormat::Custom)]
+    pub format: DumpFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RestoreArgs {
+    /// A dump made by `db backup` (custom format) or plain SQL
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub name: NameArg,
+    #[command(flatten)]
+    pub no_backup: NoBackupArg,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SnapshotArgs {
+    #[command(subcommand)]
+    pub command: Option<SnapshotCommand>,
+    #[command(flatten)]
+    pub name: NameArg,
+    /// The snapshot's name; default: the UTC time
+    #[arg(long = "name", value_name = "S")]
+    pub snapshot: Option<String>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SnapshotCommand {
+    /// The snapshots of the database, oldest first
+    #[command(after_help = "Examples:
+  cargo xtask db snapshot list")]
+    List(NameArg),
+    /// Replace the database with a snapshot (asks first)
+    #[command(after_help = "Examples:
+  cargo xtask db snapshot restore before-migration
+  cargo xtask --yes db snapshot restore --latest")]
+    Restore(SnapshotRestoreArgs),
+    /// Remove a snapshot
+    #[command(after_help = "Examples:
+  cargo xtask db snapshot rm before-migration")]
+    Rm(SnapshotRmArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SnapshotRestoreArgs {
+    /// The snapshot (see `db snapshot list`)
+    #[arg(value_name = "S", required_unless_present = "latest")]
+    pub snapshot: Option<String>,
+    /// The newest snapshot
+    #[arg(long, conflicts_with = "snapshot")]
+    pub latest: bool,
+    /// The database; default: `[db] name`
+    #[arg(long = "db", value_name = "NAME")]
+    pub name: Option<String>,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SnapshotRmArgs {
+    #[arg(value_name = "S")]
+    pub snapshot: String,
+    /// The database; default: `[db] name`
+    #[arg(long = "db", value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+/// The database of one environment, and how to reach it.
+struct Target<'a> {
+    ctx: &'a Context,
+    environment: ActiveEnvironment,
+    settings: DbSettings,
+}
+
+impl<'a> Target<'a> {
+    fn new(ctx: &'a Context) -> Result<Self> {
+        let environment = ctx.environment()?;
+        let settings = DbSettings::resolve(ctx.workspace()?, &environment);
+        Ok(Self {
+            ctx,
+            environment,
+            settings,
+        })
+    }
+
+    /// The database named, else the configured one; checked either way.
+    fn database(&self, name: Option<&str>) -> Result<String> {
+        let name = name.unwrap_or(&self.settings.database);
+        checked(name, "database")?;
+        Ok(name.to_string())
+    }
+
+    /// `argv` in the tools service, the password passed by name only.
+    fn tool(&self, argv: Vec<String>, env: &[(String, String)], tty: bool) -> Result<CommandStep> {
+        let pass: Vec<String> = self
+            .settings
+            .password
+            .iter()
+            .map(|_| "PGPASSWORD".to_string())
+            .collect();
+        let mut step = step_in_service(
+            self.ctx,
+            &self.environment,
+            &self.settings.tools_service,
+            &argv,
+            env,
+            &pass,
+            tty,
+        )?;
+        if let Some((_, value)) = &self.settings.password {
+            // In compose's environment only: `-e PGPASSWORD` takes it from there.
+            step.context_env.push(("PGPASSWORD".into(), value.clone()));
+        }
+        Ok(step)
+    }
+
+    /// `-h SERVER -U USER`, ended by `--`-free options only (psql takes no `--`).
+    fn connection(&self) -> Vec<String> {
+        vec![
+            "-h".into(),
+            self.settings.server.clone(),
+            "-U".into(),
+            self.settings.user.clone(),
+        ]
+    }
+
+    /// psql running `script` from stdin on the maintenance database, with
+    /// `variables` as psql variables.
+    fn script(&self, script: String, variables: &[(&str, &str)]) -> Result<CommandStep> {
+        let mut argv = vec![
+            "psql".to_string(),
+            "-X".into(),
+            "-q".into(),
+            "-v".into(),
+            "ON_ERROR_STOP=1".into(),
+        ];
+        argv.extend(self.connection());
+        argv.extend(["-d".into(), "postgres".into()]);
+        for (key, value) in variables {
+            argv.extend(["-v".into(), format!("{key}={value}")]);
+        }
+        argv.extend(["-f".into(), "-".into()]);
+        Ok(self.tool(argv, &[], false)?.stdin(Input::Text(script)))
+    }
+
+    /// Asks before `what` is done to `database`: the name typed in a
+    /// protected environment, else yes/no (`--yes` answers it).
+    fn confirm(&self, plan: &mut Plan, what: &str, database: &str, confirm: &ConfirmArgs) {
+        let question = format!(
+            "{what} database `{database}` in environment `{}`?",
+            self.settings.environment
+        );
+        if self.settings.protected {
+            plan.push(Step::ConfirmTyped {
+                question: format!("{question} (`{}` is protected)", self.settings.environment),
+                expected: database.to_string(),
+                answer: confirm.confirm.clone(),
+            });
+        } else {
+            plan.push(Step::Confirm { question });
+        }
+    }
+
+    /// The lock that keeps two replacements of `database` apart.
+    fn lock(&self, plan: &mut Plan, database: &str) -> Result<()> {
+        let root = &self.ctx.workspace()?.root;
+        plan.push(Step::Lock {
+            path: root
+                .join(crate::repos::update_lock::STATE_DIR)
+                .join(format!("db-{}-{database}.lock", self.environment.project)),
+            what: format!(
+                "a rebuild or restore of `{database}` in environment `{}`",
+                self.settings.environment
+            ),
+        });
+        Ok(())
+    }
+
+    /// The project's `step` for `database` (`{db}` replaced), if configured.
+    fn project_step(
+        &self,
+        command: Option<&CommandLine>,
+        database: &str,
+    ) -> Result<Option<CommandStep>> {
+        let Some(command) = command else {
+            return Ok(None);
+        };
+        let argv = match command {
+            CommandLine::Argv(argv) => argv.iter().map(|a| a.replace("{db}", database)).collect(),
+            CommandLine::Shell(line) => vec![
+                "sh".into(),
+                "-c".into(),
+                line.replace("{db}", &shell_words::quote(database)),
+            ],
+        };
+        let env = [
+            ("PGHOST".to_string(), self.settings.server.clone()),
+            ("PGUSER".to_string(), self.settings.user.clone()),
+            ("PGDATABASE".to_string(), database.to_string()),
+        ];
+        Ok(Some(self.tool(argv, &env, wants_tty())?))
+    }
+
+    /// Init, then the chosen data, for `database`.
+    fn initialise(&self, plan: &mut Plan, database: &str, data: &DataArgs) -> Result<()> {
+        if let Some(step) = self.project_step(self.settings.init.as_ref(), database)? {
+            plan.run(step);
+        }
+        let (chosen, key) = if data.demo {
+            (self.settings.demo.as_ref(), "demo")
+        } else if data.test {
+            (self.settings.test.as_ref(), "test")
+        } else {
+            (None, "")
+        };
+        match self.project_step(chosen, database)? {
+            Some(step) => {
+                plan.run(step);
+            }
+            None if !key.is_empty() => {
+                return Err(Error::usage_with_help(
+                    format!("--{key} needs `{key}` in [db] of tasks.toml"),
+                    format!("e.g. {key} = [\"execute\", \"db-{key}-setup\"] under [db]"),
+                ))
+            }
+            None => {}
+        }
+        Ok(())
+    }
+
+    /// Unless `--no-backup`: a snapshot of `database` (when it exists)
+    /// before `why` replaces it, and how to get back.
+    fn safety_snapshot(
+        &self,
+        plan: &mut Plan,
+        database: &str,
+        why: &str,
+        skip: &NoBackupArg,
+    ) -> Result<()> {
+        if skip.no_backup {
+            return Ok(());
+        }
+        let name = format!(
+            "{why}-{}",
+            dump_file::utc_timestamp(std::time::SystemTime::now())
+        );
+        let full = Self::snapshot_database(database, &name).map_err(|_| {
+            Error::usage_with_help(
+                format!("`{database}` is too long a name for a snapshot before the {why}"),
+                "pass --no-backup (and take a `db backup` first), or use a shorter database name",
+            )
+        })?;
+        plan.run(self.script(
+            scripts::snapshot_if_present(),
+            &[
+                ("name", database),
+                ("snapshot", &full),
+                ("marker", &Self::snapshot_marker(database)),
+            ],
+        )?);
+        plan.push(Step::Note(format!(
+            "to get back: cargo xtask {}db snapshot restore {name}{}",
+            self.env_flag(),
+            self.db_flag(database)
+        )));
+        Ok(())
+    }
+
+    /// `--env NAME ` when the environment was chosen with the flag, for
+    /// commands we suggest.
+    fn env_flag(&self) -> String {
+        match &self.environment.name {
+            Some(env) if self.environment.choice == crate::compose::environment::Choice::Flag => {
+                format!("--env {env} ")
+            }
+            _ => String::new(),
+        }
+    }
+
+    /// ` --db NAME` unless `database` is the default one.
+    fn db_flag(&self, database: &str) -> String {
+        if database == self.settings.database {
+            String::new()
+        } else {
+            format!(" --db {database}")
+        }
+    }
+
+    fn snapshot_prefix(database: &str) -> String {
+        format!("{database}__snap_")
+    }
+
+    fn snapshot_marker(database: &str) -> String {
+        format!("xtask-snapshot:{database}")
+    }
+
+    /// The database holding snapshot `name` of `database`, checked.
+    fn snapshot_database(database: &str, name: &str) -> Result<String> {
+        // The full name starts with the database's: only it needs the rules.
+        let full = format!("{}{name}", Self::snapshot_prefix(database));
+        checked(&full, "snapshot database")?;
+        Ok(full)
+    }
+}
+
+/// Refuses a name that is no identifier we pass on.
+fn checked(name: &str, what: &str) -> Result<()> {
+    match identifier_problem(name) {
+        None => Ok(()),
+        Some(problem) => Err(Error::usage_with_help(
+            format!(
+                "`{}` is not a valid {what} name: {problem}",
+                crate::ui::sanitize_for_terminal(name)
+            ),
+            "use letters, digits, `_`, `$` and `-`, starting with a letter or `_` (at most 63 bytes)",
+        )),
+    }
+}
+
+impl DbArgs {
+    pub fn run(self, ctx: &Context) -> Result<()> {
+        let target = Target::new(ctx)?;
+        ctx.require_engine()?;
+        let mut plan = Plan::new();
+        let mut after = None;
+        match self.command {
+            DbCommand::Create(args) => {
+                let db = target.database(args.name.as_deref())?;
+                plan.run(target.script(scripts::CREATE.into(), &[("name", &db)])?);
+            }
+            DbCommand::Delete(args) => {
+                let db = target.database(args.name.name.as_deref())?;
+                target.confirm(&mut plan, "Delete", &db, &args.confirm);
+                target.lock(&mut plan, &db)?;
+                plan.run(target.script(scripts::drop(), &[("name", &db)])?);
+            }
+            DbCommand::Rebuild(args) => {
+                let db = target.database(args.name.name.as_deref())?;
+                target.confirm(
+                    &mut plan,
+                    "Rebuild (delete and recreate)",
+                    &db,
+                    &args.confirm,
+                );
+                target.lock(&mut plan, &db)?;
+                target.safety_snapshot(&mut plan, &db, "rebuild", &args.no_backup)?;
+                plan.run(target.script(scripts::drop(), &[("name", &db)])?);
+                plan.run(target.script(scripts::CREATE.into(), &[("name", &db)])?);
+                target.initialise(&mut plan, &db, &args.data)?;
+            }
+            DbCommand::Setup(data) => {
+                let db = target.database(None)?;
+                plan.run(target.script(scripts::CREATE.into(), &[("name", &db)])?);
+                target.initialise(&mut plan, &db, &data)?;
+            }
+            DbCommand::List => {
+                let json = ctx.global.json;
+                let mut argv = vec!["psql".to_string(), "-X".into()];
+                argv.extend(target.connection());
+                argv.extend(["-d".into(), "postgres".into()]);
+                if json {
+                    argv.extend([
+                        "-A".into(),
+                        "-t".into(),
+                        "-c".into(),
+                        scripts::LIST_JSON.into(),
+                    ]);
+                } else {
+                    argv.extend(["-c".into(), scripts::LIST.into()]);
+                }
+                plan.run(target.tool(argv, &[], false)?);
+            }
+            DbCommand::Psql(args) => {
+                let db = target.database(args.name.name.as_deref())?;
+                let mut argv = vec!["psql".to_string()];
+                argv.extend(target.connection());
+                argv.extend(["-d".into(), db]);
+                argv.extend(args.args);
+                plan.run(target.tool(argv, &[], wants_tty())?);
+            }
+            DbCommand::Copy(args) => {
+                let source = target.database(Some(&args.source))?;
+                let dst = target.database(Some(&args.target))?;
+                if args.force {
+                    target.confirm(&mut plan, "Replace", &dst, &args.confirm);
+                    target.lock(&mut plan, &dst)?;
+                    plan.run(target.script(scripts::drop(), &[("name", &dst)])?);
+                }
+                plan.run(target.script(scripts::copy(), &[("name", &dst), ("source", &source)])?);
+            }
+            DbCommand::Backup(args) => {
+                let db = target.database(args.name.name.as_deref())?;
+                let root = ctx.workspace()?.root.clone();
+                let path = match args.output {
+                    Some(path) => std::path::absolute(&path).map_err(anyhow::Error::from)?,
+                    None => dump_file::default_path(
+                        &root,
+                        &db,
+                        &target.settings.environment,
+                        args.format,
+                    ),
+                };
+                let mut argv = vec!["pg_dump".to_string()];
+                argv.extend(target.connection());
+                argv.extend(args.format.pg_dump_options());
+                argv.extend(["-d".into(), db.clone()]);
+                // Never a TTY: it would turn LF into CRLF inside the dump.
+                let dump = target
+                    .tool(argv, &[], false)?
+                    .stdout(Output::File(path.clone()));
+                let mut version = vec!["psql".to_string(), "-X".into(), "-A".into(), "-t".into()];
+                version.extend(target.connection());
+                version.extend([
+                    "-d".into(),
+                    "postgres".into(),
+                    "-c".into(),
+                    "SHOW server_version".into(),
+                ]);
+                let version = target.tool(version, &[], false)?;
+                plan.run(dump.clone());
+                let mut record = path.clone().into_os_string();
+                record.push(".json");
+                plan.push(Step::Record {
+                    path: record.into(),
+                    fields: vec![
+                        ("database".into(), db.clone()),
+                        ("environment".into(), target.settings.environment.clone()),
+                        ("format".into(), args.format.extension().into()),
+                        (
+                            "created_utc".into(),
+                            dump_file::utc_timestamp(std::time::SystemTime::now()),
+                        ),
+                        ("command".into(), dump.to_string()),
+                    ],
+                    query: Some(("server_version".into(), version)),
+                });
+                after = Some(After::Backup(path));
+            }
+            DbCommand::Restore(args) => {
+                let db = target.database(args.name.name.as_deref())?;
+                let file = std::path::absolute(&args.file).map_err(anyhow::Error::from)?;
+                let kind = DumpKind::of(&file).map_err(|e| {
+                    Error::usage(format!(
+                        "cannot read {}: {e}; nothing was changed",
+                        file.display()
+                    ))
+                })?;
+                let loaded = format!("{db}__restoring");
+                checked(&loaded, "database")?;
+                let load = match kind {
+                    DumpKind::Custom => {
+                        // The table of contents is read whole: a truncated
+                        // or corrupt dump fails here, before anything changes.
+                        let mut check = vec!["pg_restore".to_string(), "--list".into()];
+                        check.push("-f".into());
+                        check.push("/dev/null".into());
+                        plan.push(Step::Note(format!("checking {}", file.display())));
+                        plan.run(
+                            target
+                                .tool(check, &[], false)?
+                                .stdin(Input::File(file.clone())),
+                        );
+                        // pg_restore works in parallel (-j) only from a file it
+                        // can seek in: the dump is copied into the container
+                        // first, and removed however the restore ends.
+                        let jobs = ctx.global.jobs.unwrap_or_else(|| {
+                            std::thread::available_parallelism().map_or(2, |n| n.get().min(4))
+                        });
+                        let inside = format!(
+                            "/tmp/xtask-restore-{}.dump",
+                            dump_file::utc_timestamp(std::time::SystemTime::now())
+                        );
+                        let mut argv = vec![
+                            "sh".to_string(),
+                            "-c".into(),
+                            RESTORE_FROM_COPY.into(),
+                            "sh".into(),
+                            inside,
+                            "pg_restore".into(),
+                        ];
+                        argv.extend(target.connection());
+                        argv.extend([
+                            "--no-owner".into(),
+                            "--exit-on-error".into(),
+                            format!("--jobs={jobs}"),
+                            "-d".into(),
+                            loaded.clone(),
+                        ]);
+                        argv
+                    }
+                    DumpKind::Sql | DumpKind::Gzip => {
+                        let mut argv = vec!["psql".to_string(), "-X".into(), "-q".into()];
+                        argv.extend(target.connection());
+                        argv.extend([
+                            "-v".into(),
+                            "ON_ERROR_STOP=1".into(),
+                            "--single-transaction".into(),
+                            "-d".into(),
+                            loaded.clone(),
+                            "-f".into(),
+                            "-".into(),
+                        ]);
+                        if kind == DumpKind::Gzip {
+                            // The whole stream is tested on the host first: a
+                            // damaged file stops here, before anything changes.
+                            plan.push(Step::Note(format!("checking {}", file.display())));
+                            plan.run(CommandStep::new([
+                                "gzip".to_string(),
+                                "-t".into(),
+                                "--".into(),
+                                file.to_string_lossy().into_owned(),
+                            ]));
+                            // psql's arguments as positional parameters: nothing pasted into the line.
+                            let mut wrapped = vec![
+                                "sh".to_string(),
+                                "-c".into(),
+                                "gzip -dc | psql \"$@\"".into(),
+                                "sh".into(),
+                            ];
+                            wrapped.extend(argv.into_iter().skip(1));
+                            wrapped
+                        } else {
+                            argv
+                        }
+                    }
+                    DumpKind::Compressed(what) => return Err(Error::usage_with_help(
+                        format!(
+                            "{} is {what}-compressed; nothing was changed",
+                            file.display()
+                        ),
+                        "decompress it first, or restore a custom-format or SQL dump (`db backup`)",
+                    )),
+                };
+                target.confirm(&mut plan, "Replace", &db, &args.confirm);
+                target.lock(&mut plan, &db)?;
+                target.safety_snapshot(&mut plan, &db, "restore", &args.no_backup)?;
+                // Loaded beside the database, swapped in only when complete:
+                // a bad file leaves the database as it was.
+                plan.run(target.script(
+                    format!("{}{}", scripts::drop(), scripts::CREATE),
+                    &[("name", &loaded)],
+                )?);
+                plan.run(target.tool(load, &[], false)?.stdin(Input::File(file)));
+                plan.run(target.script(scripts::swap_in(), &[("name", &db), ("loaded", &loaded)])?);
+            }
+            DbCommand::Snapshot(args) => {
+                snapshot(&target, &mut plan, args)?;
+            }
+        }
+        ctx.execute(&plan)?;
+        if let (Some(After::Backup(path)), false) = (after, ctx.global.dry_run) {
+            let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            ctx.ui
+                .status("Backed up", format!("{} ({size} bytes)", path.display()));
+        }
+        Ok(())
+    }
+}
+
+/// `sh -c` that copies stdin into the file `$1` and runs the rest of its
+/// arguments with that file appended (psql's and pg_restore's arguments
+/// stay arguments: nothing is pasted into the line); the file is removed
+/// however it ends.
+const RESTORE_FROM_COPY: &str = "f=$1; shift; trap 'rm -f \"$f\"' EXIT; trap 'exit 143' TERM INT HUP; cat > \"$f\" && \"$@\" \"$f\"";
+
+/// What to report once the plan ran.
+enum After {
+    Backup(PathBuf),
+}
+
+fn snapshot(target: &Target<'_>, plan: &mut Plan, args: SnapshotArgs) -> Result<()> {
+    match args.command {
+        None => {
+            let db = target.database(args.name.name.as_deref())?;
+            let name = args
+                .snapshot
+                .unwrap_or_else(|| dump_file::utc_timestamp(std::time::SystemTime::now()));
+            let full = Target::snapshot_database(&db, &name)?;
+            plan.run(target.script(
+                scripts::snapshot(),
+                &[
+                    ("name", &db),
+                    ("snapshot", &full),
+                    ("marker", &Target::snapshot_marker(&db)),
+                ],
+            )?);
+            let env = match &target.environment.name {
+                Some(env)
+                    if target.environment.choice == crate::compose::environment::Choice::Flag =>
+                {
+                    format!("--env {env} ")
+                }
+                _ => String::new(),
+            };
+            plan.push(Step::Note(format!(
+                "restore it with: cargo xtask {env}db snapshot restore {name}{}",
+                if db == target.settings.database {
+                    String::new()
+                } else {
+                    format!(" --db {db}")
+                }
+            )));
+        }
+        Some(SnapshotCommand::List(name)) => {
+            let db = target.database(name.name.as_deref())?;
+            plan.run(target.script(
+                scripts::SNAPSHOT_LIST.into(),
+                &[
+                    ("name", &db),
+                    ("prefix", &Target::snapshot_prefix(&db)),
+                    ("marker", &Target::snapshot_marker(&db)),
+                ],
+            )?);
+        }
+        Some(SnapshotCommand::Restore(args)) => {
+            let db = target.database(args.name.as_deref())?;
+            let full = match &args.snapshot {
+                Some(name) => Target::snapshot_database(&db, name)?,
+                None => String::new(),
+            };
+            target.confirm(plan, "Replace (from a snapshot)", &db, &args.confirm);
+            target.lock(plan, &db)?;
+            plan.run(target.script(
+                scripts::snapshot_restore(),
+                &[
+                    ("name", &db),
+                    ("snapshot", &full),
+                    ("marker", &Target::snapshot_marker(&db)),
+                    ("latest", if args.latest { "true" } else { "false" }),
+                ],
+            )?);
+        }
+        Some(SnapshotCommand::Rm(args)) => {
+            let db = target.database(args.name.as_deref())?;
+            let full = Target::snapshot_database(&db, &args.snapshot)?;
+            plan.run(target.script(
+                scripts::snapshot_remove(),
+                &[
+                    ("name", &db),
+                    ("snapshot", &full),
+                    ("marker", &Target::snapshot_marker(&db)),
+                ],
+            )?);
+        }
+    }
+    Ok(())
+}

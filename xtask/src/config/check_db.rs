@@ -1,0 +1,110 @@
+//! Cross-checks of `[db]` and `[environments.NAME.db]`: services the compose
+//! files do not declare, names that are no identifiers, steps that name nothing.
+
+use crate::compose::files;
+
+use super::db::{identifier_problem, DbSpec};
+use super::diagnostic::{ConfigErrors, Diagnostic};
+use super::Workspace;
+
+pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
+    let first = errors.0.len();
+    let tasks = &workspace.tasks;
+    let mut all_files: Vec<String> = tasks
+        .project
+        .compose_files
+        .iter()
+        .map(|f| f.get_ref().clone())
+        .collect();
+    all_files.extend(
+        tasks
+            .environments
+            .values()
+            .flat_map(|e| e.compose_files.iter().map(|f| f.get_ref().clone())),
+    );
+    let declared = files::services_in(&files::effective_files(&workspace.root, &all_files));
+    let specs = tasks.db.iter().map(|db| ("[db]".to_string(), db)).chain(
+        tasks.environments.iter().filter_map(|(name, e)| {
+            e.db.as_ref()
+                .map(|db| (format!("[environments.{}.db]", name.get_ref()), db))
+        }),
+    );
+    for (table, spec) in specs {
+        check_spec(workspace, &table, spec, &declared, errors);
+    }
+    super::check_tasks::clean_messages(errors, first);
+}
+
+fn check_spec(
+    workspace: &Workspace,
+    table: &str,
+    spec: &DbSpec,
+    declared: &[String],
+    errors: &mut ConfigErrors,
+) {
+    let source = &workspace.tasks_source;
+    for (key, service) in [("service", &spec.service), ("server", &spec.server)] {
+        let Some(service) = service else { continue };
+        let name = service.get_ref();
+        let unknown = !super::check_environments::is_service_name(name)
+            || (!declared.is_empty() && !declared.iter().any(|d| d == name));
+        if unknown {
+            let help = match crate::suggest::closest(name, declared.iter().map(String::as_str)) {
+                Some(close) => format!(
+                    "did you mean `{close}`? the compose files declare: {}",
+                    declared.join(", ")
+                ),
+                None if declared.is_empty() => "name a service of the compose files".to_string(),
+                None => format!("the compose files declare: {}", declared.join(", ")),
+            };
+            errors.push(
+                Diagnostic::at(
+                    source,
+                    service.span(),
+                    format!("{table} {key} `{name}` is no service of the compose files"),
+                )
+                .help(help),
+            );
+        }
+    }
+    for (key, value) in [("name", &spec.name), ("user", &spec.user)] {
+        let Some(value) = value else { continue };
+        if let Some(problem) = identifier_problem(value.get_ref()) {
+            errors.push(
+                Diagnostic::at(
+                    source,
+                    value.span(),
+                    format!("{table} {key} `{}` is not a database identifier: {problem}", value.get_ref()),
+                )
+                .help("use letters, digits, `_`, `$` and `-`, starting with a letter or `_` (at most 63 bytes)"),
+            );
+        }
+    }
+    if let Some(variable) = &spec.password_env {
+        let name = variable.get_ref();
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            errors.push(
+                Diagnostic::at(
+                    source,
+                    variable.span(),
+                    format!("{table} password_env `{name}` is not a variable name"),
+                )
+                .help("name the variable that holds the password (e.g. POSTGRES_PASSWORD), never the password itself"),
+            );
+        }
+    }
+    for (key, step) in spec.steps() {
+        let Some(step) = step else { continue };
+        if step.get_ref().is_empty() {
+            errors.push(
+                Diagnostic::at(source, step.span(), format!("{table} {key} names no command"))
+                    .help(format!("give the command that does it, e.g. {key} = [\"trytond-admin\", \"-d\", \"{{db}}\", \"--all\"], or remove it")),
+            );
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! `[db]` in tasks.toml (and `[environments.NAME.db]` overrides): which
+//! services run the database and its tools, the default database, the user,
+//! where its password comes from, and the project's own steps.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::command_line::CommandLine;
+
+/// The longest identifier Postgres keeps whole (NAMEDATALEN - 1 bytes).
+pub const MAX_IDENTIFIER_BYTES: usize = 63;
+
+/// One `[db]` table; every field may be overridden per environment.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DbSpec {
+    /// The service that runs psql, pg_dump and the project's steps
+    /// (exec'd into when running, else `run --rm`); default: `server`.
+    pub service: Option<Spanned<String>>,
+    /// The database server's service, the host the tools connect to; default `db`.
+    pub server: Option<Spanned<String>>,
+    /// The default database name; default: the environment's project name.
+    pub name: Option<Spanned<String>>,
+    /// The role the tools connect as; default `postgres`.
+    pub user: Option<Spanned<String>>,
+    /// The variable holding the password (never the password itself):
+    /// passed to the tools as `PGPASSWORD` without appearing on any command line.
+    pub password_env: Option<Spanned<String>>,
+    /// The project's command that initialises a new database (`{db}` is its name).
+    pub init: Option<Spanned<CommandLine>>,
+    /// The project's command that loads demo data (`rebuild --demo`).
+    pub demo: Option<Spanned<CommandLine>>,
+    /// The project's command that loads test data (`rebuild --test`).
+    pub test: Option<Spanned<CommandLine>>,
+}
+
+impl DbSpec {
+    /// The project's steps by name, for checks and messages.
+    pub fn steps(&self) -> [(&'static str, Option<&Spanned<CommandLine>>); 3] {
+        [
+            ("init", self.init.as_ref()),
+            ("demo", self.demo.as_ref()),
+            ("test", self.test.as_ref()),
+        ]
+    }
+}
+
+/// Why `name` is no database or role name we pass on, if it is not one:
+/// `[A-Za-z_][A-Za-z0-9_$-]*`, at most 63 bytes.
+pub fn identifier_problem(name: &str) -> Option<String> {
+    let mut chars = name.chars();
+    let Some(first) = chars.next() else {
+        return Some("it is empty".into());
+    };
+    if !(first.is_ascii_alphabetic() || first == '_') {
+        return Some("it must start with a letter or `_`".into());
+    }
+    if !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '-')) {
+        return Some("only letters, digits, `_`, `$` and `-` are allowed".into());
+    }
+    if name.len() > MAX_IDENTIFIER_BYTES {
+        return Some(format!(
+            "it is {} bytes long; Postgres keeps {MAX_IDENTIFIER_BYTES}",
+            name.len()
+        ));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_follow_the_rules() {
+        for good in ["c3s", "_x", "a-b$c", &"a".repeat(63)] {
+            assert_eq!(identifier_problem(good), None, "{good}");
+        }
+        for bad in ["", "1a", "a b", "a\"b", "a;drop", &"a".repeat(64), "-x"] {
+            assert!(identifier_problem(bad).is_some(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Backup files: their default names and what a file holds.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The folder under the root that backups go to by default.
+pub const BACKUP_DIR: &str = "backups";
+
+/// The format `db backup` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DumpFormat {
+    /// pg_dump's custom format: compressed, checked and restorable in parallel
+    Custom,
+    /// Plain SQL, restored with psql
+    Sql,
+    /// Plain SQL compressed with gzip by pg_dump itself (level 1)
+    SqlGz,
+}
+
+impl DumpFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            DumpFormat::Custom => "dump",
+            DumpFormat::Sql => "sql",
+            DumpFormat::SqlGz => "sql.gz",
+        }
+    }
+
+    /// pg_dump's options for this format. Custom at level 1: about as small
+    /// as gzip's default at half the time (the measurements).
+    pub fn pg_dump_options(self) -> Vec<String> {
+        match self {
+            DumpFormat::Custom => vec!["--format=custom".into(), "--compress=1".into()],
+            DumpFormat::Sql => vec!["--format=plain".into()],
+            // pg_dump compresses plain output as gzip would, and its exit
+            // code stays the one we see (a `| gzip` in the container would hide it).
+            DumpFormat::SqlGz => vec!["--format=plain".into(), "--compress=1".into()],
+        }
+    }
+}
+
+/// What a file to restore holds, judged by its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DumpKind {
+    /// pg_dump's custom format (`PGDMP`).
+    Custom,
+    /// SQL compressed with gzip.
+    Gzip,
+    /// Compressed some other way (zstd): not restorable yet.
+    Compressed(&'static str),
+    /// Anything else is taken for SQL.
+    Sql,
+}
+
+impl DumpKind {
+    /// Reads the first bytes of `path`.
+    pub fn of(path: &Path) -> std::io::Result<Self> {
+        let mut head = [0u8; 5];
+        let mut file = std::fs::File::open(path)?;
+        let read = file.read(&mut head)?;
+        let head = &head[..read];
+        Ok(if head.starts_with(b"PGDMP") {
+            DumpKind::Custom
+        } else if head.starts_with(&[0x1f, 0x8b]) {
+            DumpKind::Gzip
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            DumpKind::Compressed("zstd")
+        } else {
+            DumpKind::Sql
+        })
+    }
+}
+
+/// `backups/<db>-<environment>-<UTC timestamp>.<ext>` under `root`.
+pub fn default_path(root: &Path, database: &str, environment: &str, format: DumpFormat) -> PathBuf {
+    root.join(BACKUP_DIR).join(format!(
+        "{database}-{environment}-{}.{}",
+        utc_timestamp(std::time::SystemTime::now()),
+        format.extension()
+    ))
+}
+
+/// `20261125T231500Z`: sorts by time, and is safe in file and database names.
+pub fn utc_timestamp(time: std::time::SystemTime) -> String {
+    let secs = time
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    let (year, month, day) = civil_from_days(days as i64);
+    format!(
+        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+/// Howard Hinnant's days-to-civil: the proleptic Gregorian date of a day count.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_utc_and_sortable() {
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_795_649_700);
+        assert_eq!(utc_timestamp(at), "20261125T233500Z");
+        assert_eq!(utc_timestamp(std::time::UNIX_EPOCH), "19700101T000000Z");
+    }
+}

@@ -1,0 +1,186 @@
+//! The psql scripts behind the `db` commands. Names never appear in them:
+//! they arrive as psql variables (`-v name=...`) and are quoted by psql
+//! (`:"name"` an identifier, `:'name'` a literal), so no name can change
+//! what a script does. Each runs with `ON_ERROR_STOP=1` from stdin.
+
+/// Terminates the other sessions on `:name` (a database is dropped or
+/// copied only without them).
+const TERMINATE: &str = "\
+SELECT count(pg_terminate_backend(pid)) AS terminated FROM pg_stat_activity
+  WHERE datname = :'name' AND pid <> pg_backend_pid() \\gset
+";
+
+/// Creates `:name` unless it exists, saying which.
+pub const CREATE: &str = "\
+SELECT count(*) > 0 AS present FROM pg_database WHERE datname = :'name' \\gset
+\\if :present
+\\echo database :name exists already
+\\else
+CREATE DATABASE :\"name\";
+\\echo created database :name
+\\endif
+";
+
+/// Drops `:name` if it exists, other sessions terminated first.
+pub fn drop() -> String {
+    format!(
+        "{TERMINATE}\
+SELECT count(*) > 0 AS present FROM pg_database WHERE datname = :'name' \\gset
+\\if :present
+DROP DATABASE :\"name\";
+\\echo dropped database :name
+\\else
+\\echo database :name does not exist
+\\endif
+"
+    )
+}
+
+/// Stops the script with an error unless `:cond` is true (psql has no
+/// `exit 1`: a `\\gset` of no rows is an error that ON_ERROR_STOP obeys).
+fn require(condition: &str, message: &str) -> String {
+    format!("\\if :{condition}\n\\else\n\\warn {message}\nSELECT WHERE false \\gset\n\\endif\n")
+}
+
+/// Copies `:source` to `:name` as a template (sessions on the source
+/// terminated, as Postgres requires); `:strategy` as for snapshots.
+pub fn copy() -> String {
+    format!(
+        "SELECT count(*) > 0 AS source_present FROM pg_database WHERE datname = :'source' \\gset
+{}SELECT count(pg_terminate_backend(pid)) AS terminated FROM pg_stat_activity
+  WHERE datname = :'source' AND pid <> pg_backend_pid() \\gset
+{}\\echo copied database :source to :name
+",
+        require("source_present", "database :source does not exist"),
+        create_from_template("name", "source"),
+    )
+}
+
+/// `CREATE DATABASE :"target" TEMPLATE :"template"`, with the FILE_COPY
+/// strategy on Postgres 15+: one checkpoint and a copy of the files, where
+/// 15's default WAL_LOG writes every block through the WAL, several times
+/// slower for databases of some size.
+fn create_from_template(target: &str, template: &str) -> String {
+    format!(
+        "SELECT :SERVER_VERSION_NUM >= 150000 AS has_strategy \\gset
+\\if :has_strategy
+CREATE DATABASE :\"{target}\" TEMPLATE :\"{template}\" STRATEGY FILE_COPY;
+\\else
+CREATE DATABASE :\"{target}\" TEMPLATE :\"{template}\";
+\\endif
+"
+    )
+}
+
+/// The comment marking a snapshot of `:name`: `:'marker'`.
+const FIND_SNAPSHOT: &str = "\
+SELECT count(*) > 0 AS found FROM pg_database
+  WHERE datname = :'snapshot' AND shobj_description(oid, 'pg_database') = :'marker' \\gset
+";
+
+/// The newest snapshot of `:name` into `:snapshot`, when `:latest` is true.
+const PICK_LATEST: &str = "\
+\\if :latest
+SELECT count(*) > 0 AS any FROM pg_database WHERE shobj_description(oid, 'pg_database') = :'marker' \\gset
+\\if :any
+SELECT datname AS snapshot FROM pg_database
+  WHERE shobj_description(oid, 'pg_database') = :'marker' ORDER BY oid DESC LIMIT 1 \\gset
+\\endif
+\\endif
+";
+
+/// Takes a snapshot of `:name` as `:snapshot`: a template database that
+/// accepts no connections, marked with `:marker`.
+pub fn snapshot() -> String {
+    format!(
+        "SELECT count(*) > 0 AS present FROM pg_database WHERE datname = :'name' \\gset
+{}{FIND_SNAPSHOT}\\if :found
+\\warn snapshot :snapshot exists already; name another with --name
+SELECT WHERE false \\gset
+\\endif
+{TERMINATE}{}COMMENT ON DATABASE :\"snapshot\" IS :'marker';
+ALTER DATABASE :\"snapshot\" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false;
+\\echo snapshot :snapshot taken of :name
+",
+        require("present", "database :name does not exist"),
+        create_from_template("snapshot", "name"),
+    )
+}
+
+/// The snapshot taken before a rebuild or restore: as [`snapshot`], but
+/// nothing to do (and no error) when `:name` does not exist yet or the
+/// snapshot was taken already this second.
+pub fn snapshot_if_present() -> String {
+    format!(
+        "SELECT count(*) > 0 AS present FROM pg_database WHERE datname = :'name' \\gset
+{FIND_SNAPSHOT}\\if :present
+\\if :found
+\\echo snapshot :snapshot exists already
+\\else
+{TERMINATE}{}COMMENT ON DATABASE :\"snapshot\" IS :'marker';
+ALTER DATABASE :\"snapshot\" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false;
+\\echo snapshot :snapshot taken of :name
+\\endif
+\\else
+\\echo database :name does not exist: no snapshot needed
+\\endif
+",
+        create_from_template("snapshot", "name"),
+    )
+}
+
+/// Replaces `:name` by a copy of the snapshot `:snapshot` (or the newest).
+pub fn snapshot_restore() -> String {
+    format!(
+        "{PICK_LATEST}{FIND_SNAPSHOT}{}{}{}\\echo restored :name from snapshot :snapshot
+",
+        require(
+            "found",
+            "no snapshot :snapshot of :name; see: cargo xtask db snapshot list"
+        ),
+        drop(),
+        create_from_template("name", "snapshot"),
+    )
+}
+
+/// Removes the snapshot `:snapshot` of `:name`.
+pub fn snapshot_remove() -> String {
+    format!(
+        "{FIND_SNAPSHOT}{}ALTER DATABASE :\"snapshot\" WITH IS_TEMPLATE false;
+DROP DATABASE :\"snapshot\";
+\\echo removed snapshot :snapshot
+",
+        require(
+            "found",
+            "no snapshot :snapshot of :name; see: cargo xtask db snapshot list"
+        ),
+    )
+}
+
+/// The snapshots of `:name`, oldest first.
+pub const SNAPSHOT_LIST: &str = "\
+SELECT substr(datname, length(:'prefix') + 1) AS snapshot,
+       pg_size_pretty(pg_database_size(oid)) AS size
+  FROM pg_database WHERE shobj_description(oid, 'pg_database') = :'marker' ORDER BY oid;
+";
+
+/// Replaces `:name` by `:loaded` (a database just restored into): the swap
+/// is quick, and until it the database is as it was.
+pub fn swap_in() -> String {
+    format!(
+        "{}ALTER DATABASE :\"loaded\" RENAME TO :\"name\";
+\\echo restored database :name
+",
+        drop()
+    )
+}
+
+/// The databases (not templates or snapshots): name, size, owner.
+pub const LIST: &str =
+    "SELECT d.datname AS name, pg_size_pretty(pg_database_size(d.oid)) AS size, \
+pg_get_userbyid(d.datdba) AS owner FROM pg_database d WHERE NOT d.datistemplate ORDER BY 1";
+
+/// [`LIST`] as one JSON array (sizes in bytes).
+pub const LIST_JSON: &str = "SELECT coalesce(json_agg(json_build_object('name', d.datname, \
+'size', pg_database_size(d.oid), 'owner', pg_get_userbyid(d.datdba)) ORDER BY d.datname), '[]') \
+FROM pg_database d WHERE NOT d.datistemplate";

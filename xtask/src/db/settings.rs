@@ -1,0 +1,133 @@
+//! `[db]` as it applies to one environment: the project's `[db]`, then each
+//! ancestor's `[environments.NAME.db]`, then the environment's own.
+
+use crate::compose::environment::ActiveEnvironment;
+use crate::config::db::{identifier_problem, DbSpec};
+use crate::config::{CommandLine, Workspace};
+
+/// The service that runs the database server when `[db]` says nothing.
+pub const DEFAULT_SERVER: &str = "db";
+/// The role the tools connect as when `[db]` says nothing.
+pub const DEFAULT_USER: &str = "postgres";
+
+/// Everything the `db` commands need to reach the database of an environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbSettings {
+    /// Where psql, pg_dump and the project's steps run.
+    pub tools_service: String,
+    /// The host the tools connect to.
+    pub server: String,
+    /// The database a command works on when none is named.
+    pub database: String,
+    pub user: String,
+    /// The variable holding the password, and its value when set (never printed).
+    pub password: Option<(String, String)>,
+    pub init: Option<CommandLine>,
+    pub demo: Option<CommandLine>,
+    pub test: Option<CommandLine>,
+    /// Destructive commands need the name typed, not just `--yes`.
+    pub protected: bool,
+    /// The environment's name for messages and file names.
+    pub environment: String,
+}
+
+impl DbSettings {
+    /// Resolves `[db]` for `environment`; the nearest definition of each field wins.
+    pub fn resolve(workspace: &Workspace, environment: &ActiveEnvironment) -> Self {
+        let tasks = &workspace.tasks;
+        let mut spec = tasks.db.clone().unwrap_or_default();
+        let mut protected = false;
+        // `chain` is nearest first: apply the farthest ancestor first.
+        for name in environment.chain.iter().rev() {
+            let Some(env) = tasks.environment(name) else {
+                continue;
+            };
+            protected |= env.protected;
+            if let Some(over) = &env.db {
+                merge(&mut spec, over);
+            }
+        }
+        let server = spec
+            .server
+            .as_ref()
+            .map(|s| s.get_ref().clone())
+            .unwrap_or_else(|| DEFAULT_SERVER.into());
+        let tools_service = spec
+            .service
+            .as_ref()
+            .map(|s| s.get_ref().clone())
+            .unwrap_or_else(|| server.clone());
+        let database = spec
+            .name
+            .as_ref()
+            .map(|s| s.get_ref().clone())
+            .unwrap_or_else(|| default_database(&environment.project));
+        let password = spec.password_env.as_ref().and_then(|variable| {
+            let name = variable.get_ref();
+            let value = std::env::var(name)
+                .ok()
+                .or_else(|| environment.env.get(name).cloned())
+                .or_else(|| environment.env_file_values.get(name).cloned())?;
+            Some((name.clone(), value))
+        });
+        Self {
+            tools_service,
+            server,
+            database,
+            user: spec
+                .user
+                .as_ref()
+                .map(|s| s.get_ref().clone())
+                .unwrap_or_else(|| DEFAULT_USER.into()),
+            password,
+            init: spec.init.map(|c| c.into_inner()),
+            demo: spec.demo.map(|c| c.into_inner()),
+            test: spec.test.map(|c| c.into_inner()),
+            protected,
+            environment: environment.name.clone().unwrap_or_else(|| "default".into()),
+        }
+    }
+}
+
+fn merge(base: &mut DbSpec, over: &DbSpec) {
+    macro_rules! take {
+        ($($field:ident),*) => {$(
+            if over.$field.is_some() {
+                base.$field = over.$field.clone();
+            }
+        )*};
+    }
+    take!(service, server, name, user, password_env, init, demo, test);
+}
+
+/// The environment's project name as a database name (`c3s_testing`).
+fn default_database(project: &str) -> String {
+    let name: String = project
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(crate::config::db::MAX_IDENTIFIER_BYTES)
+        .collect();
+    if identifier_problem(&name).is_some() {
+        format!("_{}", &name[..name.len().min(62)])
+    } else {
+        name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_project_name_becomes_a_database_name() {
+        assert_eq!(default_database("c3s_testing"), "c3s_testing");
+        assert_eq!(default_database("my-app"), "my_app");
+        assert_eq!(default_database("3tier"), "_3tier");
+    }
+}

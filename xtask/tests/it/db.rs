@@ -1,0 +1,610 @@
+//! `db ...` against a real Postgres (the fixture's `db` service), through
+//! the real binary, without a terminal: round trips through backups and
+//! snapshots, and the refusals that keep a database safe.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+
+use crate::engine::Stack;
+
+/// The fixture's database when `[db]` names none: the project's name.
+fn start(stack: &Stack) {
+    stack
+        .xtask(["up", "--wait", "--wait-timeout", "90", "db"])
+        .ok();
+}
+
+/// The rows of `t` in `db`, as psql prints them unaligned.
+fn rows(stack: &Stack, db: &str) -> String {
+    stack
+        .xtask([
+            "db",
+            "psql",
+            db,
+            "--",
+            "-At",
+            "-c",
+            "select string_agg(x::text, ',' order by x) from t",
+        ])
+        .ok()
+        .stdout
+        .trim()
+        .to_string()
+}
+
+fn psql(stack: &Stack, db: &str, sql: &str) {
+    stack.xtask(["db", "psql", db, "--", "-c", sql]).ok();
+}
+
+/// `docker compose` on the fixture's project, outside xtask.
+fn compose(stack: &Stack, args: &[&str]) {
+    let out = std::process::Command::new("docker")
+        .args(["compose", "-p", &stack.project, "-f", "docker-compose.yml"])
+        .args(args)
+        .current_dir(stack.env.path())
+        .output()
+        .expect("docker compose");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Waits (bounded) until `count` sessions on `db` run a query containing `what`.
+fn wait_for_sessions(stack: &Stack, db: &str, what: &str, count: usize) {
+    let sql = format!(
+        "select count(*) from pg_stat_activity where datname = '{db}' and query like '%{what}%' and pid <> pg_backend_pid()"
+    );
+    crate::engine::wait_for(
+        &format!("{count} session(s) on {db} running {what}"),
+        std::time::Duration::from_secs(30),
+        || {
+            let out = stack
+                .xtask(["db", "psql", "postgres", "--", "-At", "-c", &sql])
+                .run();
+            match out.stdout.trim().parse::<usize>() {
+                Ok(n) if n >= count => Ok(()),
+                _ => Err(out.describe()),
+            }
+        },
+    );
+}
+
+/// Adds to the fixture's tasks.toml.
+fn append_tasks(stack: &Stack, text: &str) {
+    let path = stack.env.join("tasks.toml");
+    let mut file = OpenOptions::new()
+        .append(true)
+        .open(path)
+        .expect("tasks.toml");
+    writeln!(file, "\n{text}").expect("append");
+}
+
+#[test]
+fn backup_delete_restore_brings_the_rows_back_in_both_formats() {
+    let stack = Stack::fixture();
+    append_tasks(
+        &stack,
+        "[db]\nname = \"shop\"\npassword_env = \"DB_PASSWORD\"\n\
+         init = [\"sh\", \"-c\", \"test ${#PGPASSWORD} = 14 && echo password-arrived in $PGDATABASE\"]",
+    );
+    start(&stack);
+    let with_secret = |args: &[&str]| stack.xtask(args).env("DB_PASSWORD", "hunter2-secret");
+
+    let out = with_secret(&["db", "setup"]).ok();
+    assert!(
+        out.stdout.contains("created database shop"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stdout.contains("password-arrived in shop"),
+        "{}",
+        out.describe()
+    );
+    with_secret(&["db", "create"])
+        .ok()
+        .stdout_has("database shop exists already");
+    psql(
+        &stack,
+        "shop",
+        "create table t (x int); insert into t values (1), (2), (3)",
+    );
+
+    // psql -c works without a terminal; list --json is valid and names the databases.
+    let list = stack.xtask(["db", "list", "--json"]).ok();
+    let list: serde_json::Value = serde_json::from_str(list.stdout.trim()).expect("db list --json");
+    let names: Vec<&str> = list
+        .as_array()
+        .expect("an array")
+        .iter()
+        .filter_map(|d| d["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"shop") && names.contains(&"postgres"),
+        "{names:?}"
+    );
+
+    // Custom format, the default: a dated file under backups/ with its record beside it.
+    let out = with_secret(&["-v", "db", "backup"]).ok();
+    let combined = format!("{}{}", out.stdout, out.stderr);
+    assert!(
+        !combined.contains("hunter2"),
+        "the password leaked: {combined}"
+    );
+    let backups: Vec<_> = std::fs::read_dir(stack.env.join("backups"))
+        .expect("backups/")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    let dump = backups
+        .iter()
+        .find(|p| p.extension().is_some_and(|e| e == "dump"))
+        .expect("a .dump")
+        .clone();
+    let name = dump.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.starts_with("shop-development-") && name.ends_with("Z.dump"),
+        "{name}"
+    );
+    let record = std::fs::read_to_string(format!("{}.json", dump.display())).expect("record");
+    let record: serde_json::Value = serde_json::from_str(&record).expect("record is JSON");
+    assert!(
+        record["server_version"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("15"),
+        "{record}"
+    );
+    assert!(
+        record["command"].as_str().unwrap_or("").contains("pg_dump"),
+        "{record}"
+    );
+    assert!(!record.to_string().contains("hunter2"), "{record}");
+
+    stack
+        .xtask(["--yes", "db", "delete"])
+        .ok()
+        .stdout_has("dropped database shop");
+    stack
+        .xtask(["--yes", "db", "restore", dump.to_str().unwrap()])
+        .ok()
+        .stdout_has("restored database shop");
+    assert_eq!(rows(&stack, "shop"), "1,2,3");
+    // The copy pg_restore -j read from is gone from the container.
+    let left = stack
+        .xtask([
+            "exec",
+            "db",
+            "sh",
+            "-c",
+            "ls /tmp | grep -c xtask-restore || true",
+        ])
+        .ok();
+    assert_eq!(left.stdout.trim(), "0", "{}", left.describe());
+
+    // Plain SQL, into another database.
+    let sql = stack.env.join("shop.sql");
+    stack
+        .xtask([
+            "db",
+            "backup",
+            "-o",
+            sql.to_str().unwrap(),
+            "--format",
+            "sql",
+        ])
+        .ok();
+    assert!(std::fs::read_to_string(&sql)
+        .expect("sql dump")
+        .contains("CREATE TABLE"));
+    stack
+        .xtask(["--yes", "db", "restore", sql.to_str().unwrap(), "other"])
+        .ok();
+    assert_eq!(rows(&stack, "other"), "1,2,3");
+
+    // Gzip-compressed SQL, made by pg_dump itself; a damaged one is refused.
+    let gz = stack.env.join("shop.sql.gz");
+    stack
+        .xtask([
+            "db",
+            "backup",
+            "-o",
+            gz.to_str().unwrap(),
+            "--format",
+            "sql-gz",
+        ])
+        .ok();
+    assert_eq!(&std::fs::read(&gz).expect("gz")[..2], &[0x1f, 0x8b]);
+    stack
+        .xtask(["--yes", "db", "restore", gz.to_str().unwrap(), "third"])
+        .ok();
+    assert_eq!(rows(&stack, "third"), "1,2,3");
+    let mut damaged = std::fs::read(&gz).expect("gz");
+    damaged.truncate(damaged.len() - 8);
+    std::fs::write(&gz, &damaged).expect("write");
+    psql(&stack, "third", "insert into t values (5)");
+    let out = stack
+        .xtask(["--yes", "db", "restore", gz.to_str().unwrap(), "third"])
+        .run();
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert_eq!(rows(&stack, "third"), "1,2,3,5");
+
+    let corrupt = stack.env.join("corrupt.dump");
+    let mut bytes = std::fs::read(&dump).expect("dump");
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(&corrupt, &bytes).expect("write corrupt dump");
+    psql(&stack, "shop", "insert into t values (4)");
+    let out = stack
+        .xtask(["--yes", "db", "restore", corrupt.to_str().unwrap()])
+        .run();
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert_eq!(rows(&stack, "shop"), "1,2,3,4", "the database was touched");
+
+    // SQL that fails half-way leaves the database as it was.
+    let bad = stack.env.join("bad.sql");
+    std::fs::write(
+        &bad,
+        "create table t (x int);\ninsert into t values (7);\nselect nonsense;\n",
+    )
+    .expect("bad sql");
+    let out = stack
+        .xtask(["--yes", "db", "restore", bad.to_str().unwrap()])
+        .run();
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert_eq!(rows(&stack, "shop"), "1,2,3,4");
+
+    // A backup whose dump fails leaves no file at the final path.
+    let missing = stack.env.join("failed").join("nope.dump");
+    let out = stack
+        .xtask(["db", "backup", "nope", "-o", missing.to_str().unwrap()])
+        .run();
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert!(
+        !missing.exists(),
+        "a failed backup left {}",
+        missing.display()
+    );
+    let left: Vec<_> = std::fs::read_dir(stack.env.join("failed"))
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "a failed backup left {left:?}");
+
+    // The password reaches no output: dry runs, -v, errors.
+    for args in [
+        vec!["--dry-run", "db", "rebuild"],
+        vec!["-v", "--dry-run", "db", "backup"],
+        vec!["-v", "db", "psql", "--", "-c", "select nonsense"],
+        vec!["-v", "db", "restore", "no-such-file.dump"],
+    ] {
+        let out = with_secret(&args).run();
+        let combined = format!("{}{}", out.stdout, out.stderr);
+        assert!(
+            !combined.contains("hunter2"),
+            "{args:?} leaked the password: {combined}"
+        );
+        assert!(
+            args[0] != "--dry-run" || combined.contains("-e PGPASSWORD"),
+            "{args:?} does not pass the password by name: {combined}"
+        );
+    }
+}
+
+#[test]
+fn snapshots_rebuild_refusals_and_the_lock() {
+    let stack = Stack::fixture();
+    append_tasks(
+        &stack,
+        "[db]\nname = \"app\"\n\n[environments.testing.db]\nname = \"app_test\"",
+    );
+    start(&stack);
+    stack.xtask(["db", "create"]).ok();
+    psql(
+        &stack,
+        "app",
+        "create table t (x int); insert into t values (1), (2)",
+    );
+
+    // Snapshot, change, restore: the old rows are back; the command says how.
+    stack
+        .xtask(["db", "snapshot", "--name", "first"])
+        .ok()
+        .stderr_has("db snapshot restore first");
+    psql(&stack, "app", "delete from t");
+    stack.xtask(["db", "snapshot", "--name", "empty"]).ok();
+    psql(&stack, "app", "insert into t values (9)");
+    let list = stack.xtask(["db", "snapshot", "list"]).ok();
+    assert!(
+        list.stdout.contains("first") && list.stdout.contains("empty"),
+        "{}",
+        list.describe()
+    );
+    stack
+        .xtask(["--yes", "db", "snapshot", "restore", "first"])
+        .ok();
+    assert_eq!(rows(&stack, "app"), "1,2");
+    stack
+        .xtask(["--yes", "db", "snapshot", "restore", "--latest"])
+        .ok();
+    assert_eq!(rows(&stack, "app"), "");
+    stack.xtask(["db", "snapshot", "rm", "empty"]).ok();
+    stack
+        .xtask(["--yes", "db", "snapshot", "restore", "--latest"])
+        .ok();
+    assert_eq!(rows(&stack, "app"), "1,2");
+    let out = stack
+        .xtask(["--yes", "db", "snapshot", "restore", "nope"])
+        .run();
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert!(out.stderr.contains("no snapshot"), "{}", out.describe());
+    assert_eq!(rows(&stack, "app"), "1,2");
+
+    // Snapshots are not databases in the listing.
+    let list = stack.xtask(["db", "list"]).ok();
+    assert!(!list.stdout.contains("__snap_"), "{}", list.describe());
+
+    // Without a terminal and without --yes, rebuild refuses and touches nothing.
+    stack
+        .xtask(["db", "rebuild"])
+        .fails_with(2)
+        .stderr_has("pass --yes");
+    assert_eq!(rows(&stack, "app"), "1,2");
+
+    // A second rebuild while one holds the lock is refused, naming the holder.
+    let lock_path = stack
+        .env
+        .join(".xtask")
+        .join(format!("db-{}-app.lock", stack.project));
+    std::fs::create_dir_all(lock_path.parent().unwrap()).unwrap();
+    let mut held = File::create(&lock_path).expect("lock file");
+    held.lock().expect("lock");
+    writeln!(held, "4242").unwrap();
+    stack
+        .xtask(["--yes", "db", "rebuild"])
+        .fails_with(1)
+        .stderr_has("already running (pid 4242)");
+    assert_eq!(rows(&stack, "app"), "1,2");
+    drop(held);
+
+    // Rebuild with --yes: empty again. Copy, and copy --force.
+    stack.xtask(["db", "copy", "app", "app_copy"]).ok();
+    assert_eq!(rows(&stack, "app_copy"), "1,2");
+    stack.xtask(["db", "copy", "app", "app_copy"]).run().code(3);
+    stack
+        .xtask(["--yes", "db", "copy", "app", "app_copy", "--force"])
+        .ok();
+
+    // A database with an open connection from another container is dropped.
+    compose(
+        &stack,
+        &[
+            "run",
+            "-d",
+            "--rm",
+            "--no-deps",
+            "db",
+            "psql",
+            "-h",
+            "db",
+            "-U",
+            "postgres",
+            "-d",
+            "app_copy",
+            "-c",
+            "select pg_sleep(300)",
+        ],
+    );
+    wait_for_sessions(&stack, "app_copy", "pg_sleep", 1);
+    stack
+        .xtask(["--yes", "db", "delete", "app_copy"])
+        .ok()
+        .stdout_has("dropped database app_copy");
+
+    // A backup interrupted half-way leaves no file: pg_dump waits on a lock
+    // another session holds, and we interrupt it there.
+    compose(
+        &stack,
+        &[
+            "exec",
+            "-d",
+            "db",
+            "psql",
+            "-h",
+            "db",
+            "-U",
+            "postgres",
+            "-d",
+            "app",
+            "-c",
+            "begin; lock table t in access exclusive mode; select pg_sleep(300)",
+        ],
+    );
+    wait_for_sessions(&stack, "app", "pg_sleep", 1);
+    let out_path = stack.env.join("halfway").join("app.dump");
+    let backup = stack
+        .xtask(["db", "backup", "app", "-o", out_path.to_str().unwrap()])
+        .spawn();
+    wait_for_sessions(&stack, "app", "LOCK TABLE", 1);
+    crate::harness::send_signal(backup.id(), 15);
+    let out = backup.wait_with_output().expect("wait for the backup");
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        !out_path.exists(),
+        "an interrupted backup left {}",
+        out_path.display()
+    );
+    let left: Vec<_> = std::fs::read_dir(out_path.parent().unwrap())
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "an interrupted backup left {left:?}");
+    psql(&stack, "postgres", "select pg_terminate_backend(pid) from pg_stat_activity where query like '%pg_sleep%' and pid <> pg_backend_pid()");
+
+    // Rebuild takes a snapshot first and says how to get back.
+    let out = stack.xtask(["--yes", "db", "rebuild"]).ok();
+    let back = out
+        .stderr
+        .lines()
+        .find_map(|l| l.split("to get back: cargo xtask ").nth(1))
+        .unwrap_or_else(|| panic!("{}", out.describe()))
+        .to_string();
+    let out = stack
+        .xtask([
+            "db",
+            "psql",
+            "app",
+            "--",
+            "-At",
+            "-c",
+            "select count(*) from pg_tables where tablename = 't'",
+        ])
+        .ok();
+    assert_eq!(out.stdout.trim(), "0");
+    let mut back: Vec<&str> = back.split(' ').collect();
+    back.insert(0, "--yes");
+    stack.xtask(&back).ok();
+    assert_eq!(rows(&stack, "app"), "1,2");
+
+    // The testing environment's override names its own database.
+    stack
+        .xtask(["--env", "testing", "--dry-run", "db", "create"])
+        .ok()
+        .stdout_has("name=app_test");
+}
+
+#[test]
+fn a_protected_environment_refuses_yes_alone() {
+    let stack = Stack::fixture();
+    append_tasks(&stack, "[environments.production]\nprotected = true");
+    for args in [
+        vec!["--env", "production", "--yes", "db", "delete"],
+        vec!["--env", "production", "--yes", "db", "rebuild"],
+        vec![
+            "--env",
+            "production",
+            "--yes",
+            "db",
+            "delete",
+            "--confirm",
+            "wrong",
+        ],
+    ] {
+        let out = stack.xtask(&args).run();
+        assert_eq!(out.code, 2, "{args:?}\n{}", out.describe());
+        assert!(
+            out.stderr.contains("type") && out.stderr.contains("_production"),
+            "{args:?}\n{}",
+            out.describe()
+        );
+    }
+    // What it would do says so.
+    stack
+        .xtask(["--env", "production", "--dry-run", "db", "delete"])
+        .ok()
+        .stdout_has("# confirm by typing");
+}
+
+#[test]
+fn names_are_checked_and_config_errors_point_at_tasks_toml() {
+    let stack = Stack::fixture();
+    stack
+        .xtask(["--dry-run", "db", "create", "x;drop table t"])
+        .fails_with(2)
+        .stderr_has("is not a valid database name");
+    append_tasks(&stack, "[db]\nserver = \"dbb\"\nname = \"1st\"\ninit = []");
+    let out = stack.xtask(["check"]).run();
+    assert_eq!(out.code, 2, "{}", out.describe());
+    for needle in [
+        "[db] server `dbb` is no service",
+        "did you mean `db`?",
+        "[db] name `1st` is not a database identifier",
+        "[db] init names no command",
+        "tasks.toml:",
+    ] {
+        assert!(out.stderr.contains(needle), "{needle}\n{}", out.describe());
+    }
+}
+
+#[test]
+fn a_dump_is_streamed_without_a_tty_into_a_file() {
+    let stack = Stack::fixture();
+    let out = stack
+        .xtask(["--dry-run", "db", "backup", "-o", "x.dump"])
+        .ok();
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("pg_dump"))
+        .unwrap_or_else(|| panic!("{}", out.describe()));
+    assert!(line.contains(" -T "), "{line}");
+    assert!(
+        line.contains("pg_dump -h db -U postgres '--format=custom' '--compress=1' -d"),
+        "{line}"
+    );
+    assert!(line.ends_with("x.dump)"), "{line}");
+}
+
+/// An environment whose compose file declares `db`, for runs against a fake docker.
+fn fake_environment(tasks: &str) -> crate::harness::Env {
+    let env = crate::harness::Env::new();
+    env.tasks_toml(tasks);
+    env.write("docker-compose.yml", "services:\n  db:\n    image: y\n");
+    env
+}
+
+#[test]
+fn on_a_terminal_no_leaves_the_database_alone_and_yes_runs_the_scripts() {
+    let env = fake_environment("[db]\nname = \"shop\"\n");
+    let bin = tempfile::tempdir().unwrap();
+    let path = crate::terminal::fake_docker(bin.path());
+    let calls = bin.path().join("calls.log");
+    let (code, screen) = crate::terminal::on_terminal(&env, "db rebuild", "n", Some(path.clone()));
+    assert_eq!(code, 1, "{screen}");
+    assert!(
+        screen.contains("Rebuild (delete and recreate) database `shop` in environment"),
+        "{screen}"
+    );
+    assert!(
+        !calls.exists(),
+        "something ran: {:?}",
+        std::fs::read_to_string(&calls)
+    );
+    let (code, screen) = crate::terminal::on_terminal(&env, "db rebuild", "y", Some(path));
+    assert_eq!(code, 0, "{screen}");
+    let calls = std::fs::read_to_string(&calls).unwrap();
+    // Scripts go through psql without a TTY; the name only as a psql variable.
+    let psql: Vec<&str> = calls.lines().filter(|l| l.contains(" psql ")).collect();
+    assert_eq!(psql.len(), 3, "{calls}");
+    for line in psql {
+        assert!(line.contains("run --rm --use-aliases -T"), "{line}");
+        assert!(
+            line.ends_with(
+                "db psql -X -q -v ON_ERROR_STOP=1 -h db -U postgres -d postgres -v name=shop -f -"
+            ) || line.contains("-v name=shop -v snapshot=shop__snap_rebuild-"),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn a_protected_environment_wants_the_name_typed() {
+    let env =
+        fake_environment("[db]\nname = \"live\"\n\n[environments.production]\nprotected = true\n");
+    let bin = tempfile::tempdir().unwrap();
+    let path = crate::terminal::fake_docker(bin.path());
+    let calls = bin.path().join("calls.log");
+    let (code, screen) = crate::terminal::on_terminal(
+        &env,
+        "--env production --yes db delete",
+        "y\r",
+        Some(path.clone()),
+    );
+    assert_eq!(code, 2, "{screen}");
+    assert!(screen.contains("Type `live` to go on"), "{screen}");
+    assert!(!calls.exists(), "something ran");
+    let (code, screen) =
+        crate::terminal::on_terminal(&env, "--env production db delete", "live\r", Some(path));
+    assert_eq!(code, 0, "{screen}");
+    assert!(std::fs::read_to_string(&calls)
+        .unwrap()
+        .contains("-v name=live"));
+}
