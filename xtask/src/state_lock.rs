@@ -1,12 +1,15 @@
-//! An OS file lock held for the rest of a plan (`Step::Lock`): one
-//! `db rebuild` or `restore` of a database at a time. As with the update
-//! lock, the kernel releases it when the process ends however it ends.
+//! OS file locks under the environment's `.xtask/` folder: one `update`
+//! per environment, one `db rebuild` or `restore` per database. The kernel
+//! releases a lock when its process ends however it ends, so a crash or
+//! `kill -9` leaves no stale lock to clear by hand; the holder writes its
+//! pid into the file so that a second run can name it.
 
 use std::fs::{File, OpenOptions, TryLockError};
-use std::io::{Seek, Write};
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
-use crate::repos::update_lock::read_holder;
+/// The folder of xtask's own state in an environment root.
+pub const STATE_DIR: &str = ".xtask";
 
 /// Held for as long as this value lives.
 #[derive(Debug)]
@@ -31,9 +34,27 @@ pub enum StateLockError {
 }
 
 impl StateLock {
-    /// Takes the lock at `path` (its folder is made), or fails at once
-    /// naming `what` runs already and the holder's pid.
+    /// Takes the lock at `path`, or fails at once naming `what` runs
+    /// already and the holder's pid.
     pub fn try_acquire(path: &Path, what: &str) -> Result<Self, StateLockError> {
+        Self::take(path, what, None::<fn(Option<&str>)>)
+    }
+
+    /// Takes the lock at `path`, waiting for the holder when there is one
+    /// (after telling `on_wait` its pid).
+    pub fn acquire(
+        path: &Path,
+        what: &str,
+        on_wait: impl FnOnce(Option<&str>),
+    ) -> Result<Self, StateLockError> {
+        Self::take(path, what, Some(on_wait))
+    }
+
+    fn take(
+        path: &Path,
+        what: &str,
+        wait: Option<impl FnOnce(Option<&str>)>,
+    ) -> Result<Self, StateLockError> {
         let io = |source| StateLockError::Io {
             path: path.to_path_buf(),
             source,
@@ -41,7 +62,7 @@ impl StateLock {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io)?;
             let ignore = dir.join(".gitignore");
-            if dir.ends_with(crate::repos::update_lock::STATE_DIR) && !ignore.exists() {
+            if dir.ends_with(STATE_DIR) && !ignore.exists() {
                 // The folder ignores itself: nothing to add to the team's .gitignore.
                 std::fs::write(&ignore, "*\n").map_err(io)?;
             }
@@ -56,10 +77,15 @@ impl StateLock {
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
-                return Err(StateLockError::Busy {
-                    what: what.to_string(),
-                    holder: read_holder(&mut file),
-                })
+                let holder = read_holder(&mut file);
+                let Some(on_wait) = wait else {
+                    return Err(StateLockError::Busy {
+                        what: what.to_string(),
+                        holder,
+                    });
+                };
+                on_wait(holder.as_deref());
+                file.lock().map_err(io)?;
             }
             Err(TryLockError::Error(source)) => return Err(io(source)),
         }
@@ -68,4 +94,13 @@ impl StateLock {
         writeln!(file, "{}", std::process::id()).map_err(io)?;
         Ok(Self { _file: file })
     }
+}
+
+/// The pid the holder wrote, if it wrote one.
+fn read_holder(file: &mut File) -> Option<String> {
+    let mut text = String::new();
+    file.rewind().ok()?;
+    file.read_to_string(&mut text).ok()?;
+    let pid = text.trim();
+    (!pid.is_empty() && pid.chars().all(|c| c.is_ascii_digit())).then(|| pid.to_string())
 }

@@ -346,7 +346,7 @@ impl<'a> Target<'a> {
         let root = &self.ctx.workspace()?.root;
         plan.push(Step::Lock {
             path: root
-                .join(crate::repos::update_lock::STATE_DIR)
+                .join(crate::state_lock::STATE_DIR)
                 .join(format!("db-{}-{database}.lock", self.environment.project)),
             what: format!(
                 "a rebuild or restore of `{database}` in environment `{}`",

@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::repos::lockfile::{LockedRepo, Lockfile, LOCK_FILE};
 use crate::repos::status::read;
 use crate::repos::sync::RepoJob;
-use crate::repos::update_lock::UpdateLock;
+use crate::repos::update_lock;
 
 /// Write repos.lock with the exact commit of every repo
 #[derive(Debug, clap::Args)]
@@ -20,7 +20,7 @@ impl LockArgs {
         // Not while an update moves the repos: the lock would record half of it.
         let _running = (!ctx.global.dry_run)
             .then(|| {
-                UpdateLock::acquire(&workspace.root, true, |holder| {
+                update_lock::acquire(&workspace.root, true, |holder| {
                     let who = holder
                         .map(|pid| format!(" (pid {pid})"))
                         .unwrap_or_default();

@@ -16,7 +16,7 @@ use crate::repos::lockfile::{Lockfile, LOCK_FILE};
 use crate::repos::notices;
 use crate::repos::selection::select;
 use crate::repos::sync::{describe_plan, sync_all, RepoJob, SyncOutcome, SyncReport, SyncSettings};
-use crate::repos::update_lock::UpdateLock;
+use crate::repos::update_lock;
 use crate::ui::{Tone, Ui};
 
 /// Clone missing repos and fast-forward existing ones (never discards local work)
@@ -109,7 +109,7 @@ impl UpdateArgs {
         }
 
         // One update per environment; the kernel drops the lock if we die.
-        let _lock = UpdateLock::acquire(&workspace.root, !self.no_wait, |holder| {
+        let _lock = update_lock::acquire(&workspace.root, !self.no_wait, |holder| {
             let who = holder.map(|pid| format!(" (pid {pid})")).unwrap_or_default();
             ctx.ui.status_tone(
                 "Waiting",

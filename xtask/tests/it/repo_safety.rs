@@ -479,9 +479,9 @@ fn a_second_update_waits_for_the_first_or_refuses_with_no_wait() {
     held.lock().unwrap();
     std::fs::write(env.join(".xtask/update.lock"), "4242\n").unwrap();
 
-    env.xtask(["update", "--no-wait"])
-        .fails_with(1)
-        .stderr_has("another `update` is running in this environment (pid 4242)");
+    env.xtask(["update", "--no-wait"]).fails_with(1).stderr_has(
+        "an `update` of this environment is already running (pid 4242); nothing was changed",
+    );
     assert!(!env.join("shared/src/app").exists());
 
     let mut waiting = Background::start(&env, &["update"]);
