@@ -8,6 +8,7 @@
 // closed pipe (`xtask --list | head -1`).
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod atomic_file;
 pub mod cli;
 pub mod commands;
 pub mod compose;

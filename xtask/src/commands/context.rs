@@ -366,7 +366,7 @@ impl Context {
         }
         let text = serde_json::to_string_pretty(&serde_json::Value::Object(object))
             .map_err(anyhow::Error::from)?;
-        crate::repos::lockfile::write_atomically(path, &format!("{text}\n")).map_err(|e| {
+        crate::atomic_file::write(path, &format!("{text}\n")).map_err(|e| {
             Error::Other(anyhow::Error::from(e).context(format!("cannot write {}", path.display())))
         })
     }

@@ -236,7 +236,7 @@ mod cli_cache {
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
-        let _ = crate::repos::lockfile::write_atomically(&path, &text);
+        let _ = crate::atomic_file::write(&path, &text);
     }
 }
 

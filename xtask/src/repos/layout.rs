@@ -326,8 +326,7 @@ fn apply_one(root: &EnvRoot, action: &LayoutAction) -> Result<(), String> {
                 .permissions()
                 .mode()
                 & 0o7777;
-            crate::repos::lockfile::write_atomically_with_mode(&dest, &text, mode)
-                .map_err(|e| io_error(to, e))
+            crate::atomic_file::write_with_mode(&dest, &text, mode).map_err(|e| io_error(to, e))
         }
         LayoutAction::Unchanged { .. } | LayoutAction::Conflict(_) => Ok(()),
         LayoutAction::Refused(why) => Err(why.clone()),

@@ -56,26 +56,6 @@ impl Lockfile {
     /// Writes the lock file next to tasks.toml, atomically.
     pub fn write(&self, root: &Path) -> std::io::Result<()> {
         let text = toml::to_string(self).map_err(std::io::Error::other)?;
-        write_atomically(&root.join(LOCK_FILE), &format!("{HEADER}{text}"))
+        crate::atomic_file::write(&root.join(LOCK_FILE), &format!("{HEADER}{text}"))
     }
-}
-
-/// Writes `text` to a temporary file beside `path`, syncs it, and renames it
-/// over `path`, so readers see the old file or the new one, never half.
-pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    write_atomically_with_mode(path, text, 0o644)
-}
-
-/// [`write_atomically`] with the file's permission bits.
-pub fn write_atomically_with_mode(path: &Path, text: &str, mode: u32) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::PermissionsExt;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(mode))?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
