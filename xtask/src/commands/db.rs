@@ -446,6 +446,27 @@ impl<'a> Target<'a> {
         Ok(())
     }
 
+    /// Refuses, with how to start it, when the database server's service
+    /// has no running container in the project (found through compose's
+    /// labels): a one-off tools container would only fail with psql's
+    /// "connection refused".
+    fn require_server(&self) -> Result<()> {
+        let project = &self.environment.project;
+        let server = &self.settings.server;
+        let running = crate::compose::state::running(project, server)
+            .map_err(|e| Error::usage(e.to_string()))?;
+        if running.is_empty() {
+            return Err(Error::usage_with_help(
+                format!("the database server `{server}` is not running in project {project}"),
+                format!(
+                    "start it with `cargo xtask {}up -d {server}`",
+                    self.env_flag()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// `--env NAME ` when the environment was chosen with the flag, for
     /// commands we suggest.
     fn env_flag(&self) -> String {
@@ -726,6 +747,9 @@ impl DbArgs {
             DbCommand::Snapshot(args) => {
                 snapshot(&target, &mut plan, args)?;
             }
+        }
+        if !ctx.global.dry_run {
+            target.require_server()?;
         }
         ctx.execute(&plan)?;
         if let (Some(After::Backup(path)), false) = (after, ctx.global.dry_run) {

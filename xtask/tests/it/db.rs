@@ -475,6 +475,18 @@ fn snapshots_rebuild_refusals_and_the_lock() {
 fn a_protected_environment_refuses_yes_alone() {
     let stack = Stack::fixture();
     append_tasks(&stack, "[environments.production]\nprotected = true");
+    // Running, so that the refusal tested is the confirmation's.
+    stack
+        .xtask([
+            "--env",
+            "production",
+            "up",
+            "--wait",
+            "--wait-timeout",
+            "90",
+            "db",
+        ])
+        .ok();
     for args in [
         vec!["--env", "production", "--yes", "db", "delete"],
         vec!["--env", "production", "--yes", "db", "rebuild"],
@@ -543,6 +555,59 @@ fn a_dump_is_streamed_without_a_tty_into_a_file() {
     assert!(line.ends_with("x.dump)"), "{line}");
 }
 
+#[test]
+fn a_stopped_server_is_named_with_how_to_start_it() {
+    let stack = Stack::fixture();
+    let out = stack.xtask(["db", "create"]).run();
+    assert_eq!(out.code, 2, "{}", out.describe());
+    assert!(
+        out.stderr.contains(&format!(
+            "the database server `db` is not running in project {}",
+            stack.project
+        )) && out.stderr.contains("start it with `cargo xtask up -d db`"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        !out.stderr.contains("connection refused"),
+        "{}",
+        out.describe()
+    );
+    // The plan is still printed.
+    stack
+        .xtask(["--dry-run", "db", "create"])
+        .ok()
+        .stdout_has("psql");
+    // Once it runs, the same command works.
+    start(&stack);
+    stack
+        .xtask(["db", "create"])
+        .ok()
+        .stdout_has("created database");
+}
+
+/// A fake docker whose `ps` shows the `db` service running (as compose
+/// labels it); every other call is logged to `calls.log`.
+fn fake_docker_with_db(dir: &std::path::Path) -> String {
+    let path = crate::terminal::fake_docker(dir);
+    let line = r#"{"ID":"a","Names":"p-db-1","Labels":"com.docker.compose.service=db,com.docker.compose.oneoff=False","State":"running","Status":"Up","Image":"y","Ports":""}"#;
+    let script = std::fs::read_to_string(dir.join("docker")).unwrap();
+    let script = script.replace("ps*) ;;", &format!("ps*) echo '{line}';;"));
+    std::fs::write(dir.join("docker"), script).unwrap();
+    path
+}
+
+#[test]
+fn a_stopped_server_stops_a_command_before_anything_runs() {
+    let env = fake_environment("[db]\nname = \"shop\"\n");
+    let bin = tempfile::tempdir().unwrap();
+    let path = crate::terminal::fake_docker(bin.path());
+    let (code, screen) = crate::terminal::on_terminal(&env, "--yes db rebuild", "", Some(path));
+    assert_eq!(code, 2, "{screen}");
+    assert!(screen.contains("is not running in project"), "{screen}");
+    assert!(!bin.path().join("calls.log").exists(), "something ran");
+}
+
 /// An environment whose compose file declares `db`, for runs against a fake docker.
 fn fake_environment(tasks: &str) -> crate::harness::Env {
     let env = crate::harness::Env::new();
@@ -555,7 +620,7 @@ fn fake_environment(tasks: &str) -> crate::harness::Env {
 fn on_a_terminal_no_leaves_the_database_alone_and_yes_runs_the_scripts() {
     let env = fake_environment("[db]\nname = \"shop\"\n");
     let bin = tempfile::tempdir().unwrap();
-    let path = crate::terminal::fake_docker(bin.path());
+    let path = fake_docker_with_db(bin.path());
     let calls = bin.path().join("calls.log");
     let (code, screen) = crate::terminal::on_terminal(&env, "db rebuild", "n", Some(path.clone()));
     assert_eq!(code, 1, "{screen}");
@@ -575,7 +640,8 @@ fn on_a_terminal_no_leaves_the_database_alone_and_yes_runs_the_scripts() {
     let psql: Vec<&str> = calls.lines().filter(|l| l.contains(" psql ")).collect();
     assert_eq!(psql.len(), 3, "{calls}");
     for line in psql {
-        assert!(line.contains("run --rm --use-aliases -T"), "{line}");
+        // The server runs (the fake's `ps` says so): exec'd into, never a TTY.
+        assert!(line.contains(" exec -T "), "{line}");
         assert!(
             line.ends_with(
                 "db psql -X -q -v ON_ERROR_STOP=1 -h db -U postgres -d postgres -v name=shop -f -"
@@ -590,7 +656,7 @@ fn a_protected_environment_wants_the_name_typed() {
     let env =
         fake_environment("[db]\nname = \"live\"\n\n[environments.production]\nprotected = true\n");
     let bin = tempfile::tempdir().unwrap();
-    let path = crate::terminal::fake_docker(bin.path());
+    let path = fake_docker_with_db(bin.path());
     let calls = bin.path().join("calls.log");
     let (code, screen) = crate::terminal::on_terminal(
         &env,
