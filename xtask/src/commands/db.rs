@@ -272,12 +272,25 @@ impl<'a> Target<'a> {
 
     /// `argv` in the tools service, the password passed by name only.
     fn tool(&self, argv: Vec<String>, env: &[(String, String)], tty: bool) -> Result<CommandStep> {
-        let pass: Vec<String> = self
+        self.tool_passing(argv, env, tty, &[])
+    }
+
+    /// As [`Self::tool`], with `secrets` (variable, value) passed by name
+    /// as the password is: their values are in compose's environment only.
+    fn tool_passing(
+        &self,
+        argv: Vec<String>,
+        env: &[(String, String)],
+        tty: bool,
+        secrets: &[(String, String)],
+    ) -> Result<CommandStep> {
+        let mut pass: Vec<String> = self
             .settings
             .password
             .iter()
             .map(|_| "PGPASSWORD".to_string())
             .collect();
+        pass.extend(secrets.iter().map(|(key, _)| key.clone()));
         let mut step = step_in_service(
             self.ctx,
             &self.environment,
@@ -291,6 +304,7 @@ impl<'a> Target<'a> {
             // In compose's environment only: `-e PGPASSWORD` takes it from there.
             step.context_env.push(("PGPASSWORD".into(), value.clone()));
         }
+        step.context_env.extend(secrets.iter().cloned());
         Ok(step)
     }
 
@@ -307,6 +321,18 @@ impl<'a> Target<'a> {
     /// psql running `script` from stdin on the maintenance database, with
     /// `variables` as psql variables.
     fn script(&self, script: String, variables: &[(&str, &str)]) -> Result<CommandStep> {
+        self.script_in("postgres", script, variables, &[])
+    }
+
+    /// As [`Self::script`], connected to `database`, with `secrets` passed
+    /// by name (see [`Self::tool_passing`]).
+    fn script_in(
+        &self,
+        database: &str,
+        script: String,
+        variables: &[(&str, &str)],
+        secrets: &[(String, String)],
+    ) -> Result<CommandStep> {
         let mut argv = vec![
             "psql".to_string(),
             "-X".into(),
@@ -315,12 +341,65 @@ impl<'a> Target<'a> {
             "ON_ERROR_STOP=1".into(),
         ];
         argv.extend(self.connection());
-        argv.extend(["-d".into(), "postgres".into()]);
+        argv.extend(["-d".into(), database.into()]);
         for (key, value) in variables {
             argv.extend(["-v".into(), format!("{key}={value}")]);
         }
         argv.extend(["-f".into(), "-".into()]);
-        Ok(self.tool(argv, &[], false)?.stdin(Input::Text(script)))
+        Ok(self
+            .tool_passing(argv, &[], false, secrets)?
+            .stdin(Input::Text(script)))
+    }
+
+    /// The built-in one-time setup of `[db] roles` and `[db] extensions`
+    /// (as the Indico seed's): roles created when missing, then the
+    /// extensions in `database`. Names checked, passed as psql variables.
+    fn roles_and_extensions(&self, plan: &mut Plan, database: &str) -> Result<()> {
+        let roles = &self.settings.roles;
+        if !roles.is_empty() {
+            for role in roles {
+                checked(role, "role")?;
+            }
+            let keys: Vec<String> = (0..roles.len()).map(|i| format!("role_{i}")).collect();
+            let variables: Vec<(&str, &str)> = keys
+                .iter()
+                .map(String::as_str)
+                .zip(roles.iter().map(String::as_str))
+                .collect();
+            let secrets: Vec<(String, String)> = self
+                .settings
+                .role_password
+                .iter()
+                .map(|(_, value)| (scripts::ROLE_PASSWORD_VARIABLE.to_string(), value.clone()))
+                .collect();
+            plan.run(self.script_in(
+                "postgres",
+                scripts::roles(roles.len(), !secrets.is_empty()),
+                &variables,
+                &secrets,
+            )?);
+        }
+        let extensions = &self.settings.extensions;
+        if !extensions.is_empty() {
+            for extension in extensions {
+                checked(extension, "extension")?;
+            }
+            let keys: Vec<String> = (0..extensions.len())
+                .map(|i| format!("extension_{i}"))
+                .collect();
+            let variables: Vec<(&str, &str)> = keys
+                .iter()
+                .map(String::as_str)
+                .zip(extensions.iter().map(String::as_str))
+                .collect();
+            plan.run(self.script_in(
+                database,
+                scripts::extensions(extensions.len()),
+                &variables,
+                &[],
+            )?);
+        }
+        Ok(())
     }
 
     /// Asks before `what` is done to `database`: the name typed in a
@@ -528,6 +607,7 @@ impl DbArgs {
             DbCommand::Create(args) => {
                 let db = target.database(args.name.as_deref())?;
                 plan.run(target.script(scripts::CREATE.into(), &[("name", &db)])?);
+                target.roles_and_extensions(&mut plan, &db)?;
             }
             DbCommand::Delete(args) => {
                 let db = target.database(args.name.name.as_deref())?;
@@ -547,11 +627,13 @@ impl DbArgs {
                 target.safety_snapshot(&mut plan, &db, "rebuild", &args.no_backup)?;
                 plan.run(target.script(scripts::drop(), &[("name", &db)])?);
                 plan.run(target.script(scripts::CREATE.into(), &[("name", &db)])?);
+                target.roles_and_extensions(&mut plan, &db)?;
                 target.initialise(&mut plan, &db, &args.data)?;
             }
             DbCommand::Setup(data) => {
                 let db = target.database(None)?;
                 plan.run(target.script(scripts::CREATE.into(), &[("name", &db)])?);
+                target.roles_and_extensions(&mut plan, &db)?;
                 target.initialise(&mut plan, &db, &data)?;
             }
             DbCommand::List => {

@@ -80,7 +80,31 @@ fn check_spec(
             );
         }
     }
-    if let Some(variable) = &spec.password_env {
+    for (key, names) in [("roles", &spec.roles), ("extensions", &spec.extensions)] {
+        let Some(names) = names else { continue };
+        let what = if key == "roles" {
+            "a role"
+        } else {
+            "an extension"
+        };
+        for value in names.get_ref() {
+            if let Some(problem) = identifier_problem(value.get_ref()) {
+                errors.push(
+                    Diagnostic::at(
+                        source,
+                        value.span(),
+                        format!("{table} {key}: `{}` is not {what} identifier: {problem}", value.get_ref()),
+                    )
+                    .help("use letters, digits, `_`, `$` and `-`, starting with a letter or `_` (at most 63 bytes)"),
+                );
+            }
+        }
+    }
+    for (key, variable) in [
+        ("password_env", &spec.password_env),
+        ("role_password_env", &spec.role_password_env),
+    ] {
+        let Some(variable) = variable else { continue };
         let name = variable.get_ref();
         let valid = name
             .chars()
@@ -92,7 +116,7 @@ fn check_spec(
                 Diagnostic::at(
                     source,
                     variable.span(),
-                    format!("{table} password_env `{name}` is not a variable name"),
+                    format!("{table} {key} `{name}` is not a variable name"),
                 )
                 .help("name the variable that holds the password (e.g. POSTGRES_PASSWORD), never the password itself"),
             );

@@ -26,6 +26,15 @@ pub struct DbSpec {
     /// The variable holding the password (never the password itself):
     /// passed to the tools as `PGPASSWORD` without appearing on any command line.
     pub password_env: Option<Spanned<String>>,
+    /// Roles created (LOGIN) when missing, before `init`, as the Indico
+    /// seed's one-time setup does.
+    pub roles: Option<Spanned<Vec<Spanned<String>>>>,
+    /// The variable holding the password given to each role created (never
+    /// the password itself); passed to psql as a variable's value only.
+    pub role_password_env: Option<Spanned<String>>,
+    /// Extensions created in the database (`CREATE EXTENSION IF NOT EXISTS`)
+    /// before `init`.
+    pub extensions: Option<Spanned<Vec<Spanned<String>>>>,
     /// The project's command that initialises a new database (`{db}` is its name).
     pub init: Option<Spanned<CommandLine>>,
     /// The project's command that loads demo data (`rebuild --demo`).

@@ -21,6 +21,61 @@ CREATE DATABASE :\"name\";
 \\endif
 ";
 
+/// The variable, in the tools' environment only, that the roles' password
+/// reaches psql through (as `PGPASSWORD` does): on no command line, in no script.
+pub const ROLE_PASSWORD_VARIABLE: &str = "XTASK_ROLE_PASSWORD";
+
+/// Creates the roles `:role_0` .. `:role_{count-1}` that are missing, with
+/// LOGIN, and with `password` the password from [`ROLE_PASSWORD_VARIABLE`]
+/// (read by psql itself: `\getenv`, or `printenv` before psql 15). Roles
+/// that exist are left as they are.
+pub fn roles(count: usize, password: bool) -> String {
+    let mut script = String::new();
+    if password {
+        script.push_str(&format!(
+            "SELECT :VERSION_NUM >= 150000 AS has_getenv \\gset
+\\if :has_getenv
+\\getenv role_password {ROLE_PASSWORD_VARIABLE}
+\\else
+\\set role_password `printenv {ROLE_PASSWORD_VARIABLE}`
+\\endif
+"
+        ));
+    }
+    let with = if password {
+        " PASSWORD :'role_password'"
+    } else {
+        ""
+    };
+    for i in 0..count {
+        script.push_str(&format!(
+            "SELECT count(*) > 0 AS present FROM pg_roles WHERE rolname = :'role_{i}' \\gset
+\\if :present
+\\echo role :role_{i} exists already
+\\else
+CREATE ROLE :\"role_{i}\" LOGIN{with};
+\\echo created role :role_{i}
+\\endif
+"
+        ));
+    }
+    script
+}
+
+/// Creates the extensions `:extension_0` .. `:extension_{count-1}` in the
+/// database psql is connected to, when missing.
+pub fn extensions(count: usize) -> String {
+    let mut script = String::from("SET client_min_messages = warning;\n");
+    for i in 0..count {
+        script.push_str(&format!(
+            "CREATE EXTENSION IF NOT EXISTS :\"extension_{i}\";
+\\echo extension :extension_{i} is in :DBNAME
+"
+        ));
+    }
+    script
+}
+
 /// Drops `:name` if it exists, other sessions terminated first.
 pub fn drop() -> String {
     format!(

@@ -22,6 +22,12 @@ pub struct DbSettings {
     pub user: String,
     /// The variable holding the password, and its value when set (never printed).
     pub password: Option<(String, String)>,
+    /// Roles created when missing, before `init`.
+    pub roles: Vec<String>,
+    /// The variable holding the new roles' password, and its value when set (never printed).
+    pub role_password: Option<(String, String)>,
+    /// Extensions created in the database, before `init`.
+    pub extensions: Vec<String>,
     pub init: Option<CommandLine>,
     pub demo: Option<CommandLine>,
     pub test: Option<CommandLine>,
@@ -62,14 +68,21 @@ impl DbSettings {
             .as_ref()
             .map(|s| s.get_ref().clone())
             .unwrap_or_else(|| default_database(&environment.project));
-        let password = spec.password_env.as_ref().and_then(|variable| {
-            let name = variable.get_ref();
+        let secret = |variable: &Option<toml::Spanned<String>>| {
+            let name = variable.as_ref()?.get_ref();
             let value = std::env::var(name)
                 .ok()
                 .or_else(|| environment.env.get(name).cloned())
                 .or_else(|| environment.env_file_values.get(name).cloned())?;
             Some((name.clone(), value))
-        });
+        };
+        let password = secret(&spec.password_env);
+        let role_password = secret(&spec.role_password_env);
+        let names = |list: &Option<toml::Spanned<Vec<toml::Spanned<String>>>>| -> Vec<String> {
+            list.as_ref()
+                .map(|l| l.get_ref().iter().map(|n| n.get_ref().clone()).collect())
+                .unwrap_or_default()
+        };
         Self {
             tools_service,
             server,
@@ -80,6 +93,9 @@ impl DbSettings {
                 .map(|s| s.get_ref().clone())
                 .unwrap_or_else(|| DEFAULT_USER.into()),
             password,
+            roles: names(&spec.roles),
+            role_password,
+            extensions: names(&spec.extensions),
             init: spec.init.map(|c| c.into_inner()),
             demo: spec.demo.map(|c| c.into_inner()),
             test: spec.test.map(|c| c.into_inner()),
@@ -97,7 +113,19 @@ fn merge(base: &mut DbSpec, over: &DbSpec) {
             }
         )*};
     }
-    take!(service, server, name, user, password_env, init, demo, test);
+    take!(
+        service,
+        server,
+        name,
+        user,
+        password_env,
+        roles,
+        role_password_env,
+        extensions,
+        init,
+        demo,
+        test
+    );
 }
 
 /// The environment's project name as a database name (`c3s_testing`).

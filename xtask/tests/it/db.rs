@@ -522,7 +522,24 @@ fn names_are_checked_and_config_errors_point_at_tasks_toml() {
         .xtask(["--dry-run", "db", "create", "x;drop table t"])
         .fails_with(2)
         .stderr_has("is not a valid database name");
-    append_tasks(&stack, "[db]\nserver = \"dbb\"\nname = \"1st\"\ninit = []");
+    append_tasks(
+        &stack,
+        "[db]\nserver = \"dbb\"\nname = \"1st\"\ninit = []\n\
+         roles = [\"indico\", \"bad name\"]\nextensions = [\"1x\"]\nrole_password_env = \"A-B\"",
+    );
+    let text = std::fs::read_to_string(stack.env.join("tasks.toml")).unwrap();
+    let at = |needle: &str| {
+        let (line, content) = text
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.contains(needle))
+            .unwrap();
+        format!(
+            "tasks.toml:{}:{}",
+            line + 1,
+            content.find(needle).unwrap() + 1
+        )
+    };
     let out = stack.xtask(["check"]).run();
     assert_eq!(out.code, 2, "{}", out.describe());
     for needle in [
@@ -530,10 +547,85 @@ fn names_are_checked_and_config_errors_point_at_tasks_toml() {
         "did you mean `db`?",
         "[db] name `1st` is not a database identifier",
         "[db] init names no command",
+        "[db] roles: `bad name` is not a role identifier",
+        &at("\"bad name\""),
+        "[db] extensions: `1x` is not an extension identifier",
+        &at("\"1x\""),
+        "[db] role_password_env `A-B` is not a variable name",
         "tasks.toml:",
     ] {
         assert!(out.stderr.contains(needle), "{needle}\n{}", out.describe());
     }
+}
+
+#[test]
+fn roles_and_extensions_are_set_up_before_init() {
+    let stack = Stack::fixture();
+    append_tasks(
+        &stack,
+        "[db]\nname = \"indico\"\nroles = [\"indico\", \"reader\"]\n\
+         role_password_env = \"INDICO_DB_PASSWORD\"\nextensions = [\"unaccent\", \"pg_trgm\"]\n\
+         init = [\"psql\", \"-X\", \"-At\", \"-c\", \"select 'init sees ' || string_agg(extname, ',' order by extname) from pg_extension where extname <> 'plpgsql'\"]",
+    );
+    let secret = "s3cret-role-pw";
+    // The plan names the steps, never the password.
+    let out = stack
+        .xtask(["--dry-run", "db", "setup"])
+        .env("INDICO_DB_PASSWORD", secret)
+        .ok();
+    let combined = format!("{}{}", out.stdout, out.stderr);
+    assert!(
+        !combined.contains(secret),
+        "the password leaked: {combined}"
+    );
+    for needle in [
+        "-v 'role_0=indico' -v 'role_1=reader'",
+        "-e XTASK_ROLE_PASSWORD",
+        "-d indico -v 'extension_0=unaccent' -v 'extension_1=pg_trgm'",
+    ] {
+        assert!(combined.contains(needle), "{needle}\n{combined}");
+    }
+    start(&stack);
+    let out = stack
+        .xtask(["-v", "db", "setup"])
+        .env("INDICO_DB_PASSWORD", secret)
+        .ok();
+    let combined = format!("{}{}", out.stdout, out.stderr);
+    assert!(
+        !combined.contains(secret),
+        "the password leaked: {combined}"
+    );
+    for needle in [
+        "created role indico",
+        "created role reader",
+        "extension unaccent is in indico",
+        "init sees pg_trgm,unaccent",
+    ] {
+        assert!(combined.contains(needle), "{needle}\n{}", out.describe());
+    }
+    let roles = stack
+        .xtask([
+            "db",
+            "psql",
+            "postgres",
+            "--",
+            "-At",
+            "-c",
+            "select string_agg(rolname || ':' || rolcanlogin || ':' || (rolpassword like 'SCRAM-SHA-256$%'), ',' order by rolname) from pg_authid where rolname in ('indico', 'reader')",
+        ])
+        .ok();
+    assert_eq!(roles.stdout.trim(), "indico:true:true,reader:true:true");
+    // Once more: nothing to do, and says so.
+    let out = stack
+        .xtask(["db", "create"])
+        .env("INDICO_DB_PASSWORD", secret)
+        .ok();
+    assert!(
+        out.stdout.contains("role indico exists already")
+            && out.stdout.contains("database indico exists already"),
+        "{}",
+        out.describe()
+    );
 }
 
 #[test]
