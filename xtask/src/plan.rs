@@ -85,6 +85,10 @@ pub struct CommandStep {
     pub stdin: Input,
     /// Where the child's output goes.
     pub stdout: Output,
+    /// A label for a byte count of the [`Input::File`] or [`Output::File`]
+    /// it streams, shown (counted on the host) only when stderr is a
+    /// terminal; never part of the stream or the plan.
+    pub progress: Option<String>,
 }
 
 impl CommandStep {
@@ -102,7 +106,15 @@ impl CommandStep {
             on_interrupt: None,
             stdin: Input::Inherit,
             stdout: Output::Inherit,
+            progress: None,
         }
+    }
+
+    /// Shows the bytes streamed from or into a file as `label` when stderr
+    /// is a terminal.
+    pub fn progress(mut self, label: impl Into<String>) -> Self {
+        self.progress = Some(label.into());
+        self
     }
 
     /// Feeds `input` to the child's stdin.

@@ -690,7 +690,8 @@ impl DbArgs {
                 // Never a TTY: it would turn LF into CRLF inside the dump.
                 let dump = target
                     .tool(argv, &[], false)?
-                    .stdout(Output::File(path.clone()));
+                    .stdout(Output::File(path.clone()))
+                    .progress("backup");
                 let mut version = vec!["psql".to_string(), "-X".into(), "-A".into(), "-t".into()];
                 version.extend(target.connection());
                 version.extend([
@@ -823,7 +824,12 @@ impl DbArgs {
                     format!("{}{}", scripts::drop(), scripts::CREATE),
                     &[("name", &loaded)],
                 )?);
-                plan.run(target.tool(load, &[], false)?.stdin(Input::File(file)));
+                plan.run(
+                    target
+                        .tool(load, &[], false)?
+                        .stdin(Input::File(file))
+                        .progress("restore"),
+                );
                 plan.run(target.script(scripts::swap_in(), &[("name", &db), ("loaded", &loaded)])?);
             }
             DbCommand::Snapshot(args) => {

@@ -766,3 +766,69 @@ fn a_protected_environment_wants_the_name_typed() {
         .unwrap()
         .contains("-v name=live"));
 }
+
+/// [`fake_docker_with_db`] whose `pg_dump` writes 3,000,000 bytes of `x`
+/// and whose restoring psql counts what it reads into `restored.bytes`.
+fn fake_docker_streaming(dir: &std::path::Path) -> String {
+    let path = fake_docker_with_db(dir);
+    let script = std::fs::read_to_string(dir.join("docker")).unwrap();
+    let script = script.replace(
+        "*) echo \"$0 $*\" >>",
+        &format!(
+            "*pg_dump*) head -c 3000000 /dev/zero | tr '\\0' x;; *single-transaction*) wc -c > '{}/restored.bytes';; *) echo \"$0 $*\" >>",
+            dir.display()
+        ),
+    );
+    std::fs::write(dir.join("docker"), script).unwrap();
+    path
+}
+
+#[test]
+fn backup_and_restore_show_bytes_on_a_terminal_only() {
+    let env = fake_environment("[db]\nname = \"shop\"\n");
+    let bin = tempfile::tempdir().unwrap();
+    let path = fake_docker_streaming(bin.path());
+    let (code, screen) = crate::terminal::on_terminal_named(
+        &env,
+        "db backup -o out.sql --format sql",
+        "",
+        Some(path.clone()),
+        "xterm",
+    );
+    assert_eq!(code, 0, "{screen}");
+    assert!(
+        screen.contains("backup ") && screen.contains(" MiB"),
+        "{screen}"
+    );
+    // The count went to the terminal, never into the file.
+    let dump = std::fs::read(env.path().join("out.sql")).unwrap();
+    assert_eq!(dump.len(), 3_000_000);
+    assert!(dump.iter().all(|&b| b == b'x'));
+
+    let (code, screen) = crate::terminal::on_terminal_named(
+        &env,
+        "--yes db restore out.sql --no-backup",
+        "",
+        Some(path.clone()),
+        "xterm",
+    );
+    assert_eq!(code, 0, "{screen}");
+    assert!(
+        screen.contains("restore ") && screen.contains("/2.86 MiB"),
+        "{screen}"
+    );
+    let restored = std::fs::read_to_string(bin.path().join("restored.bytes")).unwrap();
+    assert_eq!(restored.trim(), "3000000");
+
+    // Without a terminal: the same streams, no count.
+    std::fs::remove_file(env.path().join("out.sql")).unwrap();
+    let out = env
+        .xtask(["db", "backup", "-o", "out.sql", "--format", "sql"])
+        .env("PATH", &path)
+        .ok();
+    assert!(!out.stderr.contains("MiB"), "{}", out.describe());
+    assert_eq!(
+        std::fs::metadata(env.path().join("out.sql")).unwrap().len(),
+        3_000_000
+    );
+}

@@ -13,12 +13,24 @@ pub(crate) fn on_terminal(
     keys: &str,
     path: Option<String>,
 ) -> (i32, String) {
+    on_terminal_named(env, args, keys, path, "dumb")
+}
+
+/// [`on_terminal`] with `TERM` set to `term` (progress bars are drawn only
+/// on a terminal that is not `dumb`).
+pub(crate) fn on_terminal_named(
+    env: &Env,
+    args: &str,
+    keys: &str,
+    path: Option<String>,
+    term: &str,
+) -> (i32, String) {
     let command = format!("{} {args}", binary().display());
     let mut child = Command::new("script")
         .args(["-qefc", &command, "/dev/null"])
         .current_dir(env.path())
         .env("NO_COLOR", "1")
-        .env("TERM", "dumb")
+        .env("TERM", term)
         .env(
             "PATH",
             path.unwrap_or_else(|| std::env::var("PATH").unwrap_or_default()),
