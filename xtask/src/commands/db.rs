@@ -372,6 +372,14 @@ impl<'a> Target<'a> {
                 .iter()
                 .map(|(_, value)| (scripts::ROLE_PASSWORD_VARIABLE.to_string(), value.clone()))
                 .collect();
+            if let (Some(variable), None) = (
+                &self.settings.role_password_env,
+                &self.settings.role_password,
+            ) {
+                plan.push(Step::Note(format!(
+                    "`{variable}` ([db] role_password_env) is not set: roles created now get no password"
+                )));
+            }
             plan.run(self.script_in(
                 "postgres",
                 scripts::roles(roles.len(), !secrets.is_empty()),

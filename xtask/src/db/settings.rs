@@ -26,6 +26,8 @@ pub struct DbSettings {
     pub roles: Vec<String>,
     /// The variable holding the new roles' password, and its value when set (never printed).
     pub role_password: Option<(String, String)>,
+    /// `[db] role_password_env`, set or not (to say when it is not).
+    pub role_password_env: Option<String>,
     /// Extensions created in the database, before `init`.
     pub extensions: Vec<String>,
     pub init: Option<CommandLine>,
@@ -95,6 +97,7 @@ impl DbSettings {
             password,
             roles: names(&spec.roles),
             role_password,
+            role_password_env: spec.role_password_env.as_ref().map(|v| v.get_ref().clone()),
             extensions: names(&spec.extensions),
             init: spec.init.map(|c| c.into_inner()),
             demo: spec.demo.map(|c| c.into_inner()),

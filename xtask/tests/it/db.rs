@@ -568,6 +568,11 @@ fn roles_and_extensions_are_set_up_before_init() {
          init = [\"psql\", \"-X\", \"-At\", \"-c\", \"select 'init sees ' || string_agg(extname, ',' order by extname) from pg_extension where extname <> 'plpgsql'\"]",
     );
     let secret = "s3cret-role-pw";
+    stack
+        .xtask(["--dry-run", "db", "setup"])
+        .env_remove("INDICO_DB_PASSWORD")
+        .ok()
+        .stdout_has("`INDICO_DB_PASSWORD` ([db] role_password_env) is not set");
     // The plan names the steps, never the password.
     let out = stack
         .xtask(["--dry-run", "db", "setup"])
