@@ -471,11 +471,31 @@ fn snapshots_rebuild_refusals_and_the_lock() {
         .stdout_has("name=app_test");
 }
 
+/// Takes a compose project the fixture does not know of down, however the
+/// test ends, and checks that nothing of it is left.
+struct ProjectGuard<'a>(String, &'a std::path::Path);
+
+impl Drop for ProjectGuard<'_> {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("docker")
+            .args(["compose", "-p", &self.0, "-f", "docker-compose.yml"])
+            .args(["down", "-v", "--remove-orphans", "--timeout", "1"])
+            .current_dir(self.1)
+            .output();
+        if !std::thread::panicking() {
+            let left = crate::engine::leftovers_of(&self.0);
+            assert!(left.is_empty(), "project {} left behind: {left:?}", self.0);
+        }
+    }
+}
+
 #[test]
 fn a_protected_environment_refuses_yes_alone() {
     let stack = Stack::fixture();
     append_tasks(&stack, "[environments.production]\nprotected = true");
-    // Running, so that the refusal tested is the confirmation's.
+    // Running, so that the refusal tested is the confirmation's; the
+    // production project is not the fixture's, so it goes by this guard.
+    let _production = ProjectGuard(format!("{}_production", stack.project), stack.env.path());
     stack
         .xtask([
             "--env",
