@@ -120,12 +120,7 @@ impl Context {
             if workspace.root.join(&file).exists() {
                 continue;
             }
-            let copy = workspace
-                .repos
-                .copies
-                .iter()
-                .find(|c| std::path::Path::new(c.to.get_ref()) == std::path::Path::new(&file));
-            let help = match copy {
+            let help = match workspace.repos.copy_to(&file) {
                 Some(copy) => format!(
                     "run `cargo xtask update`: it copies {} to {file} ([[copy]] in repos.toml); then review it",
                     copy.from.get_ref()
@@ -167,9 +162,7 @@ impl Context {
             .unwrap_or_else(|| ".env".into());
         let example = workspace
             .repos
-            .copies
-            .iter()
-            .find(|c| std::path::Path::new(c.to.get_ref()) == std::path::Path::new(&file))
+            .copy_to(&file)
             .map(|c| format!(" (made from {} by `cargo xtask update`)", c.from.get_ref()))
             .unwrap_or_default();
         let count = if missing.len() == 1 {

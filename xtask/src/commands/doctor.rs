@@ -115,7 +115,7 @@ impl DoctorArgs {
             );
             let loaded = loader::load(&compose_files, &variables);
             findings.extend(load_problems(&workspace.root, &loaded.problems));
-            findings.extend(required_variables(ctx, &variables)?);
+            findings.extend(required_variables(ctx)?);
             let (ports, from) = if engine_ok {
                 compose_model(ctx, &loaded, &mut findings)
             } else {
@@ -212,15 +212,21 @@ fn load_problems(root: &Path, problems: &[LoadProblem]) -> Vec<Finding> {
 
 /// The `required_env` of tasks.toml that are unset or empty where compose
 /// would look (env files, the shell, the environment's `env`).
-fn required_variables(ctx: &Context, variables: &Variables) -> Result<Vec<Finding>> {
+/// The variables of `[project] required_env` that are unset or empty, by
+/// the same rule that makes `up` and `run` refuse.
+fn required_variables(ctx: &Context) -> Result<Vec<Finding>> {
     let workspace = ctx.workspace()?;
-    Ok(workspace
+    let required: Vec<String> = workspace
         .tasks
         .project
         .required_env
         .iter()
-        .map(|v| v.get_ref())
-        .filter(|name| variables.get(name).is_none_or(str::is_empty))
+        .map(|v| v.get_ref().clone())
+        .collect();
+    Ok(ctx
+        .environment()?
+        .missing(&required)
+        .into_iter()
         .map(|name| {
             Finding::problem(
                 format!("{name} is not set (required by tasks.toml)"),

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use crate::compose::loader::{self, LoadProblem};
 use crate::compose::variables::Variables;
-use crate::config::task::lexically_inside;
 use crate::config::{Diagnostic, SourceFile, Workspace};
 
 /// The compose file names Compose looks for when none is configured.
@@ -91,11 +90,7 @@ pub fn missing_env_files(workspace: &Workspace, made_by_update: bool) -> Vec<Dia
         if workspace.root.join(file.get_ref()).is_file() {
             continue;
         }
-        let wanted = lexically_inside(file.get_ref()).ok();
-        let copy =
-            workspace.repos.copies.iter().find(|copy| {
-                wanted.is_some() && lexically_inside(copy.to.get_ref()).ok() == wanted
-            });
+        let copy = workspace.repos.copy_to(file.get_ref());
         if copy.is_some() != made_by_update {
             continue;
         }

@@ -23,18 +23,7 @@ fn check_environments(workspace: &Workspace, errors: &mut ConfigErrors) {
             continue;
         };
         if tasks.environment(pinned.get_ref()).is_none() {
-            let defined: Vec<&str> = tasks
-                .environments
-                .keys()
-                .map(|k| k.get_ref().as_str())
-                .collect();
-            let help = match crate::suggest::closest(pinned.get_ref(), defined.iter().copied()) {
-                Some(close) => format!("did you mean `{close}`?"),
-                None if defined.is_empty() => {
-                    "define it with an [environments.NAME] section".to_string()
-                }
-                None => format!("defined: {}", defined.join(", ")),
-            };
+            let help = unknown_environment_help(workspace, pinned.get_ref());
             errors.push(
                 Diagnostic::at(
                     source,
@@ -285,24 +274,12 @@ fn check_repo_environments(workspace: &Workspace, errors: &mut ConfigErrors) {
         return;
     };
     let tasks = &workspace.tasks;
-    let defined: Vec<&str> = tasks
-        .environments
-        .keys()
-        .map(|k| k.get_ref().as_str())
-        .collect();
     for repo in &workspace.repos.repos {
         for environment in repo.environments.keys() {
             if tasks.environment(environment.get_ref()).is_some() {
                 continue;
             }
-            let help = match crate::suggest::closest(environment.get_ref(), defined.iter().copied())
-            {
-                Some(close) => format!("did you mean `{close}`?"),
-                None if defined.is_empty() => {
-                    "define it in tasks.toml with an [environments.NAME] section".to_string()
-                }
-                None => format!("tasks.toml defines: {}", defined.join(", ")),
-            };
+            let help = unknown_environment_help(workspace, environment.get_ref());
             errors.push(
                 Diagnostic::at(
                     source,
@@ -316,5 +293,23 @@ fn check_repo_environments(workspace: &Workspace, errors: &mut ConfigErrors) {
                 .help(help),
             );
         }
+    }
+}
+
+/// What to say about `name`, an environment tasks.toml does not define:
+/// the closest defined one, else the defined ones, else how to define it.
+fn unknown_environment_help(workspace: &Workspace, name: &str) -> String {
+    let defined: Vec<&str> = workspace
+        .tasks
+        .environments
+        .keys()
+        .map(|k| k.get_ref().as_str())
+        .collect();
+    match crate::suggest::closest(name, defined.iter().copied()) {
+        Some(close) => format!("did you mean `{close}`?"),
+        None if defined.is_empty() => {
+            "define it in tasks.toml with an [environments.NAME] section".to_string()
+        }
+        None => format!("tasks.toml defines: {}", defined.join(", ")),
     }
 }

@@ -239,6 +239,15 @@ pub struct NoticeSpec {
 }
 
 impl ReposFile {
+    /// The `[[copy]]` that makes `path` (compared as normalised relative
+    /// paths, so `./.env` is `.env`), if one does.
+    pub fn copy_to(&self, path: &str) -> Option<&CopySpec> {
+        let wanted = super::task::lexically_inside(path).ok()?;
+        self.copies.iter().find(|copy| {
+            super::task::lexically_inside(copy.to.get_ref()).ok() == Some(wanted.clone())
+        })
+    }
+
     /// Parses and validates `repos.toml`, reporting every problem at once.
     pub fn load(source: &SourceFile) -> Result<Self, ConfigErrors> {
         let file: ReposFile = parse_toml(source)?;
