@@ -22,4 +22,5 @@ pub mod repos;
 pub mod state_lock;
 pub mod suggest;
 pub mod tasks;
+pub mod testing;
 pub mod ui;

@@ -153,7 +153,7 @@ fn exec_step(
 
 /// [`exec_step`], also passing the variables named in `pass` from compose's
 /// own environment (`-e NAME`, no value on the command line).
-fn exec_step_passing(
+pub(crate) fn exec_step_passing(
     project: &ComposeProject,
     service: &str,
     command: &[String],

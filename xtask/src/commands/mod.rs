@@ -14,6 +14,7 @@ pub mod monitor;
 pub mod stack;
 pub mod status;
 pub mod task;
+pub mod test;
 pub mod update;
 pub mod urls;
 
@@ -69,6 +70,7 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<()> {
         Command::Monitor(args) => args.run(ctx),
         Command::Doctor(args) => args.run(ctx),
         Command::Db(args) => args.run(ctx),
+        Command::Test(args) => args.run(ctx),
         Command::Help(args) => args.run(ctx),
         Command::Completions(args) => args.run(ctx),
         Command::Task(argv) => task::run(argv, ctx),

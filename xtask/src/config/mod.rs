@@ -5,6 +5,7 @@ mod check_db;
 mod check_environments;
 mod check_repos;
 pub mod check_tasks;
+mod check_test;
 pub mod command_line;
 pub mod db;
 pub mod diagnostic;
@@ -17,6 +18,7 @@ pub mod service;
 pub mod source;
 pub mod task;
 pub mod tasks_file;
+pub mod test_spec;
 
 use std::path::{Path, PathBuf};
 
@@ -139,6 +141,7 @@ impl Workspace {
         let mut errors = ConfigErrors::default();
         check_environments::check(self, &mut errors);
         check_db::check(self, &mut errors);
+        check_test::check(self, &mut errors);
         check_tasks::check(self, builtins, &mut errors);
         check_repos::check(self, &mut errors);
         errors

@@ -4,6 +4,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::command_line::CommandLine;
+use super::test_spec::TestSpec;
 
 /// One `[services.NAME]`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -18,4 +19,6 @@ pub struct ServiceSpec {
     pub scheme: Option<String>,
     /// The path `urls` appends (`/portal/`); default: the `xtask.path` label.
     pub path: Option<String>,
+    /// How `test` runs this service's suite (`[services.NAME.test]`).
+    pub test: Option<TestSpec>,
 }

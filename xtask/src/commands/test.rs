@@ -1,0 +1,523 @@
+//! `test [SERVICE...]`: each service's test suite in its container in the
+//! testing environment's own compose project, from a fresh copy of a test
+//! database template, suites side by side, a table of timed phases at the
+//! end with the tests counted from JUnit XML.
+
+use std::path::PathBuf;
+
+use crate::commands::containers::exec_step_passing;
+use crate::commands::Context;
+use crate::compose::environment::ActiveEnvironment;
+use crate::compose::project::{wants_tty, ComposeProject};
+use crate::config::CommandLine;
+use crate::db::{scripts, DbSettings};
+use crate::error::{Error, Result};
+use crate::plan::{CommandStep, Input, Plan};
+use crate::testing::run_plan::{JunitCopy, Phase, PhaseStep, Suite, TestPlan};
+use crate::testing::summary::Summary;
+use crate::testing::test_config::{RunnerOptions, TestConfig};
+
+/// Run services' test suites in the testing environment's containers
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  cargo xtask test                       every service with [services.NAME.test]
+  cargo xtask test web --path tests/test_items.py -k writes
+  cargo xtask test web --pdb             stop in pdb on a failure; type at its prompt
+  cargo xtask test --keep                leave the stack up: the next run only execs
+  cargo xtask test --down                tear the testing project down (volumes too)
+  cargo xtask test --ci --junit results  build, no TTY, JUnit XML in results/, tear down
+  cargo xtask test web -- -x             arguments after -- go to the runner
+  cargo xtask --dry-run test web         every command, nothing run
+The global -q (--quiet) also makes the runner quiet; --jobs bounds the suites run at once.")]
+pub struct TestArgs {
+    /// The services whose suites run; default: all with a test configuration
+    #[arg(value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// Run only this file or folder (passed as the service's `path` says)
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<String>,
+    /// Stop in the debugger on a failure, with the terminal (one suite at a time)
+    #[arg(long)]
+    pub pdb: bool,
+    /// Run only the tests this expression selects (pytest's -k)
+    #[arg(short = 'k', value_name = "EXPR")]
+    pub select: Option<String>,
+    /// Also run each service's lint command
+    #[arg(long)]
+    pub lint: bool,
+    /// Rebuild the images and recreate the database templates first
+    #[arg(long)]
+    pub build: bool,
+    /// Leave the test stack up, so that the next run only execs into it
+    #[arg(long, conflicts_with_all = ["down", "ci"])]
+    pub keep: bool,
+    /// Only tear the testing project down (containers, networks, volumes) and exit
+    #[arg(long)]
+    pub down: bool,
+    /// For CI: no prompts, colour or TTY; build first; JUnit XML collected
+    /// (in test-results/ unless --junit); torn down after
+    #[arg(long, conflicts_with = "pdb")]
+    pub ci: bool,
+    /// Copy each service's JUnit XML to DIR/<service>.xml
+    #[arg(long, value_name = "DIR")]
+    pub junit: Option<PathBuf>,
+    /// Arguments for the runner, after `--`
+    #[arg(last = true, value_name = "ARGS")]
+    pub args: Vec<String>,
+}
+
+/// The environment the tests run in: the one chosen with `--env` or
+/// `XTASK_ENV`, else `testing` when defined, else the active one.
+fn test_environment(ctx: &Context) -> Result<ActiveEnvironment> {
+    if ctx.global.environment.is_some() {
+        return ctx.environment();
+    }
+    if ctx.workspace()?.tasks.environment("testing").is_some() {
+        return ctx.environment_named(Some("testing"));
+    }
+    ctx.environment()
+}
+
+impl TestArgs {
+    pub fn run(self, ctx: &Context) -> Result<()> {
+        let environment = test_environment(ctx)?;
+        ctx.require_variables(&environment)?;
+        let project = ctx.compose_for(&environment)?;
+        if self.down {
+            let mut plan = Plan::new();
+            plan.run(project.command(["down", "--volumes", "--remove-orphans"]));
+            ctx.require_engine()?;
+            ctx.execute(&plan)?;
+            if !ctx.global.dry_run {
+                ctx.ui.status(
+                    "Removed",
+                    format!("the test stack (project {})", project.name),
+                );
+            }
+            return Ok(());
+        }
+        let configs = self.configs(ctx)?;
+        ctx.require_engine()?;
+        let plan = self.plan(ctx, &environment, &project, &configs)?;
+        if ctx.global.dry_run {
+            crate::out!("{plan}");
+            return Ok(());
+        }
+        if self.pdb && !wants_tty() {
+            ctx.ui
+                .warn("--pdb without a terminal: the debugger's prompt cannot be typed into");
+        }
+        let summary = Summary {
+            rows: plan.execute(&ctx.ui),
+        };
+        summary.print();
+        if let Some(signal) = crate::exec::interrupt_signal() {
+            return Err(Error::Child {
+                command: "test".into(),
+                code: 128 + signal,
+            });
+        }
+        let failures = summary.failures();
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Other(anyhow::anyhow!(
+                "{} failed: {}",
+                crate::ui::plural(failures.len(), "phase", "phases"),
+                failures.join(", ")
+            )))
+        }
+    }
+
+    /// The suites asked for, else every configured one.
+    fn configs(&self, ctx: &Context) -> Result<Vec<TestConfig>> {
+        let tasks = &ctx.workspace()?.tasks;
+        let configured: Vec<(String, TestConfig)> = tasks
+            .services
+            .iter()
+            .filter_map(|(name, service)| {
+                let spec = service.test.as_ref()?;
+                Some((
+                    name.get_ref().clone(),
+                    TestConfig::resolve(name.get_ref(), spec),
+                ))
+            })
+            .collect();
+        let names: Vec<&str> = configured.iter().map(|(n, _)| n.as_str()).collect();
+        if configured.is_empty() {
+            return Err(Error::usage_with_help(
+                "no service has a test configuration",
+                "add one to tasks.toml, e.g.\n    [services.web.test]\n    command = [\"python3\", \"-m\", \"pytest\"]\n    default_path = \"tests\"",
+            ));
+        }
+        if self.services.is_empty() {
+            return Ok(configured.into_iter().map(|(_, c)| c).collect());
+        }
+        let mut chosen = Vec::new();
+        for name in &self.services {
+            match configured.iter().find(|(n, _)| n == name) {
+                Some((_, config)) => {
+                    if !chosen.contains(config) {
+                        chosen.push(config.clone());
+                    }
+                }
+                None => {
+                    let close = crate::suggest::closest(name, names.iter().copied())
+                        .map(|c| format!("did you mean `{c}`? "))
+                        .unwrap_or_default();
+                    return Err(Error::usage_with_help(
+                        format!(
+                            "`{}` has no test configuration ([services.{0}.test] in tasks.toml)",
+                            crate::ui::sanitize_for_terminal(name)
+                        ),
+                        format!("{close}services with tests: {}", names.join(", ")),
+                    ));
+                }
+            }
+        }
+        Ok(chosen)
+    }
+
+    fn plan(
+        &self,
+        ctx: &Context,
+        environment: &ActiveEnvironment,
+        project: &ComposeProject,
+        configs: &[TestConfig],
+    ) -> Result<TestPlan> {
+        let workspace = ctx.workspace()?;
+        let db = DbSettings::resolve(workspace, environment);
+        let database = TestDatabase {
+            project,
+            settings: &db,
+        };
+        let uses_db = configs.iter().any(|c| c.database.is_some());
+        let mut services: Vec<String> = Vec::new();
+        for name in configs.iter().map(|c| c.container.clone()).chain(
+            uses_db
+                .then(|| [db.server.clone(), db.tools_service.clone()])
+                .into_iter()
+                .flatten(),
+        ) {
+            if !services.contains(&name) {
+                services.push(name);
+            }
+        }
+        let build = self.build || self.ci;
+        let mut prepare = Vec::new();
+        if build {
+            let mut args = vec!["build".to_string()];
+            args.extend(services.iter().cloned());
+            prepare.push(Phase::new("build").run(project.command(args)));
+        }
+        // A kept stack is only exec'd into: no `up`, no wait.
+        let running = !ctx.global.dry_run && !build && all_running(&project.name, &services);
+        if !running {
+            let mut args = vec!["up".to_string(), "-d".into()];
+            args.extend(services.iter().cloned());
+            let mut up = Phase::new("up").run(project.command(args));
+            if uses_db {
+                up = up.run(database.wait_until_ready());
+            }
+            prepare.push(up);
+        }
+        let mut templates: Vec<&str> = Vec::new();
+        for config in configs {
+            let Some(template) = config.template.as_deref() else {
+                continue;
+            };
+            if templates.contains(&template) {
+                continue;
+            }
+            templates.push(template);
+            prepare.push(database.template_phase(template, self.build || self.ci)?);
+        }
+        for config in configs {
+            if let (Some(name), Some(template)) = (&config.database, &config.template) {
+                prepare.push(
+                    Phase::new(format!("db {}", config.name))
+                        .run(database.fresh_copy(name, template)),
+                );
+            }
+        }
+        let options = RunnerOptions {
+            path: self.path.clone(),
+            pdb: self.pdb,
+            select: self.select.clone(),
+            quiet: ctx.global.quiet,
+            args: self.args.clone(),
+        };
+        let junit_dir = match (&self.junit, self.ci) {
+            (Some(dir), _) => Some(std::path::absolute(dir).map_err(anyhow::Error::from)?),
+            (None, true) => Some(workspace.root.join("test-results")),
+            (None, false) => None,
+        };
+        let foreground = self.pdb || configs.len() == 1;
+        let tty = !self.ci && foreground && wants_tty();
+        let mut suites = Vec::new();
+        for config in configs {
+            suites.push(self.suite(
+                config,
+                environment,
+                project,
+                &database,
+                &options,
+                tty,
+                junit_dir.as_deref(),
+                &workspace.root,
+            )?);
+        }
+        let teardown = if self.keep {
+            None
+        } else {
+            let mut args = vec!["down".to_string(), "--remove-orphans".into()];
+            // CI leaves nothing; a developer's run keeps the templates' volume.
+            if self.ci {
+                args.insert(1, "--volumes".into());
+            }
+            Some(Phase::new("down").run(project.command(args)))
+        };
+        Ok(TestPlan {
+            prepare,
+            suites,
+            teardown,
+            jobs: ctx
+                .global
+                .jobs
+                .unwrap_or(configs.len())
+                .clamp(1, configs.len().max(1)),
+            foreground,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn suite(
+        &self,
+        config: &TestConfig,
+        environment: &ActiveEnvironment,
+        project: &ComposeProject,
+        database: &TestDatabase<'_>,
+        options: &RunnerOptions,
+        tty: bool,
+        junit_dir: Option<&std::path::Path>,
+        root: &std::path::Path,
+    ) -> Result<Suite> {
+        let mut env: Vec<(String, String)> = Vec::new();
+        if let Some(name) = &environment.name {
+            env.push(("ENVIRONMENT".into(), name.clone()));
+        }
+        if let Some(name) = &config.database {
+            env.extend(database.variables(name));
+        }
+        let pass: Vec<String> = config
+            .pass_env
+            .iter()
+            .filter(|name| std::env::var_os(name).is_some())
+            .cloned()
+            .collect();
+        let runner = exec_step_passing(
+            project,
+            &config.container,
+            &config.runner_argv(options),
+            &env,
+            &pass,
+            tty,
+        );
+        let junit = config.writes_junit().then(|| JunitCopy {
+            read: project.command([
+                "exec".to_string(),
+                "-T".into(),
+                config.container.clone(),
+                "sh".into(),
+                "-c".into(),
+                "cat \"$1\" && rm -f \"$1\"".into(),
+                "sh".into(),
+                config.junit.clone(),
+            ]),
+            file: junit_dir.map_or_else(
+                || {
+                    root.join(crate::state_lock::STATE_DIR)
+                        .join("test-results")
+                        .join(&project.name)
+                        .join(format!("{}.xml", config.name))
+                },
+                |dir| dir.join(format!("{}.xml", config.name)),
+            ),
+        });
+        let lint = match (&config.lint, self.lint) {
+            (Some(argv), true) => Some(Phase::new(format!("lint {}", config.name)).run(
+                exec_step_passing(project, &config.container, argv, &env, &[], false),
+            )),
+            _ => None,
+        };
+        Ok(Suite {
+            name: config.name.clone(),
+            tests: Phase::new(format!("tests {}", config.name)).run(runner),
+            junit,
+            lint,
+        })
+    }
+}
+
+/// Whether every one of `services` has a running container in `project`.
+fn all_running(project: &str, services: &[String]) -> bool {
+    let Ok(containers) = crate::compose::state::containers(project) else {
+        return false;
+    };
+    services.iter().all(|service| {
+        containers
+            .iter()
+            .any(|c| !c.one_off && &c.service == service && c.is_running())
+    })
+}
+
+/// The test databases of `[db]` in the testing environment: psql in the
+/// tools service, the `db` commands' scripts, names as psql variables.
+struct TestDatabase<'a> {
+    project: &'a ComposeProject,
+    settings: &'a DbSettings,
+}
+
+impl TestDatabase<'_> {
+    /// `argv` exec'd in the tools service, the password passed by name.
+    fn tool(&self, argv: Vec<String>, env: &[(String, String)]) -> CommandStep {
+        let pass: Vec<String> = self
+            .settings
+            .password
+            .iter()
+            .map(|_| "PGPASSWORD".to_string())
+            .collect();
+        let mut step = exec_step_passing(
+            self.project,
+            &self.settings.tools_service,
+            &argv,
+            env,
+            &pass,
+            false,
+        );
+        if let Some((_, value)) = &self.settings.password {
+            step.context_env.push(("PGPASSWORD".into(), value.clone()));
+        }
+        step
+    }
+
+    fn connection(&self) -> Vec<String> {
+        vec![
+            "-h".into(),
+            self.settings.server.clone(),
+            "-U".into(),
+            self.settings.user.clone(),
+        ]
+    }
+
+    /// psql running `script` on `database`, `variables` as psql variables.
+    fn script(&self, database: &str, script: String, variables: &[(&str, &str)]) -> CommandStep {
+        let mut argv = vec![
+            "psql".to_string(),
+            "-X".into(),
+            "-q".into(),
+            "-v".into(),
+            "ON_ERROR_STOP=1".into(),
+        ];
+        argv.extend(self.connection());
+        argv.extend(["-d".into(), database.into()]);
+        for (key, value) in variables {
+            argv.extend(["-v".into(), format!("{key}={value}")]);
+        }
+        argv.extend(["-f".into(), "-".into()]);
+        self.tool(argv, &[]).stdin(Input::Text(script))
+    }
+
+    /// What the runner gets to find its database (as `[db]` steps do).
+    fn variables(&self, database: &str) -> Vec<(String, String)> {
+        vec![
+            ("PGHOST".into(), self.settings.server.clone()),
+            ("PGUSER".into(), self.settings.user.clone()),
+            ("PGDATABASE".into(), database.into()),
+        ]
+    }
+
+    /// A bounded wait (60 s) for the server to accept connections.
+    fn wait_until_ready(&self) -> CommandStep {
+        let mut argv = vec![
+            "sh".to_string(),
+            "-c".into(),
+            "i=0; until pg_isready -q \"$@\"; do i=$((i+1)); if [ $i -ge 120 ]; then echo \"the database server did not accept connections within 60 s\" >&2; exit 1; fi; sleep 0.5; done".into(),
+            "sh".into(),
+        ];
+        argv.extend(self.connection());
+        self.tool(argv, &[])
+    }
+
+    /// A project step of `[db]` (`init`, `test`) for `database`.
+    fn project_step(&self, command: &CommandLine, database: &str) -> CommandStep {
+        let argv = match command {
+            CommandLine::Argv(argv) => argv.iter().map(|a| a.replace("{db}", database)).collect(),
+            CommandLine::Shell(line) => vec![
+                "sh".into(),
+                "-c".into(),
+                line.replace("{db}", &shell_words::quote(database)),
+            ],
+        };
+        self.tool(argv, &self.variables(database))
+    }
+
+    /// `db template NAME`: made once (created, extensions, `[db] init`,
+    /// then `[db] test`) when missing; with `rebuild`, dropped first.
+    fn template_phase(&self, template: &str, rebuild: bool) -> Result<Phase> {
+        if let Some(problem) = crate::config::db::identifier_problem(template) {
+            return Err(Error::usage(format!(
+                "`{template}` is not a valid template name: {problem}"
+            )));
+        }
+        let mut phase = Phase::new(format!("db template {template}"));
+        if rebuild {
+            phase = phase.run(self.script("postgres", scripts::drop(), &[("name", template)]));
+        }
+        let mut create =
+            vec![self.script("postgres", scripts::CREATE.into(), &[("name", template)])];
+        let extensions = &self.settings.extensions;
+        if !extensions.is_empty() {
+            let keys: Vec<String> = (0..extensions.len())
+                .map(|i| format!("extension_{i}"))
+                .collect();
+            let variables: Vec<(&str, &str)> = keys
+                .iter()
+                .map(String::as_str)
+                .zip(extensions.iter().map(String::as_str))
+                .collect();
+            create.push(self.script(template, scripts::extensions(extensions.len()), &variables));
+        }
+        for command in [&self.settings.init, &self.settings.test]
+            .into_iter()
+            .flatten()
+        {
+            create.push(self.project_step(command, template));
+        }
+        // The name is an identifier (checked above): no quote can end the literal.
+        let mut check = vec!["psql".to_string(), "-X".into(), "-A".into(), "-t".into()];
+        check.extend(self.connection());
+        check.extend([
+            "-d".into(),
+            "postgres".into(),
+            "-c".into(),
+            format!("SELECT 1 FROM pg_database WHERE datname = '{template}'"),
+        ]);
+        phase.steps.push(PhaseStep::WhenMissing {
+            what: format!("the template `{template}`"),
+            check: self.tool(check, &[]),
+            steps: create,
+        });
+        Ok(phase)
+    }
+
+    /// Drops `database` and copies it from `template`: every run starts
+    /// from the template, whatever the last one wrote.
+    fn fresh_copy(&self, database: &str, template: &str) -> CommandStep {
+        self.script(
+            "postgres",
+            format!("{}{}", scripts::drop(), scripts::copy()),
+            &[("name", database), ("source", template)],
+        )
+    }
+}

@@ -1,0 +1,144 @@
+//! Checks of `[services.NAME.test]`: a container the compose files do not
+//! declare, a runner that names no command, databases that are no
+//! identifiers, and mappings that drop the value they exist to pass.
+
+use crate::compose::files;
+
+use super::db::identifier_problem;
+use super::diagnostic::{ConfigErrors, Diagnostic};
+use super::Workspace;
+
+pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
+    let first = errors.0.len();
+    let tasks = &workspace.tasks;
+    let source = &workspace.tasks_source;
+    let mut all_files: Vec<String> = tasks
+        .project
+        .compose_files
+        .iter()
+        .map(|f| f.get_ref().clone())
+        .collect();
+    all_files.extend(
+        tasks
+            .environments
+            .values()
+            .flat_map(|e| e.compose_files.iter().map(|f| f.get_ref().clone())),
+    );
+    let declared = files::services_in(&files::effective_files(&workspace.root, &all_files));
+    for (name, service) in &tasks.services {
+        let Some(spec) = &service.test else { continue };
+        let table = format!("[services.{}.test]", name.get_ref());
+        if let Some(container) = &spec.service {
+            let container = container.clone();
+            let value = container.get_ref();
+            let unknown = !super::check_environments::is_service_name(value)
+                || (!declared.is_empty() && !declared.iter().any(|d| d == value));
+            if unknown {
+                errors.push(
+                    Diagnostic::at(
+                        source,
+                        container.span(),
+                        format!("{table} service `{value}` is no service of the compose files"),
+                    )
+                    .help(if declared.is_empty() {
+                        "name a service of the compose files".to_string()
+                    } else {
+                        format!("the compose files declare: {}", declared.join(", "))
+                    }),
+                );
+            }
+        }
+        if spec.command.get_ref().is_empty() {
+            errors.push(
+                Diagnostic::at(
+                    source,
+                    spec.command.span(),
+                    format!("{table} command names no command"),
+                )
+                .help("give the test runner, e.g. command = [\"python3\", \"-m\", \"pytest\"]"),
+            );
+        }
+        if let Some(lint) = &spec.lint {
+            if lint.get_ref().is_empty() {
+                errors.push(
+                    Diagnostic::at(
+                        source,
+                        lint.span(),
+                        format!("{table} lint names no command"),
+                    )
+                    .help("give the lint command, e.g. lint = [\"flake8\"], or remove it"),
+                );
+            }
+        }
+        for (key, value) in [("database", &spec.database), ("template", &spec.template)] {
+            let Some(value) = value else { continue };
+            if let Some(problem) = identifier_problem(value.get_ref()) {
+                errors.push(
+                    Diagnostic::at(
+                        source,
+                        value.span(),
+                        format!("{table} {key} `{}` is not a database identifier: {problem}", value.get_ref()),
+                    )
+                    .help("use letters, digits, `_`, `$` and `-`, starting with a letter or `_` (at most 63 bytes)"),
+                );
+            }
+        }
+        if let (Some(template), Some(database)) = (&spec.template, &spec.database) {
+            if template.get_ref() == database.get_ref() {
+                errors.push(
+                    Diagnostic::at(source, template.span(), format!("{table} template is the test database itself"))
+                        .help("every run drops the test database and copies the template: give them different names"),
+                );
+            }
+        }
+        if spec.template.is_some() && spec.database.is_none() {
+            if let Some(template) = &spec.template {
+                errors.push(
+                    Diagnostic::at(
+                        source,
+                        template.span(),
+                        format!("{table} template without a database"),
+                    )
+                    .help("add database = \"NAME\": the database the template is copied to"),
+                );
+            }
+        }
+        for (key, list, placeholder) in [
+            ("path", &spec.path, "{path}"),
+            ("select", &spec.select, "{expr}"),
+        ] {
+            let Some(list) = list else { continue };
+            if !list.get_ref().iter().any(|a| a.contains(placeholder)) {
+                errors.push(
+                    Diagnostic::at(
+                        source,
+                        list.span(),
+                        format!("{table} {key} does not use {placeholder}"),
+                    )
+                    .help(format!(
+                        "write where the value goes, e.g. {key} = [\"{placeholder}\"]"
+                    )),
+                );
+            }
+        }
+        for variable in &spec.pass_env {
+            let name = variable.get_ref();
+            let valid = name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !valid {
+                errors.push(
+                    Diagnostic::at(
+                        source,
+                        variable.span(),
+                        format!("{table} pass_env: `{name}` is not a variable name"),
+                    )
+                    .help("name variables of your shell, e.g. pass_env = [\"CI\"]"),
+                );
+            }
+        }
+    }
+    super::check_tasks::clean_messages(errors, first);
+}

@@ -1,0 +1,387 @@
+//! A test run as data: the phases before the suites (build, up, the
+//! database templates), the suites (each: a fresh test database, the
+//! runner, its JUnit report, lint), and the tear-down. `--dry-run` prints
+//! it whole; [`TestPlan::execute`] runs it through [`crate::exec`], timing
+//! every phase, the suites side by side with their output prefixed.
+
+use std::fmt;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::exec::{self, ExecError};
+use crate::plan::CommandStep;
+use crate::testing::junit::JunitCounts;
+use crate::testing::summary::{Outcome, PhaseResult};
+use crate::ui::{sanitize_for_terminal as clean, Ui};
+
+/// One step of a phase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhaseStep {
+    Run(CommandStep),
+    /// Runs `steps` only when `check` prints nothing: a database template
+    /// is made once, when missing.
+    WhenMissing {
+        what: String,
+        check: CommandStep,
+        steps: Vec<CommandStep>,
+    },
+}
+
+/// A named, timed row of the summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phase {
+    pub name: String,
+    pub steps: Vec<PhaseStep>,
+}
+
+impl Phase {
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            steps: Vec::new(),
+        }
+    }
+
+    pub fn run(mut self, step: CommandStep) -> Self {
+        self.steps.push(PhaseStep::Run(step));
+        self
+    }
+}
+
+/// Where a suite's JUnit XML is read from, and the file it is copied to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JunitCopy {
+    /// Prints the report (and removes it, so a crashed runner's next
+    /// report is never an old one).
+    pub read: CommandStep,
+    pub file: PathBuf,
+}
+
+/// One service's suite. (Its fresh test database is made before the
+/// suites start, one after another: psql reads its script on stdin, which
+/// a prefixed child does not get.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suite {
+    pub name: String,
+    pub tests: Phase,
+    pub junit: Option<JunitCopy>,
+    pub lint: Option<Phase>,
+}
+
+/// The whole run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestPlan {
+    pub prepare: Vec<Phase>,
+    pub suites: Vec<Suite>,
+    pub teardown: Option<Phase>,
+    pub jobs: usize,
+    /// Suites one after another with our terminal (one suite, or `--pdb`).
+    pub foreground: bool,
+}
+
+impl TestPlan {
+    /// Runs everything; a failed phase before the suites skips them, a
+    /// failed suite does not stop the others; the tear-down always runs.
+    pub fn execute(&self, ui: &Ui) -> Vec<PhaseResult> {
+        let mut results = Vec::new();
+        let mut ready = true;
+        for phase in &self.prepare {
+            if !ready || exec::interrupted() {
+                results.push(PhaseResult::skipped(&phase.name));
+                continue;
+            }
+            ui.status("Running", clean(&phase.name));
+            let result = run_phase(phase, None);
+            ready = result.outcome == Outcome::Passed;
+            results.push(result);
+        }
+        if ready {
+            if self.foreground || self.suites.len() == 1 {
+                for suite in &self.suites {
+                    results.extend(run_suite(suite, ui, None));
+                }
+            } else {
+                results.extend(self.run_parallel(ui));
+            }
+        } else {
+            for suite in &self.suites {
+                results.extend(suite.phases().map(|p| PhaseResult::skipped(&p.name)));
+            }
+        }
+        if let Some(phase) = &self.teardown {
+            ui.status("Running", clean(&phase.name));
+            results.push(run_phase(phase, None));
+        }
+        results
+    }
+
+    fn run_parallel(&self, ui: &Ui) -> Vec<PhaseResult> {
+        let width = self
+            .suites
+            .iter()
+            .map(|s| s.name.chars().count())
+            .max()
+            .unwrap_or(0);
+        let names: Vec<&str> = self.suites.iter().map(|s| s.name.as_str()).collect();
+        ui.status(
+            "Testing",
+            format!(
+                "{} (in parallel, up to {} at a time)",
+                clean(&names.join(", ")),
+                self.jobs
+            ),
+        );
+        let queue: Mutex<Vec<(usize, &Suite)>> =
+            Mutex::new(self.suites.iter().enumerate().rev().collect());
+        let done: Mutex<Vec<(usize, Vec<PhaseResult>)>> = Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for _ in 0..self.jobs.clamp(1, self.suites.len()) {
+                scope.spawn(|| loop {
+                    let Some((index, suite)) = queue.lock().ok().and_then(|mut q| q.pop()) else {
+                        return;
+                    };
+                    let prefix = format!("{:<width$} | ", clean(&suite.name));
+                    let results = run_suite(suite, ui, Some(&prefix));
+                    if let Ok(mut done) = done.lock() {
+                        done.push((index, results));
+                    }
+                });
+            }
+        });
+        let mut done = done.into_inner().unwrap_or_default();
+        done.sort_by_key(|(index, _)| *index);
+        done.into_iter().flat_map(|(_, results)| results).collect()
+    }
+}
+
+impl Suite {
+    fn phases(&self) -> impl Iterator<Item = &Phase> {
+        std::iter::once(&self.tests).chain(self.lint.iter())
+    }
+}
+
+fn run_suite(suite: &Suite, ui: &Ui, prefix: Option<&str>) -> Vec<PhaseResult> {
+    let mut results = Vec::new();
+    if exec::interrupted() {
+        results.push(PhaseResult::skipped(&suite.tests.name));
+    } else {
+        if prefix.is_none() {
+            ui.status("Testing", clean(&suite.name));
+        }
+        let mut result = run_phase(&suite.tests, prefix);
+        if let Some(junit) = &suite.junit {
+            match collect_junit(junit) {
+                Ok(counts) => result.counts = Some(counts),
+                Err(why) => ui.warn(format!("no test counts for {}: {why}", clean(&suite.name))),
+            }
+        }
+        results.push(result);
+    }
+    if let Some(phase) = &suite.lint {
+        if exec::interrupted() {
+            results.push(PhaseResult::skipped(&phase.name));
+        } else {
+            if prefix.is_none() {
+                ui.status("Running", clean(&phase.name));
+            }
+            results.push(run_phase(phase, prefix));
+        }
+    }
+    results
+}
+
+/// Reads the suite's report from the container into its file and counts it.
+fn collect_junit(junit: &JunitCopy) -> Result<JunitCounts, String> {
+    let out = exec::capture(&junit.read).map_err(|e| e.to_string())?;
+    if !out.success() || out.stdout.trim().is_empty() {
+        return Err(format!(
+            "the runner wrote no JUnit XML ({})",
+            out.stderr.trim().lines().last().unwrap_or("empty")
+        ));
+    }
+    let counts = JunitCounts::parse(&out.stdout)?;
+    if let Some(dir) = junit.file.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    crate::atomic_file::write(&junit.file, &out.stdout)
+        .map_err(|e| format!("cannot write {}: {e}", junit.file.display()))?;
+    Ok(counts)
+}
+
+/// Runs a phase's steps in order, the first failure ending it.
+fn run_phase(phase: &Phase, prefix: Option<&str>) -> PhaseResult {
+    let start = Instant::now();
+    let outcome = run_steps(&phase.steps, prefix);
+    PhaseResult {
+        name: phase.name.clone(),
+        outcome,
+        duration: Some(start.elapsed()),
+        counts: None,
+    }
+}
+
+fn run_steps(steps: &[PhaseStep], prefix: Option<&str>) -> Outcome {
+    for step in steps {
+        let outcome = match step {
+            PhaseStep::Run(command) => run_command(command, prefix),
+            PhaseStep::WhenMissing { check, steps, .. } => match exec::capture(check) {
+                Ok(out) if out.success() && !out.stdout.trim().is_empty() => Outcome::Passed,
+                Ok(out) if out.success() => {
+                    let steps: Vec<PhaseStep> = steps.iter().cloned().map(PhaseStep::Run).collect();
+                    run_steps(&steps, prefix)
+                }
+                Ok(out) => {
+                    crate::errln!("{}", out.stderr.trim_end());
+                    Outcome::Failed(out.code)
+                }
+                Err(error) => {
+                    crate::errln!("error: {error}");
+                    Outcome::Failed(code_of(&error))
+                }
+            },
+        };
+        if outcome != Outcome::Passed {
+            return outcome;
+        }
+    }
+    Outcome::Passed
+}
+
+fn code_of(error: &ExecError) -> i32 {
+    if matches!(error, ExecError::NotFound { .. }) {
+        127
+    } else {
+        1
+    }
+}
+
+fn run_command(command: &CommandStep, prefix: Option<&str>) -> Outcome {
+    let result = match prefix {
+        None => exec::run_foreground(command),
+        Some(prefix) => run_prefixed(command, prefix),
+    };
+    match result {
+        Ok(0) => Outcome::Passed,
+        Ok(code) => Outcome::Failed(code),
+        Err(error) => {
+            crate::errln!("error: {error}");
+            Outcome::Failed(code_of(&error))
+        }
+    }
+}
+
+/// Runs a child with its output prefixed, whole lines only.
+fn run_prefixed(command: &CommandStep, prefix: &str) -> Result<i32, ExecError> {
+    let mut child = exec::spawn_piped(command)?;
+    let out = child.child.stdout.take().map(|s| {
+        let prefix = prefix.to_string();
+        std::thread::spawn(move || relay(s, prefix, false))
+    });
+    let err = child.child.stderr.take().map(|s| {
+        let prefix = prefix.to_string();
+        std::thread::spawn(move || relay(s, prefix, true))
+    });
+    let code = child.wait();
+    for handle in [out, err].into_iter().flatten() {
+        let _ = handle.join();
+    }
+    code
+}
+
+/// Copies a child's stream to ours line by line, each line prefixed.
+fn relay(stream: impl Read, prefix: String, to_stderr: bool) {
+    let mut reader = BufReader::new(stream);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                if !line.ends_with(b"\n") {
+                    line.push(b'\n');
+                }
+                let mut whole = prefix.clone().into_bytes();
+                whole.extend_from_slice(&line);
+                // One write of a whole line under the lock: never interleaved mid-line.
+                let _ = if to_stderr {
+                    std::io::stderr().lock().write_all(&whole)
+                } else {
+                    std::io::stdout().lock().write_all(&whole)
+                };
+            }
+        }
+    }
+}
+
+impl fmt::Display for PhaseStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PhaseStep::Run(command) => write!(f, "{command}"),
+            PhaseStep::WhenMissing { what, check, steps } => {
+                write!(
+                    f,
+                    "# when {what} is missing (nothing printed by this check):\n{check}"
+                )?;
+                for step in steps {
+                    write!(f, "\n{step}")?;
+                }
+                write!(f, "\n# end when")
+            }
+        }
+    }
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "# {}", self.name)?;
+        for step in &self.steps {
+            writeln!(f, "{step}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for TestPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for phase in &self.prepare {
+            write!(f, "{phase}")?;
+        }
+        if self.suites.len() > 1 && !self.foreground {
+            writeln!(
+                f,
+                "# the suites run in parallel (up to {} at a time), output prefixed `NAME | `",
+                self.jobs
+            )?;
+        }
+        for suite in &self.suites {
+            write!(f, "{}", suite.tests)?;
+            if let Some(junit) = &suite.junit {
+                writeln!(f, "{} >{}", junit.read, junit.file.display())?;
+            }
+            if let Some(phase) = &suite.lint {
+                write!(f, "{phase}")?;
+            }
+        }
+        if let Some(phase) = &self.teardown {
+            write!(f, "{phase}")?;
+        }
+        Ok(())
+    }
+}
+
+/// How long a phase took, for the summary: `0.8s`, `1m 05s`.
+pub fn seconds(duration: Duration) -> String {
+    let secs = duration.as_secs_f64();
+    if secs < 60.0 {
+        format!("{secs:.1}s")
+    } else {
+        format!(
+            "{}m {:02}s",
+            duration.as_secs() / 60,
+            duration.as_secs() % 60
+        )
+    }
+}
