@@ -21,3 +21,4 @@ mod tasks;
 mod tasks_property;
 mod tasks_safety;
 mod terminal;
+mod test_command;

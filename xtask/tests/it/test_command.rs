@@ -1,0 +1,486 @@
+//! `test` against the real engine: the fixture under tests/fixtures/testing
+//! (a pytest suite using a Postgres test database, a second suite), each
+//! test with its own compose projects, torn down and checked to be gone.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::engine::{leftovers_of, require_engine, wait_for, Stack};
+use crate::harness::{binary, Env};
+
+/// The fixture copied into a fresh environment (its folder name, and so
+/// its projects' names, unique).
+fn fixture() -> Stack {
+    require_engine();
+    let env = Env::new();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/testing"),
+        env.path(),
+    );
+    let folder = env
+        .path()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .to_lowercase();
+    let project: String = folder
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    Stack {
+        env,
+        project,
+        compose: None,
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).expect("read the fixture") {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy a fixture file");
+        }
+    }
+}
+
+/// The testing environment's project, where `test` runs.
+fn testing_project(stack: &Stack) -> String {
+    format!("{}_testing", stack.project)
+}
+
+/// IDs of the running containers of `service` in `project`.
+fn container_ids(project: &str, service: &str) -> Vec<String> {
+    let out = Command::new("docker")
+        .args([
+            "ps",
+            "-q",
+            "--no-trunc",
+            "--filter",
+            &format!("label=com.docker.compose.project={project}"),
+            "--filter",
+            &format!("label=com.docker.compose.service={service}"),
+        ])
+        .output()
+        .expect("docker ps");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(String::from)
+        .collect()
+}
+
+/// The summary row of `phase` (the table's columns are space-separated).
+fn row<'a>(stdout: &'a str, phase: &str) -> Option<&'a str> {
+    stdout
+        .lines()
+        .find(|line| line.starts_with(&format!("{phase}  ")))
+}
+
+#[test]
+fn test_web_passes_fails_on_demand_selects_and_starts_from_a_fresh_template_copy() {
+    let stack = fixture();
+    let project = testing_project(&stack);
+    let junit = stack.env.join("results");
+
+    // Cold: up, the template made by [db] init, a fresh copy, the suite.
+    let out = stack
+        .xtask(["test", "web", "--keep", "--junit", "results"])
+        .ok();
+    for phase in ["up", "db template web_test_template", "db web", "tests web"] {
+        let line =
+            row(&out.stdout, phase).unwrap_or_else(|| panic!("no row {phase}: {}", out.describe()));
+        assert!(line.contains(" ok "), "{line}\n{}", out.describe());
+    }
+    assert!(
+        out.stdout.contains("4 passed, 1 skipped in"),
+        "pytest's own count: {}",
+        out.describe()
+    );
+    assert!(
+        out.stdout
+            .contains("test result: ok; tests: 4 passed, 0 failed, 1 skipped"),
+        "{}",
+        out.describe()
+    );
+    // Valid JUnit XML with pytest's counts, copied to the host.
+    let xml = std::fs::read_to_string(junit.join("web.xml")).expect("results/web.xml");
+    assert_eq!(
+        xtask::testing::junit::JunitCounts::parse(&xml),
+        Ok(xtask::testing::junit::JunitCounts {
+            passed: 4,
+            failed: 0,
+            skipped: 1
+        }),
+        "{xml}"
+    );
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    let web = container_ids(&project, "web");
+    assert_eq!(web.len(), 1, "--keep leaves the web container running");
+
+    // Kept: the next run only execs into the same container. The suite's
+    // row-writing test asserts an empty table: the last run's row is gone.
+    let out = stack.xtask(["test", "web", "--keep"]).ok();
+    assert!(
+        row(&out.stdout, "up").is_none(),
+        "no `up` for a kept stack: {}",
+        out.describe()
+    );
+    assert_eq!(container_ids(&project, "web"), web, "the same container");
+    assert!(
+        out.stdout.contains("4 passed, 1 skipped in"),
+        "{}",
+        out.describe()
+    );
+
+    // A variable that makes one test fail: non-zero, and the summary says so.
+    let out = stack
+        .xtask(["test", "web", "--keep"])
+        .env("FAIL_ONE", "1")
+        .fails_with(1);
+    let line = row(&out.stdout, "tests web").expect("tests row");
+    assert!(
+        line.contains("FAILED (exit 1)") && line.contains("3 passed, 1 failed, 1 skipped"),
+        "{line}\n{}",
+        out.describe()
+    );
+    assert!(
+        out.stdout.contains("test result: FAILED (tests web)"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stderr.contains("1 phase failed: tests web"),
+        "{}",
+        out.describe()
+    );
+
+    // --path runs only that file; -k only the tests it selects.
+    let out = stack
+        .xtask(["test", "web", "--keep", "--path", "tests/test_other.py"])
+        .ok();
+    assert!(
+        out.stdout.contains("collected 1 item"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stdout.contains("tests/test_other.py ."),
+        "{}",
+        out.describe()
+    );
+    assert!(!out.stdout.contains("test_items.py"), "{}", out.describe());
+    let out = stack.xtask(["test", "web", "--keep", "-k", "writes"]).ok();
+    assert!(
+        out.stdout.contains("1 passed, 4 deselected"),
+        "{}",
+        out.describe()
+    );
+
+    // The template is kept between runs (a row put into it shows up in the
+    // copy, failing the empty-table test) until --build recreates it.
+    stack
+        .xtask([
+            "--env",
+            "testing",
+            "exec",
+            "db",
+            "psql",
+            "-X",
+            "-q",
+            "-h",
+            "db",
+            "-U",
+            "postgres",
+            "-d",
+            "web_test_template",
+            "-c",
+            "INSERT INTO items (name) VALUES ('in the template')",
+        ])
+        .ok();
+    let out = stack.xtask(["test", "web", "--keep"]).fails_with(1);
+    assert!(
+        out.stdout.contains("items before this test: 1"),
+        "{}",
+        out.describe()
+    );
+    let out = stack.xtask(["test", "web", "--keep", "--build"]).ok();
+    assert!(row(&out.stdout, "build").is_some(), "{}", out.describe());
+    assert!(
+        out.stdout.contains("dropped database web_test_template"),
+        "{}",
+        out.describe()
+    );
+
+    // --down leaves nothing of the testing project, volumes included.
+    stack.xtask(["test", "--down"]).ok();
+    assert!(
+        leftovers_of(&project).is_empty(),
+        "{:?}",
+        leftovers_of(&project)
+    );
+}
+
+#[test]
+fn two_suites_run_in_parallel_with_prefixed_lines_under_compose_v1() {
+    let stack = fixture().with_compose_v1();
+    // Each suite lasts 3 s at least: run side by side, they overlap.
+    let out = stack
+        .xtask(["test", "web", "api"])
+        .env("SUITE_SECONDS", "3")
+        .ok();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    for name in ["web", "api"] {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(&format!("{name} | collected "))),
+            "{name}'s lines are prefixed: {}",
+            out.describe()
+        );
+        assert!(
+            row(&out.stdout, &format!("tests {name}")).is_some_and(|r| r.contains(" ok ")),
+            "{}",
+            out.describe()
+        );
+    }
+    // Each suite prints when it started and finished: the intervals overlap.
+    let time = |name: &str, what: &str| -> f64 {
+        let marker = format!("{name} | suite {what} at ");
+        lines
+            .iter()
+            .find_map(|l| l.strip_prefix(marker.as_str()))
+            .unwrap_or_else(|| panic!("no {marker:?}: {}", out.describe()))
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let (web, api) = (
+        (time("web", "started"), time("web", "finished")),
+        (time("api", "started"), time("api", "finished")),
+    );
+    assert!(
+        web.0 < api.1 && api.0 < web.1,
+        "the suites ran one after the other: web {web:?}, api {api:?}"
+    );
+    assert!(
+        out.stdout
+            .contains("test result: ok; tests: 6 passed, 0 failed, 1 skipped"),
+        "{}",
+        out.describe()
+    );
+    // Without --keep the stack is taken down (its volume kept for the template).
+    let project = testing_project(&stack);
+    assert!(container_ids(&project, "web").is_empty());
+    stack.xtask(["test", "--down"]).ok();
+    assert!(
+        leftovers_of(&project).is_empty(),
+        "{:?}",
+        leftovers_of(&project)
+    );
+}
+
+/// `xtask ARGS` on a pseudo-terminal (util-linux `script`): the screen so
+/// far is shared with the test, keys are sent when the test decides.
+struct Terminal {
+    child: std::process::Child,
+    screen: Arc<Mutex<String>>,
+}
+
+impl Terminal {
+    fn start(env: &Env, args: &str, vars: &[(&str, &str)]) -> Self {
+        let mut command = Command::new("script");
+        command
+            .args([
+                "-qefc",
+                &format!("{} {args}", binary().display()),
+                "/dev/null",
+            ])
+            .current_dir(env.path())
+            .env("NO_COLOR", "1")
+            .env("TERM", "dumb")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (key, value) in vars {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().expect("util-linux script");
+        let screen = Arc::new(Mutex::new(String::new()));
+        let mut stdout = child.stdout.take().unwrap();
+        let shared = screen.clone();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                shared
+                    .lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buffer[..n]));
+            }
+        });
+        Self { child, screen }
+    }
+
+    fn screen(&self) -> String {
+        self.screen.lock().unwrap().clone()
+    }
+
+    /// Waits (bounded) until the screen shows `text` `count` times.
+    fn wait_for(&self, text: &str, count: usize, timeout: Duration) {
+        wait_for(&format!("{text:?} on the terminal"), timeout, || {
+            let screen = self.screen();
+            if screen.matches(text).count() >= count {
+                Ok(())
+            } else {
+                Err(screen
+                    .chars()
+                    .rev()
+                    .take(600)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect())
+            }
+        });
+    }
+
+    fn type_keys(&mut self, keys: &str) {
+        let stdin = self.child.stdin.as_mut().unwrap();
+        stdin.write_all(keys.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    fn finish(mut self) -> (i32, String) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // The reader thread drains what is left.
+                std::thread::sleep(Duration::from_millis(100));
+                return (status.code().unwrap_or(-1), self.screen());
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "xtask did not exit: {}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+#[test]
+fn pdb_gets_the_terminal_keys_and_ctrl_c_reaches_pytest_not_the_stack() {
+    let stack = fixture();
+    let project = testing_project(&stack);
+    let mut terminal = Terminal::start(
+        &stack.env,
+        "test web --keep --pdb --path tests/test_items.py -k fails_when_asked",
+        &[("FAIL_ONE", "1")],
+    );
+    terminal.wait_for("(Pdb)", 1, Duration::from_secs(120));
+    // Ctrl-C at the prompt is pdb's (it says so and prompts again) ...
+    terminal.type_keys("\x03");
+    terminal.wait_for("(Pdb)", 2, Duration::from_secs(20));
+    assert!(
+        terminal.screen().contains("KeyboardInterrupt"),
+        "{}",
+        terminal.screen()
+    );
+    assert_eq!(
+        container_ids(&project, "db").len(),
+        1,
+        "the stack survives Ctrl-C"
+    );
+    // ... and `c` typed at the prompt continues the run to its end.
+    terminal.type_keys("c\r");
+    let (code, screen) = terminal.finish();
+    assert_eq!(code, 1, "one test failed: {screen}");
+    assert!(screen.contains("1 failed"), "{screen}");
+    assert!(
+        screen.contains("test result: FAILED (tests web)"),
+        "{screen}"
+    );
+    stack.xtask(["test", "--down"]).ok();
+    assert!(
+        leftovers_of(&project).is_empty(),
+        "{:?}",
+        leftovers_of(&project)
+    );
+}
+
+#[test]
+fn a_dry_run_prints_every_command_and_runs_nothing() {
+    let env = Env::new();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/testing"),
+        env.path(),
+    );
+    let out = env
+        .xtask([
+            "--dry-run",
+            "test",
+            "web",
+            "--path",
+            "tests/test_other.py",
+            "-k",
+            "other",
+            "--ci",
+        ])
+        .env("XTASK_COMPOSE", "docker compose")
+        .ok();
+    let plan = out.stdout;
+    for expected in [
+        "# build\n",
+        " build web db)",
+        " up -d web db)",
+        "pg_isready",
+        "# db template web_test_template\n",
+        "# when the template `web_test_template` is missing",
+        "DROP DATABASE :\"name\";",
+        "-v 'name=web_test' -v 'source=web_test_template'",
+        " -e 'PGDATABASE=web_test' ",
+        " web python3 -m pytest -p no:cacheprovider '--junitxml=/tmp/xtask-junit-web.xml' -k other tests/test_other.py)",
+        "cat \"$1\" && rm -f \"$1\"' sh /tmp/xtask-junit-web.xml) >",
+        "/test-results/web.xml\n",
+        " down --volumes --remove-orphans)",
+    ] {
+        assert!(plan.contains(expected), "{expected:?} missing from:\n{plan}");
+    }
+    assert!(!env.join("test-results").exists(), "nothing ran");
+}
+
+#[test]
+fn a_test_configuration_naming_an_unknown_container_is_refused_with_its_place() {
+    let env = Env::new();
+    env.write("docker-compose.yml", "services:\n  web:\n    image: x\n");
+    env.tasks_toml(
+        "[project]\ncompose_files = [\"docker-compose.yml\"]\n\n[services.web.test]\nservice = \"wbe\"\ncommand = [\"pytest\"]\npath = [\"--dir\"]\n",
+    );
+    let out = env.xtask(["--dry-run", "test"]).fails_with(2);
+    assert!(
+        out.stderr.contains(
+            "tasks.toml:5:11: [services.web.test] service `wbe` is no service of the compose files"
+        ),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stderr
+            .contains("[services.web.test] path does not use {path}"),
+        "{}",
+        out.describe()
+    );
+    let out = Env::new();
+    out.tasks_toml("");
+    out.xtask(["test"])
+        .fails_with(2)
+        .stderr_has("no service has a test configuration");
+}
