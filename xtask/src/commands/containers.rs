@@ -187,11 +187,11 @@ pub(crate) fn exec_step_passing(
 }
 
 /// The variable that marks the processes of one `exec`.
-const EXEC_ID_VARIABLE: &str = "XTASK_EXEC_ID";
+pub(crate) const EXEC_ID_VARIABLE: &str = "XTASK_EXEC_ID";
 
 /// Unique per exec: our pid, the time and a counter; digits and dashes only,
 /// so it can sit in the stop script as it is.
-fn exec_id() -> String {
+pub(crate) fn exec_id() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let nanos = std::time::SystemTime::now()
@@ -206,7 +206,7 @@ fn exec_id() -> String {
 
 /// POSIX sh (busybox too): SIGTERM to every process whose environment
 /// holds `XTASK_EXEC_ID=<id>`.
-fn stop_script(id: &str) -> String {
+pub(crate) fn stop_script(id: &str) -> String {
     format!(
         "for d in /proc/[0-9]*; do tr '\\000' '\\n' < \"$d/environ\" 2>/dev/null | grep -qx '{EXEC_ID_VARIABLE}={id}' && kill -TERM \"${{d#/proc/}}\" 2>/dev/null; done; exit 0"
     )
