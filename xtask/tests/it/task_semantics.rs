@@ -79,19 +79,19 @@ fn extra_arguments_are_appended_to_an_argv() {
         .stdout_has("said -n x y");
 }
 
-/// `cargo xtask test portal --pdb -- -x` as a user task; `depends` goes
-/// into `[tasks.test]`.
+/// `cargo xtask unit portal --pdb -- -x` as a user task; `depends` goes
+/// into `[tasks.unit]` (a task may not be called `test`: that is built in).
 fn pytest_like(depends: &str) -> Env {
     let env = Env::new();
     env.tasks_toml(&format!(
         r#"
 [tasks.mark]
 run = "touch ran"
-[tasks.test]
+[tasks.unit]
 description = "Run a repo's tests"
 run = 'echo "pytest ${{XTASK_ARG_PDB:+--pdb}} $*" "repo={{repo}} pdb={{pdb}}"'
 depends = [{depends}]
-[tasks.test.args]
+[tasks.unit.args]
 repo = {{ help = "the repo to test" }}
 pdb = {{ flag = true, help = "a debugger on failure" }}
 "#
@@ -102,20 +102,20 @@ pdb = {{ flag = true, help = "a debugger on failure" }}
 #[test]
 fn a_flag_is_true_when_given_and_false_when_not() {
     let env = pytest_like("");
-    env.xtask(["test", "portal", "--pdb", "--", "-x", "-k", "a b"])
+    env.xtask(["unit", "portal", "--pdb", "--", "-x", "-k", "a b"])
         .ok()
         .stdout_has("pytest --pdb -x -k a b repo=portal pdb=true");
-    env.xtask(["test", "portal"])
+    env.xtask(["unit", "portal"])
         .ok()
         .stdout_has("pytest   repo=portal pdb=false");
     // Flags are named, never filled by position; a flag takes no value.
-    env.xtask(["test", "--pdb", "portal"])
+    env.xtask(["unit", "--pdb", "portal"])
         .ok()
         .stdout_has("repo=portal pdb=true");
-    env.xtask(["test", "portal", "--pdb=yes"])
+    env.xtask(["unit", "portal", "--pdb=yes"])
         .fails_with(2)
-        .stderr_has("`--pdb` is a flag of task `test` and takes no value");
-    env.xtask(["test", "portal", "extra"])
+        .stderr_has("`--pdb` is a flag of task `unit` and takes no value");
+    env.xtask(["unit", "portal", "extra"])
         .fails_with(2)
         .stderr_has("`extra` is one too many (pass it through after `--`)");
 }
@@ -138,15 +138,15 @@ debug = { flag = true }
 #[test]
 fn task_help_is_shown_by_dash_dash_help_and_runs_nothing() {
     let env = pytest_like("\"mark\"");
-    let help = env.xtask(["help", "test"]).ok().stdout;
-    for asked in [&["test", "--help"][..], &["test", "portal", "-h"]] {
+    let help = env.xtask(["help", "unit"]).ok().stdout;
+    for asked in [&["unit", "--help"][..], &["unit", "portal", "-h"]] {
         let out = env.xtask(asked).ok();
         assert_eq!(out.stdout, help, "{asked:?}");
     }
     assert!(!env.join("ran").exists(), "--help ran the task");
     insta::assert_snapshot!("task_help_with_a_flag", help);
     // After `--`, `--help` belongs to the task's commands.
-    env.xtask(["test", "portal", "--", "--help"])
+    env.xtask(["unit", "portal", "--", "--help"])
         .ok()
         .stdout_has("pytest  --help repo=portal");
     assert!(env.join("ran").exists());
