@@ -231,7 +231,7 @@ fn two_suites_run_in_parallel_with_prefixed_lines_under_compose_v1() {
     let stack = fixture().with_compose_v1();
     // Each suite lasts 3 s at least: run side by side, they overlap.
     let out = stack
-        .xtask(["test", "web", "api"])
+        .xtask(["test", "web", "api", "--lint"])
         .env("SUITE_SECONDS", "3")
         .ok();
     let lines: Vec<&str> = out.stdout.lines().collect();
@@ -249,6 +249,13 @@ fn two_suites_run_in_parallel_with_prefixed_lines_under_compose_v1() {
             out.describe()
         );
     }
+    // --lint: web's lint command ran in its container; api has none.
+    assert!(
+        row(&out.stdout, "lint web").is_some_and(|r| r.contains(" ok ")),
+        "{}",
+        out.describe()
+    );
+    assert!(row(&out.stdout, "lint api").is_none(), "{}", out.describe());
     // Each suite prints when it started and finished: the intervals overlap.
     let time = |name: &str, what: &str| -> f64 {
         let marker = format!("{name} | suite {what} at ");
