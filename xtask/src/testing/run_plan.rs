@@ -112,7 +112,11 @@ impl TestPlan {
         }
         if let Some(phase) = &self.teardown {
             ui.status("Running", clean(&phase.name));
-            results.push(run_phase(phase, None));
+            results.push(if exec::interrupted() {
+                run_cleanup(phase)
+            } else {
+                run_phase(phase, None)
+            });
         }
         results
     }
@@ -209,6 +213,37 @@ fn collect_junit(junit: &JunitCopy) -> Result<JunitCounts, String> {
     crate::atomic_file::write(&junit.file, &out.stdout)
         .map_err(|e| format!("cannot write {}: {e}", junit.file.display()))?;
     Ok(counts)
+}
+
+/// The tear-down after an interrupt: captured, which the signal already
+/// relayed does not reach (a foreground child would get it at once).
+fn run_cleanup(phase: &Phase) -> PhaseResult {
+    let start = Instant::now();
+    let mut outcome = Outcome::Passed;
+    for step in &phase.steps {
+        let PhaseStep::Run(command) = step else {
+            continue;
+        };
+        match exec::capture(command) {
+            Ok(out) if out.success() => {}
+            Ok(out) => {
+                crate::errln!("{}", out.stderr.trim_end());
+                outcome = Outcome::Failed(out.code);
+                break;
+            }
+            Err(error) => {
+                crate::errln!("error: {error}");
+                outcome = Outcome::Failed(code_of(&error));
+                break;
+            }
+        }
+    }
+    PhaseResult {
+        name: phase.name.clone(),
+        outcome,
+        duration: Some(start.elapsed()),
+        counts: None,
+    }
 }
 
 /// Runs a phase's steps in order, the first failure ending it.

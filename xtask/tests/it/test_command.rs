@@ -491,3 +491,46 @@ fn a_test_configuration_naming_an_unknown_container_is_refused_with_its_place() 
         .fails_with(2)
         .stderr_has("no service has a test configuration");
 }
+
+#[test]
+fn an_interrupted_run_stops_the_suite_in_its_container_and_still_tears_down() {
+    let stack = fixture();
+    let project = testing_project(&stack);
+    // The api suite waits 60 s in its header: interrupted while it waits.
+    let mut child = stack
+        .xtask(["test", "api"])
+        .env("SUITE_SECONDS", "60")
+        .spawn();
+    wait_for("the api suite to run", Duration::from_secs(120), || {
+        let out = Command::new("docker")
+            .args(["top", &format!("{project}-api-1")])
+            .output()
+            .map_err(|e| e.to_string())?;
+        let top = String::from_utf8_lossy(&out.stdout).into_owned();
+        if top.contains("pytest") {
+            Ok(())
+        } else {
+            Err(top)
+        }
+    });
+    crate::harness::send_signal(child.id(), 2);
+    let status = wait_for("xtask to exit", Duration::from_secs(60), || {
+        child
+            .try_wait()
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| "still running".to_string())
+    });
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    assert_eq!(status.code(), Some(130), "{stdout}");
+    assert!(
+        row(&stdout, "down").is_some_and(|r| r.contains(" ok ")),
+        "torn down after the interrupt: {stdout}"
+    );
+    assert!(container_ids(&project, "api").is_empty(), "{stdout}");
+}
