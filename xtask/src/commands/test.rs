@@ -67,10 +67,11 @@ pub struct TestArgs {
     pub args: Vec<String>,
 }
 
-/// The environment the tests run in: the one chosen with `--env` or
-/// `XTASK_ENV`, else `testing` when defined, else the active one.
+/// The environment the tests run in: the one typed with `--env`, else
+/// `testing` when defined, else the active one. (`XTASK_ENV`, which a
+/// developer may keep set to `development`, does not move the tests there.)
 fn test_environment(ctx: &Context) -> Result<ActiveEnvironment> {
-    if ctx.global.environment.is_some() {
+    if ctx.global.environment.is_some() && !ctx.global.environment_from_env_var {
         return ctx.environment();
     }
     if ctx.workspace()?.tasks.environment("testing").is_some() {

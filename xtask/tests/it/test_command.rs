@@ -462,6 +462,24 @@ fn a_dry_run_prints_every_command_and_runs_nothing() {
         assert!(plan.contains(expected), "{expected:?} missing from:\n{plan}");
     }
     assert!(!env.join("test-results").exists(), "nothing ran");
+    // XTASK_ENV, often kept at `development`, does not move the tests; --env does.
+    let plan = |out: crate::harness::Outcome| out.stdout;
+    let kept = plan(
+        env.xtask(["--dry-run", "test", "web"])
+            .env("XTASK_ENV", "development")
+            .env("XTASK_COMPOSE", "docker compose")
+            .ok(),
+    );
+    assert!(
+        kept.contains("_testing -f docker-compose.yml up -d web db)"),
+        "{kept}"
+    );
+    let moved = plan(
+        env.xtask(["--dry-run", "--env", "development", "test", "web"])
+            .env("XTASK_COMPOSE", "docker compose")
+            .ok(),
+    );
+    assert!(!moved.contains("_testing"), "{moved}");
 }
 
 #[test]
