@@ -208,7 +208,11 @@ impl TestArgs {
         let build = self.build || self.ci;
         // A kept stack is only exec'd into: no `up`, no wait.
         let kept = if ctx.global.dry_run {
-            None
+            // A read-only look, so the plan shows what would really run.
+            match build {
+                true => None,
+                false => kept_containers(&project.name, &services).ok().flatten(),
+            }
         } else if build {
             ctx.require_engine()?;
             None
@@ -223,6 +227,17 @@ impl TestArgs {
             }
         };
         let running = kept.is_some();
+        let mut notes = Vec::new();
+        if let Some(ids) = &kept {
+            let listed: Vec<String> = ids
+                .iter()
+                .map(|(service, id)| format!("{service} {}", &id[..id.len().min(12)]))
+                .collect();
+            notes.push(format!(
+                "the test stack is up (kept): docker exec into {}",
+                listed.join(", ")
+            ));
+        }
         let exec = match kept {
             Some(ids) => Exec::Kept(project, ids),
             None => Exec::Compose(project),
@@ -304,6 +319,7 @@ impl TestArgs {
             Some(Phase::new("down").run(project.command(args)))
         };
         Ok(TestPlan {
+            notes,
             prepare,
             suites,
             teardown,

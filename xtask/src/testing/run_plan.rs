@@ -73,6 +73,8 @@ pub struct Suite {
 /// The whole run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TestPlan {
+    /// Said before anything runs (and first in a dry run).
+    pub notes: Vec<String>,
     pub prepare: Vec<Phase>,
     pub suites: Vec<Suite>,
     pub teardown: Option<Phase>,
@@ -85,6 +87,9 @@ impl TestPlan {
     /// Runs everything; a failed phase before the suites skips them, a
     /// failed suite does not stop the others; the tear-down always runs.
     pub fn execute(&self, ui: &Ui) -> Vec<PhaseResult> {
+        for note in &self.notes {
+            ui.note(note);
+        }
         let mut results = Vec::new();
         let mut ready = true;
         for phase in &self.prepare {
@@ -381,6 +386,9 @@ impl fmt::Display for Phase {
 
 impl fmt::Display for TestPlan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for note in &self.notes {
+            writeln!(f, "# {note}")?;
+        }
         for phase in &self.prepare {
             write!(f, "{phase}")?;
         }

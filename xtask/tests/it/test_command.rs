@@ -131,6 +131,12 @@ fn test_web_passes_fails_on_demand_selects_and_starts_from_a_fresh_template_copy
         "no `up` for a kept stack: {}",
         out.describe()
     );
+    assert!(
+        out.stderr
+            .contains("note: the test stack is up (kept): docker exec into db "),
+        "{}",
+        out.describe()
+    );
     assert_eq!(container_ids(&project, "web"), web, "the same container");
     assert!(
         out.stdout.contains("4 passed, 1 skipped in"),
