@@ -214,6 +214,16 @@ fn collect_junit(junit: &JunitCopy) -> Result<JunitCounts, String> {
     if let Some(dir) = junit.file.parent() {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        // Under .xtask/ (no --junit): the folder ignores itself, as state_lock's does.
+        if let Some(state) = dir
+            .ancestors()
+            .find(|a| a.ends_with(crate::state_lock::STATE_DIR))
+        {
+            let ignore = state.join(".gitignore");
+            if !ignore.exists() {
+                let _ = std::fs::write(&ignore, "*\n");
+            }
+        }
     }
     crate::atomic_file::write(&junit.file, &out.stdout)
         .map_err(|e| format!("cannot write {}: {e}", junit.file.display()))?;

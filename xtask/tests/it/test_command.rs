@@ -138,6 +138,12 @@ fn test_web_passes_fails_on_demand_selects_and_starts_from_a_fresh_template_copy
         out.describe()
     );
     assert_eq!(container_ids(&project, "web"), web, "the same container");
+    // Without --junit the report is kept in the state folder, which ignores itself.
+    assert!(stack
+        .env
+        .join(&format!(".xtask/test-results/{project}/web.xml"))
+        .is_file());
+    assert_eq!(stack.env.read(".xtask/.gitignore"), "*\n");
     assert!(
         out.stdout.contains("4 passed, 1 skipped in"),
         "{}",
