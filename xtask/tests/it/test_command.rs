@@ -564,3 +564,32 @@ fn an_interrupted_run_stops_the_suite_in_its_container_and_still_tears_down() {
     );
     assert!(container_ids(&project, "api").is_empty(), "{stdout}");
 }
+
+#[test]
+fn ci_builds_collects_junit_without_colour_and_leaves_nothing() {
+    let stack = fixture();
+    let project = testing_project(&stack);
+    let out = stack
+        .xtask(["--color", "always", "test", "api", "--ci"])
+        .env_remove("NO_COLOR")
+        .ok();
+    for phase in ["build", "up", "tests api", "down"] {
+        assert!(
+            row(&out.stdout, phase).is_some_and(|r| r.contains(" ok ")),
+            "{phase}: {}",
+            out.describe()
+        );
+    }
+    assert!(
+        !out.stderr.contains('\x1b') && !out.stdout.contains('\x1b'),
+        "no colour in a CI log: {}",
+        out.describe()
+    );
+    let xml = stack.env.read("test-results/api.xml");
+    assert!(xml.contains("tests=\"2\""), "{xml}");
+    assert!(
+        leftovers_of(&project).is_empty(),
+        "{:?}",
+        leftovers_of(&project)
+    );
+}
