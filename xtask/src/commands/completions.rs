@@ -110,6 +110,24 @@ impl CompletionsArgs {
                     }
                 }
             }
+            // `test` completes the services that have a test configuration.
+            let tested: Vec<String> = workspace
+                .tasks
+                .services
+                .iter()
+                .filter(|(_, spec)| spec.test.is_some())
+                .map(|(name, _)| name.get_ref().clone())
+                .collect();
+            if !tested.is_empty() {
+                positional.push(("test", tested.clone()));
+                // mut_arg re-appends the argument: pin the positions again.
+                command = command.mut_subcommand("test", |c| {
+                    c.mut_arg("services", |a| {
+                        a.value_parser(PossibleValuesParser::new(tested)).index(1)
+                    })
+                    .mut_arg("args", |a| a.index(2))
+                });
+            }
         }
         positional.push(("help", help_names.clone()));
         command = command.mut_subcommand("help", |c| {
