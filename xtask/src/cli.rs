@@ -184,6 +184,7 @@ pub enum Command {
     Monitor(commands::monitor::MonitorArgs),
     Doctor(commands::doctor::DoctorArgs),
     Db(commands::db::DbArgs),
+    Images(commands::images::ImagesArgs),
 
     // Tasks and the tool itself
     Help(commands::help::HelpArgs),

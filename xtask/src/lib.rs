@@ -16,6 +16,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod exec;
+pub mod images;
 pub mod mask;
 pub mod plan;
 pub mod repos;

@@ -33,7 +33,7 @@ const GROUPS: [(&str, &[&str]); 5] = [
     (
         "Compose stack",
         &[
-            "env", "up", "down", "build", "logs", "ps", "restart", "scale", "config",
+            "env", "up", "down", "build", "images", "logs", "ps", "restart", "scale", "config",
         ],
     ),
     (

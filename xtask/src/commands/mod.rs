@@ -9,6 +9,7 @@ pub mod diff;
 pub mod doctor;
 pub mod env;
 pub mod help;
+pub mod images;
 pub mod lock;
 pub mod monitor;
 pub mod stack;
@@ -69,6 +70,7 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<()> {
         Command::Monitor(args) => args.run(ctx),
         Command::Doctor(args) => args.run(ctx),
         Command::Db(args) => args.run(ctx),
+        Command::Images(args) => args.run(ctx),
         Command::Help(args) => args.run(ctx),
         Command::Completions(args) => args.run(ctx),
         Command::Task(argv) => task::run(argv, ctx),

@@ -9,6 +9,7 @@ use toml::Spanned;
 use super::db::DbSpec;
 use super::diagnostic::ConfigErrors;
 use super::environment::EnvironmentSpec;
+use super::images_spec::ImageSpec;
 use super::parse::parse_toml;
 use super::project::ProjectSpec;
 use super::service::ServiceSpec;
@@ -29,6 +30,9 @@ pub struct TasksFile {
     pub tasks: BTreeMap<Spanned<String>, TaskSpec>,
     /// How the database commands (`db ...`) reach the database.
     pub db: Option<DbSpec>,
+    /// The images `images build|tag|push` make, by the name typed on the command line.
+    #[serde(default)]
+    pub images: BTreeMap<Spanned<String>, ImageSpec>,
 }
 
 impl TasksFile {
