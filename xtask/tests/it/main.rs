@@ -12,6 +12,7 @@ mod e2e;
 mod engine;
 mod environments;
 mod exec_signals;
+mod images_command;
 mod layout_safety;
 mod output;
 mod repo_safety;
