@@ -289,6 +289,10 @@ pub fn tag_plan(
         let targets = references(key, spec, to);
         for ((_, sources), (_, targets)) in sources.into_iter().zip(targets) {
             for (source, target) in sources.into_iter().zip(targets) {
+                // A template without {tag} (`py{PYTHON_VERSION}`) names one tag only.
+                if source == target {
+                    continue;
+                }
                 if pull {
                     plan.run(docker(["pull", "--", &source]));
                 }

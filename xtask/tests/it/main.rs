@@ -11,6 +11,7 @@ mod db;
 mod e2e;
 mod engine;
 mod environments;
+mod examples_collecting_society;
 mod exec_signals;
 mod images_command;
 mod layout_safety;
