@@ -12,6 +12,7 @@ mod e2e;
 mod engine;
 mod environments;
 mod examples_collecting_society;
+mod examples_overwatch;
 mod exec_signals;
 mod images_command;
 mod layout_safety;
