@@ -31,7 +31,12 @@ pub enum ImagesCommand {
         #[arg(value_name = "IMAGE")]
         images: Vec<String>,
         /// The tag to build, filled into the tag templates as {tag}
-        #[arg(long, value_name = "TAG", default_value = "latest", env = "XTASK_IMAGES_TAG")]
+        #[arg(
+            long,
+            value_name = "TAG",
+            default_value = "latest",
+            env = "XTASK_IMAGES_TAG"
+        )]
         tag: String,
         /// Build only the images named, not the images they build on
         #[arg(long)]
@@ -71,7 +76,12 @@ pub enum ImagesCommand {
         #[arg(value_name = "IMAGE")]
         images: Vec<String>,
         /// The tag to push
-        #[arg(long, value_name = "TAG", default_value = "latest", env = "XTASK_IMAGES_TAG")]
+        #[arg(
+            long,
+            value_name = "TAG",
+            default_value = "latest",
+            env = "XTASK_IMAGES_TAG"
+        )]
         tag: String,
     },
 }
@@ -87,8 +97,7 @@ impl ImagesArgs {
                 no_cache,
             } => {
                 image_plan::check_tag(tag).map_err(plan_error)?;
-                let order =
-                    image_plan::order(workspace, images, !no_deps).map_err(plan_error)?;
+                let order = image_plan::order(workspace, images, !no_deps).map_err(plan_error)?;
                 image_plan::build_plan(workspace, &order, tag, *no_cache)
             }
             ImagesCommand::Tag {
@@ -132,7 +141,8 @@ fn plan_error(error: ImagePlanError) -> Error {
             "an image cannot be built before itself: change a FROM line or a depends".into()
         }
         ImagePlanError::BadTag { .. } => {
-            "tags are letters, digits, `_`, `.` and `-`, starting with a letter, digit or `_`".into()
+            "tags are letters, digits, `_`, `.` and `-`, starting with a letter, digit or `_`"
+                .into()
         }
         ImagePlanError::NoImages => {
             "see README.md, Images: [images.app] with a Dockerfile is enough".into()

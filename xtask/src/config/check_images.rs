@@ -38,10 +38,7 @@ fn check_image(
     let table = format!("[images.{}]", key.get_ref());
     let repository = spec.repository(key.get_ref());
     if let Some(problem) = repository_problem(repository) {
-        let span = spec
-            .name
-            .as_ref()
-            .map_or_else(|| key.span(), |n| n.span());
+        let span = spec.name.as_ref().map_or_else(|| key.span(), |n| n.span());
         errors.push(
             Diagnostic::at(
                 source,
@@ -170,7 +167,9 @@ fn check_image(
                         name.get_ref()
                     ),
                 )
-                .help(format!("use {known_list}, or add `{unknown}` to the matrix")),
+                .help(format!(
+                    "use {known_list}, or add `{unknown}` to the matrix"
+                )),
             );
         }
     }
@@ -222,7 +221,9 @@ fn check_cycles(workspace: &Workspace, errors: &mut ConfigErrors) {
             if !reported.insert(members.join(",")) {
                 continue;
             }
-            let Some(depends) = &spec.depends else { continue };
+            let Some(depends) = &spec.depends else {
+                continue;
+            };
             errors.push(
                 Diagnostic::at(
                     &workspace.tasks_source,

@@ -182,7 +182,8 @@ pub fn repository_problem(name: &str) -> Option<&'static str> {
         if !ok_chars {
             return Some("only lowercase letters, digits, `.`, `_`, `-` and `/` are allowed");
         }
-        let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        let alnum =
+            |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
         if !alnum(part.chars().next()) || !alnum(part.chars().last()) {
             return Some("each path component must start and end with a letter or digit");
         }
@@ -192,7 +193,10 @@ pub fn repository_problem(name: &str) -> Option<&'static str> {
 
 /// A cycle through `start` in `graph` (name -> names it depends on), as
 /// the names in order from `start`; `None` when `start` is on no cycle.
-pub fn find_cycle<'a>(graph: &BTreeMap<&'a str, Vec<&'a str>>, start: &'a str) -> Option<Vec<&'a str>> {
+pub fn find_cycle<'a>(
+    graph: &BTreeMap<&'a str, Vec<&'a str>>,
+    start: &'a str,
+) -> Option<Vec<&'a str>> {
     fn walk<'a>(
         graph: &BTreeMap<&'a str, Vec<&'a str>>,
         start: &'a str,
@@ -247,7 +251,10 @@ mod tests {
             fill("{tag}-{NOPE}", &v),
             ("latest-{NOPE}".to_string(), vec!["NOPE".to_string()])
         );
-        assert_eq!(fill(r#"{"a": 1} {"#, &v), (r#"{"a": 1} {"#.to_string(), vec![]));
+        assert_eq!(
+            fill(r#"{"a": 1} {"#, &v),
+            (r#"{"a": 1} {"#.to_string(), vec![])
+        );
     }
 
     #[test]
@@ -283,10 +290,9 @@ mod tests {
 
     #[test]
     fn a_matrix_is_every_combination() {
-        let spec: ImageSpec = toml::from_str(
-            "matrix = { PY = [\"2.7\", \"3.6\"], OS = [\"a\", \"b\"] }",
-        )
-        .expect("parses");
+        let spec: ImageSpec =
+            toml::from_str("matrix = { PY = [\"2.7\", \"3.6\"], OS = [\"a\", \"b\"] }")
+                .expect("parses");
         let cells: Vec<String> = spec
             .cells()
             .iter()
@@ -297,7 +303,10 @@ mod tests {
                     .join(",")
             })
             .collect();
-        assert_eq!(cells, ["OS=a,PY=2.7", "OS=a,PY=3.6", "OS=b,PY=2.7", "OS=b,PY=3.6"]);
+        assert_eq!(
+            cells,
+            ["OS=a,PY=2.7", "OS=a,PY=3.6", "OS=b,PY=2.7", "OS=b,PY=3.6"]
+        );
         assert_eq!(ImageSpec::default().cells(), vec![Vec::new()]);
     }
 }

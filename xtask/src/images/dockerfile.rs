@@ -66,10 +66,7 @@ pub fn repository_of(reference: &str) -> &str {
 
 fn unquote(text: &str) -> &str {
     for quote in ['"', '\''] {
-        if let Some(inner) = text
-            .strip_prefix(quote)
-            .and_then(|t| t.strip_suffix(quote))
-        {
+        if let Some(inner) = text.strip_prefix(quote).and_then(|t| t.strip_suffix(quote)) {
             return inner;
         }
     }

@@ -99,8 +99,11 @@ pub fn check_tag(tag: &str) -> Result<(), ImagePlanError> {
     }
 }
 
+/// A matrix cell's values (`PYTHON_VERSION=3.6.6`), empty without a matrix.
+pub type Cell = Vec<(String, String)>;
+
 /// The references of every cell of `spec` for `tag`, in cell order.
-pub fn references(key: &str, spec: &ImageSpec, tag: &str) -> Vec<(Vec<(String, String)>, Vec<String>)> {
+pub fn references(key: &str, spec: &ImageSpec, tag: &str) -> Vec<(Cell, Vec<String>)> {
     let repository = spec.repository(key);
     spec.cells()
         .into_iter()

@@ -262,10 +262,8 @@ fn the_stack_comes_up_lists_its_urls_and_goes_down() {
     for service in ["db", "portal", "api", "nginx"] {
         assert!(ps.contains(service), "ps lacks {service}:\n{ps}");
     }
-    let urls: serde_json::Value = serde_json::from_str(
-        &env.xtask(["urls", "--json"]).ok().stdout,
-    )
-    .expect("urls --json");
+    let urls: serde_json::Value =
+        serde_json::from_str(&env.xtask(["urls", "--json"]).ok().stdout).expect("urls --json");
     let port_of = |service: &str| {
         urls.as_array()
             .expect("array")
@@ -287,7 +285,9 @@ fn the_stack_comes_up_lists_its_urls_and_goes_down() {
     assert!(text.contains("http://127.0.0.1:"), "{text}");
 
     env.xtask(["down"]).ok();
-    assert!(leftovers_of(&project).iter().all(|l| l.starts_with("volume")));
+    assert!(leftovers_of(&project)
+        .iter()
+        .all(|l| l.starts_with("volume")));
 }
 
 /// Takes the example's stack down however the test ends.
@@ -298,13 +298,14 @@ struct Down<'a> {
 
 impl Drop for Down<'_> {
     fn drop(&mut self) {
-        let _ = self
-            .env
-            .xtask(["--yes", "down", "--volumes"])
-            .run();
+        let _ = self.env.xtask(["--yes", "down", "--volumes"]).run();
         if !std::thread::panicking() {
             let left = leftovers_of(&self.project);
-            assert!(left.is_empty(), "project {} left behind: {left:?}", self.project);
+            assert!(
+                left.is_empty(),
+                "project {} left behind: {left:?}",
+                self.project
+            );
         }
     }
 }

@@ -163,10 +163,8 @@ fn both_stages_build_per_python_version_then_tag_and_serve() {
         .env("PYTHON_VERSION", "2.7.15")
         .env("config", config)
         .ok();
-    let urls: serde_json::Value = serde_json::from_str(
-        &env.xtask(["urls", "--json"]).ok().stdout,
-    )
-    .expect("urls --json");
+    let urls: serde_json::Value =
+        serde_json::from_str(&env.xtask(["urls", "--json"]).ok().stdout).expect("urls --json");
     let port = urls
         .as_array()
         .and_then(|a| a.iter().find(|u| u["service"] == "overwatch"))
@@ -195,7 +193,11 @@ impl Drop for Down<'_> {
         let _ = self.env.xtask(["--yes", "down", "--volumes"]).run();
         if !std::thread::panicking() {
             let left = leftovers_of(&self.project);
-            assert!(left.is_empty(), "project {} left behind: {left:?}", self.project);
+            assert!(
+                left.is_empty(),
+                "project {} left behind: {left:?}",
+                self.project
+            );
         }
     }
 }

@@ -29,7 +29,12 @@ pub fn unique_name(env: &Env) -> String {
 /// Every local image whose repository contains `needle`, as `ID REPO:TAG`.
 pub fn images_named(needle: &str) -> Vec<String> {
     let out = Command::new("docker")
-        .args(["image", "ls", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}"])
+        .args([
+            "image",
+            "ls",
+            "--format",
+            "{{.ID}} {{.Repository}}:{{.Tag}}",
+        ])
         .output()
         .expect("docker image ls");
     String::from_utf8_lossy(&out.stdout)
@@ -128,7 +133,15 @@ fn build_plan_puts_the_base_first_and_builds_every_matrix_cell() {
     let app_at = app.find("--tag app:latest-py2.7.15").expect("app built");
     assert!(base_at < app_at, "{app}");
     let alone = env
-        .xtask(["images", "build", "app", "--no-deps", "-n", "--tag", "2.3.0"])
+        .xtask([
+            "images",
+            "build",
+            "app",
+            "--no-deps",
+            "-n",
+            "--tag",
+            "2.3.0",
+        ])
         .ok()
         .stdout;
     assert!(!alone.contains("--tag base:"), "{alone}");
@@ -141,10 +154,15 @@ fn tag_makes_stable_of_latest_unless_told_otherwise() {
     two_stage(&env, "127.0.0.1:5000/team/");
     let every = env.xtask(["images", "tag", "--dry-run"]).ok().stdout;
     let one = env
-        .xtask(["images", "tag", "--tag", "2.3.0", "app", "--pull", "--push", "-n"])
+        .xtask([
+            "images", "tag", "--tag", "2.3.0", "app", "--pull", "--push", "-n",
+        ])
         .ok()
         .stdout;
-    let push = env.xtask(["images", "push", "--tag", "2.3.0", "-n"]).ok().stdout;
+    let push = env
+        .xtask(["images", "push", "--tag", "2.3.0", "-n"])
+        .ok()
+        .stdout;
     insta::assert_snapshot!(
         "images_tag_and_push_plans",
         format!("$ images tag\n{every}$ images tag --tag 2.3.0 app --pull --push\n{one}$ images push --tag 2.3.0\n{push}")
@@ -283,7 +301,10 @@ fn pushed_images_come_back_by_digest_from_a_local_registry() {
         .output()
         .expect("python3");
     let tags = String::from_utf8_lossy(&tags.stdout);
-    assert!(tags.contains("\"latest\"") && tags.contains("\"2.3.0\""), "{tags}");
+    assert!(
+        tags.contains("\"latest\"") && tags.contains("\"2.3.0\""),
+        "{tags}"
+    );
 }
 
 #[test]
@@ -306,5 +327,9 @@ fn a_failed_base_build_stops_before_the_images_built_on_it() {
         "the app was started after its base failed:\n{}",
         out.describe()
     );
-    assert!(images_named(&unique).is_empty(), "{:?}", images_named(&unique));
+    assert!(
+        images_named(&unique).is_empty(),
+        "{:?}",
+        images_named(&unique)
+    );
 }
