@@ -66,6 +66,27 @@ fn check_image(
         }
     }
 
+    // A Dockerfile in a repository that `update` clones may not be there yet.
+    let dockerfile = spec.dockerfile_path();
+    if check_relative(&dockerfile).is_ok()
+        && !workspace.root.join(&dockerfile).is_file()
+        && !super::check_tasks::made_by_update(workspace, &dockerfile)
+    {
+        let span = spec
+            .dockerfile
+            .as_ref()
+            .or(spec.context.as_ref())
+            .map_or_else(|| key.span(), |s| s.span());
+        errors.push(
+            Diagnostic::at(
+                source,
+                span,
+                format!("{table}: the Dockerfile {dockerfile} does not exist"),
+            )
+            .help("set `context` (relative to the root) and `dockerfile` (relative to the context) to where it is"),
+        );
+    }
+
     let mut known: Vec<String> = vec![TAG_PLACEHOLDER.to_string()];
     for (name, values) in &spec.matrix {
         known.push(name.get_ref().clone());

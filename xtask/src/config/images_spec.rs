@@ -58,6 +58,14 @@ impl ImageSpec {
             .map_or("Dockerfile", |d| d.get_ref().as_str())
     }
 
+    /// The Dockerfile relative to the root.
+    pub fn dockerfile_path(&self) -> String {
+        match self.context().trim_end_matches('/') {
+            "." | "" => self.dockerfile().to_string(),
+            context => format!("{context}/{}", self.dockerfile()),
+        }
+    }
+
     /// The tag templates.
     pub fn tag_templates(&self) -> Vec<String> {
         match &self.tags {

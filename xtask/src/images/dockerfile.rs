@@ -73,11 +73,19 @@ fn unquote(text: &str) -> &str {
     text
 }
 
-/// Joins continued lines and drops comments and blank lines.
+/// Joins continued lines and drops comments, blank lines and the bodies
+/// of heredocs (`RUN <<EOF ... EOF`), which hold no instructions.
 fn logical_lines(text: &str) -> Vec<String> {
     let mut lines = Vec::new();
     let mut current = String::new();
+    let mut heredoc_ends: Vec<String> = Vec::new();
     for line in text.lines() {
+        if let Some(end) = heredoc_ends.first() {
+            if line.trim_start_matches('\t') == end || line.trim() == end {
+                heredoc_ends.remove(0);
+            }
+            continue;
+        }
         let trimmed = line.trim();
         if trimmed.starts_with('#') && current.is_empty() || trimmed.is_empty() {
             continue;
@@ -89,6 +97,7 @@ fn logical_lines(text: &str) -> Vec<String> {
             }
             None => {
                 current.push_str(trimmed);
+                heredoc_ends = heredoc_delimiters(&current);
                 lines.push(std::mem::take(&mut current));
             }
         }
@@ -97,6 +106,20 @@ fn logical_lines(text: &str) -> Vec<String> {
         lines.push(current);
     }
     lines
+}
+
+/// The delimiters of the heredocs an instruction opens (`<<EOF`,
+/// `<<-"EOF"`), in order.
+fn heredoc_delimiters(instruction: &str) -> Vec<String> {
+    instruction
+        .split_whitespace()
+        .filter_map(|word| word.strip_prefix("<<"))
+        .map(|word| word.trim_start_matches('-').trim_matches(['"', '\'']))
+        .filter(|word| {
+            !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+        .map(String::from)
+        .collect()
 }
 
 /// `$NAME` and `${NAME}` from `args` (unset ones become empty, as Docker does).
@@ -154,6 +177,7 @@ mod tests {
                     ARG BASE=\"overwatch-base\"\n\
                     FROM --platform=linux/amd64 ${BASE}:latest-py$PYTHON_VERSION AS build\n\
                     RUN echo \\\n  FROM nothing\n\
+                    RUN <<EOF cat > /x\nFROM not-an-instruction\nEOF\n\
                     from build\n\
                     FROM scratch\n\
                     COPY --from=build /a /a\n";

@@ -38,7 +38,7 @@ pub struct ImageBuild {
     pub references: Vec<String>,
     /// `--build-arg`s: the matrix's variables, then `args` (filled in).
     pub args: Vec<(String, String)>,
-    /// Context and Dockerfile, relative to the root.
+    /// The context and the Dockerfile, both relative to the root.
     pub context: String,
     pub dockerfile: String,
     pub target: Option<String>,
@@ -64,7 +64,7 @@ impl ImageBuild {
             argv.push(reference.clone());
         }
         argv.push("--file".into());
-        argv.push(dockerfile_path(&self.context, &self.dockerfile));
+        argv.push(self.dockerfile.clone());
         argv.push("--".into());
         argv.push(self.context.clone());
         CommandStep::new(argv).dir(root)
@@ -77,14 +77,6 @@ impl ImageBuild {
         }
         let cell: Vec<String> = self.cell.iter().map(|(k, v)| format!("{k}={v}")).collect();
         format!("{} ({})", self.image, cell.join(", "))
-    }
-}
-
-fn dockerfile_path(context: &str, dockerfile: &str) -> String {
-    if context == "." {
-        dockerfile.to_string()
-    } else {
-        format!("{}/{dockerfile}", context.trim_end_matches('/'))
     }
 }
 
@@ -143,7 +135,7 @@ pub fn builds(key: &str, spec: &ImageSpec, tag: &str) -> Vec<ImageBuild> {
                 references,
                 args,
                 context: spec.context().to_string(),
-                dockerfile: spec.dockerfile().to_string(),
+                dockerfile: spec.dockerfile_path(),
                 target: spec.target.as_ref().map(|t| t.get_ref().clone()),
             }
         })
@@ -163,9 +155,7 @@ pub fn dependencies(workspace: &Workspace) -> BTreeMap<String, BTreeSet<String>>
     for (key, spec) in images {
         let key = key.get_ref();
         let mut depends: BTreeSet<String> = spec.depends().into_iter().map(String::from).collect();
-        let path = workspace
-            .root
-            .join(dockerfile_path(spec.context(), spec.dockerfile()));
+        let path = workspace.root.join(spec.dockerfile_path());
         if let Ok(text) = std::fs::read_to_string(&path) {
             for build in builds(key, spec, "latest") {
                 for base in dockerfile::base_images(&text, &build.args) {

@@ -333,3 +333,22 @@ fn a_failed_base_build_stops_before_the_images_built_on_it() {
         images_named(&unique)
     );
 }
+
+#[test]
+fn images_whose_dockerfiles_build_on_each_other_are_refused() {
+    let env = Env::new();
+    env.tasks_toml(
+        "[images.a]\ndockerfile = \"a.Dockerfile\"\n\n[images.b]\ndockerfile = \"b.Dockerfile\"\n",
+    );
+    env.write("a.Dockerfile", "FROM b:latest\n");
+    env.write("b.Dockerfile", "ARG BASE=a\nFROM ${BASE}\n");
+    env.xtask(["check"]).ok();
+    env.xtask(["images", "build", "-n"])
+        .fails_with(2)
+        .stderr_has("the images depend on each other in a cycle: a -> b -> a");
+    env.write("b.Dockerfile", "FROM xtask-test/busybox:1\n");
+    let plan = env.xtask(["images", "build", "-n"]).ok().stdout;
+    let b_at = plan.find("--tag b:latest").expect("b built");
+    let a_at = plan.find("--tag a:latest").expect("a built");
+    assert!(b_at < a_at, "{plan}");
+}
