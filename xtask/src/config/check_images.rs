@@ -81,7 +81,7 @@ fn check_image(
             Diagnostic::at(
                 source,
                 span,
-                format!("{table}: the Dockerfile {dockerfile} does not exist"),
+                format!("{table}: its Dockerfile `{dockerfile}` does not exist"),
             )
             .help("set `context` (relative to the root) and `dockerfile` (relative to the context) to where it is"),
         );
