@@ -3,5 +3,3 @@
 
 pub mod dockerfile;
 pub mod image_plan;
-
-pub use image_plan::{ImageBuild, ImagePlanError};
