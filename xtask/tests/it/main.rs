@@ -8,6 +8,7 @@ mod compose;
 mod compose_yaml;
 mod config;
 mod db;
+mod default_stack;
 mod e2e;
 mod engine;
 mod environments;
