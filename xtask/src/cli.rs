@@ -185,6 +185,10 @@ pub enum Command {
     Doctor(commands::doctor::DoctorArgs),
     Db(commands::db::DbArgs),
 
+    // One-time setup
+    Init(commands::init::InitArgs),
+    Certs(commands::certs::CertsArgs),
+
     // Tasks and the tool itself
     Help(commands::help::HelpArgs),
     Completions(commands::completions::CompletionsArgs),

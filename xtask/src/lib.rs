@@ -19,6 +19,7 @@ pub mod exec;
 pub mod mask;
 pub mod plan;
 pub mod repos;
+pub mod setup;
 pub mod state_lock;
 pub mod suggest;
 pub mod tasks;

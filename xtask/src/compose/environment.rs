@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::compose::env_file;
+use crate::config::environment::EnvValue;
 use crate::config::{sanitize_project_name, Workspace};
 
 /// Where the choice of environment came from.
@@ -123,6 +124,48 @@ pub enum EnvironmentError {
     },
     #[error("environment `{0}` inherits from itself through {1}")]
     Cycle(String, String),
+    /// A value read from a file that cannot be read (at its place in tasks.toml).
+    #[error("{0}")]
+    ValueFile(Box<crate::config::Diagnostic>),
+}
+
+/// The text of one `env` value: itself, or the content of its file.
+fn env_value(workspace: &Workspace, value: &EnvValue) -> Result<String, EnvironmentError> {
+    let spec = match value {
+        EnvValue::Text(text) => return Ok(text.clone()),
+        EnvValue::File(spec) => spec,
+    };
+    let fail = |message: String, help: &str| {
+        EnvironmentError::ValueFile(Box::new(
+            crate::config::Diagnostic::at(&workspace.tasks_source, spec.file.span(), message)
+                .help(help),
+        ))
+    };
+    let written = spec.file.get_ref();
+    let path = if spec.outside_root {
+        workspace.root.join(written)
+    } else {
+        let root = crate::config::EnvRoot::new(&workspace.root).map_err(|e| {
+            fail(
+                format!("cannot resolve the environment root: {e}"),
+                "check the folder's permissions",
+            )
+        })?;
+        root.resolve(written).map_err(|why| {
+            fail(
+                format!("the value file `{written}` {why}"),
+                "keep it inside the environment root, or set `outside_root = true` beside `file`",
+            )
+        })?
+    };
+    match std::fs::read_to_string(&path) {
+        // As the shell's `$(cat FILE)`: trailing newlines dropped.
+        Ok(text) => Ok(text.trim_end_matches('\n').to_string()),
+        Err(e) => Err(fail(
+            format!("cannot read the value file `{written}`: {e}"),
+            "create it, or fix the path (relative to the folder holding tasks.toml)",
+        )),
+    }
 }
 
 /// `ENVIRONMENT=...` from the root's `.env`, if any.
@@ -203,7 +246,9 @@ pub fn resolve(
         for env_name in chain.iter().rev() {
             if let Some(spec) = tasks.environment(env_name) {
                 compose_files.extend(spec.compose_files.iter().map(|f| f.get_ref().clone()));
-                env.extend(spec.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+                for (key, value) in &spec.env {
+                    env.insert(key.clone(), env_value(workspace, value)?);
+                }
             }
         }
     }

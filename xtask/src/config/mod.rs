@@ -3,6 +3,7 @@
 
 mod check_db;
 mod check_environments;
+mod check_init;
 mod check_repos;
 pub mod check_tasks;
 pub mod command_line;
@@ -10,6 +11,7 @@ pub mod db;
 pub mod diagnostic;
 pub mod env_root;
 pub mod environment;
+pub mod init_spec;
 mod parse;
 pub mod project;
 pub mod repos_file;
@@ -26,6 +28,7 @@ pub use db::DbSpec;
 pub use diagnostic::{ConfigErrors, Diagnostic};
 pub use env_root::{EnvRoot, Escape};
 pub use environment::EnvironmentSpec;
+pub use init_spec::{CertsSpec, InitSpec};
 pub use project::ProjectSpec;
 pub use repos_file::{
     check_relative, CopySpec, FolderSpec, LinkSpec, NoticeSpec, Pin, RepoSpec, ReposFile, Transport,
@@ -139,6 +142,7 @@ impl Workspace {
         let mut errors = ConfigErrors::default();
         check_environments::check(self, &mut errors);
         check_db::check(self, &mut errors);
+        check_init::check(self, &mut errors);
         check_tasks::check(self, builtins, &mut errors);
         check_repos::check(self, &mut errors);
         errors

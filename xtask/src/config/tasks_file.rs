@@ -9,6 +9,7 @@ use toml::Spanned;
 use super::db::DbSpec;
 use super::diagnostic::ConfigErrors;
 use super::environment::EnvironmentSpec;
+use super::init_spec::{CertsSpec, InitSpec};
 use super::parse::parse_toml;
 use super::project::ProjectSpec;
 use super::service::ServiceSpec;
@@ -29,6 +30,10 @@ pub struct TasksFile {
     pub tasks: BTreeMap<Spanned<String>, TaskSpec>,
     /// How the database commands (`db ...`) reach the database.
     pub db: Option<DbSpec>,
+    /// The one-time setup `init` does.
+    pub init: Option<InitSpec>,
+    /// Where `certs` writes a self-signed certificate.
+    pub certs: Option<CertsSpec>,
 }
 
 impl TasksFile {
