@@ -20,8 +20,8 @@ pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
     }
     if let Some(certs) = &workspace.tasks.certs {
         let source = &workspace.tasks_source;
-        for path in [&certs.cert, &certs.key] {
-            check_place(workspace, "[certs]", path, certs.outside_root, errors);
+        for (what, path) in [("[certs] cert", &certs.cert), ("[certs] key", &certs.key)] {
+            check_place(workspace, what, path, certs.outside_root, errors);
         }
         if certs.cert.get_ref() == certs.key.get_ref() {
             errors.push(

@@ -4,6 +4,7 @@
 mod git_fixture;
 mod harness;
 
+mod certs_command;
 mod compose;
 mod compose_yaml;
 mod config;
@@ -12,6 +13,7 @@ mod e2e;
 mod engine;
 mod environments;
 mod exec_signals;
+mod init_command;
 mod layout_safety;
 mod output;
 mod repo_safety;
