@@ -68,11 +68,13 @@ fn check_init(workspace: &Workspace, init: &super::InitSpec, errors: &mut Config
         for (key, value) in [("owner", &folder.owner), ("group", &folder.group)] {
             let Some(value) = value else { continue };
             let name = value.get_ref();
-            let valid = !name.is_empty()
-                && !name.starts_with('-')
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '$'));
+            // `${INDICO_OWNER:-indico}` is judged once expanded, by `init`.
+            let valid = name.contains('$')
+                || !name.is_empty()
+                    && !name.starts_with('-')
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '$'));
             if !valid {
                 errors.push(
                     Diagnostic::at(

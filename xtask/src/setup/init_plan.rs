@@ -170,10 +170,27 @@ pub fn plan(inputs: &InitInputs<'_>) -> Result<Vec<InitAction>> {
     for folder in &spec.folders {
         let place = resolver.place(folder.path.get_ref())?;
         let mode = folder.mode.as_ref().and_then(|m| parse_mode(m.get_ref()));
-        let owner = owner_text(
-            folder.owner.as_ref().map(|o| o.get_ref().as_str()),
-            folder.group.as_ref().map(|g| g.get_ref().as_str()),
-        );
+        // Names may come from variables too: `${INDICO_OWNER:-indico}`.
+        let user = folder
+            .owner
+            .as_ref()
+            .map(|o| resolver.expand(o.get_ref()))
+            .transpose()?;
+        let group = folder
+            .group
+            .as_ref()
+            .map(|g| resolver.expand(g.get_ref()))
+            .transpose()?;
+        for name in user.iter().chain(&group) {
+            // chown would read `-x` as an option.
+            if name.starts_with('-') || name.contains([':', '/']) {
+                return Err(Error::usage_with_help(
+                    format!("`{name}` ([[init.folder]] owner or group) is no user or group name"),
+                    "a name such as `indico` or `daemon`, or a number",
+                ));
+            }
+        }
+        let owner = owner_text(user.as_deref(), group.as_deref());
         match std::fs::metadata(&place.path) {
             Ok(meta) if !meta.is_dir() => {
                 return Err(Error::usage_with_help(
@@ -194,9 +211,7 @@ pub fn plan(inputs: &InitInputs<'_>) -> Result<Vec<InitAction>> {
                     done = false;
                 }
                 if let Some(owner) = &owner {
-                    let user = folder.owner.as_ref().map(|o| o.get_ref().as_str());
-                    let group = folder.group.as_ref().map(|g| g.get_ref().as_str());
-                    if !owned_by(&meta, user, group) {
+                    if !owned_by(&meta, user.as_deref(), group.as_deref()) {
                         done = !inputs.root_user && done;
                         actions.push(InitAction::Chown {
                             path: place.clone(),

@@ -12,6 +12,7 @@ mod db;
 mod e2e;
 mod engine;
 mod environments;
+mod examples_indico;
 mod exec_signals;
 mod init_command;
 mod layout_safety;
