@@ -12,6 +12,7 @@ mod db;
 mod e2e;
 mod engine;
 mod environments;
+mod examples_camcops;
 mod examples_indico;
 mod exec_signals;
 mod init_command;
