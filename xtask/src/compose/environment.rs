@@ -63,6 +63,10 @@ pub struct ActiveEnvironment {
     pub compose_files: Vec<String>,
     /// Variables, the nearest definition winning.
     pub env: BTreeMap<String, String>,
+    /// Which of `env` come from a file (`{ file = ... }`), and which file:
+    /// plans pass them without printing them, as they do env files' values.
+    #[serde(skip)]
+    pub value_files: BTreeMap<String, String>,
 }
 
 impl ActiveEnvironment {
@@ -203,6 +207,7 @@ pub fn resolve(
 
     let mut compose_files = tasks.project.compose_file_paths();
     let mut env = BTreeMap::new();
+    let mut value_files = BTreeMap::new();
     let mut chain = Vec::new();
     if let Some(name) = &name {
         let defined = || {
@@ -248,6 +253,12 @@ pub fn resolve(
                 compose_files.extend(spec.compose_files.iter().map(|f| f.get_ref().clone()));
                 for (key, value) in &spec.env {
                     env.insert(key.clone(), env_value(workspace, value)?);
+                    match value {
+                        EnvValue::File(file) => {
+                            value_files.insert(key.clone(), file.file.get_ref().clone())
+                        }
+                        EnvValue::Text(_) => value_files.remove(key),
+                    };
                 }
             }
         }
@@ -272,6 +283,7 @@ pub fn resolve(
         chain,
         compose_files,
         env,
+        value_files,
     })
 }
 

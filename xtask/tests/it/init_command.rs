@@ -348,11 +348,29 @@ run = ["printenv", "config"]
     let out = env.xtask(["show"]).ok();
     assert_eq!(out.stdout, "db:\n  host: localhost\n");
 
+    // Compose gets it too; plans and `env` name the file, not its content.
+    env.write(
+        "docker-compose.yml",
+        "services:\n  web:\n    image: xtask-test/busybox:1\n    environment:\n      CONFIG: ${config}\n",
+    );
+    let tasks = env.read("tasks.toml").replace(
+        "[project]\n",
+        "[project]\ncompose_files = [\"docker-compose.yml\"]\n",
+    );
+    env.tasks_toml(&tasks);
+    let dry = env.xtask(["--dry-run", "up", "-d"]).ok();
+    assert!(!dry.stdout.contains("localhost"), "{}", dry.describe());
+    env.xtask(["env"])
+        .ok()
+        .stdout_has("env: config=<the content of deployConfig.yaml>\n")
+        .stdout_has("env: PLAIN=x\n");
+    env.xtask(["config"]).ok().stdout_has("host: localhost");
+
     std::fs::remove_file(env.join("deployConfig.yaml")).unwrap();
     let out = env.xtask(["show"]).fails_with(2);
     assert!(
         out.stderr
-            .contains("tasks.toml:5:27: cannot read the value file `deployConfig.yaml`"),
+            .contains("tasks.toml:6:27: cannot read the value file `deployConfig.yaml`"),
         "{}",
         out.describe()
     );
