@@ -65,6 +65,22 @@ impl InitArgs {
                 }
             )
         });
+        // Before anything changes: a chown that cannot work stops here.
+        for action in &actions {
+            if let InitAction::Chown {
+                path,
+                owner,
+                as_root: true,
+            } = action
+            {
+                if let Some(why) = init_plan::unknown_owner(owner) {
+                    return Err(Error::usage_with_help(
+                        format!("cannot give {path} to {owner}: {why}; nothing was changed"),
+                        "create the account first (e.g. `useradd --system indico`), or change owner/group in [[init.folder]]",
+                    ));
+                }
+            }
+        }
         if runs_in_service {
             ctx.require_variables(&environment)?;
             ctx.require_engine()?;

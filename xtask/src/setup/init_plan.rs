@@ -455,6 +455,24 @@ fn group_id(name: &str) -> Option<u32> {
     (!entry.is_null()).then(|| unsafe { (*entry).gr_gid })
 }
 
+/// Why `owner` (`user:group`, `user` or `:group`) cannot be given to
+/// chown on this host, if it cannot: a name that does not exist.
+pub fn unknown_owner(owner: &str) -> Option<String> {
+    let (user, group) = match owner.split_once(':') {
+        Some((user, group)) => (user, Some(group)),
+        None => (owner, None),
+    };
+    if !user.is_empty() && user_id(user).is_none() {
+        return Some(format!("there is no user `{user}` on this host"));
+    }
+    match group {
+        Some(group) if !group.is_empty() && group_id(group).is_none() => {
+            Some(format!("there is no group `{group}` on this host"))
+        }
+        _ => None,
+    }
+}
+
 /// Whether this process runs as root.
 pub fn running_as_root() -> bool {
     // SAFETY: geteuid cannot fail.
@@ -687,5 +705,9 @@ mod tests {
         assert_eq!(user_id("0"), Some(0));
         assert_eq!(user_id("root"), Some(0));
         assert_eq!(group_id("no-such-group-here"), None);
+        assert_eq!(unknown_owner("root:root"), None);
+        assert_eq!(unknown_owner(":0"), None);
+        assert!(unknown_owner("no-such-user-here:root").is_some_and(|w| w.contains("no user")));
+        assert!(unknown_owner("root:no-such-group").is_some_and(|w| w.contains("no group")));
     }
 }

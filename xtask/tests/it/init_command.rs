@@ -289,6 +289,21 @@ mode = "0799"
 }
 
 #[test]
+fn an_owner_that_does_not_exist_stops_init_before_any_change() {
+    if !as_root() {
+        return;
+    }
+    let env = Env::new();
+    env.tasks_toml("[[init.folder]]\npath = \"a\"\n\n[[init.folder]]\npath = \"b\"\nowner = \"${OWNER:-no-such-user-here}\"\ngroup = \"daemon\"\n");
+    env.xtask(["init"])
+        .fails_with(2)
+        .stderr_has("cannot give b to no-such-user-here:daemon: there is no user `no-such-user-here` on this host; nothing was changed");
+    assert!(!env.join("a").exists() && !env.join("b").exists());
+    env.xtask(["init"]).env("OWNER", "nobody").ok();
+    assert_eq!(std::fs::metadata(env.join("b")).unwrap().uid(), 65534);
+}
+
+#[test]
 fn init_without_an_init_table_says_what_to_write() {
     Env::new()
         .xtask(["init"])
