@@ -255,6 +255,39 @@ fn indico_setup_and_stack_run_on_the_engine() {
             Err(ps.stdout)
         }
     });
+    // The seed's psql session: role, database, extensions.
+    wait_for(
+        "the database server to accept connections",
+        Duration::from_secs(90),
+        || {
+            let list = xtask(&["db", "list"]).run();
+            if list.code == 0 {
+                Ok(())
+            } else {
+                Err(list.stderr)
+            }
+        },
+    );
+    xtask(&["db", "create"])
+        .env("INDICO_DB_PASSWORD", "indico-db-password")
+        .ok()
+        .stdout_has("created database indico")
+        .stdout_has("created role indico");
+    let extensions = xtask(&[
+        "db",
+        "psql",
+        "--",
+        "-A",
+        "-t",
+        "-c",
+        "select string_agg(extname, ',' order by extname) from pg_extension",
+    ])
+    .ok();
+    assert!(
+        extensions.stdout.contains("pg_trgm") && extensions.stdout.contains("unaccent"),
+        "{}",
+        extensions.describe()
+    );
     xtask(&["db-prepare"])
         .ok()
         .stdout_has("indico (stand-in) db prepare");
