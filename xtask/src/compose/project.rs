@@ -27,11 +27,9 @@ pub struct ComposeProject {
 impl ComposeProject {
     pub fn new(cli: ComposeCli, workspace: &Workspace, environment: &ActiveEnvironment) -> Self {
         let env_files = workspace.tasks.project.env_file_paths();
-        let (context_env, mut env): (Vec<(String, String)>, Vec<(String, String)>) = environment
-            .env
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .partition(|(k, _)| environment.value_files.contains_key(k));
+        let pairs = environment.env.iter().map(|(k, v)| (k.clone(), v.clone()));
+        let (context_env, mut env): (Vec<_>, Vec<_>) =
+            pairs.partition(|(k, _)| environment.value_files.contains_key(k));
         if let Some(name) = &environment.name {
             if !environment.env.contains_key("ENVIRONMENT") {
                 env.push(("ENVIRONMENT".into(), name.clone()));
