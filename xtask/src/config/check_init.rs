@@ -163,6 +163,7 @@ fn check_init(workspace: &Workspace, init: &super::InitSpec, errors: &mut Config
             ),
             _ => {}
         }
+        check_mode(workspace, "[[init.step]]", step.mode.as_ref(), errors);
         for path in step.output.iter().chain(&step.creates) {
             check_place(workspace, "[[init.step]] output", path, outside, errors);
         }

@@ -73,6 +73,9 @@ pub struct InitStepSpec {
     /// Files the command creates itself.
     #[serde(default)]
     pub creates: Vec<Spanned<String>>,
+    /// Permission bits given to what it made, in octal; default: as made
+    /// (an `output` is 0600).
+    pub mode: Option<Spanned<String>>,
 }
 
 /// `[certs]`: where `certs` writes a self-signed certificate and its key.

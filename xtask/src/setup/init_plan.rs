@@ -397,12 +397,19 @@ fn plan_step(
     if let Some(output) = &output {
         command = command.stdout(Output::File(output.path.clone()));
     }
+    let mode = step.mode.as_ref().and_then(|m| parse_mode(m.get_ref()));
+    let made = makes.clone();
     actions.push(InitAction::Step {
         name,
         service: step.service.as_ref().map(|s| s.get_ref().clone()),
         makes,
         command,
     });
+    if let Some(mode) = mode {
+        for path in made {
+            actions.push(InitAction::SetMode { path, mode });
+        }
+    }
     Ok(())
 }
 

@@ -124,6 +124,14 @@ fn camcops_config_and_stack_run_on_the_engine_with_compose_v1() {
             && config.contains("CELERY_BROKER_URL = amqp://rabbitmq:5672/"),
         "{config}"
     );
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(env.join("config/camcops.conf"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o640, "the step's `mode`");
+    }
     // The user edits it; init never generates it again.
     env.write("config/camcops.conf", &format!("{config}# edited\n"));
     xtask(&["init"]).ok().stderr_has("nothing to do");
