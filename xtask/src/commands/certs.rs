@@ -60,10 +60,12 @@ impl CertsArgs {
         let work = match (exists(&key), exists(&cert), self.force) {
             (true, true, false) => Work::Kept,
             (true, false, false) => Work::CertOnly,
-            (_, _, force) => {
+            // A new key (--force, or none yet): whatever it replaces is kept,
+            // a certificate left without its key too.
+            _ => {
                 let mut backups = Vec::new();
                 for place in [&key, &cert] {
-                    if force && exists(place) {
+                    if exists(place) {
                         let backup =
                             crate::repos::layout::next_backup(&place.path).ok_or_else(|| {
                                 Error::usage_with_help(

@@ -115,6 +115,12 @@ fn an_existing_key_is_never_overwritten_without_force() {
         "a backup is never overwritten"
     );
     assert!(env.join("ssl/indico.key.bak.1").is_file());
+
+    // A certificate whose key is gone is kept too before a new pair is made.
+    let orphan = env.read("ssl/indico.crt");
+    std::fs::remove_file(env.join("ssl/indico.key")).unwrap();
+    env.xtask(["certs"]).ok();
+    assert_eq!(env.read("ssl/indico.crt.bak.2"), orphan);
 }
 
 #[test]
