@@ -186,6 +186,10 @@ pub enum Command {
     Db(commands::db::DbArgs),
     Images(commands::images::ImagesArgs),
 
+    // One-time setup
+    Init(commands::init::InitArgs),
+    Certs(commands::certs::CertsArgs),
+
     // Tasks and the tool itself
     Help(commands::help::HelpArgs),
     Completions(commands::completions::CompletionsArgs),

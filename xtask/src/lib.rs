@@ -20,6 +20,7 @@ pub mod images;
 pub mod mask;
 pub mod plan;
 pub mod repos;
+pub mod setup;
 pub mod state_lock;
 pub mod suggest;
 pub mod tasks;

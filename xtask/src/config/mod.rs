@@ -4,6 +4,7 @@
 mod check_db;
 mod check_environments;
 mod check_images;
+mod check_init;
 mod check_repos;
 pub mod check_tasks;
 pub mod command_line;
@@ -12,6 +13,7 @@ pub mod diagnostic;
 pub mod env_root;
 pub mod environment;
 pub mod images_spec;
+pub mod init_spec;
 mod parse;
 pub mod project;
 pub mod repos_file;
@@ -29,6 +31,7 @@ pub use diagnostic::{ConfigErrors, Diagnostic};
 pub use env_root::{EnvRoot, Escape};
 pub use environment::EnvironmentSpec;
 pub use images_spec::ImageSpec;
+pub use init_spec::{CertsSpec, InitSpec};
 pub use project::ProjectSpec;
 pub use repos_file::{
     check_relative, CopySpec, FolderSpec, LinkSpec, NoticeSpec, Pin, RepoSpec, ReposFile, Transport,
@@ -142,6 +145,7 @@ impl Workspace {
         let mut errors = ConfigErrors::default();
         check_environments::check(self, &mut errors);
         check_db::check(self, &mut errors);
+        check_init::check(self, &mut errors);
         check_tasks::check(self, builtins, &mut errors);
         check_repos::check(self, &mut errors);
         check_images::check(self, &mut errors);

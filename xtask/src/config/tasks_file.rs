@@ -10,6 +10,7 @@ use super::db::DbSpec;
 use super::diagnostic::ConfigErrors;
 use super::environment::EnvironmentSpec;
 use super::images_spec::ImageSpec;
+use super::init_spec::{CertsSpec, InitSpec};
 use super::parse::parse_toml;
 use super::project::ProjectSpec;
 use super::service::ServiceSpec;
@@ -33,6 +34,10 @@ pub struct TasksFile {
     /// The images `images build|tag|push` make, by the name typed on the command line.
     #[serde(default)]
     pub images: BTreeMap<Spanned<String>, ImageSpec>,
+    /// The one-time setup `init` does.
+    pub init: Option<InitSpec>,
+    /// Where `certs` writes a self-signed certificate.
+    pub certs: Option<CertsSpec>,
 }
 
 impl TasksFile {

@@ -4,6 +4,7 @@
 mod git_fixture;
 mod harness;
 
+mod certs_command;
 mod compose;
 mod compose_yaml;
 mod config;
@@ -16,6 +17,9 @@ mod examples_collecting_society;
 mod examples_overwatch;
 mod exec_signals;
 mod images_command;
+mod examples_camcops;
+mod examples_indico;
+mod init_command;
 mod layout_safety;
 mod output;
 mod repo_safety;
