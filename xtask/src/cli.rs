@@ -184,6 +184,8 @@ pub enum Command {
     Monitor(commands::monitor::MonitorArgs),
     Doctor(commands::doctor::DoctorArgs),
     Db(commands::db::DbArgs),
+    Docs(commands::docs::DocsArgs),
+    Debug(commands::debug::DebugArgs),
 
     // Tasks and the tool itself
     Help(commands::help::HelpArgs),

@@ -5,7 +5,9 @@ pub mod completions;
 pub mod containers;
 pub mod context;
 pub mod db;
+pub mod debug;
 pub mod diff;
+pub mod docs;
 pub mod doctor;
 pub mod env;
 pub mod help;
@@ -69,6 +71,8 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<()> {
         Command::Monitor(args) => args.run(ctx),
         Command::Doctor(args) => args.run(ctx),
         Command::Db(args) => args.run(ctx),
+        Command::Docs(args) => args.run(ctx),
+        Command::Debug(args) => args.run(ctx),
         Command::Help(args) => args.run(ctx),
         Command::Completions(args) => args.run(ctx),
         Command::Task(argv) => task::run(argv, ctx),

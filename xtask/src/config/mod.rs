@@ -2,12 +2,15 @@
 //! (which also marks the environment root) and `repos.toml`.
 
 mod check_db;
+mod check_docs_debug;
 mod check_environments;
 mod check_repos;
 pub mod check_tasks;
 pub mod command_line;
 pub mod db;
+pub mod debug_spec;
 pub mod diagnostic;
+pub mod docs_spec;
 pub mod env_root;
 pub mod environment;
 mod parse;
@@ -139,6 +142,7 @@ impl Workspace {
         let mut errors = ConfigErrors::default();
         check_environments::check(self, &mut errors);
         check_db::check(self, &mut errors);
+        check_docs_debug::check(self, &mut errors);
         check_tasks::check(self, builtins, &mut errors);
         check_repos::check(self, &mut errors);
         errors

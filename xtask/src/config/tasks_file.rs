@@ -8,6 +8,7 @@ use toml::Spanned;
 
 use super::db::DbSpec;
 use super::diagnostic::ConfigErrors;
+use super::docs_spec::DocsSpec;
 use super::environment::EnvironmentSpec;
 use super::parse::parse_toml;
 use super::project::ProjectSpec;
@@ -29,6 +30,8 @@ pub struct TasksFile {
     pub tasks: BTreeMap<Spanned<String>, TaskSpec>,
     /// How the database commands (`db ...`) reach the database.
     pub db: Option<DbSpec>,
+    /// How `docs` builds and serves the documentation.
+    pub docs: Option<DocsSpec>,
 }
 
 impl TasksFile {
