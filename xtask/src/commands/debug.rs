@@ -238,9 +238,9 @@ fn update_launch_json(ctx: &Context, path: &Path, entry: &Value) {
     };
     let (text, verb) = match edit {
         Ok(launch_json::Edit::Unchanged) => return,
-        Ok(launch_json::Edit::Created(text)) => (text, "created"),
-        Ok(launch_json::Edit::Added(text)) => (text, "added to"),
-        Ok(launch_json::Edit::Replaced(text)) => (text, "updated in"),
+        Ok(launch_json::Edit::Created(text)) => (text, "created with"),
+        Ok(launch_json::Edit::Added(text)) => (text, "gained"),
+        Ok(launch_json::Edit::Replaced(text)) => (text, "updated"),
         Err(why) => {
             ctx.ui.warn(format!(
                 "left {shown} as it is ({why}); add this configuration to its \"configurations\" yourself:"
@@ -260,7 +260,7 @@ fn update_launch_json(ctx: &Context, path: &Path, entry: &Value) {
         Ok(()) => ctx.ui.status(
             "Editor",
             format!(
-                "`{}` {verb} {shown}",
+                "{shown} {verb} `{}`",
                 entry["name"].as_str().unwrap_or_default()
             ),
         ),

@@ -423,10 +423,9 @@ impl Parser<'_> {
                 Some(Kind::String) => {}
                 _ => return Err(self.unexpected("a key or `}`")),
             }
-            let key_token = self.next().unwrap_or_else(|| Token {
-                kind: Kind::String,
-                span: 0..0,
-            });
+            let Some(key_token) = self.next() else {
+                return Err(self.unexpected("a key"));
+            };
             let key: String = serde_json::from_str(&self.text[key_token.span.clone()])
                 .map_err(|_| self.unexpected("a valid key"))?;
             if self.peek().map(|t| t.kind) != Some(Kind::Colon) {

@@ -8,6 +8,8 @@ mod compose;
 mod compose_yaml;
 mod config;
 mod db;
+mod debug_command;
+mod docs_command;
 mod e2e;
 mod engine;
 mod environments;
