@@ -172,10 +172,30 @@ fn docs_build_writes_index_html_at_the_printed_path_and_leaves_nothing_running()
         leftovers_of(&docs_project)
     );
 
-    // --no-autoapi reaches the build as [docs.no_autoapi] says (a variable here).
-    let out = fixture.xtask(["docs", "--no-autoapi"]).ok();
-    let html = std::fs::read_to_string(out.stdout.lines().last().unwrap()).unwrap();
+    // --no-autoapi reaches the build as [docs.no_autoapi] says (a variable
+    // here); --open hands the page to xdg-open (a stand-in that notes it).
+    fixture.env.write(
+        "bin/xdg-open",
+        "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$(dirname \"$0\")/opened\"\n",
+    );
+    std::fs::set_permissions(
+        fixture.env.join("bin/xdg-open"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        fixture.env.join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = fixture
+        .xtask(["docs", "--no-autoapi", "--open"])
+        .env("PATH", path)
+        .ok();
+    let printed = out.stdout.lines().last().unwrap().to_string();
+    let html = std::fs::read_to_string(&printed).unwrap();
     assert!(html.contains("without autoapi"), "{html}");
+    assert_eq!(fixture.env.read("bin/opened").trim(), printed);
     assert!(fixture.leftovers().is_empty(), "{:?}", fixture.leftovers());
 }
 
@@ -215,9 +235,9 @@ fn a_broken_reference_fails_the_build_with_its_error_shown() {
     assert!(fixture.leftovers().is_empty(), "{:?}", fixture.leftovers());
 }
 
-#[test]
-fn docs_serve_answers_on_127_0_0_1_until_interrupted_then_tears_down() {
-    let (fixture, docs_project) = docs_fixture();
+/// Runs `docs --serve` on a free port until the HTML answers on
+/// 127.0.0.1, then Ctrl-C; returns the port and what xtask printed.
+fn serve_until_answered_then_interrupt(fixture: &Fixture, docs_project: &str) -> (u16, String) {
     let port = free_port();
     let tasks = fixture
         .env
@@ -234,7 +254,7 @@ fn docs_serve_answers_on_127_0_0_1_until_interrupted_then_tears_down() {
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(status, 200);
     assert!(body.contains("Fixture Docs"), "{body}");
-    assert!(!fixture.running(&docs_project).is_empty());
+    assert!(!fixture.running(docs_project).is_empty());
 
     send_signal(child.id(), 2);
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -249,7 +269,7 @@ fn docs_serve_answers_on_127_0_0_1_until_interrupted_then_tears_down() {
         std::thread::sleep(Duration::from_millis(100));
     };
     let output = child.wait_with_output().expect("output");
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         stdout.contains(&format!("http://127.0.0.1:{port}/")),
         "the URL is printed: {stdout}"
@@ -257,6 +277,41 @@ fn docs_serve_answers_on_127_0_0_1_until_interrupted_then_tears_down() {
     assert_eq!(status.code(), Some(130), "{stdout}");
     assert!(http_get(port).is_err(), "nothing answers any more");
     assert!(fixture.leftovers().is_empty(), "{:?}", fixture.leftovers());
+    (port, stdout)
+}
+
+#[test]
+fn docs_serve_answers_on_127_0_0_1_until_interrupted_then_tears_down() {
+    let (fixture, docs_project) = docs_fixture();
+    let (_, stdout) = serve_until_answered_then_interrupt(&fixture, &docs_project);
+    assert!(!stdout.contains("fake sphinx-autobuild"), "{stdout}");
+}
+
+#[test]
+fn docs_serve_rebuilds_live_with_sphinx_autobuild_when_the_image_has_it() {
+    let (fixture, docs_project) = docs_fixture();
+    // A stand-in on the image's PATH that says how it was called, then serves.
+    fixture.env.write(
+        "bin/sphinx-autobuild",
+        "#!/bin/sh\necho \"fake sphinx-autobuild $*\"\nfor a; do last=$a; done\nexec python3 -m http.server \"$4\" --bind 0.0.0.0 --directory \"$last\"\n",
+    );
+    std::fs::set_permissions(
+        fixture.env.join("bin/sphinx-autobuild"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let compose = fixture.env.read("docker-compose.docs.yml").replace(
+        "      - ./docs:/docs\n",
+        "      - ./docs:/docs\n      - ./bin/sphinx-autobuild:/usr/local/bin/sphinx-autobuild:ro\n",
+    );
+    fixture.env.write("docker-compose.docs.yml", &compose);
+    let (port, stdout) = serve_until_answered_then_interrupt(&fixture, &docs_project);
+    assert!(
+        stdout.contains(&format!(
+            "fake sphinx-autobuild --host 0.0.0.0 --port {port} -W -b html /docs /docs/_build/html"
+        )),
+        "{stdout}"
+    );
 }
 
 #[test]
