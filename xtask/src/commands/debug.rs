@@ -66,11 +66,21 @@ impl DebugArgs {
         };
 
         if self.off {
+            // A service stopped meanwhile stays stopped: only the override goes.
+            let running = !state::running(&project.name, service)
+                .unwrap_or_default()
+                .is_empty();
             let mut plan = Plan::new();
-            plan.push(Step::Note(format!(
-                "recreate {service} from the project's compose files, without the debugger"
-            )));
-            plan.run(recreate(&project));
+            if running {
+                plan.push(Step::Note(format!(
+                    "recreate {service} from the project's compose files, without the debugger"
+                )));
+                plan.run(recreate(&project));
+            } else {
+                plan.push(Step::Note(format!(
+                    "{service} is not running: nothing to recreate"
+                )));
+            }
             plan.push(Step::Note(format!("remove {relative}")));
             ctx.execute(&plan)?;
             if !ctx.global.dry_run {

@@ -329,6 +329,14 @@ fn run_build(ctx: &Context, step: &CommandStep, index: &std::path::Path) -> Resu
     let lines = lines.lock().map(|l| l.clone()).unwrap_or_default();
     let log = BuildLog::read(&lines);
     let warnings = crate::ui::plural(log.warnings, "warning", "warnings");
+    if code > 128 && exec::interrupted() {
+        ctx.ui
+            .status_tone("Stopped", "docs build (interrupted)", Tone::Warn);
+        return Err(Error::Child {
+            command: step.to_string(),
+            code,
+        });
+    }
     if code != 0 {
         ctx.ui.status_tone(
             "Failed",

@@ -132,6 +132,13 @@ fn debug_session(fixture: &Fixture) {
     assert_eq!(again.matches("Portal Attach").count(), 1, "{again}");
 
     // --off: the service's own command, no debug port, no override file.
+    let plan = fixture.xtask(["--dry-run", "debug", "web", "--off"]).ok();
+    assert!(
+        plan.stdout
+            .contains("-f docker-compose.yml up --detach --no-deps --force-recreate web"),
+        "{}",
+        plan.describe()
+    );
     fixture.xtask(["debug", "web", "--off"]).ok();
     let running = fixture.running(&project);
     assert!(
@@ -210,10 +217,13 @@ fn debug_dry_run_prints_the_override_and_the_recreate() {
         .stdout
         .contains("# put the configuration `web: attach (xtask)` in .vscode/launch.json"));
     assert!(!fixture.env.join(&file).exists() && !fixture.env.join(".vscode").exists());
+    // Not running: --off would only remove the override, never start it.
     let off = fixture.xtask(["--dry-run", "debug", "web", "--off"]).ok();
     assert!(
         off.stdout
-            .contains("-f docker-compose.yml up --detach --no-deps --force-recreate web"),
+            .contains("# web is not running: nothing to recreate")
+            && !off.stdout.contains(" up ")
+            && off.stdout.contains(&format!("# remove {file}")),
         "{}",
         off.describe()
     );
