@@ -25,7 +25,7 @@ pub struct HelpArgs {
 }
 
 /// Built-in commands by group, in the order they are listed.
-const GROUPS: [(&str, &[&str]); 5] = [
+const GROUPS: [(&str, &[&str]); 6] = [
     (
         "Repositories",
         &["update", "status", "lock", "check", "diff"],
@@ -41,6 +41,7 @@ const GROUPS: [(&str, &[&str]); 5] = [
         &["run", "shell", "exec", "urls", "monitor", "doctor"],
     ),
     ("Database", &["db"]),
+    ("Tests, docs and debuggers", &["test", "docs", "debug"]),
     ("This tool", &["help", "completions"]),
 ];
 
