@@ -281,3 +281,53 @@ fn debug_config_errors_name_the_line() {
         );
     }
 }
+
+#[test]
+fn ptvsd_is_started_with_its_own_options_when_the_config_names_it() {
+    let fixture = Fixture::new("debug", &[]);
+    fixture.env.tasks_toml(
+        "[project]\ncompose_files = [\"docker-compose.yml\"]\n\n[services.web]\ncommand = [\"python3\", \"app.py\"]\n\n[services.web.debug]\ndebugger = \"ptvsd\"\n",
+    );
+    // ptvsd 4's command line (`--host H --port P --wait FILE`), answered by
+    // debugpy: the image has no ptvsd, and the protocol is the same.
+    fixture.env.write(
+        "shared/src/web/ptvsd/__main__.py",
+        "import runpy, sys\n\
+         args = sys.argv[1:]\n\
+         host = args[args.index('--host') + 1]\n\
+         port = args[args.index('--port') + 1]\n\
+         rest = [a for a in args[args.index('--port') + 2:] if a != '--wait']\n\
+         wait = ['--wait-for-client'] if '--wait' in args else []\n\
+         print('ptvsd', ' '.join(args), flush=True)\n\
+         sys.argv = [sys.argv[0], '--listen', host + ':' + port] + wait + rest\n\
+         runpy.run_module('debugpy', run_name='__main__', alter_sys=True)\n",
+    );
+    let port = free_port();
+    let out = fixture
+        .xtask(["debug", "web", "--wait", "--port", &port.to_string()])
+        .ok();
+    assert!(
+        out.stdout
+            .contains(&format!("web: ptvsd listening on 127.0.0.1:{port}")),
+        "{}",
+        out.describe()
+    );
+    let response = wait_for(
+        "the ptvsd command line to answer initialize",
+        Duration::from_secs(60),
+        || dap_initialize(port),
+    );
+    assert_eq!(response["success"], true, "{response}");
+    let logs = fixture.xtask(["logs", "web"]).ok();
+    assert!(
+        logs.stdout
+            .contains(&format!("ptvsd --host 0.0.0.0 --port {port} --wait app.py")),
+        "{}",
+        logs.describe()
+    );
+    let launch: Value = serde_json::from_str(&fixture.env.read(".vscode/launch.json")).unwrap();
+    assert_eq!(launch["configurations"][0]["type"], "python", "{launch}");
+    assert!(launch["configurations"][0].get("pathMappings").is_none());
+    fixture.xtask(["down"]).ok();
+    assert!(fixture.leftovers().is_empty(), "{:?}", fixture.leftovers());
+}
