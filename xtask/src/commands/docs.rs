@@ -67,9 +67,36 @@ impl DocsArgs {
         }
         let project = ctx.compose_for(&environment)?;
         ctx.require_engine()?;
-        let down = project.command(["down", "--remove-orphans"]);
+        let containers = state::containers(&project.name).unwrap_or_default();
+        let running = containers
+            .iter()
+            .any(|c| c.service == service && c.is_running() && !c.one_off);
+        // The docs' own project goes whole; one shared with a running stack
+        // (no `[docs] environment`) loses only the docs containers.
+        let shared: Vec<String> = containers
+            .iter()
+            .filter(|c| c.service != service && c.is_running())
+            .map(|c| c.service.clone())
+            .collect();
+        let down = if shared.is_empty() {
+            project.command(["down", "--remove-orphans"])
+        } else {
+            project.command([
+                "rm".to_string(),
+                "--stop".into(),
+                "--force".into(),
+                service.clone(),
+            ])
+        };
         if self.down {
             let mut plan = Plan::new();
+            if !shared.is_empty() {
+                plan.push(Step::Note(format!(
+                    "project {} also runs {}: only its {service} containers go",
+                    project.name,
+                    shared.join(", ")
+                )));
+            }
             plan.run(down);
             ctx.execute(&plan)?;
             ctx.ui
@@ -86,9 +113,6 @@ impl DocsArgs {
                 check_port_free(*port)?;
             }
         }
-        let running = !state::running(&project.name, &service)
-            .unwrap_or_default()
-            .is_empty();
 
         // Before the build: the image, and the kept container.
         let mut before = Plan::new();
@@ -174,6 +198,9 @@ impl DocsArgs {
                     .ui
                     .warn(format!("could not tear the docs project down: {e}")),
             }
+            if !shared.is_empty() {
+                remove_one_offs(ctx, &project.name, &service);
+            }
         } else if result.is_ok() {
             ctx.ui.note(format!(
                 "the docs container stays up (project {}); `cargo xtask docs --down` removes it",
@@ -181,6 +208,28 @@ impl DocsArgs {
             ));
         }
         result
+    }
+}
+
+/// `rm` leaves the one-off containers an interrupted `run --rm` may leak
+/// (docker/compose#12965): those of the docs service go too.
+fn remove_one_offs(ctx: &Context, project: &str, service: &str) {
+    let ids: Vec<String> = state::containers(project)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|c| c.one_off && c.service == service)
+        .map(|c| c.id)
+        .collect();
+    if ids.is_empty() {
+        return;
+    }
+    let mut argv = vec!["docker".to_string(), "rm".into(), "--force".into()];
+    argv.extend(ids.iter().cloned());
+    if !exec::capture(&CommandStep::new(argv)).is_ok_and(|out| out.success()) {
+        ctx.ui.warn(format!(
+            "one-off docs containers are left: docker rm -f {}",
+            ids.join(" ")
+        ));
     }
 }
 

@@ -423,3 +423,65 @@ fn docs_config_errors_name_the_line() {
         .fails_with(2)
         .stderr_has("tasks.toml has no [docs] section");
 }
+
+#[test]
+fn docs_in_a_project_shared_with_the_stack_removes_only_its_own_container() {
+    let fixture = Fixture::new("docs", &[]);
+    // No [docs] environment: the docs service lives in the dev project.
+    let tasks = fixture
+        .env
+        .read("tasks.toml")
+        .replace("environment = \"docs\"\n", "")
+        .replace(
+            "compose_files = [\"docker-compose.yml\"]\n",
+            "compose_files = [\"docker-compose.yml\", \"docker-compose.docs.yml\"]\n",
+        );
+    fixture.env.tasks_toml(&tasks);
+    fixture.xtask(["up", "-d", "web"]).ok();
+    let plan = fixture.xtask(["--dry-run", "docs", "--down"]).ok();
+    assert!(
+        plan.stdout.contains(&format!(
+            "# project {} also runs web: only its docs containers go",
+            fixture.project
+        )) && plan.stdout.contains(" rm --stop --force docs")
+            && !plan.stdout.contains(" down "),
+        "{}",
+        plan.describe()
+    );
+    let out = fixture.xtask(["docs"]).ok();
+    assert!(
+        out.stdout.trim_end().ends_with("index.html"),
+        "{}",
+        out.describe()
+    );
+    let running = fixture.running(&fixture.project);
+    assert!(
+        running.len() == 1 && running[0].contains("sleep 3600"),
+        "web still runs, nothing of docs does: {running:?}"
+    );
+    fixture.xtask(["down"]).ok();
+    assert!(fixture.leftovers().is_empty(), "{:?}", fixture.leftovers());
+}
+
+#[test]
+fn warnings_are_counted_in_the_summary_of_a_build_that_passes() {
+    let (fixture, _) = docs_fixture();
+    let tasks = fixture.env.read("tasks.toml").replace("\"-W\", ", "");
+    fixture.env.tasks_toml(&tasks);
+    fixture.env.write(
+        "docs/index.rst",
+        "Fixture Docs\n============\n\n.. toctree::\n\n   usage\n\nSee :doc:`missing` and :ref:`nowhere`.\n",
+    );
+    let out = fixture.xtask(["docs"]).ok();
+    assert!(
+        out.stderr.contains("Built docs in") && out.stderr.contains(", 2 warnings"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stderr.contains("WARNING: unknown document"),
+        "{}",
+        out.describe()
+    );
+    assert!(fixture.leftovers().is_empty(), "{:?}", fixture.leftovers());
+}
