@@ -105,6 +105,10 @@ fn debug_session(fixture: &Fixture) {
         "{running:?}"
     );
 
+    // --wait holds the program: it has not started yet.
+    let logs = fixture.xtask(["logs", "web"]).ok();
+    assert!(!logs.stdout.contains("web up"), "{}", logs.describe());
+
     // launch.json gained the entry and kept the user's entry and comments.
     let text = fixture.env.read(".vscode/launch.json");
     assert!(
@@ -127,6 +131,19 @@ fn debug_session(fixture: &Fixture) {
     fixture
         .xtask(["debug", "web", "--port", &port.to_string()])
         .ok();
+    // Without --wait the program runs at once, under the debugger.
+    wait_for(
+        "web to start without a client",
+        Duration::from_secs(30),
+        || {
+            let logs = fixture.xtask(["logs", "web"]).run();
+            if logs.stdout.contains("web up") {
+                Ok(())
+            } else {
+                Err(logs.describe())
+            }
+        },
+    );
     let again = fixture.env.read(".vscode/launch.json");
     assert_eq!(again.matches("web: attach (xtask)").count(), 1, "{again}");
     assert_eq!(again.matches("Portal Attach").count(), 1, "{again}");
