@@ -71,13 +71,14 @@ impl DocsArgs {
         let running = containers
             .iter()
             .any(|c| c.service == service && c.is_running() && !c.one_off);
-        // The docs' own project goes whole; one shared with a running stack
-        // (no `[docs] environment`) loses only the docs containers.
-        let shared: Vec<String> = containers
+        // The docs' own project goes whole; one shared with the stack (no
+        // `[docs] environment`) loses only the docs containers.
+        let mut shared: Vec<String> = containers
             .iter()
-            .filter(|c| c.service != service && c.is_running())
+            .filter(|c| c.service != service)
             .map(|c| c.service.clone())
             .collect();
+        shared.dedup();
         let down = if shared.is_empty() {
             project.command(["down", "--remove-orphans"])
         } else {
@@ -92,7 +93,7 @@ impl DocsArgs {
             let mut plan = Plan::new();
             if !shared.is_empty() {
                 plan.push(Step::Note(format!(
-                    "project {} also runs {}: only its {service} containers go",
+                    "project {} also has {}: only its {service} containers go",
                     project.name,
                     shared.join(", ")
                 )));

@@ -441,7 +441,7 @@ fn docs_in_a_project_shared_with_the_stack_removes_only_its_own_container() {
     let plan = fixture.xtask(["--dry-run", "docs", "--down"]).ok();
     assert!(
         plan.stdout.contains(&format!(
-            "# project {} also runs web: only its docs containers go",
+            "# project {} also has web: only its docs containers go",
             fixture.project
         )) && plan.stdout.contains(" rm --stop --force docs")
             && !plan.stdout.contains(" down "),
