@@ -217,7 +217,6 @@ fn launch_entry(service: &str, port: u16, spec: &DebugSpec) -> Value {
         },
         "request": "attach",
         "connect": { "host": "127.0.0.1", "port": port },
-        "justMyCode": false,
     });
     if !spec.path_mappings.is_empty() {
         let mappings: Vec<Value> = spec
@@ -240,6 +239,9 @@ fn launch_entry(service: &str, port: u16, spec: &DebugSpec) -> Value {
 fn update_launch_json(ctx: &Context, path: &Path, entry: &Value) {
     let shown = ".vscode/launch.json";
     let edit = match std::fs::read_to_string(path) {
+        Ok(text) if text.trim().is_empty() => {
+            Ok(launch_json::Edit::Created(launch_json::new_file(entry)))
+        }
         Ok(text) => launch_json::upsert(&text, entry).map_err(|e| e.to_string()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             Ok(launch_json::Edit::Created(launch_json::new_file(entry)))

@@ -165,14 +165,7 @@ fn indented(value: &Value, indent: &str, unit: &str) -> String {
     out
 }
 
-const KEY_ORDER: [&str; 6] = [
-    "name",
-    "type",
-    "request",
-    "connect",
-    "pathMappings",
-    "justMyCode",
-];
+const KEY_ORDER: [&str; 5] = ["name", "type", "request", "connect", "pathMappings"];
 
 fn pretty(value: &Value, indent: &str, unit: &str, ordered: bool, out: &mut String) {
     let inner = format!("{indent}{unit}");

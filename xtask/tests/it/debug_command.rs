@@ -252,9 +252,8 @@ fn a_launch_json_it_cannot_read_is_left_alone_and_the_entry_printed() {
     let fixture = Fixture::new("debug", &[]);
     let broken = "{ \"configurations\": [ { \"name\": \"x\" } \n";
     fixture.env.write(".vscode/launch.json", broken);
-    let out = fixture
-        .xtask(["debug", "web", "--port", &free_port().to_string()])
-        .ok();
+    let port = free_port().to_string();
+    let out = fixture.xtask(["debug", "web", "--port", &port]).ok();
     assert!(
         out.stderr.contains("left .vscode/launch.json as it is"),
         "{}",
@@ -266,6 +265,11 @@ fn a_launch_json_it_cannot_read_is_left_alone_and_the_entry_printed() {
         out.describe()
     );
     assert_eq!(fixture.env.read(".vscode/launch.json"), broken);
+    // An empty file is no file: it gets the whole document.
+    fixture.env.write(".vscode/launch.json", "\n");
+    fixture.xtask(["debug", "web", "--port", &port]).ok();
+    let launch: Value = serde_json::from_str(&fixture.env.read(".vscode/launch.json")).unwrap();
+    assert_eq!(launch["configurations"][0]["name"], "web: attach (xtask)");
     fixture.xtask(["down"]).ok();
     assert!(fixture.leftovers().is_empty(), "{:?}", fixture.leftovers());
 }
