@@ -186,6 +186,10 @@ pub enum Command {
     Db(commands::db::DbArgs),
     Images(commands::images::ImagesArgs),
 
+    // Tests, docs and debuggers
+    Docs(commands::docs::DocsArgs),
+    Debug(commands::debug::DebugArgs),
+
     // One-time setup
     Init(commands::init::InitArgs),
     Certs(commands::certs::CertsArgs),

@@ -14,6 +14,7 @@ pub mod commands;
 pub mod compose;
 pub mod config;
 pub mod db;
+pub mod debugger;
 pub mod error;
 pub mod exec;
 pub mod images;

@@ -6,7 +6,9 @@ pub mod completions;
 pub mod containers;
 pub mod context;
 pub mod db;
+pub mod debug;
 pub mod diff;
+pub mod docs;
 pub mod doctor;
 pub mod env;
 pub mod help;
@@ -75,6 +77,8 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<()> {
         Command::Images(args) => args.run(ctx),
         Command::Init(args) => args.run(ctx),
         Command::Certs(args) => args.run(ctx),
+        Command::Docs(args) => args.run(ctx),
+        Command::Debug(args) => args.run(ctx),
         Command::Help(args) => args.run(ctx),
         Command::Completions(args) => args.run(ctx),
         Command::Task(argv) => task::run(argv, ctx),

@@ -2,6 +2,7 @@
 //! (which also marks the environment root) and `repos.toml`.
 
 mod check_db;
+mod check_docs_debug;
 mod check_environments;
 mod check_images;
 mod check_init;
@@ -9,7 +10,9 @@ mod check_repos;
 pub mod check_tasks;
 pub mod command_line;
 pub mod db;
+pub mod debug_spec;
 pub mod diagnostic;
+pub mod docs_spec;
 pub mod env_root;
 pub mod environment;
 pub mod images_spec;
@@ -146,6 +149,7 @@ impl Workspace {
         check_environments::check(self, &mut errors);
         check_db::check(self, &mut errors);
         check_init::check(self, &mut errors);
+        check_docs_debug::check(self, &mut errors);
         check_tasks::check(self, builtins, &mut errors);
         check_repos::check(self, &mut errors);
         check_images::check(self, &mut errors);

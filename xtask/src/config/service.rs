@@ -4,6 +4,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::command_line::CommandLine;
+use super::debug_spec::DebugSpec;
 
 /// One `[services.NAME]`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -18,4 +19,6 @@ pub struct ServiceSpec {
     pub scheme: Option<String>,
     /// The path `urls` appends (`/portal/`); default: the `xtask.path` label.
     pub path: Option<String>,
+    /// How `debug NAME` runs it under a debugger.
+    pub debug: Option<DebugSpec>,
 }

@@ -8,6 +8,7 @@ use toml::Spanned;
 
 use super::db::DbSpec;
 use super::diagnostic::ConfigErrors;
+use super::docs_spec::DocsSpec;
 use super::environment::EnvironmentSpec;
 use super::images_spec::ImageSpec;
 use super::init_spec::{CertsSpec, InitSpec};
@@ -38,6 +39,8 @@ pub struct TasksFile {
     pub init: Option<InitSpec>,
     /// Where `certs` writes a self-signed certificate.
     pub certs: Option<CertsSpec>,
+    /// How `docs` builds and serves the documentation.
+    pub docs: Option<DocsSpec>,
 }
 
 impl TasksFile {

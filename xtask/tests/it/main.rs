@@ -10,6 +10,8 @@ mod compose_yaml;
 mod config;
 mod db;
 mod default_stack;
+mod debug_command;
+mod docs_command;
 mod e2e;
 mod engine;
 mod environments;
