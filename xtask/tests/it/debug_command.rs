@@ -29,7 +29,7 @@ const USER_LAUNCH_JSON: &str = r#"{
 
 /// Sends the DAP `initialize` request to 127.0.0.1:port and returns the
 /// response (events sent before it are skipped).
-fn dap_initialize(port: u16) -> Result<Value, String> {
+pub fn dap_initialize(port: u16) -> Result<Value, String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))

@@ -350,5 +350,33 @@ fn the_shipped_stack_comes_up_offline_with_its_database_tests_and_docs() {
     let databases = json_rpc(erpserver, "common.db.list").expect("db.list");
     assert_eq!(databases, serde_json::json!(["tryton"]));
 
+    // The docs: Sphinx in the docs project, the party module's pages linked in.
+    let docs = stack.ok_or_logs(&["docs", "--build"]);
+    let index = stack.root().join("shared/docs/_build/html/index.html");
+    assert!(
+        docs.stdout.contains(&index.display().to_string()) && index.exists(),
+        "{}",
+        docs.describe()
+    );
+    assert!(stack
+        .root()
+        .join("shared/docs/_build/html/party/index.html")
+        .exists());
+
+    // The portal under debugpy, waiting for the editor; then back to normal.
+    let debug_port = crate::docs_command::free_port();
+    let port_text = debug_port.to_string();
+    stack.ok_or_logs(&["debug", "portal", "--wait", "--port", &port_text]);
+    let initialized = wait_for(
+        "debugpy's answer to initialize",
+        Duration::from_secs(60),
+        || crate::debug_command::dap_initialize(debug_port),
+    );
+    assert_eq!(initialized["success"], true, "{initialized}");
+    let launch =
+        std::fs::read_to_string(stack.root().join(".vscode/launch.json")).expect("launch.json");
+    assert!(launch.contains("portal: attach (xtask)"), "{launch}");
+    stack.ok_or_logs(&["debug", "portal", "--off"]);
+
     stack.xtask(["down"]).ok();
 }

@@ -637,7 +637,10 @@ fn a_mirror_set_with_insteadof_is_used_and_never_mistaken_for_a_fork() {
         };
         update("1 cloned");
         assert_eq!(
-            git(&env.join("shared/src/app"), &["config", "remote.origin.url"]),
+            git(
+                &env.join("shared/src/app"),
+                &["config", "remote.origin.url"]
+            ),
             "https://code.example.invalid/team/app.git",
             "{transport}: the clone keeps the url of repos.toml"
         );
