@@ -205,3 +205,19 @@ impl Drop for Down<'_> {
         }
     }
 }
+
+/// The seed's `export config="$(cat deployConfig.yaml)"`: in the `deploy`
+/// environment compose gets the file's content as `config`, which plans
+/// and `env` never print.
+#[test]
+fn the_deploy_environment_reads_config_from_deploy_config_yaml() {
+    let env = copy_example("overwatch");
+    let content = std::fs::read_to_string(env.join("deployConfig.yaml")).expect("deployConfig.yaml");
+    let merged = env.xtask(["--env", "deploy", "config"]).ok().stdout;
+    assert!(merged.contains("webApp: true"), "{merged}");
+    let shown = env.xtask(["--env", "deploy", "env"]).ok();
+    assert!(shown.stdout.contains("deployConfig.yaml"), "{}", shown.describe());
+    assert!(!shown.stdout.contains(content.trim()), "{}", shown.describe());
+    let plan = env.xtask(["--env", "deploy", "--dry-run", "deploy"]).ok();
+    assert!(!plan.stdout.contains("webApp: true"), "{}", plan.describe());
+}
