@@ -184,7 +184,16 @@ pub enum Command {
     Monitor(commands::monitor::MonitorArgs),
     Doctor(commands::doctor::DoctorArgs),
     Db(commands::db::DbArgs),
+    Images(commands::images::ImagesArgs),
+
+    // Tests, docs and debuggers
     Test(commands::test::TestArgs),
+    Docs(commands::docs::DocsArgs),
+    Debug(commands::debug::DebugArgs),
+
+    // One-time setup
+    Init(commands::init::InitArgs),
+    Certs(commands::certs::CertsArgs),
 
     // Tasks and the tool itself
     Help(commands::help::HelpArgs),

@@ -23,7 +23,9 @@ pub struct CompletionsArgs {
 }
 
 /// The commands whose positional arguments name services.
-const SERVICE_COMMANDS: [&str; 7] = ["logs", "up", "restart", "build", "run", "shell", "exec"];
+const SERVICE_COMMANDS: [&str; 8] = [
+    "logs", "up", "restart", "build", "run", "shell", "exec", "debug",
+];
 
 /// The commands whose positional arguments name repos.
 const REPO_COMMANDS: [&str; 2] = ["update", "status"];
@@ -101,7 +103,7 @@ impl CompletionsArgs {
                                     .mut_arg("command", |a| a.index(2)),
                                 // The service is the first of `run`'s words.
                                 "run" => c.mut_arg("words", |a| a.value_parser(parser).index(1)),
-                                "shell" => {
+                                "shell" | "debug" => {
                                     c.mut_arg("service", |a| a.value_parser(parser).index(1))
                                 }
                                 _ => c.mut_arg("services", |a| a.value_parser(parser)),

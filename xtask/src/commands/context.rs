@@ -15,6 +15,16 @@ use crate::exec;
 use crate::plan::{Plan, Step};
 use crate::ui::Ui;
 
+/// A value file's problem reads as a configuration error (FILE:LINE:COL).
+fn environment_error(error: environment::EnvironmentError) -> Error {
+    match error {
+        environment::EnvironmentError::ValueFile(diagnostic) => {
+            config::Error::Invalid((*diagnostic).into()).into()
+        }
+        other => Error::usage(other.to_string()),
+    }
+}
+
 pub struct Context {
     pub global: GlobalArgs,
     pub ui: Ui,
@@ -72,7 +82,7 @@ impl Context {
         let workspace = self.workspace()?;
         let flag = self.global.environment.as_deref();
         environment::resolve(workspace, flag, self.global.environment_from_env_var)
-            .map_err(|e| Error::usage(e.to_string()))
+            .map_err(environment_error)
     }
 
     /// The compose project name of the active environment, without asking
@@ -87,8 +97,8 @@ impl Context {
             return self.environment();
         };
         let workspace = self.workspace()?;
-        let mut environment = environment::resolve(workspace, Some(name), false)
-            .map_err(|e| Error::usage(e.to_string()))?;
+        let mut environment =
+            environment::resolve(workspace, Some(name), false).map_err(environment_error)?;
         environment.choice = environment::Choice::Task;
         Ok(environment)
     }

@@ -40,7 +40,10 @@ impl EnvArgs {
             crate::outln!("compose files: {}", environment.compose_files.join(", "));
         }
         for (key, value) in &environment.env {
-            crate::outln!("env: {key}={value}");
+            match environment.value_files.get(key) {
+                Some(file) => crate::outln!("env: {key}=<the content of {file}>"),
+                None => crate::outln!("env: {key}={value}"),
+            }
         }
         Ok(())
     }

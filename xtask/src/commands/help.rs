@@ -25,7 +25,7 @@ pub struct HelpArgs {
 }
 
 /// Built-in commands by group, in the order they are listed.
-const GROUPS: [(&str, &[&str]); 6] = [
+const GROUPS: [(&str, &[&str]); 7] = [
     (
         "Repositories",
         &["update", "status", "lock", "check", "diff"],
@@ -33,7 +33,7 @@ const GROUPS: [(&str, &[&str]); 6] = [
     (
         "Compose stack",
         &[
-            "env", "up", "down", "build", "logs", "ps", "restart", "scale", "config",
+            "env", "up", "down", "build", "images", "logs", "ps", "restart", "scale", "config",
         ],
     ),
     (
@@ -41,7 +41,8 @@ const GROUPS: [(&str, &[&str]); 6] = [
         &["run", "shell", "exec", "urls", "monitor", "doctor"],
     ),
     ("Database", &["db"]),
-    ("Tests", &["test"]),
+    ("Tests, docs and debuggers", &["test", "docs", "debug"]),
+    ("Setup", &["init", "certs"]),
     ("This tool", &["help", "completions"]),
 ];
 

@@ -1,14 +1,19 @@
 //! One module per command group; [`run`] dispatches the parsed command line.
 
+pub mod certs;
 pub mod check;
 pub mod completions;
 pub mod containers;
 pub mod context;
 pub mod db;
+pub mod debug;
 pub mod diff;
+pub mod docs;
 pub mod doctor;
 pub mod env;
 pub mod help;
+pub mod images;
+pub mod init;
 pub mod lock;
 pub mod monitor;
 pub mod stack;
@@ -71,6 +76,11 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<()> {
         Command::Doctor(args) => args.run(ctx),
         Command::Db(args) => args.run(ctx),
         Command::Test(args) => args.run(ctx),
+        Command::Images(args) => args.run(ctx),
+        Command::Init(args) => args.run(ctx),
+        Command::Certs(args) => args.run(ctx),
+        Command::Docs(args) => args.run(ctx),
+        Command::Debug(args) => args.run(ctx),
         Command::Help(args) => args.run(ctx),
         Command::Completions(args) => args.run(ctx),
         Command::Task(argv) => task::run(argv, ctx),

@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::compose::env_file;
+use crate::config::environment::EnvValue;
 use crate::config::{sanitize_project_name, Workspace};
 
 /// Where the choice of environment came from.
@@ -62,6 +63,10 @@ pub struct ActiveEnvironment {
     pub compose_files: Vec<String>,
     /// Variables, the nearest definition winning.
     pub env: BTreeMap<String, String>,
+    /// Which of `env` come from a file (`{ file = ... }`), and which file:
+    /// plans pass them without printing them, as they do env files' values.
+    #[serde(skip)]
+    pub value_files: BTreeMap<String, String>,
 }
 
 impl ActiveEnvironment {
@@ -123,6 +128,48 @@ pub enum EnvironmentError {
     },
     #[error("environment `{0}` inherits from itself through {1}")]
     Cycle(String, String),
+    /// A value read from a file that cannot be read (at its place in tasks.toml).
+    #[error("{0}")]
+    ValueFile(Box<crate::config::Diagnostic>),
+}
+
+/// The text of one `env` value: itself, or the content of its file.
+fn env_value(workspace: &Workspace, value: &EnvValue) -> Result<String, EnvironmentError> {
+    let spec = match value {
+        EnvValue::Text(text) => return Ok(text.clone()),
+        EnvValue::File(spec) => spec,
+    };
+    let fail = |message: String, help: &str| {
+        EnvironmentError::ValueFile(Box::new(
+            crate::config::Diagnostic::at(&workspace.tasks_source, spec.file.span(), message)
+                .help(help),
+        ))
+    };
+    let written = spec.file.get_ref();
+    let path = if spec.outside_root {
+        workspace.root.join(written)
+    } else {
+        let root = crate::config::EnvRoot::new(&workspace.root).map_err(|e| {
+            fail(
+                format!("cannot resolve the environment root: {e}"),
+                "check the folder's permissions",
+            )
+        })?;
+        root.resolve(written).map_err(|why| {
+            fail(
+                format!("the value file `{written}` {why}"),
+                "keep it inside the environment root, or set `outside_root = true` beside `file`",
+            )
+        })?
+    };
+    match std::fs::read_to_string(&path) {
+        // As the shell's `$(cat FILE)`: trailing newlines dropped.
+        Ok(text) => Ok(text.trim_end_matches('\n').to_string()),
+        Err(e) => Err(fail(
+            format!("cannot read the value file `{written}`: {e}"),
+            "create it, or fix the path (relative to the folder holding tasks.toml)",
+        )),
+    }
 }
 
 /// `ENVIRONMENT=...` from the root's `.env`, if any.
@@ -160,6 +207,7 @@ pub fn resolve(
 
     let mut compose_files = tasks.project.compose_file_paths();
     let mut env = BTreeMap::new();
+    let mut value_files = BTreeMap::new();
     let mut chain = Vec::new();
     if let Some(name) = &name {
         let defined = || {
@@ -203,7 +251,15 @@ pub fn resolve(
         for env_name in chain.iter().rev() {
             if let Some(spec) = tasks.environment(env_name) {
                 compose_files.extend(spec.compose_files.iter().map(|f| f.get_ref().clone()));
-                env.extend(spec.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+                for (key, value) in &spec.env {
+                    env.insert(key.clone(), env_value(workspace, value)?);
+                    match value {
+                        EnvValue::File(file) => {
+                            value_files.insert(key.clone(), file.file.get_ref().clone())
+                        }
+                        EnvValue::Text(_) => value_files.remove(key),
+                    };
+                }
             }
         }
     }
@@ -227,6 +283,7 @@ pub fn resolve(
         chain,
         compose_files,
         env,
+        value_files,
     })
 }
 

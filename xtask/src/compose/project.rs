@@ -20,16 +20,16 @@ pub struct ComposeProject {
     pub env_files: Vec<String>,
     /// Variables of the active environment, given to compose and its children.
     pub env: Vec<(String, String)>,
+    /// Variables whose values come from files: given, never printed.
+    pub context_env: Vec<(String, String)>,
 }
 
 impl ComposeProject {
     pub fn new(cli: ComposeCli, workspace: &Workspace, environment: &ActiveEnvironment) -> Self {
         let env_files = workspace.tasks.project.env_file_paths();
-        let mut env: Vec<(String, String)> = environment
-            .env
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let pairs = environment.env.iter().map(|(k, v)| (k.clone(), v.clone()));
+        let (context_env, mut env): (Vec<_>, Vec<_>) =
+            pairs.partition(|(k, _)| environment.value_files.contains_key(k));
         if let Some(name) = &environment.name {
             if !environment.env.contains_key("ENVIRONMENT") {
                 env.push(("ENVIRONMENT".into(), name.clone()));
@@ -42,6 +42,7 @@ impl ComposeProject {
             files: environment.compose_files.clone(),
             env_files,
             env,
+            context_env,
         }
     }
 
@@ -71,6 +72,7 @@ impl ComposeProject {
         argv.extend(args.into_iter().map(Into::into));
         let mut step = CommandStep::new(argv).dir(&self.root);
         step.env = self.env.clone();
+        step.context_env = self.context_env.clone();
         step
     }
 }

@@ -2,15 +2,22 @@
 //! (which also marks the environment root) and `repos.toml`.
 
 mod check_db;
+mod check_docs_debug;
 mod check_environments;
+mod check_images;
+mod check_init;
 mod check_repos;
 pub mod check_tasks;
 mod check_test;
 pub mod command_line;
 pub mod db;
+pub mod debug_spec;
 pub mod diagnostic;
+pub mod docs_spec;
 pub mod env_root;
 pub mod environment;
+pub mod images_spec;
+pub mod init_spec;
 mod parse;
 pub mod project;
 pub mod repos_file;
@@ -28,6 +35,8 @@ pub use db::DbSpec;
 pub use diagnostic::{ConfigErrors, Diagnostic};
 pub use env_root::{EnvRoot, Escape};
 pub use environment::EnvironmentSpec;
+pub use images_spec::ImageSpec;
+pub use init_spec::{CertsSpec, InitSpec};
 pub use project::ProjectSpec;
 pub use repos_file::{
     check_relative, CopySpec, FolderSpec, LinkSpec, NoticeSpec, Pin, RepoSpec, ReposFile, Transport,
@@ -142,8 +151,11 @@ impl Workspace {
         check_environments::check(self, &mut errors);
         check_db::check(self, &mut errors);
         check_test::check(self, &mut errors);
+        check_init::check(self, &mut errors);
+        check_docs_debug::check(self, &mut errors);
         check_tasks::check(self, builtins, &mut errors);
         check_repos::check(self, &mut errors);
+        check_images::check(self, &mut errors);
         errors
     }
 

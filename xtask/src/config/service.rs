@@ -4,6 +4,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::command_line::CommandLine;
+use super::debug_spec::DebugSpec;
 use super::test_spec::TestSpec;
 
 /// One `[services.NAME]`.
@@ -19,6 +20,8 @@ pub struct ServiceSpec {
     pub scheme: Option<String>,
     /// The path `urls` appends (`/portal/`); default: the `xtask.path` label.
     pub path: Option<String>,
+    /// How `debug NAME` runs it under a debugger.
+    pub debug: Option<DebugSpec>,
     /// How `test` runs this service's suite (`[services.NAME.test]`).
     pub test: Option<TestSpec>,
 }

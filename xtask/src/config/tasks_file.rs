@@ -8,7 +8,10 @@ use toml::Spanned;
 
 use super::db::DbSpec;
 use super::diagnostic::ConfigErrors;
+use super::docs_spec::DocsSpec;
 use super::environment::EnvironmentSpec;
+use super::images_spec::ImageSpec;
+use super::init_spec::{CertsSpec, InitSpec};
 use super::parse::parse_toml;
 use super::project::ProjectSpec;
 use super::service::ServiceSpec;
@@ -29,6 +32,15 @@ pub struct TasksFile {
     pub tasks: BTreeMap<Spanned<String>, TaskSpec>,
     /// How the database commands (`db ...`) reach the database.
     pub db: Option<DbSpec>,
+    /// The images `images build|tag|push` make, by the name typed on the command line.
+    #[serde(default)]
+    pub images: BTreeMap<Spanned<String>, ImageSpec>,
+    /// The one-time setup `init` does.
+    pub init: Option<InitSpec>,
+    /// Where `certs` writes a self-signed certificate.
+    pub certs: Option<CertsSpec>,
+    /// How `docs` builds and serves the documentation.
+    pub docs: Option<DocsSpec>,
 }
 
 impl TasksFile {

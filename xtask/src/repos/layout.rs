@@ -218,7 +218,7 @@ fn plan_copy(root: &EnvRoot, from: &str, to: &str, reset: bool) -> Option<Layout
 
 /// The first of `NAME.bak`, `NAME.bak.1`, `NAME.bak.2`, ... beside `dest`
 /// that nothing (not even a dangling link) occupies.
-fn next_backup(dest: &Path) -> Option<PathBuf> {
+pub fn next_backup(dest: &Path) -> Option<PathBuf> {
     let name = dest.file_name()?.to_string_lossy().into_owned();
     (0..MAX_BACKUPS)
         .map(|n| match n {
@@ -336,7 +336,7 @@ fn apply_one(root: &EnvRoot, action: &LayoutAction) -> Result<(), String> {
 /// Writes `bytes` to a temporary file beside `path`, then links it into
 /// place only if nothing is at `path`: readers never see half a file, and
 /// an existing file is never replaced.
-fn write_new_file(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+pub fn write_new_file(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::PermissionsExt;
     let dir = path.parent().unwrap_or(Path::new("."));

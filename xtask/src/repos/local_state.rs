@@ -130,11 +130,14 @@ pub fn inspect(repo: &Repository) -> Result<LocalState, git2::Error> {
     })
 }
 
-/// The URL of `origin`, if there is one.
+/// The URL of `origin` as configured, if there is one. Read from the
+/// repository's config rather than through libgit2's remote, which applies
+/// the user's `url.<base>.insteadOf`: a clone made through a mirror keeps
+/// the url of repos.toml, and is no fork.
 pub fn origin_url(repo: &Repository) -> Option<String> {
-    repo.find_remote("origin")
+    repo.config()
         .ok()
-        .and_then(|r| r.url().ok().map(str::to_string))
+        .and_then(|config| config.get_string("remote.origin.url").ok())
 }
 
 /// Where HEAD points (no work tree scan).

@@ -145,7 +145,7 @@ pub fn leftovers_of(project: &str) -> Vec<String> {
 
 /// Removes everything of `project`, with the engine directly, whatever
 /// state the test left.
-fn tear_down(project: &str) {
+pub fn tear_down(project: &str) {
     {
         let label = format!("label=com.docker.compose.project={project}");
         let ids = Command::new("docker")

@@ -4,14 +4,24 @@
 mod git_fixture;
 mod harness;
 
+mod certs_command;
 mod compose;
 mod compose_yaml;
 mod config;
 mod db;
+mod debug_command;
+mod default_stack;
+mod docs_command;
 mod e2e;
 mod engine;
 mod environments;
+mod examples_camcops;
+mod examples_collecting_society;
+mod examples_indico;
+mod examples_overwatch;
 mod exec_signals;
+mod images_command;
+mod init_command;
 mod layout_safety;
 mod output;
 mod repo_safety;

@@ -605,3 +605,58 @@ fn update_says_what_it_created_and_which_copies_to_review() {
         again.describe()
     );
 }
+
+/// `url.<base>.insteadOf` in the user's git config (a mirror, a company
+/// proxy): clones come from the mirror, keep the url of repos.toml, and
+/// later updates fetch through the mirror too, never taking the clone for
+/// a fork. (`git2` refuses https urls before any rewriting: no TLS.)
+#[test]
+fn a_mirror_set_with_insteadof_is_used_and_never_mistaken_for_a_fork() {
+    for transport in ["auto", "cli"] {
+        let remotes = Remotes::new();
+        let app = remotes.create("app");
+        let mirror_base = format!("file://{}/", remotes_dir(&app));
+        let home = tempfile::tempdir().expect("home");
+        std::fs::write(
+            home.path().join(".gitconfig"),
+            format!("[url \"{mirror_base}\"]\n\tinsteadOf = https://code.example.invalid/team/\n"),
+        )
+        .expect("gitconfig");
+
+        let env = Env::new();
+        env.repos_toml(&repo_entry(
+            "app",
+            "https://code.example.invalid/team/app.git",
+            "branch = \"main\"",
+        ));
+        let update = |expect: &str| {
+            env.xtask(["update", "--transport", transport])
+                .env("HOME", home.path())
+                .ok()
+                .stderr_has(expect);
+        };
+        update("1 cloned");
+        assert_eq!(
+            git(
+                &env.join("shared/src/app"),
+                &["config", "remote.origin.url"]
+            ),
+            "https://code.example.invalid/team/app.git",
+            "{transport}: the clone keeps the url of repos.toml"
+        );
+        update("1 up to date");
+        let next = app.commit("news.txt", "news\n");
+        app.push("main");
+        update("1 updated");
+        assert_eq!(head_of(&env.join("shared/src/app")).1, next, "{transport}");
+    }
+}
+
+fn remotes_dir(remote: &crate::git_fixture::Remote) -> String {
+    remote
+        .bare
+        .parent()
+        .expect("remotes folder")
+        .to_string_lossy()
+        .into_owned()
+}

@@ -175,20 +175,20 @@ fn outputs_without_sources_run_only_while_an_output_is_missing() {
     let env = Env::new();
     env.tasks_toml(
         r#"
-[tasks.init]
+[tasks.venv]
 run = "mkdir -p .venv && touch marker && echo ran >> init.log"
 outputs = [".venv", "marker"]
 "#,
     );
-    env.xtask(["init"]).ok();
-    env.xtask(["init"])
+    env.xtask(["venv"]).ok();
+    env.xtask(["venv"])
         .ok()
-        .stderr_has("Fresh init (up to date: its outputs exist and it has no sources)");
+        .stderr_has("Fresh venv (up to date: its outputs exist and it has no sources)");
     assert_eq!(env.read("init.log"), "ran\n");
     std::fs::remove_file(env.join("marker")).unwrap();
-    env.xtask(["init"]).ok();
+    env.xtask(["venv"]).ok();
     assert_eq!(env.read("init.log"), "ran\nran\n");
-    env.xtask(["help", "init"])
+    env.xtask(["help", "venv"])
         .ok()
         .stdout_has("skipped while [.venv, marker] exist");
 }

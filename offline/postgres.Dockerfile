@@ -1,0 +1,10 @@
+# What the stack expects of the official postgres image: POSTGRES_PASSWORD,
+# POSTGRES_USER and POSTGRES_DB on first start, data in PGDATA, port 5432.
+ARG BASE=xtask-local/base:bookworm
+FROM ${BASE}
+ENV PGDATA=/var/lib/postgresql/data PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+COPY postgres-entrypoint /usr/local/bin/docker-entrypoint.sh
+VOLUME /var/lib/postgresql/data
+EXPOSE 5432
+ENTRYPOINT ["docker-entrypoint.sh"]
+CMD ["postgres"]

@@ -1,0 +1,1 @@
+"""Stand-in for the Tryton module country 6.0."""

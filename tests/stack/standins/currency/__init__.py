@@ -1,0 +1,1 @@
+"""Stand-in for the Tryton module currency 6.0."""

@@ -1,0 +1,1 @@
+"""Stand-in for the Tryton module party 6.0."""

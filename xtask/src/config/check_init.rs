@@ -1,0 +1,258 @@
+//! Checks of `[init]` and `[certs]`: modes that are no octal, steps that
+//! would not be one-time or that hide a shell line, services the compose
+//! files do not declare, examples that do not exist, and paths outside the
+//! environment root that the configuration does not allow.
+
+use std::path::Path;
+
+use crate::compose::files;
+
+use super::command_line::CommandLine;
+use super::diagnostic::{ConfigErrors, Diagnostic};
+use super::init_spec::parse_mode;
+use super::Workspace;
+use toml::Spanned;
+
+pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
+    let first = errors.0.len();
+    if let Some(init) = &workspace.tasks.init {
+        check_init(workspace, init, errors);
+    }
+    if let Some(certs) = &workspace.tasks.certs {
+        let source = &workspace.tasks_source;
+        for (what, path) in [("[certs] cert", &certs.cert), ("[certs] key", &certs.key)] {
+            check_place(workspace, what, path, certs.outside_root, errors);
+        }
+        if certs.cert.get_ref() == certs.key.get_ref() {
+            errors.push(
+                Diagnostic::at(
+                    source,
+                    certs.key.span(),
+                    "[certs] key is the certificate's own path",
+                )
+                .help("write the key to its own file, e.g. key = \"ssl/server.key\""),
+            );
+        }
+        if let Some(cn) = &certs.cn {
+            if cn.get_ref().trim().is_empty() {
+                errors.push(
+                    Diagnostic::at(source, cn.span(), "[certs] cn is empty")
+                        .help("name the host the certificate is for, e.g. cn = \"localhost\""),
+                );
+            }
+        }
+        if let Some(days) = &certs.days {
+            if *days.get_ref() == 0 {
+                errors.push(
+                    Diagnostic::at(source, days.span(), "[certs] days must be at least 1")
+                        .help("e.g. days = 365"),
+                );
+            }
+        }
+    }
+    super::check_tasks::clean_messages(errors, first);
+}
+
+fn check_init(workspace: &Workspace, init: &super::InitSpec, errors: &mut ConfigErrors) {
+    let source = &workspace.tasks_source;
+    let outside = init.outside_root;
+    for folder in &init.folders {
+        check_place(
+            workspace,
+            "[[init.folder]] path",
+            &folder.path,
+            outside,
+            errors,
+        );
+        check_mode(workspace, "[[init.folder]]", folder.mode.as_ref(), errors);
+        for (key, value) in [("owner", &folder.owner), ("group", &folder.group)] {
+            let Some(value) = value else { continue };
+            let name = value.get_ref();
+            // `${INDICO_OWNER:-indico}` is judged once expanded, by `init`.
+            let valid = name.contains('$')
+                || !name.is_empty()
+                    && !name.starts_with('-')
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '$'));
+            if !valid {
+                errors.push(
+                    Diagnostic::at(
+                        source,
+                        value.span(),
+                        format!("[[init.folder]] {key} `{name}` is not a user or group name"),
+                    )
+                    .help("a name such as `indico` or `daemon`, or a number"),
+                );
+            }
+        }
+    }
+    for copy in &init.copies {
+        check_place(workspace, "[[init.copy]] to", &copy.to, outside, errors);
+        check_mode(workspace, "[[init.copy]]", copy.mode.as_ref(), errors);
+        let from = copy.from.get_ref();
+        match super::EnvRoot::new(&workspace.root).map(|root| root.resolve(from)) {
+            Ok(Ok(path)) if path.is_file() => {}
+            Ok(Ok(_)) => errors.push(
+                Diagnostic::at(
+                    source,
+                    copy.from.span(),
+                    format!("[[init.copy]] from `{from}` does not exist"),
+                )
+                .help("name the default file to copy, relative to the folder holding tasks.toml"),
+            ),
+            Ok(Err(why)) => errors.push(
+                Diagnostic::at(
+                    source,
+                    copy.from.span(),
+                    format!("[[init.copy]] from `{from}` {why}"),
+                )
+                .help(why.help()),
+            ),
+            Err(_) => {}
+        }
+    }
+    let mut all_files: Vec<String> = workspace
+        .tasks
+        .project
+        .compose_files
+        .iter()
+        .map(|f| f.get_ref().clone())
+        .collect();
+    all_files.extend(
+        workspace
+            .tasks
+            .environments
+            .values()
+            .flat_map(|e| e.compose_files.iter().map(|f| f.get_ref().clone())),
+    );
+    let declared = files::services_in(&files::effective_files(&workspace.root, &all_files));
+    let mut names: Vec<&str> = Vec::new();
+    for step in &init.steps {
+        let name = step.name.get_ref();
+        if names.contains(&name.as_str()) {
+            errors.push(
+                Diagnostic::at(
+                    source,
+                    step.name.span(),
+                    format!("two [[init.step]] are named `{name}`"),
+                )
+                .help("give each step its own name"),
+            );
+        }
+        names.push(name);
+        match step.run.get_ref() {
+            CommandLine::Shell(_) => errors.push(
+                Diagnostic::at(source, step.run.span(), format!("[[init.step]] `{name}`: run is a shell line"))
+                    .help("write the command as a list, e.g. run = [\"camcops_server\", \"demo_camcops_config\"]; its output goes to `output`, no `>` needed"),
+            ),
+            CommandLine::Argv(argv) if argv.is_empty() => errors.push(
+                Diagnostic::at(source, step.run.span(), format!("[[init.step]] `{name}` names no command"))
+                    .help("give the command as a list, e.g. run = [\"make-config\"]"),
+            ),
+            CommandLine::Argv(_) => {}
+        }
+        match (&step.output, step.creates.is_empty()) {
+            (None, true) => errors.push(
+                Diagnostic::at(source, step.name.span(), format!("[[init.step]] `{name}` has no output: it would run every time"))
+                    .help("say what it makes: output = \"FILE\" (its stdout becomes the file) or creates = [\"FILE\", ...]"),
+            ),
+            (Some(output), false) => errors.push(
+                Diagnostic::at(source, output.span(), format!("[[init.step]] `{name}` has both output and creates"))
+                    .help("`output` is the file its stdout becomes; `creates` the files it writes itself: use one"),
+            ),
+            _ => {}
+        }
+        check_mode(workspace, "[[init.step]]", step.mode.as_ref(), errors);
+        for path in step.output.iter().chain(&step.creates) {
+            check_place(workspace, "[[init.step]] output", path, outside, errors);
+        }
+        if let Some(service) = &step.service {
+            let wanted = service.get_ref();
+            let unknown = !super::check_environments::is_service_name(wanted)
+                || (!declared.is_empty() && !declared.iter().any(|d| d == wanted));
+            if unknown {
+                let help =
+                    match crate::suggest::closest(wanted, declared.iter().map(String::as_str)) {
+                        Some(close) => format!(
+                            "did you mean `{close}`? the compose files declare: {}",
+                            declared.join(", ")
+                        ),
+                        None => format!("the compose files declare: {}", declared.join(", ")),
+                    };
+                errors.push(
+                    Diagnostic::at(source, service.span(), format!("[[init.step]] `{name}` runs in `{wanted}`, no service of the compose files"))
+                        .help(help),
+                );
+            }
+        } else if step.no_deps {
+            errors.push(
+                Diagnostic::at(
+                    source,
+                    step.name.span(),
+                    format!("[[init.step]] `{name}` has no_deps but runs on the host"),
+                )
+                .help("no_deps is for a step in a service (in = \"SERVICE\")"),
+            );
+        }
+    }
+}
+
+/// A path outside the root (absolute) needs `outside_root = true`; a path
+/// with `${VAR}` is judged once expanded, by `init` itself.
+fn check_place(
+    workspace: &Workspace,
+    what: &str,
+    path: &Spanned<String>,
+    outside_root: bool,
+    errors: &mut ConfigErrors,
+) {
+    let written = path.get_ref();
+    if written.trim().is_empty() {
+        errors.push(
+            Diagnostic::at(
+                &workspace.tasks_source,
+                path.span(),
+                format!("{what} is empty"),
+            )
+            .help("name a path relative to the folder holding tasks.toml"),
+        );
+        return;
+    }
+    if outside_root || written.contains('$') {
+        return;
+    }
+    let leaves = Path::new(written).is_absolute()
+        || super::EnvRoot::new(&workspace.root)
+            .map(|root| root.resolve(written).is_err())
+            .unwrap_or(false);
+    if leaves {
+        errors.push(
+            Diagnostic::at(
+                &workspace.tasks_source,
+                path.span(),
+                format!("{what} `{written}` is outside the environment root"),
+            )
+            .help("use a path relative to the root, or allow it with `outside_root = true` in the same table"),
+        );
+    }
+}
+
+fn check_mode(
+    workspace: &Workspace,
+    table: &str,
+    mode: Option<&Spanned<String>>,
+    errors: &mut ConfigErrors,
+) {
+    let Some(mode) = mode else { return };
+    if parse_mode(mode.get_ref()).is_none() {
+        errors.push(
+            Diagnostic::at(
+                &workspace.tasks_source,
+                mode.span(),
+                format!("{table} mode `{}` is no octal permission", mode.get_ref()),
+            )
+            .help("write it as chmod does, in octal: mode = \"0750\""),
+        );
+    }
+}

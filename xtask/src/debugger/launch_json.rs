@@ -1,0 +1,577 @@
+//! `.vscode/launch.json` is JSON with comments (and trailing commas): an
+//! attach configuration is put in by editing the text where it belongs, so
+//! the user's other entries, comments and layout stay exactly as they were.
+//! A file this reader cannot follow is refused, never rewritten.
+
+use std::ops::Range;
+
+use serde_json::Value;
+
+/// What adding an entry did to the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edit {
+    /// A new file, holding only the entry.
+    Created(String),
+    /// The entry was appended to `configurations`.
+    Added(String),
+    /// An entry with the same name was replaced.
+    Replaced(String),
+    /// The same entry is already there.
+    Unchanged,
+}
+
+/// Why the file was left alone.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct LaunchJsonError(pub String);
+
+/// The text of a launch.json holding only `entry`.
+pub fn new_file(entry: &Value) -> String {
+    format!(
+        "{{\n  \"version\": \"0.2.0\",\n  \"configurations\": [\n    {}\n  ]\n}}\n",
+        indented(entry, "    ", "  ")
+    )
+}
+
+/// Puts `entry` (an object with a `name`) into the launch.json `text`:
+/// replaces the configuration with the same name, else appends it.
+pub fn upsert(text: &str, entry: &Value) -> Result<Edit, LaunchJsonError> {
+    let name = entry
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| LaunchJsonError("the entry has no name".into()))?;
+    let tokens = tokenize(text)?;
+    let mut parser = Parser {
+        text,
+        tokens: &tokens,
+        at: 0,
+    };
+    let root = parser.value()?;
+    if parser.at != tokens.len() {
+        return Err(parser.unexpected("the end of the file"));
+    }
+    let Node::Object {
+        members,
+        open,
+        close,
+    } = &root
+    else {
+        return Err(LaunchJsonError("the file is not a JSON object".into()));
+    };
+    let line_indent = |pos: usize| -> String {
+        let start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+        text[start..pos]
+            .chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .collect()
+    };
+    // One level of the file's own indentation: its first key's.
+    let unit = members
+        .first()
+        .map(|m| line_indent(m.key_span.start))
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "  ".to_string());
+    let configurations = members.iter().find(|m| m.key == "configurations");
+    match configurations {
+        Some(Member {
+            value:
+                Node::Array {
+                    items,
+                    open,
+                    trailing_comma,
+                    ..
+                },
+            key_span,
+            ..
+        }) => {
+            let indent = match items.first() {
+                Some(first) => line_indent(first.span().start),
+                None => format!("{}{unit}", line_indent(key_span.start)),
+            };
+            for item in items {
+                if item_name(text, item).as_deref() == Some(name) {
+                    let span = item.span();
+                    let current: Option<Value> = strict(&text[span.clone()]);
+                    if current.as_ref() == Some(entry) {
+                        return Ok(Edit::Unchanged);
+                    }
+                    let mut out = String::with_capacity(text.len());
+                    out.push_str(&text[..span.start]);
+                    out.push_str(&indented(entry, &indent, &unit));
+                    out.push_str(&text[span.end..]);
+                    return Ok(Edit::Replaced(out));
+                }
+            }
+            let entry_text = indented(entry, &indent, &unit);
+            let mut out = String::with_capacity(text.len() + entry_text.len() + 8);
+            match (items.last(), trailing_comma) {
+                (None, _) => {
+                    let close_indent = line_indent(key_span.start);
+                    out.push_str(&text[..open.end]);
+                    out.push_str(&format!("\n{indent}{entry_text}\n{close_indent}"));
+                    // What was between the brackets (whitespace, comments) stays after.
+                    out.push_str(text[open.end..].trim_start_matches([' ', '\t', '\n', '\r']));
+                }
+                (Some(_), Some(comma)) => {
+                    out.push_str(&text[..comma.end]);
+                    out.push_str(&format!("\n{indent}{entry_text},"));
+                    out.push_str(&text[comma.end..]);
+                }
+                (Some(last), None) => {
+                    let end = last.span().end;
+                    out.push_str(&text[..end]);
+                    out.push_str(&format!(",\n{indent}{entry_text}"));
+                    out.push_str(&text[end..]);
+                }
+            }
+            Ok(Edit::Added(out))
+        }
+        Some(_) => Err(LaunchJsonError("`configurations` is not a list".into())),
+        None => {
+            let indent = match members.first() {
+                Some(first) => line_indent(first.key_span.start),
+                None => "  ".to_string(),
+            };
+            let inner = format!("{indent}{unit}");
+            let block = format!(
+                "\"configurations\": [\n{inner}{}\n{indent}]",
+                indented(entry, &inner, &unit)
+            );
+            let mut out = String::with_capacity(text.len() + block.len() + 8);
+            match members.last() {
+                Some(last) => {
+                    let end = last.value.span().end;
+                    out.push_str(&text[..end]);
+                    out.push_str(&format!(",\n{indent}{block}"));
+                    out.push_str(&text[end..]);
+                }
+                None => {
+                    out.push_str(&text[..open.end]);
+                    out.push_str(&format!("\n{indent}{block}\n"));
+                    out.push_str(&text[close.start..]);
+                }
+            }
+            Ok(Edit::Added(out))
+        }
+    }
+}
+
+/// `value` pretty-printed with `unit` per level, every line after the
+/// first indented by `indent`; the entry's keys in the order VS Code's
+/// own snippets use (`name`, `type`, `request` first).
+fn indented(value: &Value, indent: &str, unit: &str) -> String {
+    let mut out = String::new();
+    pretty(value, indent, unit, true, &mut out);
+    out
+}
+
+const KEY_ORDER: [&str; 5] = ["name", "type", "request", "connect", "pathMappings"];
+
+fn pretty(value: &Value, indent: &str, unit: &str, ordered: bool, out: &mut String) {
+    let inner = format!("{indent}{unit}");
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            if ordered {
+                keys.sort_by_key(|k| {
+                    KEY_ORDER
+                        .iter()
+                        .position(|o| o == k)
+                        .unwrap_or(KEY_ORDER.len())
+                });
+            }
+            out.push_str("{\n");
+            for (i, key) in keys.iter().enumerate() {
+                out.push_str(&inner);
+                out.push_str(&Value::String((*key).clone()).to_string());
+                out.push_str(": ");
+                pretty(&map[key.as_str()], &inner, unit, false, out);
+                out.push_str(if i + 1 < keys.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(indent);
+            out.push('}');
+        }
+        Value::Array(items) if !items.is_empty() => {
+            out.push_str("[\n");
+            for (i, item) in items.iter().enumerate() {
+                out.push_str(&inner);
+                pretty(item, &inner, unit, false, out);
+                out.push_str(if i + 1 < items.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(indent);
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// The `name` of an array item that is an object.
+fn item_name(text: &str, item: &Node) -> Option<String> {
+    let Node::Object { members, .. } = item else {
+        return None;
+    };
+    let member = members.iter().find(|m| m.key == "name")?;
+    strict::<String>(&text[member.value.span()])
+}
+
+/// `text` (JSONC) as strict JSON, read by serde_json.
+fn strict<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
+    let tokens = tokenize(text).ok()?;
+    let mut plain = String::with_capacity(text.len());
+    for (i, token) in tokens.iter().enumerate() {
+        // A trailing comma is the one thing strict JSON refuses.
+        if token.kind == Kind::Comma
+            && tokens
+                .get(i + 1)
+                .is_some_and(|next| matches!(next.kind, Kind::Close(_)))
+        {
+            continue;
+        }
+        plain.push_str(&text[token.span.clone()]);
+        plain.push(' ');
+    }
+    serde_json::from_str(&plain).ok()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Open(char),
+    Close(char),
+    Colon,
+    Comma,
+    String,
+    Literal,
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    kind: Kind,
+    span: Range<usize>,
+}
+
+/// The file's tokens; whitespace and comments dropped.
+fn tokenize(text: &str) -> Result<Vec<Token>, LaunchJsonError> {
+    let bytes = text.as_bytes();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    let line_of = |pos: usize| text[..pos].matches('\n').count() + 1;
+    while i < bytes.len() {
+        let start = i;
+        match bytes[i] {
+            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
+            0xEF if text[i..].starts_with('\u{feff}') => i += 3,
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let end = text[i + 2..].find("*/").ok_or_else(|| {
+                    LaunchJsonError(format!("line {}: a /* comment is never closed", line_of(i)))
+                })?;
+                i += 2 + end + 2;
+            }
+            b'"' => {
+                i += 1;
+                loop {
+                    match bytes.get(i) {
+                        None | Some(b'\n') => {
+                            return Err(LaunchJsonError(format!(
+                                "line {}: a string is never closed",
+                                line_of(start)
+                            )))
+                        }
+                        Some(b'\\') => i += 2,
+                        Some(b'"') => {
+                            i += 1;
+                            break;
+                        }
+                        Some(_) => i += 1,
+                    }
+                }
+                tokens.push(Token {
+                    kind: Kind::String,
+                    span: start..i,
+                });
+            }
+            b'{' | b'[' | b'}' | b']' | b':' | b',' => {
+                let c = bytes[i] as char;
+                let kind = match c {
+                    '{' | '[' => Kind::Open(c),
+                    '}' | ']' => Kind::Close(c),
+                    ':' => Kind::Colon,
+                    _ => Kind::Comma,
+                };
+                i += 1;
+                tokens.push(Token {
+                    kind,
+                    span: start..i,
+                });
+            }
+            c if c == b'-' || c.is_ascii_alphanumeric() => {
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'-' | b'+' | b'.'))
+                {
+                    i += 1;
+                }
+                tokens.push(Token {
+                    kind: Kind::Literal,
+                    span: start..i,
+                });
+            }
+            _ => {
+                return Err(LaunchJsonError(format!(
+                    "line {}: unexpected `{}`",
+                    line_of(i),
+                    text[i..].chars().next().unwrap_or('?')
+                )))
+            }
+        }
+    }
+    Ok(tokens)
+}
+
+#[derive(Debug)]
+struct Member {
+    key: String,
+    key_span: Range<usize>,
+    value: Node,
+}
+
+#[derive(Debug)]
+enum Node {
+    Object {
+        members: Vec<Member>,
+        open: Range<usize>,
+        close: Range<usize>,
+    },
+    Array {
+        items: Vec<Node>,
+        open: Range<usize>,
+        close: Range<usize>,
+        /// The comma after the last item, if there is one.
+        trailing_comma: Option<Range<usize>>,
+    },
+    Scalar(Range<usize>),
+}
+
+impl Node {
+    fn span(&self) -> Range<usize> {
+        match self {
+            Node::Object { open, close, .. } | Node::Array { open, close, .. } => {
+                open.start..close.end
+            }
+            Node::Scalar(span) => span.clone(),
+        }
+    }
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    tokens: &'a [Token],
+    at: usize,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.at)
+    }
+
+    fn next(&mut self) -> Option<Token> {
+        let token = self.tokens.get(self.at).cloned();
+        self.at += 1;
+        token
+    }
+
+    fn unexpected(&self, wanted: &str) -> LaunchJsonError {
+        match self.peek() {
+            Some(token) => LaunchJsonError(format!(
+                "line {}: expected {wanted}, found `{}`",
+                self.text[..token.span.start].matches('\n').count() + 1,
+                &self.text[token.span.clone()]
+            )),
+            None => LaunchJsonError(format!("the file ends where {wanted} was expected")),
+        }
+    }
+
+    fn value(&mut self) -> Result<Node, LaunchJsonError> {
+        let Some(token) = self.peek().cloned() else {
+            return Err(self.unexpected("a value"));
+        };
+        match token.kind {
+            Kind::Open('{') => self.object(),
+            Kind::Open(_) => self.array(),
+            Kind::String | Kind::Literal => {
+                self.at += 1;
+                Ok(Node::Scalar(token.span))
+            }
+            _ => Err(self.unexpected("a value")),
+        }
+    }
+
+    fn object(&mut self) -> Result<Node, LaunchJsonError> {
+        let open = self.next().map(|t| t.span).unwrap_or_default();
+        let mut members = Vec::new();
+        loop {
+            match self.peek().map(|t| t.kind) {
+                Some(Kind::Close('}')) => break,
+                Some(Kind::String) => {}
+                _ => return Err(self.unexpected("a key or `}`")),
+            }
+            let Some(key_token) = self.next() else {
+                return Err(self.unexpected("a key"));
+            };
+            let key: String = serde_json::from_str(&self.text[key_token.span.clone()])
+                .map_err(|_| self.unexpected("a valid key"))?;
+            if self.peek().map(|t| t.kind) != Some(Kind::Colon) {
+                return Err(self.unexpected("`:`"));
+            }
+            self.at += 1;
+            let value = self.value()?;
+            members.push(Member {
+                key,
+                key_span: key_token.span,
+                value,
+            });
+            match self.peek().map(|t| t.kind) {
+                Some(Kind::Comma) => self.at += 1,
+                Some(Kind::Close('}')) => break,
+                _ => return Err(self.unexpected("`,` or `}`")),
+            }
+        }
+        let close = self.next().map(|t| t.span).unwrap_or_default();
+        Ok(Node::Object {
+            members,
+            open,
+            close,
+        })
+    }
+
+    fn array(&mut self) -> Result<Node, LaunchJsonError> {
+        let open = self.next().map(|t| t.span).unwrap_or_default();
+        let mut items = Vec::new();
+        let mut trailing_comma = None;
+        loop {
+            if self.peek().map(|t| t.kind) == Some(Kind::Close(']')) {
+                break;
+            }
+            trailing_comma = None;
+            items.push(self.value()?);
+            match self.peek().cloned() {
+                Some(Token {
+                    kind: Kind::Comma,
+                    span,
+                }) => {
+                    self.at += 1;
+                    trailing_comma = Some(span);
+                }
+                Some(Token {
+                    kind: Kind::Close(']'),
+                    ..
+                }) => break,
+                _ => return Err(self.unexpected("`,` or `]`")),
+            }
+        }
+        let close = self.next().map(|t| t.span).unwrap_or_default();
+        Ok(Node::Array {
+            items,
+            open,
+            close,
+            trailing_comma,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn entry(port: u16) -> Value {
+        json!({"name": "web (xtask attach)", "type": "debugpy", "request": "attach",
+               "connect": {"host": "127.0.0.1", "port": port}})
+    }
+
+    const USER_FILE: &str = r#"{
+    // The team's own entry: keep it.
+    "version": "0.2.0",
+    "configurations": [
+        {
+            "name": "Portal Attach", /* ptvsd */
+            "type": "python",
+            "request": "attach",
+            "port": 51000, // the old port
+        },
+    ],
+}
+"#;
+
+    #[test]
+    fn an_entry_is_appended_and_comments_and_other_entries_stay() {
+        let Edit::Added(text) = upsert(USER_FILE, &entry(5678)).unwrap() else {
+            panic!("added")
+        };
+        assert!(
+            text.starts_with(&USER_FILE[..USER_FILE.find("},").unwrap() + 2]),
+            "{text}"
+        );
+        assert!(text.contains("// The team's own entry: keep it."), "{text}");
+        assert!(
+            text.contains("/* ptvsd */") && text.contains("// the old port"),
+            "{text}"
+        );
+        assert!(text.contains("        {\n            \"name\": \"web (xtask attach)\",\n            \"type\": \"debugpy\""), "{text}");
+        let value: Value = strict(&text).expect("still JSONC");
+        assert_eq!(
+            value["configurations"].as_array().unwrap().len(),
+            2,
+            "{text}"
+        );
+        assert_eq!(value["configurations"][1], entry(5678));
+    }
+
+    #[test]
+    fn the_same_name_is_replaced_not_repeated() {
+        let Edit::Added(once) = upsert(USER_FILE, &entry(5678)).unwrap() else {
+            panic!()
+        };
+        assert_eq!(upsert(&once, &entry(5678)).unwrap(), Edit::Unchanged);
+        let Edit::Replaced(twice) = upsert(&once, &entry(6000)).unwrap() else {
+            panic!()
+        };
+        let value: Value = strict(&twice).unwrap();
+        assert_eq!(value["configurations"].as_array().unwrap().len(), 2);
+        assert_eq!(value["configurations"][1]["connect"]["port"], 6000);
+        assert!(twice.contains("// the old port"));
+    }
+
+    #[test]
+    fn a_file_without_configurations_or_entries_gets_them() {
+        for text in [
+            "{}",
+            "{\n  \"version\": \"0.2.0\" // v\n}\n",
+            "{ \"configurations\": [ ] }",
+            "{\"configurations\": [1]}",
+        ] {
+            let Edit::Added(out) = upsert(text, &entry(1)).unwrap() else {
+                panic!("{text}")
+            };
+            let value: Value = strict(&out).unwrap_or_else(|| panic!("{text} -> {out}"));
+            let list = value["configurations"].as_array().unwrap();
+            assert_eq!(list.last(), Some(&entry(1)), "{out}");
+        }
+        let created: Value = serde_json::from_str(&new_file(&entry(1))).unwrap();
+        assert_eq!(created["configurations"][0], entry(1));
+    }
+
+    #[test]
+    fn what_it_cannot_read_is_refused() {
+        for bad in [
+            "{ \"configurations\": [ } ",
+            "[1]",
+            "{ /* open",
+            "{\"a\": 1} x",
+            "{\"configurations\": {}}",
+        ] {
+            assert!(upsert(bad, &entry(1)).is_err(), "{bad}");
+        }
+    }
+}

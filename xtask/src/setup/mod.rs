@@ -1,0 +1,5 @@
+//! One-time setup of an environment: the plan `init` carries out, and the
+//! self-signed certificate `certs` writes.
+
+pub mod certificate;
+pub mod init_plan;
