@@ -270,7 +270,11 @@ impl TestArgs {
                 continue;
             }
             templates.push(template);
-            prepare.push(database.template_phase(template, self.build || self.ci)?);
+            prepare.push(database.template_phase(
+                template,
+                config.template_init,
+                self.build || self.ci,
+            )?);
         }
         for config in configs {
             if let (Some(name), Some(template)) = (&config.database, &config.template) {
@@ -570,9 +574,10 @@ impl TestDatabase<'_> {
         self.tool(argv, &self.variables(database))
     }
 
-    /// `db template NAME`: made once (created, extensions, `[db] init`,
-    /// then `[db] test`) when missing; with `rebuild`, dropped first.
-    fn template_phase(&self, template: &str, rebuild: bool) -> Result<Phase> {
+    /// `db template NAME`: made once (created, extensions, then, with
+    /// `fill`, `[db] init` and `[db] test`) when missing; with `rebuild`,
+    /// dropped first.
+    fn template_phase(&self, template: &str, fill: bool, rebuild: bool) -> Result<Phase> {
         if let Some(problem) = crate::config::db::identifier_problem(template) {
             return Err(Error::usage(format!(
                 "`{template}` is not a valid template name: {problem}"
@@ -599,6 +604,7 @@ impl TestDatabase<'_> {
         for command in [&self.settings.init, &self.settings.test]
             .into_iter()
             .flatten()
+            .filter(|_| fill)
         {
             create.push(self.project_step(command, template));
         }

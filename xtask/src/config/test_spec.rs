@@ -40,6 +40,10 @@ pub struct TestSpec {
     /// The template it is copied from, made once by `[db]` init and test;
     /// default `DATABASE_template`.
     pub template: Option<Spanned<String>>,
+    /// Whether `[db]` init and test fill the template when it is made
+    /// (default true); `false` leaves it empty for suites that migrate their
+    /// own schema (alembic, Django), and they still start from a fresh copy.
+    pub template_init: Option<bool>,
     /// Variables passed from our environment into the runner when set
     /// (`-e NAME`: the value appears on no command line).
     #[serde(default)]

@@ -36,6 +36,8 @@ pub struct TestConfig {
     pub lint: Option<Vec<String>>,
     pub database: Option<String>,
     pub template: Option<String>,
+    /// `[db]` init and test fill the template when it is made.
+    pub template_init: bool,
     pub pass_env: Vec<String>,
 }
 
@@ -77,6 +79,7 @@ impl TestConfig {
                 .map(|t| t.get_ref().clone())
                 .or_else(|| database.as_ref().map(|d| format!("{d}_template"))),
             database,
+            template_init: spec.template_init.unwrap_or(true),
             pass_env: spec.pass_env.iter().map(|v| v.get_ref().clone()).collect(),
         }
     }

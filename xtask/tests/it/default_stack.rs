@@ -350,6 +350,46 @@ fn the_shipped_stack_comes_up_offline_with_its_database_tests_and_docs() {
     let databases = json_rpc(erpserver, "common.db.list").expect("db.list");
     assert_eq!(databases, serde_json::json!(["tryton"]));
 
+    // The test suites, in the testing project beside the running stack.
+    let server_tests = stack.ok_or_logs(&["test", "erpserver"]);
+    assert!(
+        server_tests.stdout.contains("tests erpserver") && server_tests.stdout.contains("2 passed"),
+        "{}",
+        server_tests.describe()
+    );
+    let junit = stack.env.join("junit");
+    let junit_text = junit.to_string_lossy().into_owned();
+    for run in 1..=2 {
+        let portal_tests = stack.ok_or_logs(&["test", "portal", "--keep", "--junit", &junit_text]);
+        assert!(
+            portal_tests.stdout.contains("2 passed, 0 failed"),
+            "run {run}: {}",
+            portal_tests.describe()
+        );
+    }
+    let report = std::fs::read_to_string(junit.join("portal.xml")).expect("portal.xml");
+    assert!(
+        report.contains("<testsuite") && report.contains("tests=\"2\""),
+        "{report}"
+    );
+    // The portal's template stays empty (it migrates itself), unlike [db] init's.
+    let tables = stack
+        .xtask([
+            "--env",
+            "testing",
+            "db",
+            "psql",
+            "portal_test_template",
+            "--",
+            "-tA",
+            "-c",
+            "select count(*) from pg_tables where schemaname = 'public'",
+        ])
+        .ok()
+        .stdout;
+    assert_eq!(tables.trim(), "0", "{tables}");
+    stack.ok_or_logs(&["test", "--down"]);
+
     // The docs: Sphinx in the docs project, the party module's pages linked in.
     let docs = stack.ok_or_logs(&["docs", "--build"]);
     let index = stack.root().join("shared/docs/_build/html/index.html");
