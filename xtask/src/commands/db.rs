@@ -517,19 +517,22 @@ impl<'a> Target<'a> {
                 "pass --no-backup (and take a `db backup` first), or use a shorter database name",
             )
         })?;
+        // Said by the script, only when it took the snapshot: a database
+        // that did not exist has nothing to get back to.
+        let hint = format!(
+            "to get back: cargo xtask {}db snapshot restore {name}{}",
+            self.env_flag(),
+            self.db_flag(database)
+        );
         plan.run(self.script(
             scripts::snapshot_if_present(),
             &[
                 ("name", database),
                 ("snapshot", &full),
                 ("marker", &Self::snapshot_marker(database)),
+                ("hint", &hint),
             ],
         )?);
-        plan.push(Step::Note(format!(
-            "to get back: cargo xtask {}db snapshot restore {name}{}",
-            self.env_flag(),
-            self.db_flag(database)
-        )));
         Ok(())
     }
 

@@ -175,6 +175,7 @@ pub fn snapshot_if_present() -> String {
 {TERMINATE}{}COMMENT ON DATABASE :\"snapshot\" IS :'marker';
 ALTER DATABASE :\"snapshot\" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false;
 \\echo snapshot :snapshot taken of :name
+\\echo :hint
 \\endif
 \\else
 \\echo database :name does not exist: no snapshot needed

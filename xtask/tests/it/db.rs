@@ -442,7 +442,7 @@ fn snapshots_rebuild_refusals_and_the_lock() {
     // Rebuild takes a snapshot first and says how to get back.
     let out = stack.xtask(["--yes", "db", "rebuild"]).ok();
     let back = out
-        .stderr
+        .stdout
         .lines()
         .find_map(|l| l.split("to get back: cargo xtask ").nth(1))
         .unwrap_or_else(|| panic!("{}", out.describe()))

@@ -331,10 +331,15 @@ fn the_shipped_stack_comes_up_offline_with_its_database_tests_and_docs() {
     assert!(body.contains("This is the front page"), "{body}");
 
     // The database: rebuilt with demo data, seen by the server.
-    stack
+    let rebuilt = stack
         .xtask(["--yes", "db", "rebuild", "--demo"])
         .ok()
         .stdout_has("created database tryton");
+    assert!(
+        !rebuilt.stdout.contains("to get back") && !rebuilt.stderr.contains("to get back"),
+        "no snapshot of a database that did not exist, so no way back to offer: {}",
+        rebuilt.describe()
+    );
     let counts = stack
         .xtask([
             "db",
