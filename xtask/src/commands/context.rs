@@ -23,6 +23,7 @@ pub struct Context {
 
 impl Context {
     pub fn new(global: GlobalArgs, ui: Ui) -> Self {
+        crate::compose::docker_host::select(global.context.clone());
         Self {
             global,
             ui,

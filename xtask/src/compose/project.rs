@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use crate::compose::cli::ComposeCli;
+use crate::compose::docker_host::{self, Client};
 use crate::compose::environment::ActiveEnvironment;
 use crate::config::Workspace;
 use crate::plan::CommandStep;
@@ -71,7 +72,12 @@ impl ComposeProject {
         argv.extend(args.into_iter().map(Into::into));
         let mut step = CommandStep::new(argv).dir(&self.root);
         step.env = self.env.clone();
-        step
+        let client = if self.cli.is_v1() {
+            Client::ComposeV1
+        } else {
+            Client::Docker
+        };
+        docker_host::engine().apply(step, client)
     }
 }
 

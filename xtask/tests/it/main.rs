@@ -14,6 +14,7 @@ mod environments;
 mod exec_signals;
 mod layout_safety;
 mod output;
+mod remote_engine;
 mod repo_safety;
 mod repos;
 mod task_semantics;
