@@ -310,6 +310,13 @@ impl Context {
                     query,
                 } => self.record(path, fields, query.as_ref())?,
                 Step::Note(text) => self.ui.note(text),
+                Step::TestZstd { path, progress } => {
+                    exec::test_zstd(path, progress).map_err(|e| {
+                        Error::Other(anyhow::anyhow!(
+                            "{e}; nothing was changed\n  = help: the file is damaged or incomplete: restore another backup"
+                        ))
+                    })?;
+                }
                 Step::Confirm { question } => {
                     if !self.ui.confirm(question, self.global.yes)? {
                         return Err(Error::Declined);
