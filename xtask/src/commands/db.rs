@@ -865,22 +865,33 @@ impl DbArgs {
                 target.lock(&mut plan, &db)?;
                 target.safety_snapshot(&mut plan, &db, "restore", &args.no_backup)?;
                 // Loaded beside the database, swapped in only when complete:
-                // a bad file leaves the database as it was.
-                plan.run(target.script(
+                // a bad file leaves the database as it was. One container
+                // call makes the staging database, loads it and swaps it in
+                // (each `exec` costs a compose start-up); names, scripts and
+                // the loader's argv are its positional parameters.
+                let mut argv = vec![
+                    "sh".to_string(),
+                    "-c".into(),
+                    RESTORE_IN_STAGING.into(),
+                    "sh".into(),
+                    target.settings.server.clone(),
+                    target.settings.user.clone(),
+                    db.clone(),
+                    loaded.clone(),
                     format!("{}{}", scripts::drop(), scripts::CREATE),
-                    &[("name", &loaded)],
-                )?);
+                    scripts::swap_in(),
+                ];
+                argv.extend(load);
                 // Settings for this session only (PGOPTIONS): index builds
                 // sort in memory, and commits do not wait for the disk. A
                 // crash mid-restore loses only the staging database.
                 let settings = [("PGOPTIONS".to_string(), RESTORE_SETTINGS.to_string())];
                 plan.run(
                     target
-                        .tool(load, &settings, false)?
+                        .tool(argv, &settings, false)?
                         .stdin(input)
                         .progress("restore"),
                 );
-                plan.run(target.script(scripts::swap_in(), &[("name", &db), ("loaded", &loaded)])?);
             }
             DbCommand::Snapshot(args) => {
                 snapshot(&target, &mut plan, args)?;
@@ -904,6 +915,12 @@ impl DbArgs {
 /// stay arguments: nothing is pasted into the line); the file is removed
 /// however it ends.
 const RESTORE_FROM_COPY: &str = "f=$1; shift; trap 'rm -f \"$f\"' EXIT; trap 'exit 143' TERM INT HUP; cat > \"$f\" && \"$@\" \"$f\"";
+
+/// `sh -c` that makes the staging database `$4` (script `$5`), runs the
+/// loader (the rest of its arguments) with our stdin, and only when that
+/// succeeded swaps it in for `$3` (script `$6`); `$1`/`$2` are the server
+/// and user. The scripts reach psql on a pipe of their own.
+const RESTORE_IN_STAGING: &str = "h=$1 u=$2 db=$3 loaded=$4 create=$5 swap=$6; shift 6; admin() { psql -X -q -v ON_ERROR_STOP=1 -h \"$h\" -U \"$u\" -d postgres -v \"name=$1\" -v \"loaded=$loaded\" -f -; }; printf '%s\\n' \"$create\" | admin \"$loaded\" && \"$@\" && printf '%s\\n' \"$swap\" | admin \"$db\"";
 
 /// The restore session's settings (see `db restore`).
 const RESTORE_SETTINGS: &str = "-c maintenance_work_mem=512MB -c synchronous_commit=off";

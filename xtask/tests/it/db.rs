@@ -952,3 +952,40 @@ fn zstd_backups_round_trip_and_a_damaged_one_changes_nothing() {
     assert_eq!(rows(&stack, "other"), "1,2,3,4", "the database was touched");
     assert_eq!(database_names(&stack), before);
 }
+
+#[test]
+fn the_check_of_a_zstd_file_shows_bytes_on_a_terminal_and_the_stream_arrives_whole() {
+    let env = fake_environment("[db]\nname = \"shop\"\n");
+    let bin = tempfile::tempdir().unwrap();
+    let path = fake_docker_streaming(bin.path());
+    // Incompressible bytes (xorshift), so the .zst file is as big as its content.
+    let mut state = 0x2545_F491_4F6C_DD1D_u64;
+    let data: Vec<u8> = (0..3_000_000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            b'a' + (state % 26) as u8
+        })
+        .collect();
+    std::fs::write(
+        env.path().join("big.sql.zst"),
+        zstd::encode_all(&data[..], 19).unwrap(),
+    )
+    .unwrap();
+    let (code, screen) = crate::terminal::on_terminal_named(
+        &env,
+        "--yes db restore big.sql.zst --no-backup",
+        "",
+        Some(path),
+        "xterm",
+    );
+    assert_eq!(code, 0, "{screen}");
+    assert!(
+        screen.contains("check ") && screen.contains("MiB"),
+        "{screen}"
+    );
+    // Decompressed on the host: the loader read the SQL, byte for byte.
+    let restored = std::fs::read_to_string(bin.path().join("restored.bytes")).unwrap();
+    assert_eq!(restored.trim(), "3000000");
+}
