@@ -32,6 +32,8 @@ pub enum EngineChoice {
 pub struct Engine {
     pub choice: EngineChoice,
     endpoint: OnceLock<Option<String>>,
+    /// The context's TLS folder, once asked (Compose v1 only).
+    tls: OnceLock<Option<PathBuf>>,
 }
 
 /// What kind of program a command line is for.
@@ -93,7 +95,11 @@ impl Engine {
             }
             _ => {}
         }
-        Engine { choice, endpoint }
+        Engine {
+            choice,
+            endpoint,
+            tls: OnceLock::new(),
+        }
     }
 
     /// The context named, if the engine is chosen through one.
@@ -150,7 +156,7 @@ impl Engine {
         match (v1_host, self.context()) {
             (Some(host), Some(name)) => {
                 step.env.push(("DOCKER_HOST".into(), host));
-                if let Some(certs) = tls_dir(name) {
+                if let Some(certs) = self.tls.get_or_init(|| tls_dir(name)) {
                     step.env.push(("DOCKER_TLS_VERIFY".into(), "1".into()));
                     step.env
                         .push(("DOCKER_CERT_PATH".into(), certs.display().to_string()));
