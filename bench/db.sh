@@ -69,6 +69,8 @@ xtask_backup=$(timed x db backup -o "$out/x.dump")
 sql -d postgres -c 'CREATE DATABASE seed_restored'
 seed_restore=$(timed sh -c "gunzip -c '$out/seed.sql.gz' | docker compose -p '$project' -f '$work/docker-compose.yml' exec -T db psql -X -q -h db -U postgres -d seed_restored")
 xtask_restore=$(timed x --yes db restore --no-backup "$out/x.dump" bench)
+xtask_backup_zst=$(timed x db backup --format sql-zst -o "$out/x.sql.zst")
+xtask_restore_zst=$(timed x --yes db restore --no-backup "$out/x.sql.zst" bench)
 x db snapshot --name bench >/dev/null 2>&1
 snapshot_restore=$(timed x --yes db snapshot restore bench)
 
@@ -76,9 +78,13 @@ printf '\n%-44s %8s %8s\n' "postgres $size" "seconds" "size"
 printf '%-44s %8s %8s\n' "seed: pg_dump | gzip" "$seed_backup" "$(du -h "$out/seed.sql.gz" | cut -f1)"
 printf '%-44s %8s %8s\n' "xtask db backup (custom, -Z1)" "$xtask_backup" "$(du -h "$out/x.dump" | cut -f1)"
 printf '%-44s %8s\n' "seed: gunzip | psql" "$seed_restore"
+printf '%-44s %8s %8s\n' "xtask db backup --format sql-zst" "$xtask_backup_zst" "$(du -h "$out/x.sql.zst" | cut -f1)"
 printf '%-44s %8s\n' "xtask db restore" "$xtask_restore"
+printf '%-44s %8s\n' "xtask db restore (.sql.zst)" "$xtask_restore_zst"
 printf '%-44s %8s\n' "xtask db snapshot restore" "$snapshot_restore"
 echo
 echo "backup:           $(ratio "$seed_backup" "$xtask_backup")x faster than pg_dump | gzip (goal 1.5x)"
 echo "restore:          $(ratio "$seed_restore" "$xtask_restore")x faster than gunzip | psql (goal 1.2x)"
+echo "backup sql-zst:   $(ratio "$seed_backup" "$xtask_backup_zst")x faster than pg_dump | gzip"
+echo "restore sql.zst:  $(ratio "$seed_restore" "$xtask_restore_zst")x faster than gunzip | psql"
 echo "snapshot restore: $(ratio "$xtask_restore" "$snapshot_restore")x faster than restoring the dump (goal 2.5x)"

@@ -153,6 +153,10 @@ pub struct GlobalArgs {
     )]
     pub jobs: Option<usize>,
 
+    /// The Docker context (engine) every docker and compose call uses; DOCKER_HOST and DOCKER_CONTEXT are honoured as docker does
+    #[arg(long, value_name = "NAME", env = "XTASK_CONTEXT", global = true)]
+    pub context: Option<String>,
+
     /// Answer yes to confirmations (needed without a terminal)
     #[arg(short = 'y', long, env = "XTASK_YES", global = true, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub yes: bool,

@@ -52,6 +52,11 @@ pub enum ExecError {
         program: String,
         path: std::path::PathBuf,
     },
+    #[error("{} is not a whole zstd stream: {source}", path.display())]
+    Stream {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("waiting for `{program}` failed: {source}")]
     Wait {
         program: String,
@@ -269,6 +274,9 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
         .filter(|_| std::io::stderr().is_terminal())
         .map(progress_bar);
     let mut source = None;
+    // Set by the thread that decompresses a zstd stdin when the file is damaged.
+    let stream_error: std::sync::Arc<std::sync::Mutex<Option<std::io::Error>>> =
+        std::sync::Arc::default();
     match &step.stdin {
         Input::Inherit => {}
         Input::Text(_) => {
@@ -292,6 +300,17 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
                 }
             }
         }
+        Input::Zstd(path) => {
+            let file = std::fs::File::open(path).map_err(|e| redirect_error(path, e))?;
+            if let (Some(bar), Ok(meta)) = (&bar, file.metadata()) {
+                bar.set_length(meta.len());
+                bar.set_style(progress_style(
+                    "{prefix} {bytes}/{total_bytes} {wide_bar} {binary_bytes_per_sec}",
+                ));
+            }
+            command.stdin(Stdio::piped());
+            source = Some(file);
+        }
     }
     let mut sink = None;
     let partial = match &step.stdout {
@@ -313,6 +332,17 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
             } else {
                 command.stdout(file);
             }
+            Some(partial)
+        }
+        Output::Zstd(path) => {
+            let partial = PartialFile::create(path).map_err(|e| redirect_error(path, e))?;
+            let file = partial
+                .file
+                .as_file()
+                .try_clone()
+                .map_err(|e| redirect_error(path, e))?;
+            command.stdout(Stdio::piped());
+            sink = Some(file);
             Some(partial)
         }
     };
@@ -352,14 +382,49 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
             }
             _ => None,
         },
+        (Input::Zstd(_), Some(mut pipe)) => source.map(|file| {
+            let bar = bar.clone();
+            let failed = std::sync::Arc::clone(&stream_error);
+            std::thread::spawn(move || {
+                let read: Box<dyn std::io::Read + Send> = match bar {
+                    Some(bar) => Box::new(bar.wrap_read(file)),
+                    None => Box::new(file),
+                };
+                let copied = zstd::stream::read::Decoder::new(read)
+                    .and_then(|mut decoder| std::io::copy(&mut decoder, &mut pipe));
+                // A child that stops reading early is its own failure to report.
+                if let Err(error) = copied.filter_broken_pipe() {
+                    if let Ok(mut slot) = failed.lock() {
+                        *slot = Some(error);
+                    }
+                }
+            })
+        }),
         _ => None,
     };
-    // The child's output into the file, counted; an error writing it fails the step.
-    let collector = match (sink, child.stdout.take(), &bar) {
-        (Some(mut file), Some(mut pipe), Some(bar)) => {
+    // The child's output into the file, counted (compressed when asked);
+    // an error writing it fails the step. Yields the bytes the child wrote.
+    let zstd_out = matches!(step.stdout, Output::Zstd(_));
+    let collector = match (sink, child.stdout.take()) {
+        (Some(file), Some(mut pipe)) => {
             let bar = bar.clone();
-            Some(std::thread::spawn(move || {
-                std::io::copy(&mut pipe, &mut bar.wrap_write(&mut file)).map(|_| ())
+            Some(std::thread::spawn(move || -> std::io::Result<u64> {
+                let write: Box<dyn std::io::Write + Send> = match bar {
+                    Some(bar) => Box::new(bar.wrap_write(file)),
+                    None => Box::new(file),
+                };
+                if zstd_out {
+                    let mut encoder = zstd::stream::write::Encoder::new(write, ZSTD_LEVEL)?;
+                    encoder.include_checksum(true)?;
+                    let copied = std::io::copy(&mut pipe, &mut encoder)?;
+                    encoder.finish()?.flush()?;
+                    Ok(copied)
+                } else {
+                    let mut write = write;
+                    let copied = std::io::copy(&mut pipe, &mut write)?;
+                    write.flush()?;
+                    Ok(copied)
+                }
             }))
         }
         _ => None,
@@ -388,8 +453,27 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
         program: step.program().to_string(),
         source,
     })?;
-    if let (Some(Ok(Err(source))), Output::File(path)) = (collected, &step.stdout) {
-        return Err(redirect_error(path, source));
+    if let (Some(Ok(Err(source))), Output::File(path) | Output::Zstd(path)) =
+        (&collected, &step.stdout)
+    {
+        return Err(redirect_error(
+            path,
+            std::io::Error::new(source.kind(), source.to_string()),
+        ));
+    }
+    if let (Some(Ok(Ok(0))), Output::Zstd(path)) = (&collected, &step.stdout) {
+        // The compressed file is never empty; what the child wrote is.
+        return Err(ExecError::EmptyOutput {
+            program: step.program().to_string(),
+            path: path.clone(),
+        });
+    }
+    let failed = stream_error.lock().ok().and_then(|mut slot| slot.take());
+    if let (Some(source), Input::Zstd(path)) = (failed, &step.stdin) {
+        return Err(ExecError::Stream {
+            path: path.clone(),
+            source,
+        });
     }
     run_on_interrupt(step);
     let code = code_after_interrupt(exit_code(status));
@@ -401,6 +485,65 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
         }
     }
     Ok(code)
+}
+
+/// zstd's level for backups: its default, fast (hundreds of MB/s a core)
+/// and about as small as gzip -6.
+const ZSTD_LEVEL: i32 = 3;
+
+/// A broken pipe is the reader's business (it stopped reading), not ours.
+trait FilterBrokenPipe {
+    fn filter_broken_pipe(self) -> std::io::Result<()>;
+}
+
+impl<T> FilterBrokenPipe for std::io::Result<T> {
+    fn filter_broken_pipe(self) -> std::io::Result<()> {
+        match self {
+            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+}
+
+/// Decompresses the whole zstd file at `path` into nothing, checking its
+/// checksums, with a byte count labelled `progress` on a terminal; returns
+/// the decompressed size.
+pub fn test_zstd(path: &std::path::Path, progress: &str) -> Result<u64, ExecError> {
+    let error = |source| ExecError::Stream {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(error)?;
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = progress_bar(progress);
+        if let Ok(meta) = file.metadata() {
+            bar.set_length(meta.len());
+            bar.set_style(progress_style(
+                "{prefix} {bytes}/{total_bytes} {wide_bar} {binary_bytes_per_sec}",
+            ));
+        }
+        bar
+    });
+    let read: Box<dyn std::io::Read> = match &bar {
+        Some(bar) => Box::new(bar.wrap_read(file)),
+        None => Box::new(file),
+    };
+    let tested = zstd::stream::read::Decoder::new(read)
+        .and_then(|mut decoder| std::io::copy(&mut decoder, &mut std::io::sink()));
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    tested.map_err(error)
+}
+
+/// The first `n` bytes of the zstd file at `path`, decompressed.
+pub fn zstd_head(path: &std::path::Path, n: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(n);
+    zstd::stream::read::Decoder::new(std::fs::File::open(path)?)?
+        .take(n as u64)
+        .read_to_end(&mut head)?;
+    Ok(head)
 }
 
 /// A byte count on stderr, labelled: `backup  12.5 MiB  3.1 MiB/s  4s`;

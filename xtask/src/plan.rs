@@ -37,6 +37,10 @@ pub enum Step {
         fields: Vec<(String, String)>,
         query: Option<(String, CommandStep)>,
     },
+    /// Decompress the whole zstd file on the host, writing nothing: a
+    /// damaged or truncated file stops the plan here (bytes shown as
+    /// `progress` on a terminal).
+    TestZstd { path: PathBuf, progress: String },
 }
 
 /// Where a child's stdin comes from.
@@ -49,6 +53,8 @@ pub enum Input {
     Text(String),
     /// This file, streamed.
     File(PathBuf),
+    /// This zstd-compressed file, decompressed on the host as it is streamed.
+    Zstd(PathBuf),
 }
 
 /// Where a child's stdout goes.
@@ -63,6 +69,8 @@ pub enum Output {
     /// the same folder, synced, and renamed over the path only when the
     /// child exited 0 and wrote something.
     File(PathBuf),
+    /// As `File`, compressed with zstd on the host (with a checksum).
+    Zstd(PathBuf),
 }
 
 /// A child process: argv (never a shell string), directory, environment.
@@ -190,6 +198,12 @@ impl fmt::Display for CommandStep {
                 shell_words::quote(&dir.to_string_lossy())
             ));
         }
+        if let Input::Zstd(path) = &self.stdin {
+            line.push_str(&format!(
+                "zstd -dc -- {} | ",
+                shell_words::quote(&path.to_string_lossy())
+            ));
+        }
         for (key, value) in &self.env {
             line.push_str(&format!("{key}={} ", shell_words::quote(value)));
         }
@@ -201,9 +215,13 @@ impl fmt::Display for CommandStep {
                 " >{}",
                 shell_words::quote(&path.to_string_lossy())
             )),
+            Output::Zstd(path) => line.push_str(&format!(
+                " | zstd -q >{}",
+                shell_words::quote(&path.to_string_lossy())
+            )),
         }
         match &self.stdin {
-            Input::Inherit | Input::Text(_) => {}
+            Input::Inherit | Input::Text(_) | Input::Zstd(_) => {}
             Input::File(path) => line.push_str(&format!(
                 " <{}",
                 shell_words::quote(&path.to_string_lossy())
@@ -255,6 +273,11 @@ impl fmt::Display for Step {
                     None => Ok(()),
                 }
             }
+            Step::TestZstd { path, .. } => write!(
+                f,
+                "# test the zstd stream of {} (decompressed on the host, nothing written)",
+                path.display()
+            ),
         }
     }
 }

@@ -278,9 +278,9 @@ fn remove_leftovers(
     if leftovers.is_empty() {
         return;
     }
-    let mut argv = vec!["docker".to_string(), "rm".into(), "--force".into()];
+    let mut argv = vec!["rm".to_string(), "--force".into()];
     argv.extend(leftovers.iter().cloned());
-    match exec::capture(&CommandStep::new(argv)) {
+    match exec::capture(&crate::compose::docker_host::docker(argv)) {
         Ok(out) if out.success() => ctx.ui.note(format!(
             "removed {} the interrupted run left",
             crate::ui::plural(leftovers.len(), "one-off container", "one-off containers")

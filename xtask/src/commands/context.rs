@@ -33,6 +33,7 @@ pub struct Context {
 
 impl Context {
     pub fn new(global: GlobalArgs, ui: Ui) -> Self {
+        crate::compose::docker_host::select(global.context.clone());
         Self {
             global,
             ui,
@@ -319,6 +320,13 @@ impl Context {
                     query,
                 } => self.record(path, fields, query.as_ref())?,
                 Step::Note(text) => self.ui.note(text),
+                Step::TestZstd { path, progress } => {
+                    exec::test_zstd(path, progress).map_err(|e| {
+                        Error::Other(anyhow::anyhow!(
+                            "{e}; nothing was changed\n  = help: the file is damaged or incomplete: restore another backup"
+                        ))
+                    })?;
+                }
                 Step::Confirm { question } => {
                     if !self.ui.confirm(question, self.global.yes)? {
                         return Err(Error::Declined);

@@ -701,7 +701,11 @@ impl DbArgs {
                 // Never a TTY: it would turn LF into CRLF inside the dump.
                 let dump = target
                     .tool(argv, &[], false)?
-                    .stdout(Output::File(path.clone()))
+                    .stdout(if args.format.compressed_on_host() {
+                        Output::Zstd(path.clone())
+                    } else {
+                        Output::File(path.clone())
+                    })
                     .progress("backup");
                 let mut version = vec!["psql".to_string(), "-X".into(), "-A".into(), "-t".into()];
                 version.extend(target.connection());
@@ -742,6 +746,32 @@ impl DbArgs {
                 })?;
                 let loaded = format!("{db}__restoring");
                 checked(&loaded, "database")?;
+                // A zstd file is decompressed on the host: tested whole
+                // first, then judged by what it holds.
+                let zstd = kind == DumpKind::Zstd;
+                let (kind, input) = if zstd {
+                    let head = crate::exec::zstd_head(&file, 6).map_err(|e| {
+                        Error::usage_with_help(
+                            format!(
+                                "{} is not a whole zstd stream: {e}; nothing was changed",
+                                file.display()
+                            ),
+                            "the file is damaged or incomplete: restore another backup",
+                        )
+                    })?;
+                    plan.push(Step::Note(format!("checking {}", file.display())));
+                    plan.push(Step::TestZstd {
+                        path: file.clone(),
+                        progress: "check".into(),
+                    });
+                    let inner = match DumpKind::of_head(&head) {
+                        DumpKind::Gzip | DumpKind::Zstd => DumpKind::Compressed("twice"),
+                        inner => inner,
+                    };
+                    (inner, Input::Zstd(file.clone()))
+                } else {
+                    (kind, Input::File(file.clone()))
+                };
                 let load = match kind {
                     DumpKind::Custom => {
                         // The table of contents is read whole: a truncated
@@ -749,11 +779,14 @@ impl DbArgs {
                         let mut check = vec!["pg_restore".to_string(), "--list".into()];
                         check.push("-f".into());
                         check.push("/dev/null".into());
-                        plan.push(Step::Note(format!("checking {}", file.display())));
+                        if !zstd {
+                            plan.push(Step::Note(format!("checking {}", file.display())));
+                        }
                         plan.run(
                             target
                                 .tool(check, &[], false)?
-                                .stdin(Input::File(file.clone())),
+                                .stdin(input.clone())
+                                .progress("check"),
                         );
                         // pg_restore works in parallel (-j) only from a file it
                         // can seek in: the dump is copied into the container
@@ -799,12 +832,11 @@ impl DbArgs {
                             // The whole stream is tested on the host first: a
                             // damaged file stops here, before anything changes.
                             plan.push(Step::Note(format!("checking {}", file.display())));
-                            plan.run(CommandStep::new([
-                                "gzip".to_string(),
-                                "-t".into(),
-                                "--".into(),
-                                file.to_string_lossy().into_owned(),
-                            ]));
+                            plan.run(
+                                CommandStep::new(["gzip", "-t"])
+                                    .stdin(Input::File(file.clone()))
+                                    .progress("check"),
+                            );
                             // psql's arguments as positional parameters: nothing pasted into the line.
                             let mut wrapped = vec![
                                 "sh".to_string(),
@@ -818,30 +850,51 @@ impl DbArgs {
                             argv
                         }
                     }
-                    DumpKind::Compressed(what) => return Err(Error::usage_with_help(
-                        format!(
-                            "{} is {what}-compressed; nothing was changed",
-                            file.display()
-                        ),
-                        "decompress it first, or restore a custom-format or SQL dump (`db backup`)",
-                    )),
+                    DumpKind::Zstd | DumpKind::Compressed(_) => {
+                        let what = match kind {
+                            DumpKind::Compressed(what) => what,
+                            _ => "twice",
+                        };
+                        return Err(Error::usage_with_help(
+                            format!(
+                                "{} is compressed ({what}); nothing was changed",
+                                file.display()
+                            ),
+                            "decompress it first, or restore a custom-format, SQL, .sql.gz or .zst dump (`db backup`)",
+                        ));
+                    }
                 };
                 target.confirm(&mut plan, "Replace", &db, &args.confirm);
                 target.lock(&mut plan, &db)?;
                 target.safety_snapshot(&mut plan, &db, "restore", &args.no_backup)?;
                 // Loaded beside the database, swapped in only when complete:
-                // a bad file leaves the database as it was.
-                plan.run(target.script(
+                // a bad file leaves the database as it was. One container
+                // call makes the staging database, loads it and swaps it in
+                // (each `exec` costs a compose start-up); names, scripts and
+                // the loader's argv are its positional parameters.
+                let mut argv = vec![
+                    "sh".to_string(),
+                    "-c".into(),
+                    RESTORE_IN_STAGING.into(),
+                    "sh".into(),
+                    target.settings.server.clone(),
+                    target.settings.user.clone(),
+                    db.clone(),
+                    loaded.clone(),
                     format!("{}{}", scripts::drop(), scripts::CREATE),
-                    &[("name", &loaded)],
-                )?);
+                    scripts::swap_in(),
+                ];
+                argv.extend(load);
+                // Settings for this session only (PGOPTIONS): index builds
+                // sort in memory, and commits do not wait for the disk. A
+                // crash mid-restore loses only the staging database.
+                let settings = [("PGOPTIONS".to_string(), RESTORE_SETTINGS.to_string())];
                 plan.run(
                     target
-                        .tool(load, &[], false)?
-                        .stdin(Input::File(file))
+                        .tool(argv, &settings, false)?
+                        .stdin(input)
                         .progress("restore"),
                 );
-                plan.run(target.script(scripts::swap_in(), &[("name", &db), ("loaded", &loaded)])?);
             }
             DbCommand::Snapshot(args) => {
                 snapshot(&target, &mut plan, args)?;
@@ -865,6 +918,15 @@ impl DbArgs {
 /// stay arguments: nothing is pasted into the line); the file is removed
 /// however it ends.
 const RESTORE_FROM_COPY: &str = "f=$1; shift; trap 'rm -f \"$f\"' EXIT; trap 'exit 143' TERM INT HUP; cat > \"$f\" && \"$@\" \"$f\"";
+
+/// `sh -c` that makes the staging database `$4` (script `$5`), runs the
+/// loader (the rest of its arguments) with our stdin, and only when that
+/// succeeded swaps it in for `$3` (script `$6`); `$1`/`$2` are the server
+/// and user. The scripts reach psql on a pipe of their own.
+const RESTORE_IN_STAGING: &str = "h=$1 u=$2 db=$3 loaded=$4 create=$5 swap=$6; shift 6; admin() { psql -X -q -v ON_ERROR_STOP=1 -h \"$h\" -U \"$u\" -d postgres -v \"name=$1\" -v \"loaded=$loaded\" -f -; }; printf '%s\\n' \"$create\" | admin \"$loaded\" && \"$@\" && printf '%s\\n' \"$swap\" | admin \"$db\"";
+
+/// The restore session's settings (see `db restore`).
+const RESTORE_SETTINGS: &str = "-c maintenance_work_mem=512MB -c synchronous_commit=off";
 
 /// What to report once the plan ran.
 enum After {

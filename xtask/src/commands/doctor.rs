@@ -20,7 +20,8 @@ use crate::ui::Tone;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   cargo xtask doctor
-  cargo xtask --env production doctor")]
+  cargo xtask --env production doctor
+  cargo xtask --context shared-host doctor   check a remote engine")]
 pub struct DoctorArgs {}
 
 /// One thing doctor looked at.
@@ -50,13 +51,21 @@ impl Finding {
 impl DoctorArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         if ctx.global.dry_run {
+            crate::outln!(
+                "# engine: {}",
+                crate::compose::docker_host::engine().describe()
+            );
             crate::outln!("# doctor only reads: docker version, compose version --short, compose config --format json, git --version, the config, ports");
             return Ok(());
         }
         let mut findings = Vec::new();
+        let chosen = crate::compose::docker_host::engine();
         let engine_ok = match engine::check() {
             Ok(version) => {
-                findings.push(Finding::ok(format!("Docker engine {version} answers")));
+                findings.push(Finding::ok(format!(
+                    "Docker engine {version} answers: {}",
+                    chosen.describe()
+                )));
                 true
             }
             Err(down) => {
@@ -126,7 +135,13 @@ impl DoctorArgs {
             } else {
                 BTreeSet::new()
             };
-            findings.extend(taken_ports(&ports, &ours, from));
+            match chosen.remote_host() {
+                // Ports are taken or free on the engine's machine, not on this one.
+                Some(remote) => findings.push(Finding::ok(format!(
+                    "host ports are published on {remote} (the engine's machine): not checked here"
+                ))),
+                None => findings.extend(taken_ports(&ports, &ours, from)),
+            }
         }
 
         let problems = findings.iter().filter(|f| !f.ok).count();

@@ -58,6 +58,9 @@ impl ContextSteps<'_> {
         if let Some(jobs) = global.jobs {
             flags.extend(["--jobs".into(), jobs.to_string()]);
         }
+        if let Some(context) = &global.context {
+            flags.extend(["--context".into(), context.clone()]);
+        }
         flags
     }
 }
@@ -94,7 +97,14 @@ impl StepMaker for ContextSteps<'_> {
             .ctx
             .environment_named(environment)
             .map_err(|e| e.messages().join("\n"))?;
-        Ok(environment.host_variables(&self.root))
+        let mut variables = environment.host_variables(&self.root);
+        // A task's own `docker` calls use the engine `--context` chose; an
+        // empty DOCKER_HOST is unset for docker, so the context wins.
+        if let Some(context) = &self.ctx.global.context {
+            variables.push(("DOCKER_CONTEXT".into(), context.clone()));
+            variables.push(("DOCKER_HOST".into(), String::new()));
+        }
+        Ok(variables)
     }
 }
 

@@ -1,4 +1,5 @@
-//! `xtask urls`: every published port of every running container, as a URL.
+//! `xtask urls`: every published port of every running container, as a URL
+//! on the engine's host (localhost, or the remote engine's host name).
 
 use serde::Serialize;
 
@@ -9,7 +10,8 @@ use crate::error::Result;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   cargo xtask urls
-  cargo xtask urls --json")]
+  cargo xtask urls --json
+  cargo xtask --context shared-host urls   the URLs on a remote engine's host")]
 pub struct UrlsArgs {}
 
 /// One URL, per service replica and port.
@@ -32,6 +34,9 @@ impl UrlsArgs {
             return Ok(());
         };
         let services = &ctx.workspace()?.tasks;
+        // On a remote engine a port answers on that machine, not here.
+        let remote = crate::compose::docker_host::engine().remote_host();
+        let mut loopback_only = Vec::new();
         let urls: Vec<ServiceUrl> = containers
             .iter()
             .filter(|c| c.is_running())
@@ -43,17 +48,37 @@ impl UrlsArgs {
                 let path = spec
                     .and_then(|s| s.path.clone())
                     .or_else(|| c.url_path.clone());
-                c.ports.iter().map(move |p| ServiceUrl {
-                    service: c.service.clone(),
-                    replica: c.number,
-                    one_off: c.one_off,
-                    container: c.name.clone(),
-                    container_port: p.container_port,
-                    protocol: p.protocol.clone(),
-                    host: p.host.clone(),
-                    host_port: p.host_port,
-                    url: p.url_with(scheme.as_deref(), path.as_deref()),
+                let remote = remote.clone();
+                c.ports.iter().map(move |p| {
+                    let mut p = p.clone();
+                    let bound = p.host.clone();
+                    if let Some(remote) = &remote {
+                        p.host = remote.clone();
+                    }
+                    (
+                        bound,
+                        ServiceUrl {
+                            service: c.service.clone(),
+                            replica: c.number,
+                            one_off: c.one_off,
+                            container: c.name.clone(),
+                            container_port: p.container_port,
+                            protocol: p.protocol.clone(),
+                            host: p.host.clone(),
+                            host_port: p.host_port,
+                            url: p.url_with(scheme.as_deref(), path.as_deref()),
+                        },
+                    )
                 })
+            })
+            .map(|(bound, url)| {
+                let on_loopback = bound
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+                if remote.is_some() && on_loopback {
+                    loopback_only.push(url.host_port);
+                }
+                url
             })
             .collect();
         if ctx.global.json {
@@ -86,6 +111,16 @@ impl UrlsArgs {
             })
             .collect();
         crate::ui::print_table(&["SERVICE", "PORT", "URL"], &rows);
+        if let (Some(remote), Some(port)) = (&remote, loopback_only.first()) {
+            ctx.ui.note(format!(
+                "the engine runs on {remote}: ports published on its 127.0.0.1 ({}) answer only there; forward one with `ssh -N -L {port}:127.0.0.1:{port} {remote}`",
+                loopback_only
+                    .iter()
+                    .map(u16::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         Ok(())
     }
 }

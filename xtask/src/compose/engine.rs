@@ -1,8 +1,8 @@
 //! Is a Docker engine answering? If not, say why and what to do instead of
 //! compose's raw error.
 
+use crate::compose::docker_host;
 use crate::exec;
-use crate::plan::CommandStep;
 
 /// The engine could not be reached.
 #[derive(Debug, thiserror::Error)]
@@ -14,8 +14,7 @@ pub struct EngineDown {
 
 /// Asks the engine for its version; the error says what to do.
 pub fn check() -> Result<String, EngineDown> {
-    let out = exec::capture(&CommandStep::new([
-        "docker",
+    let out = exec::capture(&docker_host::docker([
         "version",
         "--format",
         "{{.Server.Version}}",
@@ -32,7 +31,7 @@ pub fn check() -> Result<String, EngineDown> {
 
 /// Turns the client's complaint into a cause and a remedy.
 pub fn diagnose(stderr: &str) -> EngineDown {
-    let docker_host = std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty());
+    let engine = docker_host::engine();
     let cause = stderr
         .trim()
         .lines()
@@ -41,9 +40,15 @@ pub fn diagnose(stderr: &str) -> EngineDown {
         .to_string();
     let remedy = if stderr.contains("permission denied") {
         "your user may not use the engine's socket: `sudo usermod -aG docker $USER`, then log in again (or `newgrp docker`)".to_string()
-    } else if let Some(host) = docker_host {
+    } else if let Some(name) = engine.context() {
         format!(
-            "DOCKER_HOST={host} points to an engine that does not answer: fix or unset DOCKER_HOST"
+            "the engine chosen is {}: check it with `docker --context {name} info`, or choose another (--context NAME, DOCKER_CONTEXT, `docker context use default`)",
+            engine.describe()
+        )
+    } else if let docker_host::EngineChoice::Host(host) = &engine.choice {
+        format!(
+            "DOCKER_HOST={} points to an engine that does not answer: fix or unset DOCKER_HOST",
+            crate::mask::text(host)
         )
     } else if stderr.contains("Cannot connect")
         || stderr.contains("Is the docker daemon running")

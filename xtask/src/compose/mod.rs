@@ -5,6 +5,7 @@
 //! compose).
 
 pub mod cli;
+pub mod docker_host;
 pub mod engine;
 pub mod env_file;
 pub mod environment;

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use crate::compose::cli::ComposeCli;
+use crate::compose::docker_host::{self, Client};
 use crate::compose::environment::ActiveEnvironment;
 use crate::config::Workspace;
 use crate::plan::CommandStep;
@@ -73,7 +74,12 @@ impl ComposeProject {
         let mut step = CommandStep::new(argv).dir(&self.root);
         step.env = self.env.clone();
         step.context_env = self.context_env.clone();
-        step
+        let client = if self.cli.is_v1() {
+            Client::ComposeV1
+        } else {
+            Client::Docker
+        };
+        docker_host::engine().apply(step, client)
     }
 }
 

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::compose::docker_host;
 use crate::compose::ports::{parse_ports, PublishedPort};
 use crate::exec;
 use crate::plan::CommandStep;
@@ -107,9 +108,8 @@ pub fn parse_ps(text: &str) -> Vec<Container> {
 
 /// The `docker ps` call listing a project's containers (all states).
 pub fn ps_command(project: &str) -> CommandStep {
-    CommandStep::new([
-        "docker".to_string(),
-        "ps".into(),
+    docker_host::docker([
+        "ps".to_string(),
         "--all".into(),
         "--no-trunc".into(),
         "--filter".into(),
@@ -141,9 +141,8 @@ pub fn containers(project: &str) -> Result<Vec<Container>, StateError> {
 
 /// The named volumes compose made for `project` (read through its label).
 pub fn volumes(project: &str) -> Result<Vec<String>, StateError> {
-    let step = CommandStep::new([
-        "docker".to_string(),
-        "volume".into(),
+    let step = docker_host::docker([
+        "volume".to_string(),
         "ls".into(),
         "--quiet".into(),
         "--filter".into(),

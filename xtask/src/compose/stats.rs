@@ -4,7 +4,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::exec;
-use crate::plan::CommandStep;
 
 /// One container's use.
 #[derive(Debug, Clone, Serialize)]
@@ -84,14 +83,14 @@ pub fn sample(ids: &[String]) -> Result<Vec<Usage>, String> {
         return Ok(Vec::new());
     }
     let mut argv = vec![
-        "docker".to_string(),
-        "stats".into(),
+        "stats".to_string(),
         "--no-stream".into(),
         "--format".into(),
         "{{json .}}".into(),
     ];
     argv.extend(ids.iter().cloned());
-    let out = exec::capture(&CommandStep::new(argv)).map_err(|e| e.to_string())?;
+    let out =
+        exec::capture(&crate::compose::docker_host::docker(argv)).map_err(|e| e.to_string())?;
     if !out.success() {
         return Err(out.stderr.trim().to_string());
     }

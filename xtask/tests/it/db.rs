@@ -857,3 +857,135 @@ fn backup_and_restore_show_bytes_on_a_terminal_only() {
         3_000_000
     );
 }
+
+/// The names `db list --json` gives, sorted.
+fn database_names(stack: &Stack) -> Vec<String> {
+    let list = stack.xtask(["db", "list", "--json"]).ok();
+    let list: serde_json::Value = serde_json::from_str(list.stdout.trim()).expect("db list --json");
+    let mut names: Vec<String> = list
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|d| d["name"].as_str().expect("name").to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn zstd_backups_round_trip_and_a_damaged_one_changes_nothing() {
+    let stack = Stack::fixture();
+    append_tasks(&stack, "[db]\nname = \"shop\"\n");
+    start(&stack);
+    stack.xtask(["db", "create"]).ok();
+    psql(
+        &stack,
+        "shop",
+        "create table t (x int); insert into t values (1), (2), (3)",
+    );
+
+    // SQL compressed on the host: zstd's magic number, and the rows come back.
+    let zst = stack.env.join("shop.sql.zst");
+    let zst_arg = zst.to_str().unwrap();
+    stack
+        .xtask(["db", "backup", "-o", zst_arg, "--format", "sql-zst"])
+        .ok();
+    let bytes = std::fs::read(&zst).expect("zst");
+    assert_eq!(&bytes[..4], &[0x28, 0xb5, 0x2f, 0xfd]);
+    let sql = zstd::decode_all(&bytes[..]).expect("a whole zstd stream");
+    assert!(String::from_utf8_lossy(&sql).contains("CREATE TABLE public.t"));
+    stack
+        .xtask(["--yes", "db", "restore", zst_arg, "other"])
+        .ok();
+    assert_eq!(rows(&stack, "other"), "1,2,3");
+
+    // A custom dump compressed with zstd elsewhere (`pg_dump -Fc | zstd`).
+    let dump = stack.env.join("shop.dump");
+    stack
+        .xtask(["db", "backup", "-o", dump.to_str().unwrap()])
+        .ok();
+    let packed = zstd::encode_all(&std::fs::read(&dump).expect("dump")[..], 3).expect("zstd");
+    let dump_zst = stack.env.join("shop.dump.zst");
+    std::fs::write(&dump_zst, packed).expect("write");
+    stack
+        .xtask([
+            "--yes",
+            "db",
+            "restore",
+            dump_zst.to_str().unwrap(),
+            "third",
+        ])
+        .ok();
+    assert_eq!(rows(&stack, "third"), "1,2,3");
+
+    // Truncated: refused by the host's test of the stream, before the
+    // safety snapshot, the staging database or the database itself.
+    std::fs::write(&zst, &bytes[..bytes.len() - 10]).expect("write");
+    psql(&stack, "other", "insert into t values (4)");
+    let before = database_names(&stack);
+    let out = stack
+        .xtask(["--yes", "db", "restore", zst_arg, "other"])
+        .run();
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert!(
+        out.stderr.contains("is not a whole zstd stream")
+            && out.stderr.contains("nothing was changed"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(rows(&stack, "other"), "1,2,3,4", "the database was touched");
+    assert_eq!(
+        database_names(&stack),
+        before,
+        "a snapshot or staging database was made"
+    );
+
+    // Corrupt in the middle (the frame's checksum catches it).
+    let mut corrupt = bytes.clone();
+    let middle = corrupt.len() / 2;
+    corrupt[middle] ^= 0xff;
+    std::fs::write(&zst, &corrupt).expect("write");
+    let out = stack
+        .xtask(["--yes", "db", "restore", zst_arg, "other"])
+        .run();
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert_eq!(rows(&stack, "other"), "1,2,3,4", "the database was touched");
+    assert_eq!(database_names(&stack), before);
+}
+
+#[test]
+fn the_check_of_a_zstd_file_shows_bytes_on_a_terminal_and_the_stream_arrives_whole() {
+    let env = fake_environment("[db]\nname = \"shop\"\n");
+    let bin = tempfile::tempdir().unwrap();
+    let path = fake_docker_streaming(bin.path());
+    // Incompressible bytes (xorshift), so the .zst file is as big as its content.
+    let mut state = 0x2545_F491_4F6C_DD1D_u64;
+    let data: Vec<u8> = (0..3_000_000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            b'a' + (state % 26) as u8
+        })
+        .collect();
+    std::fs::write(
+        env.path().join("big.sql.zst"),
+        zstd::encode_all(&data[..], 19).unwrap(),
+    )
+    .unwrap();
+    let (code, screen) = crate::terminal::on_terminal_named(
+        &env,
+        "--yes db restore big.sql.zst --no-backup",
+        "",
+        Some(path),
+        "xterm",
+    );
+    assert_eq!(code, 0, "{screen}");
+    assert!(
+        screen.contains("check ") && screen.contains("MiB"),
+        "{screen}"
+    );
+    // Decompressed on the host: the loader read the SQL, byte for byte.
+    let restored = std::fs::read_to_string(bin.path().join("restored.bytes")).unwrap();
+    assert_eq!(restored.trim(), "3000000");
+}

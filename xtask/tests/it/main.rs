@@ -24,6 +24,7 @@ mod images_command;
 mod init_command;
 mod layout_safety;
 mod output;
+mod remote_engine;
 mod repo_safety;
 mod repos;
 mod task_semantics;
