@@ -1,28 +1,15 @@
 //! Cross-checks of `[db]` and `[environments.NAME.db]`: services the compose
 //! files do not declare, names that are no identifiers, steps that name nothing.
 
-use crate::compose::files;
-
 use super::db::{identifier_problem, DbSpec};
+use super::declared_services::DeclaredServices;
 use super::diagnostic::{ConfigErrors, Diagnostic};
 use super::Workspace;
 
 pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
     let first = errors.0.len();
     let tasks = &workspace.tasks;
-    let mut all_files: Vec<String> = tasks
-        .project
-        .compose_files
-        .iter()
-        .map(|f| f.get_ref().clone())
-        .collect();
-    all_files.extend(
-        tasks
-            .environments
-            .values()
-            .flat_map(|e| e.compose_files.iter().map(|f| f.get_ref().clone())),
-    );
-    let declared = files::services_in(&files::effective_files(&workspace.root, &all_files));
+    let declared = DeclaredServices::of(workspace);
     let specs = tasks.db.iter().map(|db| ("[db]".to_string(), db)).chain(
         tasks.environments.iter().filter_map(|(name, e)| {
             e.db.as_ref()
@@ -39,24 +26,14 @@ fn check_spec(
     workspace: &Workspace,
     table: &str,
     spec: &DbSpec,
-    declared: &[String],
+    declared: &DeclaredServices,
     errors: &mut ConfigErrors,
 ) {
     let source = &workspace.tasks_source;
     for (key, service) in [("service", &spec.service), ("server", &spec.server)] {
         let Some(service) = service else { continue };
         let name = service.get_ref();
-        let unknown = !super::check_environments::is_service_name(name)
-            || (!declared.is_empty() && !declared.iter().any(|d| d == name));
-        if unknown {
-            let help = match crate::suggest::closest(name, declared.iter().map(String::as_str)) {
-                Some(close) => format!(
-                    "did you mean `{close}`? the compose files declare: {}",
-                    declared.join(", ")
-                ),
-                None if declared.is_empty() => "name a service of the compose files".to_string(),
-                None => format!("the compose files declare: {}", declared.join(", ")),
-            };
+        if let Some(help) = declared.help_for_unknown(name) {
             errors.push(
                 Diagnostic::at(
                     source,

@@ -7,9 +7,9 @@ use std::ops::Range;
 use toml::Spanned;
 
 use crate::compose::environment;
-use crate::compose::files;
 
 use super::check_relative;
+use super::declared_services::DeclaredServices;
 use super::diagnostic::{ConfigErrors, Diagnostic};
 use super::Workspace;
 
@@ -53,7 +53,7 @@ fn check_docs(workspace: &Workspace, errors: &mut ConfigErrors) {
             }
         }
     }
-    let declared = files::services_in(&files::effective_files(&workspace.root, &compose_files));
+    let declared = DeclaredServices::in_files(workspace, &compose_files);
     unknown_service(
         workspace,
         "[docs] service",
@@ -146,22 +146,12 @@ fn unknown_service(
     workspace: &Workspace,
     what: &str,
     service: &Spanned<String>,
-    declared: &[String],
+    declared: &DeclaredServices,
     errors: &mut ConfigErrors,
 ) {
     let name = service.get_ref();
-    let unknown = !super::check_environments::is_service_name(name)
-        || (!declared.is_empty() && !declared.iter().any(|d| d == name));
-    if !unknown {
+    let Some(help) = declared.help_for_unknown(name) else {
         return;
-    }
-    let help = match crate::suggest::closest(name, declared.iter().map(String::as_str)) {
-        Some(close) => format!(
-            "did you mean `{close}`? the compose files declare: {}",
-            declared.join(", ")
-        ),
-        None if declared.is_empty() => "name a service of the compose files".to_string(),
-        None => format!("the compose files declare: {}", declared.join(", ")),
     };
     errors.push(
         Diagnostic::at(

@@ -5,8 +5,6 @@
 
 use std::path::Path;
 
-use crate::compose::files;
-
 use super::command_line::CommandLine;
 use super::diagnostic::{ConfigErrors, Diagnostic};
 use super::init_spec::parse_mode;
@@ -112,21 +110,7 @@ fn check_init(workspace: &Workspace, init: &super::InitSpec, errors: &mut Config
             Err(_) => {}
         }
     }
-    let mut all_files: Vec<String> = workspace
-        .tasks
-        .project
-        .compose_files
-        .iter()
-        .map(|f| f.get_ref().clone())
-        .collect();
-    all_files.extend(
-        workspace
-            .tasks
-            .environments
-            .values()
-            .flat_map(|e| e.compose_files.iter().map(|f| f.get_ref().clone())),
-    );
-    let declared = files::services_in(&files::effective_files(&workspace.root, &all_files));
+    let declared = super::declared_services::DeclaredServices::of(workspace);
     let mut names: Vec<&str> = Vec::new();
     for step in &init.steps {
         let name = step.name.get_ref();
@@ -169,17 +153,7 @@ fn check_init(workspace: &Workspace, init: &super::InitSpec, errors: &mut Config
         }
         if let Some(service) = &step.service {
             let wanted = service.get_ref();
-            let unknown = !super::check_environments::is_service_name(wanted)
-                || (!declared.is_empty() && !declared.iter().any(|d| d == wanted));
-            if unknown {
-                let help =
-                    match crate::suggest::closest(wanted, declared.iter().map(String::as_str)) {
-                        Some(close) => format!(
-                            "did you mean `{close}`? the compose files declare: {}",
-                            declared.join(", ")
-                        ),
-                        None => format!("the compose files declare: {}", declared.join(", ")),
-                    };
+            if let Some(help) = declared.help_for_unknown(wanted) {
                 errors.push(
                     Diagnostic::at(source, service.span(), format!("[[init.step]] `{name}` runs in `{wanted}`, no service of the compose files"))
                         .help(help),

@@ -2,9 +2,8 @@
 //! declare, a runner that names no command, databases that are no
 //! identifiers, and mappings that drop the value they exist to pass.
 
-use crate::compose::files;
-
 use super::db::identifier_problem;
+use super::declared_services::DeclaredServices;
 use super::diagnostic::{ConfigErrors, Diagnostic};
 use super::Workspace;
 
@@ -12,39 +11,21 @@ pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
     let first = errors.0.len();
     let tasks = &workspace.tasks;
     let source = &workspace.tasks_source;
-    let mut all_files: Vec<String> = tasks
-        .project
-        .compose_files
-        .iter()
-        .map(|f| f.get_ref().clone())
-        .collect();
-    all_files.extend(
-        tasks
-            .environments
-            .values()
-            .flat_map(|e| e.compose_files.iter().map(|f| f.get_ref().clone())),
-    );
-    let declared = files::services_in(&files::effective_files(&workspace.root, &all_files));
+    let declared = DeclaredServices::of(workspace);
     for (name, service) in &tasks.services {
         let Some(spec) = &service.test else { continue };
         let table = format!("[services.{}.test]", name.get_ref());
         if let Some(container) = &spec.service {
             let container = container.clone();
             let value = container.get_ref();
-            let unknown = !super::check_environments::is_service_name(value)
-                || (!declared.is_empty() && !declared.iter().any(|d| d == value));
-            if unknown {
+            if let Some(help) = declared.help_for_unknown(value) {
                 errors.push(
                     Diagnostic::at(
                         source,
                         container.span(),
                         format!("{table} service `{value}` is no service of the compose files"),
                     )
-                    .help(if declared.is_empty() {
-                        "name a service of the compose files".to_string()
-                    } else {
-                        format!("the compose files declare: {}", declared.join(", "))
-                    }),
+                    .help(help),
                 );
             }
         }

@@ -12,6 +12,7 @@ mod check_test;
 pub mod command_line;
 pub mod db;
 pub mod debug_spec;
+mod declared_services;
 pub mod diagnostic;
 pub mod docs_spec;
 pub mod env_root;
