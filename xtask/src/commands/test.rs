@@ -270,18 +270,39 @@ impl TestArgs {
                 continue;
             }
             templates.push(template);
+            let spares: Vec<String> = configs
+                .iter()
+                .filter(|c| c.template.as_deref() == Some(template))
+                .filter_map(|c| c.database.as_deref().and_then(spare_of))
+                .collect();
             prepare.push(database.template_phase(
                 template,
                 config.template_init,
                 self.build || self.ci,
+                &spares,
             )?);
         }
+        let mut background = Vec::new();
         for config in configs {
             if let (Some(name), Some(template)) = (&config.database, &config.template) {
+                let Some(spare) = spare_of(name) else {
+                    prepare.push(
+                        Phase::new(format!("db {}", config.name))
+                            .run(database.fresh_copy(name, template)),
+                    );
+                    continue;
+                };
                 prepare.push(
                     Phase::new(format!("db {}", config.name))
-                        .run(database.fresh_copy(name, template)),
+                        .run(database.fresh_from_spare(name, &spare, template)),
                 );
+                // CI's tear-down removes the volume: a spare would be lost work.
+                if !self.ci && !background.iter().any(|p: &Phase| p.name.ends_with(&spare)) {
+                    background.push(
+                        Phase::new(format!("spare {spare}"))
+                            .run(database.make_spare(&spare, template)),
+                    );
+                }
             }
         }
         let options = RunnerOptions {
@@ -325,6 +346,7 @@ impl TestArgs {
         Ok(TestPlan {
             notes,
             prepare,
+            background,
             suites,
             teardown,
             jobs: ctx
@@ -410,6 +432,16 @@ impl TestArgs {
             lint,
         })
     }
+}
+
+/// The spare of the test database `database`: a copy of its template made
+/// while a run's suites run, renamed into place by the next run. `None`
+/// when the name would pass Postgres's 63 bytes (the run copies instead).
+fn spare_of(database: &str) -> Option<String> {
+    let spare = format!("{database}__spare");
+    crate::config::db::identifier_problem(&spare)
+        .is_none()
+        .then_some(spare)
 }
 
 /// The running container of each of `services` in `project`, when every
@@ -577,7 +609,13 @@ impl TestDatabase<'_> {
     /// `db template NAME`: made once (created, extensions, then, with
     /// `fill`, `[db] init` and `[db] test`) when missing; with `rebuild`,
     /// dropped first.
-    fn template_phase(&self, template: &str, fill: bool, rebuild: bool) -> Result<Phase> {
+    fn template_phase(
+        &self,
+        template: &str,
+        fill: bool,
+        rebuild: bool,
+        spares: &[String],
+    ) -> Result<Phase> {
         if let Some(problem) = crate::config::db::identifier_problem(template) {
             return Err(Error::usage(format!(
                 "`{template}` is not a valid template name: {problem}"
@@ -585,6 +623,10 @@ impl TestDatabase<'_> {
         }
         let mut phase = Phase::new(format!("db template {template}"));
         if rebuild {
+            for spare in spares {
+                phase =
+                    phase.run(self.script("postgres", scripts::drop_spare(), &[("spare", spare)]));
+            }
             phase = phase.run(self.script("postgres", scripts::drop(), &[("name", template)]));
         }
         let mut create =
@@ -623,6 +665,27 @@ impl TestDatabase<'_> {
             steps: create,
         });
         Ok(phase)
+    }
+
+    /// `database` made a fresh copy of `template`: the spare `spare` renamed
+    /// into place when it is a complete copy of the template as it is now
+    /// (milliseconds), else dropped and `database` copied (see
+    /// [`scripts::fresh_from_spare`]).
+    fn fresh_from_spare(&self, database: &str, spare: &str, template: &str) -> CommandStep {
+        self.script(
+            "postgres",
+            scripts::fresh_from_spare(),
+            &[("name", database), ("spare", spare), ("source", template)],
+        )
+    }
+
+    /// The next run's spare copy of `template`, made while the suites run.
+    fn make_spare(&self, spare: &str, template: &str) -> CommandStep {
+        self.script(
+            "postgres",
+            scripts::make_spare(),
+            &[("spare", spare), ("source", template)],
+        )
     }
 
     /// Drops `database` and copies it from `template`: every run starts

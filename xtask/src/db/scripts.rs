@@ -231,6 +231,75 @@ pub fn swap_in() -> String {
     )
 }
 
+/// `:marker`: what a complete spare copy of `:source` is marked with, read
+/// from `:source` as it is now (empty when it does not exist): its oid (a
+/// recreated template has another) and its count of committed transactions
+/// (a session that changed it moved the count; ours never connect to it).
+const SPARE_MARKER: &str = "\
+SELECT coalesce((SELECT format('xtask spare of %s (oid %s, commits %s)', d.datname, d.oid, s.xact_commit)
+  FROM pg_database d JOIN pg_stat_database s ON s.datid = d.oid
+  WHERE d.datname = :'source'), '') AS marker \\gset
+";
+
+/// Drops `:{var}` if it exists, other sessions terminated first; says so
+/// only when there was one.
+fn drop_if_present(var: &str) -> String {
+    format!(
+        "SELECT count(pg_terminate_backend(pid)) AS terminated FROM pg_stat_activity
+  WHERE datname = :'{var}' AND pid <> pg_backend_pid() \\gset
+SELECT count(*) > 0 AS present FROM pg_database WHERE datname = :'{var}' \\gset
+\\if :present
+DROP DATABASE :\"{var}\";
+\\echo dropped database :{var}
+\\endif
+"
+    )
+}
+
+/// Makes `:name` a fresh copy of `:source`: by renaming the spare `:spare`
+/// when it is marked a complete copy of `:source` as it is now (and no
+/// session is on `:source`, whose changes the count would not show yet),
+/// else by dropping the spare (unmarked, half-made or stale) and copying.
+pub fn fresh_from_spare() -> String {
+    format!(
+        "{SPARE_MARKER}SELECT count(*) > 0 AS spare_ready FROM pg_database
+  WHERE datname = :'spare' AND :'marker' <> ''
+    AND shobj_description(oid, 'pg_database') = :'marker'
+    AND NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname IN (:'source', :'spare')) \\gset
+\\if :spare_ready
+{}ALTER DATABASE :\"spare\" RENAME TO :\"name\";
+COMMENT ON DATABASE :\"name\" IS NULL;
+\\echo swapped in the spare :spare as :name
+\\else
+{}{}{}\\endif
+",
+        drop(),
+        drop_if_present("spare"),
+        drop(),
+        copy(),
+    )
+}
+
+/// Makes `:spare` a copy of `:source` for the next run, marked complete
+/// (with [`SPARE_MARKER`] read before the copy) only after the copy
+/// returned: an interrupted one is never taken for a spare.
+pub fn make_spare() -> String {
+    format!(
+        "{}{SPARE_MARKER}SELECT :'marker' <> '' AS source_present \\gset
+{}{}COMMENT ON DATABASE :\"spare\" IS :'marker';
+\\echo made the spare :spare of :source
+",
+        drop_if_present("spare"),
+        require("source_present", "database :source does not exist"),
+        create_from_template("spare", "source"),
+    )
+}
+
+/// Drops the spare `:spare` (when its template is rebuilt).
+pub fn drop_spare() -> String {
+    drop_if_present("spare")
+}
+
 /// The databases (not templates or snapshots): name, size, owner.
 pub const LIST: &str =
     "SELECT d.datname AS name, pg_size_pretty(pg_database_size(d.oid)) AS size, \

@@ -76,6 +76,10 @@ pub struct TestPlan {
     /// Said before anything runs (and first in a dry run).
     pub notes: Vec<String>,
     pub prepare: Vec<Phase>,
+    /// Made while the suites run (the next run's spare test databases):
+    /// started after `prepare`, waited for before the tear-down, output
+    /// captured; a failure is a note, never a failed run.
+    pub background: Vec<Phase>,
     pub suites: Vec<Suite>,
     pub teardown: Option<Phase>,
     pub jobs: usize,
@@ -103,13 +107,29 @@ impl TestPlan {
             results.push(result);
         }
         if ready {
-            if self.foreground || self.suites.len() == 1 {
-                for suite in &self.suites {
-                    results.extend(run_suite(suite, ui, None));
+            std::thread::scope(|scope| {
+                let background = (!self.background.is_empty() && !exec::interrupted())
+                    .then(|| scope.spawn(|| run_background(&self.background)));
+                if self.foreground || self.suites.len() == 1 {
+                    for suite in &self.suites {
+                        results.extend(run_suite(suite, ui, None));
+                    }
+                } else {
+                    results.extend(self.run_parallel(ui));
                 }
-            } else {
-                results.extend(self.run_parallel(ui));
-            }
+                match background.map(|handle| handle.join()) {
+                    Some(Ok(reports)) => {
+                        for report in reports {
+                            match report {
+                                Ok(done) => ui.verbose(done),
+                                Err(note) => ui.note(note),
+                            }
+                        }
+                    }
+                    Some(Err(_)) => ui.note("the spare test databases were not made"),
+                    None => {}
+                }
+            });
         } else {
             for suite in &self.suites {
                 results.extend(suite.phases().map(|p| PhaseResult::skipped(&p.name)));
@@ -199,6 +219,53 @@ fn run_suite(suite: &Suite, ui: &Ui, prefix: Option<&str>) -> Vec<PhaseResult> {
         }
     }
     results
+}
+
+/// Runs the background phases one after another, captured (the suites have
+/// the terminal): what each came to, a failure as a note to print.
+fn run_background(phases: &[Phase]) -> Vec<Result<String, String>> {
+    let mut reports = Vec::new();
+    for phase in phases {
+        let start = Instant::now();
+        let mut failure = None;
+        for step in &phase.steps {
+            let PhaseStep::Run(command) = step else {
+                continue;
+            };
+            if exec::interrupted() {
+                failure = Some("interrupted".to_string());
+                break;
+            }
+            match exec::capture(command) {
+                Ok(out) if out.success() => {}
+                Ok(out) => {
+                    failure = Some(format!(
+                        "exit code {}: {}",
+                        out.code,
+                        out.stderr.trim().lines().last().unwrap_or("no message")
+                    ));
+                    break;
+                }
+                Err(error) => {
+                    failure = Some(error.to_string());
+                    break;
+                }
+            }
+        }
+        reports.push(match failure {
+            None => Ok(format!(
+                "{} made while the suites ran ({})",
+                clean(&phase.name),
+                seconds(start.elapsed())
+            )),
+            Some(why) => Err(format!(
+                "{} not made ({}); the next run copies the template instead",
+                clean(&phase.name),
+                clean(&why)
+            )),
+        });
+    }
+    reports
 }
 
 /// Reads the suite's report from the container into its file and counts it.
@@ -408,6 +475,15 @@ impl fmt::Display for TestPlan {
                 "# the suites run in parallel (up to {} at a time), output prefixed `NAME | `",
                 self.jobs
             )?;
+        }
+        if !self.background.is_empty() {
+            writeln!(
+                f,
+                "# while the suites run (captured; waited for before the end; a failure is a note):"
+            )?;
+            for phase in &self.background {
+                write!(f, "{phase}")?;
+            }
         }
         for suite in &self.suites {
             write!(f, "{}", suite.tests)?;
