@@ -21,11 +21,13 @@ use crate::ui::{sanitize_for_terminal as clean, Ui};
 pub enum PhaseStep {
     Run(CommandStep),
     /// Runs `steps` only when `check` prints nothing: a database template
-    /// is made once, when missing.
+    /// is made once, when missing; a test database is copied when no spare
+    /// was renamed into place. With `show`, what `check` printed is shown.
     WhenMissing {
         what: String,
         check: CommandStep,
-        steps: Vec<CommandStep>,
+        steps: Vec<PhaseStep>,
+        show: bool,
     },
 }
 
@@ -344,12 +346,18 @@ fn run_steps(steps: &[PhaseStep], prefix: Option<&str>) -> Outcome {
     for step in steps {
         let outcome = match step {
             PhaseStep::Run(command) => run_command(command, prefix),
-            PhaseStep::WhenMissing { check, steps, .. } => match exec::capture(check) {
-                Ok(out) if out.success() && !out.stdout.trim().is_empty() => Outcome::Passed,
-                Ok(out) if out.success() => {
-                    let steps: Vec<PhaseStep> = steps.iter().cloned().map(PhaseStep::Run).collect();
-                    run_steps(&steps, prefix)
+            PhaseStep::WhenMissing {
+                check, steps, show, ..
+            } => match exec::capture(check) {
+                Ok(out) if out.success() && !out.stdout.trim().is_empty() => {
+                    if *show {
+                        for line in out.stdout.trim_end().lines() {
+                            crate::outln!("{}{}", prefix.unwrap_or(""), clean(line));
+                        }
+                    }
+                    Outcome::Passed
                 }
+                Ok(out) if out.success() => run_steps(steps, prefix),
                 Ok(out) => {
                     crate::errln!("{}", out.stderr.trim_end());
                     Outcome::Failed(out.code)
@@ -437,7 +445,9 @@ impl fmt::Display for PhaseStep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PhaseStep::Run(command) => write!(f, "{command}"),
-            PhaseStep::WhenMissing { what, check, steps } => {
+            PhaseStep::WhenMissing {
+                what, check, steps, ..
+            } => {
                 write!(
                     f,
                     "# when {what} is missing (nothing printed by this check):\n{check}"

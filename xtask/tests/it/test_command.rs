@@ -153,6 +153,12 @@ fn test_web_passes_fails_on_demand_selects_and_starts_from_a_fresh_template_copy
         out.describe()
     );
     assert!(
+        row(&out.stdout, "db template web_test_template").is_none()
+            && row(&out.stdout, "db web").is_some_and(|r| r.contains(" ok ")),
+        "a kept stack's template is checked only when no spare is ready: {}",
+        out.describe()
+    );
+    assert!(
         row(&out.stdout, "up").is_none(),
         "no `up` for a kept stack: {}",
         out.describe()
@@ -594,7 +600,7 @@ fn a_dry_run_prints_every_command_and_runs_nothing() {
         "# db template web_test_template\n",
         "# when the template `web_test_template` is missing",
         "DROP DATABASE :\"name\";",
-        "-v 'name=web_test' -v 'spare=web_test__spare' -v 'source=web_test_template'",
+        "-v 'name=web_test' -v 'spare=web_test__spare' -v 'used=web_test__used' -v 'source=web_test_template'",
         "ALTER DATABASE :\"spare\" RENAME TO :\"name\";",
         "CREATE DATABASE :\"name\" TEMPLATE :\"source\"",
         " -e 'PGDATABASE=web_test' ",
@@ -621,7 +627,7 @@ fn a_dry_run_prints_every_command_and_runs_nothing() {
     // Outside CI the next run's spare is made while the suite runs.
     for expected in [
         "# while the suites run (captured; waited for before the end; a failure is a note):\n# spare web_test__spare\n",
-        "-v 'spare=web_test__spare' -v 'source=web_test_template' -f -)",
+        "-v 'spare=web_test__spare' -v 'used=web_test__used' -v 'source=web_test_template' -f -)",
         "COMMENT ON DATABASE :\"spare\" IS :'marker';",
     ] {
         assert!(kept.contains(expected), "{expected:?} missing from:\n{kept}");
