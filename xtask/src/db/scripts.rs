@@ -326,3 +326,41 @@ pg_get_userbyid(d.datdba) AS owner FROM pg_database d WHERE NOT d.datistemplate 
 pub const LIST_JSON: &str = "SELECT coalesce(json_agg(json_build_object('name', d.datname, \
 'size', pg_database_size(d.oid), 'owner', pg_get_userbyid(d.datdba)) ORDER BY d.datname), '[]') \
 FROM pg_database d WHERE NOT d.datistemplate";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(script: &str, text: &str) -> usize {
+        script
+            .find(text)
+            .unwrap_or_else(|| panic!("{text:?} missing from:\n{script}"))
+    }
+
+    #[test]
+    fn a_spare_is_marked_only_after_its_copy_and_with_the_template_as_it_was_before() {
+        let script = make_spare();
+        let dropped = at(&script, "DROP DATABASE :\"spare\";");
+        let marker = at(&script, "AS marker \\gset");
+        let created = at(&script, "CREATE DATABASE :\"spare\" TEMPLATE :\"source\"");
+        let marked = at(&script, "COMMENT ON DATABASE :\"spare\" IS :'marker';");
+        assert!(
+            dropped < marker && marker < created && created < marked,
+            "{script}"
+        );
+    }
+
+    #[test]
+    fn a_spare_is_renamed_in_only_when_marked_and_the_copy_drops_it_otherwise() {
+        let script = swap_spare();
+        let ready = at(&script, "\\if :spare_ready");
+        assert!(at(&script, "shobj_description(oid, 'pg_database') = :'marker'") < ready);
+        assert!(ready < at(&script, "ALTER DATABASE :\"spare\" RENAME TO :\"name\";"));
+        assert!(ready < at(&script, "ALTER DATABASE :\"name\" RENAME TO :\"used\";"));
+        let copy = copy_dropping_spare();
+        assert!(
+            at(&copy, "DROP DATABASE :\"spare\";")
+                < at(&copy, "CREATE DATABASE :\"name\" TEMPLATE :\"source\"")
+        );
+    }
+}

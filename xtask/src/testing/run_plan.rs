@@ -524,3 +524,77 @@ pub fn seconds(duration: Duration) -> String {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Input;
+
+    fn suite(argv: &[&str]) -> Suite {
+        Suite {
+            name: "web".into(),
+            tests: Phase::new("tests web").run(CommandStep::new(argv.iter().copied())),
+            junit: None,
+            lint: None,
+        }
+    }
+
+    #[test]
+    fn a_failed_background_phase_is_a_note_not_a_failed_run() {
+        let plan = TestPlan {
+            notes: Vec::new(),
+            prepare: Vec::new(),
+            background: vec![Phase::new("spare web_test__spare").run(CommandStep::new(["false"]))],
+            suites: vec![suite(&["true"])],
+            teardown: None,
+            jobs: 1,
+            foreground: true,
+        };
+        let rows = plan.execute(&Ui::new(crate::ui::ColorChoice::Never, 0, true));
+        assert_eq!(rows.len(), 1, "no row for the spare: {rows:?}");
+        assert_eq!(rows[0].outcome, Outcome::Passed);
+    }
+
+    #[test]
+    fn background_phases_get_their_script_on_stdin_and_report_failures() {
+        let fed = CommandStep::new(["sh", "-c", "test \"$(cat)\" = script"])
+            .stdin(Input::Text("script".into()));
+        let reports = run_background(&[
+            Phase::new("spare a").run(fed),
+            Phase::new("spare b").run(CommandStep::new(["sh", "-c", "echo no >&2; exit 3"])),
+        ]);
+        assert!(
+            reports[0]
+                .as_ref()
+                .is_ok_and(|done| done.starts_with("spare a made while the suites ran (")),
+            "{reports:?}"
+        );
+        assert_eq!(
+            reports[1],
+            Err(
+                "spare b not made (exit code 3: no); the next run copies the template instead"
+                    .into()
+            ),
+        );
+    }
+
+    #[test]
+    fn a_dry_run_shows_the_background_phases_after_the_preparation() {
+        let plan = TestPlan {
+            notes: Vec::new(),
+            prepare: vec![Phase::new("db web").run(CommandStep::new(["swap"]))],
+            background: vec![Phase::new("spare web_test__spare").run(CommandStep::new(["make"]))],
+            suites: vec![suite(&["pytest"])],
+            teardown: None,
+            jobs: 1,
+            foreground: true,
+        };
+        let text = plan.to_string();
+        let (swap, spare, tests) = (
+            text.find("# db web\n").unwrap(),
+            text.find("# while the suites run (captured; waited for before the end; a failure is a note):\n# spare web_test__spare\n").unwrap(),
+            text.find("# tests web\n").unwrap(),
+        );
+        assert!(swap < spare && spare < tests, "{text}");
+    }
+}
