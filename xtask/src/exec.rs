@@ -14,7 +14,7 @@
 //!   invocation exits 128 + N.
 
 use std::collections::BTreeSet;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
@@ -635,15 +635,29 @@ fn run_on_interrupt(step: &CommandStep) {
     );
 }
 
-/// Runs a child with no stdin and both output streams captured. It runs
-/// even after an interrupt: queries and clean-up use it.
+/// Runs a child with both output streams captured, and no stdin but a
+/// script's text ([`Input::Text`]). It runs even after an interrupt:
+/// queries and clean-up use it.
 pub fn capture(step: &CommandStep) -> Result<Captured, ExecError> {
-    let running = spawn_piped_with(step, false)?;
+    let mut running = spawn_piped_with(step, false, true)?;
     let program = running.step.program().to_string();
+    // Written from a thread: a child that answers before reading all of it cannot block us.
+    let feeder = match (&step.stdin, running.child.stdin.take()) {
+        (Input::Text(text), Some(mut pipe)) => {
+            let text = text.clone();
+            Some(std::thread::spawn(move || {
+                let _ = pipe.write_all(text.as_bytes());
+            }))
+        }
+        _ => None,
+    };
     let output = running
         .child
         .wait_with_output()
         .map_err(|source| ExecError::Wait { program, source })?;
+    if let Some(feeder) = feeder {
+        let _ = feeder.join();
+    }
     Ok(Captured {
         code: exit_code(output.status),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -655,14 +669,21 @@ pub fn capture(step: &CommandStep) -> Result<Captured, ExecError> {
 /// with the signal relay until the returned handle is waited on. For callers
 /// that stream output (parallel tasks with prefixed lines).
 pub fn spawn_piped(step: &CommandStep) -> Result<RunningChild, ExecError> {
-    spawn_piped_with(step, true)
+    spawn_piped_with(step, true, false)
 }
 
-fn spawn_piped_with(step: &CommandStep, deliver_pending: bool) -> Result<RunningChild, ExecError> {
+fn spawn_piped_with(
+    step: &CommandStep,
+    deliver_pending: bool,
+    feed_text: bool,
+) -> Result<RunningChild, ExecError> {
     install_signal_relay();
     let mut command = command_for(step)?;
     command
-        .stdin(Stdio::null())
+        .stdin(match step.stdin {
+            Input::Text(_) if feed_text => Stdio::piped(),
+            _ => Stdio::null(),
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);

@@ -261,8 +261,11 @@ impl TestArgs {
             }
             prepare.push(up);
         }
+        // A kept stack's template was made by an earlier run: checked only
+        // when no spare can be renamed in (one exec fewer on every run).
+        let template_ahead = build || !running;
         let mut templates: Vec<&str> = Vec::new();
-        for config in configs {
+        for config in configs.iter().filter(|_| template_ahead) {
             let Some(template) = config.template.as_deref() else {
                 continue;
             };
@@ -270,19 +273,52 @@ impl TestArgs {
                 continue;
             }
             templates.push(template);
-            prepare.push(database.template_phase(
-                template,
-                config.template_init,
-                self.build || self.ci,
-            )?);
+            let spares: Vec<String> = configs
+                .iter()
+                .filter(|c| c.template.as_deref() == Some(template))
+                .filter_map(|c| c.database.as_deref().and_then(spare_of))
+                .flat_map(|names| [names.spare, names.used])
+                .collect();
+            let mut phase = Phase::new(format!("db template {template}"));
+            phase.steps =
+                database.template_steps(template, config.template_init, build, &spares)?;
+            prepare.push(phase);
         }
+        let mut background = Vec::new();
         for config in configs {
-            if let (Some(name), Some(template)) = (&config.database, &config.template) {
-                prepare.push(
-                    Phase::new(format!("db {}", config.name))
-                        .run(database.fresh_copy(name, template)),
-                );
+            let (Some(name), Some(template)) = (&config.database, &config.template) else {
+                continue;
+            };
+            let mut copy = Vec::new();
+            if !template_ahead {
+                copy = database.template_steps(template, config.template_init, false, &[])?;
             }
+            let mut phase = Phase::new(format!("db {}", config.name));
+            match spare_of(name) {
+                Some(SpareNames { spare, used }) => {
+                    copy.push(PhaseStep::Run(
+                        database.copy_dropping_spare(name, &spare, &used, template),
+                    ));
+                    phase.steps.push(PhaseStep::WhenMissing {
+                        what: format!("a complete spare `{spare}` of `{template}`"),
+                        check: database.swap_spare(name, &spare, &used, template),
+                        steps: copy,
+                        show: true,
+                    });
+                    // CI's tear-down removes the volume: a spare would be lost work.
+                    if !self.ci && !background.iter().any(|p: &Phase| p.name.ends_with(&spare)) {
+                        background.push(
+                            Phase::new(format!("spare {spare}"))
+                                .run(database.make_spare(&spare, &used, template)),
+                        );
+                    }
+                }
+                None => {
+                    copy.push(PhaseStep::Run(database.fresh_copy(name, template)));
+                    phase.steps = copy;
+                }
+            }
+            prepare.push(phase);
         }
         let options = RunnerOptions {
             path: self.path.clone(),
@@ -325,6 +361,7 @@ impl TestArgs {
         Ok(TestPlan {
             notes,
             prepare,
+            background,
             suites,
             teardown,
             jobs: ctx
@@ -410,6 +447,27 @@ impl TestArgs {
             lint,
         })
     }
+}
+
+/// The names around the test database `database`: `spare`, a copy of its
+/// template made while a run's suites run, renamed into place by the next
+/// run, which renames the database it replaces to `used` (dropped while
+/// its suites run).
+struct SpareNames {
+    spare: String,
+    used: String,
+}
+
+/// `None` when a name would pass Postgres's 63 bytes (the run copies instead).
+fn spare_of(database: &str) -> Option<SpareNames> {
+    let names = SpareNames {
+        spare: format!("{database}__spare"),
+        used: format!("{database}__used"),
+    };
+    [&names.spare, &names.used]
+        .iter()
+        .all(|name| crate::config::db::identifier_problem(name).is_none())
+        .then_some(names)
 }
 
 /// The running container of each of `services` in `project`, when every
@@ -576,16 +634,33 @@ impl TestDatabase<'_> {
 
     /// `db template NAME`: made once (created, extensions, then, with
     /// `fill`, `[db] init` and `[db] test`) when missing; with `rebuild`,
-    /// dropped first.
-    fn template_phase(&self, template: &str, fill: bool, rebuild: bool) -> Result<Phase> {
+    /// dropped first, and the `spares` copied from it.
+    fn template_steps(
+        &self,
+        template: &str,
+        fill: bool,
+        rebuild: bool,
+        spares: &[String],
+    ) -> Result<Vec<PhaseStep>> {
         if let Some(problem) = crate::config::db::identifier_problem(template) {
             return Err(Error::usage(format!(
                 "`{template}` is not a valid template name: {problem}"
             )));
         }
-        let mut phase = Phase::new(format!("db template {template}"));
+        let mut steps = Vec::new();
         if rebuild {
-            phase = phase.run(self.script("postgres", scripts::drop(), &[("name", template)]));
+            for spare in spares {
+                steps.push(PhaseStep::Run(self.script(
+                    "postgres",
+                    scripts::drop_spare(),
+                    &[("spare", spare)],
+                )));
+            }
+            steps.push(PhaseStep::Run(self.script(
+                "postgres",
+                scripts::drop(),
+                &[("name", template)],
+            )));
         }
         let mut create =
             vec![self.script("postgres", scripts::CREATE.into(), &[("name", template)])];
@@ -617,12 +692,59 @@ impl TestDatabase<'_> {
             "-c".into(),
             format!("SELECT 1 FROM pg_database WHERE datname = '{template}'"),
         ]);
-        phase.steps.push(PhaseStep::WhenMissing {
+        steps.push(PhaseStep::WhenMissing {
             what: format!("the template `{template}`"),
             check: self.tool(check, &[]),
-            steps: create,
+            steps: create.into_iter().map(PhaseStep::Run).collect(),
+            show: false,
         });
-        Ok(phase)
+        Ok(steps)
+    }
+
+    /// The spare `spare` renamed to `database` when it is a complete copy
+    /// of `template` as it is now (milliseconds), saying so; else nothing.
+    fn swap_spare(&self, database: &str, spare: &str, used: &str, template: &str) -> CommandStep {
+        self.script(
+            "postgres",
+            scripts::swap_spare(),
+            &[
+                ("name", database),
+                ("spare", spare),
+                ("used", used),
+                ("source", template),
+            ],
+        )
+    }
+
+    /// The fallback: the spare and a used database (if any) dropped,
+    /// `database` copied afresh.
+    fn copy_dropping_spare(
+        &self,
+        database: &str,
+        spare: &str,
+        used: &str,
+        template: &str,
+    ) -> CommandStep {
+        self.script(
+            "postgres",
+            scripts::copy_dropping_spare(),
+            &[
+                ("name", database),
+                ("spare", spare),
+                ("used", used),
+                ("source", template),
+            ],
+        )
+    }
+
+    /// The next run's spare copy of `template`, made while the suites run
+    /// (after dropping the database the swap replaced).
+    fn make_spare(&self, spare: &str, used: &str, template: &str) -> CommandStep {
+        self.script(
+            "postgres",
+            scripts::make_spare(),
+            &[("spare", spare), ("used", used), ("source", template)],
+        )
     }
 
     /// Drops `database` and copies it from `template`: every run starts

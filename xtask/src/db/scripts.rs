@@ -231,6 +231,92 @@ pub fn swap_in() -> String {
     )
 }
 
+/// `:marker`: what a complete spare copy of `:source` is marked with, read
+/// from `:source` as it is now (empty when it does not exist): its oid (a
+/// recreated template has another) and its count of committed transactions
+/// (a session that changed it moved the count; ours never connect to it).
+const SPARE_MARKER: &str = "\
+SELECT coalesce((SELECT format('xtask spare of %s (oid %s, commits %s)', d.datname, d.oid, s.xact_commit)
+  FROM pg_database d JOIN pg_stat_database s ON s.datid = d.oid
+  WHERE d.datname = :'source'), '') AS marker \\gset
+";
+
+/// Drops `:{var}` if it exists, other sessions terminated first; says so
+/// only when there was one.
+fn drop_if_present(var: &str) -> String {
+    format!(
+        "SELECT count(pg_terminate_backend(pid)) AS terminated FROM pg_stat_activity
+  WHERE datname = :'{var}' AND pid <> pg_backend_pid() \\gset
+SELECT count(*) > 0 AS present FROM pg_database WHERE datname = :'{var}' \\gset
+\\if :present
+DROP DATABASE :\"{var}\";
+\\echo dropped database :{var}
+\\endif
+"
+    )
+}
+
+/// Renames the spare `:spare` to `:name` when it is marked a complete copy
+/// of `:source` as it is now and no session is on `:source` (whose changes
+/// the count would not show yet), saying so; else does nothing and prints
+/// nothing (the caller copies instead). The used `:name` is renamed to
+/// `:used`, dropped later while the suites run: a drop takes 0.1 s.
+pub fn swap_spare() -> String {
+    format!(
+        "{SPARE_MARKER}SELECT count(*) > 0 AS spare_ready FROM pg_database
+  WHERE datname = :'spare' AND :'marker' <> ''
+    AND shobj_description(oid, 'pg_database') = :'marker'
+    AND NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname IN (:'source', :'spare')) \\gset
+\\if :spare_ready
+{}SELECT count(pg_terminate_backend(pid)) AS terminated FROM pg_stat_activity
+  WHERE datname = :'name' AND pid <> pg_backend_pid() \\gset
+SELECT count(*) > 0 AS present FROM pg_database WHERE datname = :'name' \\gset
+\\if :present
+ALTER DATABASE :\"name\" RENAME TO :\"used\";
+\\endif
+ALTER DATABASE :\"spare\" RENAME TO :\"name\";
+COMMENT ON DATABASE :\"name\" IS NULL;
+\\echo swapped in the spare :spare as :name
+\\endif
+",
+        drop_if_present("used"),
+    )
+}
+
+/// Drops the spare `:spare` (unmarked, half-made or stale), `:used` and
+/// `:name`, and copies `:source` to `:name`.
+pub fn copy_dropping_spare() -> String {
+    format!(
+        "{}{}{}{}",
+        drop_if_present("spare"),
+        drop_if_present("used"),
+        drop(),
+        copy()
+    )
+}
+
+/// Drops `:used` (the database the last swap replaced), then makes
+/// `:spare` a copy of `:source` for the next run, marked complete
+/// (with [`SPARE_MARKER`] read before the copy) only after the copy
+/// returned: an interrupted one is never taken for a spare.
+pub fn make_spare() -> String {
+    format!(
+        "{}{}{SPARE_MARKER}SELECT :'marker' <> '' AS source_present \\gset
+{}{}COMMENT ON DATABASE :\"spare\" IS :'marker';
+\\echo made the spare :spare of :source
+",
+        drop_if_present("used"),
+        drop_if_present("spare"),
+        require("source_present", "database :source does not exist"),
+        create_from_template("spare", "source"),
+    )
+}
+
+/// Drops the spare `:spare` (when its template is rebuilt), or a used one.
+pub fn drop_spare() -> String {
+    drop_if_present("spare")
+}
+
 /// The databases (not templates or snapshots): name, size, owner.
 pub const LIST: &str =
     "SELECT d.datname AS name, pg_size_pretty(pg_database_size(d.oid)) AS size, \
@@ -240,3 +326,41 @@ pg_get_userbyid(d.datdba) AS owner FROM pg_database d WHERE NOT d.datistemplate 
 pub const LIST_JSON: &str = "SELECT coalesce(json_agg(json_build_object('name', d.datname, \
 'size', pg_database_size(d.oid), 'owner', pg_get_userbyid(d.datdba)) ORDER BY d.datname), '[]') \
 FROM pg_database d WHERE NOT d.datistemplate";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(script: &str, text: &str) -> usize {
+        script
+            .find(text)
+            .unwrap_or_else(|| panic!("{text:?} missing from:\n{script}"))
+    }
+
+    #[test]
+    fn a_spare_is_marked_only_after_its_copy_and_with_the_template_as_it_was_before() {
+        let script = make_spare();
+        let dropped = at(&script, "DROP DATABASE :\"spare\";");
+        let marker = at(&script, "AS marker \\gset");
+        let created = at(&script, "CREATE DATABASE :\"spare\" TEMPLATE :\"source\"");
+        let marked = at(&script, "COMMENT ON DATABASE :\"spare\" IS :'marker';");
+        assert!(
+            dropped < marker && marker < created && created < marked,
+            "{script}"
+        );
+    }
+
+    #[test]
+    fn a_spare_is_renamed_in_only_when_marked_and_the_copy_drops_it_otherwise() {
+        let script = swap_spare();
+        let ready = at(&script, "\\if :spare_ready");
+        assert!(at(&script, "shobj_description(oid, 'pg_database') = :'marker'") < ready);
+        assert!(ready < at(&script, "ALTER DATABASE :\"spare\" RENAME TO :\"name\";"));
+        assert!(ready < at(&script, "ALTER DATABASE :\"name\" RENAME TO :\"used\";"));
+        let copy = copy_dropping_spare();
+        assert!(
+            at(&copy, "DROP DATABASE :\"spare\";")
+                < at(&copy, "CREATE DATABASE :\"name\" TEMPLATE :\"source\"")
+        );
+    }
+}

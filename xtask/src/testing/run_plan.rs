@@ -21,11 +21,13 @@ use crate::ui::{sanitize_for_terminal as clean, Ui};
 pub enum PhaseStep {
     Run(CommandStep),
     /// Runs `steps` only when `check` prints nothing: a database template
-    /// is made once, when missing.
+    /// is made once, when missing; a test database is copied when no spare
+    /// was renamed into place. With `show`, what `check` printed is shown.
     WhenMissing {
         what: String,
         check: CommandStep,
-        steps: Vec<CommandStep>,
+        steps: Vec<PhaseStep>,
+        show: bool,
     },
 }
 
@@ -76,6 +78,10 @@ pub struct TestPlan {
     /// Said before anything runs (and first in a dry run).
     pub notes: Vec<String>,
     pub prepare: Vec<Phase>,
+    /// Made while the suites run (the next run's spare test databases):
+    /// started after `prepare`, waited for before the tear-down, output
+    /// captured; a failure is a note, never a failed run.
+    pub background: Vec<Phase>,
     pub suites: Vec<Suite>,
     pub teardown: Option<Phase>,
     pub jobs: usize,
@@ -103,13 +109,29 @@ impl TestPlan {
             results.push(result);
         }
         if ready {
-            if self.foreground || self.suites.len() == 1 {
-                for suite in &self.suites {
-                    results.extend(run_suite(suite, ui, None));
+            std::thread::scope(|scope| {
+                let background = (!self.background.is_empty() && !exec::interrupted())
+                    .then(|| scope.spawn(|| run_background(&self.background)));
+                if self.foreground || self.suites.len() == 1 {
+                    for suite in &self.suites {
+                        results.extend(run_suite(suite, ui, None));
+                    }
+                } else {
+                    results.extend(self.run_parallel(ui));
                 }
-            } else {
-                results.extend(self.run_parallel(ui));
-            }
+                match background.map(|handle| handle.join()) {
+                    Some(Ok(reports)) => {
+                        for report in reports {
+                            match report {
+                                Ok(done) => ui.verbose(done),
+                                Err(note) => ui.note(note),
+                            }
+                        }
+                    }
+                    Some(Err(_)) => ui.note("the spare test databases were not made"),
+                    None => {}
+                }
+            });
         } else {
             for suite in &self.suites {
                 results.extend(suite.phases().map(|p| PhaseResult::skipped(&p.name)));
@@ -201,6 +223,53 @@ fn run_suite(suite: &Suite, ui: &Ui, prefix: Option<&str>) -> Vec<PhaseResult> {
     results
 }
 
+/// Runs the background phases one after another, captured (the suites have
+/// the terminal): what each came to, a failure as a note to print.
+fn run_background(phases: &[Phase]) -> Vec<Result<String, String>> {
+    let mut reports = Vec::new();
+    for phase in phases {
+        let start = Instant::now();
+        let mut failure = None;
+        for step in &phase.steps {
+            let PhaseStep::Run(command) = step else {
+                continue;
+            };
+            if exec::interrupted() {
+                failure = Some("interrupted".to_string());
+                break;
+            }
+            match exec::capture(command) {
+                Ok(out) if out.success() => {}
+                Ok(out) => {
+                    failure = Some(format!(
+                        "exit code {}: {}",
+                        out.code,
+                        out.stderr.trim().lines().last().unwrap_or("no message")
+                    ));
+                    break;
+                }
+                Err(error) => {
+                    failure = Some(error.to_string());
+                    break;
+                }
+            }
+        }
+        reports.push(match failure {
+            None => Ok(format!(
+                "{} made while the suites ran ({})",
+                clean(&phase.name),
+                seconds(start.elapsed())
+            )),
+            Some(why) => Err(format!(
+                "{} not made ({}); the next run copies the template instead",
+                clean(&phase.name),
+                clean(&why)
+            )),
+        });
+    }
+    reports
+}
+
 /// Reads the suite's report from the container into its file and counts it.
 fn collect_junit(junit: &JunitCopy) -> Result<JunitCounts, String> {
     let out = exec::capture(&junit.read).map_err(|e| e.to_string())?;
@@ -277,12 +346,18 @@ fn run_steps(steps: &[PhaseStep], prefix: Option<&str>) -> Outcome {
     for step in steps {
         let outcome = match step {
             PhaseStep::Run(command) => run_command(command, prefix),
-            PhaseStep::WhenMissing { check, steps, .. } => match exec::capture(check) {
-                Ok(out) if out.success() && !out.stdout.trim().is_empty() => Outcome::Passed,
-                Ok(out) if out.success() => {
-                    let steps: Vec<PhaseStep> = steps.iter().cloned().map(PhaseStep::Run).collect();
-                    run_steps(&steps, prefix)
+            PhaseStep::WhenMissing {
+                check, steps, show, ..
+            } => match exec::capture(check) {
+                Ok(out) if out.success() && !out.stdout.trim().is_empty() => {
+                    if *show {
+                        for line in out.stdout.trim_end().lines() {
+                            crate::outln!("{}{}", prefix.unwrap_or(""), clean(line));
+                        }
+                    }
+                    Outcome::Passed
                 }
+                Ok(out) if out.success() => run_steps(steps, prefix),
                 Ok(out) => {
                     crate::errln!("{}", out.stderr.trim_end());
                     Outcome::Failed(out.code)
@@ -370,7 +445,9 @@ impl fmt::Display for PhaseStep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PhaseStep::Run(command) => write!(f, "{command}"),
-            PhaseStep::WhenMissing { what, check, steps } => {
+            PhaseStep::WhenMissing {
+                what, check, steps, ..
+            } => {
                 write!(
                     f,
                     "# when {what} is missing (nothing printed by this check):\n{check}"
@@ -409,6 +486,15 @@ impl fmt::Display for TestPlan {
                 self.jobs
             )?;
         }
+        if !self.background.is_empty() {
+            writeln!(
+                f,
+                "# while the suites run (captured; waited for before the end; a failure is a note):"
+            )?;
+            for phase in &self.background {
+                write!(f, "{phase}")?;
+            }
+        }
         for suite in &self.suites {
             write!(f, "{}", suite.tests)?;
             if let Some(junit) = &suite.junit {
@@ -436,5 +522,79 @@ pub fn seconds(duration: Duration) -> String {
             duration.as_secs() / 60,
             duration.as_secs() % 60
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Input;
+
+    fn suite(argv: &[&str]) -> Suite {
+        Suite {
+            name: "web".into(),
+            tests: Phase::new("tests web").run(CommandStep::new(argv.iter().copied())),
+            junit: None,
+            lint: None,
+        }
+    }
+
+    #[test]
+    fn a_failed_background_phase_is_a_note_not_a_failed_run() {
+        let plan = TestPlan {
+            notes: Vec::new(),
+            prepare: Vec::new(),
+            background: vec![Phase::new("spare web_test__spare").run(CommandStep::new(["false"]))],
+            suites: vec![suite(&["true"])],
+            teardown: None,
+            jobs: 1,
+            foreground: true,
+        };
+        let rows = plan.execute(&Ui::new(crate::ui::ColorChoice::Never, 0, true));
+        assert_eq!(rows.len(), 1, "no row for the spare: {rows:?}");
+        assert_eq!(rows[0].outcome, Outcome::Passed);
+    }
+
+    #[test]
+    fn background_phases_get_their_script_on_stdin_and_report_failures() {
+        let fed = CommandStep::new(["sh", "-c", "test \"$(cat)\" = script"])
+            .stdin(Input::Text("script".into()));
+        let reports = run_background(&[
+            Phase::new("spare a").run(fed),
+            Phase::new("spare b").run(CommandStep::new(["sh", "-c", "echo no >&2; exit 3"])),
+        ]);
+        assert!(
+            reports[0]
+                .as_ref()
+                .is_ok_and(|done| done.starts_with("spare a made while the suites ran (")),
+            "{reports:?}"
+        );
+        assert_eq!(
+            reports[1],
+            Err(
+                "spare b not made (exit code 3: no); the next run copies the template instead"
+                    .into()
+            ),
+        );
+    }
+
+    #[test]
+    fn a_dry_run_shows_the_background_phases_after_the_preparation() {
+        let plan = TestPlan {
+            notes: Vec::new(),
+            prepare: vec![Phase::new("db web").run(CommandStep::new(["swap"]))],
+            background: vec![Phase::new("spare web_test__spare").run(CommandStep::new(["make"]))],
+            suites: vec![suite(&["pytest"])],
+            teardown: None,
+            jobs: 1,
+            foreground: true,
+        };
+        let text = plan.to_string();
+        let (swap, spare, tests) = (
+            text.find("# db web\n").unwrap(),
+            text.find("# while the suites run (captured; waited for before the end; a failure is a note):\n# spare web_test__spare\n").unwrap(),
+            text.find("# tests web\n").unwrap(),
+        );
+        assert!(swap < spare && spare < tests, "{text}");
     }
 }

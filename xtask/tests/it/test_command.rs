@@ -90,7 +90,7 @@ fn test_web_passes_fails_on_demand_selects_and_starts_from_a_fresh_template_copy
 
     // Cold: up, the template made by [db] init, a fresh copy, the suite.
     let out = stack
-        .xtask(["test", "web", "--keep", "--junit", "results"])
+        .xtask(["-v", "test", "web", "--keep", "--junit", "results"])
         .ok();
     for phase in ["up", "db template web_test_template", "db web", "tests web"] {
         let line =
@@ -123,9 +123,41 @@ fn test_web_passes_fails_on_demand_selects_and_starts_from_a_fresh_template_copy
     let web = container_ids(&project, "web");
     assert_eq!(web.len(), 1, "--keep leaves the web container running");
 
+    // The first run made the next run's spare while its suite ran (-v says so).
+    assert!(
+        out.stdout
+            .contains("copied database web_test_template to web_test"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stderr
+            .contains("spare web_test__spare made while the suites ran ("),
+        "{}",
+        out.describe()
+    );
+
     // Kept: the next run only execs into the same container. The suite's
-    // row-writing test asserts an empty table: the last run's row is gone.
+    // row-writing test asserts an empty table: the last run's row is gone,
+    // the spare renamed into place (no copy taken).
     let out = stack.xtask(["test", "web", "--keep"]).ok();
+    assert!(
+        out.stdout
+            .contains("swapped in the spare web_test__spare as web_test"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        !out.stdout.contains("copied database"),
+        "the spare, not a copy: {}",
+        out.describe()
+    );
+    assert!(
+        row(&out.stdout, "db template web_test_template").is_none()
+            && row(&out.stdout, "db web").is_some_and(|r| r.contains(" ok ")),
+        "a kept stack's template is checked only when no spare is ready: {}",
+        out.describe()
+    );
     assert!(
         row(&out.stdout, "up").is_none(),
         "no `up` for a kept stack: {}",
@@ -194,8 +226,10 @@ fn test_web_passes_fails_on_demand_selects_and_starts_from_a_fresh_template_copy
         out.describe()
     );
 
-    // The template is kept between runs (a row put into it shows up in the
-    // copy, failing the empty-table test) until --build recreates it.
+    // The template is kept between runs: a row put into it by hand shows up
+    // in the next run (failing the empty-table test), the spare made before
+    // the change dropped (its marker holds the template's commit count) and
+    // a copy taken, until --build recreates the template.
     stack
         .xtask([
             "--env",
@@ -221,15 +255,116 @@ fn test_web_passes_fails_on_demand_selects_and_starts_from_a_fresh_template_copy
         "{}",
         out.describe()
     );
+    assert!(
+        out.stdout.contains("dropped database web_test__spare")
+            && out
+                .stdout
+                .contains("copied database web_test_template to web_test"),
+        "a stale spare is dropped, a copy taken: {}",
+        out.describe()
+    );
     let out = stack.xtask(["test", "web", "--keep", "--build"]).ok();
     assert!(row(&out.stdout, "build").is_some(), "{}", out.describe());
+    for dropped in ["web_test__spare", "web_test_template"] {
+        assert!(
+            out.stdout
+                .contains(&format!("dropped database {dropped}\n")),
+            "--build drops {dropped}: {}",
+            out.describe()
+        );
+    }
     assert!(
-        out.stdout.contains("dropped database web_test_template"),
+        out.stdout
+            .contains("copied database web_test_template to web_test"),
+        "{}",
+        out.describe()
+    );
+    // The next run uses the spare made from the new template: an empty table.
+    let out = stack.xtask(["test", "web", "--keep"]).ok();
+    assert!(
+        out.stdout
+            .contains("swapped in the spare web_test__spare as web_test"),
         "{}",
         out.describe()
     );
 
     // --down leaves nothing of the testing project, volumes included.
+    stack.xtask(["test", "--down"]).ok();
+    assert!(
+        leftovers_of(&project).is_empty(),
+        "{:?}",
+        leftovers_of(&project)
+    );
+}
+
+/// `sql` run by psql in the testing project's db container, on `database`.
+fn psql(stack: &Stack, database: &str, sql: &str) {
+    stack
+        .xtask([
+            "--env",
+            "testing",
+            "exec",
+            "db",
+            "psql",
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            "db",
+            "-U",
+            "postgres",
+            "-d",
+            database,
+            "-c",
+            sql,
+        ])
+        .ok();
+}
+
+#[test]
+fn an_unmarked_spare_is_dropped_not_used_and_down_leaves_nothing_under_compose_v1() {
+    let stack = fixture().with_compose_v1();
+    let project = testing_project(&stack);
+    let out = stack.xtask(["test", "web", "--keep"]).ok();
+    assert!(
+        out.stdout
+            .contains("copied database web_test_template to web_test"),
+        "{}",
+        out.describe()
+    );
+    // A spare whose run ended between its copy and its mark: not complete,
+    // and with a row that fails the empty-table test should it be used.
+    psql(
+        &stack,
+        "postgres",
+        "COMMENT ON DATABASE web_test__spare IS NULL",
+    );
+    psql(
+        &stack,
+        "web_test__spare",
+        "INSERT INTO items (name) VALUES ('half-made')",
+    );
+    let out = stack.xtask(["test", "web", "--keep"]).ok();
+    assert!(
+        out.stdout.contains("dropped database web_test__spare")
+            && out
+                .stdout
+                .contains("copied database web_test_template to web_test")
+            && !out.stdout.contains("swapped in"),
+        "the unmarked spare is dropped, a copy taken: {}",
+        out.describe()
+    );
+    // That run made a complete spare again: the next one renames it in.
+    let out = stack.xtask(["test", "web", "--keep"]).ok();
+    assert!(
+        out.stdout
+            .contains("swapped in the spare web_test__spare as web_test")
+            && !out.stdout.contains("copied database"),
+        "{}",
+        out.describe()
+    );
+    // --down removes the stack and its volume, the spare with it.
     stack.xtask(["test", "--down"]).ok();
     assert!(
         leftovers_of(&project).is_empty(),
@@ -456,6 +591,7 @@ fn a_dry_run_prints_every_command_and_runs_nothing() {
         .env("XTASK_COMPOSE", "docker compose")
         .ok();
     let plan = out.stdout;
+    let plan_ci = plan.clone();
     for expected in [
         "# build\n",
         " build web db)",
@@ -464,7 +600,9 @@ fn a_dry_run_prints_every_command_and_runs_nothing() {
         "# db template web_test_template\n",
         "# when the template `web_test_template` is missing",
         "DROP DATABASE :\"name\";",
-        "-v 'name=web_test' -v 'source=web_test_template'",
+        "-v 'name=web_test' -v 'spare=web_test__spare' -v 'used=web_test__used' -v 'source=web_test_template'",
+        "ALTER DATABASE :\"spare\" RENAME TO :\"name\";",
+        "CREATE DATABASE :\"name\" TEMPLATE :\"source\"",
         " -e 'PGDATABASE=web_test' ",
         " web python3 -m pytest -p no:cacheprovider '--junitxml=/tmp/xtask-junit-web.xml' -k other tests/test_other.py)",
         "cat \"$1\" && rm -f \"$1\"' sh /tmp/xtask-junit-web.xml) >",
@@ -486,6 +624,15 @@ fn a_dry_run_prints_every_command_and_runs_nothing() {
         kept.contains("_testing -f docker-compose.yml up -d web db)"),
         "{kept}"
     );
+    // Outside CI the next run's spare is made while the suite runs.
+    for expected in [
+        "# while the suites run (captured; waited for before the end; a failure is a note):\n# spare web_test__spare\n",
+        "-v 'spare=web_test__spare' -v 'used=web_test__used' -v 'source=web_test_template' -f -)",
+        "COMMENT ON DATABASE :\"spare\" IS :'marker';",
+    ] {
+        assert!(kept.contains(expected), "{expected:?} missing from:\n{kept}");
+    }
+    assert!(!plan_ci.contains("# spare "), "CI's volume goes: no spare");
     let moved = plan(
         env.xtask(["--dry-run", "--env", "development", "test", "web"])
             .env("XTASK_COMPOSE", "docker compose")
