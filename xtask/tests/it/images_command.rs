@@ -316,11 +316,19 @@ fn a_failed_base_build_stops_before_the_images_built_on_it() {
         needle: unique.clone(),
     };
     two_stage(&env, &format!("{unique}/"));
+    // The step names the test, so that the container the classic builder
+    // keeps of a failed step can be found and removed afterwards.
     env.write(
         "docker/Dockerfile.build",
-        "FROM xtask-test/busybox:1\nRUN exit 3\n",
+        &format!("FROM xtask-test/busybox:1\nRUN echo {unique} && exit 3\n"),
     );
     let out = env.xtask(["images", "build"]).run();
+    let kept = docker(&["ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Command}}"]);
+    for line in kept.lines().filter(|line| line.contains(&unique)) {
+        if let Some(id) = line.split_whitespace().next() {
+            docker(&["rm", "-f", id]);
+        }
+    }
     assert_ne!(out.code, 0, "{}", out.describe());
     assert!(
         !out.stderr.contains("build app"),
