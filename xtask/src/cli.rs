@@ -16,6 +16,10 @@ Examples:
   cargo xtask up -d               start the stack in the background
   cargo xtask run portal          run the portal's default command with its ports
   cargo xtask shell portal        a shell in the portal container
+  cargo xtask db rebuild --demo   delete, create and initialise the database (asks first)
+  cargo xtask test portal --pdb   the portal's tests in the testing project, pdb on failure
+  cargo xtask docs --build        build the documentation; prints where index.html is
+  cargo xtask debug portal        the portal under debugpy on 127.0.0.1, launch.json updated
   cargo xtask urls                where every published port answers
   cargo xtask                     list built-in commands and the project's tasks
   cargo xtask lint                run the project's task `lint`";
