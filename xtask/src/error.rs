@@ -60,7 +60,7 @@ impl Error {
             | Error::Prompt(PromptError::NoTerminal { .. }) => USAGE,
             Error::Child { code, .. } => *code,
             Error::Declined => 1,
-            Error::Exec(ExecError::NotFound { .. }) => 127,
+            Error::Exec(error) => error.exit_code(),
             _ => 1,
         }
     }

@@ -65,6 +65,17 @@ pub enum ExecError {
     },
 }
 
+impl ExecError {
+    /// The exit code a shell gives the same failure: 127 for a program not
+    /// found, 1 for anything else.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            ExecError::NotFound { .. } => 127,
+            _ => 1,
+        }
+    }
+}
+
 /// What a finished child left us.
 #[derive(Debug, Clone)]
 pub struct Captured {
@@ -715,5 +726,50 @@ impl RunningChild {
         })?;
         run_on_interrupt(&self.step);
         Ok(code_after_interrupt(exit_code(status)))
+    }
+
+    /// Relays the child's stdout and stderr to ours, each line after
+    /// `prefix` and written whole (parallel children never interleave
+    /// mid-line), then waits as [`RunningChild::wait`].
+    pub fn wait_relaying(mut self, prefix: &str) -> Result<i32, ExecError> {
+        let out = self.child.stdout.take().map(|s| {
+            let prefix = prefix.to_string();
+            std::thread::spawn(move || relay_lines(s, prefix, false))
+        });
+        let err = self.child.stderr.take().map(|s| {
+            let prefix = prefix.to_string();
+            std::thread::spawn(move || relay_lines(s, prefix, true))
+        });
+        let code = self.wait();
+        for handle in [out, err].into_iter().flatten() {
+            let _ = handle.join();
+        }
+        code
+    }
+}
+
+/// Copies a child's stream to ours line by line, each line prefixed.
+fn relay_lines(stream: impl std::io::Read, prefix: String, to_stderr: bool) {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::new(stream);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                if !line.ends_with(b"\n") {
+                    line.push(b'\n');
+                }
+                let mut whole = prefix.clone().into_bytes();
+                whole.extend_from_slice(&line);
+                // One write of a whole line under the stream's lock: never interleaved mid-line.
+                let _ = if to_stderr {
+                    std::io::stderr().lock().write_all(&whole)
+                } else {
+                    std::io::stdout().lock().write_all(&whole)
+                };
+            }
+        }
     }
 }

@@ -5,7 +5,6 @@
 //! interrupts (a signal relayed to a child), nothing more starts, whatever
 //! the interrupted child's exit code.
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -98,42 +97,10 @@ fn run_foreground(node: &PlannedNode, ui: &Ui) -> Result<(), TaskFailure> {
         match exec::run_foreground(step) {
             Ok(0) => {}
             Ok(code) => return Err(failure(node, step, code, None)),
-            Err(error) => {
-                let code = if matches!(error, ExecError::NotFound { .. }) {
-                    127
-                } else {
-                    1
-                };
-                return Err(failure(node, step, code, Some(error)));
-            }
+            Err(error) => return Err(failure(node, step, error.exit_code(), Some(error))),
         }
     }
     Ok(())
-}
-
-/// Copies a child's stream to ours line by line, each line prefixed.
-fn relay(stream: impl Read, prefix: String, to_stderr: bool) {
-    let mut reader = BufReader::new(stream);
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {
-                if !line.ends_with(b"\n") {
-                    line.push(b'\n');
-                }
-                let mut whole = prefix.clone().into_bytes();
-                whole.extend_from_slice(&line);
-                // One write of a whole line under the stream's lock: never interleaved mid-line.
-                let _ = if to_stderr {
-                    std::io::stderr().lock().write_all(&whole)
-                } else {
-                    std::io::stdout().lock().write_all(&whole)
-                };
-            }
-        }
-    }
 }
 
 /// Runs one node's steps with prefixed output; registers its running child
@@ -149,30 +116,13 @@ fn run_prefixed(
             return Ok(());
         }
         stop_if_interrupted(&node.label)?;
-        let mut child = exec::spawn_piped(step).map_err(|e| {
-            let code = if matches!(e, ExecError::NotFound { .. }) {
-                127
-            } else {
-                1
-            };
-            failure(node, step, code, Some(e))
-        })?;
+        let child =
+            exec::spawn_piped(step).map_err(|e| failure(node, step, e.exit_code(), Some(e)))?;
         let pid = child.child.id() as i32;
         if let Ok(mut pids) = running.lock() {
             pids.push(pid);
         }
-        let out = child.child.stdout.take().map(|s| {
-            let prefix = prefix.to_string();
-            std::thread::spawn(move || relay(s, prefix, false))
-        });
-        let err = child.child.stderr.take().map(|s| {
-            let prefix = prefix.to_string();
-            std::thread::spawn(move || relay(s, prefix, true))
-        });
-        let result = child.wait();
-        for handle in [out, err].into_iter().flatten() {
-            let _ = handle.join();
-        }
+        let result = child.wait_relaying(prefix);
         if let Ok(mut pids) = running.lock() {
             pids.retain(|p| *p != pid);
         }

@@ -5,12 +5,11 @@
 //! every phase, the suites side by side with their output prefixed.
 
 use std::fmt;
-use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::exec::{self, ExecError};
+use crate::exec;
 use crate::plan::CommandStep;
 use crate::testing::junit::JunitCounts;
 use crate::testing::summary::{Outcome, PhaseResult};
@@ -317,7 +316,7 @@ fn run_cleanup(phase: &Phase) -> PhaseResult {
             }
             Err(error) => {
                 crate::errln!("error: {error}");
-                outcome = Outcome::Failed(code_of(&error));
+                outcome = Outcome::Failed(error.exit_code());
                 break;
             }
         }
@@ -364,7 +363,7 @@ fn run_steps(steps: &[PhaseStep], prefix: Option<&str>) -> Outcome {
                 }
                 Err(error) => {
                     crate::errln!("error: {error}");
-                    Outcome::Failed(code_of(&error))
+                    Outcome::Failed(error.exit_code())
                 }
             },
         };
@@ -375,68 +374,17 @@ fn run_steps(steps: &[PhaseStep], prefix: Option<&str>) -> Outcome {
     Outcome::Passed
 }
 
-fn code_of(error: &ExecError) -> i32 {
-    if matches!(error, ExecError::NotFound { .. }) {
-        127
-    } else {
-        1
-    }
-}
-
 fn run_command(command: &CommandStep, prefix: Option<&str>) -> Outcome {
     let result = match prefix {
         None => exec::run_foreground(command),
-        Some(prefix) => run_prefixed(command, prefix),
+        Some(prefix) => exec::spawn_piped(command).and_then(|child| child.wait_relaying(prefix)),
     };
     match result {
         Ok(0) => Outcome::Passed,
         Ok(code) => Outcome::Failed(code),
         Err(error) => {
             crate::errln!("error: {error}");
-            Outcome::Failed(code_of(&error))
-        }
-    }
-}
-
-/// Runs a child with its output prefixed, whole lines only.
-fn run_prefixed(command: &CommandStep, prefix: &str) -> Result<i32, ExecError> {
-    let mut child = exec::spawn_piped(command)?;
-    let out = child.child.stdout.take().map(|s| {
-        let prefix = prefix.to_string();
-        std::thread::spawn(move || relay(s, prefix, false))
-    });
-    let err = child.child.stderr.take().map(|s| {
-        let prefix = prefix.to_string();
-        std::thread::spawn(move || relay(s, prefix, true))
-    });
-    let code = child.wait();
-    for handle in [out, err].into_iter().flatten() {
-        let _ = handle.join();
-    }
-    code
-}
-
-/// Copies a child's stream to ours line by line, each line prefixed.
-fn relay(stream: impl Read, prefix: String, to_stderr: bool) {
-    let mut reader = BufReader::new(stream);
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {
-                if !line.ends_with(b"\n") {
-                    line.push(b'\n');
-                }
-                let mut whole = prefix.clone().into_bytes();
-                whole.extend_from_slice(&line);
-                // One write of a whole line under the lock: never interleaved mid-line.
-                let _ = if to_stderr {
-                    std::io::stderr().lock().write_all(&whole)
-                } else {
-                    std::io::stdout().lock().write_all(&whole)
-                };
-            }
+            Outcome::Failed(error.exit_code())
         }
     }
 }
