@@ -309,15 +309,6 @@ impl<'a> Target<'a> {
     }
 
     /// `-h SERVER -U USER`, ended by `--`-free options only (psql takes no `--`).
-    fn connection(&self) -> Vec<String> {
-        vec![
-            "-h".into(),
-            self.settings.server.clone(),
-            "-U".into(),
-            self.settings.user.clone(),
-        ]
-    }
-
     /// psql running `script` from stdin on the maintenance database, with
     /// `variables` as psql variables.
     fn script(&self, script: String, variables: &[(&str, &str)]) -> Result<CommandStep> {
@@ -333,19 +324,7 @@ impl<'a> Target<'a> {
         variables: &[(&str, &str)],
         secrets: &[(String, String)],
     ) -> Result<CommandStep> {
-        let mut argv = vec![
-            "psql".to_string(),
-            "-X".into(),
-            "-q".into(),
-            "-v".into(),
-            "ON_ERROR_STOP=1".into(),
-        ];
-        argv.extend(self.connection());
-        argv.extend(["-d".into(), database.into()]);
-        for (key, value) in variables {
-            argv.extend(["-v".into(), format!("{key}={value}")]);
-        }
-        argv.extend(["-f".into(), "-".into()]);
+        let argv = self.settings.psql_script_argv(database, variables);
         Ok(self
             .tool_passing(argv, &[], false, secrets)?
             .stdin(Input::Text(script)))
@@ -650,7 +629,7 @@ impl DbArgs {
             DbCommand::List => {
                 let json = ctx.global.json;
                 let mut argv = vec!["psql".to_string(), "-X".into()];
-                argv.extend(target.connection());
+                argv.extend(target.settings.connection());
                 argv.extend(["-d".into(), "postgres".into()]);
                 if json {
                     argv.extend([
@@ -667,7 +646,7 @@ impl DbArgs {
             DbCommand::Psql(args) => {
                 let db = target.database(args.name.name.as_deref())?;
                 let mut argv = vec!["psql".to_string()];
-                argv.extend(target.connection());
+                argv.extend(target.settings.connection());
                 argv.extend(["-d".into(), db]);
                 argv.extend(args.args);
                 plan.run(target.tool(argv, &[], wants_tty())?);
@@ -695,7 +674,7 @@ impl DbArgs {
                     ),
                 };
                 let mut argv = vec!["pg_dump".to_string()];
-                argv.extend(target.connection());
+                argv.extend(target.settings.connection());
                 argv.extend(args.format.pg_dump_options());
                 argv.extend(["-d".into(), db.clone()]);
                 // Never a TTY: it would turn LF into CRLF inside the dump.
@@ -708,7 +687,7 @@ impl DbArgs {
                     })
                     .progress("backup");
                 let mut version = vec!["psql".to_string(), "-X".into(), "-A".into(), "-t".into()];
-                version.extend(target.connection());
+                version.extend(target.settings.connection());
                 version.extend([
                     "-d".into(),
                     "postgres".into(),
@@ -806,7 +785,7 @@ impl DbArgs {
                             inside,
                             "pg_restore".into(),
                         ];
-                        argv.extend(target.connection());
+                        argv.extend(target.settings.connection());
                         argv.extend([
                             "--no-owner".into(),
                             "--exit-on-error".into(),
@@ -818,7 +797,7 @@ impl DbArgs {
                     }
                     DumpKind::Sql | DumpKind::Gzip => {
                         let mut argv = vec!["psql".to_string(), "-X".into(), "-q".into()];
-                        argv.extend(target.connection());
+                        argv.extend(target.settings.connection());
                         argv.extend([
                             "-v".into(),
                             "ON_ERROR_STOP=1".into(),

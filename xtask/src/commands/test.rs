@@ -571,30 +571,9 @@ impl TestDatabase<'_> {
         step
     }
 
-    fn connection(&self) -> Vec<String> {
-        vec![
-            "-h".into(),
-            self.settings.server.clone(),
-            "-U".into(),
-            self.settings.user.clone(),
-        ]
-    }
-
     /// psql running `script` on `database`, `variables` as psql variables.
     fn script(&self, database: &str, script: String, variables: &[(&str, &str)]) -> CommandStep {
-        let mut argv = vec![
-            "psql".to_string(),
-            "-X".into(),
-            "-q".into(),
-            "-v".into(),
-            "ON_ERROR_STOP=1".into(),
-        ];
-        argv.extend(self.connection());
-        argv.extend(["-d".into(), database.into()]);
-        for (key, value) in variables {
-            argv.extend(["-v".into(), format!("{key}={value}")]);
-        }
-        argv.extend(["-f".into(), "-".into()]);
+        let argv = self.settings.psql_script_argv(database, variables);
         self.tool(argv, &[]).stdin(Input::Text(script))
     }
 
@@ -615,7 +594,7 @@ impl TestDatabase<'_> {
             "i=0; until pg_isready -q \"$@\"; do i=$((i+1)); if [ $i -ge 120 ]; then echo \"the database server did not accept connections within 60 s\" >&2; exit 1; fi; sleep 0.5; done".into(),
             "sh".into(),
         ];
-        argv.extend(self.connection());
+        argv.extend(self.settings.connection());
         self.tool(argv, &[])
     }
 
@@ -685,7 +664,7 @@ impl TestDatabase<'_> {
         }
         // The name is an identifier (checked above): no quote can end the literal.
         let mut check = vec!["psql".to_string(), "-X".into(), "-A".into(), "-t".into()];
-        check.extend(self.connection());
+        check.extend(self.settings.connection());
         check.extend([
             "-d".into(),
             "postgres".into(),

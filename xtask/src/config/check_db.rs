@@ -83,12 +83,7 @@ fn check_spec(
     ] {
         let Some(variable) = variable else { continue };
         let name = variable.get_ref();
-        let valid = name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid {
+        if !super::check_environments::is_variable_name(name) {
             errors.push(
                 Diagnostic::at(
                     source,

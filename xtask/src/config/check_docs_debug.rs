@@ -90,7 +90,7 @@ fn check_docs(workspace: &Workspace, errors: &mut ConfigErrors) {
         port_zero(workspace, "[docs] serve_port", port, errors);
     }
     for key in docs.no_autoapi.env.keys() {
-        if !is_variable_name(key) {
+        if !super::check_environments::is_variable_name(key) {
             errors.push(
                 Diagnostic::at(
                     source,
@@ -189,11 +189,4 @@ fn port_zero(workspace: &Workspace, what: &str, port: &Spanned<u16>, errors: &mu
                 .help("a port from 1 to 65535"),
         );
     }
-}
-
-fn is_variable_name(name: &str) -> bool {
-    name.chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }

@@ -212,6 +212,14 @@ fn check_environments(workspace: &Workspace, errors: &mut ConfigErrors) {
     }
 }
 
+/// An environment variable's name as the shell writes it: `[A-Za-z_][A-Za-z0-9_]*`.
+pub fn is_variable_name(name: &str) -> bool {
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 /// Compose's own rule for service names: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`.
 pub fn is_service_name(name: &str) -> bool {
     let mut chars = name.chars();

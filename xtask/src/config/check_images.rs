@@ -21,13 +21,6 @@ pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
     super::check_tasks::clean_messages(errors, first);
 }
 
-fn is_variable_name(name: &str) -> bool {
-    name.chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
 fn check_image(
     workspace: &Workspace,
     key: &Spanned<String>,
@@ -90,7 +83,7 @@ fn check_image(
     let mut known: Vec<String> = vec![TAG_PLACEHOLDER.to_string()];
     for (name, values) in &spec.matrix {
         known.push(name.get_ref().clone());
-        if !is_variable_name(name.get_ref()) {
+        if !super::check_environments::is_variable_name(name.get_ref()) {
             errors.push(
                 Diagnostic::at(
                     source,
@@ -167,7 +160,7 @@ fn check_image(
         }
     }
     for (name, value) in &spec.args {
-        if !is_variable_name(name.get_ref()) {
+        if !super::check_environments::is_variable_name(name.get_ref()) {
             errors.push(
                 Diagnostic::at(
                     source,

@@ -104,12 +104,7 @@ pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
         }
         for variable in &spec.pass_env {
             let name = variable.get_ref();
-            let valid = name
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-            if !valid {
+            if !super::check_environments::is_variable_name(name) {
                 errors.push(
                     Diagnostic::at(
                         source,

@@ -40,6 +40,36 @@ pub struct DbSettings {
 }
 
 impl DbSettings {
+    /// How the tools reach the server: `-h SERVER -U USER`.
+    pub fn connection(&self) -> Vec<String> {
+        vec![
+            "-h".into(),
+            self.server.clone(),
+            "-U".into(),
+            self.user.clone(),
+        ]
+    }
+
+    /// `psql` running a script fed on stdin against `database`, stopping at
+    /// the first error, with `variables` as psql variables (`-v key=value`,
+    /// used as `:"key"` and `:'key'`): names never pasted into SQL.
+    pub fn psql_script_argv(&self, database: &str, variables: &[(&str, &str)]) -> Vec<String> {
+        let mut argv = vec![
+            "psql".to_string(),
+            "-X".into(),
+            "-q".into(),
+            "-v".into(),
+            "ON_ERROR_STOP=1".into(),
+        ];
+        argv.extend(self.connection());
+        argv.extend(["-d".into(), database.into()]);
+        for (key, value) in variables {
+            argv.extend(["-v".into(), format!("{key}={value}")]);
+        }
+        argv.extend(["-f".into(), "-".into()]);
+        argv
+    }
+
     /// Resolves `[db]` for `environment`; the nearest definition of each field wins.
     pub fn resolve(workspace: &Workspace, environment: &ActiveEnvironment) -> Self {
         let tasks = &workspace.tasks;
