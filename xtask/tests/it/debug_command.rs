@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::docs_command::{free_port, Fixture};
+use crate::docs_command::Fixture;
+use crate::engine::free_port;
 use crate::engine::wait_for;
 
 /// The user's own launch.json: an entry and comments that must survive.

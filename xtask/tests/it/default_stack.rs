@@ -409,7 +409,7 @@ fn the_shipped_stack_comes_up_offline_with_its_database_tests_and_docs() {
         .exists());
 
     // The portal under debugpy, waiting for the editor; then back to normal.
-    let debug_port = crate::docs_command::free_port();
+    let debug_port = crate::engine::free_port();
     let port_text = debug_port.to_string();
     stack.ok_or_logs(&["debug", "portal", "--wait", "--port", &port_text]);
     let initialized = wait_for(

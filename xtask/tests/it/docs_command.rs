@@ -29,7 +29,7 @@ impl Fixture {
         let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../tests/fixtures")
             .join(name);
-        copy_tree(&fixture, env.path());
+        crate::harness::copy_tree(&fixture, env.path());
         let project: String = env
             .path()
             .file_name()
@@ -119,27 +119,6 @@ impl Drop for Fixture {
             }
         }
     }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create fixture folder");
-    for entry in std::fs::read_dir(from).expect("read fixture") {
-        let entry = entry.expect("fixture entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("file type").is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy fixture file");
-        }
-    }
-}
-
-/// A port nothing listens on now (the kernel's choice).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 fn docs_fixture() -> (Fixture, String) {
@@ -238,7 +217,7 @@ fn a_broken_reference_fails_the_build_with_its_error_shown() {
 /// Runs `docs --serve` on a free port until the HTML answers on
 /// 127.0.0.1, then Ctrl-C; returns the port and what xtask printed.
 fn serve_until_answered_then_interrupt(fixture: &Fixture, docs_project: &str) -> (u16, String) {
-    let port = free_port();
+    let port = crate::engine::free_port();
     let tasks = fixture
         .env
         .read("tasks.toml")

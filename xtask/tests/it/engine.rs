@@ -38,21 +38,27 @@ pub struct Stack {
 
 impl Stack {
     pub fn fixture() -> Self {
+        Self::from_fixture("tests/e2e")
+    }
+
+    /// The fixture folder `folder` (relative to the repository root),
+    /// copied into a fresh environment whose folder name, and so compose
+    /// project name, is unique.
+    pub fn from_fixture(folder: &str) -> Self {
         require_engine();
         let env = Env::new();
-        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/e2e");
-        for entry in std::fs::read_dir(&fixture).expect("read tests/e2e") {
-            let entry = entry.expect("fixture entry");
-            std::fs::copy(entry.path(), env.path().join(entry.file_name()))
-                .expect("copy fixture file");
-        }
-        let folder = env
+        crate::harness::copy_tree(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join(folder),
+            env.path(),
+        );
+        let project: String = env
             .path()
             .file_name()
             .unwrap()
             .to_string_lossy()
-            .to_lowercase();
-        let project: String = folder
+            .to_lowercase()
             .chars()
             .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
             .collect();
@@ -227,4 +233,12 @@ pub fn http_get(port: u16) -> Result<(u16, String), String> {
         .ok_or_else(|| format!("no status in {response:?}"))?;
     let body = response.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
     Ok((status, body))
+}
+
+/// A port on 127.0.0.1 nothing listens on right now (the kernel's choice).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
 }

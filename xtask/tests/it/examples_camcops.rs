@@ -78,14 +78,6 @@ fn the_camcops_commands_make_the_seeds_calls() {
     insta::assert_snapshot!("camcops_side_by_side", snapshot);
 }
 
-/// A port on 127.0.0.1 nothing listens on right now.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
 #[test]
 fn camcops_config_and_stack_run_on_the_engine_with_compose_v1() {
     require_engine();
@@ -105,7 +97,11 @@ fn camcops_config_and_stack_run_on_the_engine_with_compose_v1() {
     );
     env.write(".env", &dotenv);
     let _guard = ProjectGuard(project.clone());
-    let (https, flower, mysql) = (free_port(), free_port(), free_port());
+    let (https, flower, mysql) = (
+        crate::engine::free_port(),
+        crate::engine::free_port(),
+        crate::engine::free_port(),
+    );
     let xtask = |args: &[&str]| {
         env.xtask(args)
             .env("XTASK_COMPOSE", "docker-compose")

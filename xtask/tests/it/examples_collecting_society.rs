@@ -24,21 +24,8 @@ pub fn copy_example(name: &str) -> Env {
     let from = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../examples")
         .join(name);
-    copy_tree(&from, env.path());
+    crate::harness::copy_tree(&from, env.path());
     env
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).expect("read example") {
-        let entry = entry.expect("example entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("file type").is_dir() {
-            std::fs::create_dir_all(&target).expect("mkdir");
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy example file");
-        }
-    }
 }
 
 /// Runs every row's command with `--dry-run`, checks its plan holds the

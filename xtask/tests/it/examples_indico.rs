@@ -17,22 +17,8 @@ pub(crate) fn copy_example(name: &str) -> Env {
     let from = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../examples")
         .join(name);
-    copy_tree(&from, env.path());
+    crate::harness::copy_tree(&from, env.path());
     env
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display())) {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            std::fs::create_dir_all(&target).expect("mkdir");
-            copy_tree(&entry.path(), &target);
-        } else {
-            // std::fs::copy keeps the mode: the stand-in scripts stay executable.
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }
 
 /// Takes a compose project down (whatever the test left) when dropped, and

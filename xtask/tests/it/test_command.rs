@@ -8,46 +8,13 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::engine::{leftovers_of, require_engine, wait_for, Stack};
+use crate::engine::{leftovers_of, wait_for, Stack};
 use crate::harness::{binary, Env};
 
 /// The fixture copied into a fresh environment (its folder name, and so
 /// its projects' names, unique).
 fn fixture() -> Stack {
-    require_engine();
-    let env = Env::new();
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/testing"),
-        env.path(),
-    );
-    let folder = env
-        .path()
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .to_lowercase();
-    let project: String = folder
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect();
-    Stack {
-        env,
-        project,
-        compose: None,
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).expect("read the fixture") {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy a fixture file");
-        }
-    }
+    Stack::from_fixture("tests/fixtures/testing")
 }
 
 /// The testing environment's project, where `test` runs.
@@ -573,7 +540,7 @@ fn pdb_gets_the_terminal_keys_and_ctrl_c_reaches_pytest_not_the_stack() {
 #[test]
 fn a_dry_run_prints_every_command_and_runs_nothing() {
     let env = Env::new();
-    copy_dir(
+    crate::harness::copy_tree(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/testing"),
         env.path(),
     );
