@@ -82,6 +82,20 @@ fn test_environment(ctx: &Context) -> Result<ActiveEnvironment> {
 
 impl TestArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
+        // The runner takes the path as an argument: `-rf` would be read as
+        // its options, not as a file.
+        if let Some(path) = self.path.as_deref().filter(|p| p.starts_with('-')) {
+            return Err(Error::usage_with_help(
+                format!(
+                    "--path `{}` would reach the runner as an option",
+                    crate::ui::sanitize_for_terminal(path)
+                ),
+                format!(
+                    "write it as ./{}, or pass runner options after `--`",
+                    crate::ui::sanitize_for_terminal(path)
+                ),
+            ));
+        }
         let environment = test_environment(ctx)?;
         ctx.require_variables(&environment)?;
         let project = ctx.compose_for(&environment)?;

@@ -713,3 +713,21 @@ fn ci_builds_collects_junit_without_colour_and_leaves_nothing() {
         leftovers_of(&project)
     );
 }
+
+/// A `--path` that starts with `-` would reach the runner as its options
+/// (`--path=-rf` is pytest's `-rf`): refused before anything runs.
+#[test]
+fn a_path_that_reads_as_an_option_is_refused() {
+    let env = Env::new();
+    env.tasks_toml("[services.web.test]\ncommand = [\"pytest\"]\n");
+    for path in ["-rf", "--collect-only", "-"] {
+        env.xtask(["--dry-run", "test", "web", &format!("--path={path}")])
+            .fails_with(2)
+            .stderr_has("would reach the runner as an option")
+            .stderr_has(&format!("./{path}"));
+    }
+    let plan = env
+        .xtask(["--dry-run", "test", "web", "--path", "./-rf"])
+        .run();
+    assert!(!plan.stderr.contains("as an option"), "{}", plan.describe());
+}
