@@ -67,6 +67,46 @@ pub struct TestArgs {
     pub args: Vec<String>,
 }
 
+/// Holds the lock of every test database of `configs` (the one `db
+/// rebuild` and `restore` take), waiting for a holder and saying so.
+fn lock_test_databases(
+    ctx: &Context,
+    project: &str,
+    configs: &[TestConfig],
+) -> Result<Vec<crate::state_lock::StateLock>> {
+    let root = &ctx.workspace()?.root;
+    let mut databases: Vec<&str> = configs
+        .iter()
+        .filter_map(|c| c.database.as_deref())
+        .collect();
+    databases.sort_unstable();
+    databases.dedup();
+    databases
+        .into_iter()
+        .map(|database| {
+            let path = root
+                .join(crate::state_lock::STATE_DIR)
+                .join(format!("db-{project}-{database}.lock"));
+            crate::state_lock::StateLock::acquire(
+                &path,
+                &format!("a test run that uses `{database}`"),
+                |holder| {
+                    ctx.ui.status(
+                        "Waiting",
+                        format!(
+                            "for another run that uses `{database}`{}",
+                            holder
+                                .map(|pid| format!(" (pid {pid})"))
+                                .unwrap_or_default()
+                        ),
+                    )
+                },
+            )
+            .map_err(|e| Error::Other(anyhow::Error::from(e)))
+        })
+        .collect()
+}
+
 /// The environment the tests run in: the one typed with `--env`, else
 /// `testing` when defined, else the active one. (`XTASK_ENV`, which a
 /// developer may keep set to `development`, does not move the tests there.)
@@ -113,6 +153,13 @@ impl TestArgs {
             return Ok(());
         }
         let configs = self.configs(ctx)?;
+        // Two runs at once would drop and swap each other's test database
+        // mid-suite: the second waits, on the lock `db rebuild` takes too.
+        let _locks = if ctx.global.dry_run {
+            Vec::new()
+        } else {
+            lock_test_databases(ctx, &project.name, &configs)?
+        };
         if self.ci {
             // A CI log shows escape codes as they are.
             console::set_colors_enabled(false);

@@ -731,3 +731,51 @@ fn a_path_that_reads_as_an_option_is_refused() {
         .run();
     assert!(!plan.stderr.contains("as an option"), "{}", plan.describe());
 }
+
+/// Two runs at once would drop and swap each other's test database in the
+/// middle of a suite: while another process holds the database's lock (the
+/// one `db rebuild` takes), `test` waits, says for whom, and runs nothing.
+#[test]
+fn a_second_run_waits_for_the_one_that_holds_its_test_database() {
+    use std::io::{BufRead, Write};
+    let env = Env::new();
+    env.tasks_toml(
+        "[project]\nname = \"shop\"\n\n[environments.testing]\n\n\
+         [services.web.test]\ncommand = [\"pytest\"]\ndatabase = \"web_test\"\n",
+    );
+    std::fs::create_dir_all(env.join(".xtask")).expect("mkdir .xtask");
+    let mut held = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .open(env.join(".xtask/db-shop_testing-web_test.lock"))
+        .expect("lock file");
+    held.lock().expect("hold the lock");
+    writeln!(held, "4242").expect("write pid");
+
+    let mut child = env.xtask(["test", "web"]).spawn();
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let waiting = rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("test says it waits within 20 s");
+    let still_running = child.try_wait().expect("try_wait").is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        waiting.contains("Waiting")
+            && waiting.contains("`web_test`")
+            && waiting.contains("pid 4242"),
+        "{waiting}"
+    );
+    assert!(still_running, "test did not wait for the lock");
+    assert!(!env.join(".xtask/test-results").exists(), "something ran");
+}
