@@ -709,6 +709,36 @@ fn spawn_piped_with(
     })
 }
 
+/// Spawns a child as [`spawn_piped`] does, with a pipe for its stdin that
+/// only [`RunningChild::open_gate`] writes to: a test runner started while
+/// its database is made, held by its wrapper until it reads `go`.
+pub fn spawn_gated(step: &CommandStep) -> Result<RunningChild, ExecError> {
+    install_signal_relay();
+    let mut command = command_for(step)?;
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let child = command
+        .spawn()
+        .map_err(|e| spawn_error(step.program(), e))?;
+    let guard = GroupGuard::register(child.id() as i32, true);
+    Ok(RunningChild {
+        child,
+        step: step.clone(),
+        _guard: guard,
+    })
+}
+
+/// What a streamed child's stdout passes through before it is shown.
+pub trait StdoutFilter: Send + 'static {
+    /// Takes the next chunk of the stream; appends what is to be shown.
+    fn feed(&mut self, chunk: &[u8], shown: &mut Vec<u8>);
+    /// The end of the stream: appends what was held back.
+    fn finish(&mut self, shown: &mut Vec<u8>);
+}
+
 /// A child started by [`spawn_piped`].
 pub struct RunningChild {
     pub child: std::process::Child,
@@ -726,6 +756,84 @@ impl RunningChild {
         })?;
         run_on_interrupt(&self.step);
         Ok(code_after_interrupt(exit_code(status)))
+    }
+
+    /// Ends the wait of a child from [`spawn_gated`]: writes `go` and
+    /// closes its stdin, or, when `go` is false, only closes it (its
+    /// wrapper then exits without running anything).
+    pub fn open_gate(&mut self, go: bool) {
+        if let Some(mut stdin) = self.child.stdin.take() {
+            if go {
+                // A child that already ended says why on its own stderr.
+                let _ = stdin.write_all(b"go\n");
+            }
+        }
+    }
+
+    /// Relays the child's output to ours, its stdout through `filter`:
+    /// with a `prefix`, as whole prefixed lines (see
+    /// [`RunningChild::wait_relaying`]); without one, as it comes, so that
+    /// a runner's progress shows at once. Returns the exit code and the
+    /// filter, with what it kept.
+    pub fn wait_streaming<F: StdoutFilter>(
+        mut self,
+        prefix: Option<&str>,
+        mut filter: F,
+    ) -> Result<(i32, F), ExecError> {
+        let err = self.child.stderr.take().map(|s| {
+            let prefix = prefix.map(str::to_string);
+            std::thread::spawn(move || match prefix {
+                Some(prefix) => relay_lines(s, prefix, true),
+                None => relay_chunks(s, true),
+            })
+        });
+        // The filter goes to the relay thread and comes back with what it kept.
+        let out = match self.child.stdout.take() {
+            None => Err(filter),
+            Some(mut s) => Ok({
+                let prefix = prefix.map(str::to_string);
+                std::thread::spawn(move || {
+                    let mut lines = prefix.map(|p| LineWriter::new(p, false));
+                    let mut chunk = vec![0; 16 * 1024];
+                    let mut shown = Vec::new();
+                    loop {
+                        shown.clear();
+                        match std::io::Read::read(&mut s, &mut chunk) {
+                            Ok(0) => {
+                                filter.finish(&mut shown);
+                                show(&mut lines, &shown);
+                                if let Some(lines) = &mut lines {
+                                    lines.finish();
+                                }
+                                return filter;
+                            }
+                            Ok(n) => {
+                                filter.feed(&chunk[..n], &mut shown);
+                                show(&mut lines, &shown);
+                            }
+                            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                            Err(_) => {
+                                filter.finish(&mut shown);
+                                show(&mut lines, &shown);
+                                return filter;
+                            }
+                        }
+                    }
+                })
+            }),
+        };
+        let code = self.wait();
+        if let Some(handle) = err {
+            let _ = handle.join();
+        }
+        let filter = match out {
+            Ok(handle) => handle.join().map_err(|_| ExecError::Wait {
+                program: "the output relay".into(),
+                source: std::io::Error::other("the thread relaying stdout panicked"),
+            })?,
+            Err(filter) => filter,
+        };
+        Ok((code?, filter))
     }
 
     /// Relays the child's stdout and stderr to ours, each line after
@@ -748,28 +856,96 @@ impl RunningChild {
     }
 }
 
-/// Copies a child's stream to ours line by line, each line prefixed.
-fn relay_lines(stream: impl std::io::Read, prefix: String, to_stderr: bool) {
-    use std::io::BufRead;
-    let mut reader = std::io::BufReader::new(stream);
-    let mut line = Vec::new();
+/// Shows `bytes`: as prefixed whole lines through `lines`, else at once.
+fn show(lines: &mut Option<LineWriter>, bytes: &[u8]) {
+    if bytes.is_empty() {
+        return;
+    }
+    match lines {
+        Some(lines) => lines.write(bytes),
+        None => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(bytes).and_then(|()| out.flush());
+        }
+    }
+}
+
+/// Copies a child's stream to ours as it comes.
+fn relay_chunks(mut stream: impl std::io::Read, to_stderr: bool) {
+    let mut chunk = vec![0; 16 * 1024];
     loop {
-        line.clear();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {
-                if !line.ends_with(b"\n") {
-                    line.push(b'\n');
-                }
-                let mut whole = prefix.clone().into_bytes();
-                whole.extend_from_slice(&line);
-                // One write of a whole line under the stream's lock: never interleaved mid-line.
+        match stream.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => {
                 let _ = if to_stderr {
-                    std::io::stderr().lock().write_all(&whole)
+                    let mut err = std::io::stderr().lock();
+                    err.write_all(&chunk[..n]).and_then(|()| err.flush())
                 } else {
-                    std::io::stdout().lock().write_all(&whole)
+                    let mut out = std::io::stdout().lock();
+                    out.write_all(&chunk[..n]).and_then(|()| out.flush())
                 };
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+}
+
+/// Assembles bytes into lines, each written whole after a prefix.
+struct LineWriter {
+    prefix: String,
+    to_stderr: bool,
+    partial: Vec<u8>,
+}
+
+impl LineWriter {
+    fn new(prefix: String, to_stderr: bool) -> Self {
+        Self {
+            prefix,
+            to_stderr,
+            partial: Vec::new(),
+        }
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.partial.push(byte);
+            if byte == b'\n' {
+                self.emit();
             }
         }
     }
+
+    fn finish(&mut self) {
+        if !self.partial.is_empty() {
+            self.partial.push(b'\n');
+            self.emit();
+        }
+    }
+
+    fn emit(&mut self) {
+        let mut whole = self.prefix.clone().into_bytes();
+        whole.append(&mut self.partial);
+        // One write of a whole line under the stream's lock: never interleaved mid-line.
+        let _ = if self.to_stderr {
+            std::io::stderr().lock().write_all(&whole)
+        } else {
+            std::io::stdout().lock().write_all(&whole)
+        };
+    }
+}
+
+/// Copies a child's stream to ours line by line, each line prefixed.
+fn relay_lines(mut stream: impl std::io::Read, prefix: String, to_stderr: bool) {
+    let mut lines = LineWriter::new(prefix, to_stderr);
+    let mut chunk = vec![0; 16 * 1024];
+    loop {
+        match stream.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => lines.write(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    lines.finish();
 }

@@ -14,9 +14,10 @@ use crate::config::CommandLine;
 use crate::db::{scripts, DbSettings};
 use crate::error::{Error, Result};
 use crate::plan::{CommandStep, Input, Plan};
-use crate::testing::run_plan::{JunitCopy, Phase, PhaseStep, Suite, TestPlan};
+use crate::testing::run_plan::{JunitCopy, Phase, PhaseStep, ReportRead, Suite, TestPlan};
 use crate::testing::summary::Summary;
 use crate::testing::test_config::{RunnerOptions, TestConfig};
+use crate::testing::wrapper::{InlineReport, Wrapper};
 
 /// Run services' test suites in the testing environment's containers
 #[derive(Debug, clap::Args)]
@@ -460,15 +461,27 @@ impl TestArgs {
             .filter(|name| std::env::var_os(name).is_some())
             .cloned()
             .collect();
+        // Without a terminal, the runner's wrapper saves two execs: its
+        // start overlaps the test database's on a kept stack, and it prints
+        // the report after the run (see testing::wrapper).
+        let wrapper = Wrapper {
+            gate: !tty
+                && matches!(exec, Exec::Kept(..))
+                && config.database.is_some()
+                && config.template.is_some(),
+            report: (!tty && config.writes_junit())
+                .then(|| InlineReport::new(&config.junit, &exec_id())),
+        };
         let runner = exec.step(
             &config.container,
-            &config.runner_argv(options),
+            &wrapper.wrap(config.runner_argv(options)),
             &env,
             &pass,
             tty,
         );
-        let junit = config.writes_junit().then(|| JunitCopy {
-            read: exec.step(
+        let read = match &wrapper.report {
+            Some(report) => ReportRead::Inline(report.marker.clone()),
+            None => ReportRead::After(exec.step(
                 &config.container,
                 &[
                     "sh".to_string(),
@@ -480,7 +493,10 @@ impl TestArgs {
                 &[],
                 &[],
                 false,
-            ),
+            )),
+        };
+        let junit = config.writes_junit().then(|| JunitCopy {
+            read,
             file: junit_dir.map_or_else(
                 || {
                     root.join(crate::state_lock::STATE_DIR)
@@ -504,6 +520,7 @@ impl TestArgs {
         Ok(Suite {
             name: config.name.clone(),
             tests: Phase::new(format!("tests {}", config.name)).run(runner),
+            gated: wrapper.gate,
             junit,
             lint,
         })
@@ -673,8 +690,9 @@ impl TestDatabase<'_> {
     }
 
     /// `db template NAME`: made once (created, extensions, then, with
-    /// `fill`, `[db] init` and `[db] test`) when missing; with `rebuild`,
-    /// dropped first, and the `spares` copied from it.
+    /// `fill`, `[db] init` and `[db] test`, then marked complete) when no
+    /// complete one is there; with `rebuild`, dropped first, and the
+    /// `spares` copied from it.
     fn template_steps(
         &self,
         template: &str,
@@ -703,7 +721,7 @@ impl TestDatabase<'_> {
             )));
         }
         let mut create =
-            vec![self.script("postgres", scripts::CREATE.into(), &[("name", template)])];
+            vec![self.script("postgres", scripts::create_afresh(), &[("name", template)])];
         let extensions = &self.settings.extensions;
         if !extensions.is_empty() {
             let keys: Vec<String> = (0..extensions.len())
@@ -723,6 +741,12 @@ impl TestDatabase<'_> {
         {
             create.push(self.project_step(command, template));
         }
+        // Marked last: a template whose init failed is not taken for made.
+        create.push(self.script(
+            "postgres",
+            scripts::MARK.into(),
+            &[("name", template), ("marker", scripts::COMPLETE_TEMPLATE)],
+        ));
         // The name is an identifier (checked above): no quote can end the literal.
         let mut check = vec!["psql".to_string(), "-X".into(), "-A".into(), "-t".into()];
         check.extend(self.settings.connection());
@@ -730,7 +754,10 @@ impl TestDatabase<'_> {
             "-d".into(),
             "postgres".into(),
             "-c".into(),
-            format!("SELECT 1 FROM pg_database WHERE datname = '{template}'"),
+            format!(
+                "SELECT 1 FROM pg_database WHERE datname = '{template}' AND shobj_description(oid, 'pg_database') = '{}'",
+                scripts::COMPLETE_TEMPLATE
+            ),
         ]);
         steps.push(PhaseStep::WhenMissing {
             what: format!("the template `{template}`"),

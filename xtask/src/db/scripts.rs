@@ -21,6 +21,20 @@ CREATE DATABASE :\"name\";
 \\endif
 ";
 
+/// What a test database template is marked with once made whole (created,
+/// extensions, `[db] init` and `test`): one left unmarked by a run whose
+/// init failed is made again, never copied.
+pub const COMPLETE_TEMPLATE: &str = "xtask: test database template, complete";
+
+/// Creates `:name` afresh: a database of that name already there (a
+/// template a failed run left unmarked) is dropped first, saying so.
+pub fn create_afresh() -> String {
+    format!("{}{CREATE}", drop_if_present("name"))
+}
+
+/// Marks `:name` with `:marker`.
+pub const MARK: &str = "COMMENT ON DATABASE :\"name\" IS :'marker';\n";
+
 /// The variable, in the tools' environment only, that the roles' password
 /// reaches psql through (as `PGPASSWORD` does): on no command line, in no script.
 pub const ROLE_PASSWORD_VARIABLE: &str = "XTASK_ROLE_PASSWORD";
@@ -233,10 +247,14 @@ pub fn swap_in() -> String {
 
 /// `:marker`: what a complete spare copy of `:source` is marked with, read
 /// from `:source` as it is now (empty when it does not exist): its oid (a
-/// recreated template has another) and its count of committed transactions
-/// (a session that changed it moved the count; ours never connect to it).
+/// recreated template has another) and its count of rows written (inserted,
+/// updated or deleted, catalogs included: a session that changed data or
+/// schema moved it; ours never connect to it). Not its count of committed
+/// transactions: autovacuum visits every database about once a minute,
+/// each visit a transaction, and the spare would be stale by the next run.
 const SPARE_MARKER: &str = "\
-SELECT coalesce((SELECT format('xtask spare of %s (oid %s, commits %s)', d.datname, d.oid, s.xact_commit)
+SELECT coalesce((SELECT format('xtask spare of %s (oid %s, rows written %s)', d.datname, d.oid,
+    s.tup_inserted + s.tup_updated + s.tup_deleted)
   FROM pg_database d JOIN pg_stat_database s ON s.datid = d.oid
   WHERE d.datname = :'source'), '') AS marker \\gset
 ";

@@ -6,3 +6,4 @@ pub mod junit;
 pub mod run_plan;
 pub mod summary;
 pub mod test_config;
+pub mod wrapper;

@@ -4,15 +4,17 @@
 //! it whole; [`TestPlan::execute`] runs it through [`crate::exec`], timing
 //! every phase, the suites side by side with their output prefixed.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::exec;
+use crate::exec::{self, RunningChild};
 use crate::plan::CommandStep;
 use crate::testing::junit::JunitCounts;
 use crate::testing::summary::{Outcome, PhaseResult};
+use crate::testing::wrapper::ReportSplit;
 use crate::ui::{sanitize_for_terminal as clean, Ui};
 
 /// One step of a phase.
@@ -54,10 +56,19 @@ impl Phase {
 /// Where a suite's JUnit XML is read from, and the file it is copied to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JunitCopy {
-    /// Prints the report (and removes it, so a crashed runner's next
-    /// report is never an old one).
-    pub read: CommandStep,
+    pub read: ReportRead,
     pub file: PathBuf,
+}
+
+/// How the report gets out of the container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportRead {
+    /// A command run after the suite prints it (and removes it, so a
+    /// crashed runner's next report is never an old one).
+    After(CommandStep),
+    /// The runner's wrapper prints it after this marker line (see
+    /// [`crate::testing::wrapper`]).
+    Inline(String),
 }
 
 /// One service's suite. (Its fresh test database is made before the
@@ -66,7 +77,11 @@ pub struct JunitCopy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suite {
     pub name: String,
+    /// One step: the runner.
     pub tests: Phase,
+    /// The runner's wrapper waits for `go` on stdin: it is started before
+    /// the preparation, so that its start overlaps the test database's.
+    pub gated: bool,
     pub junit: Option<JunitCopy>,
     pub lint: Option<Phase>,
 }
@@ -96,6 +111,20 @@ impl TestPlan {
             ui.note(note);
         }
         let mut results = Vec::new();
+        // The runners that start first, started now and held at their gate.
+        let first = if self.foreground { 1 } else { self.jobs.max(1) };
+        let mut waiting: BTreeMap<usize, RunningChild> = BTreeMap::new();
+        for (index, suite) in self.suites.iter().enumerate().take(first) {
+            if let (true, Some(runner)) = (suite.gated, suite.runner()) {
+                if exec::interrupted() {
+                    break;
+                }
+                // One that cannot start now is started, and fails, in its turn.
+                if let Ok(child) = exec::spawn_gated(runner) {
+                    waiting.insert(index, child);
+                }
+            }
+        }
         let mut ready = true;
         for phase in &self.prepare {
             if !ready || exec::interrupted() {
@@ -107,16 +136,33 @@ impl TestPlan {
             ready = result.outcome == Outcome::Passed;
             results.push(result);
         }
+        ready = ready && !exec::interrupted();
+        for child in waiting.values_mut() {
+            child.open_gate(ready);
+        }
+        let opened = Instant::now();
+        if !ready {
+            for (_, child) in std::mem::take(&mut waiting) {
+                let _ = child.wait();
+            }
+        }
+        let started: Mutex<BTreeMap<usize, Started>> = Mutex::new(
+            waiting
+                .into_iter()
+                .map(|(index, child)| (index, (child, opened)))
+                .collect(),
+        );
+        let take_started = |index: usize| started.lock().ok().and_then(|mut s| s.remove(&index));
         if ready {
             std::thread::scope(|scope| {
                 let background = (!self.background.is_empty() && !exec::interrupted())
                     .then(|| scope.spawn(|| run_background(&self.background)));
                 if self.foreground || self.suites.len() == 1 {
-                    for suite in &self.suites {
-                        results.extend(run_suite(suite, ui, None));
+                    for (index, suite) in self.suites.iter().enumerate() {
+                        results.extend(run_suite(suite, ui, None, take_started(index)));
                     }
                 } else {
-                    results.extend(self.run_parallel(ui));
+                    results.extend(self.run_parallel(ui, &take_started));
                 }
                 match background.map(|handle| handle.join()) {
                     Some(Ok(reports)) => {
@@ -147,7 +193,11 @@ impl TestPlan {
         results
     }
 
-    fn run_parallel(&self, ui: &Ui) -> Vec<PhaseResult> {
+    fn run_parallel(
+        &self,
+        ui: &Ui,
+        take_started: &(dyn Fn(usize) -> Option<Started> + Sync),
+    ) -> Vec<PhaseResult> {
         let width = self
             .suites
             .iter()
@@ -173,7 +223,7 @@ impl TestPlan {
                         return;
                     };
                     let prefix = format!("{:<width$} | ", clean(&suite.name));
-                    let results = run_suite(suite, ui, Some(&prefix));
+                    let results = run_suite(suite, ui, Some(&prefix), take_started(index));
                     if let Ok(mut done) = done.lock() {
                         done.push((index, results));
                     }
@@ -186,23 +236,56 @@ impl TestPlan {
     }
 }
 
+/// A runner started ahead and the moment its gate opened.
+type Started = (RunningChild, Instant);
+
 impl Suite {
     fn phases(&self) -> impl Iterator<Item = &Phase> {
         std::iter::once(&self.tests).chain(self.lint.iter())
     }
+
+    fn runner(&self) -> Option<&CommandStep> {
+        match self.tests.steps.as_slice() {
+            [PhaseStep::Run(runner)] => Some(runner),
+            _ => None,
+        }
+    }
+
+    fn inline_marker(&self) -> Option<&str> {
+        match &self.junit {
+            Some(JunitCopy {
+                read: ReportRead::Inline(marker),
+                ..
+            }) => Some(marker),
+            _ => None,
+        }
+    }
 }
 
-fn run_suite(suite: &Suite, ui: &Ui, prefix: Option<&str>) -> Vec<PhaseResult> {
+fn run_suite(
+    suite: &Suite,
+    ui: &Ui,
+    prefix: Option<&str>,
+    started: Option<Started>,
+) -> Vec<PhaseResult> {
     let mut results = Vec::new();
     if exec::interrupted() {
+        if let Some((child, _)) = started {
+            let _ = child.wait();
+        }
         results.push(PhaseResult::skipped(&suite.tests.name));
     } else {
         if prefix.is_none() {
             ui.status("Testing", clean(&suite.name));
         }
-        let mut result = run_phase(&suite.tests, prefix);
+        let (mut result, report) = run_runner(suite, prefix, started);
         if let Some(junit) = &suite.junit {
-            match collect_junit(junit) {
+            let xml = match (&junit.read, report) {
+                (ReportRead::After(read), _) => read_junit(read),
+                (ReportRead::Inline(_), Some(xml)) if !xml.trim().is_empty() => Ok(xml),
+                (ReportRead::Inline(_), _) => Err("the runner wrote no JUnit XML".to_string()),
+            };
+            match xml.and_then(|xml| save_junit(&junit.file, &xml)) {
                 Ok(counts) => result.counts = Some(counts),
                 Err(why) => ui.warn(format!("no test counts for {}: {why}", clean(&suite.name))),
             }
@@ -269,17 +352,81 @@ fn run_background(phases: &[Phase]) -> Vec<Result<String, String>> {
     reports
 }
 
-/// Reads the suite's report from the container into its file and counts it.
-fn collect_junit(junit: &JunitCopy) -> Result<JunitCounts, String> {
-    let out = exec::capture(&junit.read).map_err(|e| e.to_string())?;
+/// The suite's runner: a wrapped one streamed here (its report split off
+/// its stdout, its gate opened when it was not started ahead), any other
+/// as a plain phase. The report, when the wrapper printed one.
+fn run_runner(
+    suite: &Suite,
+    prefix: Option<&str>,
+    started: Option<Started>,
+) -> (PhaseResult, Option<String>) {
+    let marker = suite.inline_marker();
+    let runner = match suite.runner() {
+        Some(runner) if suite.gated || marker.is_some() => runner,
+        _ => return (run_phase(&suite.tests, prefix), None),
+    };
+    let result = |outcome, start: Instant| PhaseResult {
+        name: suite.tests.name.clone(),
+        outcome,
+        duration: Some(start.elapsed()),
+        counts: None,
+    };
+    let (child, start) = match started {
+        Some(started) => started,
+        None => {
+            let start = Instant::now();
+            let spawned = if suite.gated {
+                exec::spawn_gated(runner).map(|mut child| {
+                    child.open_gate(true);
+                    child
+                })
+            } else {
+                exec::spawn_piped(runner)
+            };
+            match spawned {
+                Ok(child) => (child, start),
+                Err(error) => {
+                    crate::errln!("error: {error}");
+                    return (result(Outcome::Failed(error.exit_code()), start), None);
+                }
+            }
+        }
+    };
+    let split = marker.map_or_else(ReportSplit::none, ReportSplit::new);
+    match child.wait_streaming(prefix, split) {
+        Ok((code, split)) => {
+            let outcome = match code {
+                0 => Outcome::Passed,
+                code => Outcome::Failed(code),
+            };
+            let report = split
+                .into_report()
+                .map(|xml| String::from_utf8_lossy(&xml).into_owned());
+            (result(outcome, start), report)
+        }
+        Err(error) => {
+            crate::errln!("error: {error}");
+            (result(Outcome::Failed(error.exit_code()), start), None)
+        }
+    }
+}
+
+/// Runs the command that prints the suite's report.
+fn read_junit(read: &CommandStep) -> Result<String, String> {
+    let out = exec::capture(read).map_err(|e| e.to_string())?;
     if !out.success() || out.stdout.trim().is_empty() {
         return Err(format!(
             "the runner wrote no JUnit XML ({})",
             out.stderr.trim().lines().last().unwrap_or("empty")
         ));
     }
-    let counts = JunitCounts::parse(&out.stdout)?;
-    if let Some(dir) = junit.file.parent() {
+    Ok(out.stdout)
+}
+
+/// Counts the suite's report and writes it to `file`.
+fn save_junit(file: &std::path::Path, xml: &str) -> Result<JunitCounts, String> {
+    let counts = JunitCounts::parse(xml)?;
+    if let Some(dir) = file.parent() {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         // Under .xtask/ (no --junit): the folder ignores itself, as state_lock's does.
@@ -293,8 +440,8 @@ fn collect_junit(junit: &JunitCopy) -> Result<JunitCounts, String> {
             }
         }
     }
-    crate::atomic_file::write(&junit.file, &out.stdout)
-        .map_err(|e| format!("cannot write {}: {e}", junit.file.display()))?;
+    crate::atomic_file::write(file, xml)
+        .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
     Ok(counts)
 }
 
@@ -444,9 +591,28 @@ impl fmt::Display for TestPlan {
             }
         }
         for suite in &self.suites {
+            if suite.gated {
+                writeln!(
+                    f,
+                    "# {} is started before the preparation above and waits for `go` on its stdin, written when that has succeeded",
+                    suite.tests.name
+                )?;
+            }
             write!(f, "{}", suite.tests)?;
-            if let Some(junit) = &suite.junit {
-                writeln!(f, "{} >{}", junit.read, junit.file.display())?;
+            match &suite.junit {
+                Some(JunitCopy {
+                    read: ReportRead::After(read),
+                    file,
+                }) => writeln!(f, "{read} >{}", file.display())?,
+                Some(JunitCopy {
+                    read: ReportRead::Inline(marker),
+                    file,
+                }) => writeln!(
+                    f,
+                    "# its JUnit XML follows the line `{marker}` on its stdout: saved to {}",
+                    file.display()
+                )?,
+                None => {}
             }
             if let Some(phase) = &suite.lint {
                 write!(f, "{phase}")?;
@@ -482,6 +648,7 @@ mod tests {
         Suite {
             name: "web".into(),
             tests: Phase::new("tests web").run(CommandStep::new(argv.iter().copied())),
+            gated: false,
             junit: None,
             lint: None,
         }

@@ -104,9 +104,24 @@ fn test_web_passes_fails_on_demand_selects_and_starts_from_a_fresh_template_copy
         out.describe()
     );
 
-    // Kept: the next run only execs into the same container. The suite's
-    // row-writing test asserts an empty table: the last run's row is gone,
-    // the spare renamed into place (no copy taken).
+    // A session that only reads the template (as autovacuum's visits, about
+    // once a minute, do) leaves the spare good for the next run.
+    psql(&stack, "web_test_template", "SELECT count(*) FROM items");
+
+    // Kept: the next run only execs into the same container, its runner
+    // started while the spare is swapped in (held at the gate until then).
+    // The suite's row-writing test asserts an empty table: the last run's
+    // row is gone, the spare renamed into place (no copy taken).
+    let plan = stack
+        .xtask(["--dry-run", "test", "web", "--keep"])
+        .ok()
+        .stdout;
+    assert!(
+        plan.contains(
+            "# tests web is started before the preparation above and waits for `go` on its stdin"
+        ) && plan.contains("sh -c 'IFS= read -r go && [ \"$go\" = go ] || exit 125; j=$1"),
+        "{plan}"
+    );
     let out = stack.xtask(["test", "web", "--keep"]).ok();
     assert!(
         out.stdout
@@ -195,8 +210,8 @@ fn test_web_passes_fails_on_demand_selects_and_starts_from_a_fresh_template_copy
 
     // The template is kept between runs: a row put into it by hand shows up
     // in the next run (failing the empty-table test), the spare made before
-    // the change dropped (its marker holds the template's commit count) and
-    // a copy taken, until --build recreates the template.
+    // the change dropped (its marker holds the template's count of rows
+    // written) and a copy taken, until --build recreates the template.
     stack
         .xtask([
             "--env",
@@ -328,6 +343,45 @@ fn an_unmarked_spare_is_dropped_not_used_and_down_leaves_nothing_under_compose_v
         out.stdout
             .contains("swapped in the spare web_test__spare as web_test")
             && !out.stdout.contains("copied database"),
+        "{}",
+        out.describe()
+    );
+    // A test database that cannot be made: the runner, started ahead on
+    // the kept stack and held at its gate, never runs.
+    psql(&stack, "postgres", "DROP DATABASE web_test__spare");
+    psql(&stack, "postgres", "DROP DATABASE web_test_template");
+    let tasks = stack.env.read("tasks.toml");
+    stack.env.write(
+        "tasks.toml",
+        &tasks
+            .lines()
+            .map(|line| match line.starts_with("init = ") {
+                true => "init = [\"sh\", \"-c\", \"echo no schema today >&2; exit 7\"]",
+                false => line,
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    let out = stack.xtask(["test", "web", "--keep"]).fails_with(1);
+    assert!(
+        row(&out.stdout, "db web").is_some_and(|r| r.contains("FAILED (exit 7)"))
+            && row(&out.stdout, "tests web").is_some_and(|r| r.contains("skipped")),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stderr.contains("no schema today") && !out.stdout.contains("suite started at"),
+        "the suite never started: {}",
+        out.describe()
+    );
+    // The template that run created but could not fill is not taken for
+    // made: the next run drops it and makes it whole.
+    stack.env.write("tasks.toml", &tasks);
+    let out = stack.xtask(["test", "web", "--keep"]).ok();
+    assert!(
+        out.stdout.contains("dropped database web_test_template\n")
+            && out.stdout.contains("created database web_test_template\n")
+            && out.stdout.contains("4 passed, 1 skipped in"),
         "{}",
         out.describe()
     );
@@ -571,8 +625,11 @@ fn a_dry_run_prints_every_command_and_runs_nothing() {
         "ALTER DATABASE :\"spare\" RENAME TO :\"name\";",
         "CREATE DATABASE :\"name\" TEMPLATE :\"source\"",
         " -e 'PGDATABASE=web_test' ",
-        " web python3 -m pytest -p no:cacheprovider '--junitxml=/tmp/xtask-junit-web.xml' -k other tests/test_other.py)",
-        "cat \"$1\" && rm -f \"$1\"' sh /tmp/xtask-junit-web.xml) >",
+        "' python3 -m pytest -p no:cacheprovider '--junitxml=/tmp/xtask-junit-web.xml' -k other tests/test_other.py)",
+        // No terminal: the report follows a marker line on the runner's stdout.
+        "sh -c 'j=$1 m=$2; shift 2; rm -f -- \"$j\"; \"$@\"; s=$?;",
+        " sh /tmp/xtask-junit-web.xml '--- xtask: JUnit report ",
+        "# its JUnit XML follows the line `--- xtask: JUnit report ",
         "/test-results/web.xml\n",
         " down --volumes --remove-orphans)",
     ] {
