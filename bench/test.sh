@@ -10,15 +10,16 @@
 #       `docker compose exec -T web pytest ...`.         goal: <= 1.1x
 #       xtask also copies the test database fresh and reads the JUnit XML;
 #       (2b) is the same for `api`, whose suite has no database: what the
-#       wrapper itself costs.
+#       wrapper itself costs. (2c) is (2) with a suite of one second
+#       (SUITE_SECONDS=1): the same fixed costs against a suite's length.
 # xtask only spawns docker compose here, so the debug build is as good as
 # the release one (XTASK_BIN overrides).
 #
-# usage: bench/test.sh [RUNS]     (default 5)
+# usage: bench/test.sh [RUNS]     (default 7)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-runs=${1:-5}
+runs=${1:-7}
 xtask=${XTASK_BIN:-$root/target/debug/xtask}
 [[ -x $xtask ]] || (cd "$root" && cargo build --quiet -p xtask)
 
@@ -34,8 +35,8 @@ timed() { local start; start=$(now); "$@" >/dev/null 2>&1; python3 -c "print(f'{
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
 plain() {
-  dc exec -T -e ENVIRONMENT=testing -e PGHOST=db -e PGUSER=postgres -e PGDATABASE=web_test "$1" \
-    python3 -m pytest -p no:cacheprovider tests
+  dc exec -T -e ENVIRONMENT=testing -e PGHOST=db -e PGUSER=postgres -e PGDATABASE=web_test \
+    -e SUITE_SECONDS="${SUITE_SECONDS:-0}" "$1" python3 -m pytest -p no:cacheprovider tests
 }
 
 echo "project $project, $runs runs each" >&2
@@ -45,17 +46,20 @@ for _ in $(seq "$runs"); do
   cold+=("$(timed x test web --keep)")
   warm+=("$(timed x test web --keep)")
 done
-kept_web=() plain_web=() kept_api=() plain_api=()
+kept_web=() plain_web=() kept_api=() plain_api=() kept_long=() plain_long=()
 x test web api --keep >/dev/null 2>&1
 for _ in $(seq "$runs"); do
   kept_web+=("$(timed x test web --keep)")
   plain_web+=("$(timed plain web)")
   kept_api+=("$(timed x test api --keep)")
   plain_api+=("$(timed plain api)")
+  kept_long+=("$(SUITE_SECONDS=1 timed x test web --keep)")
+  plain_long+=("$(SUITE_SECONDS=1 timed plain web)")
 done
 cold=$(median "${cold[@]}") warm=$(median "${warm[@]}")
 kept_web=$(median "${kept_web[@]}") plain_web=$(median "${plain_web[@]}")
 kept_api=$(median "${kept_api[@]}") plain_api=$(median "${plain_api[@]}")
+kept_long=$(median "${kept_long[@]}") plain_long=$(median "${plain_long[@]}")
 
 printf '\n%-58s %8s\n' "median of $runs" "seconds"
 printf '%-58s %8s\n' "(1) first test web --keep (cold stack, template made)" "$cold"
@@ -67,3 +71,6 @@ printf '%-58s %8s\n' "    ratio (goal <= 1.1x)" "$(ratio "$kept_web" "$plain_web
 printf '%-58s %8s\n' "(2b) plain docker compose exec -T api pytest" "$plain_api"
 printf '%-58s %8s\n' "    test api --keep (no database)" "$kept_api"
 printf '%-58s %8s\n' "    ratio (goal <= 1.1x)" "$(ratio "$kept_api" "$plain_api")x"
+printf '%-58s %8s\n' "(2c) plain docker compose exec -T web pytest, 1 s suite" "$plain_long"
+printf '%-58s %8s\n' "    test web --keep, 1 s suite" "$kept_long"
+printf '%-58s %8s\n' "    ratio" "$(ratio "$kept_long" "$plain_long")x"

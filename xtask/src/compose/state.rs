@@ -126,6 +126,46 @@ pub struct StateError(pub String);
 
 /// Every container of `project`.
 pub fn containers(project: &str) -> Result<Vec<Container>, StateError> {
+    let remembered = PLANNING.with(|p| p.borrow().as_ref().and_then(|m| m.get(project).cloned()));
+    if let Some(containers) = remembered {
+        return Ok(containers);
+    }
+    let containers = list(project)?;
+    PLANNING.with(|p| {
+        if let Some(listings) = p.borrow_mut().as_mut() {
+            listings.insert(project.to_string(), containers.clone());
+        }
+    });
+    Ok(containers)
+}
+
+thread_local! {
+    /// The listings taken while a command is planned (see [`Planning`]).
+    static PLANNING: std::cell::RefCell<Option<BTreeMap<String, Vec<Container>>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// While it lives, [`containers`] lists each project once and answers
+/// from that listing: a command whose plan asks for every step whether
+/// its service runs (`db restore`: the check, the load) costs one `docker
+/// ps`, not one per step. Dropped before the plan runs, which changes
+/// what there is.
+pub struct Planning(());
+
+impl Planning {
+    pub fn start() -> Self {
+        PLANNING.with(|p| *p.borrow_mut() = Some(BTreeMap::new()));
+        Planning(())
+    }
+}
+
+impl Drop for Planning {
+    fn drop(&mut self) {
+        PLANNING.with(|p| *p.borrow_mut() = None);
+    }
+}
+
+fn list(project: &str) -> Result<Vec<Container>, StateError> {
     let out = exec::capture(&ps_command(project)).map_err(|e| {
         StateError(format!(
             "the Docker engine cannot be asked: {e}\n  = help: install Docker (e.g. `apt-get install docker.io`), then start it"

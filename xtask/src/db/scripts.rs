@@ -235,13 +235,36 @@ SELECT substr(datname, length(:'prefix') + 1) AS snapshot,
 ";
 
 /// Replaces `:name` by `:loaded` (a database just restored into): the swap
-/// is quick, and until it the database is as it was.
+/// is quick, and until it the database is as it was. With `:snapshot` set
+/// (else empty), the database it replaces is not dropped but kept as that
+/// snapshot (renamed, marked with `:marker`, closed to connections), and
+/// `:hint` printed: a snapshot for nothing, where copying it first took as
+/// long as a `CREATE DATABASE` of it.
 pub fn swap_in() -> String {
     format!(
-        "{}ALTER DATABASE :\"loaded\" RENAME TO :\"name\";
+        "{TERMINATE}SELECT count(*) > 0 AS present FROM pg_database WHERE datname = :'name' \\gset
+SELECT :'snapshot' <> '' AS keep \\gset
+\\if :present
+\\if :keep
+SELECT count(*) > 0 AS taken FROM pg_database WHERE datname = :'snapshot' \\gset
+\\if :taken
+\\echo snapshot :snapshot exists already
+DROP DATABASE :\"name\";
+\\else
+ALTER DATABASE :\"name\" RENAME TO :\"snapshot\";
+COMMENT ON DATABASE :\"snapshot\" IS :'marker';
+ALTER DATABASE :\"snapshot\" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false;
+\\echo snapshot :snapshot taken of :name
+\\echo :hint
+\\endif
+\\else
+DROP DATABASE :\"name\";
+\\echo dropped database :name
+\\endif
+\\endif
+ALTER DATABASE :\"loaded\" RENAME TO :\"name\";
 \\echo restored database :name
-",
-        drop()
+"
     )
 }
 

@@ -171,6 +171,30 @@ fn backup_delete_restore_brings_the_rows_back_in_both_formats() {
         .ok()
         .stdout_has("restored database shop");
     assert_eq!(rows(&stack, "shop"), "1,2,3");
+    // Restoring over a database keeps it as a snapshot, renamed in the
+    // swap (no copy first), and says how to get back to it.
+    psql(&stack, "shop", "insert into t values (4)");
+    let out = stack
+        .xtask(["--yes", "db", "restore", dump.to_str().unwrap()])
+        .ok();
+    assert_eq!(rows(&stack, "shop"), "1,2,3");
+    assert!(
+        out.stdout.contains("snapshot shop__snap_restore-")
+            && out.stdout.contains(" taken of shop\n"),
+        "{}",
+        out.describe()
+    );
+    let back = out
+        .stdout
+        .lines()
+        .find_map(|l| l.split("to get back: cargo xtask ").nth(1))
+        .unwrap_or_else(|| panic!("{}", out.describe()))
+        .to_string();
+    let mut back: Vec<&str> = back.split(' ').collect();
+    back.insert(0, "--yes");
+    stack.xtask(&back).ok();
+    assert_eq!(rows(&stack, "shop"), "1,2,3,4", "the database as it was");
+    psql(&stack, "shop", "delete from t where x = 4");
     // The copy pg_restore -j read from is gone from the container.
     let left = stack
         .xtask([
