@@ -6,17 +6,23 @@
 #
 #   backup:   `docker compose exec -T db pg_dump ... | gzip > f`  vs `xtask db backup`
 #   restore:  `gunzip -c f | docker compose exec -T db psql ...`   vs `xtask db restore`
+#             (into a new database, as the seed does; xtask replaces `bench`,
+#             keeping the old one as its snapshot, and with --no-backup drops it)
 #   snapshot: `xtask db restore` (a dump)                           vs `xtask db snapshot restore`
 #
 # Goals (issue 10): backup >= 1.5x, restore >= 1.2x, snapshot restore >= 2.5x.
 # xtask only spawns docker compose here, so the debug build is as good as
 # the release one (XTASK_BIN overrides).
 #
-# usage: bench/db.sh [SIZE_MB]     (default 560)
+# Restores are timed ROUNDS times (default 3), the tools alternating, and
+# the medians compared.
+#
+# usage: bench/db.sh [SIZE_MB] [ROUNDS]     (default 560 3)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 size_mb=${1:-560}
+rounds=${2:-3}
 xtask=${XTASK_BIN:-$root/target/debug/xtask}
 [[ -x $xtask ]] || (cd "$root" && cargo build --quiet -p xtask)
 
@@ -34,6 +40,7 @@ sql() { dc exec -T db psql -X -q -v ON_ERROR_STOP=1 -h db -U postgres "$@"; }
 now() { date +%s.%N; }
 timed() { local start; start=$(now); "$@" >/dev/null; python3 -c "print(f'{$(now) - $start:.2f}')"; }
 ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 echo "starting Postgres (project $project)" >&2
 dc up -d --wait db >/dev/null 2>&1
@@ -66,25 +73,37 @@ out="$work/out"
 mkdir -p "$out"
 seed_backup=$(timed sh -c "docker compose -p '$project' -f '$work/docker-compose.yml' exec -T db pg_dump -h db -U postgres bench | gzip > '$out/seed.sql.gz'")
 xtask_backup=$(timed x db backup -o "$out/x.dump")
-sql -d postgres -c 'CREATE DATABASE seed_restored'
-seed_restore=$(timed sh -c "gunzip -c '$out/seed.sql.gz' | docker compose -p '$project' -f '$work/docker-compose.yml' exec -T db psql -X -q -h db -U postgres -d seed_restored")
-xtask_restore=$(timed x --yes db restore --no-backup "$out/x.dump" bench)
 xtask_backup_zst=$(timed x db backup --format sql-zst -o "$out/x.sql.zst")
-xtask_restore_zst=$(timed x --yes db restore --no-backup "$out/x.sql.zst" bench)
+seed_runs=() default_runs=() nobackup_runs=() zst_runs=()
+for round in $(seq "$rounds"); do
+  echo "restores, round $round of $rounds" >&2
+  sql -d postgres -c "CREATE DATABASE seed_restored_$round"
+  seed_runs+=("$(timed sh -c "gunzip -c '$out/seed.sql.gz' | docker compose -p '$project' -f '$work/docker-compose.yml' exec -T db psql -X -q -h db -U postgres -d seed_restored_$round")")
+  sql -d postgres -c "DROP DATABASE seed_restored_$round"
+  default_runs+=("$(timed x --yes db restore "$out/x.dump" bench)")
+  nobackup_runs+=("$(timed x --yes db restore --no-backup "$out/x.dump" bench)")
+  zst_runs+=("$(timed x --yes db restore --no-backup "$out/x.sql.zst" bench)")
+done
+seed_restore=$(median "${seed_runs[@]}")
+xtask_restore=$(median "${default_runs[@]}")
+xtask_restore_nobackup=$(median "${nobackup_runs[@]}")
+xtask_restore_zst=$(median "${zst_runs[@]}")
 x db snapshot --name bench >/dev/null 2>&1
 snapshot_restore=$(timed x --yes db snapshot restore bench)
 
 printf '\n%-44s %8s %8s\n' "postgres $size" "seconds" "size"
 printf '%-44s %8s %8s\n' "seed: pg_dump | gzip" "$seed_backup" "$(du -h "$out/seed.sql.gz" | cut -f1)"
 printf '%-44s %8s %8s\n' "xtask db backup (custom, -Z1)" "$xtask_backup" "$(du -h "$out/x.dump" | cut -f1)"
-printf '%-44s %8s\n' "seed: gunzip | psql" "$seed_restore"
+printf '%-44s %8s\n' "seed: gunzip | psql (median of $rounds)" "$seed_restore"
 printf '%-44s %8s %8s\n' "xtask db backup --format sql-zst" "$xtask_backup_zst" "$(du -h "$out/x.sql.zst" | cut -f1)"
-printf '%-44s %8s\n' "xtask db restore" "$xtask_restore"
+printf '%-44s %8s\n' "xtask db restore (its snapshot kept)" "$xtask_restore"
+printf '%-44s %8s\n' "xtask db restore --no-backup" "$xtask_restore_nobackup"
 printf '%-44s %8s\n' "xtask db restore (.sql.zst)" "$xtask_restore_zst"
 printf '%-44s %8s\n' "xtask db snapshot restore" "$snapshot_restore"
 echo
 echo "backup:           $(ratio "$seed_backup" "$xtask_backup")x faster than pg_dump | gzip (goal 1.5x)"
 echo "restore:          $(ratio "$seed_restore" "$xtask_restore")x faster than gunzip | psql (goal 1.2x)"
+echo "  --no-backup:      $(ratio "$seed_restore" "$xtask_restore_nobackup")x"
 echo "backup sql-zst:   $(ratio "$seed_backup" "$xtask_backup_zst")x faster than pg_dump | gzip"
 echo "restore sql.zst:  $(ratio "$seed_restore" "$xtask_restore_zst")x faster than gunzip | psql"
 echo "snapshot restore: $(ratio "$xtask_restore" "$snapshot_restore")x faster than restoring the dump (goal 2.5x)"

@@ -474,28 +474,21 @@ impl<'a> Target<'a> {
         Ok(())
     }
 
-    /// Unless `--no-backup`: a snapshot of `database` (when it exists)
-    /// before `why` replaces it, and how to get back.
-    fn safety_snapshot(
-        &self,
-        plan: &mut Plan,
-        database: &str,
-        why: &str,
-        skip: &NoBackupArg,
-    ) -> Result<()> {
-        let Some(kept) = self.safety_snapshot_names(database, why, skip)? else {
-            return Ok(());
-        };
-        plan.run(self.script(
-            scripts::snapshot_if_present(),
+    /// Sets `database` aside before it is replaced: kept as the snapshot
+    /// `kept` when there is one, else dropped ([`scripts::set_aside`]).
+    fn set_aside(&self, database: &str, kept: Option<&SafetySnapshot>) -> Result<CommandStep> {
+        let (snapshot, marker, hint) = kept
+            .map(|k| (k.database.as_str(), k.marker.as_str(), k.hint.as_str()))
+            .unwrap_or_default();
+        self.script(
+            scripts::set_aside(),
             &[
                 ("name", database),
-                ("snapshot", &kept.database),
-                ("marker", &kept.marker),
-                ("hint", &kept.hint),
+                ("snapshot", snapshot),
+                ("marker", marker),
+                ("hint", hint),
             ],
-        )?);
-        Ok(())
+        )
     }
 
     /// The snapshot a `why` (rebuild, restore) of `database` keeps unless
@@ -642,8 +635,9 @@ impl DbArgs {
                     &args.confirm,
                 );
                 target.lock(&mut plan, &db)?;
-                target.safety_snapshot(&mut plan, &db, "rebuild", &args.no_backup)?;
-                plan.run(target.script(scripts::drop(), &[("name", &db)])?);
+                // Kept as the snapshot (renamed, not copied), else dropped.
+                let kept = target.safety_snapshot_names(&db, "rebuild", &args.no_backup)?;
+                plan.run(target.set_aside(&db, kept.as_ref())?);
                 plan.run(target.script(scripts::CREATE.into(), &[("name", &db)])?);
                 target.roles_and_extensions(&mut plan, &db)?;
                 target.initialise(&mut plan, &db, &args.data)?;

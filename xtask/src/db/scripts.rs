@@ -176,29 +176,6 @@ ALTER DATABASE :\"snapshot\" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false;
     )
 }
 
-/// The snapshot taken before a rebuild or restore: as [`snapshot`], but
-/// nothing to do (and no error) when `:name` does not exist yet or the
-/// snapshot was taken already this second.
-pub fn snapshot_if_present() -> String {
-    format!(
-        "SELECT count(*) > 0 AS present FROM pg_database WHERE datname = :'name' \\gset
-{FIND_SNAPSHOT}\\if :present
-\\if :found
-\\echo snapshot :snapshot exists already
-\\else
-{TERMINATE}{}COMMENT ON DATABASE :\"snapshot\" IS :'marker';
-ALTER DATABASE :\"snapshot\" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false;
-\\echo snapshot :snapshot taken of :name
-\\echo :hint
-\\endif
-\\else
-\\echo database :name does not exist: no snapshot needed
-\\endif
-",
-        create_from_template("snapshot", "name"),
-    )
-}
-
 /// Replaces `:name` by a copy of the snapshot `:snapshot` (or the newest).
 pub fn snapshot_restore() -> String {
     format!(
@@ -234,13 +211,14 @@ SELECT substr(datname, length(:'prefix') + 1) AS snapshot,
   FROM pg_database WHERE shobj_description(oid, 'pg_database') = :'marker' ORDER BY oid;
 ";
 
-/// Replaces `:name` by `:loaded` (a database just restored into): the swap
-/// is quick, and until it the database is as it was. With `:snapshot` set
-/// (else empty), the database it replaces is not dropped but kept as that
-/// snapshot (renamed, marked with `:marker`, closed to connections), and
-/// `:hint` printed: a snapshot for nothing, where copying it first took as
-/// long as a `CREATE DATABASE` of it.
-pub fn swap_in() -> String {
+/// Sets `:name` aside before it is replaced (rebuild, restore): with
+/// `:snapshot` set (else empty), kept as that snapshot (renamed, marked
+/// with `:marker`, closed to connections; `:hint` printed), else dropped.
+/// Renaming costs nothing, where copying it first took as long as a
+/// `CREATE DATABASE` of it and the drop after it. Sessions on it are
+/// terminated first; a snapshot of that name taken this same second is
+/// left as it is (and `:name` dropped).
+pub fn set_aside() -> String {
     format!(
         "{TERMINATE}SELECT count(*) > 0 AS present FROM pg_database WHERE datname = :'name' \\gset
 SELECT :'snapshot' <> '' AS keep \\gset
@@ -250,6 +228,7 @@ SELECT count(*) > 0 AS taken FROM pg_database WHERE datname = :'snapshot' \\gset
 \\if :taken
 \\echo snapshot :snapshot exists already
 DROP DATABASE :\"name\";
+\\echo dropped database :name
 \\else
 ALTER DATABASE :\"name\" RENAME TO :\"snapshot\";
 COMMENT ON DATABASE :\"snapshot\" IS :'marker';
@@ -261,10 +240,22 @@ ALTER DATABASE :\"snapshot\" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false;
 DROP DATABASE :\"name\";
 \\echo dropped database :name
 \\endif
+\\else
+\\echo database :name does not exist
 \\endif
-ALTER DATABASE :\"loaded\" RENAME TO :\"name\";
-\\echo restored database :name
 "
+    )
+}
+
+/// Replaces `:name` by `:loaded` (a database just restored into): the swap
+/// is quick, and until it the database is as it was. The database it
+/// replaces is set aside first ([`set_aside`]).
+pub fn swap_in() -> String {
+    format!(
+        "{}ALTER DATABASE :\"loaded\" RENAME TO :\"name\";
+\\echo restored database :name
+",
+        set_aside()
     )
 }
 
