@@ -650,7 +650,7 @@ fn run_on_interrupt(step: &CommandStep) {
 /// script's text ([`Input::Text`]). It runs even after an interrupt:
 /// queries and clean-up use it.
 pub fn capture(step: &CommandStep) -> Result<Captured, ExecError> {
-    let mut running = spawn_piped_with(step, false, true)?;
+    let mut running = spawn_piped_with(step, false, PipedStdin::Text)?;
     let program = running.step.program().to_string();
     // Written from a thread: a child that answers before reading all of it cannot block us.
     let feeder = match (&step.stdin, running.child.stdin.take()) {
@@ -680,19 +680,30 @@ pub fn capture(step: &CommandStep) -> Result<Captured, ExecError> {
 /// with the signal relay until the returned handle is waited on. For callers
 /// that stream output (parallel tasks with prefixed lines).
 pub fn spawn_piped(step: &CommandStep) -> Result<RunningChild, ExecError> {
-    spawn_piped_with(step, true, false)
+    spawn_piped_with(step, true, PipedStdin::None)
+}
+
+/// The stdin of a child whose output we read.
+#[derive(Clone, Copy)]
+enum PipedStdin {
+    /// None (/dev/null).
+    None,
+    /// A pipe for its [`Input::Text`], when it has one.
+    Text,
+    /// A pipe for [`RunningChild::open_gate`].
+    Gate,
 }
 
 fn spawn_piped_with(
     step: &CommandStep,
     deliver_pending: bool,
-    feed_text: bool,
+    stdin: PipedStdin,
 ) -> Result<RunningChild, ExecError> {
     install_signal_relay();
     let mut command = command_for(step)?;
     command
-        .stdin(match step.stdin {
-            Input::Text(_) if feed_text => Stdio::piped(),
+        .stdin(match (&step.stdin, stdin) {
+            (Input::Text(_), PipedStdin::Text) | (_, PipedStdin::Gate) => Stdio::piped(),
             _ => Stdio::null(),
         })
         .stdout(Stdio::piped())
@@ -713,22 +724,7 @@ fn spawn_piped_with(
 /// only [`RunningChild::open_gate`] writes to: a test runner started while
 /// its database is made, held by its wrapper until it reads `go`.
 pub fn spawn_gated(step: &CommandStep) -> Result<RunningChild, ExecError> {
-    install_signal_relay();
-    let mut command = command_for(step)?;
-    command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    let child = command
-        .spawn()
-        .map_err(|e| spawn_error(step.program(), e))?;
-    let guard = GroupGuard::register(child.id() as i32, true);
-    Ok(RunningChild {
-        child,
-        step: step.clone(),
-        _guard: guard,
-    })
+    spawn_piped_with(step, true, PipedStdin::Gate)
 }
 
 /// What a streamed child's stdout passes through before it is shown.

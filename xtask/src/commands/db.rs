@@ -773,44 +773,29 @@ impl DbArgs {
                 } else {
                     (kind, Input::File(file.clone()))
                 };
+                // Where a custom dump is copied in the container (see below).
+                let mut copy_inside = String::new();
                 let load = match kind {
                     DumpKind::Custom => {
-                        // The table of contents is read whole: a truncated
-                        // or corrupt dump fails here, before anything changes.
-                        let mut check = vec!["pg_restore".to_string(), "--list".into()];
-                        check.push("-f".into());
-                        check.push("/dev/null".into());
-                        if !zstd {
-                            plan.push(Step::Note(format!("checking {}", file.display())));
-                        }
-                        plan.run(
-                            target
-                                .tool(check, &[], false)?
-                                .stdin(input.clone())
-                                .progress("check"),
-                        );
                         // pg_restore works in parallel (-j) only from a file it
                         // can seek in: the dump is copied into the container
-                        // first, and removed however the restore ends. Jobs:
-                        // at least 4, since index builds wait on the disk as
-                        // much as on a core (on 2 cores, 210 MB with four
-                        // indexes: 2.9-3.2 s with 4 jobs, 3.3-3.6 s streamed
-                        // into one).
+                        // first, its table of contents read whole there (a
+                        // truncated or corrupt dump fails before the staging
+                        // database is made), and the copy removed however the
+                        // restore ends. One container call for all of it: a
+                        // separate check cost a compose start-up and, for a
+                        // zstd file, a second decompression. Jobs: at least 4,
+                        // since index builds wait on the disk as much as on a
+                        // core (on 2 cores, 210 MB with four indexes: 2.9-3.2 s
+                        // with 4 jobs, 3.3-3.6 s with 2 or streamed into one).
                         let jobs = ctx.global.jobs.unwrap_or_else(|| {
                             std::thread::available_parallelism().map_or(4, |n| n.get().clamp(4, 8))
                         });
-                        let inside = format!(
+                        copy_inside = format!(
                             "/tmp/xtask-restore-{}.dump",
                             dump_file::utc_timestamp(std::time::SystemTime::now())
                         );
-                        let mut argv = vec![
-                            "sh".to_string(),
-                            "-c".into(),
-                            RESTORE_FROM_COPY.into(),
-                            "sh".into(),
-                            inside,
-                            "pg_restore".into(),
-                        ];
+                        let mut argv = vec!["pg_restore".to_string()];
                         argv.extend(target.settings.connection());
                         argv.extend([
                             "--no-owner".into(),
@@ -901,6 +886,7 @@ impl DbArgs {
                     snapshot,
                     marker,
                     hint,
+                    copy_inside,
                 ];
                 argv.extend(load);
                 // Settings for this session only (PGOPTIONS): index builds
@@ -932,19 +918,17 @@ impl DbArgs {
     }
 }
 
-/// `sh -c` that copies stdin into the file `$1` and runs the rest of its
-/// arguments with that file appended (psql's and pg_restore's arguments
-/// stay arguments: nothing is pasted into the line); the file is removed
-/// however it ends.
-const RESTORE_FROM_COPY: &str = "f=$1; shift; trap 'rm -f \"$f\"' EXIT; trap 'exit 143' TERM INT HUP; cat > \"$f\" && \"$@\" \"$f\"";
-
 /// `sh -c` that makes the staging database `$4` (script `$5`), runs the
 /// loader (the rest of its arguments) with our stdin, and only when that
 /// succeeded swaps it in for `$3` (script `$6`, which keeps the database
 /// it replaces as the snapshot `$7`, marked `$8`, saying `$9`, when `$7` is
-/// not empty); `$1`/`$2` are the server and user. The scripts reach psql
-/// on a pipe of their own.
-const RESTORE_IN_STAGING: &str = "h=$1 u=$2 db=$3 loaded=$4 create=$5 swap=$6 snap=$7 mark=$8 hint=$9; shift 9; admin() { psql -X -q -v ON_ERROR_STOP=1 -h \"$h\" -U \"$u\" -d postgres -v \"name=$1\" -v \"loaded=$loaded\" -v \"snapshot=$snap\" -v \"marker=$mark\" -v \"hint=$hint\" -f -; }; printf '%s\\n' \"$create\" | admin \"$loaded\" && \"$@\" && printf '%s\\n' \"$swap\" | admin \"$db\"";
+/// not empty); `$1`/`$2` are the server and user. With `${10}` set, stdin
+/// (a custom dump) is first copied into that file, its table of contents
+/// read whole (`pg_restore --list`), and the file appended to the loader's
+/// arguments; it is removed however the call ends. Names, scripts and
+/// arguments stay arguments: nothing is pasted into the line; the scripts
+/// reach psql on a pipe of their own.
+const RESTORE_IN_STAGING: &str = "h=$1 u=$2 db=$3 loaded=$4 create=$5 swap=$6 snap=$7 mark=$8 hint=$9 copy=${10}; shift 10; admin() { psql -X -q -v ON_ERROR_STOP=1 -h \"$h\" -U \"$u\" -d postgres -v \"name=$1\" -v \"loaded=$loaded\" -v \"snapshot=$snap\" -v \"marker=$mark\" -v \"hint=$hint\" -f -; }; if [ -n \"$copy\" ]; then trap 'rm -f \"$copy\"' EXIT; trap 'exit 143' TERM INT HUP; cat > \"$copy\" && pg_restore --list \"$copy\" > /dev/null || exit 1; set -- \"$@\" \"$copy\"; fi; printf '%s\\n' \"$create\" | admin \"$loaded\" && \"$@\" && printf '%s\\n' \"$swap\" | admin \"$db\"";
 
 /// The restore session's settings (see `db restore`).
 const RESTORE_SETTINGS: &str = "-c maintenance_work_mem=512MB -c synchronous_commit=off";

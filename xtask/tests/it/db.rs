@@ -72,6 +72,19 @@ fn wait_for_sessions(stack: &Stack, db: &str, what: &str, count: usize) {
 }
 
 /// Adds to the fixture's tasks.toml.
+/// Runs the command after "to get back:" in what `out` printed (with --yes).
+fn get_back(stack: &Stack, out: &crate::harness::Outcome) {
+    let back = out
+        .stdout
+        .lines()
+        .find_map(|l| l.split("to get back: cargo xtask ").nth(1))
+        .unwrap_or_else(|| panic!("no way back: {}", out.describe()))
+        .to_string();
+    let mut back: Vec<&str> = back.split(' ').collect();
+    back.insert(0, "--yes");
+    stack.xtask(&back).ok();
+}
+
 fn append_tasks(stack: &Stack, text: &str) {
     let path = stack.env.join("tasks.toml");
     let mut file = OpenOptions::new()
@@ -184,15 +197,7 @@ fn backup_delete_restore_brings_the_rows_back_in_both_formats() {
         "{}",
         out.describe()
     );
-    let back = out
-        .stdout
-        .lines()
-        .find_map(|l| l.split("to get back: cargo xtask ").nth(1))
-        .unwrap_or_else(|| panic!("{}", out.describe()))
-        .to_string();
-    let mut back: Vec<&str> = back.split(' ').collect();
-    back.insert(0, "--yes");
-    stack.xtask(&back).ok();
+    get_back(&stack, &out);
     assert_eq!(rows(&stack, "shop"), "1,2,3,4", "the database as it was");
     psql(&stack, "shop", "delete from t where x = 4");
     // The copy pg_restore -j read from is gone from the container.
@@ -464,13 +469,7 @@ fn snapshots_rebuild_refusals_and_the_lock() {
     psql(&stack, "postgres", "select pg_terminate_backend(pid) from pg_stat_activity where query like '%pg_sleep%' and pid <> pg_backend_pid()");
 
     // Rebuild takes a snapshot first and says how to get back.
-    let out = stack.xtask(["--yes", "db", "rebuild"]).ok();
-    let back = out
-        .stdout
-        .lines()
-        .find_map(|l| l.split("to get back: cargo xtask ").nth(1))
-        .unwrap_or_else(|| panic!("{}", out.describe()))
-        .to_string();
+    let rebuilt = stack.xtask(["--yes", "db", "rebuild"]).ok();
     let out = stack
         .xtask([
             "db",
@@ -483,9 +482,7 @@ fn snapshots_rebuild_refusals_and_the_lock() {
         ])
         .ok();
     assert_eq!(out.stdout.trim(), "0");
-    let mut back: Vec<&str> = back.split(' ').collect();
-    back.insert(0, "--yes");
-    stack.xtask(&back).ok();
+    get_back(&stack, &rebuilt);
     assert_eq!(rows(&stack, "app"), "1,2");
 
     // The testing environment's override names its own database.
