@@ -21,7 +21,7 @@ use crate::plan::{CommandStep, Input, Output, Plan, Step};
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   cargo xtask db create                  the environment's database ([db] name), if missing
-  cargo xtask db rebuild --demo          delete, create, initialise, load demo data
+  cargo xtask db rebuild --demo          old one kept as a snapshot; create, initialise, demo data
   cargo xtask db backup                  backups/<db>-<env>-<UTC time>.dump
   cargo xtask db restore backups/x.dump  check the file, then replace the database
   cargo xtask db snapshot                a template copy; `db snapshot restore --latest`
@@ -45,7 +45,7 @@ pub enum DbCommand {
   cargo xtask --yes db delete scratch              in scripts
   cargo xtask --env production db delete --confirm c3s  a protected environment")]
     Delete(DestructiveArgs),
-    /// Delete, create, initialise and load data (asks first)
+    /// Set the database aside as a snapshot, create, initialise and load data (asks first)
     #[command(after_help = "Examples:
   cargo xtask db rebuild
   cargo xtask --yes db rebuild --test              in CI")]
@@ -128,7 +128,8 @@ pub struct DataArgs {
 /// The safety net before a database is replaced.
 #[derive(Debug, Clone, clap::Args)]
 pub struct NoBackupArg {
-    /// Do not take a snapshot of the database before replacing it
+    /// Drop the database being replaced instead of keeping it as a snapshot
+    /// (kept by renaming it: free, whatever its size)
     #[arg(long)]
     pub no_backup: bool,
 }
