@@ -820,19 +820,16 @@ impl DbArgs {
                             "-".into(),
                         ]);
                         if kind == DumpKind::Gzip {
-                            // The whole stream is tested on the host first: a
-                            // damaged file stops here, before anything changes.
-                            plan.push(Step::Note(format!("checking {}", file.display())));
-                            plan.run(
-                                CommandStep::new(["gzip", "-t"])
-                                    .stdin(Input::File(file.clone()))
-                                    .progress("check"),
-                            );
-                            // psql's arguments as positional parameters: nothing pasted into the line.
+                            // Unpacked in the container as it is loaded, and
+                            // tested whole by that: a damaged file fails the
+                            // load, so the database is never swapped (no pass
+                            // over the whole file before, as `gzip -t` was).
+                            // psql's arguments as positional parameters:
+                            // nothing pasted into the line.
                             let mut wrapped = vec![
                                 "sh".to_string(),
                                 "-c".into(),
-                                "gzip -dc | psql \"$@\"".into(),
+                                GUNZIP_INTO_PSQL.into(),
                                 "sh".into(),
                             ];
                             wrapped.extend(argv.into_iter().skip(1));
@@ -930,6 +927,13 @@ impl DbArgs {
 /// arguments stay arguments: nothing is pasted into the line; the scripts
 /// reach psql on a pipe of their own.
 const RESTORE_IN_STAGING: &str = "h=$1 u=$2 db=$3 loaded=$4 create=$5 swap=$6 snap=$7 mark=$8 hint=$9 copy=${10}; shift 10; admin() { psql -X -q -v ON_ERROR_STOP=1 -h \"$h\" -U \"$u\" -d postgres -v \"name=$1\" -v \"loaded=$loaded\" -v \"snapshot=$snap\" -v \"marker=$mark\" -v \"hint=$hint\" -f -; }; if [ -n \"$copy\" ]; then trap 'rm -f \"$copy\"' EXIT; trap 'exit 143' TERM INT HUP; cat > \"$copy\" && pg_restore --list \"$copy\" > /dev/null || exit 1; set -- \"$@\" \"$copy\"; fi; printf '%s\\n' \"$create\" | admin \"$loaded\" && \"$@\" && printf '%s\\n' \"$swap\" | admin \"$db\"";
+
+/// `sh -c` that unpacks a gzip stream into psql (its arguments) and fails
+/// unless both gzip and psql succeeded: psql's `--single-transaction`
+/// commits whatever reached it by its end of input, so a stream cut short
+/// is caught by gzip's own status (the staging database it loaded is then
+/// never swapped in).
+const GUNZIP_INTO_PSQL: &str = "s=$(mktemp) || exit 1; { gzip -dc; echo $? > \"$s\"; } | psql \"$@\"; p=$?; g=$(cat \"$s\"); rm -f \"$s\"; if [ \"$g\" != 0 ]; then echo \"the file is not a whole gzip stream (gzip exit $g): the database was not replaced\" >&2; exit 1; fi; exit $p";
 
 /// The restore session's settings (see `db restore`).
 const RESTORE_SETTINGS: &str = "-c maintenance_work_mem=512MB -c synchronous_commit=off";

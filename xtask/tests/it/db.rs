@@ -249,15 +249,30 @@ fn backup_delete_restore_brings_the_rows_back_in_both_formats() {
         .xtask(["--yes", "db", "restore", gz.to_str().unwrap(), "third"])
         .ok();
     assert_eq!(rows(&stack, "third"), "1,2,3");
-    let mut damaged = std::fs::read(&gz).expect("gz");
-    damaged.truncate(damaged.len() - 8);
-    std::fs::write(&gz, &damaged).expect("write");
+    // Damaged three ways: its trailer cut (all the SQL arrives), cut in the
+    // middle (a part arrives, which psql would commit), a byte flipped.
+    // Each fails the load as it streams; the database is never swapped.
     psql(&stack, "third", "insert into t values (5)");
-    let out = stack
-        .xtask(["--yes", "db", "restore", gz.to_str().unwrap(), "third"])
-        .run();
-    assert_ne!(out.code, 0, "{}", out.describe());
-    assert_eq!(rows(&stack, "third"), "1,2,3,5");
+    let whole = std::fs::read(&gz).expect("gz");
+    let mut flipped = whole.clone();
+    flipped[whole.len() / 2] ^= 0xff;
+    for damaged in [
+        whole[..whole.len() - 8].to_vec(),
+        whole[..whole.len() / 2].to_vec(),
+        flipped,
+    ] {
+        std::fs::write(&gz, &damaged).expect("write");
+        let out = stack
+            .xtask(["--yes", "db", "restore", gz.to_str().unwrap(), "third"])
+            .run();
+        assert_ne!(out.code, 0, "{}", out.describe());
+        assert!(
+            out.stderr.contains("the database was not replaced"),
+            "{}",
+            out.describe()
+        );
+        assert_eq!(rows(&stack, "third"), "1,2,3,5");
+    }
 
     let corrupt = stack.env.join("corrupt.dump");
     let mut bytes = std::fs::read(&dump).expect("dump");
