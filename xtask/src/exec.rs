@@ -330,30 +330,20 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
             command.stdout(Stdio::null());
             None
         }
-        Output::File(path) => {
+        Output::File(path) | Output::Zstd(path) => {
             let partial = PartialFile::create(path).map_err(|e| redirect_error(path, e))?;
             let file = partial
                 .file
                 .as_file()
                 .try_clone()
                 .map_err(|e| redirect_error(path, e))?;
-            if bar.is_some() {
+            // Through us when compressed or counted; else straight into the file.
+            if bar.is_some() || matches!(step.stdout, Output::Zstd(_)) {
                 command.stdout(Stdio::piped());
                 sink = Some(file);
             } else {
                 command.stdout(file);
             }
-            Some(partial)
-        }
-        Output::Zstd(path) => {
-            let partial = PartialFile::create(path).map_err(|e| redirect_error(path, e))?;
-            let file = partial
-                .file
-                .as_file()
-                .try_clone()
-                .map_err(|e| redirect_error(path, e))?;
-            command.stdout(Stdio::piped());
-            sink = Some(file);
             Some(partial)
         }
     };

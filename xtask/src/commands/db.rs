@@ -340,12 +340,8 @@ impl<'a> Target<'a> {
             for role in roles {
                 checked(role, "role")?;
             }
-            let keys: Vec<String> = (0..roles.len()).map(|i| format!("role_{i}")).collect();
-            let variables: Vec<(&str, &str)> = keys
-                .iter()
-                .map(String::as_str)
-                .zip(roles.iter().map(String::as_str))
-                .collect();
+            let numbered = scripts::numbered("role", roles);
+            let variables = scripts::as_variables(&numbered);
             let secrets: Vec<(String, String)> = self
                 .settings
                 .role_password
@@ -372,14 +368,8 @@ impl<'a> Target<'a> {
             for extension in extensions {
                 checked(extension, "extension")?;
             }
-            let keys: Vec<String> = (0..extensions.len())
-                .map(|i| format!("extension_{i}"))
-                .collect();
-            let variables: Vec<(&str, &str)> = keys
-                .iter()
-                .map(String::as_str)
-                .zip(extensions.iter().map(String::as_str))
-                .collect();
+            let numbered = scripts::numbered("extension", extensions);
+            let variables = scripts::as_variables(&numbered);
             plan.run(self.script_in(
                 database,
                 scripts::extensions(extensions.len()),
@@ -595,7 +585,7 @@ fn checked(name: &str, what: &str) -> Result<()> {
                 "`{}` is not a valid {what} name: {problem}",
                 crate::ui::sanitize_for_terminal(name)
             ),
-            "use letters, digits, `_`, `$` and `-`, starting with a letter or `_` (at most 63 bytes)",
+            crate::config::db::IDENTIFIER_HELP,
         )),
     }
 }

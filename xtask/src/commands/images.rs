@@ -27,17 +27,8 @@ pub enum ImagesCommand {
   cargo xtask images build overwatch --tag 2.3.0
   cargo xtask images build overwatch --no-deps   only overwatch, its base as it is")]
     Build {
-        /// Images of [images] (default: every one)
-        #[arg(value_name = "IMAGE")]
-        images: Vec<String>,
-        /// The tag to build, filled into the tag templates as {tag}
-        #[arg(
-            long,
-            value_name = "TAG",
-            default_value = "latest",
-            env = "XTASK_IMAGES_TAG"
-        )]
-        tag: String,
+        #[command(flatten)]
+        chosen: ImagesAtTag,
         /// Build only the images named, not the images they build on
         #[arg(long)]
         no_deps: bool,
@@ -72,18 +63,25 @@ pub enum ImagesCommand {
   cargo xtask images push
   cargo xtask images push --tag 2.3.0 overwatch")]
     Push {
-        /// Images of [images] (default: every one)
-        #[arg(value_name = "IMAGE")]
-        images: Vec<String>,
-        /// The tag to push
-        #[arg(
-            long,
-            value_name = "TAG",
-            default_value = "latest",
-            env = "XTASK_IMAGES_TAG"
-        )]
-        tag: String,
+        #[command(flatten)]
+        chosen: ImagesAtTag,
     },
+}
+
+/// The images `build` and `push` work on, and their tag.
+#[derive(Debug, clap::Args)]
+pub struct ImagesAtTag {
+    /// Images of [images] (default: every one)
+    #[arg(value_name = "IMAGE")]
+    images: Vec<String>,
+    /// The tag, filled into the tag templates as {tag}
+    #[arg(
+        long,
+        value_name = "TAG",
+        default_value = "latest",
+        env = "XTASK_IMAGES_TAG"
+    )]
+    tag: String,
 }
 
 impl ImagesArgs {
@@ -91,8 +89,7 @@ impl ImagesArgs {
         let workspace = ctx.workspace()?;
         let plan = match &self.command {
             ImagesCommand::Build {
-                images,
-                tag,
+                chosen: ImagesAtTag { images, tag },
                 no_deps,
                 no_cache,
             } => {
@@ -118,7 +115,9 @@ impl ImagesArgs {
                 let order = image_plan::order(workspace, images, false).map_err(plan_error)?;
                 image_plan::tag_plan(workspace, &order, from, tag, *pull, *push)
             }
-            ImagesCommand::Push { images, tag } => {
+            ImagesCommand::Push {
+                chosen: ImagesAtTag { images, tag },
+            } => {
                 image_plan::check_tag(tag).map_err(plan_error)?;
                 let order = image_plan::order(workspace, images, false).map_err(plan_error)?;
                 image_plan::push_plan(workspace, &order, tag)

@@ -724,14 +724,8 @@ impl TestDatabase<'_> {
             vec![self.script("postgres", scripts::create_afresh(), &[("name", template)])];
         let extensions = &self.settings.extensions;
         if !extensions.is_empty() {
-            let keys: Vec<String> = (0..extensions.len())
-                .map(|i| format!("extension_{i}"))
-                .collect();
-            let variables: Vec<(&str, &str)> = keys
-                .iter()
-                .map(String::as_str)
-                .zip(extensions.iter().map(String::as_str))
-                .collect();
+            let numbered = scripts::numbered("extension", extensions);
+            let variables = scripts::as_variables(&numbered);
             create.push(self.script(template, scripts::extensions(extensions.len()), &variables));
         }
         for command in [&self.settings.init, &self.settings.test]

@@ -1,7 +1,7 @@
 //! Cross-checks of `[db]` and `[environments.NAME.db]`: services the compose
 //! files do not declare, names that are no identifiers, steps that name nothing.
 
-use super::db::{identifier_problem, DbSpec};
+use super::db::{identifier_diagnostic, DbSpec};
 use super::declared_services::DeclaredServices;
 use super::diagnostic::{ConfigErrors, Diagnostic};
 use super::Workspace;
@@ -46,16 +46,12 @@ fn check_spec(
     }
     for (key, value) in [("name", &spec.name), ("user", &spec.user)] {
         let Some(value) = value else { continue };
-        if let Some(problem) = identifier_problem(value.get_ref()) {
-            errors.push(
-                Diagnostic::at(
-                    source,
-                    value.span(),
-                    format!("{table} {key} `{}` is not a database identifier: {problem}", value.get_ref()),
-                )
-                .help("use letters, digits, `_`, `$` and `-`, starting with a letter or `_` (at most 63 bytes)"),
-            );
-        }
+        errors.0.extend(identifier_diagnostic(
+            source,
+            &format!("{table} {key}"),
+            "a database",
+            value,
+        ));
     }
     for (key, names) in [("roles", &spec.roles), ("extensions", &spec.extensions)] {
         let Some(names) = names else { continue };
@@ -65,16 +61,12 @@ fn check_spec(
             "an extension"
         };
         for value in names.get_ref() {
-            if let Some(problem) = identifier_problem(value.get_ref()) {
-                errors.push(
-                    Diagnostic::at(
-                        source,
-                        value.span(),
-                        format!("{table} {key}: `{}` is not {what} identifier: {problem}", value.get_ref()),
-                    )
-                    .help("use letters, digits, `_`, `$` and `-`, starting with a letter or `_` (at most 63 bytes)"),
-                );
-            }
+            errors.0.extend(identifier_diagnostic(
+                source,
+                &format!("{table} {key}:"),
+                what,
+                value,
+            ));
         }
     }
     for (key, variable) in [

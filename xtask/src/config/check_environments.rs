@@ -136,13 +136,7 @@ fn check_environments(workspace: &Workspace, errors: &mut ConfigErrors) {
     }
 
     // Service names: only checked when the compose files can be read and declare some.
-    let mut all_files = tasks.project.compose_file_paths();
-    all_files.extend(
-        tasks
-            .environments
-            .values()
-            .flat_map(|e| e.compose_files.iter().map(|f| f.get_ref().clone())),
-    );
+    let all_files = tasks.every_compose_file();
     for diagnostic in files::compose_syntax_errors(workspace, &all_files) {
         errors.push(diagnostic);
     }

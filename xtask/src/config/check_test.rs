@@ -2,7 +2,7 @@
 //! declare, a runner that names no command, databases that are no
 //! identifiers, and mappings that drop the value they exist to pass.
 
-use super::db::identifier_problem;
+use super::db::identifier_diagnostic;
 use super::declared_services::DeclaredServices;
 use super::diagnostic::{ConfigErrors, Diagnostic};
 use super::Workspace;
@@ -53,16 +53,12 @@ pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
         }
         for (key, value) in [("database", &spec.database), ("template", &spec.template)] {
             let Some(value) = value else { continue };
-            if let Some(problem) = identifier_problem(value.get_ref()) {
-                errors.push(
-                    Diagnostic::at(
-                        source,
-                        value.span(),
-                        format!("{table} {key} `{}` is not a database identifier: {problem}", value.get_ref()),
-                    )
-                    .help("use letters, digits, `_`, `$` and `-`, starting with a letter or `_` (at most 63 bytes)"),
-                );
-            }
+            errors.0.extend(identifier_diagnostic(
+                source,
+                &format!("{table} {key}"),
+                "a database",
+                value,
+            ));
         }
         if let (Some(template), Some(database)) = (&spec.template, &spec.database) {
             if template.get_ref() == database.get_ref() {

@@ -54,6 +54,32 @@ impl DbSpec {
     }
 }
 
+/// What to write instead of a name that [`identifier_problem`] refuses.
+pub const IDENTIFIER_HELP: &str =
+    "use letters, digits, `_`, `$` and `-`, starting with a letter or `_` (at most 63 bytes)";
+
+/// The error at `value`'s place in `source` when it is no identifier:
+/// "`{subject}` `VALUE` is not {what} identifier: WHY".
+pub fn identifier_diagnostic(
+    source: &super::source::SourceFile,
+    subject: &str,
+    what: &str,
+    value: &Spanned<String>,
+) -> Option<super::diagnostic::Diagnostic> {
+    let problem = identifier_problem(value.get_ref())?;
+    Some(
+        super::diagnostic::Diagnostic::at(
+            source,
+            value.span(),
+            format!(
+                "{subject} `{}` is not {what} identifier: {problem}",
+                value.get_ref()
+            ),
+        )
+        .help(IDENTIFIER_HELP),
+    )
+}
+
 /// Why `name` is no database or role name we pass on, if it is not one:
 /// `[A-Za-z_][A-Za-z0-9_$-]*`, at most 63 bytes.
 pub fn identifier_problem(name: &str) -> Option<String> {

@@ -11,15 +11,7 @@ pub struct DeclaredServices(Vec<String>);
 
 impl DeclaredServices {
     pub fn of(workspace: &Workspace) -> Self {
-        let tasks = &workspace.tasks;
-        let mut all_files = tasks.project.compose_file_paths();
-        all_files.extend(
-            tasks
-                .environments
-                .values()
-                .flat_map(|e| e.compose_files.iter().map(|f| f.get_ref().clone())),
-        );
-        Self::in_files(workspace, &all_files)
+        Self::in_files(workspace, &workspace.tasks.every_compose_file())
     }
 
     /// The services of these compose files (relative to the root).

@@ -44,6 +44,18 @@ pub struct TasksFile {
 }
 
 impl TasksFile {
+    /// Every compose file named: the project's and every environment's
+    /// (relative to the environment root), for checks that look at them all.
+    pub fn every_compose_file(&self) -> Vec<String> {
+        let mut files = self.project.compose_file_paths();
+        files.extend(
+            self.environments
+                .values()
+                .flat_map(|e| e.compose_files.iter().map(|f| f.get_ref().clone())),
+        );
+        files
+    }
+
     /// Parses `tasks.toml`. Checks that need the file system or the list of
     /// built-in commands are done by [`crate::config::Workspace::validate`].
     pub fn load(source: &SourceFile) -> Result<Self, ConfigErrors> {

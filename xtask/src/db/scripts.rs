@@ -76,6 +76,24 @@ CREATE ROLE :\"role_{i}\" LOGIN{with};
     script
 }
 
+/// `names` as the psql variables `PREFIX_0` .. `PREFIX_{n-1}` that the
+/// numbered scripts ([`roles`], [`extensions`]) read.
+pub fn numbered(prefix: &str, names: &[String]) -> Vec<(String, String)> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| (format!("{prefix}_{i}"), name.clone()))
+        .collect()
+}
+
+/// The pairs of [`numbered`] as the `(&str, &str)` the script steps take.
+pub fn as_variables(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
+    pairs
+        .iter()
+        .map(|(key, value)| (key.as_str(), value.as_str()))
+        .collect()
+}
+
 /// Creates the extensions `:extension_0` .. `:extension_{count-1}` in the
 /// database psql is connected to, when missing.
 pub fn extensions(count: usize) -> String {
