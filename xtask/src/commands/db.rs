@@ -422,19 +422,8 @@ impl<'a> Target<'a> {
         let Some(command) = command else {
             return Ok(None);
         };
-        let argv = match command {
-            CommandLine::Argv(argv) => argv.iter().map(|a| a.replace("{db}", database)).collect(),
-            CommandLine::Shell(line) => vec![
-                "sh".into(),
-                "-c".into(),
-                line.replace("{db}", &shell_words::quote(database)),
-            ],
-        };
-        let env = [
-            ("PGHOST".to_string(), self.settings.server.clone()),
-            ("PGUSER".to_string(), self.settings.user.clone()),
-            ("PGDATABASE".to_string(), database.to_string()),
-        ];
+        let argv = DbSettings::project_argv(command, database);
+        let env = self.settings.client_env(database);
         Ok(Some(self.tool(argv, &env, wants_tty())?))
     }
 

@@ -453,7 +453,7 @@ impl TestArgs {
             env.push(("ENVIRONMENT".into(), name.clone()));
         }
         if let Some(name) = &config.database {
-            env.extend(database.variables(name));
+            env.extend(database.settings.client_env(name));
         }
         let pass: Vec<String> = config
             .pass_env
@@ -655,15 +655,6 @@ impl TestDatabase<'_> {
         self.tool(argv, &[]).stdin(Input::Text(script))
     }
 
-    /// What the runner gets to find its database (as `[db]` steps do).
-    fn variables(&self, database: &str) -> Vec<(String, String)> {
-        vec![
-            ("PGHOST".into(), self.settings.server.clone()),
-            ("PGUSER".into(), self.settings.user.clone()),
-            ("PGDATABASE".into(), database.into()),
-        ]
-    }
-
     /// A bounded wait (60 s) for the server to accept connections.
     fn wait_until_ready(&self) -> CommandStep {
         let mut argv = vec![
@@ -678,15 +669,8 @@ impl TestDatabase<'_> {
 
     /// A project step of `[db]` (`init`, `test`) for `database`.
     fn project_step(&self, command: &CommandLine, database: &str) -> CommandStep {
-        let argv = match command {
-            CommandLine::Argv(argv) => argv.iter().map(|a| a.replace("{db}", database)).collect(),
-            CommandLine::Shell(line) => vec![
-                "sh".into(),
-                "-c".into(),
-                line.replace("{db}", &shell_words::quote(database)),
-            ],
-        };
-        self.tool(argv, &self.variables(database))
+        let argv = DbSettings::project_argv(command, database);
+        self.tool(argv, &self.settings.client_env(database))
     }
 
     /// `db template NAME`: made once (created, extensions, then, with

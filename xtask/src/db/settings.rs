@@ -40,6 +40,30 @@ pub struct DbSettings {
 }
 
 impl DbSettings {
+    /// What a project step of `[db]` and a test runner get to find
+    /// `database`: `PGHOST`, `PGUSER`, `PGDATABASE`.
+    pub fn client_env(&self, database: &str) -> Vec<(String, String)> {
+        vec![
+            ("PGHOST".into(), self.server.clone()),
+            ("PGUSER".into(), self.user.clone()),
+            ("PGDATABASE".into(), database.into()),
+        ]
+    }
+
+    /// A project step of `[db]` (`init`, `demo`, `test`) for `database`:
+    /// `{db}` replaced in each argument, or, in a shell line, by the name
+    /// quoted for the shell.
+    pub fn project_argv(command: &CommandLine, database: &str) -> Vec<String> {
+        match command {
+            CommandLine::Argv(argv) => argv.iter().map(|a| a.replace("{db}", database)).collect(),
+            CommandLine::Shell(line) => vec![
+                "sh".into(),
+                "-c".into(),
+                line.replace("{db}", &shell_words::quote(database)),
+            ],
+        }
+    }
+
     /// How the tools reach the server: `-h SERVER -U USER`.
     pub fn connection(&self) -> Vec<String> {
         vec![
