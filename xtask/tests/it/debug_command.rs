@@ -67,21 +67,27 @@ pub fn dap_initialize(port: u16) -> Result<Value, String> {
     Err("no response among the first 20 messages".into())
 }
 
-fn debug_session(fixture: &Fixture) {
-    let project = fixture.project.clone();
-    fixture.env.write(".vscode/launch.json", USER_LAUNCH_JSON);
-    fixture.xtask(["up", "-d", "web"]).ok();
+/// `debug web --wait` on a free port, which says `debugger` listens there.
+fn debug_web_waiting(fixture: &Fixture, debugger: &str) -> (u16, crate::harness::Outcome) {
     let port = free_port();
     let out = fixture
         .xtask(["debug", "web", "--wait", "--port", &port.to_string()])
         .ok();
-    // How to attach: host, port, path mappings.
     assert!(
         out.stdout
-            .contains(&format!("web: debugpy listening on 127.0.0.1:{port}")),
+            .contains(&format!("web: {debugger} listening on 127.0.0.1:{port}")),
         "{}",
         out.describe()
     );
+    (port, out)
+}
+
+fn debug_session(fixture: &Fixture) {
+    let project = fixture.project.clone();
+    fixture.env.write(".vscode/launch.json", USER_LAUNCH_JSON);
+    fixture.xtask(["up", "-d", "web"]).ok();
+    // How to attach: host, port, path mappings.
+    let (port, out) = debug_web_waiting(fixture, "debugpy");
     let local = fixture.env.join("shared/src/web");
     assert!(
         out.stdout
@@ -324,16 +330,7 @@ fn ptvsd_is_started_with_its_own_options_when_the_config_names_it() {
          sys.argv = [sys.argv[0], '--listen', host + ':' + port] + wait + rest\n\
          runpy.run_module('debugpy', run_name='__main__', alter_sys=True)\n",
     );
-    let port = free_port();
-    let out = fixture
-        .xtask(["debug", "web", "--wait", "--port", &port.to_string()])
-        .ok();
-    assert!(
-        out.stdout
-            .contains(&format!("web: ptvsd listening on 127.0.0.1:{port}")),
-        "{}",
-        out.describe()
-    );
+    let (port, _) = debug_web_waiting(&fixture, "ptvsd");
     let response = wait_for(
         "the ptvsd command line to answer initialize",
         Duration::from_secs(60),

@@ -30,15 +30,7 @@ impl Fixture {
             .join("../tests/fixtures")
             .join(name);
         crate::harness::copy_tree(&fixture, env.path());
-        let project: String = env
-            .path()
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .to_lowercase()
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-            .collect();
+        let project = env.project_name();
         let mut projects = vec![project.clone()];
         projects.extend(environments.iter().map(|e| format!("{project}_{e}")));
         Self {

@@ -53,15 +53,7 @@ impl Stack {
                 .join(folder),
             env.path(),
         );
-        let project: String = env
-            .path()
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .to_lowercase()
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-            .collect();
+        let project = env.project_name();
         Self {
             env,
             project,

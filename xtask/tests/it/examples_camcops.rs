@@ -7,7 +7,8 @@
 use std::time::Duration;
 
 use crate::engine::{http_get, leftovers_of, require_engine, wait_for};
-use crate::examples_indico::{assert_same_call, copy_example, dry_run, ProjectGuard};
+use crate::examples::copy_example;
+use crate::examples_indico::{assert_same_call, dry_run, side_by_side, ProjectGuard};
 use crate::harness::Env;
 
 const REQUIRED: [&str; 3] = [
@@ -46,21 +47,17 @@ fn camcops_refuses_to_start_naming_its_three_required_variables() {
 #[test]
 fn the_camcops_commands_make_the_seeds_calls() {
     let env = copy_example("camcops");
-    let mut snapshot = String::new();
-    for (seed, ours) in [
-        (
-            "camcops_server demo_camcops_config --docker > camcops.conf",
-            &["init"][..],
-        ),
-        ("docker-compose up", &["up"][..]),
-        ("docker-compose up -d", &["up", "-d"][..]),
-    ] {
-        let plan = dry_run(&env, ours);
-        snapshot.push_str(&format!(
-            "seed:  {seed}\nxtask: cargo xtask --dry-run {}\n{plan}\n",
-            ours.join(" ")
-        ));
-    }
+    let snapshot = side_by_side(
+        &env,
+        &[
+            (
+                "camcops_server demo_camcops_config --docker > camcops.conf",
+                &["init"][..],
+            ),
+            ("docker-compose up", &["up"][..]),
+            ("docker-compose up -d", &["up", "-d"][..]),
+        ],
+    );
     let init = dry_run(&env, &["init"]);
     let step = init
         .lines()

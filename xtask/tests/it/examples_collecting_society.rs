@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use crate::engine::{http_get, leftovers_of, require_engine, wait_for};
+use crate::examples::{checks_offline, copy_example, Down};
 use crate::harness::Env;
 use crate::images_command::plan_text;
 
@@ -16,16 +17,6 @@ pub struct Row {
     pub seed: &'static str,
     pub xtask: &'static [&'static str],
     pub expect: &'static [&'static str],
-}
-
-/// Copies examples/NAME into a fresh environment.
-pub fn copy_example(name: &str) -> Env {
-    let env = Env::new();
-    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples")
-        .join(name);
-    crate::harness::copy_tree(&from, env.path());
-    env
 }
 
 /// Runs every row's command with `--dry-run`, checks its plan holds the
@@ -218,12 +209,10 @@ const ROWS: &[Row] = &[
 
 #[test]
 fn the_example_checks_without_the_network() {
-    let env = copy_example("collecting-society");
-    // No git, no docker, no network: check reads the files and spawns nothing.
-    env.xtask(["check"])
-        .env("PATH", "/nonexistent")
-        .ok()
-        .stderr_has("Checked tasks.toml (3 tasks) and repos.toml (5 repos): no problems");
+    checks_offline(
+        "collecting-society",
+        "Checked tasks.toml (3 tasks) and repos.toml (5 repos): no problems",
+    );
 }
 
 #[test]
@@ -280,24 +269,4 @@ fn the_stack_comes_up_lists_its_urls_and_goes_down() {
     assert!(leftovers_of(&project)
         .iter()
         .all(|l| l.starts_with("volume")));
-}
-
-/// Takes the example's stack down however the test ends.
-struct Down<'a> {
-    env: &'a Env,
-    project: String,
-}
-
-impl Drop for Down<'_> {
-    fn drop(&mut self) {
-        let _ = self.env.xtask(["--yes", "down", "--volumes"]).run();
-        if !std::thread::panicking() {
-            let left = leftovers_of(&self.project);
-            assert!(
-                left.is_empty(),
-                "project {} left behind: {left:?}",
-                self.project
-            );
-        }
-    }
 }

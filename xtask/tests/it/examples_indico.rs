@@ -4,22 +4,11 @@
 //! real on the engine with the stand-in images.
 
 use std::os::unix::fs::MetadataExt;
-use std::path::Path;
 use std::time::Duration;
 
 use crate::engine::{leftovers_of, require_engine, tear_down, wait_for};
+use crate::examples::copy_example;
 use crate::harness::Env;
-
-/// The example `name` under examples/, copied (with file modes) into a new
-/// environment so that nothing is written into the repository.
-pub(crate) fn copy_example(name: &str) -> Env {
-    let env = Env::new();
-    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples")
-        .join(name);
-    crate::harness::copy_tree(&from, env.path());
-    env
-}
 
 /// Takes a compose project down (whatever the test left) when dropped, and
 /// checks that nothing of it is left.
@@ -65,6 +54,20 @@ pub(crate) fn assert_same_call(seed: &str, ours: &str) {
 }
 
 /// `--dry-run` of our command, with the root shown as `[ROOT]`.
+/// Each seed command beside our command and its `--dry-run` plan: the
+/// text of an example's snapshot.
+pub(crate) fn side_by_side(env: &Env, pairs: &[(&str, &[&str])]) -> String {
+    let mut snapshot = String::new();
+    for (seed, ours) in pairs {
+        let plan = dry_run(env, ours);
+        snapshot.push_str(&format!(
+            "seed:  {seed}\nxtask: cargo xtask --dry-run {}\n{plan}\n",
+            ours.join(" ")
+        ));
+    }
+    snapshot
+}
+
 pub(crate) fn dry_run(env: &Env, args: &[&str]) -> String {
     let mut argv = vec!["--dry-run"];
     argv.extend(args);
@@ -101,14 +104,7 @@ fn the_indico_example_checks() {
 #[test]
 fn the_indico_commands_make_the_seeds_calls() {
     let env = copy_example("indico");
-    let mut snapshot = String::new();
-    for (seed, ours) in SIDE_BY_SIDE {
-        let plan = dry_run(&env, ours);
-        snapshot.push_str(&format!(
-            "seed:  {seed}\nxtask: cargo xtask --dry-run {}\n{plan}\n",
-            ours.join(" ")
-        ));
-    }
+    let snapshot = side_by_side(&env, &SIDE_BY_SIDE);
     // The calls the seed spells out, made the same way (options in any order).
     let init = dry_run(&env, &["init"]);
     let make_config = init

@@ -7,8 +7,9 @@
 
 use std::time::Duration;
 
-use crate::engine::{http_get, leftovers_of, require_engine, wait_for};
-use crate::examples_collecting_society::{compare, copy_example, Row};
+use crate::engine::{http_get, require_engine, wait_for};
+use crate::examples::{checks_offline, copy_example, Down};
+use crate::examples_collecting_society::{compare, Row};
 use crate::harness::Env;
 use crate::images_command::{docker, images_named, unique_name, ImagesGone};
 
@@ -65,12 +66,10 @@ const ROWS: &[Row] = &[
 
 #[test]
 fn the_example_checks_without_the_network() {
-    let env = copy_example("overwatch");
-    // No git, no docker, no network: check reads the files and spawns nothing.
-    env.xtask(["check"])
-        .env("PATH", "/nonexistent")
-        .ok()
-        .stderr_has("Checked tasks.toml (1 task) and repos.toml (1 repo): no problems");
+    checks_offline(
+        "overwatch",
+        "Checked tasks.toml (1 task) and repos.toml (1 repo): no problems",
+    );
 }
 
 #[test]
@@ -184,26 +183,6 @@ fn both_stages_build_per_python_version_then_tag_and_serve() {
     env.xtask(["down"])
         .env("XTASK_COMPOSE", "docker-compose")
         .ok();
-}
-
-/// Takes the example's stack down however the test ends.
-struct Down<'a> {
-    env: &'a Env,
-    project: String,
-}
-
-impl Drop for Down<'_> {
-    fn drop(&mut self) {
-        let _ = self.env.xtask(["--yes", "down", "--volumes"]).run();
-        if !std::thread::panicking() {
-            let left = leftovers_of(&self.project);
-            assert!(
-                left.is_empty(),
-                "project {} left behind: {left:?}",
-                self.project
-            );
-        }
-    }
 }
 
 /// The seed's `export config="$(cat deployConfig.yaml)"`: in the `deploy`

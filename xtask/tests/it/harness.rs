@@ -29,6 +29,19 @@ impl Env {
         self.dir.path()
     }
 
+    /// The compose project name xtask gives this folder (its name, lower
+    /// case, in compose's characters).
+    pub fn project_name(&self) -> String {
+        self.path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect()
+    }
+
     pub fn join(&self, relative: &str) -> PathBuf {
         self.dir.path().join(relative)
     }

@@ -15,6 +15,7 @@ mod docs_command;
 mod e2e;
 mod engine;
 mod environments;
+mod examples;
 mod examples_camcops;
 mod examples_collecting_society;
 mod examples_indico;

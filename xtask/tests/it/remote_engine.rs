@@ -160,15 +160,7 @@ fn fixture() -> (Env, String) {
     stop_signal: SIGKILL
 "#,
     );
-    let project: String = env
-        .path()
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .to_lowercase()
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect();
+    let project = env.project_name();
     (env, project)
 }
 

@@ -212,25 +212,11 @@ fn test_web_passes_fails_on_demand_selects_and_starts_from_a_fresh_template_copy
     // in the next run (failing the empty-table test), the spare made before
     // the change dropped (its marker holds the template's count of rows
     // written) and a copy taken, until --build recreates the template.
-    stack
-        .xtask([
-            "--env",
-            "testing",
-            "exec",
-            "db",
-            "psql",
-            "-X",
-            "-q",
-            "-h",
-            "db",
-            "-U",
-            "postgres",
-            "-d",
-            "web_test_template",
-            "-c",
-            "INSERT INTO items (name) VALUES ('in the template')",
-        ])
-        .ok();
+    psql(
+        &stack,
+        "web_test_template",
+        "INSERT INTO items (name) VALUES ('in the template')",
+    );
     let out = stack.xtask(["test", "web", "--keep"]).fails_with(1);
     assert!(
         out.stdout.contains("items before this test: 1"),
@@ -271,11 +257,16 @@ fn test_web_passes_fails_on_demand_selects_and_starts_from_a_fresh_template_copy
     );
 
     // --down leaves nothing of the testing project, volumes included.
+    down_leaves_nothing(&stack, &project);
+}
+
+/// `test --down`, after which nothing of the testing project is left.
+fn down_leaves_nothing(stack: &Stack, project: &str) {
     stack.xtask(["test", "--down"]).ok();
     assert!(
-        leftovers_of(&project).is_empty(),
+        leftovers_of(project).is_empty(),
         "{:?}",
-        leftovers_of(&project)
+        leftovers_of(project)
     );
 }
 
@@ -386,12 +377,7 @@ fn an_unmarked_spare_is_dropped_not_used_and_down_leaves_nothing_under_compose_v
         out.describe()
     );
     // --down removes the stack and its volume, the spare with it.
-    stack.xtask(["test", "--down"]).ok();
-    assert!(
-        leftovers_of(&project).is_empty(),
-        "{:?}",
-        leftovers_of(&project)
-    );
+    down_leaves_nothing(&stack, &project);
 }
 
 #[test]
@@ -452,12 +438,7 @@ fn two_suites_run_in_parallel_with_prefixed_lines_under_compose_v1() {
     // Without --keep the stack is taken down (its volume kept for the template).
     let project = testing_project(&stack);
     assert!(container_ids(&project, "web").is_empty());
-    stack.xtask(["test", "--down"]).ok();
-    assert!(
-        leftovers_of(&project).is_empty(),
-        "{:?}",
-        leftovers_of(&project)
-    );
+    down_leaves_nothing(&stack, &project);
 }
 
 /// `xtask ARGS` on a pseudo-terminal (util-linux `script`): the screen so
@@ -583,12 +564,7 @@ fn pdb_gets_the_terminal_keys_and_ctrl_c_reaches_pytest_not_the_stack() {
         screen.contains("test result: FAILED (tests web)"),
         "{screen}"
     );
-    stack.xtask(["test", "--down"]).ok();
-    assert!(
-        leftovers_of(&project).is_empty(),
-        "{:?}",
-        leftovers_of(&project)
-    );
+    down_leaves_nothing(&stack, &project);
 }
 
 #[test]
