@@ -836,13 +836,19 @@ impl DbArgs {
                 // The database it replaces is kept as the snapshot by the
                 // swap itself (renamed, not copied first).
                 let kept = target.safety_snapshot_names(&db, "restore", &args.no_backup)?;
+                // Without one, the replaced database is renamed aside in the
+                // swap's transaction and dropped after it.
                 let (snapshot, marker, hint) = match &kept {
                     Some(kept) => (
                         kept.database.clone(),
                         kept.marker.clone(),
                         kept.hint.clone(),
                     ),
-                    None => Default::default(),
+                    None => {
+                        let aside = format!("{db}__replaced");
+                        checked(&aside, "database")?;
+                        (aside, String::new(), String::new())
+                    }
                 };
                 // Loaded beside the database, swapped in only when complete:
                 // a bad file leaves the database as it was. One container
@@ -897,9 +903,9 @@ impl DbArgs {
 
 /// `sh -c` that makes the staging database `$4` (script `$5`), runs the
 /// loader (the rest of its arguments) with our stdin, and only when that
-/// succeeded swaps it in for `$3` (script `$6`, which keeps the database
-/// it replaces as the snapshot `$7`, marked `$8`, saying `$9`, when `$7` is
-/// not empty); `$1`/`$2` are the server and user. With `${10}` set, stdin
+/// succeeded swaps it in for `$3` (script `$6`, which moves the database
+/// it replaces to `$7`: kept there as a snapshot marked `$8`, saying `$9`,
+/// when `$8` is not empty, else dropped); `$1`/`$2` are the server and user. With `${10}` set, stdin
 /// (a custom dump) is first copied into that file, its table of contents
 /// read whole (`pg_restore --list`), and the file appended to the loader's
 /// arguments; it is removed however the call ends. Names, scripts and

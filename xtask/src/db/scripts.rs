@@ -229,31 +229,46 @@ SELECT substr(datname, length(:'prefix') + 1) AS snapshot,
   FROM pg_database WHERE shobj_description(oid, 'pg_database') = :'marker' ORDER BY oid;
 ";
 
-/// Sets `:name` aside before it is replaced (rebuild, restore): with
-/// `:snapshot` set (else empty), kept as that snapshot (renamed, marked
-/// with `:marker`, closed to connections; `:hint` printed), else dropped.
-/// Renaming costs nothing, where copying it first took as long as a
-/// `CREATE DATABASE` of it and the drop after it. Sessions on it are
-/// terminated first; a snapshot of that name taken this same second is
-/// left as it is (and `:name` dropped).
-pub fn set_aside() -> String {
+/// Checks shared by [`set_aside`] and [`swap_in`]: sessions on `:name`
+/// terminated; `:present` (it exists), `:keep` (a `:marker` is given: it is
+/// kept as the snapshot `:snapshot`); stops, changing nothing, when that
+/// snapshot exists already (two replacements in one second).
+fn before_setting_aside() -> String {
     format!(
         "{TERMINATE}SELECT count(*) > 0 AS present FROM pg_database WHERE datname = :'name' \\gset
-SELECT :'snapshot' <> '' AS keep \\gset
-\\if :present
+SELECT :'marker' <> '' AS keep \\gset
 \\if :keep
-SELECT count(*) > 0 AS taken FROM pg_database WHERE datname = :'snapshot' \\gset
-\\if :taken
-\\echo snapshot :snapshot exists already
-DROP DATABASE :\"name\";
-\\echo dropped database :name
-\\else
-ALTER DATABASE :\"name\" RENAME TO :\"snapshot\";
+SELECT count(*) = 0 AS free FROM pg_database WHERE datname = :'snapshot' \\gset
+{}\\endif
+",
+        require(
+            "free",
+            "snapshot :snapshot exists already: nothing was changed; try again in a second"
+        )
+    )
+}
+
+/// The renames that keep `:name` as the snapshot `:snapshot` (marked with
+/// `:marker`, closed to connections), inside the caller's transaction.
+const KEEP_AS_SNAPSHOT: &str = "ALTER DATABASE :\"name\" RENAME TO :\"snapshot\";
 COMMENT ON DATABASE :\"snapshot\" IS :'marker';
 ALTER DATABASE :\"snapshot\" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false;
+";
+
+/// Sets `:name` aside before a rebuild replaces it: with a `:marker`, kept
+/// as the snapshot `:snapshot` (renamed in one transaction, then `:hint`
+/// printed), else dropped. Renaming costs nothing, where copying it first
+/// took as long as a `CREATE DATABASE` of it and the drop after it. All
+/// output comes after the change: a psql stopped while printing (Ctrl-C, a
+/// closed stdout) has done all of it or none.
+pub fn set_aside() -> String {
+    format!(
+        "{}\\if :present
+\\if :keep
+BEGIN;
+{KEEP_AS_SNAPSHOT}COMMIT;
 \\echo snapshot :snapshot taken of :name
 \\echo :hint
-\\endif
 \\else
 DROP DATABASE :\"name\";
 \\echo dropped database :name
@@ -261,19 +276,47 @@ DROP DATABASE :\"name\";
 \\else
 \\echo database :name does not exist
 \\endif
-"
+",
+        before_setting_aside()
     )
 }
 
-/// Replaces `:name` by `:loaded` (a database just restored into): the swap
-/// is quick, and until it the database is as it was. The database it
-/// replaces is set aside first ([`set_aside`]).
+/// Replaces `:name` by `:loaded` (a database just restored into), in one
+/// transaction: until it commits the database is as it was, after it the
+/// restored one is in place, whenever psql is stopped. The database it
+/// replaces goes to `:snapshot`: kept there with a `:marker` (`:hint`
+/// printed), else dropped after the commit (a `:snapshot` left by an
+/// earlier run stopped before that drop is dropped first).
 pub fn swap_in() -> String {
     format!(
-        "{}ALTER DATABASE :\"loaded\" RENAME TO :\"name\";
+        "{}\\if :keep
+\\else
+SELECT count(*) > 0 AS leftover FROM pg_database WHERE datname = :'snapshot' \\gset
+\\if :leftover
+DROP DATABASE :\"snapshot\";
+\\endif
+\\endif
+BEGIN;
+\\if :present
+\\if :keep
+{KEEP_AS_SNAPSHOT}\\else
+ALTER DATABASE :\"name\" RENAME TO :\"snapshot\";
+\\endif
+\\endif
+ALTER DATABASE :\"loaded\" RENAME TO :\"name\";
+COMMIT;
+\\if :present
+\\if :keep
+\\echo snapshot :snapshot taken of :name
+\\echo :hint
+\\else
+DROP DATABASE :\"snapshot\";
+\\echo dropped the database it replaced
+\\endif
+\\endif
 \\echo restored database :name
 ",
-        set_aside()
+        before_setting_aside()
     )
 }
 
@@ -385,6 +428,28 @@ mod tests {
         script
             .find(text)
             .unwrap_or_else(|| panic!("{text:?} missing from:\n{script}"))
+    }
+
+    /// Ctrl-C, a kill or a closed stdout stops psql at its next line of
+    /// output: every rename is inside one transaction, and nothing is
+    /// printed before it commits, so the database is never left without
+    /// its name.
+    #[test]
+    fn setting_aside_and_swapping_in_print_only_after_their_one_transaction() {
+        for script in [set_aside(), swap_in()] {
+            let lines: Vec<&str> = script.lines().collect();
+            let begin = lines.iter().position(|l| *l == "BEGIN;").expect("BEGIN");
+            let commit = lines.iter().position(|l| *l == "COMMIT;").expect("COMMIT");
+            for (i, line) in lines.iter().enumerate() {
+                if line.contains("RENAME TO") {
+                    assert!(begin < i && i < commit, "{line} outside:\n{script}");
+                }
+                if line.starts_with("\\echo") {
+                    assert!(i > commit, "{line} printed before the commit:\n{script}");
+                }
+            }
+            assert_eq!(script.matches("BEGIN;").count(), 1, "{script}");
+        }
     }
 
     #[test]

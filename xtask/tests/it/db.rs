@@ -184,6 +184,28 @@ fn backup_delete_restore_brings_the_rows_back_in_both_formats() {
         .ok()
         .stdout_has("restored database shop");
     assert_eq!(rows(&stack, "shop"), "1,2,3");
+    // --no-backup: the replaced database is renamed aside in the swap's
+    // transaction and dropped after it; one left by a run stopped before
+    // that drop goes first.
+    psql(&stack, "postgres", "create database shop__replaced");
+    stack
+        .xtask([
+            "--yes",
+            "db",
+            "restore",
+            "--no-backup",
+            dump.to_str().unwrap(),
+        ])
+        .ok()
+        .stdout_has("dropped the database it replaced");
+    assert_eq!(rows(&stack, "shop"), "1,2,3");
+    assert!(
+        !database_names(&stack)
+            .iter()
+            .any(|n| n.starts_with("shop__")),
+        "{:?}",
+        database_names(&stack)
+    );
     // Restoring over a database keeps it as a snapshot, renamed in the
     // swap (no copy first), and says how to get back to it.
     psql(&stack, "shop", "insert into t values (4)");
