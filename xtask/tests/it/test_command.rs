@@ -685,11 +685,7 @@ fn an_interrupted_run_stops_the_suite_in_its_container_and_still_tears_down() {
         .env("SUITE_SECONDS", "60")
         .spawn();
     wait_for("the api suite to run", Duration::from_secs(120), || {
-        let out = Command::new("docker")
-            .args(["top", &format!("{project}-api-1")])
-            .output()
-            .map_err(|e| e.to_string())?;
-        let top = String::from_utf8_lossy(&out.stdout).into_owned();
+        let top = top(&project, "api")?;
         if top.contains("pytest") {
             Ok(())
         } else {
@@ -716,6 +712,84 @@ fn an_interrupted_run_stops_the_suite_in_its_container_and_still_tears_down() {
         "torn down after the interrupt: {stdout}"
     );
     assert!(container_ids(&project, "api").is_empty(), "{stdout}");
+}
+
+/// `docker top` of the testing project's `service` container.
+fn top(project: &str, service: &str) -> Result<String, String> {
+    let out = Command::new("docker")
+        .args(["top", &format!("{project}-{service}-1")])
+        .output()
+        .map_err(|e| e.to_string())?;
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn an_interrupt_while_the_database_is_made_stops_the_runner_held_at_its_gate() {
+    let stack = fixture();
+    let project = testing_project(&stack);
+    stack.xtask(["test", "web", "--keep"]).ok();
+    // No template now, and one whose init takes a minute: the kept run's
+    // database phase is slow, its runner waits at the gate meanwhile.
+    psql(&stack, "postgres", "DROP DATABASE web_test__spare");
+    psql(&stack, "postgres", "DROP DATABASE web_test_template");
+    let tasks = stack.env.read("tasks.toml");
+    stack.env.write(
+        "tasks.toml",
+        &tasks
+            .lines()
+            .map(|line| match line.starts_with("init = ") {
+                true => "init = [\"sleep\", \"60\"]",
+                false => line,
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    let mut child = stack.xtask(["test", "web", "--keep"]).spawn();
+    wait_for(
+        "the runner at its gate and the slow init",
+        Duration::from_secs(60),
+        || {
+            let (web, db) = (top(&project, "web")?, top(&project, "db")?);
+            if web.contains("read -r go") && db.contains("sleep 60") {
+                Ok(())
+            } else {
+                Err(format!("{web}\n{db}"))
+            }
+        },
+    );
+    crate::harness::send_signal(child.id(), 2);
+    let status = wait_for("xtask to exit", Duration::from_secs(60), || {
+        child
+            .try_wait()
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| "still running".to_string())
+    });
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    assert_eq!(status.code(), Some(130), "{stdout}");
+    assert!(
+        !stdout.contains("suite started at"),
+        "the suite ran: {stdout}"
+    );
+    // Neither the held runner nor the init is left in the containers.
+    wait_for(
+        "the held runner and the init to end",
+        Duration::from_secs(30),
+        || {
+            let (web, db) = (top(&project, "web")?, top(&project, "db")?);
+            if web.contains("read -r go") || db.contains("sleep 60") {
+                Err(format!("{web}\n{db}"))
+            } else {
+                Ok(())
+            }
+        },
+    );
+    down_leaves_nothing(&stack, &project);
 }
 
 #[test]
