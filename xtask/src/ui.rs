@@ -34,6 +34,13 @@ macro_rules! errln {
     };
 }
 
+static KEEP_WORKING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// See [`write_stdout`]: from now on a closed stdout does not end the process.
+pub fn keep_working_if_stdout_closes() {
+    KEEP_WORKING.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Writes to stdout. A reader that stops reading (`xtask --list | head -1`)
 /// has all it wanted, so a closed pipe ends the process quietly with 0
 /// (`println!` would panic). This, not SIGPIPE's default action, because
@@ -41,12 +48,21 @@ macro_rules! errln {
 /// checkout of `update`; this stops only where something is printed, and
 /// commands print their results after their work. Any other write error
 /// (a full disk) is reported and ends the process with 1.
+///
+/// A command that prints while it works and whose exit code is its result
+/// (`test`: a line of the database phase, the suites' output, the summary)
+/// calls [`keep_working_if_stdout_closes`] first: then what cannot be
+/// written is dropped, and the work and its exit code go on.
 pub fn write_stdout(text: std::fmt::Arguments<'_>) {
     let mut stdout = std::io::stdout().lock();
     let result = stdout.write_fmt(text).and_then(|()| stdout.flush());
     match result {
         Ok(()) => {}
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+            if !KEEP_WORKING.load(std::sync::atomic::Ordering::Relaxed) {
+                std::process::exit(0)
+            }
+        }
         Err(error) => {
             write_stderr(format_args!(
                 "error: cannot write to standard output: {error}\n"

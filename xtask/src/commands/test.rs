@@ -171,6 +171,9 @@ impl TestArgs {
             crate::out!("{plan}");
             return Ok(());
         }
+        // `test | head`: the suites still run, the stack is still torn
+        // down, and the exit code still says whether they passed.
+        crate::ui::keep_working_if_stdout_closes();
         if self.pdb && !wants_tty() {
             ctx.ui
                 .warn("--pdb without a terminal: the debugger's prompt cannot be typed into");

@@ -162,6 +162,25 @@ impl Xtask {
         }
     }
 
+    /// Runs with a stdout whose reader is already gone, as after `xtask
+    /// ARGS | head -1` once head has exited: every write to it fails.
+    pub fn run_with_closed_stdout(mut self) -> Outcome {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let output = self
+            .command
+            .stdin(Stdio::null())
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .expect("run xtask");
+        Outcome {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::new(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
     /// Starts the run in the background (no stdin, both outputs piped), for
     /// tests that signal it or race it against another.
     pub fn spawn(mut self) -> std::process::Child {

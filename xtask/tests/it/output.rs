@@ -1,29 +1,7 @@
 //! What commands print and how: a closed stdout, `--json` where there is
 //! none, the name the user typed in usage lines, completions, wording.
 
-use std::process::{Command, Stdio};
-
-use crate::harness::{binary, Env};
-
-/// Runs `xtask ARGS` with a stdout whose reader is already gone, as after
-/// `xtask ARGS | head -1` once head has exited: every write fails.
-fn with_closed_stdout(env: &Env, args: &[&str]) -> (Option<i32>, String) {
-    let (reader, writer) = std::io::pipe().expect("pipe");
-    drop(reader);
-    let output = Command::new(binary())
-        .args(args)
-        .current_dir(env.path())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(writer)
-        .stderr(Stdio::piped())
-        .output()
-        .expect("run xtask");
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+use crate::harness::Env;
 
 #[test]
 fn a_closed_stdout_ends_quietly() {
@@ -38,9 +16,9 @@ fn a_closed_stdout_ends_quietly() {
         &["env", "--json"],
         &["--dry-run", "lint"],
     ] {
-        let (code, stderr) = with_closed_stdout(&env, args);
-        assert_eq!(code, Some(0), "{args:?}: {stderr}");
-        assert_eq!(stderr, "", "{args:?}");
+        let out = env.xtask(args).run_with_closed_stdout();
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        assert_eq!(out.stderr, "", "{args:?}");
     }
 }
 

@@ -164,6 +164,23 @@ fn test_web_passes_fails_on_demand_selects_and_starts_from_a_fresh_template_copy
         out.describe()
     );
 
+    // `test | head` once head has gone: the run still goes through (the
+    // spare swapped in, the report saved) and its exit code is the suite's.
+    let report = stack
+        .env
+        .join(&format!(".xtask/test-results/{project}/web.xml"));
+    std::fs::remove_file(&report).expect("the last report");
+    let out = stack
+        .xtask(["test", "web", "--keep"])
+        .run_with_closed_stdout();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(report.is_file(), "the run stopped early: {}", out.stderr);
+    let out = stack
+        .xtask(["test", "web", "--keep"])
+        .env("FAIL_ONE", "1")
+        .run_with_closed_stdout();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+
     // A variable that makes one test fail: non-zero, and the summary says so.
     let out = stack
         .xtask(["test", "web", "--keep"])
