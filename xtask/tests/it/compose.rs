@@ -31,10 +31,7 @@ impl FakeDocker {
             log = log.display()
         );
         for name in ["docker", "docker-compose"] {
-            let path = bin.path().join(name);
-            std::fs::write(&path, &script).unwrap();
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            crate::harness::write_executable(&bin.path().join(name), &script);
         }
         Self { bin }
     }

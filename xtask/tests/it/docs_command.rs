@@ -145,15 +145,10 @@ fn docs_build_writes_index_html_at_the_printed_path_and_leaves_nothing_running()
 
     // --no-autoapi reaches the build as [docs.no_autoapi] says (a variable
     // here); --open hands the page to xdg-open (a stand-in that notes it).
-    fixture.env.write(
-        "bin/xdg-open",
+    crate::harness::write_executable(
+        &fixture.env.join("bin/xdg-open"),
         "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$(dirname \"$0\")/opened\"\n",
     );
-    std::fs::set_permissions(
-        fixture.env.join("bin/xdg-open"),
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
     let path = format!(
         "{}:{}",
         fixture.env.join("bin").display(),
@@ -262,15 +257,10 @@ fn docs_serve_answers_on_127_0_0_1_until_interrupted_then_tears_down() {
 fn docs_serve_rebuilds_live_with_sphinx_autobuild_when_the_image_has_it() {
     let (fixture, docs_project) = docs_fixture();
     // A stand-in on the image's PATH that says how it was called, then serves.
-    fixture.env.write(
-        "bin/sphinx-autobuild",
+    crate::harness::write_executable(
+        &fixture.env.join("bin/sphinx-autobuild"),
         "#!/bin/sh\necho \"fake sphinx-autobuild $*\"\nfor a; do last=$a; done\nexec python3 -m http.server \"$4\" --bind 0.0.0.0 --directory \"$last\"\n",
     );
-    std::fs::set_permissions(
-        fixture.env.join("bin/sphinx-autobuild"),
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
     let compose = fixture.env.read("docker-compose.docs.yml").replace(
         "      - ./docs:/docs\n",
         "      - ./docs:/docs\n      - ./bin/sphinx-autobuild:/usr/local/bin/sphinx-autobuild:ro\n",

@@ -79,6 +79,16 @@ impl Env {
     }
 }
 
+/// Writes `content` to `path` as an executable (a stand-in program).
+pub fn write_executable(path: &Path, content: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("create parent dir");
+    }
+    std::fs::write(path, content).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
 /// One run of the binary, configured like a builder.
 pub struct Xtask {
     command: Command,

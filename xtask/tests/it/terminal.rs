@@ -59,10 +59,7 @@ pub(crate) fn fake_docker(dir: &std::path::Path) -> String {
         "#!/bin/sh\ncase \"$*\" in 'compose version --short') echo 5.0.1;; version*) echo 20.10;; ps*) ;; *) echo \"$0 $*\" >> '{}/calls.log';; esac\n",
         dir.display()
     );
-    let path = dir.join("docker");
-    std::fs::write(&path, script).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    crate::harness::write_executable(&dir.join("docker"), &script);
     format!(
         "{}:{}",
         dir.display(),
