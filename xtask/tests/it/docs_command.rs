@@ -2,61 +2,44 @@
 //! tests/fixtures/docs, built in its own `*_docs` project, served on
 //! 127.0.0.1, kept and torn down; a broken reference fails with its error.
 
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::engine::{http_get, leftovers_of, require_engine, wait_for};
-use crate::harness::{send_signal, Env, Xtask};
+use crate::engine::{http_get, leftovers_of, wait_for, Stack};
+use crate::harness::{send_signal, Env};
 
 /// A fixture under tests/fixtures copied into a fresh environment, so its
 /// compose projects are named after a unique folder; everything of those
 /// projects is removed on drop, and checked to be gone.
 pub struct Fixture {
-    pub env: Env,
-    /// The default environment's project (the folder's name).
-    pub project: String,
+    /// The copy of the fixture, its default project and compose flavour.
+    stack: Stack,
     projects: Vec<String>,
-    compose: Option<&'static str>,
+}
+
+impl std::ops::Deref for Fixture {
+    type Target = Stack;
+
+    fn deref(&self) -> &Stack {
+        &self.stack
+    }
 }
 
 impl Fixture {
     /// `name` under tests/fixtures; `environments` are those whose projects
     /// (`<project>_<environment>`) the test may create.
     pub fn new(name: &str, environments: &[&str]) -> Self {
-        require_engine();
-        let env = Env::new();
-        let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../tests/fixtures")
-            .join(name);
-        crate::harness::copy_tree(&fixture, env.path());
-        let project = env.project_name();
+        let stack = Stack::from_fixture(&format!("tests/fixtures/{name}"));
+        let project = &stack.project;
         let mut projects = vec![project.clone()];
         projects.extend(environments.iter().map(|e| format!("{project}_{e}")));
-        Self {
-            env,
-            project,
-            projects,
-            compose: None,
-        }
+        Self { stack, projects }
     }
 
     /// Driven through Compose v1 (`docker-compose`).
     pub fn with_compose_v1(mut self) -> Self {
-        self.compose = Some("docker-compose");
+        self.stack.compose = Some("docker-compose");
         self
-    }
-
-    pub fn xtask<I, S>(&self, args: I) -> Xtask
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<std::ffi::OsStr>,
-    {
-        let run = self.env.xtask(args);
-        match self.compose {
-            Some(compose) => run.env("XTASK_COMPOSE", compose),
-            None => run,
-        }
     }
 
     pub fn leftovers(&self) -> Vec<String> {

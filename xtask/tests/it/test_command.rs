@@ -709,6 +709,17 @@ fn an_interrupted_run_stops_the_suite_in_its_container_and_still_tears_down() {
             Err(top)
         }
     });
+    let (status, stdout) = interrupt(&mut child);
+    assert_eq!(status.code(), Some(130), "{stdout}");
+    assert!(
+        row(&stdout, "down").is_some_and(|r| r.contains(" ok ")),
+        "torn down after the interrupt: {stdout}"
+    );
+    assert!(container_ids(&project, "api").is_empty(), "{stdout}");
+}
+
+/// Ctrl-C for a running xtask: its exit status and its stdout.
+fn interrupt(child: &mut std::process::Child) -> (std::process::ExitStatus, String) {
     crate::harness::send_signal(child.id(), 2);
     let status = wait_for("xtask to exit", Duration::from_secs(60), || {
         child
@@ -723,12 +734,7 @@ fn an_interrupted_run_stops_the_suite_in_its_container_and_still_tears_down() {
         .unwrap()
         .read_to_string(&mut stdout)
         .unwrap();
-    assert_eq!(status.code(), Some(130), "{stdout}");
-    assert!(
-        row(&stdout, "down").is_some_and(|r| r.contains(" ok ")),
-        "torn down after the interrupt: {stdout}"
-    );
-    assert!(container_ids(&project, "api").is_empty(), "{stdout}");
+    (status, stdout)
 }
 
 /// `docker top` of the testing project's `service` container.
@@ -774,20 +780,7 @@ fn an_interrupt_while_the_database_is_made_stops_the_runner_held_at_its_gate() {
             }
         },
     );
-    crate::harness::send_signal(child.id(), 2);
-    let status = wait_for("xtask to exit", Duration::from_secs(60), || {
-        child
-            .try_wait()
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| "still running".to_string())
-    });
-    let mut stdout = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
+    let (status, stdout) = interrupt(&mut child);
     assert_eq!(status.code(), Some(130), "{stdout}");
     assert!(
         !stdout.contains("suite started at"),
