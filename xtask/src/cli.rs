@@ -22,7 +22,7 @@ Examples:
   cargo xtask debug portal        the portal under debugpy on 127.0.0.1, launch.json updated
   cargo xtask urls                where every published port answers
   cargo xtask                     list built-in commands and the project's tasks
-  cargo xtask lint                run the project's task `lint`";
+  cargo xtask start               run the project's task `start` (NAME [ARGS...] runs any task)";
 
 /// The most parallel jobs `--jobs` accepts: more would only exhaust file
 /// descriptors and threads (and a huge count overflows tokio's semaphore).
