@@ -176,7 +176,7 @@ fn a_changed_pin_moves_the_repo_to_the_tag_detached() {
     let app = remotes.create("app");
     let tagged = app.head();
     app.tag("v1");
-    app.commit("later.txt", "later\n");
+    let later = app.commit("later.txt", "later\n");
     app.push("main");
     let env = Env::new();
     env.repos_toml(&repo_entry("app", &app.url(), "branch = \"main\""));
@@ -186,6 +186,25 @@ fn a_changed_pin_moves_the_repo_to_the_tag_detached() {
         .ok()
         .stderr_has("switched main -> tag v1");
     assert_eq!(head_of(&env.join("shared/src/app")), (None, tagged));
+
+    // From one tag to another, to a bare commit and back: both ends named.
+    app.commit("v2.txt", "2\n");
+    app.tag("v2");
+    app.push("main");
+    env.repos_toml(&repo_entry("app", &app.url(), "tag = \"v2\""));
+    env.xtask(["update"]).ok().stderr_has("(tag v1 -> tag v2)");
+    env.repos_toml(&repo_entry(
+        "app",
+        &app.url(),
+        &format!("rev = \"{later}\""),
+    ));
+    env.xtask(["update"])
+        .ok()
+        .stderr_has(&format!("(tag v2 -> rev {later})"));
+    env.repos_toml(&repo_entry("app", &app.url(), "tag = \"v2\""));
+    env.xtask(["update"])
+        .ok()
+        .stderr_has(&format!("(detached {} -> tag v2)", &later[..7]));
 }
 
 #[test]
