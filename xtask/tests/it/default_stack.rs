@@ -221,6 +221,7 @@ impl ShippedStack {
                 Some(("COMPOSE_PROJECT_NAME", _)) => {
                     format!("COMPOSE_PROJECT_NAME={}", self.project)
                 }
+                Some(("IMAGE_PREFIX", _)) => format!("IMAGE_PREFIX={}", self.project),
                 Some((port, _)) if port.ends_with("_PORT") => format!("{port}="),
                 Some(("POSTGRES_PASSWORD", _)) => "POSTGRES_PASSWORD=e2e-secret-value".to_string(),
                 _ => line.to_string(),
@@ -422,6 +423,18 @@ fn the_shipped_stack_comes_up_offline_with_its_database_tests_and_docs() {
         .root()
         .join("shared/docs/_build/html/party/index.html")
         .exists());
+    // One image per service, whichever environment's project built it.
+    let images = run(Command::new("docker").args(["images", "--format", "{{.Repository}}"]));
+    let mut ours: Vec<&str> = images
+        .lines()
+        .filter(|image| image.starts_with(&stack.project))
+        .collect();
+    ours.sort_unstable();
+    let expected: Vec<String> = ["docs", "erpserver", "portal"]
+        .iter()
+        .map(|service| format!("{}-{service}", stack.project))
+        .collect();
+    assert_eq!(ours, expected, "the images of every environment's project");
 
     // The portal under debugpy, waiting for the editor; then back to normal.
     let debug_port = crate::engine::free_port();
