@@ -621,3 +621,67 @@ output = "etc2/../etc2/app.conf"
         .stderr_has("nothing was changed");
     assert!(!env.join("made").exists() && !env.join("etc/app.conf").exists());
 }
+
+#[test]
+fn links_and_hard_links_there_before_init_are_never_written_through() {
+    let (outside, secret) = outside_file();
+    // A step output that is already a link outside: refused, --force too.
+    let env = Env::new();
+    std::os::unix::fs::symlink(&secret, env.join("app.conf")).unwrap();
+    env.tasks_toml(
+        "[[init.step]]\nname = \"gen\"\nrun = [\"sh\", \"-c\", \"echo new\"]\noutput = \"app.conf\"\nmode = \"0666\"\n",
+    );
+    for args in [&["init"][..], &["init", "--force"]] {
+        env.xtask(args)
+            .fails_with(2)
+            .stderr_has("output `app.conf` is outside the environment root");
+        assert_eq!(std::fs::read_to_string(&secret).unwrap(), "outside\n");
+        assert_eq!(mode_of(&secret), 0o600);
+        assert!(env
+            .join("app.conf")
+            .symlink_metadata()
+            .unwrap()
+            .is_symlink());
+    }
+    drop(outside);
+
+    // A copy's target that is a hard link of a file elsewhere: --force
+    // replaces the name in the root; the other name keeps its content and mode.
+    let env = Env::new();
+    let beside = env.path().parent().unwrap().join(format!(
+        "{}-elsewhere.conf",
+        env.path().file_name().unwrap().to_string_lossy()
+    ));
+    std::fs::write(&beside, "elsewhere\n").unwrap();
+    std::fs::set_permissions(&beside, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::hard_link(&beside, env.join("app.conf")).unwrap();
+    env.write("defaults/app.conf", "default\n");
+    env.tasks_toml(
+        "[[init.copy]]\nfrom = \"defaults/app.conf\"\nto = \"app.conf\"\nmode = \"0666\"\n",
+    );
+    env.xtask(["init"]).ok().stderr_has("kept app.conf");
+    env.xtask(["init", "--force"]).ok();
+    let (content, mode) = (std::fs::read_to_string(&beside).unwrap(), mode_of(&beside));
+    std::fs::remove_file(&beside).unwrap();
+    assert_eq!((content.as_str(), mode), ("elsewhere\n", 0o600));
+    assert_eq!(env.read("app.conf"), "default\n");
+    assert_eq!(mode_of(&env.join("app.conf")), 0o666);
+    assert_eq!(env.read("app.conf.bak"), "elsewhere\n");
+}
+
+#[test]
+fn outside_root_allows_paths_outside_but_still_no_mode_through_a_link() {
+    let (outside, secret) = outside_file();
+    let env = Env::new();
+    env.tasks_toml(&format!(
+        "[init]\noutside_root = true\n\n[[init.step]]\nname = \"link\"\nrun = [\"ln\", \"-s\", {}, {}]\ncreates = [{}]\nmode = \"0666\"\n",
+        toml_string(&secret.to_string_lossy()),
+        toml_string(&outside.path().join("made.conf").to_string_lossy()),
+        toml_string(&outside.path().join("made.conf").to_string_lossy()),
+    ));
+    env.xtask(["init"])
+        .fails_with(1)
+        .stderr_has("is a symbolic link")
+        .stderr_has("init never changes a mode or owner through a link");
+    assert_eq!(mode_of(&secret), 0o600);
+}
