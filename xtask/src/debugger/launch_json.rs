@@ -719,3 +719,146 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    /// A launch.json as people write them: some entries, comments after
+    /// entries and on lines of their own, trailing commas or not, LF or
+    /// CRLF, two or four spaces or tabs.
+    #[derive(Debug, Clone)]
+    struct Written {
+        names: Vec<String>,
+        comment_after: Vec<Option<bool>>,
+        trailing_commas: bool,
+        crlf: bool,
+        unit: &'static str,
+        has_configurations: bool,
+    }
+
+    fn written() -> impl Strategy<Value = Written> {
+        (
+            proptest::collection::vec(("[a-z ]{1,8}", proptest::option::of(any::<bool>())), 0..4),
+            any::<bool>(),
+            any::<bool>(),
+            prop_oneof![Just("  "), Just("    "), Just("\t")],
+            any::<bool>(),
+        )
+            .prop_map(
+                |(entries, trailing_commas, crlf, unit, has_configurations)| Written {
+                    names: entries.iter().map(|(n, _)| n.clone()).collect(),
+                    comment_after: entries.iter().map(|(_, c)| *c).collect(),
+                    trailing_commas,
+                    crlf,
+                    unit,
+                    has_configurations,
+                },
+            )
+    }
+
+    impl Written {
+        fn text(&self) -> String {
+            let u = self.unit;
+            let mut out = format!("{{\n{u}// head comment\n{u}\"version\": \"0.2.0\"");
+            if self.has_configurations {
+                out.push_str(&format!(",\n{u}\"configurations\": [\n"));
+                for (i, name) in self.names.iter().enumerate() {
+                    let last = i + 1 == self.names.len();
+                    let comma = if !last || self.trailing_commas {
+                        ","
+                    } else {
+                        ""
+                    };
+                    out.push_str(&format!("{u}{u}{{\"name\": \"{name}\"}}{comma}"));
+                    match self.comment_after[i] {
+                        Some(true) => out.push_str(&format!(" // after {i}\n")),
+                        Some(false) => out.push_str(&format!("\n{u}{u}/* below {i} */\n")),
+                        None => out.push('\n'),
+                    }
+                }
+                out.push_str(&format!("{u}]"));
+            }
+            if self.trailing_commas {
+                out.push(',');
+            }
+            out.push_str("\n}\n");
+            if self.crlf {
+                out = out.replace('\n', "\r\n");
+            }
+            out
+        }
+    }
+
+    fn comments(text: &str) -> Vec<&str> {
+        let mut found = Vec::new();
+        for marker in ["// ", "/* "] {
+            let mut from = 0;
+            while let Some(at) = text[from..].find(marker) {
+                let start = from + at;
+                let end = if marker == "// " {
+                    text[start..]
+                        .find(['\r', '\n'])
+                        .map_or(text.len(), |n| start + n)
+                } else {
+                    text[start..]
+                        .find("*/")
+                        .map_or(text.len(), |n| start + n + 2)
+                };
+                found.push(start);
+                from = end;
+            }
+        }
+        found.sort_unstable();
+        found
+            .into_iter()
+            .map(|start| {
+                let rest = &text[start..];
+                let end = rest.find(['\r', '\n']).unwrap_or(rest.len());
+                &rest[..end]
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn an_added_entry_keeps_everything_the_user_wrote(written in written()) {
+            let text = written.text();
+            let entry = json!({"name": "web: attach (xtask)", "type": "debugpy", "request": "attach"});
+            let out = match upsert(&text, &entry).unwrap() {
+                Edit::Added(out) => out,
+                other => panic!("{other:?}\n{text}"),
+            };
+            let value: Value = strict(&out).unwrap_or_else(|| panic!("{text}\n->\n{out}"));
+            let list = value["configurations"].as_array().unwrap();
+            let names: Vec<&str> = list.iter().filter_map(|e| e["name"].as_str()).collect();
+            let mut expected: Vec<&str> = written.names.iter().map(String::as_str).collect();
+            if !written.has_configurations {
+                expected.clear();
+            }
+            expected.push("web: attach (xtask)");
+            prop_assert_eq!(names, expected);
+            // Every comment is still there, in the same order, and all of
+            // them (each written before the list's end) before our entry.
+            prop_assert_eq!(comments(&out), comments(&text), "{}\n->\n{}", text, out);
+            let ours = out.find("web: attach (xtask)").unwrap();
+            let last_comment = ["// ", "/* "].iter().filter_map(|m| out.rfind(m)).max();
+            prop_assert!(last_comment.is_some_and(|at| at < ours), "{}\n->\n{}", text, out);
+            if written.crlf {
+                prop_assert_eq!(out.matches('\n').count(), out.matches("\r\n").count(), "{:?}", out);
+            } else {
+                prop_assert!(!out.contains('\r'));
+            }
+            prop_assert_eq!(upsert(&out, &entry).unwrap(), Edit::Unchanged);
+        }
+
+        #[test]
+        fn any_text_is_read_or_refused_never_a_panic(text in "[\\[\\]{}\",:/*a-z0-9 \\n\\r\\\\]{0,200}") {
+            let _ = upsert(&text, &json!({"name": "x"}));
+        }
+    }
+}
