@@ -23,8 +23,9 @@ pub enum LaunchUpdate {
     Write {
         target: PathBuf,
         text: String,
-        /// Whether a file is there (an edit keeps its mode and owner).
-        existed: bool,
+        /// The text it was made from (`None`: no file), to see that the
+        /// file did not change meanwhile (an edit keeps its mode and owner).
+        read: Option<String>,
         /// How the change is told: "created with", "gained", "updated".
         verb: &'static str,
     },
@@ -47,14 +48,14 @@ impl LaunchUpdate {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Self::LeftAlone(format!("cannot read it: {e}")),
         };
-        let existed = text.is_some();
-        let edit = match text {
-            Some(text) if !text.trim().is_empty() => match launch_json::upsert(&text, entry) {
+        let edit = match &text {
+            Some(text) if !text.trim().is_empty() => match launch_json::upsert(text, entry) {
                 Ok(edit) => edit,
                 Err(why) => return Self::LeftAlone(why.to_string()),
             },
             _ => Edit::Created(launch_json::new_file(entry)),
         };
+        let read = text;
         let (text, verb) = match edit {
             Edit::Unchanged => return Self::Unchanged,
             Edit::Created(text) => (text, "created with"),
@@ -64,23 +65,31 @@ impl LaunchUpdate {
         Self::Write {
             target,
             text,
-            existed,
+            read,
             verb,
         }
     }
 
-    /// Writes the file whole or not at all (nothing for the other cases).
+    /// Writes the file whole or not at all (nothing for the other cases),
+    /// unless it changed since it was read: an edit made meanwhile is kept.
     pub fn write(&self) -> std::io::Result<()> {
         let Self::Write {
-            target,
-            text,
-            existed,
-            ..
+            target, text, read, ..
         } = self
         else {
             return Ok(());
         };
-        if *existed {
+        let now = match std::fs::read_to_string(target) {
+            Ok(now) => Some(now),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e),
+        };
+        if &now != read {
+            return Err(std::io::Error::other(
+                "it changed while the service was recreated; not overwritten",
+            ));
+        }
+        if read.is_some() {
             return crate::atomic_file::replace(target, text);
         }
         if let Some(folder) = target.parent() {
@@ -138,6 +147,17 @@ mod tests {
         };
         assert!(why.contains("leads outside the environment root"), "{why}");
         assert_eq!(std::fs::read_to_string(&theirs).unwrap(), "{}\n");
+    }
+
+    #[test]
+    fn a_file_changed_since_it_was_read_is_not_overwritten() {
+        let root = tempfile::tempdir().unwrap();
+        let update = LaunchUpdate::prepare(root.path(), &entry());
+        std::fs::create_dir(root.path().join(".vscode")).unwrap();
+        std::fs::write(root.path().join(LAUNCH_JSON), "{} // mine\n").unwrap();
+        assert!(update.write().is_err());
+        let text = std::fs::read_to_string(root.path().join(LAUNCH_JSON)).unwrap();
+        assert_eq!(text, "{} // mine\n");
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! What `init` will do, decided from `[init]` and the file system: folders
 //! to create or fix (mode, owner), default files to copy without
 //! overwriting, one-time steps whose output does not exist yet. Built as
-//! data first; `--dry-run` prints it; [`apply`] does the file work and the
-//! steps' commands go to the executor.
+//! data first; `--dry-run` prints it; [`apply`] does the file work (modes
+//! and owners on the entry itself, never through a link) and the steps'
+//! commands go to the executor. `init` checks each action's paths against
+//! the root again just before it, since steps change the disk.
 
 use std::fmt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -30,8 +32,9 @@ pub enum InitAction {
         path: Place,
         mode: u32,
     },
-    /// `chown OWNER -- PATH`, run when we are root; otherwise printed for a
-    /// root user to run.
+    /// Shown as `chown OWNER -- PATH`; done when we are root, in process and
+    /// on the entry itself (no link followed, see [`file_attributes`]);
+    /// otherwise printed for a root user to run.
     Chown {
         path: Place,
         owner: String,
