@@ -1,7 +1,8 @@
 //! Checks of `[init]` and `[certs]`: modes that are no octal, steps that
 //! would not be one-time or that hide a shell line, services the compose
-//! files do not declare, examples that do not exist, and paths outside the
-//! environment root that the configuration does not allow.
+//! files do not declare, examples that do not exist, paths outside the
+//! environment root that the configuration does not allow, and two outputs
+//! that are one file however they are spelled.
 
 use std::path::Path;
 
