@@ -17,6 +17,7 @@ use crate::compose::override_file;
 use crate::compose::project::ComposeProject;
 use crate::compose::state;
 use crate::config::debug_spec::{DebugSpec, Debugger, DEFAULT_DEBUG_PORT};
+use crate::config::EnvRoot;
 use crate::debugger;
 use crate::debugger::launch_file::{LaunchUpdate, LAUNCH_JSON};
 use crate::error::{Error, Result};
@@ -56,7 +57,16 @@ impl DebugArgs {
         ctx.require_engine()?;
         let service = self.service.as_str();
         let relative = override_file(&project.name, service);
-        let override_path = workspace.root.join(&relative);
+        // Written and removed by us: the way to it must stay in the root.
+        let override_path = EnvRoot::new(&workspace.root)
+            .map_err(|e| e.to_string())
+            .and_then(|root| root.resolve_entry(&relative).map_err(|why| why.to_string()))
+            .map_err(|why| {
+                Error::usage_with_help(
+                    format!("{relative} {why}; nothing was changed"),
+                    format!("remove the link on the way to {STATE_DIR}/, xtask's own folder"),
+                )
+            })?;
         let recreate = |project: &ComposeProject| {
             project.command([
                 "up".to_string(),
@@ -203,9 +213,15 @@ fn write_override(path: &Path, text: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
         let ignore = dir.join(".gitignore");
-        if !ignore.exists() {
-            // The folder ignores itself, as the lock files' does.
-            std::fs::write(&ignore, "*\n")?;
+        if ignore.symlink_metadata().is_err() {
+            // The folder ignores itself, as the lock files' does (a new
+            // file: never written through a link).
+            use std::io::Write;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&ignore)?
+                .write_all(b"*\n")?;
         }
     }
     crate::atomic_file::write(path, text)

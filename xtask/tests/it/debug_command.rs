@@ -536,3 +536,26 @@ fn launch_json_keeps_its_link_mode_line_endings_and_comments_and_deep_files_are_
     fixture.xtask(["down"]).ok();
     assert!(fixture.leftovers().is_empty(), "{:?}", fixture.leftovers());
 }
+
+#[test]
+fn an_xtask_folder_that_leads_outside_is_refused_before_anything_is_written() {
+    let fixture = Fixture::new("debug", &[]);
+    let outside = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), fixture.env.join(".xtask")).unwrap();
+    let port = free_port().to_string();
+    fixture
+        .xtask(["debug", "web", "--port", &port])
+        .fails_with(2)
+        .stderr_has("leads outside the environment root")
+        .stderr_has("nothing was changed");
+    // (The harness points XDG_CACHE_HOME at .xtask/test-cache.)
+    let written: Vec<_> = std::fs::read_dir(outside.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .filter(|name| name != "test-cache")
+        .collect();
+    assert!(written.is_empty(), "{written:?}");
+    assert!(fixture.leftovers().is_empty(), "{:?}", fixture.leftovers());
+    assert!(!fixture.env.join(".vscode").exists());
+}
