@@ -48,10 +48,25 @@ fn open_entry(path: &Path) -> Result<File, AttributeError> {
 pub fn set_mode(path: &Path, mode: u32) -> Result<(), AttributeError> {
     use std::os::unix::fs::PermissionsExt;
     let entry = open_entry(path)?;
+    let permissions = std::fs::Permissions::from_mode(mode);
     // fchmod refuses an O_PATH descriptor; its /proc name is the opened inode
     // (what glibc's fchmodat does for AT_SYMLINK_NOFOLLOW).
     let by_descriptor = format!("/proc/self/fd/{}", entry.as_raw_fd());
-    std::fs::set_permissions(by_descriptor, std::fs::Permissions::from_mode(mode))?;
+    match std::fs::set_permissions(&by_descriptor, permissions.clone()) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        done => return Ok(done?),
+    }
+    // Without /proc: the entry opened for reading, again without following
+    // a link, and changed only if it is still the inode looked at.
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC)
+        .open(path)?;
+    let (looked, now) = (entry.metadata()?, opened.metadata()?);
+    if (looked.dev(), looked.ino()) != (now.dev(), now.ino()) {
+        return Err(std::io::Error::other("it changed while init looked at it").into());
+    }
+    opened.set_permissions(permissions)?;
     Ok(())
 }
 
