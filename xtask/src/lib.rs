@@ -19,6 +19,7 @@ pub mod error;
 pub mod exec;
 pub mod images;
 pub mod mask;
+pub mod output_files;
 pub mod plan;
 pub mod repos;
 pub mod setup;
