@@ -212,17 +212,7 @@ fn override_text(service: &str, command: &[String], port: u16, debugger: Debugge
 fn write_override(path: &Path, text: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
-        let ignore = dir.join(".gitignore");
-        if ignore.symlink_metadata().is_err() {
-            // The folder ignores itself, as the lock files' does (a new
-            // file: never written through a link).
-            use std::io::Write;
-            std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&ignore)?
-                .write_all(b"*\n")?;
-        }
+        crate::state_lock::ignore_itself(dir)?;
     }
     crate::atomic_file::write(path, text)
 }
