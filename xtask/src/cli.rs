@@ -96,8 +96,9 @@ impl Command {
     }
 }
 
-/// Flags every command takes.
+/// Flags every command takes (shown after a command's own, apart).
 #[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Use the environment in DIR instead of searching upwards for tasks.toml
     #[arg(

@@ -173,3 +173,21 @@ fn counts_take_the_right_noun() {
         .fails_with(2)
         .stderr_has("takes 1 argument by position (a); `y` is one too many");
 }
+
+#[test]
+fn a_commands_help_shows_its_own_options_first_and_the_global_ones_apart() {
+    let env = Env::new();
+    for command in [&["db", "rebuild"][..], &["test"], &["update"]] {
+        let mut args = command.to_vec();
+        args.push("--help");
+        let help = env.xtask(&args).ok().stdout;
+        let own = help.find("\nOptions:\n").expect("its own options");
+        let global = help
+            .find("\nGlobal options:\n")
+            .expect("the global options");
+        assert!(own < global, "{help}");
+        // Each global flag once, under its own heading.
+        assert_eq!(help.matches("-n, --dry-run").count(), 1, "{help}");
+        assert!(help[global..].contains("-n, --dry-run"), "{help}");
+    }
+}
