@@ -64,9 +64,16 @@ impl Cli {
     /// Parses the process's arguments; usage lines and errors name the
     /// command as the user typed it (`cargo xtask` or `xtask`).
     pub fn parse_args() -> Self {
-        let matches = Cli::command()
+        let matches = match Cli::command()
             .bin_name(crate::ui::invoked_as())
-            .get_matches();
+            .try_get_matches()
+        {
+            Ok(matches) => matches,
+            Err(error) if error.kind() == clap::error::ErrorKind::InvalidSubcommand => {
+                unknown_subcommand(&error)
+            }
+            Err(error) => error.exit(),
+        };
         let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
         cli.json_typed = matches.value_source("json") == Some(ValueSource::CommandLine);
         cli.global.environment_from_env_var =
@@ -74,6 +81,36 @@ impl Cli {
         cli.command_name = matches.subcommand_name().map(str::to_string);
         cli
     }
+}
+
+/// A mistyped subcommand (`db rebuld`), said as for a mistyped command or
+/// task: one "did you mean" everywhere. Exits 2, as a usage error does.
+fn unknown_subcommand(error: &clap::Error) -> ! {
+    use clap::error::{ContextKind, ContextValue};
+    let text = |kind| match error.get(kind) {
+        Some(ContextValue::String(value)) => Some(value.clone()),
+        Some(ContextValue::Strings(values)) => values.first().cloned(),
+        Some(ContextValue::StyledStr(value)) => Some(value.to_string()),
+        _ => None,
+    };
+    let typed = text(ContextKind::InvalidSubcommand).unwrap_or_default();
+    // "Usage: cargo xtask db [OPTIONS] <COMMAND>": the command it is under.
+    let parent: Vec<String> = text(ContextKind::Usage)
+        .unwrap_or_default()
+        .trim_start_matches("Usage:")
+        .split_whitespace()
+        .take_while(|word| !word.starts_with('[') && !word.starts_with('<'))
+        .map(str::to_string)
+        .collect();
+    let parent = parent.join(" ");
+    let suggestion = text(ContextKind::SuggestedSubcommand)
+        .map(|close| format!("; did you mean `{close}`?"))
+        .unwrap_or_default();
+    crate::errln!(
+        "error: no command `{}` in `{parent}`{suggestion}\n  = help: `{parent} --help` lists them all",
+        crate::ui::sanitize_for_terminal(&typed)
+    );
+    std::process::exit(2)
 }
 
 /// The commands with JSON output (`--json`), as the user names them.

@@ -191,3 +191,23 @@ fn a_commands_help_shows_its_own_options_first_and_the_global_ones_apart() {
         assert!(help[global..].contains("-n, --dry-run"), "{help}");
     }
 }
+
+#[test]
+fn a_mistyped_subcommand_gets_the_same_did_you_mean_as_a_mistyped_command() {
+    let env = Env::new();
+    let out = env.xtask(["db", "rebuld"]).fails_with(2);
+    assert!(
+        out.stderr.contains("no command `rebuld` in `")
+            && out.stderr.contains("db`; did you mean `rebuild`?")
+            && out.stderr.contains("db --help` lists them all")
+            && !out.stderr.contains("tip:"),
+        "{}",
+        out.describe()
+    );
+    let top = env.xtask(["updat"]).fails_with(2);
+    assert!(
+        top.stderr.contains("did you mean `update`?"),
+        "{}",
+        top.describe()
+    );
+}
