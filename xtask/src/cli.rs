@@ -58,6 +58,11 @@ pub struct Cli {
     /// The command or task name as typed (for messages).
     #[arg(skip)]
     pub command_name: Option<String>,
+
+    /// `--help` without a command: clap's help, printed with the project's
+    /// tasks after it (the rest of the line still picks the root: `-C`).
+    #[arg(skip)]
+    pub help: Option<String>,
 }
 
 impl Cli {
@@ -72,6 +77,9 @@ impl Cli {
             Err(error) if error.kind() == clap::error::ErrorKind::InvalidSubcommand => {
                 unknown_subcommand(&error)
             }
+            Err(error) if error.kind() == clap::error::ErrorKind::DisplayHelp => {
+                return Self::top_level_help(error)
+            }
             Err(error) => error.exit(),
         };
         let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
@@ -80,6 +88,37 @@ impl Cli {
             matches.value_source("environment") == Some(ValueSource::EnvVariable);
         cli.command_name = matches.subcommand_name().map(str::to_string);
         cli
+    }
+
+    /// `--help`: a command's own help as clap prints it; the top level's
+    /// is kept for `commands::run` to print with the project's tasks.
+    fn top_level_help(help: clap::Error) -> Self {
+        let usage = format!("Usage: {} [OPTIONS] [COMMAND]", crate::ui::invoked_as());
+        let text = help.render();
+        if !text.to_string().contains(&usage) {
+            help.exit()
+        }
+        // The same line without its help flag, for `-C DIR` and the rest.
+        let mut past_dashes = false;
+        let rest = std::env::args_os().filter(|arg| {
+            past_dashes |= arg == "--";
+            past_dashes || (arg != "-h" && arg != "--help")
+        });
+        match Cli::command()
+            .bin_name(crate::ui::invoked_as())
+            .try_get_matches_from(rest)
+            .and_then(|matches| Cli::from_arg_matches(&matches))
+        {
+            Ok(mut cli) => {
+                cli.help = Some(if console::colors_enabled() {
+                    text.ansi().to_string()
+                } else {
+                    text.to_string()
+                });
+                cli
+            }
+            Err(_) => help.exit(),
+        }
     }
 }
 

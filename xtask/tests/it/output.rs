@@ -211,3 +211,34 @@ fn a_mistyped_subcommand_gets_the_same_did_you_mean_as_a_mistyped_command() {
         top.describe()
     );
 }
+
+#[test]
+fn help_lists_the_projects_tasks_after_the_built_in_commands() {
+    let env = Env::new();
+    env.tasks_toml(
+        "[tasks.start]\ndescription = \"Everything for a working stack\"\nrun = \"true\"\n\n\
+         [tasks.secret]\nrun = \"true\"\nhide = true\n",
+    );
+    for flag in ["--help", "-h"] {
+        let help = env.xtask([flag]).ok().stdout;
+        let commands = help.find("Commands:").expect("the built-in commands");
+        let tasks = help
+            .find("Tasks (tasks.toml):")
+            .expect("the project's tasks");
+        assert!(commands < tasks, "{help}");
+        assert!(
+            help[tasks..].contains("start  Everything for a working stack"),
+            "{help}"
+        );
+        assert!(!help.contains("secret"), "hidden tasks stay hidden: {help}");
+    }
+    // -C picks the environment, wherever it stands on the line.
+    let elsewhere = Env::new();
+    let root = env.join("");
+    let root = root.to_str().expect("utf-8 path");
+    let help = elsewhere.xtask(["--help", "-C", root]).ok().stdout;
+    assert!(help.contains("Everything for a working stack"), "{help}");
+    // A command's own help is clap's, without the tasks.
+    let db = env.xtask(["db", "--help"]).ok().stdout;
+    assert!(!db.contains("Tasks (tasks.toml):"), "{db}");
+}
