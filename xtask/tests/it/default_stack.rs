@@ -346,6 +346,40 @@ fn the_shipped_stack_comes_up_offline_with_its_database_tests_and_docs() {
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("This is the front page"), "{body}");
 
+    // An edit of the portal's code reaches the running server (pserve
+    // --reload in the development environment), without a restart.
+    let view = stack
+        .root()
+        .join("shared/src/pyramid/docs/tutorials/wiki2/src/tests/tutorial/__init__.py");
+    let code = std::fs::read_to_string(&view).expect("the portal's view");
+    // Saved again every few seconds until served: the reloader takes the
+    // files' times once its worker has imported them, so a save in the
+    // first moments after the start can go unseen (as in an editor, a
+    // second save then does it).
+    let edited = code.replace("<h1>FrontPage</h1>", "<h1>FrontPage (edited)</h1>");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let mut saved = std::time::Instant::now() - Duration::from_secs(10);
+    let mut last = String::new();
+    while std::time::Instant::now() < deadline {
+        if saved.elapsed() >= Duration::from_secs(5) {
+            std::fs::write(&view, &edited).expect("edit the view");
+            saved = std::time::Instant::now();
+        }
+        match crate::engine::http_get(portal) {
+            Ok((_, body)) if body.contains("FrontPage (edited)") => break,
+            other => last = format!("{other:?}"),
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    if std::time::Instant::now() >= deadline {
+        let logs = stack.xtask(["logs", "portal"]).run();
+        panic!(
+            "the edited view was not served within 60 s: {last}\n--- portal's logs\n{}{}",
+            logs.stdout, logs.stderr
+        );
+    }
+    std::fs::write(&view, code).expect("restore the view");
+
     // The database: rebuilt with demo data, seen by the server.
     let rebuilt = stack
         .xtask(["--yes", "db", "rebuild", "--demo"])
