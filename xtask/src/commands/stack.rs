@@ -3,6 +3,7 @@
 use std::time::{Duration, Instant};
 
 use crate::commands::Context;
+use crate::compose::environment::ActiveEnvironment;
 use crate::compose::project::ComposeProject;
 use crate::compose::state;
 use crate::error::{Error, Result};
@@ -36,11 +37,16 @@ pub struct UpArgs {
 #[command(after_help = "Examples:
   cargo xtask down
   cargo xtask down --volumes     also remove named volumes (asks first: data!)
-  cargo xtask down --volumes --yes   in scripts")]
+  cargo xtask down --volumes --yes   in scripts
+  cargo xtask --env production down --volumes --confirm PROJECT   a protected environment")]
 pub struct DownArgs {
     /// Also remove the stack's named volumes (asks first; --yes in scripts)
     #[arg(long)]
     pub volumes: bool,
+    /// In a protected environment: the compose project's name, typed in
+    /// advance (`--yes` alone is not enough there)
+    #[arg(long, value_name = "PROJECT", requires = "volumes")]
+    pub confirm: Option<String>,
 }
 
 /// Build the stack's images
@@ -210,36 +216,59 @@ pub fn wait_until_healthy(
 
 impl DownArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
-        let mut args = vec!["down".to_string(), "--remove-orphans".into()];
-        let project = ctx.compose()?;
-        let mut plan = Plan::new();
+        let environment = ctx.environment()?;
+        let project = ctx.compose_for(&environment)?;
         if self.volumes {
-            args.push("--volumes".into());
-            // Database volumes are the one thing `down` cannot give back.
-            let volumes = if ctx.global.dry_run {
-                state::volumes(&project.name).unwrap_or_default()
-            } else {
-                ctx.require_engine()?;
-                state::volumes(&project.name).map_err(|e| Error::Other(e.into()))?
-            };
-            let which = if volumes.is_empty() {
-                format!("the named volumes of project {}", project.name)
-            } else {
-                format!(
-                    "the volumes {} of project {}",
-                    volumes.join(", "),
-                    project.name
-                )
-            };
-            plan.push(Step::Confirm {
-                question: format!("Delete {which}? Their data is lost"),
-            });
-        } else if !ctx.global.dry_run {
+            let plan =
+                down_volumes_plan(ctx, &environment, &project, None, self.confirm.as_deref())?;
+            return ctx.execute(&plan);
+        }
+        if !ctx.global.dry_run {
             ctx.require_engine()?;
         }
-        plan.run(project.command(args));
+        let mut plan = Plan::new();
+        plan.run(project.command(["down", "--remove-orphans"]));
         ctx.execute(&plan)
     }
+}
+
+/// `down --volumes` of `project`, after the confirmation it needs: yes/no
+/// naming the volumes (`--yes` answers it), or in a protected environment
+/// the project's name typed (`answer`: `--confirm NAME`). `why` is said
+/// in the question (why a command that usually does not ask does).
+pub fn down_volumes_plan(
+    ctx: &Context,
+    environment: &ActiveEnvironment,
+    project: &ComposeProject,
+    why: Option<&str>,
+    answer: Option<&str>,
+) -> Result<Plan> {
+    // Database volumes are the one thing `down` cannot give back.
+    let volumes = if ctx.global.dry_run {
+        state::volumes(&project.name).unwrap_or_default()
+    } else {
+        ctx.require_engine()?;
+        state::volumes(&project.name).map_err(|e| Error::Other(e.into()))?
+    };
+    let which = if volumes.is_empty() {
+        format!("the named volumes of project {}", project.name)
+    } else {
+        format!(
+            "the volumes {} of project {}",
+            volumes.join(", "),
+            project.name
+        )
+    };
+    let why = why.map(|why| format!(" ({why})")).unwrap_or_default();
+    let mut plan = Plan::new();
+    plan.push(ctx.confirm_destruction(
+        environment,
+        format!("Delete {which}{why}? Their data is lost"),
+        &project.name,
+        answer,
+    )?);
+    plan.run(project.command(["down", "--remove-orphans", "--volumes"]));
+    Ok(plan)
 }
 
 impl BuildArgs {

@@ -34,3 +34,4 @@ mod tasks_property;
 mod tasks_safety;
 mod terminal;
 mod test_command;
+mod test_ownership;

@@ -1,0 +1,356 @@
+//! Which projects `test` may stop or tear down, and `protected` on `down
+//! --volumes`: the `test` fixture (tests/fixtures/testing) without its
+//! `testing` environment, so that the tests run in the developer's
+//! `development` project, whose database holds rows.
+
+use std::process::Command;
+use std::time::Duration;
+
+use crate::engine::{leftovers_of, tear_down, wait_for, Stack};
+
+/// The fixture with no `testing` environment and a protected `production`.
+fn without_testing() -> Stack {
+    let stack = Stack::from_fixture("tests/fixtures/testing");
+    let tasks = stack.env.read("tasks.toml").replace(
+        "[environments.testing]\nenv = { ENVIRONMENT = \"testing\" }\n",
+        "[environments.production]\nprotected = true\n",
+    );
+    assert!(tasks.contains("[environments.production]"), "{tasks}");
+    stack.env.write("tasks.toml", &tasks);
+    stack
+}
+
+/// The fixture's suite checks that it runs in `testing`: not here.
+const OUTSIDE_TESTING: &str = "not runs_in_the_testing_environment";
+
+/// Removes a project the fixture's own teardown does not know (production).
+struct Project(String);
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        tear_down(&self.0);
+    }
+}
+
+/// IDs of the project's containers (all states), sorted.
+fn containers(project: &str) -> Vec<String> {
+    docker_ids(&[
+        "ps",
+        "-aq",
+        "--no-trunc",
+        "--filter",
+        &format!("label=com.docker.compose.project={project}"),
+    ])
+}
+
+/// The running ones.
+fn running(project: &str) -> Vec<String> {
+    docker_ids(&[
+        "ps",
+        "-q",
+        "--no-trunc",
+        "--filter",
+        &format!("label=com.docker.compose.project={project}"),
+    ])
+}
+
+fn volumes(project: &str) -> Vec<String> {
+    docker_ids(&[
+        "volume",
+        "ls",
+        "-q",
+        "--filter",
+        &format!("label=com.docker.compose.project={project}"),
+    ])
+}
+
+fn docker_ids(args: &[&str]) -> Vec<String> {
+    let out = Command::new("docker").args(args).output().expect("docker");
+    assert!(out.status.success(), "docker {args:?}");
+    let mut ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// psql on the `postgres` database of the environment's server; stdout.
+fn sql(stack: &Stack, env: &str, query: &str) -> String {
+    stack
+        .xtask([
+            "--env", env, "db", "psql", "postgres", "--", "-X", "-At", "-c", query,
+        ])
+        .ok()
+        .stdout
+        .trim()
+        .to_string()
+}
+
+/// Starts `services` of `env` and waits (bounded) until its server answers.
+fn start(stack: &Stack, env: &str, services: &[&str]) {
+    let mut args = vec!["--env", env, "up", "-d"];
+    args.extend(services);
+    stack.xtask(args).ok();
+    wait_for(
+        "the database server to accept connections",
+        Duration::from_secs(90),
+        || {
+            let out = stack
+                .xtask([
+                    "--env", env, "db", "psql", "postgres", "--", "-c", "select 1",
+                ])
+                .run();
+            if out.code == 0 {
+                Ok(())
+            } else {
+                Err(out.describe())
+            }
+        },
+    );
+}
+
+/// 1000 rows in the developer's table `keep`.
+fn fill(stack: &Stack, env: &str) {
+    sql(
+        stack,
+        env,
+        "create table keep (x int); insert into keep select generate_series(1, 1000)",
+    );
+}
+
+fn rows(stack: &Stack, env: &str) -> String {
+    sql(stack, env, "select count(*) from keep")
+}
+
+#[test]
+fn test_in_a_running_development_stack_stops_nothing_and_deletes_no_volume() {
+    let stack = without_testing();
+    let project = stack.project.clone();
+    start(&stack, "development", &[]);
+    fill(&stack, "development");
+    let before = running(&project);
+    assert_eq!(before.len(), 3, "db, web and api are up");
+    let dbdata = volumes(&project);
+    assert_eq!(dbdata.len(), 1, "{dbdata:?}");
+
+    // A plain run: it execs into the running stack and leaves it up.
+    let out = stack.xtask(["test", "web", "-k", OUTSIDE_TESTING]).ok();
+    assert!(
+        out.stderr
+            .contains("environment `development` is not a testing environment and project"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        !out.stdout.contains("down  "),
+        "no tear-down phase: {}",
+        out.describe()
+    );
+    assert_eq!(running(&project), before, "{}", out.describe());
+
+    // CI, stdin closed: the suites run, nothing is stopped or deleted.
+    let out = stack.xtask(["test", "--ci", "-k", OUTSIDE_TESTING]).ok();
+    assert!(
+        !out.stderr.contains("Removed") && !out.stdout.contains("Removed"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(running(&project), before, "{}", out.describe());
+    assert_eq!(volumes(&project), dbdata);
+    assert_eq!(rows(&stack, "development"), "1000");
+}
+
+#[test]
+fn test_ci_stops_what_it_started_but_keeps_the_volume_that_was_there() {
+    let stack = without_testing();
+    let project = stack.project.clone();
+    start(&stack, "development", &["db"]);
+    fill(&stack, "development");
+    // The developer's stack is down; its database volume stays.
+    stack.xtask(["down"]).ok();
+    assert!(containers(&project).is_empty());
+    let dbdata = volumes(&project);
+    assert_eq!(dbdata.len(), 1, "{dbdata:?}");
+
+    let plan = stack.xtask(["--dry-run", "test", "--ci"]).ok().stdout;
+    assert!(
+        plan.contains(&format!(
+            "# environment `development` is not a testing environment: the run stops the containers it starts, and keeps the volumes of project {project} ({})",
+            dbdata[0]
+        )),
+        "{plan}"
+    );
+    assert!(
+        plan.contains(" down --remove-orphans)") && !plan.contains("--volumes"),
+        "{plan}"
+    );
+
+    let out = stack.xtask(["test", "--ci", "-k", OUTSIDE_TESTING]).ok();
+    assert!(
+        out.stdout.lines().any(|l| l.starts_with("down  ")),
+        "the run tears down what it started: {}",
+        out.describe()
+    );
+    assert!(
+        containers(&project).is_empty(),
+        "{:?}",
+        containers(&project)
+    );
+    assert_eq!(volumes(&project), dbdata, "{}", out.describe());
+    start(&stack, "development", &["db"]);
+    assert_eq!(rows(&stack, "development"), "1000");
+}
+
+#[test]
+fn test_down_outside_a_testing_environment_asks_as_down_volumes_does() {
+    let stack = without_testing();
+    let project = stack.project.clone();
+    let production = Project(format!("{project}_production"));
+
+    // Dry runs show the confirmation each needs.
+    let plan = stack.xtask(["--dry-run", "test", "--down"]).ok().stdout;
+    assert!(
+        plan.starts_with(&format!(
+            "# confirm: Delete the named volumes of project {project} (environment `development` is not a testing environment)? Their data is lost\n"
+        )),
+        "{plan}"
+    );
+    let plan = stack
+        .xtask(["--dry-run", "--env", "production", "test", "--down"])
+        .ok()
+        .stdout;
+    assert!(
+        plan.starts_with(&format!(
+            "# confirm by typing `{0}`: Delete the named volumes of project {0} (environment `production` is not a testing environment)? Their data is lost (`production` is protected)\n",
+            production.0
+        )),
+        "{plan}"
+    );
+
+    start(&stack, "development", &["db"]);
+    fill(&stack, "development");
+    let up = running(&project);
+    let dbdata = volumes(&project);
+    // No terminal, no --yes: refused, nothing touched.
+    let out = stack.xtask(["test", "--down"]).fails_with(2);
+    assert!(
+        out.stderr.contains("Delete the volumes"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(running(&project), up);
+    assert_eq!(volumes(&project), dbdata);
+    assert_eq!(rows(&stack, "development"), "1000");
+
+    // Protected: --yes is not enough; the typed project name is.
+    start(&stack, "production", &["db"]);
+    fill(&stack, "production");
+    let out = stack
+        .xtask(["--yes", "--env", "production", "test", "--down"])
+        .fails_with(2);
+    assert!(
+        out.stderr
+            .contains(&format!("pass --confirm {}", production.0)),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(rows(&stack, "production"), "1000");
+    let out = stack
+        .xtask([
+            "--yes",
+            "--env",
+            "production",
+            "test",
+            "--down",
+            "--confirm",
+            &format!("{}x", production.0),
+        ])
+        .fails_with(2);
+    assert!(
+        out.stderr.contains("was not confirmed"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(rows(&stack, "production"), "1000");
+    stack
+        .xtask([
+            "--env",
+            "production",
+            "test",
+            "--down",
+            "--confirm",
+            &production.0,
+        ])
+        .ok();
+    assert!(leftovers_of(&production.0).is_empty());
+
+    // Unprotected: --yes answers, as for `down --volumes`.
+    stack.xtask(["--yes", "test", "--down"]).ok();
+    assert!(leftovers_of(&project).is_empty());
+}
+
+#[test]
+fn down_volumes_in_a_protected_environment_wants_the_project_name_typed() {
+    let stack = without_testing();
+    let production = Project(format!("{}_production", stack.project));
+    let plan = stack
+        .xtask(["--dry-run", "--env", "production", "down", "--volumes"])
+        .ok()
+        .stdout;
+    assert!(
+        plan.starts_with(&format!(
+            "# confirm by typing `{0}`: Delete the named volumes of project {0}? Their data is lost (`production` is protected)\n",
+            production.0
+        )),
+        "{plan}"
+    );
+    start(&stack, "production", &["db"]);
+    fill(&stack, "production");
+    let dbdata = volumes(&production.0);
+    assert_eq!(dbdata.len(), 1);
+
+    let out = stack
+        .xtask(["--yes", "--env", "production", "down", "--volumes"])
+        .fails_with(2);
+    assert!(
+        out.stderr.contains(&format!(
+            "type the name exactly, or pass --confirm {}",
+            production.0
+        )),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(volumes(&production.0), dbdata);
+    assert_eq!(rows(&stack, "production"), "1000");
+    // A wrong name is refused too; the right one goes through.
+    stack
+        .xtask([
+            "--yes",
+            "--env",
+            "production",
+            "down",
+            "--volumes",
+            "--confirm",
+            "production",
+        ])
+        .fails_with(2)
+        .stderr_has("was not confirmed");
+    assert_eq!(rows(&stack, "production"), "1000");
+    stack
+        .xtask([
+            "--env",
+            "production",
+            "down",
+            "--volumes",
+            "--confirm",
+            &production.0,
+        ])
+        .ok();
+    assert!(leftovers_of(&production.0).is_empty());
+    // `--confirm` means nothing without --volumes.
+    stack
+        .xtask(["down", "--confirm", "x"])
+        .fails_with(2)
+        .stderr_has("--volumes");
+}
