@@ -1,11 +1,15 @@
 //! Whole-stack compose commands: up, down, build, logs, ps, restart, scale, config.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crate::commands::Context;
 use crate::compose::environment::ActiveEnvironment;
+use crate::compose::model::ComposeModel;
+use crate::compose::mounts;
 use crate::compose::project::ComposeProject;
 use crate::compose::state;
+use crate::db::DbSettings;
 use crate::error::{Error, Result};
 use crate::plan::{Plan, Step};
 
@@ -127,9 +131,13 @@ fn run_compose(ctx: &Context, args: Vec<String>) -> Result<()> {
 impl UpArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         check_services(ctx, &self.services)?;
-        ctx.require_variables(&ctx.environment()?)?;
-        let project = ctx.compose()?;
+        let environment = ctx.environment()?;
+        ctx.require_variables(&environment)?;
+        let project = ctx.compose_for(&environment)?;
         ctx.require_engine()?;
+        if !ctx.global.dry_run {
+            refuse_shared_mounts(ctx, &environment, &project)?;
+        }
         let mut args = vec!["up".to_string()];
         if self.detach || self.wait {
             args.push("--detach".into());
@@ -269,6 +277,111 @@ pub fn down_volumes_plan(
     )?);
     plan.run(project.command(["down", "--remove-orphans", "--volumes"]));
     Ok(plan)
+}
+
+/// Refuses, before anything starts, a project that would write a host
+/// folder a running container of another project writes: a data directory
+/// on either side (the `[db]` server's mounts, an image's VOLUME), or any
+/// writable folder that is not a repository's source. Paths are compared
+/// resolved. Skipped when the engine or compose cannot be asked (then
+/// nothing starts either) and when nothing else writes a bind mount.
+pub fn refuse_shared_mounts(
+    ctx: &Context,
+    environment: &ActiveEnvironment,
+    project: &ComposeProject,
+) -> Result<()> {
+    let Ok(theirs) = mounts::running_elsewhere(&project.name) else {
+        return Ok(());
+    };
+    if !theirs.iter().any(|m| m.writable) {
+        return Ok(());
+    }
+    let Ok(model) = ComposeModel::merged(project) else {
+        return Ok(());
+    };
+    let ours = model.bind_mounts();
+    if ours.is_empty() {
+        return Ok(());
+    }
+    let workspace = ctx.workspace()?;
+    let server = DbSettings::resolve(workspace, environment).server;
+    let theirs: Vec<mounts::RunningMount> = theirs
+        .into_iter()
+        .map(|mut m| {
+            m.data |= m.service.as_deref() == Some(server.as_str());
+            m
+        })
+        .collect();
+    let repos: Vec<std::path::PathBuf> = workspace
+        .repos
+        .repos
+        .iter()
+        .map(|repo| mounts::resolve(&workspace.root.join(workspace.repos.repo_path(repo))))
+        .collect();
+    let mut image_volumes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let shared = mounts::shared(
+        &project.root,
+        &ours,
+        &theirs,
+        |mount| {
+            mount.service == server
+                || mount.image.as_ref().is_some_and(|image| {
+                    image_volumes
+                        .entry(image.clone())
+                        .or_insert_with(|| mounts::image_volumes(image))
+                        .iter()
+                        .any(|volume| std::path::Path::new(&mount.target).starts_with(volume))
+                })
+        },
+        |path| repos.iter().any(|repo| mounts::overlap(path, repo)),
+    );
+    if shared.is_empty() {
+        return Ok(());
+    }
+    let mut projects: Vec<String> = shared
+        .iter()
+        .filter_map(|s| s.theirs.project.clone())
+        .collect();
+    projects.dedup();
+    let lines: Vec<String> = shared
+        .iter()
+        .map(|s| {
+            format!(
+                "  service `{}` would mount {} at {}{}; {} writes {} at {}",
+                s.ours.service,
+                s.ours.source,
+                s.ours.target,
+                if std::path::Path::new(&s.ours.source) == s.resolved {
+                    String::new()
+                } else {
+                    format!(" (that is {})", s.resolved.display())
+                },
+                s.theirs.owner(),
+                s.theirs.source.display(),
+                s.theirs.target,
+            )
+        })
+        .collect();
+    Err(Error::usage_with_help(
+        format!(
+            "project {} (environment `{}`) would share a bind-mounted folder with {}; nothing was started\n{}",
+            project.name,
+            environment.name.as_deref().unwrap_or("default"),
+            if projects.is_empty() {
+                "a running container".to_string()
+            } else {
+                format!("running project {}", projects.join(", "))
+            },
+            lines.join("\n")
+        ),
+        format!(
+            "two servers on one data directory corrupt it: give each environment its own (a named volume, or another folder in its compose file){}",
+            match projects.first() {
+                Some(other) => format!(", or stop project {other} first"),
+                None => String::new(),
+            }
+        ),
+    ))
 }
 
 impl BuildArgs {

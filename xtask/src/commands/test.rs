@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::commands::containers::{exec_id, exec_step_passing, stop_script, EXEC_ID_VARIABLE};
-use crate::commands::stack::down_volumes_plan;
+use crate::commands::stack::{down_volumes_plan, refuse_shared_mounts};
 use crate::commands::Context;
 use crate::compose::environment::ActiveEnvironment;
 use crate::compose::project::{wants_tty, ComposeProject};
@@ -172,18 +172,17 @@ impl Ownership {
                 notes,
             });
         }
-        let listed =
-            |result: std::result::Result<Vec<String>, crate::compose::state::StateError>| match (
-                result,
-                ctx.global.dry_run,
-            ) {
-                (Ok(names), _) => Ok(Some(names)),
-                (Err(_), true) => Ok(None),
-                (Err(error), false) => {
-                    ctx.require_engine()?;
-                    Err(Error::Other(anyhow::Error::from(error)))
-                }
-            };
+        let listed = |result: std::result::Result<
+            Vec<String>,
+            crate::compose::state::StateError,
+        >| match (result, ctx.global.dry_run) {
+            (Ok(names), _) => Ok(Some(names)),
+            (Err(_), true) => Ok(None),
+            (Err(error), false) => {
+                ctx.require_engine()?;
+                Err(Error::Other(anyhow::Error::from(error)))
+            }
+        };
         let containers = listed(
             crate::compose::state::containers(project)
                 .map(|list| list.into_iter().map(|c| c.name).collect()),
@@ -196,7 +195,7 @@ impl Ownership {
             owns_containers && !protected && volumes.as_ref().is_some_and(Vec::is_empty);
         if !owns_containers {
             notes.push(format!(
-                "environment `{name}` is not a testing environment and project {project} was there before this run: it is left as it is (not stopped, volumes kept)"
+                "environment `{name}` is not a testing environment and project {project} was there before this run: the run does not stop it or remove its volumes"
             ));
         } else if ci && !owns_volumes {
             notes.push(format!(
@@ -277,6 +276,9 @@ impl TestArgs {
             return Ok(());
         }
         let configs = self.configs(ctx)?;
+        // Two projects' servers on one data directory corrupt it: checked
+        // before anything starts (in a dry run too, as a read-only look).
+        refuse_shared_mounts(ctx, &environment, &project)?;
         // Two runs at once would drop and swap each other's test database
         // mid-suite: the second waits, on the lock `db rebuild` takes too.
         let _locks = if ctx.global.dry_run {

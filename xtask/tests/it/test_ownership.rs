@@ -354,3 +354,117 @@ fn down_volumes_in_a_protected_environment_wants_the_project_name_typed() {
         .fails_with(2)
         .stderr_has("--volumes");
 }
+
+/// The `test` fixture whose db keeps its cluster in `./pgdata` (a bind
+/// mount, as many projects do), its testing environment mounting
+/// `testing_source` there instead (compose replaces a mount by target).
+fn bind_mounted(testing_source: &str) -> Stack {
+    let stack = Stack::from_fixture("tests/fixtures/testing");
+    let compose = stack.env.read("docker-compose.yml").replace(
+        "      - dbdata:/var/lib/postgresql/data\n",
+        "      - ./pgdata:/var/lib/postgresql/data\n",
+    );
+    stack.env.write("docker-compose.yml", &compose);
+    stack.env.write(
+        "docker-compose.testing.yml",
+        &format!(
+            "services:\n  db:\n    volumes:\n      - {testing_source}:/var/lib/postgresql/data\n"
+        ),
+    );
+    let tasks = stack.env.read("tasks.toml").replace(
+        "[environments.testing]\n",
+        "[environments.testing]\ncompose_files = [\"docker-compose.testing.yml\"]\n",
+    );
+    stack.env.write("tasks.toml", &tasks);
+    std::fs::create_dir_all(stack.env.join("x")).expect("mkdir x");
+    stack
+}
+
+#[test]
+fn a_testing_project_sharing_the_running_development_data_directory_is_refused() {
+    let stack = bind_mounted("./x/../pgdata");
+    let project = stack.project.clone();
+    let testing = format!("{project}_testing");
+    start(&stack, "development", &["db"]);
+    fill(&stack, "development");
+    let up = running(&project);
+    let pgdata = stack.env.join("pgdata").canonicalize().expect("pgdata");
+
+    // The same folder spelled another way: refused before anything starts.
+    for args in [
+        vec!["test", "web"],
+        vec!["test", "--ci"],
+        vec!["--dry-run", "test", "web"],
+        vec!["--env", "testing", "up", "-d", "db"],
+    ] {
+        let out = stack.xtask(&args).fails_with(2);
+        for expected in [
+            format!("project {testing} (environment `testing`) would share a bind-mounted folder with running project {project}; nothing was started"),
+            format!("service `db` would mount {} at /var/lib/postgresql/data", pgdata.display()),
+            format!("(service `db` of project {project}) writes {}", pgdata.display()),
+            format!("or stop project {project} first"),
+        ] {
+            assert!(out.stderr.contains(&expected), "{args:?}: {expected:?} missing\n{}", out.describe());
+        }
+        assert!(
+            leftovers_of(&testing).is_empty(),
+            "{args:?}: {:?}",
+            leftovers_of(&testing)
+        );
+    }
+    assert_eq!(running(&project), up);
+    assert_eq!(rows(&stack, "development"), "1000");
+    let databases = sql(
+        &stack,
+        "development",
+        "select string_agg(datname, ',') from pg_database",
+    );
+    assert!(!databases.contains("web_test"), "{databases}");
+}
+
+#[test]
+fn a_link_or_a_parent_folder_of_the_running_data_directory_is_the_same_folder() {
+    let stack = bind_mounted("./pgdata-link");
+    let project = stack.project.clone();
+    let testing = format!("{project}_testing");
+    std::os::unix::fs::symlink(stack.env.join("pgdata"), stack.env.join("pgdata-link"))
+        .expect("symlink");
+    start(&stack, "development", &["db"]);
+    let pgdata = stack.env.join("pgdata").canonicalize().expect("pgdata");
+    let out = stack.xtask(["test", "web"]).fails_with(2);
+    assert!(
+        out.stderr.contains(&format!(
+            "service `db` would mount {} at /var/lib/postgresql/data (that is {})",
+            stack.env.join("pgdata-link").display(),
+            pgdata.display()
+        )),
+        "{}",
+        out.describe()
+    );
+    assert!(leftovers_of(&testing).is_empty());
+
+    // A service mounting the whole environment folder, writable, holds
+    // the data directory too.
+    stack.env.write(
+        "docker-compose.testing.yml",
+        "services:\n  db:\n    volumes:\n      - ./pgdata-testing:/var/lib/postgresql/data\n  api:\n    volumes:\n      - .:/env\n",
+    );
+    let out = stack.xtask(["test", "api"]).fails_with(2);
+    assert!(
+        out.stderr.contains(&format!(
+            "service `api` would mount {} at /env",
+            stack.env.path().canonicalize().unwrap().display()
+        )) && out.stderr.contains(&format!("writes {}", pgdata.display())),
+        "{}",
+        out.describe()
+    );
+    assert!(leftovers_of(&testing).is_empty());
+
+    // Its own folder: the testing server starts beside the running one.
+    stack.env.write(
+        "docker-compose.testing.yml",
+        "services:\n  db:\n    volumes:\n      - ./pgdata-testing:/var/lib/postgresql/data\n",
+    );
+    start(&stack, "testing", &["db"]);
+    assert_eq!(running(&testing).len(), 1);
+}
