@@ -375,7 +375,12 @@ pub fn refuse_shared_mounts(
             lines.join("\n")
         ),
         format!(
-            "two servers on one data directory corrupt it: give each environment its own (a named volume, or another folder in its compose file){}",
+            "{}{}",
+            if shared.iter().any(|s| s.data) {
+                "two servers on one data directory corrupt it: give each environment its own (a named volume, or another folder in its compose file)"
+            } else {
+                "two projects writing one folder overwrite each other's files: give each environment its own, or mount it read-only (`:ro`) in this one"
+            },
             match projects.first() {
                 Some(other) => format!(", or stop project {other} first"),
                 None => String::new(),

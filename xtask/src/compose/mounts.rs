@@ -48,6 +48,8 @@ pub struct SharedMount {
     /// Ours, resolved.
     pub resolved: PathBuf,
     pub theirs: RunningMount,
+    /// A data directory (else a folder both write).
+    pub data: bool,
 }
 
 /// The fields of `docker inspect` read here.
@@ -219,14 +221,13 @@ pub fn shared(
             if !overlap(&resolved, their_path) {
                 continue;
             }
-            let conflict = their.data
-                || is_data(mount)
-                || (!mount.read_only && !is_code(&resolved) && !is_code(their_path));
-            if conflict {
+            let data = their.data || is_data(mount);
+            if data || (!mount.read_only && !is_code(&resolved) && !is_code(their_path)) {
                 found.push(SharedMount {
                     ours: mount.clone(),
                     resolved: resolved.clone(),
                     theirs: (*their).clone(),
+                    data,
                 });
             }
         }

@@ -391,17 +391,22 @@ fn a_testing_project_sharing_the_running_development_data_directory_is_refused()
     let pgdata = stack.env.join("pgdata").canonicalize().expect("pgdata");
 
     // The same folder spelled another way: refused before anything starts.
-    for args in [
-        vec!["test", "web"],
-        vec!["test", "--ci"],
-        vec!["--dry-run", "test", "web"],
-        vec!["--env", "testing", "up", "-d", "db"],
+    for (args, compose) in [
+        (vec!["test", "web"], "docker compose"),
+        (vec!["test", "--ci"], "docker compose"),
+        (vec!["--dry-run", "test", "web"], "docker compose"),
+        (vec!["--env", "testing", "up", "-d", "db"], "docker compose"),
+        (vec!["test", "web"], "docker-compose"),
     ] {
-        let out = stack.xtask(&args).fails_with(2);
+        let out = stack
+            .xtask(&args)
+            .env("XTASK_COMPOSE", compose)
+            .fails_with(2);
         for expected in [
             format!("project {testing} (environment `testing`) would share a bind-mounted folder with running project {project}; nothing was started"),
             format!("service `db` would mount {} at /var/lib/postgresql/data", pgdata.display()),
             format!("(service `db` of project {project}) writes {}", pgdata.display()),
+            "two servers on one data directory corrupt it".to_string(),
             format!("or stop project {project} first"),
         ] {
             assert!(out.stderr.contains(&expected), "{args:?}: {expected:?} missing\n{}", out.describe());
@@ -467,4 +472,62 @@ fn a_link_or_a_parent_folder_of_the_running_data_directory_is_the_same_folder() 
     );
     start(&stack, "testing", &["db"]);
     assert_eq!(running(&testing).len(), 1);
+}
+
+/// Removes a container started outside compose.
+struct Container(String);
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        let _ = Command::new("docker").args(["rm", "-f", &self.0]).output();
+    }
+}
+
+#[test]
+fn a_folder_written_by_a_container_of_no_compose_project_is_refused_too() {
+    let stack = bind_mounted("./pgdata-testing");
+    let testing = format!("{}_testing", stack.project);
+    // A stand-alone container writing a folder the web suite would mount.
+    let shared = stack.env.join("shared");
+    std::fs::create_dir_all(&shared).expect("mkdir shared");
+    let name = format!("{}-standalone", stack.project);
+    let guard = Container(name.clone());
+    let out = Command::new("docker")
+        .args(["run", "-d", "--name", &name, "-v"])
+        .arg(format!("{}:/data", shared.display()))
+        .args(["xtask-test/busybox:1", "sleep", "300"])
+        .output()
+        .expect("docker run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stack.env.write(
+        "docker-compose.testing.yml",
+        "services:\n  db:\n    volumes:\n      - ./pgdata-testing:/var/lib/postgresql/data\n  web:\n    volumes:\n      - ./shared/../shared/sub:/cache\n",
+    );
+    let out = stack.xtask(["test", "web"]).fails_with(2);
+    for expected in [
+        format!("project {testing} (environment `testing`) would share a bind-mounted folder with a running container; nothing was started"),
+        format!(
+            "service `web` would mount {} at /cache; container {name} (not a compose project's) writes {} at /data",
+            shared.canonicalize().unwrap().join("sub").display(),
+            shared.display()
+        ),
+        "overwrite each other's files: give each environment its own, or mount it read-only (`:ro`) in this one".to_string(),
+    ] {
+        assert!(out.stderr.contains(&expected), "{expected:?} missing\n{}", out.describe());
+    }
+    assert!(leftovers_of(&testing).is_empty());
+    // Read-only in the testing project: a folder nobody treats as data may be read.
+    stack.env.write(
+        "docker-compose.testing.yml",
+        "services:\n  db:\n    volumes:\n      - ./pgdata-testing:/var/lib/postgresql/data\n  web:\n    volumes:\n      - ./shared:/cache:ro\n",
+    );
+    stack
+        .xtask(["test", "web"])
+        .ok()
+        .stdout_has("test result: ok");
+    drop(guard);
 }
