@@ -425,6 +425,20 @@ fn a_testing_project_sharing_the_running_development_data_directory_is_refused()
         "select string_agg(datname, ',') from pg_database",
     );
     assert!(!databases.contains("web_test"), "{databases}");
+
+    // The other way round: the testing server up on the folder, the
+    // development stack is the one refused.
+    stack.xtask(["down"]).ok();
+    start(&stack, "testing", &["db"]);
+    let out = stack.xtask(["up", "-d", "db"]).fails_with(2);
+    assert!(
+        out.stderr.contains(&format!(
+            "project {project} (environment `development`) would share a bind-mounted folder with running project {testing}; nothing was started"
+        )),
+        "{}",
+        out.describe()
+    );
+    assert!(running(&project).is_empty(), "{:?}", running(&project));
 }
 
 #[test]
