@@ -192,6 +192,15 @@ pub fn resolve(path: &Path) -> PathBuf {
     }
 }
 
+/// A socket, device or pipe (`/var/run/docker.sock`): shared on purpose, holding no data.
+fn is_special(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::metadata(path).is_ok_and(|m| {
+        let kind = m.file_type();
+        kind.is_socket() || kind.is_char_device() || kind.is_block_device() || kind.is_fifo()
+    })
+}
+
 /// One is the other, or inside it.
 pub fn overlap(a: &Path, b: &Path) -> bool {
     a.starts_with(b) || b.starts_with(a)
@@ -213,6 +222,7 @@ pub fn shared(
         .iter()
         .filter(|m| m.writable)
         .map(|m| (resolve(&m.source), m))
+        .filter(|(path, _)| !is_special(path))
         .collect();
     let mut found = Vec::new();
     for mount in ours {
@@ -326,6 +336,17 @@ mod tests {
             shared(root, &ro, &[running("/env/pgdata", true, true)], no, code).len(),
             1
         );
+    }
+
+    #[test]
+    fn a_socket_both_mount_is_not_a_shared_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("engine.sock");
+        let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        let source = socket.to_string_lossy().into_owned();
+        let ours = [declared(&source, "/var/run/docker.sock", false)];
+        let theirs = [running(&source, true, false)];
+        assert!(shared(dir.path(), &ours, &theirs, |_| false, |_| false).is_empty());
     }
 
     #[test]
