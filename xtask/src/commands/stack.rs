@@ -136,7 +136,7 @@ impl UpArgs {
         let project = ctx.compose_for(&environment)?;
         ctx.require_engine()?;
         if !ctx.global.dry_run {
-            refuse_shared_mounts(ctx, &environment, &project)?;
+            refuse_shared_mounts(ctx, &environment, &project, false)?;
         }
         let mut args = vec!["up".to_string()];
         if self.detach || self.wait {
@@ -282,18 +282,26 @@ pub fn down_volumes_plan(
 /// Refuses, before anything starts, a project that would write a host
 /// folder a running container of another project writes: a data directory
 /// on either side (the `[db]` server's mounts, an image's VOLUME), or any
-/// writable folder that is not a repository's source. Paths are compared
-/// resolved. Skipped when the engine or compose cannot be asked (then
-/// nothing starts either) and when nothing else writes a bind mount.
+/// writable folder that is not a repository's source. With
+/// `other_environments` (`test`), also a data directory of the `[db]`
+/// server that another environment of the workspace declares, running or
+/// not. Paths are compared resolved. Skipped when the engine or compose
+/// cannot be asked (then nothing starts either).
 pub fn refuse_shared_mounts(
     ctx: &Context,
     environment: &ActiveEnvironment,
     project: &ComposeProject,
+    other_environments: bool,
 ) -> Result<()> {
-    let Ok(theirs) = mounts::running_elsewhere(&project.name) else {
-        return Ok(());
-    };
-    if !theirs.iter().any(|m| m.writable) {
+    let workspace = ctx.workspace()?;
+    let server = DbSettings::resolve(workspace, environment).server;
+    let mut theirs = mounts::running_elsewhere(&project.name).unwrap_or_default();
+    theirs.retain(|m| m.writable);
+    // Declared data directories matter only when our server bind-mounts
+    // one: read from the files first, so that a run without one asks
+    // compose nothing.
+    let declared = other_environments && server_binds(ctx, environment, &server)?;
+    if theirs.is_empty() && !declared {
         return Ok(());
     }
     let Ok(model) = ComposeModel::merged(project) else {
@@ -303,15 +311,12 @@ pub fn refuse_shared_mounts(
     if ours.is_empty() {
         return Ok(());
     }
-    let workspace = ctx.workspace()?;
-    let server = DbSettings::resolve(workspace, environment).server;
-    let theirs: Vec<mounts::RunningMount> = theirs
-        .into_iter()
-        .map(|mut m| {
-            m.data |= m.service.as_deref() == Some(server.as_str());
-            m
-        })
-        .collect();
+    for mount in &mut theirs {
+        mount.data |= mount.service.as_deref() == Some(server.as_str());
+    }
+    if declared {
+        theirs.extend(declared_data_mounts(ctx, project, &theirs)?);
+    }
     let repos: Vec<std::path::PathBuf> = workspace
         .repos
         .repos
@@ -338,16 +343,17 @@ pub fn refuse_shared_mounts(
     if shared.is_empty() {
         return Ok(());
     }
-    let mut projects: Vec<String> = shared
-        .iter()
-        .filter_map(|s| s.theirs.project.clone())
-        .collect();
-    projects.dedup();
+    let mut holders: Vec<String> = Vec::new();
+    for holder in shared.iter().map(|s| s.theirs.holder()) {
+        if !holders.contains(&holder) {
+            holders.push(holder);
+        }
+    }
     let lines: Vec<String> = shared
         .iter()
         .map(|s| {
             format!(
-                "  service `{}` would mount {} at {}{}; {} writes {} at {}",
+                "  service `{}` would mount {} at {}{}; {}",
                 s.ours.service,
                 s.ours.source,
                 s.ours.target,
@@ -356,22 +362,19 @@ pub fn refuse_shared_mounts(
                 } else {
                     format!(" (that is {})", s.resolved.display())
                 },
-                s.theirs.owner(),
-                s.theirs.source.display(),
-                s.theirs.target,
+                s.theirs.describe(),
             )
         })
         .collect();
+    let stop = shared
+        .iter()
+        .find_map(|s| s.theirs.container.as_ref().and(s.theirs.project.as_ref()));
     Err(Error::usage_with_help(
         format!(
             "project {} (environment `{}`) would share a bind-mounted folder with {}; nothing was started\n{}",
             project.name,
             environment.name.as_deref().unwrap_or("default"),
-            if projects.is_empty() {
-                "a running container".to_string()
-            } else {
-                format!("running project {}", projects.join(", "))
-            },
+            holders.join(", "),
             lines.join("\n")
         ),
         format!(
@@ -381,12 +384,83 @@ pub fn refuse_shared_mounts(
             } else {
                 "two projects writing one folder overwrite each other's files: give each environment its own, or mount it read-only (`:ro`) in this one"
             },
-            match projects.first() {
+            match stop {
                 Some(other) => format!(", or stop project {other} first"),
                 None => String::new(),
             }
         ),
     ))
+}
+
+/// Whether `server` bind-mounts a host path in `environment`'s compose
+/// files, as our own loader reads them (no process started).
+fn server_binds(ctx: &Context, environment: &ActiveEnvironment, server: &str) -> Result<bool> {
+    let workspace = ctx.workspace()?;
+    let files = crate::compose::files::effective_files(&workspace.root, &environment.compose_files);
+    let variables = crate::compose::variables::Variables::for_project(
+        &workspace.root,
+        &workspace.tasks.project.env_file_paths(),
+        &environment.env,
+    );
+    Ok(crate::compose::loader::load(&files, &variables)
+        .model
+        .bind_mounts()
+        .iter()
+        .any(|mount| mount.service == server))
+}
+
+/// The `[db]` server's bind mounts in every other environment of the
+/// workspace (another compose project, none of whose containers is in
+/// `running` already), as compose resolves them.
+fn declared_data_mounts(
+    ctx: &Context,
+    project: &ComposeProject,
+    running: &[mounts::OtherMount],
+) -> Result<Vec<mounts::OtherMount>> {
+    let workspace = ctx.workspace()?;
+    let mut seen = vec![project.name.clone()];
+    seen.extend(running.iter().filter_map(|m| m.project.clone()));
+    let mut found = Vec::new();
+    let names = workspace
+        .tasks
+        .environments
+        .keys()
+        .map(|name| Some(name.get_ref().as_str()))
+        .chain([None]);
+    for name in names {
+        let Ok(other) = ctx.environment_named(name) else {
+            continue;
+        };
+        if seen.contains(&other.project) {
+            continue;
+        }
+        seen.push(other.project.clone());
+        let server = DbSettings::resolve(workspace, &other).server;
+        let Ok(model) = ctx
+            .compose_for(&other)
+            .map_err(|_| ())
+            .and_then(|p| ComposeModel::merged(&p).map_err(|_| ()))
+        else {
+            continue;
+        };
+        for mount in model
+            .bind_mounts()
+            .into_iter()
+            .filter(|m| m.service == server)
+        {
+            found.push(mounts::OtherMount {
+                container: None,
+                project: Some(other.project.clone()),
+                service: Some(mount.service),
+                environment: Some(other.name.clone().unwrap_or_else(|| "default".into())),
+                source: mount.source.into(),
+                target: mount.target,
+                writable: !mount.read_only,
+                data: true,
+            });
+        }
+    }
+    Ok(found)
 }
 
 impl BuildArgs {

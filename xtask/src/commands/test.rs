@@ -277,8 +277,9 @@ impl TestArgs {
         }
         let configs = self.configs(ctx)?;
         // Two projects' servers on one data directory corrupt it: checked
-        // before anything starts (in a dry run too, as a read-only look).
-        refuse_shared_mounts(ctx, &environment, &project)?;
+        // before anything starts (in a dry run too, as a read-only look);
+        // a testing project's against every environment's, running or not.
+        refuse_shared_mounts(ctx, &environment, &project, testing)?;
         // Two runs at once would drop and swap each other's test database
         // mid-suite: the second waits, on the lock `db rebuild` takes too.
         let _locks = if ctx.global.dry_run {

@@ -13,30 +13,59 @@ use crate::compose::model::DeclaredMount;
 use crate::compose::state::StateError;
 use crate::exec;
 
-/// A bind mount of a running container.
+/// A bind mount of another project: of a running container, or declared
+/// by another environment of the workspace (its data directory).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunningMount {
-    pub container: String,
-    /// Its compose project and service, when compose made it.
+pub struct OtherMount {
+    /// The running container; `None` for a declared mount.
+    pub container: Option<String>,
+    /// Its compose project and service, when compose made or declares it.
     pub project: Option<String>,
     pub service: Option<String>,
-    /// As the engine gives it.
+    /// The environment declaring it (declared mounts only).
+    pub environment: Option<String>,
+    /// As the engine or compose gives it.
     pub source: PathBuf,
     pub target: String,
     pub writable: bool,
-    /// On a path its image declares a VOLUME: where the image keeps state.
+    /// A data directory: on a path its image declares a VOLUME, or the
+    /// database server's.
     pub data: bool,
 }
 
-impl RunningMount {
-    /// `container NAME (service S of project P)`.
-    pub fn owner(&self) -> String {
-        match (&self.service, &self.project) {
-            (Some(service), Some(project)) => format!(
-                "container {} (service `{service}` of project {project})",
-                self.container
+impl OtherMount {
+    /// Who holds it and how: `container NAME (service S of project P)
+    /// writes SRC at TARGET`.
+    pub fn describe(&self) -> String {
+        let whose = match (&self.container, &self.service, &self.project) {
+            (Some(container), Some(service), Some(project)) => {
+                format!("container {container} (service `{service}` of project {project}) writes")
+            }
+            (Some(container), _, _) => {
+                format!("container {container} (not a compose project's) writes")
+            }
+            (None, service, project) => format!(
+                "service `{}` of project {}{} keeps its data in",
+                service.as_deref().unwrap_or("?"),
+                project.as_deref().unwrap_or("?"),
+                self.environment
+                    .as_ref()
+                    .map(|e| format!(" (environment `{e}`)"))
+                    .unwrap_or_default()
             ),
-            _ => format!("container {} (not a compose project's)", self.container),
+        };
+        format!("{whose} {} at {}", self.source.display(), self.target)
+    }
+
+    /// `running project P`, `project P (environment `E`)`, or `a running container`.
+    pub fn holder(&self) -> String {
+        match (&self.project, &self.container, &self.environment) {
+            (Some(project), Some(_), _) => format!("running project {project}"),
+            (Some(project), None, Some(environment)) => {
+                format!("project {project} (environment `{environment}`)")
+            }
+            (Some(project), None, None) => format!("project {project}"),
+            (None, _, _) => "a running container".to_string(),
         }
     }
 }
@@ -47,7 +76,7 @@ pub struct SharedMount {
     pub ours: DeclaredMount,
     /// Ours, resolved.
     pub resolved: PathBuf,
-    pub theirs: RunningMount,
+    pub theirs: OtherMount,
     /// A data directory (else a folder both write).
     pub data: bool,
 }
@@ -90,7 +119,7 @@ fn under_any<'a>(target: &str, mut volumes: impl Iterator<Item = &'a String>) ->
 }
 
 /// Reads `docker inspect`'s JSON: the bind mounts of containers not of `project`.
-pub fn parse_inspect(text: &str, project: &str) -> Vec<RunningMount> {
+pub fn parse_inspect(text: &str, project: &str) -> Vec<OtherMount> {
     let containers: Vec<Inspected> = serde_json::from_str(text).unwrap_or_default();
     let mut mounts = Vec::new();
     for container in containers {
@@ -106,9 +135,10 @@ pub fn parse_inspect(text: &str, project: &str) -> Vec<RunningMount> {
             .into_keys()
             .collect();
         for mount in container.mounts.into_iter().filter(|m| m.kind == "bind") {
-            mounts.push(RunningMount {
-                container: container.name.trim_start_matches('/').to_string(),
+            mounts.push(OtherMount {
+                container: Some(container.name.trim_start_matches('/').to_string()),
                 project: their_project.clone(),
+                environment: None,
                 service: labels.get("com.docker.compose.service").cloned(),
                 data: under_any(&mount.destination, volumes.iter()),
                 source: PathBuf::from(mount.source),
@@ -121,7 +151,7 @@ pub fn parse_inspect(text: &str, project: &str) -> Vec<RunningMount> {
 }
 
 /// The bind mounts of every running container that is not `project`'s.
-pub fn running_elsewhere(project: &str) -> Result<Vec<RunningMount>, StateError> {
+pub fn running_elsewhere(project: &str) -> Result<Vec<OtherMount>, StateError> {
     let ids = exec::capture(&docker_host::docker(["ps", "-q", "--no-trunc"]))
         .map_err(|e| StateError(e.to_string()))?;
     if !ids.success() {
@@ -214,11 +244,11 @@ pub fn overlap(a: &Path, b: &Path) -> bool {
 pub fn shared(
     root: &Path,
     ours: &[DeclaredMount],
-    theirs: &[RunningMount],
+    theirs: &[OtherMount],
     mut is_data: impl FnMut(&DeclaredMount) -> bool,
     is_code: impl Fn(&Path) -> bool,
 ) -> Vec<SharedMount> {
-    let theirs: Vec<(PathBuf, &RunningMount)> = theirs
+    let theirs: Vec<(PathBuf, &OtherMount)> = theirs
         .iter()
         .filter(|m| m.writable)
         .map(|m| (resolve(&m.source), m))
@@ -259,10 +289,11 @@ mod tests {
         }
     }
 
-    fn running(source: &str, writable: bool, data: bool) -> RunningMount {
-        RunningMount {
-            container: "dev-db-1".into(),
+    fn running(source: &str, writable: bool, data: bool) -> OtherMount {
+        OtherMount {
+            container: Some("dev-db-1".into()),
             project: Some("dev".into()),
+            environment: None,
             service: Some("db".into()),
             source: source.into(),
             target: "/var/lib/postgresql/data".into(),
@@ -359,11 +390,11 @@ mod tests {
           "Mounts": [{"Type": "bind", "Source": "/env/other", "Destination": "/o", "RW": true}]}]"#;
         let mounts = parse_inspect(json, "test");
         assert_eq!(mounts.len(), 1, "{mounts:?}");
-        assert_eq!(mounts[0].container, "dev-db-1");
         assert!(mounts[0].data && mounts[0].writable);
         assert_eq!(
-            mounts[0].owner(),
-            "container dev-db-1 (service `db` of project dev)"
+            mounts[0].describe(),
+            "container dev-db-1 (service `db` of project dev) writes /env/pgdata at /var/lib/postgresql/data"
         );
+        assert_eq!(mounts[0].holder(), "running project dev");
     }
 }

@@ -545,3 +545,31 @@ fn a_folder_written_by_a_container_of_no_compose_project_is_refused_too() {
         .stdout_has("test result: ok");
     drop(guard);
 }
+
+#[test]
+fn a_testing_project_on_the_data_directory_another_environment_declares_is_refused_even_when_it_is_down(
+) {
+    // The testing environment mounts what development mounts: nothing runs.
+    let stack = bind_mounted("./pgdata");
+    let project = stack.project.clone();
+    let testing = format!("{project}_testing");
+    let pgdata = stack.env.path().canonicalize().unwrap().join("pgdata");
+    for args in [vec!["test", "web"], vec!["--dry-run", "test", "--ci"]] {
+        let out = stack.xtask(&args).fails_with(2);
+        for expected in [
+            format!("project {testing} (environment `testing`) would share a bind-mounted folder with project {project} (environment `development`); nothing was started"),
+            format!(
+                "service `db` of project {project} (environment `development`) keeps its data in {} at /var/lib/postgresql/data",
+                pgdata.display()
+            ),
+        ] {
+            assert!(out.stderr.contains(&expected), "{args:?}: {expected:?} missing\n{}", out.describe());
+        }
+    }
+    assert!(leftovers_of(&testing).is_empty() && leftovers_of(&project).is_empty());
+    assert!(!pgdata.exists(), "nothing made the data directory");
+    // Tests run in development itself use its own cluster: not refused.
+    stack
+        .xtask(["--dry-run", "--env", "development", "test", "web"])
+        .ok();
+}
