@@ -195,11 +195,11 @@ impl Ownership {
             owns_containers && !protected && volumes.as_ref().is_some_and(Vec::is_empty);
         if !owns_containers {
             notes.push(format!(
-                "environment `{name}` is not a testing environment and project {project} was there before this run: the run does not stop it or remove its volumes"
+                "project {project} (environment `{name}`) is not a testing project and was there before this run: the run does not stop it or remove its volumes"
             ));
         } else if ci && !owns_volumes {
             notes.push(format!(
-                "environment `{name}` is not a testing environment: the run stops the containers it starts, and keeps the volumes of project {project}{}",
+                "project {project} (environment `{name}`) is not a testing project: the run stops the containers it starts and keeps its volumes{}",
                 match &volumes {
                     Some(names) if !names.is_empty() => format!(" ({})", names.join(", ")),
                     _ => String::new(),
@@ -254,15 +254,11 @@ impl TestArgs {
                 ctx.require_engine()?;
                 plan
             } else {
-                let why = format!(
-                    "environment `{}` is not a testing environment",
-                    environment.name.as_deref().unwrap_or("default")
-                );
                 down_volumes_plan(
                     ctx,
                     &environment,
                     &project,
-                    (!testing).then_some(why.as_str()),
+                    (!testing).then_some("not a testing project"),
                     self.confirm.as_deref(),
                 )?
             };

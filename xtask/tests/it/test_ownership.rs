@@ -138,7 +138,7 @@ fn test_in_a_running_development_stack_stops_nothing_and_deletes_no_volume() {
     let out = stack.xtask(["test", "web", "-k", OUTSIDE_TESTING]).ok();
     assert!(
         out.stderr
-            .contains("environment `development` is not a testing environment and project"),
+            .contains(&format!("project {project} (environment `development`) is not a testing project and was there before this run")),
         "{}",
         out.describe()
     );
@@ -159,6 +159,20 @@ fn test_in_a_running_development_stack_stops_nothing_and_deletes_no_volume() {
     assert_eq!(running(&project), before, "{}", out.describe());
     assert_eq!(volumes(&project), dbdata);
     assert_eq!(rows(&stack, "development"), "1000");
+
+    // A `testing` environment whose project is development's owns nothing.
+    let tasks = stack.env.read("tasks.toml").replace(
+        "[environments.production]\n",
+        &format!("[environments.testing]\nproject = \"{project}\"\n\n[environments.production]\n"),
+    );
+    stack.env.write("tasks.toml", &tasks);
+    let plan = stack.xtask(["--dry-run", "test", "--ci"]).ok().stdout;
+    assert!(
+        plan.contains(&format!(
+            "# project {project} (environment `testing`) is not a testing project and was there before this run"
+        )) && !plan.contains(" down "),
+        "{plan}"
+    );
 }
 
 #[test]
@@ -176,7 +190,7 @@ fn test_ci_stops_what_it_started_but_keeps_the_volume_that_was_there() {
     let plan = stack.xtask(["--dry-run", "test", "--ci"]).ok().stdout;
     assert!(
         plan.contains(&format!(
-            "# environment `development` is not a testing environment: the run stops the containers it starts, and keeps the volumes of project {project} ({})",
+            "# project {project} (environment `development`) is not a testing project: the run stops the containers it starts and keeps its volumes ({})",
             dbdata[0]
         )),
         "{plan}"
@@ -212,7 +226,7 @@ fn test_down_outside_a_testing_environment_asks_as_down_volumes_does() {
     let plan = stack.xtask(["--dry-run", "test", "--down"]).ok().stdout;
     assert!(
         plan.starts_with(&format!(
-            "# confirm: Delete the named volumes of project {project} (environment `development` is not a testing environment)? Their data is lost\n"
+            "# confirm: Delete the named volumes of project {project} (not a testing project)? Their data is lost\n"
         )),
         "{plan}"
     );
@@ -222,7 +236,7 @@ fn test_down_outside_a_testing_environment_asks_as_down_volumes_does() {
         .stdout;
     assert!(
         plan.starts_with(&format!(
-            "# confirm by typing `{0}`: Delete the named volumes of project {0} (environment `production` is not a testing environment)? Their data is lost (`production` is protected)\n",
+            "# confirm by typing `{0}`: Delete the named volumes of project {0} (not a testing project)? Their data is lost (`production` is protected)\n",
             production.0
         )),
         "{plan}"
