@@ -179,6 +179,13 @@ fn test_in_a_running_development_stack_stops_nothing_and_deletes_no_volume() {
 fn test_ci_stops_what_it_started_but_keeps_the_volume_that_was_there() {
     let stack = without_testing();
     let project = stack.project.clone();
+    // Nothing of the project exists: the run would own all of it.
+    let plan = stack.xtask(["--dry-run", "test", "--ci"]).ok().stdout;
+    assert!(
+        plan.contains(" down --volumes --remove-orphans)")
+            && !plan.contains("not a testing project"),
+        "{plan}"
+    );
     start(&stack, "development", &["db"]);
     fill(&stack, "development");
     // The developer's stack is down; its database volume stays.
