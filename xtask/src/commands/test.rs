@@ -193,7 +193,11 @@ impl Ownership {
         let owns_containers = containers.as_ref().is_some_and(Vec::is_empty);
         let owns_volumes =
             owns_containers && !protected && volumes.as_ref().is_some_and(Vec::is_empty);
-        if !owns_containers {
+        if containers.is_none() {
+            notes.push(format!(
+                "project {project} (environment `{name}`) is not a testing project and the engine does not answer: the plan takes it for one that was there before (not stopped, volumes kept)"
+            ));
+        } else if !owns_containers {
             notes.push(format!(
                 "project {project} (environment `{name}`) is not a testing project and was there before this run: the run does not stop it or remove its volumes"
             ));
