@@ -281,6 +281,40 @@ impl Context {
         ))
     }
 
+    /// Whether `environment` (or one it inherits from) is `protected`.
+    pub fn is_protected(&self, environment: &ActiveEnvironment) -> Result<bool> {
+        let tasks = &self.workspace()?.tasks;
+        Ok(environment
+            .chain
+            .iter()
+            .filter_map(|name| tasks.environment(name))
+            .any(|spec| spec.protected))
+    }
+
+    /// The confirmation a destructive step needs: `expected` typed (or
+    /// `--confirm EXPECTED`) in a protected environment, where `--yes` is
+    /// not enough; else yes/no, which `--yes` answers.
+    pub fn confirm_destruction(
+        &self,
+        environment: &ActiveEnvironment,
+        question: String,
+        expected: &str,
+        answer: Option<&str>,
+    ) -> Result<Step> {
+        Ok(if self.is_protected(environment)? {
+            Step::ConfirmTyped {
+                question: format!(
+                    "{question} (`{}` is protected)",
+                    environment.name.as_deref().unwrap_or("default")
+                ),
+                expected: expected.to_string(),
+                answer: answer.map(str::to_string),
+            }
+        } else {
+            Step::Confirm { question }
+        })
+    }
+
     /// Carries out `plan`: in a dry run, prints it on stdout and runs
     /// nothing; otherwise runs each step in order and stops at the first
     /// failure, returning the child's exit code as the error's.
@@ -300,6 +334,8 @@ impl Context {
                 } => {
                     let confirmed = match answer {
                         Some(answer) => answer == expected,
+                        // No one to type it: say what to pass (never "--yes").
+                        None if !self.ui.interactive => false,
                         None => self.ui.confirm_typed(question, expected)?,
                     };
                     if !confirmed {

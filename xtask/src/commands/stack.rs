@@ -1,10 +1,15 @@
 //! Whole-stack compose commands: up, down, build, logs, ps, restart, scale, config.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crate::commands::Context;
+use crate::compose::environment::ActiveEnvironment;
+use crate::compose::model::ComposeModel;
+use crate::compose::mounts;
 use crate::compose::project::ComposeProject;
 use crate::compose::state;
+use crate::db::DbSettings;
 use crate::error::{Error, Result};
 use crate::plan::{Plan, Step};
 
@@ -36,11 +41,16 @@ pub struct UpArgs {
 #[command(after_help = "Examples:
   cargo xtask down
   cargo xtask down --volumes     also remove named volumes (asks first: data!)
-  cargo xtask down --volumes --yes   in scripts")]
+  cargo xtask down --volumes --yes   in scripts
+  cargo xtask --env production down --volumes --confirm PROJECT   a protected environment")]
 pub struct DownArgs {
     /// Also remove the stack's named volumes (asks first; --yes in scripts)
     #[arg(long)]
     pub volumes: bool,
+    /// In a protected environment: the compose project's name, typed in
+    /// advance (`--yes` alone is not enough there)
+    #[arg(long, value_name = "PROJECT", requires = "volumes")]
+    pub confirm: Option<String>,
 }
 
 /// Build the stack's images
@@ -121,9 +131,13 @@ fn run_compose(ctx: &Context, args: Vec<String>) -> Result<()> {
 impl UpArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         check_services(ctx, &self.services)?;
-        ctx.require_variables(&ctx.environment()?)?;
-        let project = ctx.compose()?;
+        let environment = ctx.environment()?;
+        ctx.require_variables(&environment)?;
+        let project = ctx.compose_for(&environment)?;
         ctx.require_engine()?;
+        if !ctx.global.dry_run {
+            refuse_shared_mounts(ctx, &environment, &project, false)?;
+        }
         let mut args = vec!["up".to_string()];
         if self.detach || self.wait {
             args.push("--detach".into());
@@ -210,36 +224,243 @@ pub fn wait_until_healthy(
 
 impl DownArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
-        let mut args = vec!["down".to_string(), "--remove-orphans".into()];
-        let project = ctx.compose()?;
-        let mut plan = Plan::new();
+        let environment = ctx.environment()?;
+        let project = ctx.compose_for(&environment)?;
         if self.volumes {
-            args.push("--volumes".into());
-            // Database volumes are the one thing `down` cannot give back.
-            let volumes = if ctx.global.dry_run {
-                state::volumes(&project.name).unwrap_or_default()
-            } else {
-                ctx.require_engine()?;
-                state::volumes(&project.name).map_err(|e| Error::Other(e.into()))?
-            };
-            let which = if volumes.is_empty() {
-                format!("the named volumes of project {}", project.name)
-            } else {
-                format!(
-                    "the volumes {} of project {}",
-                    volumes.join(", "),
-                    project.name
-                )
-            };
-            plan.push(Step::Confirm {
-                question: format!("Delete {which}? Their data is lost"),
-            });
-        } else if !ctx.global.dry_run {
+            let plan =
+                down_volumes_plan(ctx, &environment, &project, None, self.confirm.as_deref())?;
+            return ctx.execute(&plan);
+        }
+        if !ctx.global.dry_run {
             ctx.require_engine()?;
         }
-        plan.run(project.command(args));
+        let mut plan = Plan::new();
+        plan.run(project.command(["down", "--remove-orphans"]));
         ctx.execute(&plan)
     }
+}
+
+/// `down --volumes` of `project`, after the confirmation it needs: yes/no
+/// naming the volumes (`--yes` answers it), or in a protected environment
+/// the project's name typed (`answer`: `--confirm NAME`). `why` is said
+/// in the question (why a command that usually does not ask does).
+pub fn down_volumes_plan(
+    ctx: &Context,
+    environment: &ActiveEnvironment,
+    project: &ComposeProject,
+    why: Option<&str>,
+    answer: Option<&str>,
+) -> Result<Plan> {
+    // Database volumes are the one thing `down` cannot give back.
+    let volumes = if ctx.global.dry_run {
+        state::volumes(&project.name).unwrap_or_default()
+    } else {
+        ctx.require_engine()?;
+        state::volumes(&project.name).map_err(|e| Error::Other(e.into()))?
+    };
+    let which = if volumes.is_empty() {
+        format!("the named volumes of project {}", project.name)
+    } else {
+        format!(
+            "the volumes {} of project {}",
+            volumes.join(", "),
+            project.name
+        )
+    };
+    let why = why.map(|why| format!(" ({why})")).unwrap_or_default();
+    let mut plan = Plan::new();
+    plan.push(ctx.confirm_destruction(
+        environment,
+        format!("Delete {which}{why}? Their data is lost"),
+        &project.name,
+        answer,
+    )?);
+    plan.run(project.command(["down", "--remove-orphans", "--volumes"]));
+    Ok(plan)
+}
+
+/// Refuses, before anything starts, a project that would write a host
+/// folder a running container of another project writes: a data directory
+/// on either side (the `[db]` server's mounts, an image's VOLUME), or any
+/// writable folder that is not a repository's source. With
+/// `other_environments` (`test`), also a data directory of the `[db]`
+/// server that another environment of the workspace declares, running or
+/// not. Paths are compared resolved. Skipped when the engine or compose
+/// cannot be asked (then nothing starts either).
+pub fn refuse_shared_mounts(
+    ctx: &Context,
+    environment: &ActiveEnvironment,
+    project: &ComposeProject,
+    other_environments: bool,
+) -> Result<()> {
+    let workspace = ctx.workspace()?;
+    let server = DbSettings::resolve(workspace, environment).server;
+    let mut theirs = mounts::running_elsewhere(&project.name).unwrap_or_default();
+    theirs.retain(|m| m.writable);
+    // Declared data directories matter only when our server bind-mounts
+    // one: read from the files first, so that a run without one asks
+    // compose nothing.
+    let declared = other_environments && server_binds(ctx, environment, &server)?;
+    if theirs.is_empty() && !declared {
+        return Ok(());
+    }
+    let Ok(model) = ComposeModel::merged(project) else {
+        return Ok(());
+    };
+    let ours = model.bind_mounts();
+    if ours.is_empty() {
+        return Ok(());
+    }
+    for mount in &mut theirs {
+        mount.data |= mount.service.as_deref() == Some(server.as_str());
+    }
+    if declared {
+        theirs.extend(declared_data_mounts(ctx, project, &theirs)?);
+    }
+    let repos: Vec<std::path::PathBuf> = workspace
+        .repos
+        .repos
+        .iter()
+        .map(|repo| mounts::resolve(&workspace.root.join(workspace.repos.repo_path(repo))))
+        .collect();
+    let mut image_volumes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let shared = mounts::shared(
+        &project.root,
+        &ours,
+        &theirs,
+        |mount| {
+            mount.service == server
+                || mount.image.as_ref().is_some_and(|image| {
+                    image_volumes
+                        .entry(image.clone())
+                        .or_insert_with(|| mounts::image_volumes(image))
+                        .iter()
+                        .any(|volume| std::path::Path::new(&mount.target).starts_with(volume))
+                })
+        },
+        |path| repos.iter().any(|repo| mounts::overlap(path, repo)),
+    );
+    if shared.is_empty() {
+        return Ok(());
+    }
+    let mut holders: Vec<String> = Vec::new();
+    for holder in shared.iter().map(|s| s.theirs.holder()) {
+        if !holders.contains(&holder) {
+            holders.push(holder);
+        }
+    }
+    let lines: Vec<String> = shared
+        .iter()
+        .map(|s| {
+            format!(
+                "  service `{}` would mount {} at {}{}; {}",
+                s.ours.service,
+                s.ours.source,
+                s.ours.target,
+                if std::path::Path::new(&s.ours.source) == s.resolved {
+                    String::new()
+                } else {
+                    format!(" (that is {})", s.resolved.display())
+                },
+                s.theirs.describe(),
+            )
+        })
+        .collect();
+    let stop = shared
+        .iter()
+        .find_map(|s| s.theirs.container.as_ref().and(s.theirs.project.as_ref()));
+    Err(Error::usage_with_help(
+        format!(
+            "project {} (environment `{}`) would share a bind-mounted folder with {}; nothing was started\n{}",
+            project.name,
+            environment.name.as_deref().unwrap_or("default"),
+            holders.join(", "),
+            lines.join("\n")
+        ),
+        format!(
+            "{}{}",
+            if shared.iter().any(|s| s.data) {
+                "two servers on one data directory corrupt it: give each environment its own (a named volume, or another folder in its compose file)"
+            } else {
+                "two projects writing one folder overwrite each other's files: give each environment its own, or mount it read-only (`:ro`) in this one"
+            },
+            match stop {
+                Some(other) => format!(", or stop project {other} first"),
+                None => String::new(),
+            }
+        ),
+    ))
+}
+
+/// Whether `server` bind-mounts a host path in `environment`'s compose
+/// files, as our own loader reads them (no process started).
+fn server_binds(ctx: &Context, environment: &ActiveEnvironment, server: &str) -> Result<bool> {
+    let workspace = ctx.workspace()?;
+    let files = crate::compose::files::effective_files(&workspace.root, &environment.compose_files);
+    let variables = crate::compose::variables::Variables::for_project(
+        &workspace.root,
+        &workspace.tasks.project.env_file_paths(),
+        &environment.env,
+    );
+    Ok(crate::compose::loader::load(&files, &variables)
+        .model
+        .bind_mounts()
+        .iter()
+        .any(|mount| mount.service == server))
+}
+
+/// The `[db]` server's bind mounts in every other environment of the
+/// workspace (another compose project, none of whose containers is in
+/// `running` already), as compose resolves them.
+fn declared_data_mounts(
+    ctx: &Context,
+    project: &ComposeProject,
+    running: &[mounts::OtherMount],
+) -> Result<Vec<mounts::OtherMount>> {
+    let workspace = ctx.workspace()?;
+    let mut seen = vec![project.name.clone()];
+    seen.extend(running.iter().filter_map(|m| m.project.clone()));
+    let mut found = Vec::new();
+    let names = workspace
+        .tasks
+        .environments
+        .keys()
+        .map(|name| Some(name.get_ref().as_str()))
+        .chain([None]);
+    for name in names {
+        let Ok(other) = ctx.environment_named(name) else {
+            continue;
+        };
+        if seen.contains(&other.project) {
+            continue;
+        }
+        seen.push(other.project.clone());
+        let server = DbSettings::resolve(workspace, &other).server;
+        let Ok(model) = ctx
+            .compose_for(&other)
+            .map_err(|_| ())
+            .and_then(|p| ComposeModel::merged(&p).map_err(|_| ()))
+        else {
+            continue;
+        };
+        for mount in model
+            .bind_mounts()
+            .into_iter()
+            .filter(|m| m.service == server)
+        {
+            found.push(mounts::OtherMount {
+                container: None,
+                project: Some(other.project.clone()),
+                service: Some(mount.service),
+                environment: Some(other.name.clone().unwrap_or_else(|| "default".into())),
+                source: mount.source.into(),
+                target: mount.target,
+                writable: !mount.read_only,
+                data: true,
+            });
+        }
+    }
+    Ok(found)
 }
 
 impl BuildArgs {

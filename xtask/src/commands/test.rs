@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::commands::containers::{exec_id, exec_step_passing, stop_script, EXEC_ID_VARIABLE};
+use crate::commands::stack::{down_volumes_plan, refuse_shared_mounts};
 use crate::commands::Context;
 use crate::compose::environment::ActiveEnvironment;
 use crate::compose::project::{wants_tty, ComposeProject};
@@ -27,6 +28,8 @@ use crate::testing::wrapper::{InlineReport, Wrapper};
   cargo xtask test web --pdb             stop in pdb on a failure; type at its prompt
   cargo xtask test --keep                leave the stack up: the next run only execs
   cargo xtask test --down                tear the testing project down (volumes too)
+  cargo xtask --env development test --ci   the stack is stopped only if this run started it;
+                                         volumes that were there before are kept
   cargo xtask test --ci --junit results  build, no TTY, JUnit XML in results/, tear down
   cargo xtask test web -- -x             arguments after -- go to the runner
   cargo xtask --dry-run test web         every command, nothing run
@@ -53,9 +56,14 @@ pub struct TestArgs {
     /// Leave the test stack up, so that the next run only execs into it
     #[arg(long, conflicts_with_all = ["down", "ci"])]
     pub keep: bool,
-    /// Only tear the testing project down (containers, networks, volumes) and exit
+    /// Only tear the testing project down (containers, networks, volumes) and exit;
+    /// in an environment that is not a testing one, asks first (as `down --volumes`)
     #[arg(long)]
     pub down: bool,
+    /// With --down in a protected environment: the compose project's name,
+    /// typed in advance (`--yes` alone is not enough there)
+    #[arg(long, value_name = "PROJECT", requires = "down")]
+    pub confirm: Option<String>,
     /// For CI: no prompts, colour or TTY; build first; JUnit XML collected
     /// (in test-results/ unless --junit); torn down after
     #[arg(long, conflicts_with = "pdb")]
@@ -108,6 +116,108 @@ fn lock_test_databases(
         .collect()
 }
 
+/// Whether `environment` is a testing environment, whose project the tests
+/// own: `testing` or one inheriting from it, whose compose project no
+/// other environment shares.
+fn is_testing_environment(ctx: &Context, environment: &ActiveEnvironment) -> Result<bool> {
+    let inherits = |env: &ActiveEnvironment| env.chain.iter().any(|name| name == "testing");
+    if !inherits(environment) {
+        return Ok(false);
+    }
+    let tasks = &ctx.workspace()?.tasks;
+    let shared = tasks
+        .environments
+        .keys()
+        .filter_map(|name| ctx.environment_named(Some(name.get_ref())).ok())
+        .chain(ctx.environment_named(None).ok())
+        .any(|other| !inherits(&other) && other.project == environment.project);
+    Ok(!shared)
+}
+
+/// What a run may stop and delete of the project it runs in: only what
+/// it owns.
+struct Ownership {
+    /// Its containers: a testing environment's, or a project of which no
+    /// container existed before the run.
+    containers: bool,
+    /// Its volumes too (`--ci`): a testing environment's, or a project
+    /// that had no volume before the run.
+    volumes: bool,
+    /// Why not, said before the run starts.
+    notes: Vec<String>,
+}
+
+impl Ownership {
+    /// Looks at `project` before the run. In a dry run an engine that does
+    /// not answer owns nothing; otherwise its error is the run's.
+    fn of(
+        ctx: &Context,
+        environment: &ActiveEnvironment,
+        project: &str,
+        testing: bool,
+        ci: bool,
+    ) -> Result<Self> {
+        let protected = ctx.is_protected(environment)?;
+        if testing {
+            let mut notes = Vec::new();
+            if protected && ci {
+                notes.push(format!(
+                    "environment `{}` is protected: the run keeps its volumes",
+                    environment.name.as_deref().unwrap_or("default")
+                ));
+            }
+            return Ok(Self {
+                containers: true,
+                volumes: !protected,
+                notes,
+            });
+        }
+        let listed = |result: std::result::Result<
+            Vec<String>,
+            crate::compose::state::StateError,
+        >| match (result, ctx.global.dry_run) {
+            (Ok(names), _) => Ok(Some(names)),
+            (Err(_), true) => Ok(None),
+            (Err(error), false) => {
+                ctx.require_engine()?;
+                Err(Error::Other(anyhow::Error::from(error)))
+            }
+        };
+        let containers = listed(
+            crate::compose::state::containers(project)
+                .map(|list| list.into_iter().map(|c| c.name).collect()),
+        )?;
+        let volumes = listed(crate::compose::state::volumes(project))?;
+        let name = environment.name.as_deref().unwrap_or("default");
+        let mut notes = Vec::new();
+        let owns_containers = containers.as_ref().is_some_and(Vec::is_empty);
+        let owns_volumes =
+            owns_containers && !protected && volumes.as_ref().is_some_and(Vec::is_empty);
+        if containers.is_none() {
+            notes.push(format!(
+                "project {project} (environment `{name}`) is not a testing project and the engine does not answer: the plan takes it for one that was there before (not stopped, volumes kept)"
+            ));
+        } else if !owns_containers {
+            notes.push(format!(
+                "project {project} (environment `{name}`) is not a testing project and was there before this run: the run does not stop it or remove its volumes"
+            ));
+        } else if ci && !owns_volumes {
+            notes.push(format!(
+                "project {project} (environment `{name}`) is not a testing project: the run stops the containers it starts and keeps its volumes{}",
+                match &volumes {
+                    Some(names) if !names.is_empty() => format!(" ({})", names.join(", ")),
+                    _ => String::new(),
+                }
+            ));
+        }
+        Ok(Self {
+            containers: owns_containers,
+            volumes: owns_volumes,
+            notes,
+        })
+    }
+}
+
 /// The environment the tests run in: the one typed with `--env`, else
 /// `testing` when defined, else the active one. (`XTASK_ENV`, which a
 /// developer may keep set to `development`, does not move the tests there.)
@@ -140,10 +250,22 @@ impl TestArgs {
         let environment = test_environment(ctx)?;
         ctx.require_variables(&environment)?;
         let project = ctx.compose_for(&environment)?;
+        let testing = is_testing_environment(ctx, &environment)?;
         if self.down {
-            let mut plan = Plan::new();
-            plan.run(project.command(["down", "--volumes", "--remove-orphans"]));
-            ctx.require_engine()?;
+            let plan = if testing && !ctx.is_protected(&environment)? {
+                let mut plan = Plan::new();
+                plan.run(project.command(["down", "--volumes", "--remove-orphans"]));
+                ctx.require_engine()?;
+                plan
+            } else {
+                down_volumes_plan(
+                    ctx,
+                    &environment,
+                    &project,
+                    (!testing).then_some("not a testing project"),
+                    self.confirm.as_deref(),
+                )?
+            };
             ctx.execute(&plan)?;
             if !ctx.global.dry_run {
                 ctx.ui.status(
@@ -154,6 +276,10 @@ impl TestArgs {
             return Ok(());
         }
         let configs = self.configs(ctx)?;
+        // Two projects' servers on one data directory corrupt it: checked
+        // before anything starts (in a dry run too, as a read-only look);
+        // a testing project's against every environment's, running or not.
+        refuse_shared_mounts(ctx, &environment, &project, testing)?;
         // Two runs at once would drop and swap each other's test database
         // mid-suite: the second waits, on the lock `db rebuild` takes too.
         let _locks = if ctx.global.dry_run {
@@ -166,7 +292,9 @@ impl TestArgs {
             console::set_colors_enabled(false);
             console::set_colors_enabled_stderr(false);
         }
-        let plan = self.plan(ctx, &environment, &project, &configs)?;
+        // Looked at before anything starts: what was there is not ours.
+        let ownership = Ownership::of(ctx, &environment, &project.name, testing, self.ci)?;
+        let plan = self.plan(ctx, &environment, &project, &configs, &ownership)?;
         if ctx.global.dry_run {
             crate::out!("{plan}");
             return Ok(());
@@ -255,6 +383,7 @@ impl TestArgs {
         environment: &ActiveEnvironment,
         project: &ComposeProject,
         configs: &[TestConfig],
+        ownership: &Ownership,
     ) -> Result<TestPlan> {
         let workspace = ctx.workspace()?;
         let db = DbSettings::resolve(workspace, environment);
@@ -292,7 +421,7 @@ impl TestArgs {
             }
         };
         let running = kept.is_some();
-        let mut notes = Vec::new();
+        let mut notes = ownership.notes.clone();
         if let Some(ids) = &kept {
             let listed: Vec<String> = ids
                 .iter()
@@ -413,12 +542,12 @@ impl TestArgs {
                 &workspace.root,
             )?);
         }
-        let teardown = if self.keep {
+        let teardown = if self.keep || !ownership.containers {
             None
         } else {
             let mut args = vec!["down".to_string(), "--remove-orphans".into()];
             // CI leaves nothing; a developer's run keeps the templates' volume.
-            if self.ci {
+            if self.ci && ownership.volumes {
                 args.insert(1, "--volumes".into());
             }
             Some(Phase::new("down").run(project.command(args)))

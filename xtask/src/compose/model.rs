@@ -32,6 +32,17 @@ pub struct HostPort {
     pub port: u16,
 }
 
+/// A host path a service mounts (`volumes:` of type bind).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclaredMount {
+    pub service: String,
+    pub image: Option<String>,
+    /// As compose gives it (absolute after `compose config`).
+    pub source: String,
+    pub target: String,
+    pub read_only: bool,
+}
+
 /// Why compose could not give its model.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -89,6 +100,67 @@ impl ComposeModel {
                 command,
                 message: e.message,
             })
+    }
+
+    /// The merged model, asked of compose: `config --format json` (v2 and
+    /// later), or v1's `config`, whose YAML the same parser reads. Either
+    /// gives bind mounts' sources as absolute paths.
+    pub fn merged(project: &ComposeProject) -> Result<Self, ConfigError> {
+        if let Some(model) = Self::from_compose(project)? {
+            return Ok(model);
+        }
+        let step = project.command(["config"]);
+        let command = step.argv.join(" ");
+        let out = exec::capture(&step).map_err(|e| ConfigError::Spawn {
+            command: command.clone(),
+            error: e.to_string(),
+        })?;
+        if !out.success() {
+            return Err(ConfigError::Failed {
+                command,
+                stderr: out.stderr.trim().to_string(),
+            });
+        }
+        Self::from_config_json(&out.stdout).map_err(|e| ConfigError::Unreadable {
+            command,
+            message: e.message,
+        })
+    }
+
+    /// The bind mounts of the active services: short syntax
+    /// (`/src:/target[:ro]`) or long (`type: bind`).
+    pub fn bind_mounts(&self) -> Vec<DeclaredMount> {
+        let mut mounts = Vec::new();
+        for (service, definition) in self.services() {
+            if !self.is_active(definition) {
+                continue;
+            }
+            let image = definition
+                .get("image")
+                .and_then(YamlNode::as_str)
+                .map(str::to_string);
+            let items = definition
+                .get("volumes")
+                .map(YamlNode::items)
+                .unwrap_or_default();
+            for item in items {
+                let found = match item {
+                    YamlNode::Scalar(spec) => short_syntax_bind(spec),
+                    YamlNode::Map(_) => long_syntax_bind(item),
+                    _ => None,
+                };
+                if let Some((source, target, read_only)) = found {
+                    mounts.push(DeclaredMount {
+                        service: service.clone(),
+                        image: image.clone(),
+                        source,
+                        target,
+                        read_only,
+                    });
+                }
+            }
+        }
+        mounts
     }
 
     /// Every service declared, whatever its profiles, in file order.
@@ -200,6 +272,31 @@ fn short_syntax_ports(spec: &str) -> Vec<(String, u16)> {
         .collect()
 }
 
+/// `SOURCE:TARGET[:MODE]` whose source is a path (a named volume's is a name).
+fn short_syntax_bind(spec: &str) -> Option<(String, String, bool)> {
+    let mut parts = spec.splitn(3, ':');
+    let source = parts.next()?;
+    let target = parts.next()?;
+    if !(source.starts_with('/') || source.starts_with('.') || source.starts_with('~')) {
+        return None;
+    }
+    let read_only = parts
+        .next()
+        .is_some_and(|mode| mode.split(',').any(|m| m == "ro"));
+    Some((source.to_string(), target.to_string(), read_only))
+}
+
+/// `{type: bind, source: /src, target: /dst, read_only: true}`.
+fn long_syntax_bind(item: &YamlNode) -> Option<(String, String, bool)> {
+    if item.get("type").and_then(YamlNode::as_str) != Some("bind") {
+        return None;
+    }
+    let source = item.get("source").and_then(YamlNode::as_str)?;
+    let target = item.get("target").and_then(YamlNode::as_str)?;
+    let read_only = item.get("read_only").and_then(YamlNode::as_str) == Some("true");
+    Some((source.to_string(), target.to_string(), read_only))
+}
+
 /// `{target: 80, published: "8080", host_ip: 127.0.0.1}`.
 fn long_syntax_ports(item: &YamlNode) -> Vec<(String, u16)> {
     let Some(published) = item.get("published").and_then(YamlNode::as_str) else {
@@ -266,6 +363,36 @@ mod tests {
         assert_eq!(ports(&model), [(String::new(), 1000)]);
         assert_eq!(ports(&static_model(text, &["debug"])).len(), 2);
         assert_eq!(ports(&static_model(text, &["*"])).len(), 2);
+    }
+
+    #[test]
+    fn bind_mounts_are_read_in_both_syntaxes_and_named_volumes_are_not() {
+        let v1 = "services:\n  db:\n    image: postgres\n    volumes:\n    - /env/pgdata:/var/lib/postgresql/data:rw\n    - /env/a:/a:ro\n    - named:/n:rw\n";
+        let json = r#"{"services": {"db": {"image": "postgres", "volumes": [
+            {"type": "bind", "source": "/env/pgdata", "target": "/var/lib/postgresql/data", "bind": {}},
+            {"type": "bind", "source": "/env/a", "target": "/a", "read_only": true},
+            {"type": "volume", "source": "named", "target": "/n", "volume": {}}]}}}"#;
+        for model in [
+            static_model(v1, &[]),
+            ComposeModel::from_config_json(json).unwrap(),
+        ] {
+            let mounts: Vec<(String, String, bool)> = model
+                .bind_mounts()
+                .into_iter()
+                .map(|m| (m.source, m.target, m.read_only))
+                .collect();
+            assert_eq!(
+                mounts,
+                [
+                    (
+                        "/env/pgdata".to_string(),
+                        "/var/lib/postgresql/data".to_string(),
+                        false
+                    ),
+                    ("/env/a".to_string(), "/a".to_string(), true),
+                ]
+            );
+        }
     }
 
     #[test]

@@ -35,3 +35,4 @@ mod tasks_property;
 mod tasks_safety;
 mod terminal;
 mod test_command;
+mod test_ownership;
