@@ -256,6 +256,7 @@ pub enum Command {
     Env(commands::env::EnvArgs),
     Up(commands::stack::UpArgs),
     Down(commands::stack::DownArgs),
+    Stop(commands::stack::StopArgs),
     Build(commands::stack::BuildArgs),
     Logs(commands::stack::LogsArgs),
     Ps(commands::stack::PsArgs),

@@ -23,8 +23,8 @@ pub struct CompletionsArgs {
 }
 
 /// The commands whose positional arguments name services.
-const SERVICE_COMMANDS: [&str; 8] = [
-    "logs", "up", "restart", "build", "run", "shell", "exec", "debug",
+const SERVICE_COMMANDS: [&str; 9] = [
+    "logs", "up", "stop", "restart", "build", "run", "shell", "exec", "debug",
 ];
 
 /// The commands whose positional arguments name repos.

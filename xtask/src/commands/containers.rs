@@ -17,6 +17,7 @@ use crate::plan::{CommandStep, Plan, Step};
   cargo xtask run portal                       the service's default command
   cargo xtask run portal execute --help        any command
   cargo xtask run -e DEBUG=1 --no-deps portal  compose's run options, before the service
+  cargo xtask run --no-ports portal pytest     beside the running portal: its ports not published
   cargo xtask --dry-run run portal             the exact docker compose call")]
 pub struct RunArgs {
     #[command(flatten)]
@@ -83,6 +84,9 @@ pub struct RunOptions {
     /// Working directory inside the container
     #[arg(short = 'w', long, value_name = "DIR")]
     pub workdir: Option<String>,
+    /// Do not publish the service's ports (beside its running container)
+    #[arg(long)]
+    pub no_ports: bool,
 }
 
 impl RunOptions {
@@ -121,9 +125,11 @@ fn run_args_with(
     command: &[String],
     tty: bool,
 ) -> Vec<String> {
-    let mut args: Vec<String> = ["run", "--rm", "--service-ports", "--use-aliases"]
-        .map(String::from)
-        .to_vec();
+    let mut args: Vec<String> = vec!["run".into(), "--rm".into()];
+    if !options.no_ports {
+        args.push("--service-ports".into());
+    }
+    args.push("--use-aliases".into());
     if !tty {
         args.push("-T".into());
     }
@@ -252,6 +258,9 @@ impl RunArgs {
             return ctx.execute(&plan);
         }
         ctx.require_engine()?;
+        if !self.options.no_ports {
+            refuse_taken_ports(&project, &service)?;
+        }
         let before = one_offs(&project.name, &service);
         let result = ctx.execute(&plan);
         if let Err(Error::Child { code, .. }) = &result {
@@ -261,6 +270,68 @@ impl RunArgs {
         }
         result
     }
+}
+
+/// Refuses, before anything starts, a host port `run SERVICE` would
+/// publish that something already holds, naming the container that
+/// publishes it (the service's own running one, most often) and the ways
+/// out; compose would fail only after starting the dependencies, with
+/// Docker's "port is already allocated".
+fn refuse_taken_ports(project: &ComposeProject, service: &str) -> Result<()> {
+    // Unreadable files are compose's to report, as it runs.
+    let Ok(model) = crate::compose::model::ComposeModel::merged(project) else {
+        return Ok(());
+    };
+    for port in model.host_ports().iter().filter(|p| p.service == service) {
+        let address = if port.address.is_empty() {
+            "0.0.0.0"
+        } else {
+            port.address.as_str()
+        };
+        let Err(error) = std::net::TcpListener::bind((address, port.port)) else {
+            continue;
+        };
+        if error.kind() != std::io::ErrorKind::AddrInUse {
+            continue;
+        }
+        let holder = exec::capture(&crate::compose::docker_host::docker([
+            "ps".to_string(),
+            "--filter".into(),
+            format!("publish={}", port.port),
+            "--format".into(),
+            "{{.Names}}".into(),
+        ]))
+        .ok()
+        .filter(|out| out.success())
+        .and_then(|out| out.stdout.lines().next().map(str::to_string))
+        .filter(|name| !name.is_empty());
+        let held = match &holder {
+            Some(name) => format!("container {name} publishes it"),
+            None => "a program outside the engine listens there".to_string(),
+        };
+        let own = holder.as_deref().is_some_and(|name| {
+            state::containers(&project.name)
+                .unwrap_or_default()
+                .iter()
+                .any(|c| c.name == name && c.service == service)
+        });
+        let stop = if own {
+            format!("`cargo xtask stop {service}` frees it (`up -d` starts it again)")
+        } else {
+            format!(
+                "stop what holds it (`ss -ltnp 'sport = :{}'` shows it)",
+                port.port
+            )
+        };
+        return Err(Error::usage_with_help(
+            format!(
+                "port {} on {address}, which `run {service}` publishes, is taken: {held}; nothing was started",
+                port.port
+            ),
+            format!("{stop}, or `cargo xtask run --no-ports {service} ...` runs without publishing"),
+        ));
+    }
+    Ok(())
 }
 
 /// After an interrupted `run --rm`, removes the one-off containers it left

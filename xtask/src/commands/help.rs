@@ -33,7 +33,8 @@ const GROUPS: [(&str, &[&str]); 7] = [
     (
         "Compose stack",
         &[
-            "env", "up", "down", "build", "images", "logs", "ps", "restart", "scale", "config",
+            "env", "up", "stop", "down", "build", "images", "logs", "ps", "restart", "scale",
+            "config",
         ],
     ),
     (

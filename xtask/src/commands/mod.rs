@@ -69,6 +69,7 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<()> {
         Command::Logs(args) => args.run(ctx),
         Command::Ps(args) => args.run(ctx),
         Command::Restart(args) => args.run(ctx),
+        Command::Stop(args) => args.run(ctx),
         Command::Scale(args) => args.run(ctx),
         Command::Config(args) => args.run(ctx),
         Command::Run(args) => args.run(ctx),

@@ -89,6 +89,26 @@ pub struct LogsArgs {
   cargo xtask ps --json")]
 pub struct PsArgs {}
 
+/// Stop services (or the stack), keeping containers and volumes; `up` starts them again
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  cargo xtask stop                stop the whole stack; the database keeps its data
+  cargo xtask stop portal         free the portal's port for `cargo xtask run portal`
+  cargo xtask up -d               start what was stopped")]
+pub struct StopArgs {
+    #[arg(value_name = "SERVICE")]
+    pub services: Vec<String>,
+}
+
+impl StopArgs {
+    pub fn run(self, ctx: &Context) -> Result<()> {
+        check_services(ctx, &self.services)?;
+        let mut args = vec!["stop".to_string()];
+        args.extend(self.services);
+        run_compose(ctx, args)
+    }
+}
+
 /// Restart services
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:

@@ -236,6 +236,8 @@ fn scale_down_logs_and_build_build_the_expected_commands() {
         vec!["build", "--no-cache", "portal"],
         vec!["restart", "db"],
         vec!["exec", "db", "psql", "-U", "postgres"],
+        vec!["stop", "portal"],
+        vec!["stop"],
     ] {
         env.xtask(&args).env("PATH", docker.path_var()).ok();
     }
@@ -261,6 +263,8 @@ fn scale_down_logs_and_build_build_the_expected_commands() {
             format!("{prefix} build --no-cache portal"),
             format!("{prefix} restart db"),
             format!("{prefix} exec -T -e XTASK_EXEC_ID=ID db psql -U postgres"),
+            format!("{prefix} stop portal"),
+            format!("{prefix} stop"),
         ]
     );
 }

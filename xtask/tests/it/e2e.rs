@@ -360,3 +360,56 @@ fn urls_take_the_scheme_and_path_a_service_declares() {
     );
     stack.xtask(["--yes", "down", "--volumes"]).ok();
 }
+
+#[test]
+fn run_refuses_a_port_its_running_service_holds_and_stop_frees_it() {
+    let stack = Stack::fixture();
+    let port = crate::engine::free_port();
+    let compose = stack
+        .env
+        .read("docker-compose.yml")
+        .replace("\"127.0.0.1::8080\"", &format!("\"127.0.0.1:{port}:8080\""));
+    stack.env.write("docker-compose.yml", &compose);
+    stack.xtask(["up", "-d", "--wait", "web"]).ok();
+
+    // The running web holds the port: refused before anything starts,
+    // naming the container and the ways out.
+    let refused = stack.xtask(["run", "web", "true"]).fails_with(2);
+    assert!(
+        refused.stderr.contains(&format!(
+            "port {port} on 127.0.0.1, which `run web` publishes, is taken: container {}-web-1 publishes it",
+            stack.project
+        )) && refused.stderr.contains("`cargo xtask stop web` frees it")
+            && refused.stderr.contains("run --no-ports web"),
+        "{}",
+        refused.describe()
+    );
+    assert!(
+        !refused.stderr.contains("already allocated"),
+        "{}",
+        refused.describe()
+    );
+    // Beside it, without its ports.
+    stack.xtask(["run", "--no-ports", "web", "true"]).ok();
+
+    // stop keeps the container (and its volumes); the port is free again.
+    stack.xtask(["stop", "web"]).ok();
+    let ps: serde_json::Value =
+        serde_json::from_str(&stack.xtask(["ps", "--json"]).ok().stdout).expect("ps --json");
+    let web: Vec<&serde_json::Value> = ps
+        .as_array()
+        .expect("an array")
+        .iter()
+        .filter(|c| c["service"] == "web")
+        .collect();
+    assert_eq!(web.len(), 1, "the stopped container stays: {ps}");
+    assert_eq!(web[0]["state"], "exited", "{ps}");
+    stack.xtask(["run", "web", "true"]).ok();
+    stack.xtask(["up", "-d", "--wait", "web"]).ok();
+    let (status, _) = wait_for("web to answer again", Duration::from_secs(20), || {
+        http_get(port)
+    });
+    assert_eq!(status, 200);
+    stack.xtask(["--yes", "down", "--volumes"]).ok();
+    assert!(stack.leftovers().is_empty(), "{:?}", stack.leftovers());
+}
