@@ -327,6 +327,24 @@ impl Context {
                         ))
                     })?;
                 }
+                Step::CheckSql {
+                    file,
+                    partial_ok,
+                    progress,
+                } => {
+                    exec::check_sql(file, *partial_ok, progress)?;
+                }
+                Step::KeepAside { path, aside } => {
+                    std::fs::hard_link(path, aside).map_err(|e| {
+                        Error::Other(anyhow::Error::from(e).context(format!(
+                            "cannot keep {} as {}; nothing was changed",
+                            path.display(),
+                            aside.display()
+                        )))
+                    })?;
+                    self.ui
+                        .note(format!("kept {} as {}", path.display(), aside.display()));
+                }
                 Step::Confirm { question } => {
                     if !self.ui.confirm(question, self.global.yes)? {
                         return Err(Error::Declined);
