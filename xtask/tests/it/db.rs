@@ -1478,3 +1478,100 @@ fn kill_9_of_xtask_mid_stream_never_swaps_a_part_in() {
         .ok();
     assert_eq!(count(&stack, "shop"), "1500000");
 }
+
+/// A `docker` first on PATH that passes every call to the real one, but
+/// gives a restore's container call only the first `bytes` bytes of what
+/// xtask streams: the file's bytes arrive, the seal after them does not,
+/// as when xtask is `kill -9`ed after the last byte.
+fn docker_dropping_the_seal(dir: &std::path::Path, bytes: u64) -> String {
+    let real = std::process::Command::new("sh")
+        .args(["-c", "command -v docker"])
+        .output()
+        .expect("docker on PATH");
+    let real = String::from_utf8_lossy(&real.stdout).trim().to_string();
+    crate::harness::write_executable(
+        &dir.join("docker"),
+        &format!(
+            "#!/bin/sh\ncase \"$*\" in *__restoring*) head -c {bytes} | \"{real}\" \"$@\";; *) exec \"{real}\" \"$@\";; esac\n"
+        ),
+    );
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// A load that received every byte of the file but not the seal (as when
+/// xtask is `kill -9`ed right after the last byte) is never swapped in:
+/// for a custom dump (which pg_restore would load) and for SQL (which psql
+/// commits at its end of input); nor is a custom dump cut in the middle.
+#[test]
+fn everything_but_the_seal_is_not_enough_to_swap() {
+    let stack = Stack::fixture();
+    append_tasks(&stack, "[db]\nname = \"shop\"\n");
+    start(&stack);
+    stack.xtask(["db", "create"]).ok();
+    psql(
+        &stack,
+        "shop",
+        "create table t (x int, pad text); insert into t select g, md5(g::text) from generate_series(1, 20000) g",
+    );
+    let dump = stack.env.join("shop.dump");
+    let sql = stack.env.join("shop.sql");
+    stack
+        .xtask(["db", "backup", "-o", dump.to_str().unwrap()])
+        .ok();
+    stack
+        .xtask([
+            "db",
+            "backup",
+            "-o",
+            sql.to_str().unwrap(),
+            "--format",
+            "sql",
+        ])
+        .ok();
+    psql(&stack, "shop", "delete from t where x > 5");
+    let bin = tempfile::tempdir().unwrap();
+    let dump_size = std::fs::metadata(&dump).unwrap().len();
+    let sql_size = std::fs::metadata(&sql).unwrap().len();
+    for (file, bytes) in [(&dump, dump_size), (&sql, sql_size), (&dump, dump_size / 2)] {
+        let path = docker_dropping_the_seal(bin.path(), bytes);
+        let out = stack
+            .xtask(["--yes", "db", "restore", file.to_str().unwrap()])
+            .env("PATH", &path)
+            .run();
+        assert_ne!(out.code, 0, "{}", out.describe());
+        assert!(
+            out.stderr.contains("the database was not replaced"),
+            "{}",
+            out.describe()
+        );
+        assert_eq!(
+            count(&stack, "shop"),
+            "5",
+            "{} cut at {bytes}",
+            file.display()
+        );
+        no_staging_left(&stack);
+    }
+    // The copies inside the container are gone too.
+    let left = stack
+        .xtask([
+            "exec",
+            "db",
+            "sh",
+            "-c",
+            "ls /tmp | grep -c xtask-restore || true",
+        ])
+        .ok();
+    assert_eq!(left.stdout.trim(), "0", "{}", left.describe());
+    // Through the same stand-in, with every byte passed, it swaps.
+    let path = docker_dropping_the_seal(bin.path(), 1 << 40);
+    stack
+        .xtask(["--yes", "db", "restore", dump.to_str().unwrap()])
+        .env("PATH", &path)
+        .ok();
+    assert_eq!(count(&stack, "shop"), "20000");
+}
