@@ -740,7 +740,7 @@ impl DbArgs {
                 // two files, and neither replaces one we did not make
                 // without --force (which keeps it as NAME.~N~).
                 if let (Some(dump_at), Some(record_at)) = (resolved(&path), resolved(&record)) {
-                    if dump_at == record_at {
+                    if dump_at == record_at || same_file(&dump_at, &record_at) {
                         return Err(Error::usage(format!(
                             "{} and its record {} are one file ({}); nothing was written",
                             path.display(),
@@ -1041,6 +1041,15 @@ fn resolved(path: &std::path::Path) -> Option<PathBuf> {
         }
     }
     None
+}
+
+/// Whether two existing paths are one file (hard links).
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
 }
 
 /// `NAME.~N~` beside `path`, with the first N that names nothing.

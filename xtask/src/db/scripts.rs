@@ -134,11 +134,16 @@ fn require(condition: &str, message: &str) -> String {
 pub fn copy() -> String {
     format!(
         "SELECT count(*) > 0 AS source_present FROM pg_database WHERE datname = :'source' \\gset
-{}SELECT count(pg_terminate_backend(pid)) AS terminated FROM pg_stat_activity
+SELECT count(*) = 0 AS target_free FROM pg_database WHERE datname = :'name' \\gset
+{}{}SELECT count(pg_terminate_backend(pid)) AS terminated FROM pg_stat_activity
   WHERE datname = :'source' AND pid <> pg_backend_pid() \\gset
 {}\\echo copied database :source to :name
 ",
         require("source_present", "database :source does not exist"),
+        require(
+            "target_free",
+            "database :name exists already: nothing was changed; pass --force to replace it"
+        ),
         create_from_template("name", "source"),
     )
 }

@@ -329,6 +329,8 @@ impl SqlScanner {
         }
         self.statement_open = true;
         self.any_content = true;
+        // pg_dump's completion line counts only after the last statement.
+        self.complete = false;
         let word_start = ident_start(b);
         // Prefixed literals: E'..' (escapes), U&'..', B'..', X'..', N'..'.
         if word_start && matches!(b, b'e' | b'E') && next == Some(b'\'') {
@@ -595,6 +597,11 @@ mod tests {
         assert!(end.verdict(true).is_err());
         let (_, end) = scan(b"");
         assert!(end.unwrap().verdict(false).unwrap_err().contains("empty"));
+        // The completion line followed by more SQL (two files joined, cut
+        // in the second) is not the end.
+        let joined = format!("{DUMP}create table u (x int);\n");
+        let (_, end) = scan(joined.as_bytes());
+        assert!(!end.unwrap().complete);
         let (_, end) = scan(b"create table t (x int);\n");
         let end = end.unwrap();
         assert!(end.verdict(false).unwrap_err().contains("--partial-ok"));

@@ -1126,6 +1126,14 @@ fn copy_checks_everything_first_and_keeps_what_it_replaces() {
         assert!(out.stderr.contains("same database"), "{}", out.describe());
     }
     assert_eq!(rows(&stack, "shop"), "1,2,3");
+    // Onto an existing database without --force: refused before the
+    // source's sessions are ended.
+    stack
+        .xtask(["db", "copy", "shop", "shop2"])
+        .run()
+        .code(3)
+        .stderr_has("database shop2 exists already");
+    assert_eq!(rows(&stack, "shop2"), "9");
     // --force: copied beside, swapped in, shop2 kept as a snapshot.
     let out = stack
         .xtask(["--yes", "db", "copy", "shop", "shop2", "--force"])
@@ -1479,11 +1487,10 @@ fn kill_9_of_xtask_mid_stream_never_swaps_a_part_in() {
     assert_eq!(count(&stack, "shop"), "1500000");
 }
 
-/// A `docker` first on PATH that passes every call to the real one, but
-/// gives a restore's container call only the first `bytes` bytes of what
-/// xtask streams: the file's bytes arrive, the seal after them does not,
-/// as when xtask is `kill -9`ed after the last byte.
-fn docker_dropping_the_seal(dir: &std::path::Path, bytes: u64) -> String {
+/// A `docker` first on PATH that passes every call to the real one; a
+/// restore's container call (the one naming `__restoring`) runs `restore`
+/// instead, a shell snippet in which `$real` is the real docker.
+fn docker_stand_in(dir: &std::path::Path, restore: &str) -> String {
     let real = std::process::Command::new("sh")
         .args(["-c", "command -v docker"])
         .output()
@@ -1492,7 +1499,7 @@ fn docker_dropping_the_seal(dir: &std::path::Path, bytes: u64) -> String {
     crate::harness::write_executable(
         &dir.join("docker"),
         &format!(
-            "#!/bin/sh\ncase \"$*\" in *__restoring*) head -c {bytes} | \"{real}\" \"$@\";; *) exec \"{real}\" \"$@\";; esac\n"
+            "#!/bin/sh\nreal='{real}'\ncase \"$*\" in *__restoring*) {restore};; *) exec \"$real\" \"$@\";; esac\n"
         ),
     );
     format!(
@@ -1500,6 +1507,13 @@ fn docker_dropping_the_seal(dir: &std::path::Path, bytes: u64) -> String {
         dir.display(),
         std::env::var("PATH").unwrap_or_default()
     )
+}
+
+/// [`docker_stand_in`] giving the restore's container call only the first
+/// `bytes` bytes of what xtask streams: the file's bytes arrive, the seal
+/// after them does not, as when xtask is `kill -9`ed after the last byte.
+fn docker_dropping_the_seal(dir: &std::path::Path, bytes: u64) -> String {
+    docker_stand_in(dir, &format!("head -c {bytes} | \"$real\" \"$@\""))
 }
 
 /// A load that received every byte of the file but not the seal (as when
@@ -1567,6 +1581,41 @@ fn everything_but_the_seal_is_not_enough_to_swap() {
         ])
         .ok();
     assert_eq!(left.stdout.trim(), "0", "{}", left.describe());
+    // A file that changes after its check: the meta-command appended when
+    // the load starts is refused as it streams, before psql sees it.
+    let path = docker_stand_in(
+        bin.path(),
+        &format!(
+            "printf '\\\\! touch /tmp/late\\n' >> '{}'; exec \"$real\" \"$@\"",
+            sql.display()
+        ),
+    );
+    let out = stack
+        .xtask(["--yes", "db", "restore", sql.to_str().unwrap()])
+        .env("PATH", &path)
+        .run();
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert!(
+        out.stderr
+            .contains("the psql meta-command `\\!` is refused"),
+        "{}",
+        out.describe()
+    );
+    assert!(std::fs::read_to_string(&sql)
+        .unwrap()
+        .ends_with("\\! touch /tmp/late\n"));
+    assert_eq!(count(&stack, "shop"), "5");
+    no_staging_left(&stack);
+    let late = stack
+        .xtask([
+            "exec",
+            "db",
+            "sh",
+            "-c",
+            "test -e /tmp/late && echo there || echo absent",
+        ])
+        .ok();
+    assert_eq!(late.stdout.trim(), "absent");
     // Through the same stand-in, with every byte passed, it swaps.
     let path = docker_dropping_the_seal(bin.path(), 1 << 40);
     stack
