@@ -14,6 +14,10 @@ pub enum SqlProblem {
     MetaCommand { line: u64, command: String },
     #[error("line {line}: the psql variable `:{name}` is refused (psql would paste text into the SQL there)")]
     Variable { line: u64, name: String },
+    #[error("line {line}: a NUL byte (psql would drop the rest of the line unread)")]
+    Nul { line: u64 },
+    #[error("line {line}: a backslash after a non-ASCII byte inside E'...' reads two ways (client encodings such as SJIS make it part of a character)")]
+    Encoding { line: u64 },
     #[error("line {line}: a string literal with a backslash before its closing quote reads two ways (standard_conforming_strings); write it as E'...' or with the backslash doubled")]
     Ambiguous { line: u64 },
 }
@@ -195,8 +199,7 @@ impl SqlScanner {
         self.number += 1;
         let line = std::mem::take(&mut self.line);
         let result = if self.in_copy {
-            self.copy_line(&line);
-            Ok(())
+            self.copy_line(&line)
         } else {
             self.sql_line(&line)
         };
@@ -213,14 +216,23 @@ impl SqlScanner {
     }
 
     /// A line of COPY data: only `\.` alone ends it (as psql reads).
-    fn copy_line(&mut self, line: &[u8]) {
+    fn copy_line(&mut self, line: &[u8]) -> Result<(), (usize, SqlProblem)> {
+        if line.contains(&0) {
+            return Err((0, SqlProblem::Nul { line: self.number }));
+        }
         if line == b"\\.\n" || line == b"\\.\r\n" || line == b"\\." {
             self.copies_due -= 1;
             self.in_copy = self.copies_due > 0;
         }
+        Ok(())
     }
 
     fn sql_line(&mut self, line: &[u8]) -> Result<(), (usize, SqlProblem)> {
+        // psql reads a line as a C string: what follows a NUL is dropped
+        // by it, not by us. None of the line goes (its start is unread).
+        if line.contains(&0) {
+            return Err((0, SqlProblem::Nul { line: self.number }));
+        }
         let trimmed = line.strip_suffix(b"\n").unwrap_or(line);
         let trimmed = trimmed.strip_suffix(b"\r").unwrap_or(trimmed);
         if self.lex == Lex::Top && !self.statement_open && trimmed == DUMP_COMPLETE {
@@ -253,6 +265,16 @@ impl SqlScanner {
                 } => {
                     if b == b'\\' {
                         if *extended {
+                            // In SJIS, BIG5, GBK, ... a byte 0x5c after a
+                            // lead byte is part of a character, no escape.
+                            if i > 0 && line[i - 1] >= 0x80 {
+                                return Err((
+                                    i,
+                                    SqlProblem::Encoding {
+                                        line: self.number,
+                                    },
+                                ));
+                            }
                             i += 2;
                             continue;
                         }
@@ -308,7 +330,8 @@ impl SqlScanner {
     fn top(&mut self, line: &[u8], i: usize) -> Result<usize, (usize, SqlProblem)> {
         let b = line[i];
         let next = line.get(i + 1).copied();
-        if b.is_ascii_whitespace() {
+        // psql's and the server's whitespace: \v included.
+        if b.is_ascii_whitespace() || b == 0x0b {
             return Ok(i + 1);
         }
         if b == b'-' && next == Some(b'-') {
@@ -664,6 +687,17 @@ mod tests {
         let (_, end) = scan(b"select 1::int, a[1:2] from t;\n");
         assert!(end.is_ok(), "{end:?}");
         let (_, end) = scan(b"select 'a\\\\';\n");
+        assert!(end.is_ok(), "{end:?}");
+        // psql drops what follows a NUL on its line: the quote would open
+        // a string for us only.
+        let (out, end) = scan(b"select 1;\n\\! id --\0'\n\\! id\n';\n");
+        assert!(matches!(end, Err(SqlProblem::Nul { .. })), "{end:?}");
+        assert_eq!(out, b"select 1;\n");
+        // In SJIS, 0x81 0x5c is one character: the quote after it closes.
+        let (_, end) = scan(b"select E'\x81\\' \\! id ';\n");
+        assert!(matches!(end, Err(SqlProblem::Encoding { .. })), "{end:?}");
+        // \v is whitespace to psql and the server: COPY is still first.
+        let (_, end) = scan(b"\x0bcopy t from stdin;\nit's\n\\.\nselect 1;\n");
         assert!(end.is_ok(), "{end:?}");
     }
 }
