@@ -258,12 +258,7 @@ impl fmt::Display for CommandStep {
             ));
         }
         if let Input::Sealed(sealed) = &self.stdin {
-            let checked = if sealed.sql.is_some() {
-                " (checked as it streams)"
-            } else {
-                ""
-            };
-            line.push_str(&format!("({}{checked}; echo <seal>) | ", sealed.file));
+            line.push_str(&format!("({}; echo <seal>) | ", sealed.file));
         }
         for (key, value) in &self.env {
             line.push_str(&format!("{key}={} ", shell_words::quote(value)));
@@ -343,7 +338,7 @@ impl fmt::Display for Step {
                 file, partial_ok, ..
             } => write!(
                 f,
-                "# check `{file}` as psql would read it: no meta-commands, whole{}",
+                "# check `{file}` as psql would read it (and again as it streams): no meta-commands, whole{}",
                 if *partial_ok {
                     " or not (--partial-ok)"
                 } else {

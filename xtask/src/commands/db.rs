@@ -63,7 +63,8 @@ pub enum DbCommand {
     /// Copy a database (a template copy); --force replaces DST (asks first)
     #[command(after_help = "Examples:
   cargo xtask db copy c3s c3s_test_template
-  cargo xtask --yes db copy c3s scratch --force")]
+  cargo xtask --yes db copy c3s scratch --force    scratch kept as a snapshot
+  cargo xtask --yes db copy c3s scratch --force --no-backup")]
     Copy(CopyArgs),
     /// Create the database if missing, initialise it and load data
     #[command(after_help = "Examples:
@@ -73,12 +74,14 @@ pub enum DbCommand {
     #[command(after_help = "Examples:
   cargo xtask db backup
   cargo xtask db backup -o /tmp/c3s.sql --format sql
+  cargo xtask db backup -o c3s.dump --force      replaces c3s.dump(.json), kept as c3s.dump.~1~
   cargo xtask db backup --format sql-gz          backups/<db>-<env>-<UTC time>.sql.gz")]
     Backup(BackupArgs),
     /// Replace the database with a dump, checked before anything changes (asks first)
     #[command(after_help = "Examples:
   cargo xtask db restore backups/c3s-development-20261125T231500Z.dump
-  cargo xtask --yes db restore dump.sql scratch")]
+  cargo xtask --yes db restore dump.sql scratch
+  cargo xtask db restore --partial-ok my-own.sql scratch   SQL without pg_dump's completion line")]
     Restore(RestoreArgs),
     /// Snapshots as template databases: take, list, restore, remove
     #[command(after_help = "Examples:

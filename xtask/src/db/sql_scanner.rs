@@ -268,12 +268,7 @@ impl SqlScanner {
                             // In SJIS, BIG5, GBK, ... a byte 0x5c after a
                             // lead byte is part of a character, no escape.
                             if i > 0 && line[i - 1] >= 0x80 {
-                                return Err((
-                                    i,
-                                    SqlProblem::Encoding {
-                                        line: self.number,
-                                    },
-                                ));
+                                return Err((i, SqlProblem::Encoding { line: self.number }));
                             }
                             i += 2;
                             continue;
