@@ -1014,7 +1014,7 @@ admin() { psql -X -q -v ON_ERROR_STOP=1 -h \"$h\" -U \"$u\" -d postgres -v \"nam
 load() { if [ -z \"$copy\" ]; then \"$@\"; return; fi; \
 cat > \"$copy\" || return 1; n=${#XTASK_LOAD_SEAL}; \
 if [ \"$n\" -lt 16 ] || [ \"$(tail -c \"$n\" \"$copy\")\" != \"$XTASK_LOAD_SEAL\" ]; then echo \"the dump did not arrive whole (no seal after it)\" >&2; return 1; fi; \
-truncate -s \"-$n\" \"$copy\" && pg_restore --list \"$copy\" > /dev/null && \"$@\" \"$copy\" && printf '%s\\n' \"$seal\" | admin \"$loaded\"; }; \
+size=$(wc -c < \"$copy\") && truncate -s \"$((size - n))\" \"$copy\" && pg_restore --list \"$copy\" > /dev/null && \"$@\" \"$copy\" && printf '%s\\n' \"$seal\" | admin \"$loaded\"; }; \
 if [ -n \"$copy\" ]; then trap 'rm -f \"$copy\"' EXIT; trap 'exit 143' TERM INT HUP; fi; \
 printf '%s\\n' \"$create\" | admin \"$loaded\" || exit 1; \
 if load \"$@\" && printf '%s\\n' \"$swap\" | admin \"$db\"; then exit 0; fi; \
