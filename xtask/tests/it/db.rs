@@ -1181,15 +1181,20 @@ fn copy_checks_everything_first_and_keeps_what_it_replaces() {
 }
 
 /// Restores `file` into `db`, expecting a refusal that says `why`; `db`
-/// keeps `before` rows and no staging database is left.
+/// keeps `before` rows, and no database or snapshot came or went.
 fn refused(stack: &Stack, file: &std::path::Path, db: &str, why: &str, before: &str) {
+    let databases = database_names(stack);
+    let snapshots = stack.xtask(["db", "snapshot", "list", db]).ok().stdout;
     let out = stack
         .xtask(["--yes", "db", "restore", file.to_str().unwrap(), db])
         .run();
     assert_ne!(out.code, 0, "{}", out.describe());
     assert!(out.stderr.contains(why), "{why}\n{}", out.describe());
     assert_eq!(rows(stack, db), before, "{}", file.display());
-    no_staging_left(stack);
+    // Refused before anything changed: no staging database, no snapshot.
+    assert_eq!(database_names(stack), databases, "{}", file.display());
+    let after = stack.xtask(["db", "snapshot", "list", db]).ok().stdout;
+    assert_eq!(after, snapshots, "{}", file.display());
 }
 
 #[test]
@@ -1290,41 +1295,44 @@ fn a_sql_restore_swaps_only_a_whole_file_and_runs_no_meta_commands() {
 
     // Meta-commands: refused before they reach psql.
     for (name, text) in [
-        (
-            "connect.sql",
-            "create table t (x int);\n\\connect other\ncreate table pwned (x int);\n",
-        ),
+        ("connect.sql", "create table t (x int);\n\\connect shop\ncreate table pwned (x int);\n"),
+        ("c.sql", "create table t (x int); \\c shop\ncreate table pwned (x int);\n"),
         ("bang.sql", "create table t (x int);\n\\! touch /tmp/bang\n"),
         ("out.sql", "\\o /tmp/out\nselect 1;\n"),
         ("g.sql", "create table t (x int);\nselect 1 \\g /tmp/g\n"),
+        ("copyprog.sql", "create table t (x int);\n\\copy t from program 'touch /tmp/prog'\n"),
+        ("gexec.sql", "select 'create table pwned (x int)' \\gexec\n"),
         (
-            "copyprog.sql",
-            "create table t (x int);\n\\copy t from program 'touch /tmp/prog'\n",
+            "hidden.sql",
+            "create table t (x int);\ncopy t from stdin;\n1\n\\.\nselect E'it\\'s', $q$ ' $q$; \\! touch /tmp/hidden\n",
         ),
     ] {
         let mut text = text.to_string();
         text.push_str("\n--\n-- PostgreSQL database dump complete\n--\n");
         refused(&stack, &write(name, &text), "other", "meta-command", "5");
+        assert_eq!(rows(&stack, "shop"), "1,2,3", "{name}");
     }
-    let tables = stack
-        .xtask([
-            "db",
-            "psql",
-            "other",
-            "--",
-            "-At",
-            "-c",
-            "select count(*) from pg_tables where tablename = 'pwned'",
-        ])
-        .ok();
-    assert_eq!(tables.stdout.trim(), "0");
+    for db in ["shop", "other"] {
+        let tables = stack
+            .xtask([
+                "db",
+                "psql",
+                db,
+                "--",
+                "-At",
+                "-c",
+                "select count(*) from pg_tables where tablename = 'pwned'",
+            ])
+            .ok();
+        assert_eq!(tables.stdout.trim(), "0", "{db}");
+    }
     let files = stack
         .xtask([
             "exec",
             "db",
             "sh",
             "-c",
-            "ls /tmp/bang /tmp/out /tmp/g /tmp/prog 2>/dev/null | wc -l",
+            "ls /tmp/bang /tmp/out /tmp/g /tmp/prog /tmp/hidden 2>/dev/null | wc -l",
         ])
         .ok();
     assert_eq!(files.stdout.trim(), "0", "{}", files.describe());
