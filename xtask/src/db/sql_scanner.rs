@@ -197,13 +197,13 @@ impl SqlScanner {
 
     fn judge_line(&mut self, out: &mut Vec<u8>) -> Result<(), SqlProblem> {
         self.number += 1;
-        let line = std::mem::take(&mut self.line);
+        let mut line = std::mem::take(&mut self.line);
         let result = if self.in_copy {
             self.copy_line(&line)
         } else {
             self.sql_line(&line)
         };
-        match result {
+        let passed = match result {
             Ok(()) => {
                 out.extend_from_slice(&line);
                 Ok(())
@@ -212,7 +212,11 @@ impl SqlScanner {
                 out.extend_from_slice(&line[..at]);
                 Err(problem)
             }
-        }
+        };
+        // The buffer kept for the next line: no allocation per line.
+        line.clear();
+        self.line = line;
+        passed
     }
 
     /// A line of COPY data: only `\.` alone ends it (as psql reads).
@@ -587,6 +591,39 @@ fn scan(input: &[u8]) -> (Vec<u8>, Result<SqlEnd, SqlProblem>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The same bytes and verdict whatever the chunks the file arrives in.
+    #[test]
+    fn chunks_do_not_matter() {
+        let samples: [&[u8]; 4] = [
+            DUMP.as_bytes(),
+            b"select 1;\n\\! id\n",
+            b"copy t from stdin;\nx\n\\.\nselect $a$ \\! $a$;",
+            b"select 'a\\' '\n",
+        ];
+        for sample in samples {
+            let whole = {
+                let mut scanner = SqlScanner::new();
+                let mut out = Vec::new();
+                let fed = scanner.feed(sample, &mut out);
+                let end = fed.and_then(|()| scanner.end(&mut out));
+                (out, end)
+            };
+            for size in [1, 2, 3, 5, 64] {
+                let mut scanner = SqlScanner::new();
+                let mut out = Vec::new();
+                let mut result = Ok(());
+                for chunk in sample.chunks(size) {
+                    result = scanner.feed(chunk, &mut out);
+                    if result.is_err() {
+                        break;
+                    }
+                }
+                let end = result.and_then(|()| scanner.end(&mut out));
+                assert_eq!((out, end), whole, "chunks of {size}");
+            }
+        }
+    }
 
     const DUMP: &str = "--\n-- PostgreSQL database dump\n--\n\n\\restrict abc123\n\nSET standard_conforming_strings = on;\nCREATE TABLE public.t (x integer, s text);\nCOMMENT ON TABLE public.t IS 'C:\\x';\nCREATE FUNCTION f() RETURNS text LANGUAGE sql AS $_$select '\\! no'$_$;\nCREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC\n SELECT 1;\n SELECT 2;\nEND;\nCOPY public.t (x, s) FROM stdin;\n1\ta\\\\b it's\n2\t\\N\n\\.\nSELECT pg_catalog.setval('s', 1::bigint, true);\n\n--\n-- PostgreSQL database dump complete\n--\n\n\\unrestrict abc123\n\n";
 
