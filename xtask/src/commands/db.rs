@@ -1000,7 +1000,10 @@ impl DbArgs {
 /// moves the database it replaces to `$7`: kept there as a snapshot
 /// marked `$8`, saying `$9`, when `$8` is not empty, else dropped; it
 /// prints `${13}`); `$1`/`$2` are the server and user. A SQL load is
-/// sealed by the statement xtask sends after the file's last byte; with
+/// sealed by the statement xtask sends after the file's last byte, and
+/// runs in psql's restricted mode (`\restrict` with the seal as its key:
+/// no meta-command at all) where psql has it (13.22, 14.19, 15.14, 16.10,
+/// 17.6, 18 and later), besides xtask's own refusal of them; with
 /// `${10}` set (a custom dump), stdin is copied into that file, which must
 /// end with the seal's bytes (cut off, then the table of contents read
 /// whole by `pg_restore --list`), the file appended to the loader's
@@ -1011,7 +1014,9 @@ impl DbArgs {
 /// reach psql on a pipe of their own.
 const RESTORE_IN_STAGING: &str = "h=$1 u=$2 db=$3 loaded=$4 create=$5 swap=$6 snap=$7 mark=$8 hint=$9 copy=${10} cleanup=${11} seal=${12} done=${13}; shift 13; \
 admin() { psql -X -q -v ON_ERROR_STOP=1 -h \"$h\" -U \"$u\" -d postgres -v \"name=$1\" -v \"loaded=$loaded\" -v \"snapshot=$snap\" -v \"marker=$mark\" -v \"hint=$hint\" -v \"seal=$XTASK_LOAD_SEAL\" -v \"done=$done\" -f -; }; \
-load() { if [ -z \"$copy\" ]; then \"$@\"; return; fi; \
+restricts() { set -- $(psql -V 2>/dev/null | sed -n 's/^psql (PostgreSQL) \\([0-9]*\\)\\.\\([0-9]*\\).*/\\1 \\2/p'); [ -n \"$2\" ] || return 1; \
+case $1 in 13) [ \"$2\" -ge 22 ];; 14) [ \"$2\" -ge 19 ];; 15) [ \"$2\" -ge 14 ];; 16) [ \"$2\" -ge 10 ];; 17) [ \"$2\" -ge 6 ];; *) [ \"$1\" -ge 18 ];; esac; }; \
+load() { if [ -z \"$copy\" ]; then if restricts; then { printf '\\\\restrict %s\\n' \"$XTASK_LOAD_SEAL\"; cat; } | \"$@\"; else \"$@\"; fi; return; fi; \
 cat > \"$copy\" || return 1; n=${#XTASK_LOAD_SEAL}; \
 if [ \"$n\" -lt 16 ] || [ \"$(tail -c \"$n\" \"$copy\")\" != \"$XTASK_LOAD_SEAL\" ]; then echo \"the dump did not arrive whole (no seal after it)\" >&2; return 1; fi; \
 size=$(wc -c < \"$copy\") && truncate -s \"$((size - n))\" \"$copy\" && pg_restore --list \"$copy\" > /dev/null && \"$@\" \"$copy\" && printf '%s\\n' \"$seal\" | admin \"$loaded\"; }; \
