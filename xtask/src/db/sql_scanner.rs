@@ -15,6 +15,8 @@ pub enum SqlProblem {
     MetaCommand { line: u64, command: String },
     #[error("line {line}: the psql variable `:{name}` is refused (psql would paste text into the SQL there)")]
     Variable { line: u64, name: String },
+    #[error("line {line}: a `$` right after a number run into a name (psql versions read it differently)")]
+    Versions { line: u64 },
     #[error("line {line}: a NUL byte (psql would drop the rest of the line unread)")]
     Nul { line: u64 },
     #[error("line {line}: a backslash after a non-ASCII byte inside E'...' reads two ways (client encodings such as SJIS make it part of a character)")]
@@ -444,6 +446,14 @@ impl SqlScanner {
                         c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c >= 0x80
                     })
                     .count();
+                // `1a$b$`: psql 15 reads a number, then a dollar quote;
+                // psql 14 a number, then the name `a$b$`.
+                let junk = line[i..end]
+                    .iter()
+                    .any(|&c| c.is_ascii_alphabetic() || c == b'_' || c >= 0x80);
+                if junk && line.get(end) == Some(&b'$') {
+                    return Err((end, SqlProblem::Versions { line: self.number }));
+                }
                 Ok(end)
             }
             b':' => {
@@ -743,6 +753,10 @@ mod tests {
         // In SJIS, 0x81 0x5c is one character: the quote after it closes.
         let (_, end) = scan(b"select E'\x81\\' \\! id ';\n");
         assert!(matches!(end, Err(SqlProblem::Encoding { .. })), "{end:?}");
+        let (_, end) = scan(b"select 1a$b$ \\! id $b$;\n");
+        assert!(matches!(end, Err(SqlProblem::Versions { .. })), "{end:?}");
+        let (_, end) = scan(b"select 1.5e3, 1$a$ x $a$;\n");
+        assert!(end.is_ok(), "{end:?}");
         // \v is whitespace to psql and the server: COPY is still first.
         let (_, end) = scan(b"\x0bcopy t from stdin;\nit's\n\\.\nselect 1;\n");
         assert!(end.is_ok(), "{end:?}");
