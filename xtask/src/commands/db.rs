@@ -742,8 +742,10 @@ impl DbArgs {
                 // Checked before pg_dump runs: the dump and its record are
                 // two files, and neither replaces one we did not make
                 // without --force (which keeps it as NAME.~N~).
-                if let (Some(dump_at), Some(record_at)) = (resolved(&path), resolved(&record)) {
-                    if dump_at == record_at || same_file(&dump_at, &record_at) {
+                if let (Some(dump_at), Some(record_at)) =
+                    (dump_file::resolved(&path), dump_file::resolved(&record))
+                {
+                    if dump_at == record_at || dump_file::same_file(&dump_at, &record_at) {
                         return Err(Error::usage(format!(
                             "{} and its record {} are one file ({}); nothing was written",
                             path.display(),
@@ -764,7 +766,7 @@ impl DbArgs {
                     }
                     plan.push(Step::KeepAside {
                         path: output.clone(),
-                        aside: free_aside_name(output),
+                        aside: dump_file::free_aside_name(output),
                     });
                 }
                 let mut argv = vec!["pg_dump".to_string()];
@@ -1025,52 +1027,6 @@ printf '%s\\n' \"$create\" | admin \"$loaded\" || exit 1; \
 if load \"$@\" && printf '%s\\n' \"$swap\" | admin \"$db\"; then exit 0; fi; \
 printf '%s\\n' \"$cleanup\" | admin \"$loaded\" > /dev/null; \
 echo \"the database was not replaced\" >&2; exit 1";
-
-/// `path` with its links and `..` resolved: the file it reaches, or, when
-/// that does not exist (a dangling link included), where it would be.
-fn resolved(path: &std::path::Path) -> Option<PathBuf> {
-    let mut path = path.to_path_buf();
-    // Links followed by hand, so that a dangling one still says where it points.
-    for _ in 0..40 {
-        if let Ok(at) = path.canonicalize() {
-            return Some(at);
-        }
-        match std::fs::read_link(&path) {
-            Ok(target) => {
-                path = match path.parent() {
-                    Some(parent) => parent.join(target),
-                    None => target,
-                }
-            }
-            Err(_) => {
-                let parent = path.parent()?.canonicalize().ok()?;
-                return Some(parent.join(path.file_name()?));
-            }
-        }
-    }
-    None
-}
-
-/// Whether two existing paths are one file (hard links).
-fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (std::fs::metadata(a), std::fs::metadata(b)) {
-        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-        _ => false,
-    }
-}
-
-/// `NAME.~N~` beside `path`, with the first N that names nothing.
-fn free_aside_name(path: &std::path::Path) -> PathBuf {
-    (1..)
-        .map(|n| {
-            let mut name = path.as_os_str().to_owned();
-            name.push(format!(".~{n}~"));
-            PathBuf::from(name)
-        })
-        .find(|candidate| candidate.symlink_metadata().is_err())
-        .unwrap_or_else(|| path.to_path_buf())
-}
 
 /// The variable, in the tools' environment only, that carries a load's
 /// seal into the container (never on a command line the loaded SQL could read).
