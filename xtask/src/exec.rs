@@ -20,7 +20,7 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use crate::plan::{CommandStep, Input, Output};
+use crate::plan::{CommandStep, Compression, Input, LoadFile, Output, SealedInput};
 
 /// Why a child could not be run.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +54,11 @@ pub enum ExecError {
     },
     #[error("{} is not a whole zstd stream: {source}", path.display())]
     Stream {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {source}; the database was not replaced", path.display())]
+    Refused {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
@@ -311,6 +316,12 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
                 }
             }
         }
+        Input::Sealed(sealed) => {
+            // Opened here, so that a missing file fails before the child runs.
+            std::fs::File::open(&sealed.file.path)
+                .map_err(|e| redirect_error(&sealed.file.path, e))?;
+            command.stdin(Stdio::piped());
+        }
         Input::Zstd(path) => {
             let file = std::fs::File::open(path).map_err(|e| redirect_error(path, e))?;
             if let (Some(bar), Ok(meta)) = (&bar, file.metadata()) {
@@ -401,6 +412,21 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
                 }
             })
         }),
+        (Input::Sealed(sealed), Some(mut pipe)) => {
+            let sealed = sealed.clone();
+            let bar = bar.clone();
+            let failed = std::sync::Arc::clone(&stream_error);
+            Some(std::thread::spawn(move || {
+                let fed = feed_sealed(&sealed, bar.as_ref(), &mut pipe);
+                // Closed before it is reported: the loader sees its end now.
+                drop(pipe);
+                if let Err(error) = fed.filter_broken_pipe() {
+                    if let Ok(mut slot) = failed.lock() {
+                        *slot = Some(error);
+                    }
+                }
+            }))
+        }
         _ => None,
     };
     // The child's output into the file, counted (compressed when asked);
@@ -470,9 +496,15 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
         });
     }
     let failed = stream_error.lock().ok().and_then(|mut slot| slot.take());
-    if let (Some(source), Input::Zstd(path)) = (failed, &step.stdin) {
+    if let (Some(source), Input::Zstd(path)) = (&failed, &step.stdin) {
         return Err(ExecError::Stream {
             path: path.clone(),
+            source: std::io::Error::new(source.kind(), source.to_string()),
+        });
+    }
+    if let (Some(source), Input::Sealed(sealed)) = (failed, &step.stdin) {
+        return Err(ExecError::Refused {
+            path: sealed.file.path.clone(),
             source,
         });
     }
@@ -535,6 +567,165 @@ pub fn test_zstd(path: &std::path::Path, progress: &str) -> Result<u64, ExecErro
         bar.finish_and_clear();
     }
     tested.map_err(error)
+}
+
+/// Streams `sealed` into `pipe`: its bytes (decompressed; read as psql
+/// will when it is SQL, stopped before a refused line), then, only when
+/// all of it was read and passed, its seal. `bar` counts the file's bytes.
+fn feed_sealed(
+    sealed: &SealedInput,
+    bar: Option<&indicatif::ProgressBar>,
+    pipe: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    stream_file(&sealed.file, sealed.sql, bar, pipe)?;
+    pipe.write_all(sealed.seal.as_bytes())?;
+    pipe.flush()
+}
+
+/// The bytes of `file` into `out`: with `sql` (`Some(partial_ok)`),
+/// through a [`SqlScanner`](crate::db::sql_scanner::SqlScanner), which
+/// stops them before a refused line and judges the end; a failure is an
+/// `InvalidData` error saying why.
+fn stream_file(
+    file: &LoadFile,
+    sql: Option<bool>,
+    bar: Option<&indicatif::ProgressBar>,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    use std::io::Read;
+    let invalid = |why: String| std::io::Error::new(std::io::ErrorKind::InvalidData, why);
+    let opened = std::fs::File::open(&file.path)?;
+    if let (Some(bar), Ok(meta)) = (bar, opened.metadata()) {
+        bar.set_length(meta.len());
+        bar.set_style(progress_style(
+            "{prefix} {bytes}/{total_bytes} {wide_bar} {binary_bytes_per_sec}",
+        ));
+    }
+    let counted: Box<dyn Read + Send> = match bar {
+        Some(bar) => Box::new(bar.wrap_read(opened)),
+        None => Box::new(opened),
+    };
+    let mut reader: Box<dyn Read> = match file.compression {
+        Compression::None => counted,
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(counted)?),
+        Compression::Gzip => Box::new(GzipReader::spawn(counted)?),
+    };
+    let mut scanner = sql.map(|_| crate::db::sql_scanner::SqlScanner::new());
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut passed = Vec::with_capacity(buf.len());
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        match &mut scanner {
+            Some(scanner) => {
+                passed.clear();
+                let fed = scanner.feed(&buf[..n], &mut passed);
+                out.write_all(&passed)?;
+                fed.map_err(|problem| invalid(problem.to_string()))?;
+            }
+            None => out.write_all(&buf[..n])?,
+        }
+    }
+    if let (Some(scanner), Some(partial_ok)) = (&mut scanner, sql) {
+        passed.clear();
+        let end = scanner.end(&mut passed);
+        out.write_all(&passed)?;
+        let end = end.map_err(|problem| invalid(problem.to_string()))?;
+        end.verdict(partial_ok).map_err(invalid)?;
+        if end.unterminated {
+            // psql runs a last statement without `;` at its end of input;
+            // the seal comes after it, not inside it.
+            out.write_all(b";")?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads the whole SQL `file` as psql will, writing nothing (see
+/// [`stream_file`]), with a byte count labelled `progress` on a terminal.
+pub fn check_sql(file: &LoadFile, partial_ok: bool, progress: &str) -> Result<(), ExecError> {
+    let bar = std::io::stderr()
+        .is_terminal()
+        .then(|| progress_bar(progress));
+    let checked = stream_file(file, Some(partial_ok), bar.as_ref(), &mut std::io::sink());
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    checked.map_err(|source| ExecError::Refused {
+        path: file.path.clone(),
+        source,
+    })
+}
+
+/// gzip's decompressed output of what it reads from a thread of ours; its
+/// end is an error unless gzip exited 0 (a damaged or cut file).
+struct GzipReader {
+    child: std::process::Child,
+    stdout: std::process::ChildStdout,
+    feeder: Option<std::thread::JoinHandle<()>>,
+}
+
+impl GzipReader {
+    fn spawn(mut input: Box<dyn std::io::Read + Send>) -> std::io::Result<Self> {
+        let mut child = Command::new("gzip")
+            .arg("-dc")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!("a .gz file is unpacked on the host, with gzip: {e}"),
+                )
+            })?;
+        let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err(std::io::Error::other("gzip has no pipes"));
+        };
+        // The file is read by us (counted by the bar), not by gzip.
+        let feeder = std::thread::spawn(move || {
+            let _ = std::io::copy(&mut input, &mut stdin);
+        });
+        Ok(Self {
+            child,
+            stdout,
+            feeder: Some(feeder),
+        })
+    }
+}
+
+impl std::io::Read for GzipReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.stdout.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            if let Some(feeder) = self.feeder.take() {
+                let _ = feeder.join();
+            }
+            let status = self.child.wait()?;
+            if !status.success() {
+                let mut why = String::new();
+                if let Some(mut err) = self.child.stderr.take() {
+                    let _ = err.read_to_string(&mut why);
+                }
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("not a whole gzip stream ({})", why.trim()),
+                ));
+            }
+        }
+        Ok(n)
+    }
+}
+
+impl Drop for GzipReader {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// The first `n` bytes of the zstd file at `path`, decompressed.

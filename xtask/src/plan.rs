@@ -41,6 +41,57 @@ pub enum Step {
     /// damaged or truncated file stops the plan here (bytes shown as
     /// `progress` on a terminal).
     TestZstd { path: PathBuf, progress: String },
+    /// Read the whole SQL file as psql would ([`crate::db::sql_scanner`]):
+    /// a meta-command, or an end that does not show the file is whole
+    /// (unless `partial_ok`), stops the plan here, before anything changed.
+    CheckSql {
+        file: LoadFile,
+        partial_ok: bool,
+        progress: String,
+    },
+    /// Give `path` a second name `aside` (a hard link) before a step
+    /// writes a new file over it: the old one is kept there.
+    KeepAside { path: PathBuf, aside: PathBuf },
+}
+
+/// How a file to load is compressed (decompressed on the host).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+/// A file to stream into a loader, and how it is compressed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadFile {
+    pub path: PathBuf,
+    pub compression: Compression,
+}
+
+impl fmt::Display for LoadFile {
+    /// The shell command that reads it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = shell_words::quote(&self.path.to_string_lossy()).into_owned();
+        match self.compression {
+            Compression::None => write!(f, "cat -- {path}"),
+            Compression::Gzip => write!(f, "gzip -dc -- {path}"),
+            Compression::Zstd => write!(f, "zstd -dc -- {path}"),
+        }
+    }
+}
+
+/// A file streamed into a loader and then sealed: `seal` is sent after
+/// its last byte only when all of it was read (and, with `sql`, passed
+/// the checks of [`Step::CheckSql`] as it streamed). A loader that sees
+/// no seal knows its input was cut, even by a `kill -9` of xtask.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedInput {
+    pub file: LoadFile,
+    /// Read as psql will, and refused (the stream stopped before the
+    /// refused line) as [`Step::CheckSql`] does; `Some(partial_ok)`.
+    pub sql: Option<bool>,
+    pub seal: String,
 }
 
 /// Where a child's stdin comes from.
@@ -55,6 +106,8 @@ pub enum Input {
     File(PathBuf),
     /// This zstd-compressed file, decompressed on the host as it is streamed.
     Zstd(PathBuf),
+    /// A file, then its seal (see [`SealedInput`]).
+    Sealed(Box<SealedInput>),
 }
 
 /// Where a child's stdout goes.
@@ -204,6 +257,9 @@ impl fmt::Display for CommandStep {
                 shell_words::quote(&path.to_string_lossy())
             ));
         }
+        if let Input::Sealed(sealed) = &self.stdin {
+            line.push_str(&format!("({}; echo <seal>) | ", sealed.file));
+        }
         for (key, value) in &self.env {
             line.push_str(&format!("{key}={} ", shell_words::quote(value)));
         }
@@ -221,7 +277,7 @@ impl fmt::Display for CommandStep {
             )),
         }
         match &self.stdin {
-            Input::Inherit | Input::Text(_) | Input::Zstd(_) => {}
+            Input::Inherit | Input::Text(_) | Input::Zstd(_) | Input::Sealed(_) => {}
             Input::File(path) => line.push_str(&format!(
                 " <{}",
                 shell_words::quote(&path.to_string_lossy())
@@ -277,6 +333,23 @@ impl fmt::Display for Step {
                 f,
                 "# test the zstd stream of {} (decompressed on the host, nothing written)",
                 path.display()
+            ),
+            Step::CheckSql {
+                file, partial_ok, ..
+            } => write!(
+                f,
+                "# check `{file}` as psql would read it (and again as it streams): no meta-commands, whole{}",
+                if *partial_ok {
+                    " or not (--partial-ok)"
+                } else {
+                    ""
+                }
+            ),
+            Step::KeepAside { path, aside } => write!(
+                f,
+                "# keep {} as {} (a second name for the file it replaces)",
+                path.display(),
+                aside.display()
             ),
         }
     }

@@ -363,6 +363,30 @@ impl Context {
                         ))
                     })?;
                 }
+                Step::CheckSql {
+                    file,
+                    partial_ok,
+                    progress,
+                } => {
+                    exec::check_sql(file, *partial_ok, progress)?;
+                }
+                Step::KeepAside { path, aside } => {
+                    // A second name costs nothing; a copy where links are not had.
+                    std::fs::hard_link(path, aside)
+                        .or_else(|e| match e.kind() {
+                            std::io::ErrorKind::AlreadyExists => Err(e),
+                            _ => std::fs::copy(path, aside).map(|_| ()),
+                        })
+                        .map_err(|e| {
+                            Error::Other(anyhow::Error::from(e).context(format!(
+                                "cannot keep {} as {}; nothing was changed",
+                                path.display(),
+                                aside.display()
+                            )))
+                        })?;
+                    self.ui
+                        .note(format!("kept {} as {}", path.display(), aside.display()));
+                }
                 Step::Confirm { question } => {
                     if !self.ui.confirm(question, self.global.yes)? {
                         return Err(Error::Declined);

@@ -15,7 +15,7 @@ use crate::config::CommandLine;
 use crate::db::dump_file::{self, DumpFormat, DumpKind};
 use crate::db::{scripts, DbSettings};
 use crate::error::{Error, Result};
-use crate::plan::{CommandStep, Input, Output, Plan, Step};
+use crate::plan::{CommandStep, Compression, Input, LoadFile, Output, Plan, SealedInput, Step};
 
 /// Create, delete, rebuild, back up, restore and snapshot the environment's database
 #[derive(Debug, clap::Args)]
@@ -63,7 +63,8 @@ pub enum DbCommand {
     /// Copy a database (a template copy); --force replaces DST (asks first)
     #[command(after_help = "Examples:
   cargo xtask db copy c3s c3s_test_template
-  cargo xtask --yes db copy c3s scratch --force")]
+  cargo xtask --yes db copy c3s scratch --force    scratch kept as a snapshot
+  cargo xtask --yes db copy c3s scratch --force --no-backup")]
     Copy(CopyArgs),
     /// Create the database if missing, initialise it and load data
     #[command(after_help = "Examples:
@@ -73,12 +74,14 @@ pub enum DbCommand {
     #[command(after_help = "Examples:
   cargo xtask db backup
   cargo xtask db backup -o /tmp/c3s.sql --format sql
+  cargo xtask db backup -o c3s.dump --force      replaces c3s.dump(.json), kept as c3s.dump.~1~
   cargo xtask db backup --format sql-gz          backups/<db>-<env>-<UTC time>.sql.gz")]
     Backup(BackupArgs),
     /// Replace the database with a dump, checked before anything changes (asks first)
     #[command(after_help = "Examples:
   cargo xtask db restore backups/c3s-development-20261125T231500Z.dump
-  cargo xtask --yes db restore dump.sql scratch")]
+  cargo xtask --yes db restore dump.sql scratch
+  cargo xtask db restore --partial-ok my-own.sql scratch   SQL without pg_dump's completion line")]
     Restore(RestoreArgs),
     /// Snapshots as template databases: take, list, restore, remove
     #[command(after_help = "Examples:
@@ -161,9 +164,12 @@ pub struct CopyArgs {
     pub source: String,
     #[arg(value_name = "DST")]
     pub target: String,
-    /// Replace DST when it exists
+    /// Replace DST when it exists (copied beside it, then swapped in; DST
+    /// kept as a snapshot unless --no-backup)
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub no_backup: NoBackupArg,
     #[command(flatten)]
     pub confirm: ConfirmArgs,
 }
@@ -173,8 +179,13 @@ pub struct BackupArgs {
     #[command(flatten)]
     pub name: NameArg,
     /// The file to write; default backups/<db>-<environment>-<UTC time>.<ext>
+    /// (its record beside it: FILE.json)
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Replace FILE (and FILE.json) when they exist; each replaced file is
+    /// kept as NAME.~N~
+    #[arg(long)]
+    pub force: bool,
     /// custom (pg_dump -Fc, compressed, checked by restore), sql, or sql-gz
     #[arg(long, value_enum, default_value_t = DumpFormat::Custom)]
     pub format: DumpFormat,
@@ -189,6 +200,10 @@ pub struct RestoreArgs {
     pub name: NameArg,
     #[command(flatten)]
     pub no_backup: NoBackupArg,
+    /// Load a SQL file that does not show it is whole (empty, or without
+    /// pg_dump's `-- PostgreSQL database dump complete` at its end) as it is
+    #[arg(long)]
+    pub partial_ok: bool,
     #[command(flatten)]
     pub confirm: ConfirmArgs,
 }
@@ -507,6 +522,25 @@ impl<'a> Target<'a> {
         }))
     }
 
+    /// Where a swap puts the database it replaces: `(snapshot, marker,
+    /// hint)` of the snapshot kept ([`Self::safety_snapshot_names`]), or
+    /// `NAME__replaced` with no marker (dropped after the swap).
+    fn aside_names(
+        &self,
+        database: &str,
+        why: &str,
+        skip: &NoBackupArg,
+    ) -> Result<(String, String, String)> {
+        Ok(match self.safety_snapshot_names(database, why, skip)? {
+            Some(kept) => (kept.database, kept.marker, kept.hint),
+            None => {
+                let aside = format!("{database}__replaced");
+                checked(&aside, "database")?;
+                (aside, String::new(), String::new())
+            }
+        })
+    }
+
     /// Refuses, with how to start it, when the database server's service
     /// has no running container in the project (found through compose's
     /// labels): a one-off tools container would only fail with psql's
@@ -656,12 +690,39 @@ impl DbArgs {
             DbCommand::Copy(args) => {
                 let source = target.database(Some(&args.source))?;
                 let dst = target.database(Some(&args.target))?;
+                // Names reach Postgres quoted: equal strings are one database.
+                if source == dst {
+                    return Err(Error::usage(format!(
+                        "SRC and DST are the same database `{dst}`; nothing was changed"
+                    )));
+                }
                 if args.force {
                     target.confirm(&mut plan, "Replace", &dst, &args.confirm);
                     target.lock(&mut plan, &dst)?;
-                    plan.run(target.script(scripts::drop(), &[("name", &dst)])?);
+                    let staging = format!("{dst}__copying");
+                    checked(&staging, "database")?;
+                    let (snapshot, marker, hint) =
+                        target.aside_names(&dst, "copy", &args.no_backup)?;
+                    let seal = new_seal()?;
+                    let done = format!("copied database {source} to {dst}");
+                    plan.run(target.script(
+                        scripts::copy_replacing(),
+                        &[
+                            ("name", &dst),
+                            ("source", &source),
+                            ("loaded", &staging),
+                            ("snapshot", &snapshot),
+                            ("marker", &marker),
+                            ("hint", &hint),
+                            ("seal", &seal),
+                            ("done", &done),
+                        ],
+                    )?);
+                } else {
+                    plan.run(
+                        target.script(scripts::copy(), &[("name", &dst), ("source", &source)])?,
+                    );
                 }
-                plan.run(target.script(scripts::copy(), &[("name", &dst), ("source", &source)])?);
             }
             DbCommand::Backup(args) => {
                 let db = target.database(args.name.name.as_deref())?;
@@ -675,6 +736,39 @@ impl DbArgs {
                         args.format,
                     ),
                 };
+                let mut record = path.clone().into_os_string();
+                record.push(".json");
+                let record = PathBuf::from(record);
+                // Checked before pg_dump runs: the dump and its record are
+                // two files, and neither replaces one we did not make
+                // without --force (which keeps it as NAME.~N~).
+                if let (Some(dump_at), Some(record_at)) =
+                    (dump_file::resolved(&path), dump_file::resolved(&record))
+                {
+                    if dump_at == record_at || dump_file::same_file(&dump_at, &record_at) {
+                        return Err(Error::usage(format!(
+                            "{} and its record {} are one file ({}); nothing was written",
+                            path.display(),
+                            record.display(),
+                            dump_at.display()
+                        )));
+                    }
+                }
+                for output in [&path, &record] {
+                    if output.symlink_metadata().is_err() {
+                        continue;
+                    }
+                    if !args.force {
+                        return Err(Error::usage_with_help(
+                            format!("{} exists; nothing was written", output.display()),
+                            "choose another -o, or pass --force to replace it (the old file is kept as NAME.~1~)",
+                        ));
+                    }
+                    plan.push(Step::KeepAside {
+                        path: output.clone(),
+                        aside: dump_file::free_aside_name(output),
+                    });
+                }
                 let mut argv = vec!["pg_dump".to_string()];
                 argv.extend(target.settings.connection());
                 argv.extend(args.format.pg_dump_options());
@@ -698,10 +792,8 @@ impl DbArgs {
                 ]);
                 let version = target.tool(version, &[], false)?;
                 plan.run(dump.clone());
-                let mut record = path.clone().into_os_string();
-                record.push(".json");
                 plan.push(Step::Record {
-                    path: record.into(),
+                    path: record,
                     fields: vec![
                         ("database".into(), db.clone()),
                         ("environment".into(), target.settings.environment.clone()),
@@ -727,36 +819,46 @@ impl DbArgs {
                 })?;
                 let loaded = format!("{db}__restoring");
                 checked(&loaded, "database")?;
-                // A zstd file is decompressed on the host: tested whole
-                // first, then judged by what it holds.
-                let zstd = kind == DumpKind::Zstd;
-                let (kind, input) = if zstd {
-                    let head = crate::exec::zstd_head(&file, 6).map_err(|e| {
-                        Error::usage_with_help(
-                            format!(
-                                "{} is not a whole zstd stream: {e}; nothing was changed",
-                                file.display()
-                            ),
-                            "the file is damaged or incomplete: restore another backup",
-                        )
-                    })?;
-                    plan.push(Step::Note(format!("checking {}", file.display())));
-                    plan.push(Step::TestZstd {
-                        path: file.clone(),
-                        progress: "check".into(),
-                    });
-                    let inner = match DumpKind::of_head(&head) {
-                        DumpKind::Gzip | DumpKind::Zstd => DumpKind::Compressed("twice"),
-                        inner => inner,
-                    };
-                    (inner, Input::Zstd(file.clone()))
-                } else {
-                    (kind, Input::File(file.clone()))
+                // Compressed files are unpacked on the host, so that what
+                // they hold is read (and checked) before it reaches psql.
+                let (kind, compression) = match kind {
+                    DumpKind::Zstd => {
+                        let head = crate::exec::zstd_head(&file, 6).map_err(|e| {
+                            Error::usage_with_help(
+                                format!(
+                                    "{} is not a whole zstd stream: {e}; nothing was changed",
+                                    file.display()
+                                ),
+                                "the file is damaged or incomplete: restore another backup",
+                            )
+                        })?;
+                        let inner = match DumpKind::of_head(&head) {
+                            DumpKind::Gzip | DumpKind::Zstd => DumpKind::Compressed("twice"),
+                            inner => inner,
+                        };
+                        (inner, Compression::Zstd)
+                    }
+                    DumpKind::Gzip => (DumpKind::Sql, Compression::Gzip),
+                    kind => (kind, Compression::None),
                 };
+                let load_file = LoadFile {
+                    path: file.clone(),
+                    compression,
+                };
+                // What only we send, after the last byte: the loader's side
+                // swaps only a database that got it (see RESTORE_IN_STAGING).
+                let seal = new_seal()?;
                 // Where a custom dump is copied in the container (see below).
                 let mut copy_inside = String::new();
-                let load = match kind {
+                let (load, sql, sealing) = match kind {
                     DumpKind::Custom => {
+                        if compression == Compression::Zstd {
+                            plan.push(Step::Note(format!("checking {}", file.display())));
+                            plan.push(Step::TestZstd {
+                                path: file.clone(),
+                                progress: "check".into(),
+                            });
+                        }
                         // pg_restore works in parallel (-j) only from a file it
                         // can seek in: the dump is copied into the container
                         // first, its table of contents read whole there (a
@@ -784,9 +886,16 @@ impl DbArgs {
                             "-d".into(),
                             loaded.clone(),
                         ]);
-                        argv
+                        // The seal's bytes follow the dump's; the container
+                        // side checks and cuts them off before pg_restore.
+                        (argv, None, seal.clone())
                     }
-                    DumpKind::Sql | DumpKind::Gzip => {
+                    DumpKind::Sql => {
+                        plan.push(Step::CheckSql {
+                            file: load_file.clone(),
+                            partial_ok: args.partial_ok,
+                            progress: "check".into(),
+                        });
                         let mut argv = vec!["psql".to_string(), "-X".into(), "-q".into()];
                         argv.extend(target.settings.connection());
                         argv.extend([
@@ -798,26 +907,16 @@ impl DbArgs {
                             "-f".into(),
                             "-".into(),
                         ]);
-                        if kind == DumpKind::Gzip {
-                            // Unpacked in the container as it is loaded, and
-                            // tested whole by that: a damaged file fails the
-                            // load, so the database is never swapped (no pass
-                            // over the whole file before, as `gzip -t` was).
-                            // psql's arguments as positional parameters:
-                            // nothing pasted into the line.
-                            let mut wrapped = vec![
-                                "sh".to_string(),
-                                "-c".into(),
-                                GUNZIP_INTO_PSQL.into(),
-                                "sh".into(),
-                            ];
-                            wrapped.extend(argv.into_iter().skip(1));
-                            wrapped
-                        } else {
-                            argv
-                        }
+                        // A statement psql runs only when its lexer is at
+                        // the top level after the whole file: it seals the
+                        // staging database (inside the load's transaction).
+                        let statement = format!(
+                            "\nCOMMENT ON DATABASE \"{}\" IS '{seal}';\n",
+                            loaded.replace('"', "\"\"")
+                        );
+                        (argv, Some(args.partial_ok), statement)
                     }
-                    DumpKind::Zstd | DumpKind::Compressed(_) => {
+                    DumpKind::Zstd | DumpKind::Gzip | DumpKind::Compressed(_) => {
                         let what = match kind {
                             DumpKind::Compressed(what) => what,
                             _ => "twice",
@@ -834,22 +933,10 @@ impl DbArgs {
                 target.confirm(&mut plan, "Replace", &db, &args.confirm);
                 target.lock(&mut plan, &db)?;
                 // The database it replaces is kept as the snapshot by the
-                // swap itself (renamed, not copied first).
-                let kept = target.safety_snapshot_names(&db, "restore", &args.no_backup)?;
-                // Without one, the replaced database is renamed aside in the
-                // swap's transaction and dropped after it.
-                let (snapshot, marker, hint) = match &kept {
-                    Some(kept) => (
-                        kept.database.clone(),
-                        kept.marker.clone(),
-                        kept.hint.clone(),
-                    ),
-                    None => {
-                        let aside = format!("{db}__replaced");
-                        checked(&aside, "database")?;
-                        (aside, String::new(), String::new())
-                    }
-                };
+                // swap itself (renamed, not copied first); without one it is
+                // renamed aside in the swap's transaction and dropped after.
+                let (snapshot, marker, hint) =
+                    target.aside_names(&db, "restore", &args.no_backup)?;
                 // Loaded beside the database, swapped in only when complete:
                 // a bad file leaves the database as it was. One container
                 // call makes the staging database, loads it and swaps it in
@@ -870,6 +957,9 @@ impl DbArgs {
                     marker,
                     hint,
                     copy_inside,
+                    scripts::drop_staging(),
+                    scripts::SEAL.into(),
+                    format!("restored database {db}"),
                 ];
                 argv.extend(load);
                 // Settings for this session only (PGOPTIONS): index builds
@@ -878,8 +968,12 @@ impl DbArgs {
                 let settings = [("PGOPTIONS".to_string(), RESTORE_SETTINGS.to_string())];
                 plan.run(
                     target
-                        .tool(argv, &settings, false)?
-                        .stdin(input)
+                        .tool_passing(argv, &settings, false, &[(SEAL_VARIABLE.to_string(), seal)])?
+                        .stdin(Input::Sealed(Box::new(SealedInput {
+                            file: load_file,
+                            sql,
+                            seal: sealing,
+                        })))
                         .progress("restore"),
                 );
             }
@@ -903,22 +997,50 @@ impl DbArgs {
 
 /// `sh -c` that makes the staging database `$4` (script `$5`), runs the
 /// loader (the rest of its arguments) with our stdin, and only when that
-/// succeeded swaps it in for `$3` (script `$6`, which moves the database
-/// it replaces to `$7`: kept there as a snapshot marked `$8`, saying `$9`,
-/// when `$8` is not empty, else dropped); `$1`/`$2` are the server and user. With `${10}` set, stdin
-/// (a custom dump) is first copied into that file, its table of contents
-/// read whole (`pg_restore --list`), and the file appended to the loader's
-/// arguments; it is removed however the call ends. Names, scripts and
+/// succeeded and the staging database carries the seal `$XTASK_LOAD_SEAL`
+/// swaps it in for `$3` (script `$6`, which checks the seal first and
+/// moves the database it replaces to `$7`: kept there as a snapshot
+/// marked `$8`, saying `$9`, when `$8` is not empty, else dropped; it
+/// prints `${13}`); `$1`/`$2` are the server and user. A SQL load is
+/// sealed by the statement xtask sends after the file's last byte, and
+/// runs in psql's restricted mode (`\restrict` with the seal as its key:
+/// no meta-command at all) where psql has it (13.22, 14.19, 15.14, 16.10,
+/// 17.6, 18 and later), besides xtask's own refusal of them; with
+/// `${10}` set (a custom dump), stdin is copied into that file, which must
+/// end with the seal's bytes (cut off, then the table of contents read
+/// whole by `pg_restore --list`), the file appended to the loader's
+/// arguments, and the database sealed (script `${12}`) once pg_restore
+/// succeeded; the file is removed however the call ends. On any failure
+/// the staging database is dropped (script `${11}`). Names, scripts and
 /// arguments stay arguments: nothing is pasted into the line; the scripts
 /// reach psql on a pipe of their own.
-const RESTORE_IN_STAGING: &str = "h=$1 u=$2 db=$3 loaded=$4 create=$5 swap=$6 snap=$7 mark=$8 hint=$9 copy=${10}; shift 10; admin() { psql -X -q -v ON_ERROR_STOP=1 -h \"$h\" -U \"$u\" -d postgres -v \"name=$1\" -v \"loaded=$loaded\" -v \"snapshot=$snap\" -v \"marker=$mark\" -v \"hint=$hint\" -f -; }; if [ -n \"$copy\" ]; then trap 'rm -f \"$copy\"' EXIT; trap 'exit 143' TERM INT HUP; cat > \"$copy\" && pg_restore --list \"$copy\" > /dev/null || exit 1; set -- \"$@\" \"$copy\"; fi; printf '%s\\n' \"$create\" | admin \"$loaded\" && \"$@\" && printf '%s\\n' \"$swap\" | admin \"$db\"";
+const RESTORE_IN_STAGING: &str = "h=$1 u=$2 db=$3 loaded=$4 create=$5 swap=$6 snap=$7 mark=$8 hint=$9 copy=${10} cleanup=${11} seal=${12} done=${13}; shift 13; \
+admin() { psql -X -q -v ON_ERROR_STOP=1 -h \"$h\" -U \"$u\" -d postgres -v \"name=$1\" -v \"loaded=$loaded\" -v \"snapshot=$snap\" -v \"marker=$mark\" -v \"hint=$hint\" -v \"seal=$XTASK_LOAD_SEAL\" -v \"done=$done\" -f -; }; \
+restricts() { set -- $(psql -V 2>/dev/null | sed -n 's/^psql (PostgreSQL) \\([0-9]*\\)\\.\\([0-9]*\\).*/\\1 \\2/p'); [ -n \"$2\" ] || return 1; \
+case $1 in 13) [ \"$2\" -ge 22 ];; 14) [ \"$2\" -ge 19 ];; 15) [ \"$2\" -ge 14 ];; 16) [ \"$2\" -ge 10 ];; 17) [ \"$2\" -ge 6 ];; *) [ \"$1\" -ge 18 ];; esac; }; \
+load() { if [ -z \"$copy\" ]; then if restricts; then { printf '\\\\restrict %s\\n' \"$XTASK_LOAD_SEAL\"; cat; } | \"$@\"; else \"$@\"; fi; return; fi; \
+cat > \"$copy\" || return 1; n=${#XTASK_LOAD_SEAL}; \
+if [ \"$n\" -lt 16 ] || [ \"$(tail -c \"$n\" \"$copy\")\" != \"$XTASK_LOAD_SEAL\" ]; then echo \"the dump did not arrive whole (no seal after it)\" >&2; return 1; fi; \
+size=$(wc -c < \"$copy\") && truncate -s \"$((size - n))\" \"$copy\" && pg_restore --list \"$copy\" > /dev/null && \"$@\" \"$copy\" && printf '%s\\n' \"$seal\" | admin \"$loaded\"; }; \
+if [ -n \"$copy\" ]; then trap 'rm -f \"$copy\"' EXIT; trap 'exit 143' TERM INT HUP; fi; \
+printf '%s\\n' \"$create\" | admin \"$loaded\" || exit 1; \
+if load \"$@\" && printf '%s\\n' \"$swap\" | admin \"$db\"; then exit 0; fi; \
+printf '%s\\n' \"$cleanup\" | admin \"$loaded\" > /dev/null; \
+echo \"the database was not replaced\" >&2; exit 1";
 
-/// `sh -c` that unpacks a gzip stream into psql (its arguments) and fails
-/// unless both gzip and psql succeeded: psql's `--single-transaction`
-/// commits whatever reached it by its end of input, so a stream cut short
-/// is caught by gzip's own status (the staging database it loaded is then
-/// never swapped in).
-const GUNZIP_INTO_PSQL: &str = "s=$(mktemp) || exit 1; { gzip -dc; echo $? > \"$s\"; } | psql \"$@\"; p=$?; g=$(cat \"$s\"); rm -f \"$s\"; if [ \"$g\" != 0 ]; then echo \"the file is not a whole gzip stream (gzip exit $g): the database was not replaced\" >&2; exit 1; fi; exit $p";
+/// The variable, in the tools' environment only, that carries a load's
+/// seal into the container (never on a command line the loaded SQL could read).
+const SEAL_VARIABLE: &str = "XTASK_LOAD_SEAL";
+
+/// A new random seal: 32 hex digits from the system's random source.
+fn new_seal() -> Result<String> {
+    use std::io::Read;
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(|e| Error::Other(anyhow::Error::from(e).context("cannot read /dev/urandom")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
 
 /// The restore session's settings (see `db restore`).
 const RESTORE_SETTINGS: &str = "-c maintenance_work_mem=512MB -c synchronous_commit=off";
@@ -987,13 +1109,25 @@ fn snapshot(target: &Target<'_>, plan: &mut Plan, args: SnapshotArgs) -> Result<
             };
             target.confirm(plan, "Replace (from a snapshot)", &db, &args.confirm);
             target.lock(plan, &db)?;
+            // Copied beside the database, then swapped in: a failed copy
+            // leaves it as it was.
+            let loaded = format!("{db}__restoring");
+            checked(&loaded, "database")?;
+            let aside = format!("{db}__replaced");
+            checked(&aside, "database")?;
+            let seal = new_seal()?;
+            let done = format!("restored {db} from the snapshot");
             plan.run(target.script(
-                scripts::snapshot_restore(),
+                scripts::snapshot_restore_beside(),
                 &[
                     ("name", &db),
                     ("snapshot", &full),
                     ("marker", &Target::snapshot_marker(&db)),
                     ("latest", if args.latest { "true" } else { "false" }),
+                    ("loaded", &loaded),
+                    ("aside", &aside),
+                    ("seal", &seal),
+                    ("done", &done),
                 ],
             )?);
         }

@@ -1,4 +1,5 @@
-//! Backup files: their default names and what a file holds.
+//! Backup files: their default names, what a file holds, and the checks
+//! before one is written (resolved paths, the name a replaced file keeps).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -98,6 +99,52 @@ pub fn default_path(root: &Path, database: &str, environment: &str, format: Dump
         utc_timestamp(std::time::SystemTime::now()),
         format.extension()
     ))
+}
+
+/// `path` with its links and `..` resolved: the file it reaches, or, when
+/// that does not exist (a dangling link included), where it would be.
+pub fn resolved(path: &std::path::Path) -> Option<PathBuf> {
+    let mut path = path.to_path_buf();
+    // Links followed by hand, so that a dangling one still says where it points.
+    for _ in 0..40 {
+        if let Ok(at) = path.canonicalize() {
+            return Some(at);
+        }
+        match std::fs::read_link(&path) {
+            Ok(target) => {
+                path = match path.parent() {
+                    Some(parent) => parent.join(target),
+                    None => target,
+                }
+            }
+            Err(_) => {
+                let parent = path.parent()?.canonicalize().ok()?;
+                return Some(parent.join(path.file_name()?));
+            }
+        }
+    }
+    None
+}
+
+/// Whether two existing paths are one file (hard links).
+pub fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+/// `NAME.~N~` beside `path`, with the first N that names nothing.
+pub fn free_aside_name(path: &std::path::Path) -> PathBuf {
+    (1..)
+        .map(|n| {
+            let mut name = path.as_os_str().to_owned();
+            name.push(format!(".~{n}~"));
+            PathBuf::from(name)
+        })
+        .find(|candidate| candidate.symlink_metadata().is_err())
+        .unwrap_or_else(|| path.to_path_buf())
 }
 
 /// `20261125T231500Z`: sorts by time, and is safe in file and database names.

@@ -134,11 +134,16 @@ fn require(condition: &str, message: &str) -> String {
 pub fn copy() -> String {
     format!(
         "SELECT count(*) > 0 AS source_present FROM pg_database WHERE datname = :'source' \\gset
-{}SELECT count(pg_terminate_backend(pid)) AS terminated FROM pg_stat_activity
+SELECT count(*) = 0 AS target_free FROM pg_database WHERE datname = :'name' \\gset
+{}{}SELECT count(pg_terminate_backend(pid)) AS terminated FROM pg_stat_activity
   WHERE datname = :'source' AND pid <> pg_backend_pid() \\gset
 {}\\echo copied database :source to :name
 ",
         require("source_present", "database :source does not exist"),
+        require(
+            "target_free",
+            "database :name exists already: nothing was changed; pass --force to replace it"
+        ),
         create_from_template("name", "source"),
     )
 }
@@ -191,20 +196,6 @@ ALTER DATABASE :\"snapshot\" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false;
 ",
         require("present", "database :name does not exist"),
         create_from_template("snapshot", "name"),
-    )
-}
-
-/// Replaces `:name` by a copy of the snapshot `:snapshot` (or the newest).
-pub fn snapshot_restore() -> String {
-    format!(
-        "{PICK_LATEST}{FIND_SNAPSHOT}{}{}{}\\echo restored :name from snapshot :snapshot
-",
-        require(
-            "found",
-            "no snapshot :snapshot of :name; see: cargo xtask db snapshot list"
-        ),
-        drop(),
-        create_from_template("name", "snapshot"),
     )
 }
 
@@ -289,7 +280,7 @@ DROP DATABASE :\"name\";
 /// earlier run stopped before that drop is dropped first).
 pub fn swap_in() -> String {
     format!(
-        "{}\\if :keep
+        "{SEALED}{}{}\\if :keep
 \\else
 SELECT count(*) > 0 AS leftover FROM pg_database WHERE datname = :'snapshot' \\gset
 \\if :leftover
@@ -297,6 +288,7 @@ DROP DATABASE :\"snapshot\";
 \\endif
 \\endif
 BEGIN;
+COMMENT ON DATABASE :\"loaded\" IS NULL;
 \\if :present
 \\if :keep
 {KEEP_AS_SNAPSHOT}\\else
@@ -314,9 +306,69 @@ DROP DATABASE :\"snapshot\";
 \\echo dropped the database it replaced
 \\endif
 \\endif
-\\echo restored database :name
+\\echo :done
 ",
+        require(
+            "sealed",
+            "the load did not reach the end of its input (no seal): nothing was changed"
+        ),
         before_setting_aside()
+    )
+}
+
+/// Whether `:loaded` carries the seal `:seal` (see [`SEAL`]): put there
+/// only by what ran after the last byte of a load.
+const SEALED: &str = "SELECT count(*) > 0 AS sealed FROM pg_database
+  WHERE datname = :'loaded' AND :'seal' <> '' AND shobj_description(oid, 'pg_database') = :'seal' \\gset
+";
+
+/// Seals `:name` with `:seal`, once a load into it has ended well.
+pub const SEAL: &str = "COMMENT ON DATABASE :\"name\" IS :'seal';\n";
+
+/// Drops the staging database `:name` a failed load leaves (silent when
+/// there is none).
+pub fn drop_staging() -> String {
+    drop_if_present("name")
+}
+
+/// Copies `:source` into the staging database `:loaded` (one a stopped
+/// run left is dropped first), seals it, and swaps it in for `:name` as
+/// [`swap_in`] does: the source checked first, the database it replaces
+/// kept (or dropped) only once the copy is whole.
+pub fn copy_replacing() -> String {
+    format!(
+        "SELECT count(*) > 0 AS source_present FROM pg_database WHERE datname = :'source' \\gset
+{}{}SELECT count(pg_terminate_backend(pid)) AS terminated FROM pg_stat_activity
+  WHERE datname = :'source' AND pid <> pg_backend_pid() \\gset
+{}COMMENT ON DATABASE :\"loaded\" IS :'seal';
+{}",
+        require(
+            "source_present",
+            "database :source does not exist: nothing was changed"
+        ),
+        drop_if_present("loaded"),
+        create_from_template("loaded", "source"),
+        swap_in(),
+    )
+}
+
+/// Replaces `:name` by a copy of the snapshot `:snapshot` (or the newest),
+/// made beside it in `:loaded` and swapped in as [`swap_in`] does (the
+/// replaced database renamed to `:aside`, then dropped: not kept, so that
+/// `--latest` stays the newest snapshot taken).
+pub fn snapshot_restore_beside() -> String {
+    format!(
+        "{PICK_LATEST}{FIND_SNAPSHOT}{}{}{}COMMENT ON DATABASE :\"loaded\" IS :'seal';
+\\set snapshot :aside
+\\set marker ''
+{}",
+        require(
+            "found",
+            "no snapshot :snapshot of :name; see: cargo xtask db snapshot list"
+        ),
+        drop_if_present("loaded"),
+        create_from_template("loaded", "snapshot"),
+        swap_in(),
     )
 }
 

@@ -852,14 +852,14 @@ fn a_protected_environment_wants_the_name_typed() {
 }
 
 /// [`fake_docker_with_db`] whose `pg_dump` writes 3,000,000 bytes of `x`
-/// and whose restoring psql counts what it reads into `restored.bytes`.
+/// and whose restoring psql keeps what it reads in `restored.sql`.
 fn fake_docker_streaming(dir: &std::path::Path) -> String {
     let path = fake_docker_with_db(dir);
     let script = std::fs::read_to_string(dir.join("docker")).unwrap();
     let script = script.replace(
         "*) echo \"$0 $*\" >>",
         &format!(
-            "*pg_dump*) head -c 3000000 /dev/zero | tr '\\0' x;; *single-transaction*) wc -c > '{}/restored.bytes';; *) echo \"$0 $*\" >>",
+            "*pg_dump*) head -c 3000000 /dev/zero | tr '\\0' x;; *single-transaction*) cat > '{}/restored.sql';; *) echo \"$0 $*\" >>",
             dir.display()
         ),
     );
@@ -891,7 +891,7 @@ fn backup_and_restore_show_bytes_on_a_terminal_only() {
 
     let (code, screen) = crate::terminal::on_terminal_named(
         &env,
-        "--yes db restore out.sql --no-backup",
+        "--yes db restore out.sql --no-backup --partial-ok",
         "",
         Some(path.clone()),
         "xterm",
@@ -901,11 +901,11 @@ fn backup_and_restore_show_bytes_on_a_terminal_only() {
         screen.contains("restore ") && screen.contains("/2.86 MiB"),
         "{screen}"
     );
-    let restored = std::fs::read_to_string(bin.path().join("restored.bytes")).unwrap();
-    assert_eq!(restored.trim(), "3000000");
+    assert_sealed(&bin.path().join("restored.sql"), &dump);
 
     // Without a terminal: the same streams, no count.
     std::fs::remove_file(env.path().join("out.sql")).unwrap();
+    std::fs::remove_file(env.path().join("out.sql.json")).unwrap();
     let out = env
         .xtask(["db", "backup", "-o", "out.sql", "--format", "sql"])
         .env("PATH", &path)
@@ -914,6 +914,19 @@ fn backup_and_restore_show_bytes_on_a_terminal_only() {
     assert_eq!(
         std::fs::metadata(env.path().join("out.sql")).unwrap().len(),
         3_000_000
+    );
+}
+
+/// The loader read `file` byte for byte, then (its last statement ended
+/// with `;`) the seal, a statement of its own.
+fn assert_sealed(restored: &std::path::Path, file: &[u8]) {
+    let restored = std::fs::read(restored).unwrap();
+    assert_eq!(&restored[..file.len()], file);
+    let seal = String::from_utf8_lossy(&restored[file.len()..]).into_owned();
+    assert!(
+        seal.starts_with(";\nCOMMENT ON DATABASE \"shop__restoring\" IS '")
+            && seal.ends_with("';\n"),
+        "{seal}"
     );
 }
 
@@ -1034,7 +1047,7 @@ fn the_check_of_a_zstd_file_shows_bytes_on_a_terminal_and_the_stream_arrives_who
     .unwrap();
     let (code, screen) = crate::terminal::on_terminal_named(
         &env,
-        "--yes db restore big.sql.zst --no-backup",
+        "--yes db restore big.sql.zst --no-backup --partial-ok",
         "",
         Some(path),
         "xterm",
@@ -1045,6 +1058,587 @@ fn the_check_of_a_zstd_file_shows_bytes_on_a_terminal_and_the_stream_arrives_who
         "{screen}"
     );
     // Decompressed on the host: the loader read the SQL, byte for byte.
-    let restored = std::fs::read_to_string(bin.path().join("restored.bytes")).unwrap();
-    assert_eq!(restored.trim(), "3000000");
+    assert_sealed(&bin.path().join("restored.sql"), &data);
+}
+
+/// The count of rows in `t` of `db`.
+fn count(stack: &Stack, db: &str) -> String {
+    stack
+        .xtask([
+            "db",
+            "psql",
+            db,
+            "--",
+            "-At",
+            "-c",
+            "select count(*) from t",
+        ])
+        .ok()
+        .stdout
+        .trim()
+        .to_string()
+}
+
+/// Fails unless no staging database (`__restoring`, `__copying`) is left.
+fn no_staging_left(stack: &Stack) {
+    let names = database_names(stack);
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.ends_with("__restoring") || n.ends_with("__copying")),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn copy_checks_everything_first_and_keeps_what_it_replaces() {
+    let stack = Stack::fixture();
+    append_tasks(&stack, "[db]\nname = \"shop\"\n");
+    start(&stack);
+    stack.xtask(["db", "create"]).ok();
+    psql(
+        &stack,
+        "shop",
+        "create table t (x int); insert into t values (1), (2), (3)",
+    );
+    stack.xtask(["db", "copy", "shop", "shop2"]).ok();
+    psql(&stack, "shop2", "delete from t; insert into t values (9)");
+
+    // A typo in the source: refused before shop2 is touched.
+    let out = stack
+        .xtask(["--yes", "db", "copy", "shpo", "shop2", "--force"])
+        .run();
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert!(
+        out.stderr.contains("database shpo does not exist"),
+        "{}",
+        out.describe()
+    );
+    assert!(!out.stdout.contains("dropped"), "{}", out.describe());
+    assert_eq!(rows(&stack, "shop2"), "9");
+    // Onto itself: refused before anything runs.
+    for args in [
+        vec!["--yes", "db", "copy", "shop", "shop", "--force"],
+        vec!["--yes", "db", "copy", "shop", "shop"],
+    ] {
+        let out = stack.xtask(&args).run();
+        assert_eq!(out.code, 2, "{args:?} {}", out.describe());
+        assert!(out.stderr.contains("same database"), "{}", out.describe());
+    }
+    assert_eq!(rows(&stack, "shop"), "1,2,3");
+    // Onto an existing database without --force: refused before the
+    // source's sessions are ended.
+    stack
+        .xtask(["db", "copy", "shop", "shop2"])
+        .run()
+        .code(3)
+        .stderr_has("database shop2 exists already");
+    assert_eq!(rows(&stack, "shop2"), "9");
+    // --force: copied beside, swapped in, shop2 kept as a snapshot.
+    let out = stack
+        .xtask(["--yes", "db", "copy", "shop", "shop2", "--force"])
+        .ok();
+    assert!(
+        out.stdout.contains("copied database shop to shop2"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(rows(&stack, "shop2"), "1,2,3");
+    assert_eq!(rows(&stack, "shop"), "1,2,3");
+    get_back(&stack, &out);
+    assert_eq!(rows(&stack, "shop2"), "9", "the way back");
+    // --no-backup: nothing kept, nothing left.
+    stack
+        .xtask([
+            "--yes",
+            "db",
+            "copy",
+            "shop",
+            "shop2",
+            "--force",
+            "--no-backup",
+        ])
+        .ok();
+    assert_eq!(rows(&stack, "shop2"), "1,2,3");
+    // A snapshot restore is made beside too.
+    stack.xtask(["db", "snapshot", "--name", "s1"]).ok();
+    psql(&stack, "shop", "insert into t values (4)");
+    stack
+        .xtask(["--yes", "db", "snapshot", "restore", "s1"])
+        .ok();
+    assert_eq!(rows(&stack, "shop"), "1,2,3");
+    let out = stack
+        .xtask(["--yes", "db", "snapshot", "restore", "nope"])
+        .run();
+    assert_ne!(out.code, 0);
+    assert_eq!(rows(&stack, "shop"), "1,2,3");
+    no_staging_left(&stack);
+    let names = database_names(&stack);
+    assert!(
+        !names.iter().any(|n| n.ends_with("__replaced")),
+        "{names:?}"
+    );
+}
+
+/// Restores `file` into `db`, expecting a refusal that says `why`; `db`
+/// keeps `before` rows, and no database or snapshot came or went.
+fn refused(stack: &Stack, file: &std::path::Path, db: &str, why: &str, before: &str) {
+    let databases = database_names(stack);
+    let snapshots = stack.xtask(["db", "snapshot", "list", db]).ok().stdout;
+    let out = stack
+        .xtask(["--yes", "db", "restore", file.to_str().unwrap(), db])
+        .run();
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert!(out.stderr.contains(why), "{why}\n{}", out.describe());
+    assert_eq!(rows(stack, db), before, "{}", file.display());
+    // Refused before anything changed: no staging database, no snapshot.
+    assert_eq!(database_names(stack), databases, "{}", file.display());
+    let after = stack.xtask(["db", "snapshot", "list", db]).ok().stdout;
+    assert_eq!(after, snapshots, "{}", file.display());
+}
+
+#[test]
+fn a_sql_restore_swaps_only_a_whole_file_and_runs_no_meta_commands() {
+    let stack = Stack::fixture();
+    append_tasks(&stack, "[db]\nname = \"shop\"\n");
+    start(&stack);
+    stack.xtask(["db", "create"]).ok();
+    psql(
+        &stack,
+        "shop",
+        "create table a (y text); insert into a values ('it''s'), (E'back\\\\slash'); \
+         create table t (x int); insert into t values (1), (2), (3)",
+    );
+    stack.xtask(["db", "create", "other"]).ok();
+    psql(
+        &stack,
+        "other",
+        "create table t (x int); insert into t values (7)",
+    );
+    let sql = stack.env.join("shop.sql");
+    stack
+        .xtask([
+            "db",
+            "backup",
+            "-o",
+            sql.to_str().unwrap(),
+            "--format",
+            "sql",
+        ])
+        .ok();
+    let dump = std::fs::read_to_string(&sql).unwrap();
+    // Our own dump restores (pg_dump's \restrict lines included).
+    stack
+        .xtask(["--yes", "db", "restore", sql.to_str().unwrap()])
+        .ok()
+        .stdout_has("restored database shop");
+    assert_eq!(rows(&stack, "shop"), "1,2,3");
+
+    let write = |name: &str, text: &str| {
+        let path = stack.env.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    // Empty; cut before its last table; cut inside COPY data.
+    refused(
+        &stack,
+        &write("empty.sql", ""),
+        "shop",
+        "it is empty",
+        "1,2,3",
+    );
+    let last = dump.find("-- Data for Name: t;").expect("t's data");
+    refused(
+        &stack,
+        &write("cut.sql", &dump[..last]),
+        "shop",
+        "it was cut",
+        "1,2,3",
+    );
+    let mid = dump.find("2\n3\n").expect("t's rows");
+    refused(
+        &stack,
+        &write("midcopy.sql", &dump[..mid + 2]),
+        "shop",
+        "inside COPY data",
+        "1,2,3",
+    );
+    // SQL of the user's: refused until --partial-ok says so.
+    let own = write(
+        "own.sql",
+        "create table t (x int);\ninsert into t values (5);\n",
+    );
+    refused(&stack, &own, "other", "--partial-ok", "7");
+    stack
+        .xtask([
+            "--yes",
+            "db",
+            "restore",
+            own.to_str().unwrap(),
+            "other",
+            "--partial-ok",
+        ])
+        .ok();
+    assert_eq!(rows(&stack, "other"), "5");
+    let empty = stack.env.join("empty.sql");
+    stack
+        .xtask([
+            "--yes",
+            "db",
+            "restore",
+            empty.to_str().unwrap(),
+            "scratch",
+            "--partial-ok",
+        ])
+        .ok();
+    assert!(database_names(&stack).contains(&"scratch".to_string()));
+
+    // Meta-commands: refused before they reach psql.
+    for (name, text) in [
+        ("connect.sql", "create table t (x int);\n\\connect shop\ncreate table pwned (x int);\n"),
+        ("c.sql", "create table t (x int); \\c shop\ncreate table pwned (x int);\n"),
+        ("bang.sql", "create table t (x int);\n\\! touch /tmp/bang\n"),
+        ("out.sql", "\\o /tmp/out\nselect 1;\n"),
+        ("g.sql", "create table t (x int);\nselect 1 \\g /tmp/g\n"),
+        ("copyprog.sql", "create table t (x int);\n\\copy t from program 'touch /tmp/prog'\n"),
+        ("gexec.sql", "select 'create table pwned (x int)' \\gexec\n"),
+        (
+            "hidden.sql",
+            "create table t (x int);\ncopy t from stdin;\n1\n\\.\nselect E'it\\'s', $q$ ' $q$; \\! touch /tmp/hidden\n",
+        ),
+    ] {
+        let mut text = text.to_string();
+        text.push_str("\n--\n-- PostgreSQL database dump complete\n--\n");
+        refused(&stack, &write(name, &text), "other", "meta-command", "5");
+        assert_eq!(rows(&stack, "shop"), "1,2,3", "{name}");
+    }
+    for db in ["shop", "other"] {
+        let tables = stack
+            .xtask([
+                "db",
+                "psql",
+                db,
+                "--",
+                "-At",
+                "-c",
+                "select count(*) from pg_tables where tablename = 'pwned'",
+            ])
+            .ok();
+        assert_eq!(tables.stdout.trim(), "0", "{db}");
+    }
+    let files = stack
+        .xtask([
+            "exec",
+            "db",
+            "sh",
+            "-c",
+            "ls /tmp/bang /tmp/out /tmp/g /tmp/prog /tmp/hidden 2>/dev/null | wc -l",
+        ])
+        .ok();
+    assert_eq!(files.stdout.trim(), "0", "{}", files.describe());
+
+    // .sql.gz: unpacked on the host, checked the same way; cut, refused.
+    let gz = stack.env.join("shop.sql.gz");
+    stack
+        .xtask([
+            "db",
+            "backup",
+            "-o",
+            gz.to_str().unwrap(),
+            "--format",
+            "sql-gz",
+        ])
+        .ok();
+    stack
+        .xtask(["--yes", "db", "restore", gz.to_str().unwrap(), "third"])
+        .ok();
+    assert_eq!(rows(&stack, "third"), "1,2,3");
+    let whole = std::fs::read(&gz).unwrap();
+    std::fs::write(&gz, &whole[..whole.len() / 2]).unwrap();
+    psql(&stack, "third", "insert into t values (4)");
+    let out = stack
+        .xtask(["--yes", "db", "restore", gz.to_str().unwrap(), "third"])
+        .run();
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert_eq!(rows(&stack, "third"), "1,2,3,4");
+    no_staging_left(&stack);
+}
+
+#[test]
+fn backup_never_replaces_a_file_it_did_not_make_without_force() {
+    let stack = Stack::fixture();
+    append_tasks(&stack, "[db]\nname = \"shop\"\n");
+    start(&stack);
+    stack.xtask(["db", "create"]).ok();
+    let package_json = stack.env.join("package.json");
+    std::fs::write(&package_json, "{\"name\": \"mine\"}\n").unwrap();
+    // -o package would write package.json: refused before pg_dump.
+    let out = stack.xtask(["db", "backup", "-o", "package"]).run();
+    assert_eq!(out.code, 2, "{}", out.describe());
+    assert!(
+        out.stderr.contains("package.json exists"),
+        "{}",
+        out.describe()
+    );
+    assert!(!stack.env.join("package").exists());
+    assert_eq!(
+        std::fs::read_to_string(&package_json).unwrap(),
+        "{\"name\": \"mine\"}\n"
+    );
+    // Onto an existing dump, also reached through `..` and a link.
+    let first = stack.env.join("first.dump");
+    stack
+        .xtask(["db", "backup", "-o", first.to_str().unwrap()])
+        .ok();
+    let original = std::fs::read(&first).unwrap();
+    std::os::unix::fs::symlink(&first, stack.env.join("link.dump")).unwrap();
+    std::fs::create_dir(stack.env.join("sub")).unwrap();
+    for output in ["first.dump", "sub/../first.dump", "link.dump"] {
+        let out = stack.xtask(["db", "backup", "-o", output]).run();
+        assert_eq!(out.code, 2, "{output}: {}", out.describe());
+        assert!(out.stderr.contains("exists"), "{}", out.describe());
+    }
+    assert_eq!(std::fs::read(&first).unwrap(), original);
+    // The dump and its record as one file (a link): refused, even forced.
+    std::os::unix::fs::symlink(
+        stack.env.join("same.json"),
+        stack.env.join("same.json.json"),
+    )
+    .unwrap();
+    let out = stack
+        .xtask(["db", "backup", "-o", "same.json", "--force"])
+        .run();
+    assert_eq!(out.code, 2, "{}", out.describe());
+    assert!(out.stderr.contains("are one file"), "{}", out.describe());
+    // --force: replaced, the old files kept as NAME.~1~.
+    stack
+        .xtask(["db", "backup", "-o", "first.dump", "--force"])
+        .ok();
+    assert_eq!(
+        std::fs::read(stack.env.join("first.dump.~1~")).unwrap(),
+        original
+    );
+    assert!(stack.env.join("first.dump.json.~1~").exists());
+    assert!(stack.env.join("first.dump.json").exists());
+}
+
+/// Restores `file` into `shop` and `kill -9`s xtask while psql loads it;
+/// the container side must drop the staging database and leave shop alone.
+fn killed_mid_stream(stack: &Stack, file: &std::path::Path, before: &str) {
+    let child = stack
+        .xtask(["--yes", "db", "restore", file.to_str().unwrap()])
+        .spawn();
+    wait_for_sessions(stack, "shop__restoring", "COPY", 1);
+    crate::harness::send_signal(child.id(), 9);
+    let _ = child.wait_with_output();
+    crate::engine::wait_for(
+        "the staging database to be dropped",
+        std::time::Duration::from_secs(120),
+        || {
+            let names = database_names(stack);
+            if names.iter().any(|n| n.ends_with("__restoring")) {
+                Err(format!("{names:?}"))
+            } else {
+                Ok(())
+            }
+        },
+    );
+    assert_eq!(count(stack, "shop"), before, "{}", file.display());
+}
+
+#[test]
+fn kill_9_of_xtask_mid_stream_never_swaps_a_part_in() {
+    let stack = Stack::fixture();
+    append_tasks(&stack, "[db]\nname = \"shop\"\n");
+    start(&stack);
+    stack.xtask(["db", "create"]).ok();
+    psql(
+        &stack,
+        "shop",
+        "create table t (x int, pad text); insert into t select g, md5(g::text) from generate_series(1, 1500000) g",
+    );
+    let zst = stack.env.join("big.sql.zst");
+    let sql = stack.env.join("big.sql");
+    stack
+        .xtask([
+            "db",
+            "backup",
+            "-o",
+            zst.to_str().unwrap(),
+            "--format",
+            "sql-zst",
+        ])
+        .ok();
+    stack
+        .xtask([
+            "db",
+            "backup",
+            "-o",
+            sql.to_str().unwrap(),
+            "--format",
+            "sql",
+        ])
+        .ok();
+    psql(&stack, "shop", "delete from t where x > 10");
+    killed_mid_stream(&stack, &zst, "10");
+    killed_mid_stream(&stack, &sql, "10");
+    // Whole, it loads.
+    stack
+        .xtask([
+            "--yes",
+            "db",
+            "restore",
+            sql.to_str().unwrap(),
+            "--no-backup",
+        ])
+        .ok();
+    assert_eq!(count(&stack, "shop"), "1500000");
+}
+
+/// A `docker` first on PATH that passes every call to the real one; a
+/// restore's container call (the one naming `__restoring`) runs `restore`
+/// instead, a shell snippet in which `$real` is the real docker.
+fn docker_stand_in(dir: &std::path::Path, restore: &str) -> String {
+    let real = std::process::Command::new("sh")
+        .args(["-c", "command -v docker"])
+        .output()
+        .expect("docker on PATH");
+    let real = String::from_utf8_lossy(&real.stdout).trim().to_string();
+    crate::harness::write_executable(
+        &dir.join("docker"),
+        &format!(
+            "#!/bin/sh\nreal='{real}'\ncase \"$*\" in *__restoring*) {restore};; *) exec \"$real\" \"$@\";; esac\n"
+        ),
+    );
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// [`docker_stand_in`] giving the restore's container call only the first
+/// `bytes` bytes of what xtask streams: the file's bytes arrive, the seal
+/// after them does not, as when xtask is `kill -9`ed after the last byte.
+fn docker_dropping_the_seal(dir: &std::path::Path, bytes: u64) -> String {
+    docker_stand_in(dir, &format!("head -c {bytes} | \"$real\" \"$@\""))
+}
+
+/// A load that received every byte of the file but not the seal (as when
+/// xtask is `kill -9`ed right after the last byte) is never swapped in:
+/// for a custom dump (which pg_restore would load) and for SQL (which psql
+/// commits at its end of input); nor is a custom dump cut in the middle.
+#[test]
+fn everything_but_the_seal_is_not_enough_to_swap() {
+    let stack = Stack::fixture();
+    append_tasks(&stack, "[db]\nname = \"shop\"\n");
+    start(&stack);
+    stack.xtask(["db", "create"]).ok();
+    psql(
+        &stack,
+        "shop",
+        "create table t (x int, pad text); insert into t select g, md5(g::text) from generate_series(1, 20000) g",
+    );
+    let dump = stack.env.join("shop.dump");
+    let sql = stack.env.join("shop.sql");
+    stack
+        .xtask(["db", "backup", "-o", dump.to_str().unwrap()])
+        .ok();
+    stack
+        .xtask([
+            "db",
+            "backup",
+            "-o",
+            sql.to_str().unwrap(),
+            "--format",
+            "sql",
+        ])
+        .ok();
+    psql(&stack, "shop", "delete from t where x > 5");
+    let bin = tempfile::tempdir().unwrap();
+    let dump_size = std::fs::metadata(&dump).unwrap().len();
+    // What xtask streams of the SQL: all of it but pg_dump's \restrict
+    // and \unrestrict lines.
+    let sql_size = std::fs::read_to_string(&sql)
+        .unwrap()
+        .split_inclusive('\n')
+        .filter(|l| !l.starts_with("\\restrict ") && !l.starts_with("\\unrestrict "))
+        .map(|l| l.len() as u64)
+        .sum::<u64>();
+    for (file, bytes) in [(&dump, dump_size), (&sql, sql_size), (&dump, dump_size / 2)] {
+        let path = docker_dropping_the_seal(bin.path(), bytes);
+        let out = stack
+            .xtask(["--yes", "db", "restore", file.to_str().unwrap()])
+            .env("PATH", &path)
+            .run();
+        assert_ne!(out.code, 0, "{}", out.describe());
+        assert!(
+            out.stderr.contains("the database was not replaced"),
+            "{}",
+            out.describe()
+        );
+        if bytes == dump_size || bytes == sql_size {
+            assert!(out.stderr.contains("no seal"), "{}", out.describe());
+        }
+        assert_eq!(
+            count(&stack, "shop"),
+            "5",
+            "{} cut at {bytes}",
+            file.display()
+        );
+        no_staging_left(&stack);
+    }
+    // The copies inside the container are gone too.
+    let left = stack
+        .xtask([
+            "exec",
+            "db",
+            "sh",
+            "-c",
+            "ls /tmp | grep -c xtask-restore || true",
+        ])
+        .ok();
+    assert_eq!(left.stdout.trim(), "0", "{}", left.describe());
+    // A file that changes after its check: the meta-command appended when
+    // the load starts is refused as it streams, before psql sees it.
+    let path = docker_stand_in(
+        bin.path(),
+        &format!(
+            "printf '\\\\! touch /tmp/late\\n' >> '{}'; exec \"$real\" \"$@\"",
+            sql.display()
+        ),
+    );
+    let out = stack
+        .xtask(["--yes", "db", "restore", sql.to_str().unwrap()])
+        .env("PATH", &path)
+        .run();
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert!(
+        out.stderr
+            .contains("the psql meta-command `\\!` is refused"),
+        "{}",
+        out.describe()
+    );
+    assert!(std::fs::read_to_string(&sql)
+        .unwrap()
+        .ends_with("\\! touch /tmp/late\n"));
+    assert_eq!(count(&stack, "shop"), "5");
+    no_staging_left(&stack);
+    let late = stack
+        .xtask([
+            "exec",
+            "db",
+            "sh",
+            "-c",
+            "test -e /tmp/late && echo there || echo absent",
+        ])
+        .ok();
+    assert_eq!(late.stdout.trim(), "absent");
+    // Through the same stand-in, with every byte passed, it swaps.
+    let path = docker_dropping_the_seal(bin.path(), 1 << 40);
+    stack
+        .xtask(["--yes", "db", "restore", dump.to_str().unwrap()])
+        .env("PATH", &path)
+        .ok();
+    assert_eq!(count(&stack, "shop"), "20000");
 }
