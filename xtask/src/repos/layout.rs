@@ -99,12 +99,22 @@ pub fn plan(root: &Path, repos: &ReposFile, reset: bool) -> Vec<LayoutAction> {
                 .ok()
         })
         .collect();
+    // What this same update makes before its links: folders and copies
+    // (a link to one of them, or to a folder on the way, is not dangling).
+    let made_first: Vec<PathBuf> = repos
+        .folders
+        .iter()
+        .map(|folder| folder.path.get_ref())
+        .chain(repos.copies.iter().map(|copy| copy.to.get_ref()))
+        .filter_map(|path| root.resolve(path).ok())
+        .collect();
     for link in &repos.links {
         actions.extend(plan_link(
             &root,
             link.path.get_ref(),
             link.target.get_ref(),
             &repo_folders,
+            &made_first,
         ));
     }
     for copy in &repos.copies {
@@ -140,6 +150,7 @@ fn plan_link(
     path: &str,
     target: &str,
     repo_folders: &[PathBuf],
+    made_first: &[PathBuf],
 ) -> Option<LayoutAction> {
     let (shown, shown_target) = (printable(path), printable(target));
     let entry = match root.resolve_entry(path) {
@@ -165,9 +176,11 @@ fn plan_link(
             "{shown}: a file or folder is in the way of the link"
         ))),
         // A link to nothing (its repository failed to clone, say) is not made.
-        Err(_) if !wanted.exists() => Some(LayoutAction::Conflict(format!(
-            "{shown}: not linked, its target {shown_target} does not exist"
-        ))),
+        Err(_) if !wanted.exists() && !made_first.iter().any(|made| made.starts_with(&wanted)) => {
+            Some(LayoutAction::Conflict(format!(
+                "{shown}: not linked, its target {shown_target} does not exist"
+            )))
+        }
         Err(_) if inside_a_missing_clone(&entry, repo_folders) => Some(LayoutAction::Conflict(
             format!("{shown}: not linked, it lies in a repository that is not cloned"),
         )),
