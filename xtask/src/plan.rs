@@ -150,6 +150,10 @@ pub struct CommandStep {
     /// it streams, shown (counted on the host) only when stderr is a
     /// terminal; never part of the stream or the plan.
     pub progress: Option<String>,
+    /// What this step does, for a step that can take a while (a database's
+    /// `init`): the executor says it when the step starts and how long it
+    /// took when it ends, so a long silence is never a mystery.
+    pub phase: Option<String>,
 }
 
 impl CommandStep {
@@ -168,7 +172,14 @@ impl CommandStep {
             stdin: Input::Inherit,
             stdout: Output::Inherit,
             progress: None,
+            phase: None,
         }
+    }
+
+    /// Names the step for the user while it runs (see [`CommandStep::phase`]).
+    pub fn phase(mut self, label: impl Into<String>) -> Self {
+        self.phase = Some(label.into());
+        self
     }
 
     /// Shows the bytes streamed from or into a file as `label` when stderr

@@ -316,6 +316,17 @@ pub fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
     }
 }
 
+/// A duration as people read it in a status line: `0.4 s`, `41.2 s`, `2 min 5 s`.
+pub fn seconds(duration: std::time::Duration) -> String {
+    let secs = duration.as_secs_f64();
+    if secs < 120.0 {
+        format!("{secs:.1} s")
+    } else {
+        let whole = duration.as_secs();
+        format!("{} min {} s", whole / 60, whole % 60)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

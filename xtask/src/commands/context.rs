@@ -396,7 +396,17 @@ impl Context {
                     if self.ui.verbosity >= 1 {
                         self.ui.command(command);
                     }
+                    let started = std::time::Instant::now();
+                    if let Some(phase) = &command.phase {
+                        self.ui.status("Running", phase);
+                    }
                     let code = exec::run_foreground(command)?;
+                    if let (Some(phase), 0) = (&command.phase, code) {
+                        self.ui.status(
+                            "Done",
+                            format!("{phase} ({})", crate::ui::seconds(started.elapsed())),
+                        );
+                    }
                     if code != 0 && !command.ok_codes.contains(&code) {
                         return Err(Error::Child {
                             command: command.to_string(),

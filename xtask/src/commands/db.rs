@@ -445,7 +445,7 @@ impl<'a> Target<'a> {
     /// Init, then the chosen data, for `database`.
     fn initialise(&self, plan: &mut Plan, database: &str, data: &DataArgs) -> Result<()> {
         if let Some(step) = self.project_step(self.settings.init.as_ref(), database)? {
-            plan.run(step);
+            plan.run(step.phase(format!("[db] init of {database}")));
         }
         let (chosen, key) = if data.demo {
             (self.settings.demo.as_ref(), "demo")
@@ -456,7 +456,7 @@ impl<'a> Target<'a> {
         };
         match self.project_step(chosen, database)? {
             Some(step) => {
-                plan.run(step);
+                plan.run(step.phase(format!("[db] {key} data into {database}")));
             }
             None if !key.is_empty() => {
                 return Err(Error::usage_with_help(
@@ -639,6 +639,10 @@ impl DbArgs {
                 target.confirm(&mut plan, "Delete", &db, &args.confirm);
                 target.lock(&mut plan, &db)?;
                 plan.run(target.script(scripts::drop(), &[("name", &db)])?);
+                after = Some(After::Done {
+                    verb: "Deleted",
+                    what: db,
+                });
             }
             DbCommand::Rebuild(args) => {
                 let db = target.database(args.name.name.as_deref())?;
@@ -655,12 +659,20 @@ impl DbArgs {
                 plan.run(target.script(scripts::CREATE.into(), &[("name", &db)])?);
                 target.roles_and_extensions(&mut plan, &db)?;
                 target.initialise(&mut plan, &db, &args.data)?;
+                after = Some(After::Done {
+                    verb: "Rebuilt",
+                    what: db,
+                });
             }
             DbCommand::Setup(data) => {
                 let db = target.database(None)?;
                 plan.run(target.script(scripts::CREATE.into(), &[("name", &db)])?);
                 target.roles_and_extensions(&mut plan, &db)?;
                 target.initialise(&mut plan, &db, &data)?;
+                after = Some(After::Done {
+                    verb: "Set up",
+                    what: db,
+                });
             }
             DbCommand::List => {
                 let json = ctx.global.json;
@@ -951,7 +963,7 @@ impl DbArgs {
                     target.settings.user.clone(),
                     db.clone(),
                     loaded.clone(),
-                    format!("{}{}", scripts::drop(), scripts::CREATE),
+                    format!("{}{}", scripts::drop_scratch(), scripts::CREATE),
                     scripts::swap_in(),
                     snapshot,
                     marker,
@@ -985,11 +997,22 @@ impl DbArgs {
             target.require_server()?;
         }
         drop(planning);
+        let started = std::time::Instant::now();
         ctx.execute(&plan)?;
-        if let (Some(After::Backup(path)), false) = (after, ctx.global.dry_run) {
-            let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-            ctx.ui
-                .status("Backed up", format!("{} ({size} bytes)", path.display()));
+        if ctx.global.dry_run {
+            return Ok(());
+        }
+        match after {
+            Some(After::Backup(path)) => {
+                let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+                ctx.ui
+                    .status("Backed up", format!("{} ({size} bytes)", path.display()));
+            }
+            Some(After::Done { verb, what }) => ctx.ui.status(
+                verb,
+                format!("{what} in {}", crate::ui::seconds(started.elapsed())),
+            ),
+            None => {}
         }
         Ok(())
     }
@@ -1055,6 +1078,11 @@ struct SafetySnapshot {
 /// What to report once the plan ran.
 enum After {
     Backup(PathBuf),
+    /// One closing line with the time: `Rebuilt tryton in 41.2 s`.
+    Done {
+        verb: &'static str,
+        what: String,
+    },
 }
 
 fn snapshot(target: &Target<'_>, plan: &mut Plan, args: SnapshotArgs) -> Result<()> {

@@ -613,7 +613,7 @@ impl TestArgs {
         );
         let read = match &wrapper.report {
             Some(report) => ReportRead::Inline(report.marker.clone()),
-            None => ReportRead::After(exec.step(
+            None => ReportRead::After(Box::new(exec.step(
                 &config.container,
                 &[
                     "sh".to_string(),
@@ -625,7 +625,7 @@ impl TestArgs {
                 &[],
                 &[],
                 false,
-            )),
+            ))),
         };
         let junit = config.writes_junit().then(|| JunitCopy {
             read,
@@ -832,7 +832,7 @@ impl TestDatabase<'_> {
             }
             steps.push(PhaseStep::Run(self.script(
                 "postgres",
-                scripts::drop(),
+                scripts::drop_scratch(),
                 &[("name", template)],
             )));
         }
@@ -929,7 +929,7 @@ impl TestDatabase<'_> {
     fn fresh_copy(&self, database: &str, template: &str) -> CommandStep {
         self.script(
             "postgres",
-            format!("{}{}", scripts::drop(), scripts::copy()),
+            format!("{}{}", scripts::drop_scratch(), scripts::copy()),
             &[("name", database), ("source", template)],
         )
     }

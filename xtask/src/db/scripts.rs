@@ -265,7 +265,7 @@ DROP DATABASE :\"name\";
 \\echo dropped database :name
 \\endif
 \\else
-\\echo database :name does not exist
+\\echo no database :name yet: nothing to set aside
 \\endif
 ",
         before_setting_aside()
@@ -388,6 +388,13 @@ SELECT coalesce((SELECT format('xtask spare of %s (oid %s, rows written %s)', d.
 
 /// Drops `:{var}` if it exists, other sessions terminated first; says so
 /// only when there was one.
+/// Drops `:name` if it exists, other sessions terminated first, saying
+/// nothing when it does not: for databases of our own making (a staging
+/// database, a test copy), whose absence is the normal case.
+pub fn drop_scratch() -> String {
+    drop_if_present("name")
+}
+
 fn drop_if_present(var: &str) -> String {
     format!(
         "SELECT count(pg_terminate_backend(pid)) AS terminated FROM pg_stat_activity
@@ -437,7 +444,7 @@ pub fn copy_dropping_spare() -> String {
         "{}{}{}{}",
         drop_if_present("spare"),
         drop_if_present("used"),
-        drop(),
+        drop_if_present("name"),
         copy()
     )
 }

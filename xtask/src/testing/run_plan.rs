@@ -65,7 +65,7 @@ pub struct JunitCopy {
 pub enum ReportRead {
     /// A command run after the suite prints it (and removes it, so a
     /// crashed runner's next report is never an old one).
-    After(CommandStep),
+    After(Box<CommandStep>),
     /// The runner's wrapper prints it after this marker line (see
     /// [`crate::testing::wrapper`]).
     Inline(String),
