@@ -131,6 +131,9 @@ pub enum EnvironmentError {
     /// A value read from a file that cannot be read (at its place in tasks.toml).
     #[error("{0}")]
     ValueFile(Box<crate::config::Diagnostic>),
+    /// An env file compose would refuse.
+    #[error("cannot read the env file {0} (compose refuses it too); fix that line")]
+    EnvFile(env_file::EnvFileError),
 }
 
 /// The text of one `env` value: itself, or the content of its file.
@@ -271,7 +274,11 @@ pub fn resolve(
             configured
         }
     };
-    let env_file_values = env_file::read_all(&workspace.root, &env_files);
+    // As compose reads them: with tasks.toml's `env` (set on compose's
+    // process) and the shell's environment seen by interpolation.
+    let env_file_values =
+        env_file::read_all(&workspace.root, &env_files, &env_file::process_lookup(&env))
+            .map_err(EnvironmentError::EnvFile)?;
     let (project, project_reason) = project_of(workspace, name.as_deref(), &env_file_values);
     Ok(ActiveEnvironment {
         name,

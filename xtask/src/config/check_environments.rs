@@ -231,7 +231,24 @@ fn check_projects(workspace: &Workspace, errors: &mut ConfigErrors) {
     if env_files.is_empty() {
         env_files.push(".env".into());
     }
-    let values = env_file::read_all(&workspace.root, &env_files);
+    let values = match env_file::read_all(
+        &workspace.root,
+        &env_files,
+        &env_file::process_lookup(&Default::default()),
+    ) {
+        Ok(values) => values,
+        Err(error) => {
+            let mut diagnostic = Diagnostic::whole_file(error.file.clone(), error.message.clone())
+                .help("compose refuses this env file too: fix the line (quotes closed, `KEY=VALUE`, required variables set)");
+            diagnostic.line = error.line;
+            errors.push(diagnostic);
+            env_file::read_all_lenient(
+                &workspace.root,
+                &env_files,
+                &env_file::process_lookup(&Default::default()),
+            )
+        }
+    };
     if let (Some(name), Some(theirs)) = (&tasks.project.name, values.get("COMPOSE_PROJECT_NAME")) {
         if super::sanitize_project_name(theirs) != super::sanitize_project_name(name.get_ref()) {
             errors.push(

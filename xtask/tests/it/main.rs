@@ -14,6 +14,7 @@ mod default_stack;
 mod docs_command;
 mod e2e;
 mod engine;
+mod env_files;
 mod environments;
 mod examples;
 mod examples_camcops;
