@@ -856,6 +856,18 @@ fn show(lines: &mut Option<LineWriter>, bytes: &[u8]) {
     }
 }
 
+/// A child's text with its secrets masked (a git or compose message quoting
+/// a URL with a password); bytes that are not text pass as they are.
+fn masked(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => match crate::mask::text(text) {
+            std::borrow::Cow::Borrowed(_) => std::borrow::Cow::Borrowed(bytes),
+            std::borrow::Cow::Owned(masked) => std::borrow::Cow::Owned(masked.into_bytes()),
+        },
+        Err(_) => std::borrow::Cow::Borrowed(bytes),
+    }
+}
+
 /// Copies a child's stream to ours as it comes.
 fn relay_chunks(mut stream: impl std::io::Read, to_stderr: bool) {
     let mut chunk = vec![0; 16 * 1024];
@@ -865,7 +877,8 @@ fn relay_chunks(mut stream: impl std::io::Read, to_stderr: bool) {
             Ok(n) => {
                 let _ = if to_stderr {
                     let mut err = std::io::stderr().lock();
-                    err.write_all(&chunk[..n]).and_then(|()| err.flush())
+                    err.write_all(&masked(&chunk[..n]))
+                        .and_then(|()| err.flush())
                 } else {
                     let mut out = std::io::stdout().lock();
                     out.write_all(&chunk[..n]).and_then(|()| out.flush())
@@ -911,7 +924,8 @@ impl LineWriter {
 
     fn emit(&mut self) {
         let mut whole = self.prefix.clone().into_bytes();
-        whole.append(&mut self.partial);
+        whole.extend_from_slice(&masked(&self.partial));
+        self.partial.clear();
         // One write of a whole line under the stream's lock: never interleaved mid-line.
         let _ = if self.to_stderr {
             std::io::stderr().lock().write_all(&whole)

@@ -280,7 +280,9 @@ fn run_with_progress(
         let report = SyncReport {
             on_start: Box::new(move |job| {
                 let bar = start_multi.add(ProgressBar::new_spinner().with_style(style.clone()));
-                bar.set_message(format!("{} ({})", job.name, job.display_path));
+                bar.set_message(
+                    crate::mask::text(&format!("{} ({})", job.name, job.display_path)).into_owned(),
+                );
                 bar.enable_steady_tick(std::time::Duration::from_millis(100));
                 if let Ok(mut bars) = start_bars.lock() {
                     bars.insert(job.name.clone(), bar);

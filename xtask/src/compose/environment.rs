@@ -279,6 +279,12 @@ pub fn resolve(
     let env_file_values =
         env_file::read_all(&workspace.root, &env_files, &env_file::process_lookup(&env))
             .map_err(EnvironmentError::EnvFile)?;
+    // Known secrets are masked wherever they appear in what we print.
+    for (key, value) in env.iter().chain(&env_file_values) {
+        if crate::mask::is_secret_key(key) || value_files.contains_key(key) {
+            crate::mask::remember(value);
+        }
+    }
     let (project, project_reason) = project_of(workspace, name.as_deref(), &env_file_values);
     Ok(ActiveEnvironment {
         name,
