@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::compose::env_file;
-use crate::config::environment::EnvValue;
+use crate::config::environment::{EnvValue, MAX_INHERITS_DEPTH};
 use crate::config::{sanitize_project_name, Workspace};
 
 /// Where the choice of environment came from.
@@ -126,6 +126,8 @@ pub enum EnvironmentError {
         suggestion: String,
         defined: String,
     },
+    #[error("environment `{0}` inherits through more than {MAX_INHERITS_DEPTH} environments ({1} -> ...); shorten the chain")]
+    TooDeep(String, String),
     #[error("environment `{0}` inherits from itself through {1}")]
     Cycle(String, String),
     /// A value read from a file that cannot be read (at its place in tasks.toml).
@@ -227,6 +229,12 @@ pub fn resolve(
         };
         let mut current = Some(name.clone());
         while let Some(env_name) = current {
+            if chain.len() > MAX_INHERITS_DEPTH {
+                return Err(EnvironmentError::TooDeep(
+                    name.clone(),
+                    chain[..3].join(" -> "),
+                ));
+            }
             if chain.contains(&env_name) {
                 chain.push(env_name.clone());
                 return Err(EnvironmentError::Cycle(name.clone(), chain.join(" -> ")));

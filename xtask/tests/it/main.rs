@@ -29,6 +29,7 @@ mod output;
 mod remote_engine;
 mod repo_safety;
 mod repos;
+mod resources;
 mod secrets;
 mod task_semantics;
 mod tasks;
