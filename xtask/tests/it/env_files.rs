@@ -409,3 +409,135 @@ fn db_commands_get_the_interpolated_password_the_server_got() {
         .ok()
         .stdout_has("password=pw-base-9");
 }
+
+/// Generated env files: xtask's reading agrees with compose v2's on every
+/// one (values, and whether the file is refused), the shell's `K3` over
+/// the file's as compose has it. Bounded: 40 files, a fixed seed.
+#[test]
+fn generated_env_files_read_as_compose_reads_them() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+    fn pick(items: &'static [&'static str]) -> impl Strategy<Value = String> {
+        proptest::sample::select(items).prop_map(str::to_string)
+    }
+    let unquoted = proptest::collection::vec(
+        pick(&[
+            "plain",
+            "a b",
+            "x#y",
+            "v #c",
+            "$K0",
+            "${K1}",
+            "${NOPE:-d f}",
+            "${K2-dash}",
+            "${K0:+alt}",
+            "$$K0",
+            "$5",
+            "${K3:-${K0}}",
+            "=eq",
+            "  pad  ",
+            "tab\tx",
+            "\\n",
+        ]),
+        1..4,
+    )
+    .prop_map(|parts| parts.concat());
+    let double = proptest::collection::vec(
+        pick(&[
+            "plain", "\\n", "\\t", "\\\"", "\\\\", "\\$K0", "$K1", "${K0:-z}", "'", " #h", "\n",
+            "\\x", "$$",
+        ]),
+        0..4,
+    )
+    .prop_map(|parts| format!("\"{}\"", parts.concat()));
+    let single = proptest::collection::vec(
+        pick(&["plain", "$K0", "\\n", "\\'", "\"", "\n", " #", "${K1}"]),
+        0..4,
+    )
+    .prop_map(|parts| format!("'{}'", parts.concat()));
+    let line = (
+        pick(&["", "export "]),
+        pick(&["K0", "K1", "K2", "K3"]),
+        pick(&["=", " = ", ": "]),
+        prop_oneof![unquoted, double, single],
+        pick(&["", " # trailing", "  "]),
+    )
+        .prop_map(|(export, key, separator, value, tail)| {
+            // A comment after a quoted value; an unquoted one takes ` #` itself.
+            format!("{export}{key}{separator}{value}{tail}")
+        });
+    let file = proptest::collection::vec(
+        prop_oneof![4 => line, 1 => pick(&["# a comment", "", "   "])],
+        1..7,
+    )
+    .prop_map(|lines| lines.join("\n") + "\n");
+
+    let shell: BTreeMap<String, String> = [("K3".to_string(), "shell".to_string())].into();
+    let mut compose_file =
+        String::from("services:\n  s:\n    image: xtask-test/none\n    environment:\n");
+    for key in ["K0", "K1", "K2", "K3"] {
+        compose_file.push_str(&format!("      {key}: \"${{{key}}}\"\n"));
+    }
+    let config = Config {
+        cases: 40,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[18; 32]));
+    let result = runner.run(&file, |text| {
+        let env = Env::new();
+        env.write(".env", &text)
+            .write("compose.yaml", &compose_file);
+        let mut command = Command::new("docker");
+        command
+            .args(["compose", "config", "--format", "json"])
+            .current_dir(env.path())
+            .env_clear()
+            .envs(&shell);
+        for keep in ["PATH", "HOME", "DOCKER_HOST", "DOCKER_CONFIG"] {
+            if let Ok(value) = std::env::var(keep) {
+                command.env(keep, value);
+            }
+        }
+        let out = command.output().expect("docker compose config");
+        let lookup = |name: &str| shell.get(name).cloned();
+        let mut ours = BTreeMap::new();
+        let parsed = xtask::compose::env_file::parse_into(&text, &lookup, &mut ours);
+        prop_assert_eq!(
+            out.status.success(),
+            parsed.is_ok(),
+            "compose {} it, xtask {:?}:\n{}\n{}",
+            if out.status.success() {
+                "reads"
+            } else {
+                "refuses"
+            },
+            parsed,
+            text,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if !out.status.success() {
+            return Ok(());
+        }
+        let json: serde_json::Value =
+            serde_json::from_slice(&out.stdout).expect("compose prints JSON");
+        for key in ["K0", "K1", "K2", "K3"] {
+            let theirs = json["services"]["s"]["environment"][key]
+                .as_str()
+                .unwrap_or("")
+                .replace("$$", "$");
+            let mine = shell
+                .get(key)
+                .or_else(|| ours.get(key))
+                .cloned()
+                .unwrap_or_default();
+            prop_assert_eq!(&mine, &theirs, "{} in\n{}", key, text);
+        }
+        Ok(())
+    });
+    if let Err(error) = result {
+        panic!("{error}");
+    }
+}
