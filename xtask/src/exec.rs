@@ -347,6 +347,13 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
             Some(partial)
         }
     };
+    // Compose's and git's messages where nobody watches (a CI log, a file)
+    // come through the masker: they may quote a secret value or URL. On a
+    // terminal they go straight to it, where compose draws its progress.
+    let relay_stderr = !std::io::stderr().is_terminal() && speaks_of_secrets(step.program());
+    if relay_stderr {
+        command.stderr(Stdio::piped());
+    }
     let owns_terminal = we_own_the_terminal();
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
@@ -363,6 +370,10 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
         .map_err(|e| spawn_error(step.program(), e))?;
     let group = child.id() as i32;
     let _registered = GroupGuard::register(group, true);
+    let stderr_relay = child
+        .stderr
+        .take()
+        .map(|pipe| std::thread::spawn(move || relay_lines(pipe, String::new(), true)));
     // A writer thread, so a script larger than the pipe cannot deadlock us;
     // a child that stops reading early ends it with EPIPE, which is fine.
     let feeder = match (&step.stdin, child.stdin.take()) {
@@ -445,6 +456,9 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
     if let Some(feeder) = feeder {
         let _ = feeder.join();
     }
+    if let Some(relay) = stderr_relay {
+        let _ = relay.join();
+    }
     let collected = collector.map(|c| c.join());
     if let Some(bar) = &bar {
         // What follows (the path and size) says how it ended.
@@ -486,6 +500,16 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
         }
     }
     Ok(code)
+}
+
+/// Whether `program` is one whose own messages may quote a secret
+/// (compose and docker quoting a value, git quoting a url).
+fn speaks_of_secrets(program: &str) -> bool {
+    let name = std::path::Path::new(program)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    matches!(name.as_str(), "docker" | "docker-compose" | "git")
 }
 
 /// zstd's level for backups: its default, fast (hundreds of MB/s a core)

@@ -160,3 +160,27 @@ fn our_sentences_are_not_taken_for_secrets() {
     }
     assert!(!out.stderr.contains("***"), "{}", out.describe());
 }
+
+#[test]
+fn compose_messages_quoting_a_secret_value_are_masked() {
+    let env = Env::new();
+    env.write(".env", "POSTGRES_PASSWORD=pg-pw-777\n").write(
+        "compose.yaml",
+        "services:\n  db:\n    image: xtask-test/none\n    ports: [\"${POSTGRES_PASSWORD}\"]\n",
+    );
+    for args in [vec!["up"], vec!["doctor"], vec!["-v", "up"]] {
+        let out = env.xtask(&args).run();
+        assert_ne!(out.code, 0, "{args:?}\n{}", out.describe());
+        let all = format!("{}{}", out.stdout, out.stderr);
+        assert!(
+            !all.contains("pg-pw-777"),
+            "{args:?} leaked\n{}",
+            out.describe()
+        );
+        assert!(
+            all.contains("invalid containerPort: ***"),
+            "{args:?}\n{}",
+            out.describe()
+        );
+    }
+}
