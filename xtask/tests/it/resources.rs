@@ -186,3 +186,36 @@ fn a_low_open_files_limit_lowers_the_jobs_instead_of_failing_repos() {
     let again = run("-j 1024 update");
     assert!(again.contains("100 up to date"), "{again}");
 }
+
+#[test]
+fn parallel_tasks_under_a_low_open_files_limit_all_run() {
+    let env = Env::new();
+    let names: Vec<String> = (0..200).map(|i| format!("\"t{i}\"")).collect();
+    let mut text = format!(
+        "[tasks.all]\ndepends = [{}]\nrun = \"echo all done\"\n",
+        names.join(", ")
+    );
+    for i in 0..200 {
+        text.push_str(&format!("[tasks.t{i}]\nrun = \"echo ran-{i}\"\n"));
+    }
+    env.tasks_toml(&text);
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 64 && exec \"$0\" -v -j 1024 all")
+        .arg(binary())
+        .current_dir(env.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run xtask under ulimit");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    for i in 0..200 {
+        assert!(
+            stdout.contains(&format!("ran-{i}\n")),
+            "t{i} did not run\n{stderr}"
+        );
+    }
+    assert!(stdout.contains("all done"), "{stdout}");
+    assert!(stderr.contains("jobs at once instead of 1024"), "{stderr}");
+}
