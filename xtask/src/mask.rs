@@ -300,13 +300,18 @@ fn assignments(text: &str) -> Cow<'_, str> {
 fn bare_userinfo(text: &str) -> Cow<'_, str> {
     static PATTERN: OnceLock<Option<Regex>> = OnceLock::new();
     let pattern = PATTERN.get_or_init(|| {
-        Regex::new(r#"(^|[\s'"(\[<=,])([A-Za-z0-9._~%!$&+-]*):([^\s@/'"]+)@([A-Za-z0-9\[])"#).ok()
+        Regex::new(
+            r#"(^|[\s'"(\[<=,])([A-Za-z0-9._~%!$&+-]*):([^\s@/'"]+)@([A-Za-z0-9\[][^\s/:'"]*)"#,
+        )
+        .ok()
     });
     let Some(pattern) = pattern else {
         return Cow::Borrowed(text);
     };
     pattern.replace_all(text, |found: &regex::Captures<'_>| {
-        if &found[3] == MASK {
+        // `postgres:15@sha256:...` is an image and its digest.
+        let digest = ["sha256", "sha384", "sha512"].contains(&&found[4]);
+        if &found[3] == MASK || digest {
             return found[0].to_string();
         }
         format!("{}{}:{MASK}@{}", &found[1], &found[2], &found[4])
@@ -468,6 +473,10 @@ mod tests {
                 "fatal: unable to look up user:***@127.0.0.1:9 (port 9418)",
             ),
             ("git@github.com:o/r.git", "git@github.com:o/r.git"),
+            (
+                "Pulling postgres:15@sha256:0123abcd done",
+                "Pulling postgres:15@sha256:0123abcd done",
+            ),
             (
                 "see redis://u:pw@cache:6379 then",
                 "see redis://u:***@cache:6379 then",
