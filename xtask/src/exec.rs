@@ -326,6 +326,10 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
     let mut sink = None;
     let partial = match &step.stdout {
         Output::Inherit => None,
+        Output::Masked => {
+            command.stdout(Stdio::piped());
+            None
+        }
         Output::Discard => {
             command.stdout(Stdio::null());
             None
@@ -374,6 +378,15 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
         .stderr
         .take()
         .map(|pipe| std::thread::spawn(move || relay_lines(pipe, String::new(), true)));
+    let stdout_relay = match (&step.stdout, child.stdout.take()) {
+        (Output::Masked, Some(pipe)) => Some(std::thread::spawn(move || {
+            relay_lines(pipe, String::new(), false)
+        })),
+        (_, pipe) => {
+            child.stdout = pipe;
+            None
+        }
+    };
     // A writer thread, so a script larger than the pipe cannot deadlock us;
     // a child that stops reading early ends it with EPIPE, which is fine.
     let feeder = match (&step.stdin, child.stdin.take()) {
@@ -456,7 +469,7 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
     if let Some(feeder) = feeder {
         let _ = feeder.join();
     }
-    if let Some(relay) = stderr_relay {
+    for relay in [stderr_relay, stdout_relay].into_iter().flatten() {
         let _ = relay.join();
     }
     let collected = collector.map(|c| c.join());

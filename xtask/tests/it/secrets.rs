@@ -184,3 +184,28 @@ fn compose_messages_quoting_a_secret_value_are_masked() {
         );
     }
 }
+
+#[test]
+fn config_masks_the_environment_s_secrets_unless_asked() {
+    let env = Env::new();
+    env.write(
+        ".env",
+        "POSTGRES_PASSWORD=pg-pw-777\nDATABASE_URL=postgres://app:db-pw-5@db:5432/shop\n",
+    )
+    .write(
+        "compose.yaml",
+        "services:\n  db:\n    image: xtask-test/none\n    environment:\n      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD}\n      DATABASE_URL: ${DATABASE_URL}\n      PORT: \"8080\"\n",
+    );
+    let out = env.xtask(["config"]).ok();
+    assert!(leaked(&out.stdout).is_empty(), "{}", out.describe());
+    for line in [
+        "POSTGRES_PASSWORD: ***",
+        "DATABASE_URL: postgres://app:***@db:5432/shop",
+        "PORT: \"8080\"",
+    ] {
+        assert!(out.stdout.contains(line), "{line}\n{}", out.describe());
+    }
+    env.xtask(["config", "--show-secrets"])
+        .ok()
+        .stdout_has("POSTGRES_PASSWORD: pg-pw-777");
+}
