@@ -13,10 +13,13 @@
 //!   `${V:?err}`, `${V?err}`, `${V:+x}`, `${V+x}`, `$$`), and sees compose's
 //!   process environment first, then the lines above (and earlier files).
 //!
-//! Compose v1 (python-dotenv) differs: no `$V`, `${V-d}`, `${V:+x}`,
-//! `${V?err}` or `KEY: VALUE`; xtask follows v2, which v1 users meet when
-//! they upgrade. `env_file_forms_read_as_compose_reads_them` in the
-//! integration tests checks this file against both CLIs.
+//! Compose v1 (`docker-compose`, python-dotenv) reads them otherwise, and
+//! when it is the Compose CLI in use, so does xtask ([`Flavour::V1`]): only
+//! `${V}` and `${V:-d}` (the default only when V is unset), in every kind of
+//! value, single quotes included; the file's own lines before the shell;
+//! fewer escapes; a line it cannot read skipped, not refused.
+//! `env_file_forms_read_as_compose_reads_them` in the integration tests
+//! checks both against the real CLIs.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -30,6 +33,27 @@ pub struct EnvFileError {
     pub file: String,
     pub line: usize,
     pub message: String,
+}
+
+/// Whose rules an env file is read by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavour {
+    /// Compose v2 and later (compose-go's dotenv).
+    V2,
+    /// Compose v1, the Python `docker-compose` (python-dotenv).
+    V1,
+}
+
+impl Flavour {
+    /// The rules of the Compose CLI in use (`XTASK_COMPOSE`, else the one
+    /// found), asked once per run; v2's when none answers.
+    pub fn in_use() -> Flavour {
+        static FLAVOUR: std::sync::OnceLock<Flavour> = std::sync::OnceLock::new();
+        *FLAVOUR.get_or_init(|| match crate::compose::cli::ComposeCli::detect() {
+            Ok(cli) if cli.is_v1() => Flavour::V1,
+            _ => Flavour::V2,
+        })
+    }
 }
 
 /// Compose's process environment as env files see it: what xtask sets on
@@ -50,8 +74,53 @@ pub fn process_lookup<'a>(
 /// ends the reading there.
 pub fn parse(text: &str) -> BTreeMap<String, String> {
     let mut values = BTreeMap::new();
-    let _ = parse_into(text, &process_lookup(&BTreeMap::new()), &mut values);
+    let _ = parse_for_cli(text, &process_lookup(&BTreeMap::new()), &mut values);
     values
+}
+
+/// [`parse_into`] by the rules of the Compose CLI in use. Most files read
+/// the same by both: then the CLI is not asked (a probe costs a process);
+/// only a file the two read differently asks which one it is.
+pub fn parse_for_cli(
+    text: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    values: &mut BTreeMap<String, String>,
+) -> Result<(), (usize, String)> {
+    let mut by_v2 = values.clone();
+    let v2 = parse_into(text, lookup, &mut by_v2);
+    let mut by_v1 = values.clone();
+    parse_v1_into(text, lookup, &mut by_v1);
+    let flavour = if v2.is_ok() && by_v1 == by_v2 {
+        Flavour::V2
+    } else {
+        Flavour::in_use()
+    };
+    match flavour {
+        Flavour::V2 => {
+            *values = by_v2;
+            v2
+        }
+        Flavour::V1 => {
+            *values = by_v1;
+            Ok(())
+        }
+    }
+}
+
+/// [`parse_into`] by the rules of `flavour`.
+pub fn parse_as(
+    flavour: Flavour,
+    text: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    values: &mut BTreeMap<String, String>,
+) -> Result<(), (usize, String)> {
+    match flavour {
+        Flavour::V2 => parse_into(text, lookup, values),
+        Flavour::V1 => {
+            parse_v1_into(text, lookup, values);
+            Ok(())
+        }
+    }
 }
 
 /// Reads `text` into `values` (which holds the earlier files' values, seen
@@ -93,7 +162,7 @@ pub fn read_all(
     let mut values = BTreeMap::new();
     for file in files {
         if let Ok(text) = std::fs::read_to_string(root.join(file)) {
-            parse_into(&text, lookup, &mut values).map_err(|(line, message)| EnvFileError {
+            parse_for_cli(&text, lookup, &mut values).map_err(|(line, message)| EnvFileError {
                 file: file.clone(),
                 line,
                 message,
@@ -113,10 +182,185 @@ pub fn read_all_lenient(
     let mut values = BTreeMap::new();
     for file in files {
         if let Ok(text) = std::fs::read_to_string(root.join(file)) {
-            let _ = parse_into(&text, lookup, &mut values);
+            let _ = parse_for_cli(&text, lookup, &mut values);
         }
     }
     values
+}
+
+/// Compose v1's reading (python-dotenv, as `docker-compose` 1.29 calls
+/// it): `[export ]KEY=VALUE` with a key of anything but `=`, `#` and blanks;
+/// `'single'` (escapes `\\` and `\'`) and `"double"` (escapes `\\ \' \"
+/// \a \b \f \n \r \t \v`) quotes that may span lines; unquoted values to
+/// the end of the line, less a blank-led `#` comment. Every value is then
+/// interpolated, `${V}` and `${V:-d}` only, the file's earlier lines before
+/// `lookup`. A line it cannot read is skipped.
+fn parse_v1_into(
+    text: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    values: &mut BTreeMap<String, String>,
+) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let blank = |c: char| c.is_whitespace() && c != '\n' && c != '\r';
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start();
+        if rest.is_empty() {
+            return;
+        }
+        let line_end = rest.find(['\n', '\r']).unwrap_or(rest.len());
+        let next_line = &rest[line_end..];
+        let mut cursor = rest;
+        if let Some(after) = cursor.strip_prefix("export") {
+            if after.starts_with(blank) {
+                cursor = after.trim_start_matches(blank);
+            }
+        }
+        if cursor.starts_with('#') {
+            rest = next_line;
+            continue;
+        }
+        let key_end = cursor
+            .find(|c: char| c == '=' || c == '#' || c.is_whitespace())
+            .unwrap_or(cursor.len());
+        let key = &cursor[..key_end];
+        let after_key = cursor[key_end..].trim_start_matches(blank);
+        let Some(after_equals) = after_key.strip_prefix('=') else {
+            // `KEY` alone is no assignment; anything else cannot be read.
+            rest = next_line;
+            continue;
+        };
+        if key.is_empty() {
+            rest = next_line;
+            continue;
+        }
+        let value_text = after_equals.trim_start_matches(blank);
+        let (raw, remainder) = match value_text.chars().next() {
+            Some(quote @ ('\'' | '"')) => match v1_quoted(&value_text[1..], quote) {
+                Some((value, after)) => (value, after),
+                None => {
+                    rest = next_line;
+                    continue;
+                }
+            },
+            _ => {
+                let end = value_text.find(['\n', '\r']).unwrap_or(value_text.len());
+                let line = &value_text[..end];
+                let cut = line
+                    .char_indices()
+                    .find(|(at, c)| *c == '#' && line[..*at].ends_with(|b: char| b.is_whitespace()))
+                    .map(|(at, _)| line[..at].trim_end_matches(char::is_whitespace).len())
+                    .unwrap_or(line.len());
+                (line[..cut].trim_end().to_string(), &value_text[end..])
+            }
+        };
+        // What may follow a value on its line: blanks and a comment.
+        let tail_end = remainder.find(['\n', '\r']).unwrap_or(remainder.len());
+        let tail = remainder[..tail_end].trim_start_matches(blank);
+        if !(tail.is_empty() || tail.starts_with('#')) {
+            // Skipped from where reading stopped to the end of that line.
+            rest = &remainder[tail_end..];
+            continue;
+        }
+        let get = |name: &str| values.get(name).cloned().or_else(|| lookup(name));
+        let value = v1_interpolate(&raw, &get);
+        values.insert(key.to_string(), value);
+        rest = &remainder[tail_end..];
+    }
+}
+
+/// A quoted value after its opening `quote`: its text, escapes decoded, and
+/// what follows the closing quote; `None` when it never closes. As
+/// python-dotenv's `"((?:\\"|[^"])*)"`: `\"` never closes (even after
+/// another backslash), unless no bare quote follows: then the last `\"`
+/// does, as the regex backtracks to it.
+fn v1_quoted(text: &str, quote: char) -> Option<(String, &str)> {
+    let mut close = None;
+    let mut last_escaped = None;
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        if c == quote {
+            close = Some(at);
+            break;
+        }
+        if c == '\\' && chars.peek().is_some_and(|(_, next)| *next == quote) {
+            last_escaped = chars.next().map(|(quote_at, _)| quote_at);
+        }
+    }
+    let close = close.or(last_escaped)?;
+    Some((v1_unescape(&text[..close], quote), &text[close + 1..]))
+}
+
+/// python-dotenv's escapes: `\\` and `\'` in single quotes; those, `\"`
+/// and `\a \b \f \n \r \t \v` in double quotes. Others stay.
+fn v1_unescape(text: &str, quote: char) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let decoded = match (quote, chars.peek().copied()) {
+            (_, Some('\\')) => Some('\\'),
+            (_, Some('\'')) => Some('\''),
+            ('"', Some('"')) => Some('"'),
+            ('"', Some('a')) => Some('\u{7}'),
+            ('"', Some('b')) => Some('\u{8}'),
+            ('"', Some('f')) => Some('\u{c}'),
+            ('"', Some('n')) => Some('\n'),
+            ('"', Some('r')) => Some('\r'),
+            ('"', Some('t')) => Some('\t'),
+            ('"', Some('v')) => Some('\u{b}'),
+            _ => None,
+        };
+        match decoded {
+            Some(decoded) => {
+                chars.next();
+                out.push(decoded);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// python-dotenv's interpolation: `${NAME}` and `${NAME:-default}`, NAME
+/// anything but `}` and `:`, the default anything but `}`; the default only
+/// when NAME is unset.
+fn v1_interpolate(text: &str, get: &dyn Fn(&str) -> Option<String>) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("${") {
+        out.push_str(&rest[..at]);
+        let body = &rest[at + 2..];
+        let name_end = body.find(['}', ':']).unwrap_or(body.len());
+        let name = &body[..name_end];
+        let after_name = &body[name_end..];
+        let (default, consumed) = if let Some(after) = after_name.strip_prefix('}') {
+            (None, body.len() - after.len())
+        } else if let Some(default_text) = after_name.strip_prefix(":-") {
+            match default_text.find('}') {
+                Some(end) => (
+                    Some(&default_text[..end]),
+                    body.len() - default_text.len() + end + 1,
+                ),
+                None => {
+                    out.push_str("${");
+                    rest = body;
+                    continue;
+                }
+            }
+        } else {
+            out.push_str("${");
+            rest = body;
+            continue;
+        };
+        out.push_str(&get(name).unwrap_or_else(|| default.unwrap_or("").to_string()));
+        rest = &body[consumed..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A cursor over an env file's text that counts lines.
@@ -427,6 +671,39 @@ mod tests {
             .contains("unterminated"));
         assert!(read("not a pair\n", &[]).unwrap_err().1.contains("space"));
         assert!(read("A$=1\n", &[]).is_err());
+    }
+
+    #[test]
+    fn compose_v1_reads_its_own_way() {
+        let env: BTreeMap<String, String> = [("V1".to_string(), "shell".to_string())].into();
+        let lookup = |name: &str| env.get(name).cloned();
+        let mut values = BTreeMap::new();
+        parse_as(
+            Flavour::V1,
+            concat!(
+                "V1=one\n",
+                "V2=${V1} $V1 $$ ${NOPE:-d} ${V1:+x}\n",
+                "EMPTY=\n",
+                "V3=${EMPTY:-d}\n",
+                "V4='single ${V1} \\n \\' \\\\ x'\n",
+                "V5=\"tab\\t \\$V1 \\\"\"\n",
+                "V6: yaml\n",
+                "V7=\"never closed\n",
+                "V8=after # comment\n",
+            ),
+            &lookup,
+            &mut values,
+        )
+        .unwrap();
+        assert_eq!(
+            values["V2"], "one $V1 $$ d ${V1:+x}",
+            "the file before the shell"
+        );
+        assert_eq!(values["V3"], "", "the default only when unset");
+        assert_eq!(values["V4"], "single one \\n ' \\ x");
+        assert_eq!(values["V5"], "tab\t \\$V1 \"");
+        assert!(!values.contains_key("V6") && !values.contains_key("V7"));
+        assert_eq!(values["V8"], "after");
     }
 
     #[test]

@@ -59,7 +59,7 @@ impl Variables {
         let mut values = BTreeMap::new();
         if let Ok(text) = std::fs::read_to_string(path) {
             let lookup = |name: &str| self.get(name).map(str::to_string);
-            let _ = env_file::parse_into(&text, &lookup, &mut values);
+            let _ = env_file::parse_for_cli(&text, &lookup, &mut values);
         }
         values.extend(self.values.clone());
         Self { values }
