@@ -6,5 +6,8 @@ ENV PGDATA=/var/lib/postgresql/data PATH=/usr/lib/postgresql/15/bin:/usr/local/s
 COPY postgres-entrypoint /usr/local/bin/docker-entrypoint.sh
 VOLUME /var/lib/postgresql/data
 EXPOSE 5432
+# Postgres's fast shutdown, as in the official image: SIGTERM would wait for
+# every client to disconnect, and `docker stop` kills it after 10 s.
+STOPSIGNAL SIGINT
 ENTRYPOINT ["docker-entrypoint.sh"]
 CMD ["postgres"]

@@ -22,7 +22,7 @@ Examples:
   cargo xtask debug portal        the portal under debugpy on 127.0.0.1, launch.json updated
   cargo xtask urls                where every published port answers
   cargo xtask                     list built-in commands and the project's tasks
-  cargo xtask lint                run the project's task `lint`";
+  cargo xtask start               run the project's task `start` (NAME [ARGS...] runs any task)";
 
 /// The most parallel jobs `--jobs` accepts: more would only exhaust file
 /// descriptors and threads (and a huge count overflows tokio's semaphore).
@@ -58,15 +58,30 @@ pub struct Cli {
     /// The command or task name as typed (for messages).
     #[arg(skip)]
     pub command_name: Option<String>,
+
+    /// `--help` without a command: clap's help, printed with the project's
+    /// tasks after it (the rest of the line still picks the root: `-C`).
+    #[arg(skip)]
+    pub help: Option<String>,
 }
 
 impl Cli {
     /// Parses the process's arguments; usage lines and errors name the
     /// command as the user typed it (`cargo xtask` or `xtask`).
     pub fn parse_args() -> Self {
-        let matches = Cli::command()
+        let matches = match Cli::command()
             .bin_name(crate::ui::invoked_as())
-            .get_matches();
+            .try_get_matches()
+        {
+            Ok(matches) => matches,
+            Err(error) if error.kind() == clap::error::ErrorKind::InvalidSubcommand => {
+                unknown_subcommand(&error)
+            }
+            Err(error) if error.kind() == clap::error::ErrorKind::DisplayHelp => {
+                return Self::top_level_help(error)
+            }
+            Err(error) => error.exit(),
+        };
         let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
         cli.json_typed = matches.value_source("json") == Some(ValueSource::CommandLine);
         cli.global.environment_from_env_var =
@@ -74,6 +89,67 @@ impl Cli {
         cli.command_name = matches.subcommand_name().map(str::to_string);
         cli
     }
+
+    /// `--help`: a command's own help as clap prints it; the top level's
+    /// is kept for `commands::run` to print with the project's tasks.
+    fn top_level_help(help: clap::Error) -> Self {
+        let usage = format!("Usage: {} [OPTIONS] [COMMAND]", crate::ui::invoked_as());
+        let text = help.render();
+        if !text.to_string().contains(&usage) {
+            help.exit()
+        }
+        // The same line without its help flag, for `-C DIR` and the rest.
+        let mut past_dashes = false;
+        let rest = std::env::args_os().filter(|arg| {
+            past_dashes |= arg == "--";
+            past_dashes || (arg != "-h" && arg != "--help")
+        });
+        match Cli::command()
+            .bin_name(crate::ui::invoked_as())
+            .try_get_matches_from(rest)
+            .and_then(|matches| Cli::from_arg_matches(&matches))
+        {
+            Ok(mut cli) => {
+                cli.help = Some(if console::colors_enabled() {
+                    text.ansi().to_string()
+                } else {
+                    text.to_string()
+                });
+                cli
+            }
+            Err(_) => help.exit(),
+        }
+    }
+}
+
+/// A mistyped subcommand (`db rebuld`), said as for a mistyped command or
+/// task: one "did you mean" everywhere. Exits 2, as a usage error does.
+fn unknown_subcommand(error: &clap::Error) -> ! {
+    use clap::error::{ContextKind, ContextValue};
+    let text = |kind| match error.get(kind) {
+        Some(ContextValue::String(value)) => Some(value.clone()),
+        Some(ContextValue::Strings(values)) => values.first().cloned(),
+        Some(ContextValue::StyledStr(value)) => Some(value.to_string()),
+        _ => None,
+    };
+    let typed = text(ContextKind::InvalidSubcommand).unwrap_or_default();
+    // "Usage: cargo xtask db [OPTIONS] <COMMAND>": the command it is under.
+    let parent: Vec<String> = text(ContextKind::Usage)
+        .unwrap_or_default()
+        .trim_start_matches("Usage:")
+        .split_whitespace()
+        .take_while(|word| !word.starts_with('[') && !word.starts_with('<'))
+        .map(str::to_string)
+        .collect();
+    let parent = parent.join(" ");
+    let suggestion = text(ContextKind::SuggestedSubcommand)
+        .map(|close| format!("; did you mean `{close}`?"))
+        .unwrap_or_default();
+    crate::errln!(
+        "error: no command `{}` in `{parent}`{suggestion}\n  = help: `{parent} --help` lists them all",
+        crate::ui::sanitize_for_terminal(&typed)
+    );
+    std::process::exit(2)
 }
 
 /// The commands with JSON output (`--json`), as the user names them.
@@ -96,8 +172,9 @@ impl Command {
     }
 }
 
-/// Flags every command takes.
+/// Flags every command takes (shown after a command's own, apart).
 #[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Use the environment in DIR instead of searching upwards for tasks.toml
     #[arg(

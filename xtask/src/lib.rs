@@ -21,6 +21,7 @@ pub mod exec;
 pub mod images;
 pub mod mask;
 pub mod nesting;
+pub mod output_files;
 pub mod plan;
 pub mod repos;
 pub mod setup;

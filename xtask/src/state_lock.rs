@@ -11,6 +11,27 @@ use std::path::{Path, PathBuf};
 /// The folder of xtask's own state in an environment root.
 pub const STATE_DIR: &str = ".xtask";
 
+/// Makes `dir` (xtask's own folder) ignore itself in git with a
+/// `.gitignore` of `*`, so nothing needs adding to the team's. Only ever a
+/// new file: an existing entry, a link included, is left as it is and
+/// never written through.
+pub fn ignore_itself(dir: &Path) -> std::io::Result<()> {
+    let ignore = dir.join(".gitignore");
+    if ignore.symlink_metadata().is_ok() {
+        return Ok(());
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&ignore)
+    {
+        Ok(mut file) => file.write_all(b"*\n"),
+        // Made by a run beside this one.
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
 /// Held for as long as this value lives.
 #[derive(Debug)]
 pub struct StateLock {
@@ -61,10 +82,8 @@ impl StateLock {
         };
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io)?;
-            let ignore = dir.join(".gitignore");
-            if dir.ends_with(STATE_DIR) && !ignore.exists() {
-                // The folder ignores itself: nothing to add to the team's .gitignore.
-                std::fs::write(&ignore, "*\n").map_err(io)?;
+            if dir.ends_with(STATE_DIR) {
+                ignore_itself(dir).map_err(io)?;
             }
         }
         let mut file = OpenOptions::new()
@@ -103,4 +122,35 @@ fn read_holder(file: &mut File) -> Option<String> {
     file.read_to_string(&mut text).ok()?;
     let pid = text.trim();
     (!pid.is_empty() && pid.chars().all(|c| c.is_ascii_digit())).then(|| pid.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_folder_ignores_itself_but_never_writes_through_a_link() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let outside = dir.path().join("outside");
+        std::fs::write(&outside, "mine\n").expect("write");
+        let state = dir.path().join(".xtask");
+        std::fs::create_dir(&state).expect("mkdir");
+        std::os::unix::fs::symlink(&outside, state.join(".gitignore")).expect("symlink");
+        super::ignore_itself(&state).expect("ignore_itself");
+        assert_eq!(std::fs::read_to_string(&outside).expect("read"), "mine\n");
+        // A dangling link: following it would create the file it names.
+        let dangling = dir.path().join("elsewhere");
+        let other = dir.path().join(".xtask2");
+        std::fs::create_dir(&other).expect("mkdir");
+        std::os::unix::fs::symlink(&dangling, other.join(".gitignore")).expect("symlink");
+        super::ignore_itself(&other).expect("ignore_itself");
+        assert!(!dangling.exists(), "written through a dangling link");
+
+        let fresh = dir.path().join("fresh");
+        std::fs::create_dir(&fresh).expect("mkdir");
+        super::ignore_itself(&fresh).expect("ignore_itself");
+        super::ignore_itself(&fresh).expect("twice");
+        assert_eq!(
+            std::fs::read_to_string(fresh.join(".gitignore")).expect("read"),
+            "*\n"
+        );
+    }
 }

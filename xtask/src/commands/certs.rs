@@ -5,6 +5,7 @@
 use crate::commands::Context;
 use crate::config::CertsSpec;
 use crate::error::{Error, Result};
+use crate::output_files::OutputFiles;
 use crate::setup::certificate::{self, KEY_MODE};
 use crate::setup::init_plan::{PathResolver, Place};
 
@@ -56,7 +57,32 @@ impl CertsArgs {
         let cert = resolver.place(spec.cert.get_ref())?;
         let key = resolver.place(spec.key.get_ref())?;
         let (cn, days) = self.subject(spec)?;
+        // `./ssl/../ssl/server.pem` or `ssl2/server.pem` through `ssl2 -> ssl`
+        // is the certificate's file: the key written first would be lost.
+        let mut outputs = OutputFiles::new();
+        outputs
+            .add(&key.path, &format!("[certs] key `{}`", spec.key.get_ref()))
+            .and_then(|()| {
+                outputs.add(
+                    &cert.path,
+                    &format!("[certs] cert `{}`", spec.cert.get_ref()),
+                )
+            })
+            .map_err(|same| {
+                Error::usage_with_help(
+                    format!("{same}; nothing was written"),
+                    "give the key and the certificate their own files in tasks.toml",
+                )
+            })?;
         let exists = |place: &Place| place.path.symlink_metadata().is_ok();
+        if exists(&cert) && !exists(&key) && !self.force && !is_certificate(&cert.path) {
+            return Err(Error::usage_with_help(
+                format!(
+                    "{cert} exists and is no PEM certificate; it is not replaced without --force; nothing was written"
+                ),
+                "check [certs] cert in tasks.toml, or pass --force (the file is kept as NAME.bak)",
+            ));
+        }
         let work = match (exists(&key), exists(&cert), self.force) {
             (true, true, false) => Work::Kept,
             (true, false, false) => Work::CertOnly,
@@ -73,7 +99,11 @@ impl CertsArgs {
                                     "remove some of its NAME.bak.N files",
                                 )
                             })?;
-                        backups.push((place.clone(), place_beside(place, backup)));
+                        let backup = place_beside(place, backup);
+                        outputs
+                            .add(&backup.path, &format!("the backup {backup}"))
+                            .map_err(|same| Error::usage(format!("{same}; nothing was written")))?;
+                        backups.push((place.clone(), backup));
                     }
                 }
                 Work::Both { backups }
@@ -107,12 +137,22 @@ impl CertsArgs {
                 return Ok(());
             }
             Work::CertOnly => Some(std::fs::read_to_string(&key.path).map_err(|e| {
-                Error::Other(anyhow::anyhow!("cannot read the key {}: {e}", key.shown))
+                Error::usage_with_help(
+                    format!("cannot read the key {key}: {e}; nothing was written"),
+                    "check [certs] key in tasks.toml, or pass --force for a new key (the old file is kept as NAME.bak)",
+                )
             })?),
             Work::Both { .. } => None,
         };
-        let made = certificate::self_signed(&cn, days, existing_key.as_deref())
-            .map_err(|e| Error::usage(e.to_string()))?;
+        let made = certificate::self_signed(&cn, days, existing_key.as_deref()).map_err(|e| {
+            match existing_key {
+                Some(_) => Error::usage_with_help(
+                    format!("{key} exists and is no private key this can sign with ({e}); nothing was written"),
+                    "check [certs] key in tasks.toml, or pass --force for a new key (the old file is kept as NAME.bak)",
+                ),
+                None => Error::usage(e.to_string()),
+            }
+        })?;
         let io = |place: &Place, e: std::io::Error| {
             Error::Other(anyhow::anyhow!("cannot write {}: {e}", place.shown))
         };
@@ -172,6 +212,13 @@ impl CertsArgs {
             .unwrap_or(DEFAULT_DAYS);
         Ok((cn, days))
     }
+}
+
+/// Whether the file at `path` is a PEM certificate (one `certs` may have
+/// made, and may replace after keeping it).
+fn is_certificate(path: &std::path::Path) -> bool {
+    std::fs::read_to_string(path)
+        .is_ok_and(|text| text.trim_start().starts_with("-----BEGIN CERTIFICATE-----"))
 }
 
 /// A backup path shown the way its file is.

@@ -13,10 +13,13 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use crate::commands::Context;
+use crate::compose::override_file;
 use crate::compose::project::ComposeProject;
 use crate::compose::state;
 use crate::config::debug_spec::{DebugSpec, Debugger, DEFAULT_DEBUG_PORT};
-use crate::debugger::{self, launch_json};
+use crate::config::EnvRoot;
+use crate::debugger;
+use crate::debugger::launch_file::{LaunchUpdate, LAUNCH_JSON};
 use crate::error::{Error, Result};
 use crate::plan::{Plan, Step};
 use crate::state_lock::STATE_DIR;
@@ -54,7 +57,16 @@ impl DebugArgs {
         ctx.require_engine()?;
         let service = self.service.as_str();
         let relative = override_file(&project.name, service);
-        let override_path = workspace.root.join(&relative);
+        // Written and removed by us: the way to it must stay in the root.
+        let override_path = EnvRoot::new(&workspace.root)
+            .map_err(|e| e.to_string())
+            .and_then(|root| root.resolve_entry(&relative).map_err(|why| why.to_string()))
+            .map_err(|why| {
+                Error::usage_with_help(
+                    format!("{relative} {why}; nothing was changed"),
+                    format!("remove the link on the way to {STATE_DIR}/, xtask's own folder"),
+                )
+            })?;
         let recreate = |project: &ComposeProject| {
             project.command([
                 "up".to_string(),
@@ -122,26 +134,51 @@ impl DebugArgs {
         let mut debug_project = project.clone();
         debug_project.files.push(relative.clone());
 
-        let launch = workspace.root.join(".vscode").join("launch.json");
+        // launch.json is read and edited before anything changes: a file it
+        // cannot follow is known (and said) before the service is recreated.
         let entry = launch_entry(service, port, &spec);
+        let mut launch = LaunchUpdate::prepare(&workspace.root, &entry);
+        if let LaunchUpdate::Write { target, .. } = &launch {
+            if crate::output_files::same_file(target, &override_path) {
+                launch = LaunchUpdate::LeftAlone(format!("it is the override file {relative}"));
+            }
+        }
         let mut plan = Plan::new();
         plan.push(Step::Note(format!(
             "write {relative}: {service} runs `{}`, port 127.0.0.1:{port}",
             crate::plan::shell_line(&command)
         )));
         plan.run(recreate(&debug_project));
-        plan.push(Step::Note(format!(
-            "put the configuration `{}` in .vscode/launch.json",
-            entry_name(service)
-        )));
+        plan.push(Step::Note(match &launch {
+            LaunchUpdate::LeftAlone(why) => format!(
+                "leave {LAUNCH_JSON} as it is ({why}); print the configuration `{}` to paste",
+                entry_name(service)
+            ),
+            _ => format!(
+                "put the configuration `{}` in {LAUNCH_JSON}",
+                entry_name(service)
+            ),
+        }));
         if ctx.global.dry_run {
             return ctx.execute(&plan);
         }
+        let previous = std::fs::read_to_string(&override_path).ok();
         write_override(&override_path, &text).map_err(|e| {
             Error::Other(anyhow::Error::from(e).context(format!("cannot write {relative}")))
         })?;
-        ctx.execute(&plan)?;
-        update_launch_json(ctx, &launch, &entry);
+        if let Err(error) = ctx.execute(&plan) {
+            // The service was not recreated under this file: it goes (or the
+            // one of an earlier `debug` comes back).
+            let undone = match &previous {
+                Some(text) => crate::atomic_file::write(&override_path, text),
+                None => std::fs::remove_file(&override_path),
+            };
+            if let Err(e) = undone {
+                ctx.ui.warn(format!("could not undo {relative}: {e}"));
+            }
+            return Err(error);
+        }
+        report_launch_json(ctx, &launch, &entry);
         print_attach(&workspace.root, service, port, &spec, self.wait);
         Ok(())
     }
@@ -163,21 +200,19 @@ fn override_text(service: &str, command: &[String], port: u16, debugger: Debugge
             }
         }
     });
-    format!(
-        "# Written by `xtask debug {service}` ({}); `xtask debug {service} --off` removes it.\n{}\n",
-        debugger.name(),
-        serde_json::to_string_pretty(&body).unwrap_or_default()
+    override_file::render(
+        &format!(
+            "Written by `xtask debug {service}` ({}); `xtask debug {service} --off` removes it.",
+            debugger.name()
+        ),
+        &body,
     )
 }
 
 fn write_override(path: &Path, text: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
-        let ignore = dir.join(".gitignore");
-        if !ignore.exists() {
-            // The folder ignores itself, as the lock files' does.
-            std::fs::write(&ignore, "*\n")?;
-        }
+        crate::state_lock::ignore_itself(dir)?;
     }
     crate::atomic_file::write(path, text)
 }
@@ -234,50 +269,29 @@ fn launch_entry(service: &str, port: u16, spec: &DebugSpec) -> Value {
     entry
 }
 
-/// Adds or updates the entry, keeping the user's others and their
-/// comments; a file it cannot follow is left alone, with the entry to paste.
-fn update_launch_json(ctx: &Context, path: &Path, entry: &Value) {
-    let shown = ".vscode/launch.json";
-    let edit = match std::fs::read_to_string(path) {
-        Ok(text) if text.trim().is_empty() => {
-            Ok(launch_json::Edit::Created(launch_json::new_file(entry)))
-        }
-        Ok(text) => launch_json::upsert(&text, entry).map_err(|e| e.to_string()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            Ok(launch_json::Edit::Created(launch_json::new_file(entry)))
-        }
-        Err(e) => Err(format!("cannot read it: {e}")),
+/// Writes what [`LaunchUpdate::prepare`] decided and says so; a file left
+/// alone is named with why, and the entry printed to paste.
+fn report_launch_json(ctx: &Context, launch: &LaunchUpdate, entry: &Value) {
+    let name = entry["name"].as_str().unwrap_or_default();
+    let why = match launch {
+        LaunchUpdate::Unchanged => return,
+        LaunchUpdate::Write { verb, .. } => match launch.write() {
+            Ok(()) => {
+                ctx.ui
+                    .status("Editor", format!("{LAUNCH_JSON} {verb} `{name}`"));
+                return;
+            }
+            Err(e) => format!("cannot write it: {e}"),
+        },
+        LaunchUpdate::LeftAlone(why) => why.clone(),
     };
-    let (text, verb) = match edit {
-        Ok(launch_json::Edit::Unchanged) => return,
-        Ok(launch_json::Edit::Created(text)) => (text, "created with"),
-        Ok(launch_json::Edit::Added(text)) => (text, "gained"),
-        Ok(launch_json::Edit::Replaced(text)) => (text, "updated"),
-        Err(why) => {
-            ctx.ui.warn(format!(
-                "left {shown} as it is ({why}); add this configuration to its \"configurations\" yourself:"
-            ));
-            crate::outln!(
-                "{}",
-                serde_json::to_string_pretty(entry).unwrap_or_default()
-            );
-            return;
-        }
-    };
-    let written = path
-        .parent()
-        .map_or(Ok(()), std::fs::create_dir_all)
-        .and_then(|()| crate::atomic_file::write(path, &text));
-    match written {
-        Ok(()) => ctx.ui.status(
-            "Editor",
-            format!(
-                "{shown} {verb} `{}`",
-                entry["name"].as_str().unwrap_or_default()
-            ),
-        ),
-        Err(e) => ctx.ui.warn(format!("could not write {shown}: {e}")),
-    }
+    ctx.ui.warn(format!(
+        "left {LAUNCH_JSON} as it is ({why}); add this configuration to its \"configurations\" yourself:"
+    ));
+    crate::outln!(
+        "{}",
+        serde_json::to_string_pretty(entry).unwrap_or_default()
+    );
 }
 
 /// How to attach: host, port, path mappings.

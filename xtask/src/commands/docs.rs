@@ -159,7 +159,7 @@ impl DocsArgs {
         }
         if let Some((port, step)) = &serve {
             after.push(Step::Note(format!(
-                "serving http://127.0.0.1:{port}/ until Ctrl-C"
+                "starting the server on 127.0.0.1:{port}; its URL is printed when it answers; Ctrl-C stops it"
             )));
             after.run(step.clone());
         }
@@ -178,10 +178,20 @@ impl DocsArgs {
         let result = (|| {
             ctx.execute(&before)?;
             run_build(ctx, &build, &index)?;
-            if let Some((port, _)) = &serve {
-                crate::outln!("http://127.0.0.1:{port}/");
+            // The URL is printed once it answers, not when the server starts.
+            let announcer = serve
+                .as_ref()
+                .map(|(port, _)| UrlAnnouncer::start(ctx, *port));
+            let served = ctx.execute(&after);
+            drop(announcer);
+            if let (Some(signal), Some(_)) = (exec::interrupt_signal(), &serve) {
+                // Ctrl-C is how a server ends: quietly, with 128 + the signal.
+                return Err(Error::Child {
+                    command: "docs --serve".into(),
+                    code: 128 + signal,
+                });
             }
-            ctx.execute(&after)
+            served
         })();
         if tear_down {
             // Captured: it runs even after Ctrl-C stopped the server.
@@ -267,8 +277,72 @@ fn build_step(
     project.command(args)
 }
 
+/// Prints the served URL (stdout) once 127.0.0.1:`port` answers HTTP,
+/// polling beside the server in the foreground; stops when dropped.
+struct UrlAnnouncer {
+    done: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl UrlAnnouncer {
+    fn start(ctx: &Context, port: u16) -> Self {
+        use std::sync::atomic::Ordering;
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let ui = ctx.ui.clone();
+        let thread = {
+            let done = Arc::clone(&done);
+            std::thread::spawn(move || {
+                while !done.load(Ordering::SeqCst) {
+                    if answers_http(port) {
+                        crate::outln!("http://127.0.0.1:{port}/");
+                        ui.status("Serving", format!("http://127.0.0.1:{port}/ until Ctrl-C"));
+                        return;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+            })
+        };
+        UrlAnnouncer {
+            done,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for UrlAnnouncer {
+    fn drop(&mut self) {
+        self.done.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Whether an HTTP server answers a `GET /` on 127.0.0.1:`port`.
+fn answers_http(port: u16) -> bool {
+    use std::io::Write;
+    let timeout = std::time::Duration::from_millis(500);
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let Ok(mut stream) = std::net::TcpStream::connect_timeout(&address, timeout) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(timeout));
+    if stream
+        .write_all(b"GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        .is_err()
+    {
+        return false;
+    }
+    let mut head = [0u8; 5];
+    stream.read_exact(&mut head).is_ok() && &head == b"HTTP/"
+}
+
 /// `--serve`: a fresh container publishing the port on 127.0.0.1 only,
-/// running sphinx-autobuild when the image has it, else Python's http.server.
+/// running sphinx-autobuild when the image has it (without its initial
+/// build: ours just ran), else Python's http.server. The server runs in
+/// the background of a `sh` that turns the INT or TERM it is sent into a
+/// TERM for the server: Python then ends without a KeyboardInterrupt
+/// traceback (a background job ignores INT).
 fn serve_step(
     project: &ComposeProject,
     spec: &DocsSpec,
@@ -282,18 +356,21 @@ fn serve_step(
         )
     })?;
     let http_server = format!(
-        "exec python3 -m http.server {port} --bind 0.0.0.0 --directory {}",
+        "python3 -m http.server {port} --bind 0.0.0.0 --directory {} &",
         shell_words::quote(&html_dir)
     );
-    let script = match spec.command.get_ref() {
+    let server = match spec.command.get_ref() {
         CommandLine::Argv(argv) if argv.first().is_some_and(|p| p.ends_with("sphinx-build")) => {
             let rest = shell_words::join(&argv[1..]);
             format!(
-                "if command -v sphinx-autobuild >/dev/null 2>&1; then exec sphinx-autobuild --host 0.0.0.0 --port {port} {rest}; fi; {http_server}"
+                "if command -v sphinx-autobuild >/dev/null 2>&1; then sphinx-autobuild --host 0.0.0.0 --port {port} --no-initial {rest} & else {http_server} fi"
             )
         }
         _ => http_server,
     };
+    let script = format!(
+        "trap 'stopped=1; kill -TERM $server 2>/dev/null' INT TERM\n{server}\nserver=$!\nwait $server; status=$?\nif [ -n \"$stopped\" ]; then wait $server; status=$?; fi\nexit $status"
+    );
     let step = project.command([
         "run".to_string(),
         "--rm".into(),

@@ -120,6 +120,44 @@ fn task_entry(workspace: &Workspace, name: &str, offset: usize, spec: &TaskSpec)
     }
 }
 
+/// `cargo xtask --help`: clap's help of the built-in commands and global
+/// options (`text`), then the project's tasks, what a user types most.
+pub fn top_level_help(ctx: &Context, text: &str) -> Result<()> {
+    let mut out = text.trim_end().to_string();
+    out.push('\n');
+    // Help is help anywhere: a missing or broken tasks.toml is for `check`.
+    if let Ok(workspace) = ctx.workspace() {
+        let tasks: Vec<TaskEntry> = catalog::in_order_with_offsets(&workspace.tasks)
+            .into_iter()
+            .map(|(name, offset, spec)| task_entry(workspace, name, offset, spec))
+            .filter(|task| !task.hidden)
+            .collect();
+        if !tasks.is_empty() {
+            let width = tasks.iter().map(|t| task_names(t).len()).max().unwrap_or(0);
+            out.push_str(&format!(
+                "\n{}\n",
+                ctx.ui.heading().apply_to("Tasks (tasks.toml):")
+            ));
+            for task in &tasks {
+                out.push_str(&format!(
+                    "  {:<width$}  {}\n",
+                    task_names(task),
+                    clean(task.description.as_deref().unwrap_or(""))
+                ));
+            }
+        }
+    }
+    crate::out!("{out}");
+    Ok(())
+}
+
+/// A task's name and aliases, as the listings show them.
+fn task_names(task: &TaskEntry) -> String {
+    let mut all = vec![task.name.clone()];
+    all.extend(task.aliases.iter().cloned());
+    clean(&all.join(", ")).into_owned()
+}
+
 /// `cargo xtask` with no command (or `--list`): built-in commands and the project's tasks.
 pub fn list(ctx: &Context) -> Result<()> {
     let workspace = match ctx.workspace() {
@@ -146,11 +184,7 @@ pub fn list(ctx: &Context) -> Result<()> {
     }
     let heading = ctx.ui.heading();
     let visible: Vec<&TaskEntry> = tasks.iter().filter(|t| !t.hidden).collect();
-    let names = |t: &TaskEntry| {
-        let mut all = vec![t.name.clone()];
-        all.extend(t.aliases.iter().cloned());
-        clean(&all.join(", ")).into_owned()
-    };
+    let names = task_names;
     let width = builtins
         .iter()
         .map(|b| b.name.len())

@@ -6,7 +6,7 @@
 use crate::commands::Context;
 use crate::error::{Error, Result};
 use crate::plan::{Plan, Step};
-use crate::setup::init_plan::{self, InitAction, InitInputs};
+use crate::setup::init_plan::{self, InitAction, InitInputs, PathResolver};
 
 /// One-time setup: folders, default config files, one-time steps ([init])
 #[derive(Debug, clap::Args)]
@@ -85,7 +85,18 @@ impl InitArgs {
             ctx.require_variables(&environment)?;
             ctx.require_engine()?;
         }
+        // Steps change the disk: each action's paths are checked again just
+        // before it, and a step's outputs just after it.
+        let boundary = PathResolver::new(workspace, &environment, spec.outside_root)?;
+        let stopped = |why: String| {
+            Error::Other(anyhow::anyhow!(
+                "init stopped: {why}; nothing after this was done"
+            ))
+        };
         for action in &actions {
+            for place in action.places() {
+                boundary.check_still_inside(place).map_err(stopped)?;
+            }
             match action {
                 InitAction::Done(what) => ctx.ui.verbose(format!("done: {what}")),
                 InitAction::Kept { path, why } => ctx.ui.warn(format!("kept {path}: {why}")),
@@ -102,9 +113,7 @@ impl InitArgs {
                     owner,
                     as_root: true,
                 } => {
-                    let mut plan = Plan::new();
-                    plan.run(init_plan::chown_command(path, owner));
-                    ctx.execute(&plan)?;
+                    init_plan::apply(action).map_err(stopped)?;
                     ctx.ui.status("Owned", format!("{path} by {owner}"));
                 }
                 InitAction::Step {
@@ -137,12 +146,15 @@ impl InitArgs {
                             "fix `creates` in [[init.step]] (the files the command writes), or the command",
                         ));
                     }
+                    for place in makes {
+                        boundary.check_still_inside(place).map_err(|why| {
+                            stopped(format!("step {name}: {why}"))
+                        })?;
+                    }
                     ctx.ui.status("Made", made.join(", "));
                 }
                 other => {
-                    init_plan::apply(other).map_err(|why| {
-                        Error::Other(anyhow::anyhow!("init stopped: {why}"))
-                    })?;
+                    init_plan::apply(other).map_err(stopped)?;
                     let (verb, what) = match other {
                         InitAction::CreateFolder { path, .. } => ("Created", path.to_string()),
                         InitAction::SetMode { path, mode } => {

@@ -2,6 +2,7 @@
 
 use crate::commands::Context;
 use crate::error::{Error, Result};
+use crate::repos::local_state::MadeHere;
 use crate::repos::lockfile::{LockedRepo, Lockfile, LOCK_FILE};
 use crate::repos::status::read;
 use crate::repos::sync::RepoJob;
@@ -36,7 +37,7 @@ impl LockArgs {
         let mut missing = Vec::new();
         for spec in &workspace.repos.repos {
             let job = RepoJob::new(&workspace.root, &workspace.repos, spec, spec.pin());
-            match read(&job).commit {
+            match read(&job, &MadeHere::default()).commit {
                 Some(rev) => lock.repos.push(LockedRepo {
                     name: job.name,
                     url: crate::mask::without_credentials(&job.url),

@@ -30,6 +30,9 @@ pub use context::Context;
 
 /// Runs the command the user asked for.
 pub fn run(cli: Cli, ctx: &Context) -> Result<()> {
+    if let Some(text) = &cli.help {
+        return help::top_level_help(ctx, text);
+    }
     let Some(command) = cli.command else {
         return help::list(ctx);
     };

@@ -3,8 +3,9 @@
 use std::path::Path;
 
 use crate::commands::Context;
+use crate::config::EnvRoot;
 use crate::error::{Error, Result};
-use crate::repos::local_state::{self, Presence};
+use crate::repos::local_state::{self, MadeHere, Presence};
 use crate::repos::selection::select;
 use crate::repos::status::{read_all, RepoStatus};
 use crate::repos::sync::RepoJob;
@@ -14,7 +15,8 @@ use crate::ui::{plural, sanitize_for_terminal as clean};
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   cargo xtask status
-  cargo xtask status -v           each changed repo's files too
+  cargo xtask status -v           each changed repo's files too, and what the
+                                  environment made there (links, __pycache__/)
   cargo xtask status trytond --json")]
 pub struct StatusArgs {
     /// Repos to show (default: all)
@@ -43,14 +45,28 @@ impl StatusArgs {
                 plural(jobs.len(), "repo", "repos")
             );
         }
-        let statuses = read_all(&jobs);
+        // What `update` itself made inside the clones (its links) is not
+        // local work; neither are Python's byproducts.
+        let made = MadeHere {
+            links: EnvRoot::new(&workspace.root)
+                .map(|root| {
+                    workspace
+                        .repos
+                        .links
+                        .iter()
+                        .filter_map(|link| root.resolve_entry(link.path.get_ref()).ok())
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+        let statuses = read_all(&jobs, &made);
         if ctx.global.json {
             let text = serde_json::to_string_pretty(&statuses).map_err(anyhow::Error::from)?;
             crate::outln!("{text}");
         } else {
             print_table(&statuses);
             if ctx.ui.verbosity >= 1 {
-                print_changed_files(&jobs, &statuses);
+                print_changed_files(&jobs, &statuses, &made);
             }
         }
         Ok(())
@@ -97,9 +113,10 @@ fn changes(status: &RepoStatus) -> String {
 }
 
 /// `-v`: each changed repo's files, as `git status --short` lists them.
-fn print_changed_files(jobs: &[RepoJob], statuses: &[RepoStatus]) {
+/// Entries the environment made are marked `(made by the environment)`.
+fn print_changed_files(jobs: &[RepoJob], statuses: &[RepoStatus], made: &MadeHere) {
     for (job, status) in jobs.iter().zip(statuses) {
-        if status.changed_files == 0 && status.untracked_files == 0 {
+        if status.changed_files + status.untracked_files + status.generated_files == 0 {
             continue;
         }
         let Presence::Repo(repo) = local_state::open(Path::new(&job.path)) else {
@@ -109,8 +126,15 @@ fn print_changed_files(jobs: &[RepoJob], statuses: &[RepoStatus]) {
         crate::outln!("{} ({}):", clean(&status.name), clean(&status.path));
         match local_state::changed_files(&repo) {
             Ok(files) => {
+                let workdir = repo.workdir().unwrap_or(Path::new(&job.path));
                 for (code, path) in files {
-                    crate::outln!("  {code} {}", clean(&path));
+                    let own = code == "??" && made.owns(workdir, &path);
+                    let note = if own {
+                        "  (made by the environment)"
+                    } else {
+                        ""
+                    };
+                    crate::outln!("  {code} {}{note}", clean(&path));
                 }
             }
             Err(error) => crate::outln!("  (cannot list its changes: {})", error.message()),

@@ -226,7 +226,7 @@ fn require_repos_file(workspace: &Workspace) -> Result<()> {
                 crate::config::REPOS_FILE,
                 workspace.root.display()
             ),
-            "create repos.toml with a [[repo]] per repository (see README.md)",
+            "create repos.toml with a [[repo]] per repository (see docs/repos.md)",
         ));
     }
     Ok(())

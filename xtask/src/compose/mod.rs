@@ -12,6 +12,7 @@ pub mod environment;
 pub mod files;
 pub mod loader;
 pub mod model;
+pub mod override_file;
 pub mod ports;
 pub mod project;
 pub mod state;

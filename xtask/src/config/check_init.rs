@@ -1,7 +1,8 @@
 //! Checks of `[init]` and `[certs]`: modes that are no octal, steps that
 //! would not be one-time or that hide a shell line, services the compose
-//! files do not declare, examples that do not exist, and paths outside the
-//! environment root that the configuration does not allow.
+//! files do not declare, examples that do not exist, paths outside the
+//! environment root that the configuration does not allow, and two outputs
+//! that are one file however they are spelled.
 
 use std::path::Path;
 
@@ -21,12 +22,16 @@ pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
         for (what, path) in [("[certs] cert", &certs.cert), ("[certs] key", &certs.key)] {
             check_place(workspace, what, path, certs.outside_root, errors);
         }
-        if certs.cert.get_ref() == certs.key.get_ref() {
+        if one_file(workspace, certs.cert.get_ref(), certs.key.get_ref()) {
             errors.push(
                 Diagnostic::at(
                     source,
                     certs.key.span(),
-                    "[certs] key is the certificate's own path",
+                    format!(
+                        "[certs] key `{}` is the certificate's own file (`{}`)",
+                        certs.key.get_ref(),
+                        certs.cert.get_ref()
+                    ),
                 )
                 .help("write the key to its own file, e.g. key = \"ssl/server.key\""),
             );
@@ -54,6 +59,38 @@ pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
 fn check_init(workspace: &Workspace, init: &super::InitSpec, errors: &mut ConfigErrors) {
     let source = &workspace.tasks_source;
     let outside = init.outside_root;
+    // What init writes: no two of them may be one file, however spelled.
+    let written: Vec<(&str, &Spanned<String>)> = init
+        .folders
+        .iter()
+        .map(|f| ("[[init.folder]] path", &f.path))
+        .chain(init.copies.iter().map(|c| ("[[init.copy]] to", &c.to)))
+        .chain(init.steps.iter().flat_map(|step| {
+            step.output
+                .iter()
+                .chain(&step.creates)
+                .map(|path| ("[[init.step]] output", path))
+        }))
+        .collect();
+    for (i, (what, path)) in written.iter().enumerate() {
+        if let Some((_, earlier)) = written[..i]
+            .iter()
+            .find(|(_, earlier)| one_file(workspace, earlier.get_ref(), path.get_ref()))
+        {
+            errors.push(
+                Diagnostic::at(
+                    source,
+                    path.span(),
+                    format!(
+                        "{what} `{}` is the same file as `{}`, written earlier by init",
+                        path.get_ref(),
+                        earlier.get_ref()
+                    ),
+                )
+                .help("give each folder, copy and step its own path"),
+            );
+        }
+    }
     for folder in &init.folders {
         check_place(
             workspace,
@@ -170,6 +207,25 @@ fn check_init(workspace: &Workspace, init: &super::InitSpec, errors: &mut Config
             );
         }
     }
+}
+
+/// Whether two paths of tasks.toml (relative to the root, or absolute) are
+/// one file once `..` and symbolic links are resolved, or one inode; paths
+/// with `${VAR}` are judged once expanded, by the command.
+fn one_file(workspace: &Workspace, a: &str, b: &str) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    if a == b {
+        return true;
+    }
+    if a.contains('$') || b.contains('$') {
+        return false;
+    }
+    let resolved = |p: &str| super::env_root::resolve_links(&workspace.root.join(p)).ok();
+    let (Some(a), Some(b)) = (resolved(a), resolved(b)) else {
+        return false;
+    };
+    let inode = |p: &Path| std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()));
+    a == b || inode(&a).is_some_and(|i| Some(i) == inode(&b))
 }
 
 /// A path outside the root (absolute) needs `outside_root = true`; a path

@@ -94,6 +94,15 @@ impl EnvRoot {
         }
     }
 
+    /// Where the absolute `path` lands once every symbolic link on the way
+    /// (the last component included) is followed, if that is inside the root:
+    /// the check, repeated after the disk changed, that a path planned inside
+    /// still is.
+    pub fn contains(&self, path: &Path) -> Result<PathBuf, Escape> {
+        let resolved = self.follow(path)?;
+        self.inside(resolved)
+    }
+
     /// `resolved` (a path this root returned) relative to the root, for messages.
     pub fn relative(&self, resolved: &Path) -> PathBuf {
         resolved
@@ -121,51 +130,65 @@ impl EnvRoot {
     /// `realpath` that tolerates a missing tail: each existing component is
     /// looked at, links are expanded in place, the rest is appended.
     fn follow(&self, relative: &Path) -> Result<PathBuf, Escape> {
-        let mut pending: Vec<Step> = Vec::new();
-        push_steps(&mut pending, relative);
-        let mut current = self.canonical.clone();
-        let mut links = 0;
-        while let Some(step) = pending.pop() {
-            match step {
-                Step::Root => current = PathBuf::from("/"),
-                Step::Parent => {
-                    current.pop();
-                }
-                Step::Name(name) => {
-                    let next = current.join(&name);
-                    match std::fs::symlink_metadata(&next) {
-                        Ok(meta) if meta.file_type().is_symlink() => {
-                            links += 1;
-                            if links > MAX_LINKS {
-                                return Err(Escape::TooManyLinks);
-                            }
-                            let target = std::fs::read_link(&next).map_err(|e| {
-                                Escape::Unreadable(format!("{}: {e}", next.display()))
-                            })?;
-                            push_steps(&mut pending, &target);
+        follow_from(self.canonical.clone(), relative)
+    }
+}
+
+/// Where the absolute `path` lands once every symbolic link on the way is
+/// followed (the last component included), `..` taken as the kernel takes
+/// it, a missing tail appended as written: the one identity by which two
+/// spellings of a path (`ssl/../ssl/k.pem`, `ssl2/k.pem` through a link)
+/// are known to be one file, whether it exists yet or not.
+pub fn resolve_links(path: &Path) -> Result<PathBuf, Escape> {
+    let start = std::env::current_dir().map_err(|e| Escape::Unreadable(e.to_string()))?;
+    follow_from(start, path)
+}
+
+/// `realpath` from `start` that tolerates a missing tail.
+fn follow_from(start: PathBuf, relative: &Path) -> Result<PathBuf, Escape> {
+    let mut pending: Vec<Step> = Vec::new();
+    push_steps(&mut pending, relative);
+    let mut current = start;
+    let mut links = 0;
+    while let Some(step) = pending.pop() {
+        match step {
+            Step::Root => current = PathBuf::from("/"),
+            Step::Parent => {
+                current.pop();
+            }
+            Step::Name(name) => {
+                let next = current.join(&name);
+                match std::fs::symlink_metadata(&next) {
+                    Ok(meta) if meta.file_type().is_symlink() => {
+                        links += 1;
+                        if links > MAX_LINKS {
+                            return Err(Escape::TooManyLinks);
                         }
-                        Ok(_) => current = next,
-                        // Nothing there (yet): the rest is created as written.
-                        Err(e)
-                            if matches!(
-                                e.kind(),
-                                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
-                            ) =>
-                        {
-                            current = next
-                        }
-                        Err(e) => {
-                            return Err(Escape::Unreadable(format!(
-                                "{}: {e}",
-                                printable(&next.to_string_lossy())
-                            )))
-                        }
+                        let target = std::fs::read_link(&next)
+                            .map_err(|e| Escape::Unreadable(format!("{}: {e}", next.display())))?;
+                        push_steps(&mut pending, &target);
+                    }
+                    Ok(_) => current = next,
+                    // Nothing there (yet): the rest is created as written.
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                        ) =>
+                    {
+                        current = next
+                    }
+                    Err(e) => {
+                        return Err(Escape::Unreadable(format!(
+                            "{}: {e}",
+                            printable(&next.to_string_lossy())
+                        )))
                     }
                 }
             }
         }
-        Ok(current)
     }
+    Ok(current)
 }
 
 /// Pushes the components of `path` so that the first is popped first.

@@ -68,13 +68,13 @@ fn blank_key_line(text: &str, at: usize) -> Option<String> {
 
 fn help_for(message: &str) -> Option<String> {
     if message.starts_with("unknown field") {
-        Some("remove the key or fix its spelling; README.md lists every key".into())
+        Some("remove the key or fix its spelling; docs/ lists every key (repos.md, environments.md, tasks.md)".into())
     } else if message.starts_with("duplicate key") {
         Some("each key may appear once per table; remove one of them".into())
     } else if message.starts_with("invalid type") {
-        Some("check the value's type against README.md's config reference".into())
+        Some("check the value's type against the reference in docs/".into())
     } else if message.starts_with("missing field") {
-        Some("add the key; README.md's config reference says what it holds".into())
+        Some("add the key; the reference in docs/ says what it holds".into())
     } else if message.starts_with("unknown variant") {
         Some("use one of the values listed".into())
     } else {

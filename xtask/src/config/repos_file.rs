@@ -77,7 +77,7 @@ fn default_jobs_per_host() -> usize {
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Transport {
-    /// Pick per operation and URL scheme (see README.md for the measurements).
+    /// Pick per operation and URL scheme (docs/benchmarks.md has the measurements).
     #[default]
     Auto,
     /// Always the `git` command line.

@@ -1,7 +1,10 @@
 //! `.vscode/launch.json` is JSON with comments (and trailing commas): an
 //! attach configuration is put in by editing the text where it belongs, so
 //! the user's other entries, comments and layout stay exactly as they were.
-//! A file this reader cannot follow is refused, never rewritten.
+//! A file this reader cannot follow is refused, never rewritten. The
+//! file's line endings are kept, our entry goes after everything the user
+//! wrote in the list (comments included), and nesting deeper than
+//! [`MAX_DEPTH`] is refused rather than recursed into.
 
 use std::ops::Range;
 
@@ -45,6 +48,7 @@ pub fn upsert(text: &str, entry: &Value) -> Result<Edit, LaunchJsonError> {
         text,
         tokens: &tokens,
         at: 0,
+        depth: 0,
     };
     let root = parser.value()?;
     if parser.at != tokens.len() {
@@ -54,6 +58,7 @@ pub fn upsert(text: &str, entry: &Value) -> Result<Edit, LaunchJsonError> {
         members,
         open,
         close,
+        trailing_comma: members_comma,
     } = &root
     else {
         return Err(LaunchJsonError("the file is not a JSON object".into()));
@@ -71,13 +76,16 @@ pub fn upsert(text: &str, entry: &Value) -> Result<Edit, LaunchJsonError> {
         .map(|m| line_indent(m.key_span.start))
         .filter(|u| !u.is_empty())
         .unwrap_or_else(|| "  ".to_string());
+    // Our text gets the file's own line endings.
+    let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let ours = |fragment: String| fragment.replace('\n', eol);
     let configurations = members.iter().find(|m| m.key == "configurations");
     match configurations {
         Some(Member {
             value:
                 Node::Array {
                     items,
-                    open,
+                    close,
                     trailing_comma,
                     ..
                 },
@@ -97,34 +105,23 @@ pub fn upsert(text: &str, entry: &Value) -> Result<Edit, LaunchJsonError> {
                     }
                     let mut out = String::with_capacity(text.len());
                     out.push_str(&text[..span.start]);
-                    out.push_str(&indented(entry, &indent, &unit));
+                    out.push_str(&ours(indented(entry, &indent, &unit)));
                     out.push_str(&text[span.end..]);
                     return Ok(Edit::Replaced(out));
                 }
             }
-            let entry_text = indented(entry, &indent, &unit);
-            let mut out = String::with_capacity(text.len() + entry_text.len() + 8);
-            match (items.last(), trailing_comma) {
-                (None, _) => {
-                    let close_indent = line_indent(key_span.start);
-                    out.push_str(&text[..open.end]);
-                    out.push_str(&format!("\n{indent}{entry_text}\n{close_indent}"));
-                    // What was between the brackets (whitespace, comments) stays after.
-                    out.push_str(text[open.end..].trim_start_matches([' ', '\t', '\n', '\r']));
-                }
-                (Some(_), Some(comma)) => {
-                    out.push_str(&text[..comma.end]);
-                    out.push_str(&format!("\n{indent}{entry_text},"));
-                    out.push_str(&text[comma.end..]);
-                }
-                (Some(last), None) => {
-                    let end = last.span().end;
-                    out.push_str(&text[..end]);
-                    out.push_str(&format!(",\n{indent}{entry_text}"));
-                    out.push_str(&text[end..]);
-                }
-            }
-            Ok(Edit::Added(out))
+            Ok(Edit::Added(append(
+                text,
+                &Last {
+                    end: items.last().map(|item| item.span().end),
+                    comma: trailing_comma.is_some(),
+                    close: close.start,
+                },
+                &ours(indented(entry, &indent, &unit)),
+                &indent,
+                &line_indent(key_span.start),
+                eol,
+            )))
         }
         Some(_) => Err(LaunchJsonError("`configurations` is not a list".into())),
         None => {
@@ -133,27 +130,69 @@ pub fn upsert(text: &str, entry: &Value) -> Result<Edit, LaunchJsonError> {
                 None => "  ".to_string(),
             };
             let inner = format!("{indent}{unit}");
-            let block = format!(
+            let block = ours(format!(
                 "\"configurations\": [\n{inner}{}\n{indent}]",
                 indented(entry, &inner, &unit)
-            );
-            let mut out = String::with_capacity(text.len() + block.len() + 8);
-            match members.last() {
-                Some(last) => {
-                    let end = last.value.span().end;
-                    out.push_str(&text[..end]);
-                    out.push_str(&format!(",\n{indent}{block}"));
-                    out.push_str(&text[end..]);
-                }
-                None => {
-                    out.push_str(&text[..open.end]);
-                    out.push_str(&format!("\n{indent}{block}\n"));
-                    out.push_str(&text[close.start..]);
-                }
-            }
-            Ok(Edit::Added(out))
+            ));
+            Ok(Edit::Added(append(
+                text,
+                &Last {
+                    end: members.last().map(|m| m.value.span().end),
+                    comma: members_comma.is_some(),
+                    close: close.start,
+                },
+                &block,
+                &indent,
+                &line_indent(open.start),
+                eol,
+            )))
         }
     }
+}
+
+/// Where a list (or object) ends: its last element's end, whether a comma
+/// follows it, and where its closing bracket is.
+struct Last {
+    end: Option<usize>,
+    comma: bool,
+    close: usize,
+}
+
+/// `text` with `element` added as the list's (or object's) last element:
+/// after everything the user wrote before the closing bracket, comments on
+/// the last element's line and below included; a trailing comma when the
+/// file uses them, a comma after the last element when it has none.
+fn append(
+    text: &str,
+    last: &Last,
+    element: &str,
+    indent: &str,
+    close_indent: &str,
+    eol: &str,
+) -> String {
+    let line_start = text[..last.close].rfind('\n').map_or(0, |i| i + 1);
+    let own_line = text[line_start..last.close].trim().is_empty();
+    let comma_after = if last.comma { "," } else { "" };
+    let (at, piece) = if own_line {
+        (line_start, format!("{indent}{element}{comma_after}{eol}"))
+    } else {
+        (
+            last.close,
+            format!("{eol}{indent}{element}{comma_after}{eol}{close_indent}"),
+        )
+    };
+    let mut out = String::with_capacity(text.len() + piece.len() + 1);
+    match last.end.filter(|_| !last.comma) {
+        Some(end) => {
+            out.push_str(&text[..end]);
+            out.push(',');
+            out.push_str(&text[end..at]);
+        }
+        None => out.push_str(&text[..at]),
+    }
+    out.push_str(&piece);
+    out.push_str(&text[at..]);
+    out
 }
 
 /// `value` pretty-printed with `unit` per level, every line after the
@@ -342,6 +381,8 @@ enum Node {
         members: Vec<Member>,
         open: Range<usize>,
         close: Range<usize>,
+        /// The comma after the last member, if there is one.
+        trailing_comma: Option<Range<usize>>,
     },
     Array {
         items: Vec<Node>,
@@ -364,10 +405,17 @@ impl Node {
     }
 }
 
+/// How deep objects and lists may nest: launch.json files are a few levels
+/// deep; a deeper one is refused before the parser's recursion could
+/// exhaust the stack.
+pub const MAX_DEPTH: usize = 64;
+
 struct Parser<'a> {
     text: &'a str,
     tokens: &'a [Token],
     at: usize,
+    /// Objects and lists open around the current token.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -396,7 +444,14 @@ impl Parser<'_> {
         let Some(token) = self.peek().cloned() else {
             return Err(self.unexpected("a value"));
         };
-        match token.kind {
+        if matches!(token.kind, Kind::Open(_)) && self.depth >= MAX_DEPTH {
+            return Err(LaunchJsonError(format!(
+                "line {}: nested deeper than {MAX_DEPTH} levels",
+                self.text[..token.span.start].matches('\n').count() + 1
+            )));
+        }
+        self.depth += 1;
+        let node = match token.kind {
             Kind::Open('{') => self.object(),
             Kind::Open(_) => self.array(),
             Kind::String | Kind::Literal => {
@@ -404,18 +459,22 @@ impl Parser<'_> {
                 Ok(Node::Scalar(token.span))
             }
             _ => Err(self.unexpected("a value")),
-        }
+        };
+        self.depth -= 1;
+        node
     }
 
     fn object(&mut self) -> Result<Node, LaunchJsonError> {
         let open = self.next().map(|t| t.span).unwrap_or_default();
         let mut members = Vec::new();
+        let mut trailing_comma = None;
         loop {
             match self.peek().map(|t| t.kind) {
                 Some(Kind::Close('}')) => break,
                 Some(Kind::String) => {}
                 _ => return Err(self.unexpected("a key or `}`")),
             }
+            trailing_comma = None;
             let Some(key_token) = self.next() else {
                 return Err(self.unexpected("a key"));
             };
@@ -431,9 +490,18 @@ impl Parser<'_> {
                 key_span: key_token.span,
                 value,
             });
-            match self.peek().map(|t| t.kind) {
-                Some(Kind::Comma) => self.at += 1,
-                Some(Kind::Close('}')) => break,
+            match self.peek().cloned() {
+                Some(Token {
+                    kind: Kind::Comma,
+                    span,
+                }) => {
+                    self.at += 1;
+                    trailing_comma = Some(span);
+                }
+                Some(Token {
+                    kind: Kind::Close('}'),
+                    ..
+                }) => break,
                 _ => return Err(self.unexpected("`,` or `}`")),
             }
         }
@@ -442,6 +510,7 @@ impl Parser<'_> {
             members,
             open,
             close,
+            trailing_comma,
         })
     }
 
@@ -563,6 +632,81 @@ mod tests {
     }
 
     #[test]
+    fn comments_after_the_last_entry_stay_where_the_user_put_them() {
+        for (text, keep_before_ours) in [
+            // A trailing comma, a comment on the last entry's line and below.
+            ("{\n  \"configurations\": [\n    {\"name\": \"a\"}, // keep\n    // and this\n  ],\n}\n", true),
+            // No trailing comma.
+            ("{\n  \"configurations\": [\n    {\"name\": \"a\"} // keep\n  ]\n}\n", true),
+            ("{\"configurations\": [{\"name\": \"a\"} /* keep */]}", true),
+            // An empty list holding only a comment.
+            ("{\n  \"configurations\": [\n    // keep\n  ]\n}\n", true),
+            // No list: it comes after the last member and its comment.
+            ("{\n  \"version\": \"0.2.0\" // keep\n}\n", true),
+            ("{\n  \"version\": \"0.2.0\", // keep\n}\n", true),
+        ] {
+            let Edit::Added(out) = upsert(text, &entry(1)).unwrap() else {
+                panic!("{text}")
+            };
+            let value: Value = strict(&out).unwrap_or_else(|| panic!("{text} -> {out}"));
+            assert_eq!(
+                value["configurations"].as_array().unwrap().last(),
+                Some(&entry(1)),
+                "{out}"
+            );
+            let keep = out.find("keep").unwrap();
+            let ours = out.find("web (xtask attach)").unwrap();
+            assert_eq!(keep < ours, keep_before_ours, "{text}\n->\n{out}");
+            // The comment still ends the line it was on.
+            let line = out[..keep].rsplit('\n').next().unwrap();
+            assert!(!line.contains("xtask"), "{out}");
+            if text.contains("and this") {
+                assert!(out.find("and this").unwrap() < ours, "{out}");
+            }
+        }
+    }
+
+    #[test]
+    fn crlf_files_keep_crlf_lines() {
+        let text = USER_FILE.replace('\n', "\r\n");
+        for edited in [
+            upsert(&text, &entry(1)).unwrap(),
+            upsert("{\r\n  \"version\": \"0.2.0\"\r\n}\r\n", &entry(1)).unwrap(),
+        ] {
+            let (Edit::Added(out) | Edit::Replaced(out)) = edited else {
+                panic!()
+            };
+            assert_eq!(
+                out.matches('\n').count(),
+                out.matches("\r\n").count(),
+                "{out:?}"
+            );
+        }
+        let Edit::Added(once) = upsert(&text, &entry(1)).unwrap() else {
+            panic!()
+        };
+        let Edit::Replaced(twice) = upsert(&once, &entry(2)).unwrap() else {
+            panic!()
+        };
+        assert_eq!(twice.matches('\n').count(), twice.matches("\r\n").count());
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_recursed_into() {
+        for open in ["[", "{\"a\":"] {
+            let deep = format!("{{\"configurations\": {}", open.repeat(200_000));
+            let error = upsert(&deep, &entry(1)).unwrap_err();
+            assert!(error.0.contains("nested deeper than 64 levels"), "{error}");
+        }
+        let fine = format!(
+            "{{\"x\": {}1{}, \"configurations\": []}}",
+            "[".repeat(MAX_DEPTH - 1),
+            "]".repeat(MAX_DEPTH - 1)
+        );
+        assert!(upsert(&fine, &entry(1)).is_ok());
+    }
+
+    #[test]
     fn what_it_cannot_read_is_refused() {
         for bad in [
             "{ \"configurations\": [ } ",
@@ -572,6 +716,149 @@ mod tests {
             "{\"configurations\": {}}",
         ] {
             assert!(upsert(bad, &entry(1)).is_err(), "{bad}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    /// A launch.json as people write them: some entries, comments after
+    /// entries and on lines of their own, trailing commas or not, LF or
+    /// CRLF, two or four spaces or tabs.
+    #[derive(Debug, Clone)]
+    struct Written {
+        names: Vec<String>,
+        comment_after: Vec<Option<bool>>,
+        trailing_commas: bool,
+        crlf: bool,
+        unit: &'static str,
+        has_configurations: bool,
+    }
+
+    fn written() -> impl Strategy<Value = Written> {
+        (
+            proptest::collection::vec(("[a-z ]{1,8}", proptest::option::of(any::<bool>())), 0..4),
+            any::<bool>(),
+            any::<bool>(),
+            prop_oneof![Just("  "), Just("    "), Just("\t")],
+            any::<bool>(),
+        )
+            .prop_map(
+                |(entries, trailing_commas, crlf, unit, has_configurations)| Written {
+                    names: entries.iter().map(|(n, _)| n.clone()).collect(),
+                    comment_after: entries.iter().map(|(_, c)| *c).collect(),
+                    trailing_commas,
+                    crlf,
+                    unit,
+                    has_configurations,
+                },
+            )
+    }
+
+    impl Written {
+        fn text(&self) -> String {
+            let u = self.unit;
+            let mut out = format!("{{\n{u}// head comment\n{u}\"version\": \"0.2.0\"");
+            if self.has_configurations {
+                out.push_str(&format!(",\n{u}\"configurations\": [\n"));
+                for (i, name) in self.names.iter().enumerate() {
+                    let last = i + 1 == self.names.len();
+                    let comma = if !last || self.trailing_commas {
+                        ","
+                    } else {
+                        ""
+                    };
+                    out.push_str(&format!("{u}{u}{{\"name\": \"{name}\"}}{comma}"));
+                    match self.comment_after[i] {
+                        Some(true) => out.push_str(&format!(" // after {i}\n")),
+                        Some(false) => out.push_str(&format!("\n{u}{u}/* below {i} */\n")),
+                        None => out.push('\n'),
+                    }
+                }
+                out.push_str(&format!("{u}]"));
+            }
+            if self.trailing_commas {
+                out.push(',');
+            }
+            out.push_str("\n}\n");
+            if self.crlf {
+                out = out.replace('\n', "\r\n");
+            }
+            out
+        }
+    }
+
+    fn comments(text: &str) -> Vec<&str> {
+        let mut found = Vec::new();
+        for marker in ["// ", "/* "] {
+            let mut from = 0;
+            while let Some(at) = text[from..].find(marker) {
+                let start = from + at;
+                let end = if marker == "// " {
+                    text[start..]
+                        .find(['\r', '\n'])
+                        .map_or(text.len(), |n| start + n)
+                } else {
+                    text[start..]
+                        .find("*/")
+                        .map_or(text.len(), |n| start + n + 2)
+                };
+                found.push(start);
+                from = end;
+            }
+        }
+        found.sort_unstable();
+        found
+            .into_iter()
+            .map(|start| {
+                let rest = &text[start..];
+                let end = rest.find(['\r', '\n']).unwrap_or(rest.len());
+                &rest[..end]
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn an_added_entry_keeps_everything_the_user_wrote(written in written()) {
+            let text = written.text();
+            let entry = json!({"name": "web: attach (xtask)", "type": "debugpy", "request": "attach"});
+            let out = match upsert(&text, &entry).unwrap() {
+                Edit::Added(out) => out,
+                other => panic!("{other:?}\n{text}"),
+            };
+            let value: Value = strict(&out).unwrap_or_else(|| panic!("{text}\n->\n{out}"));
+            let list = value["configurations"].as_array().unwrap();
+            let names: Vec<&str> = list.iter().filter_map(|e| e["name"].as_str()).collect();
+            let mut expected: Vec<&str> = written.names.iter().map(String::as_str).collect();
+            if !written.has_configurations {
+                expected.clear();
+            }
+            expected.push("web: attach (xtask)");
+            prop_assert_eq!(names, expected);
+            // Every comment is still there, in the same order, and all of
+            // them (each written before the list's end) before our entry.
+            prop_assert_eq!(comments(&out), comments(&text), "{}\n->\n{}", text, out);
+            let ours = out.find("web: attach (xtask)").unwrap();
+            let last_comment = ["// ", "/* "].iter().filter_map(|m| out.rfind(m)).max();
+            prop_assert!(last_comment.is_some_and(|at| at < ours), "{}\n->\n{}", text, out);
+            if written.crlf {
+                prop_assert_eq!(out.matches('\n').count(), out.matches("\r\n").count(), "{:?}", out);
+            } else {
+                prop_assert!(!out.contains('\r'));
+            }
+            prop_assert_eq!(upsert(&out, &entry).unwrap(), Edit::Unchanged);
+        }
+
+        #[test]
+        fn any_text_is_read_or_refused_never_a_panic(text in "[\\[\\]{}\",:/*a-z0-9 \\n\\r\\\\]{0,200}") {
+            let _ = upsert(&text, &json!({"name": "x"}));
         }
     }
 }

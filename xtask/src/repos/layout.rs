@@ -89,8 +89,23 @@ pub fn plan(root: &Path, repos: &ReposFile, reset: bool) -> Vec<LayoutAction> {
     for folder in &repos.folders {
         actions.extend(plan_folder(&root, folder.path.get_ref()));
     }
+    // Where the repositories are: a link is never made inside one that
+    // is not cloned (its folder would stand in the way of the clone).
+    let repo_folders: Vec<PathBuf> = repos
+        .repos
+        .iter()
+        .filter_map(|spec| {
+            root.resolve(Path::new(repos.defaults.root.get_ref()).join(spec.relative_path()))
+                .ok()
+        })
+        .collect();
     for link in &repos.links {
-        actions.extend(plan_link(&root, link.path.get_ref(), link.target.get_ref()));
+        actions.extend(plan_link(
+            &root,
+            link.path.get_ref(),
+            link.target.get_ref(),
+            &repo_folders,
+        ));
     }
     for copy in &repos.copies {
         actions.extend(plan_copy(
@@ -120,7 +135,12 @@ fn plan_folder(root: &EnvRoot, path: &str) -> Option<LayoutAction> {
     }
 }
 
-fn plan_link(root: &EnvRoot, path: &str, target: &str) -> Option<LayoutAction> {
+fn plan_link(
+    root: &EnvRoot,
+    path: &str,
+    target: &str,
+    repo_folders: &[PathBuf],
+) -> Option<LayoutAction> {
     let (shown, shown_target) = (printable(path), printable(target));
     let entry = match root.resolve_entry(path) {
         Ok(entry) => entry,
@@ -144,11 +164,25 @@ fn plan_link(root: &EnvRoot, path: &str, target: &str) -> Option<LayoutAction> {
         Err(_) if entry.symlink_metadata().is_ok() => Some(LayoutAction::Conflict(format!(
             "{shown}: a file or folder is in the way of the link"
         ))),
+        // A link to nothing (its repository failed to clone, say) is not made.
+        Err(_) if !wanted.exists() => Some(LayoutAction::Conflict(format!(
+            "{shown}: not linked, its target {shown_target} does not exist"
+        ))),
+        Err(_) if inside_a_missing_clone(&entry, repo_folders) => Some(LayoutAction::Conflict(
+            format!("{shown}: not linked, it lies in a repository that is not cloned"),
+        )),
         Err(_) => Some(LayoutAction::Link {
             path: path.to_string(),
             target: target.to_string(),
         }),
     }
+}
+
+/// Whether `entry` lies in one of `repo_folders` that holds no clone.
+fn inside_a_missing_clone(entry: &Path, repo_folders: &[PathBuf]) -> bool {
+    repo_folders
+        .iter()
+        .any(|folder| entry.starts_with(folder) && !folder.join(".git").exists())
 }
 
 fn plan_copy(root: &EnvRoot, from: &str, to: &str, reset: bool) -> Option<LayoutAction> {

@@ -196,6 +196,73 @@ pub fn changes(repo: &Repository) -> Result<Changes, git2::Error> {
     Ok(changes)
 }
 
+/// Folders and files that Python and its tools make beside the code, which
+/// a repository's own ignore rules usually hide (`status` counts them apart).
+const BYPRODUCT_NAMES: [&str; 3] = ["__pycache__", ".pytest_cache", ".mypy_cache"];
+const BYPRODUCT_SUFFIXES: [&str; 3] = [".pyc", ".pyo", ".egg-info"];
+
+/// The entries of a work tree that the environment made itself: the links
+/// of repos.toml (absolute paths, their folders resolved), and byproducts.
+#[derive(Debug, Default, Clone)]
+pub struct MadeHere {
+    pub links: Vec<std::path::PathBuf>,
+}
+
+impl MadeHere {
+    /// Whether the untracked entry `entry` (relative to `workdir`, a folder
+    /// ending in `/`) is the environment's own rather than local work.
+    pub fn owns(&self, workdir: &Path, entry: &str) -> bool {
+        let entry = entry.trim_end_matches('/');
+        let name = entry.rsplit('/').next().unwrap_or(entry);
+        if BYPRODUCT_NAMES.contains(&name)
+            || BYPRODUCT_SUFFIXES
+                .iter()
+                .any(|suffix| name.ends_with(suffix))
+        {
+            return true;
+        }
+        let path = workdir.join(entry);
+        let is_link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+        is_link
+            && self
+                .links
+                .iter()
+                .any(|link| *link == resolved_parent(&path))
+    }
+}
+
+/// `path` with its folder resolved (links followed) but not itself.
+pub fn resolved_parent(path: &Path) -> std::path::PathBuf {
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => parent
+            .canonicalize()
+            .map_or_else(|_| path.to_path_buf(), |parent| parent.join(name)),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// Untracked entries split into local work and the environment's own
+/// (`made`): `(untracked, generated)`.
+pub fn untracked_split(repo: &Repository, made: &MadeHere) -> Result<(usize, usize), git2::Error> {
+    let Some(workdir) = repo.workdir() else {
+        return Ok((0, 0));
+    };
+    let statuses = repo.statuses(Some(&mut change_options()))?;
+    let (mut untracked, mut generated) = (0, 0);
+    for entry in statuses.iter() {
+        let status = entry.status();
+        if status.is_wt_new() && !status.is_index_new() {
+            let path = String::from_utf8_lossy(entry.path_bytes());
+            if made.owns(workdir, &path) {
+                generated += 1;
+            } else {
+                untracked += 1;
+            }
+        }
+    }
+    Ok((untracked, generated))
+}
+
 /// The changed files themselves, as `git status --short` shows them: a
 /// two-letter code (index, work tree; `??` untracked) and the path.
 pub fn changed_files(repo: &Repository) -> Result<Vec<(String, String)>, git2::Error> {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::repos::local_state::{self, Head, Presence};
+use crate::repos::local_state::{self, Head, MadeHere, Presence};
 use crate::repos::sync::RepoJob;
 
 /// One repo's status, as printed and as `--json`.
@@ -23,13 +23,17 @@ pub struct RepoStatus {
     pub behind: Option<usize>,
     pub changed_files: usize,
     pub untracked_files: usize,
+    /// Untracked entries the environment made (repos.toml's links, Python's
+    /// byproducts such as `__pycache__/`): not counted as local work.
+    pub generated_files: usize,
     /// Why the repo could not be read, for `broken`.
     pub problem: Option<String>,
     /// A git operation stopped half-way (`a rebase`, `a merge`, ...).
     pub in_progress: Option<String>,
 }
 
-pub fn read(job: &RepoJob) -> RepoStatus {
+/// `job`'s status; `made` says which untracked entries are the environment's own.
+pub fn read(job: &RepoJob, made: &MadeHere) -> RepoStatus {
     let mut status = RepoStatus {
         name: job.name.clone(),
         path: job.display_path.clone(),
@@ -42,6 +46,7 @@ pub fn read(job: &RepoJob) -> RepoStatus {
         behind: None,
         changed_files: 0,
         untracked_files: 0,
+        generated_files: 0,
         problem: None,
         in_progress: None,
     };
@@ -66,6 +71,12 @@ pub fn read(job: &RepoJob) -> RepoStatus {
                 }
                 status.changed_files = local.changes.tracked;
                 status.untracked_files = local.changes.untracked;
+                if local.changes.untracked > 0 {
+                    if let Ok((untracked, generated)) = local_state::untracked_split(&repo, made) {
+                        status.untracked_files = untracked;
+                        status.generated_files = generated;
+                    }
+                }
                 status.in_progress =
                     local_state::operation_in_progress(&repo).map(|op| format!("{op} in progress"));
             }
@@ -79,7 +90,7 @@ pub fn read(job: &RepoJob) -> RepoStatus {
 }
 
 /// Reads every repo's status on a few threads, in config order.
-pub fn read_all(jobs: &[RepoJob]) -> Vec<RepoStatus> {
+pub fn read_all(jobs: &[RepoJob], made: &MadeHere) -> Vec<RepoStatus> {
     let threads = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .clamp(1, 8);
@@ -87,7 +98,9 @@ pub fn read_all(jobs: &[RepoJob]) -> Vec<RepoStatus> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = jobs
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(read).collect::<Vec<_>>()))
+            .map(|part| {
+                scope.spawn(move || part.iter().map(|job| read(job, made)).collect::<Vec<_>>())
+            })
             .collect();
         handles
             .into_iter()

@@ -695,6 +695,23 @@ fn skip(reason: String) -> Result<SyncOutcome, String> {
 
 /// Refuses to move a repo whose HEAD is detached at commits that nothing
 /// else references: leaving them would orphan the user's work.
+/// A tag that points at `commit` (the first by name), if any.
+fn tag_at(repo: &Repository, commit: Oid) -> Option<String> {
+    let mut tags: Vec<String> = repo
+        .references_glob("refs/tags/*")
+        .ok()?
+        .flatten()
+        .filter(|reference| reference.peel_to_commit().is_ok_and(|c| c.id() == commit))
+        .filter_map(|reference| reference.shorthand().ok().map(String::from))
+        .collect();
+    tags.sort();
+    tags.into_iter().next()
+}
+
+fn short_id(oid: Oid) -> String {
+    oid.to_string()[..7].to_string()
+}
+
 fn refuse_orphaning(repo: &Repository, head: &Head) -> Result<Option<String>, String> {
     let Head::Detached(oid) = head else {
         return Ok(None);
@@ -867,9 +884,14 @@ fn move_detached(
         return skip(reason);
     }
     transition(repo, head.oid(), target, || repo.set_head_detached(target))?;
+    // Both ends named, as for a branch: "tag 2.0.1 -> tag 2.0.2".
     let switched = match head {
         Head::Branch { name, .. } => Some(format!("switched {name} -> {}", job.pin)),
-        _ => None,
+        Head::Detached(oid) => Some(match tag_at(repo, *oid) {
+            Some(tag) => format!("tag {tag} -> {}", job.pin),
+            None => format!("detached {} -> {}", short_id(*oid), job.pin),
+        }),
+        Head::Unborn => None,
     };
     Ok(SyncOutcome::Updated {
         from: head.oid().unwrap_or(target),

@@ -5,7 +5,7 @@
 //! agent, credential helpers and proxies just work (libgit2 reads no
 //! ~/.ssh/config, can loop on a bad agent key and ignores proxies unless
 //! told), and keeps git://, http:// and local remotes in process, where a
-//! no-op update costs no process spawn (README.md has the measurements).
+//! no-op update costs no process spawn (docs/benchmarks.md has the measurements).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -112,7 +112,7 @@ impl Engines {
 
 /// Which engine does each network operation for `url` under `setting`.
 ///
-/// `auto` measured (README, Benchmarks): the git CLI clones faster (its
+/// `auto` measured (docs/benchmarks.md): the git CLI clones faster (its
 /// index-pack runs on every core; libgit2 indexes on one thread and its
 /// local transport packs objects for every advertised ref, so a mirror
 /// with `refs/pull/*` whose objects are absent breaks it), while libgit2

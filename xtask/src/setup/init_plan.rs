@@ -1,8 +1,10 @@
 //! What `init` will do, decided from `[init]` and the file system: folders
 //! to create or fix (mode, owner), default files to copy without
 //! overwriting, one-time steps whose output does not exist yet. Built as
-//! data first; `--dry-run` prints it; [`apply`] does the file work and the
-//! steps' commands go to the executor.
+//! data first; `--dry-run` prints it; [`apply`] does the file work (modes
+//! and owners on the entry itself, never through a link) and the steps'
+//! commands go to the executor. `init` checks each action's paths against
+//! the root again just before it, since steps change the disk.
 
 use std::fmt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -14,8 +16,10 @@ use crate::compose::variables::Variables;
 use crate::config::init_spec::{parse_mode, InitStepSpec};
 use crate::config::{CommandLine, EnvRoot, InitSpec, Workspace};
 use crate::error::{Error, Result};
+use crate::output_files::OutputFiles;
 use crate::plan::{CommandStep, Output};
 use crate::repos::layout::{next_backup, write_new_file};
+use crate::setup::file_attributes;
 
 /// One thing `init` does or found done.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,8 +32,9 @@ pub enum InitAction {
         path: Place,
         mode: u32,
     },
-    /// `chown OWNER -- PATH`, run when we are root; otherwise printed for a
-    /// root user to run.
+    /// Shown as `chown OWNER -- PATH`; done when we are root, in process and
+    /// on the entry itself (no link followed, see [`file_attributes`]);
+    /// otherwise printed for a root user to run.
     Chown {
         path: Place,
         owner: String,
@@ -78,6 +83,43 @@ impl fmt::Display for Place {
 }
 
 impl InitAction {
+    /// The paths the action creates or replaces, each with what it is.
+    fn writes(&self) -> Vec<(String, &Place)> {
+        fn backup_of(backup: &Place) -> (String, &Place) {
+            (format!("the backup {backup}"), backup)
+        }
+        match self {
+            InitAction::CreateFolder { path, .. } => vec![(format!("the folder {path}"), path)],
+            InitAction::Copy {
+                from, to, backup, ..
+            } => std::iter::once((format!("the copy of {from} to {to}"), to))
+                .chain(backup.as_ref().map(backup_of))
+                .collect(),
+            InitAction::MoveAside { backup, .. } => vec![backup_of(backup)],
+            InitAction::Step { name, makes, .. } => makes
+                .iter()
+                .map(|place| (format!("{place} of step {name}"), place))
+                .collect(),
+            InitAction::SetMode { .. }
+            | InitAction::Chown { .. }
+            | InitAction::Kept { .. }
+            | InitAction::Done(_) => Vec::new(),
+        }
+    }
+
+    /// Every path the action touches, checked again just before it runs.
+    pub fn places(&self) -> Vec<&Place> {
+        match self {
+            InitAction::CreateFolder { path, .. }
+            | InitAction::SetMode { path, .. }
+            | InitAction::Chown { path, .. } => vec![path],
+            InitAction::Copy { to, backup, .. } => std::iter::once(to).chain(backup).collect(),
+            InitAction::MoveAside { path, backup } => vec![path, backup],
+            InitAction::Step { makes, .. } => makes.iter().collect(),
+            InitAction::Kept { .. } | InitAction::Done(_) => Vec::new(),
+        }
+    }
+
     /// Whether the action changes something (as opposed to reporting).
     pub fn changes(&self) -> bool {
         !matches!(
@@ -300,6 +342,20 @@ pub fn plan(inputs: &InitInputs<'_>) -> Result<Vec<InitAction>> {
     }
     for step in &spec.steps {
         plan_step(inputs, &resolver, step, &mut actions)?;
+    }
+    let mut outputs = OutputFiles::new();
+    for (what, place) in actions.iter().flat_map(InitAction::writes) {
+        outputs.add(&place.path, &what).map_err(|same| {
+            Error::usage_with_help(
+                format!(
+                    "init would write {} and {}, which are one file ({}); nothing was changed",
+                    same.first,
+                    same.second,
+                    same.resolved.display()
+                ),
+                "give each folder, copy and step of [init] its own path",
+            )
+        })?;
     }
     Ok(actions)
 }
@@ -535,6 +591,19 @@ impl PathResolver {
         })
     }
 
+    /// Whether `place`, planned inside the root, still is now that earlier
+    /// actions and steps have changed the disk (a step may have made a link
+    /// on the way, or the entry itself a link): every link followed.
+    pub fn check_still_inside(&self, place: &Place) -> std::result::Result<(), String> {
+        if self.outside_root {
+            return Ok(());
+        }
+        self.env_root
+            .contains(&place.path)
+            .map(|_| ())
+            .map_err(|why| format!("{} {why}", place.shown))
+    }
+
     /// `written` (not expanded), which must stay inside the root.
     pub fn inside(&self, written: &str) -> Result<Place> {
         let path = self
@@ -634,8 +703,25 @@ pub fn apply(action: &InitAction) -> std::result::Result<(), String> {
             builder.create(&path.path).map_err(|e| io(path, e))
         }
         InitAction::SetMode { path, mode } => {
-            std::fs::set_permissions(&path.path, std::fs::Permissions::from_mode(*mode))
-                .map_err(|e| io(path, e))
+            file_attributes::set_mode(&path.path, *mode).map_err(|e| format!("{}: {e}", path.shown))
+        }
+        InitAction::Chown {
+            path,
+            owner,
+            as_root: true,
+        } => {
+            let (user, group) = match owner.split_once(':') {
+                Some((user, group)) => (user, group),
+                None => (owner.as_str(), ""),
+            };
+            let user = (!user.is_empty())
+                .then(|| user_id(user).ok_or_else(|| format!("there is no user `{user}`")))
+                .transpose()?;
+            let group = (!group.is_empty())
+                .then(|| group_id(group).ok_or_else(|| format!("there is no group `{group}`")))
+                .transpose()?;
+            file_attributes::set_owner(&path.path, user, group)
+                .map_err(|e| format!("{}: {e}", path.shown))
         }
         InitAction::Copy {
             from,
@@ -672,21 +758,11 @@ pub fn apply(action: &InitAction) -> std::result::Result<(), String> {
             }
             std::fs::rename(&path.path, &backup.path).map_err(|e| io(path, e))
         }
-        InitAction::Chown { .. }
+        InitAction::Chown { as_root: false, .. }
         | InitAction::Step { .. }
         | InitAction::Kept { .. }
         | InitAction::Done(_) => Ok(()),
     }
-}
-
-/// The command a [`InitAction::Chown`] runs as root.
-pub fn chown_command(path: &Place, owner: &str) -> CommandStep {
-    CommandStep::new([
-        "chown".to_string(),
-        owner.to_string(),
-        "--".into(),
-        path.path.to_string_lossy().into_owned(),
-    ])
 }
 
 #[cfg(test)]

@@ -2,4 +2,5 @@
 //! self-signed certificate `certs` writes.
 
 pub mod certificate;
+pub mod file_attributes;
 pub mod init_plan;

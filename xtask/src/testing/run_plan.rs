@@ -439,10 +439,7 @@ fn save_junit(file: &std::path::Path, xml: &str) -> Result<JunitCounts, String> 
             .ancestors()
             .find(|a| a.ends_with(crate::state_lock::STATE_DIR))
         {
-            let ignore = state.join(".gitignore");
-            if !ignore.exists() {
-                let _ = std::fs::write(&ignore, "*\n");
-            }
+            let _ = crate::state_lock::ignore_itself(state);
         }
     }
     crate::atomic_file::write(file, xml)

@@ -56,7 +56,7 @@ fn every_problem_is_reported_at_once_with_file_line_and_column() {
   |
 3 | bogus = 1
   | ^^^^^
-  = help: remove the key or fix its spelling; README.md lists every key
+  = help: remove the key or fix its spelling; docs/ lists every key (repos.md, environments.md, tasks.md)
 error: repos.toml:5:7: repo `a` sets both `branch` and `tag`
   |
 5 | tag = \"v1\"

@@ -350,3 +350,212 @@ fn ptvsd_is_started_with_its_own_options_when_the_config_names_it() {
     fixture.xtask(["down"]).ok();
     assert!(fixture.leftovers().is_empty(), "{:?}", fixture.leftovers());
 }
+
+/// The container of `service` in `project`: `docker inspect`'s Config.Cmd.
+fn config_cmd(project: &str, service: &str) -> Vec<String> {
+    let ids = std::process::Command::new("docker")
+        .args([
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("label=com.docker.compose.project={project}"),
+            "--filter",
+            &format!("label=com.docker.compose.service={service}"),
+        ])
+        .output()
+        .expect("docker ps");
+    let id = String::from_utf8_lossy(&ids.stdout).trim().to_string();
+    assert!(
+        !id.is_empty() && !id.contains('\n'),
+        "one container: {id:?}"
+    );
+    let out = std::process::Command::new("docker")
+        .args(["inspect", "--format", "{{json .Config.Cmd}}", &id])
+        .output()
+        .expect("docker inspect");
+    serde_json::from_slice(&out.stdout).expect("Config.Cmd as JSON")
+}
+
+fn the_override_of(fixture: &Fixture) -> std::path::PathBuf {
+    fixture
+        .env
+        .join(&format!(".xtask/debug-{}-web.yml", fixture.project))
+}
+
+fn dollars_reach_the_container_literally(fixture: &Fixture) {
+    fixture.env.tasks_toml(
+        r#"[project]
+compose_files = ["docker-compose.yml"]
+
+[services.web.debug]
+command = ["python3", "app.py", "$HOME", "${SECRET_TOKEN:-unset}", "$$", "a$b"]
+"#,
+    );
+    let port = free_port().to_string();
+    fixture
+        .xtask(["debug", "web", "--port", &port])
+        .env("SECRET_TOKEN", "s3cr3t-token-42")
+        .env("HOME", "/home/someone")
+        .ok();
+    let cmd = config_cmd(&fixture.project, "web");
+    assert_eq!(
+        &cmd[cmd.len() - 5..],
+        ["app.py", "$HOME", "${SECRET_TOKEN:-unset}", "$$", "a$b"],
+        "{cmd:?}"
+    );
+    let all = cmd.join(" ");
+    assert!(
+        !all.contains("s3cr3t") && !all.contains("/home/someone"),
+        "{all}"
+    );
+    let written = std::fs::read_to_string(the_override_of(fixture)).unwrap();
+    assert!(!written.contains("s3cr3t"), "{written}");
+    fixture.xtask(["down"]).ok();
+    assert!(fixture.leftovers().is_empty(), "{:?}", fixture.leftovers());
+}
+
+#[test]
+fn dollar_signs_in_the_debug_command_reach_the_container_literally() {
+    dollars_reach_the_container_literally(&Fixture::new("debug", &[]));
+}
+
+#[test]
+fn dollar_signs_in_the_debug_command_reach_the_container_literally_with_compose_v1() {
+    dollars_reach_the_container_literally(&Fixture::new("debug", &[]).with_compose_v1());
+}
+
+#[test]
+fn a_failed_up_leaves_no_override_file_and_puts_back_an_earlier_one() {
+    let fixture = Fixture::new("debug", &[]);
+    // An image that is not there and may not be pulled: `up` fails.
+    fixture.env.write(
+        "docker-compose.yml",
+        "services:\n  web:\n    image: xtask-test/not-built-here:0\n    pull_policy: never\n    command: [\"python3\", \"app.py\"]\n",
+    );
+    fixture.env.write(".vscode/launch.json", "{}\n");
+    let port = free_port().to_string();
+    let out = fixture.xtask(["debug", "web", "--port", &port]).run();
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert!(!the_override_of(&fixture).exists(), "{}", out.describe());
+    assert_eq!(
+        fixture.env.read(".vscode/launch.json"),
+        "{}\n",
+        "launch.json is written only once the service runs"
+    );
+
+    // An earlier debug's override comes back as it was.
+    std::fs::write(the_override_of(&fixture), "# an earlier one\n").unwrap();
+    fixture.xtask(["debug", "web", "--port", &port]).run();
+    assert_eq!(
+        std::fs::read_to_string(the_override_of(&fixture)).unwrap(),
+        "# an earlier one\n"
+    );
+    fixture.xtask(["down"]).ok();
+    assert!(fixture.leftovers().is_empty(), "{:?}", fixture.leftovers());
+}
+
+#[test]
+fn launch_json_keeps_its_link_mode_line_endings_and_comments_and_deep_files_are_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let fixture = Fixture::new("debug", &[]);
+    let port = free_port().to_string();
+    // A CRLF file, read-only, reached through a link to a file inside the root.
+    let user = USER_LAUNCH_JSON
+        .replace(
+            "\"port\": 51000,\n        },",
+            "\"port\": 51000,\n        }, // keep",
+        )
+        .replace('\n', "\r\n");
+    assert!(user.contains("}, // keep\r\n"));
+    fixture.env.write("team/launch.json", &user);
+    let team = fixture.env.join("team/launch.json");
+    std::fs::set_permissions(&team, std::fs::Permissions::from_mode(0o444)).unwrap();
+    std::fs::create_dir(fixture.env.join(".vscode")).unwrap();
+    let link = fixture.env.join(".vscode/launch.json");
+    std::os::unix::fs::symlink("../team/launch.json", &link).unwrap();
+    fixture
+        .xtask(["debug", "web", "--port", &port])
+        .ok()
+        .stderr_has(".vscode/launch.json gained `web: attach (xtask)`");
+    assert!(
+        link.symlink_metadata().unwrap().is_symlink(),
+        "still a link"
+    );
+    let text = std::fs::read_to_string(&team).unwrap();
+    assert_eq!(
+        std::fs::metadata(&team).unwrap().permissions().mode() & 0o7777,
+        0o444
+    );
+    assert_eq!(
+        text.matches('\n').count(),
+        text.matches("\r\n").count(),
+        "{text:?}"
+    );
+    let keep = text
+        .find("}, // keep\r\n")
+        .unwrap_or_else(|| panic!("the comment ends its line: {text:?}"));
+    assert!(keep < text.find("web: attach (xtask)").unwrap(), "{text}");
+    assert!(
+        text.starts_with(&user[..user.find("// keep").unwrap()]),
+        "{text}"
+    );
+
+    // A link to a file outside the root: refused, that file untouched.
+    let outside = tempfile::tempdir().unwrap();
+    let theirs = outside.path().join("launch.json");
+    std::fs::write(&theirs, "{}\n").unwrap();
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink(&theirs, &link).unwrap();
+    fixture
+        .xtask(["debug", "web", "--port", &port, "--wait"])
+        .ok()
+        .stderr_has("left .vscode/launch.json as it is (it leads outside the environment root")
+        .stdout_has("\"name\": \"web: attach (xtask)\"");
+    assert_eq!(std::fs::read_to_string(&theirs).unwrap(), "{}\n");
+    assert!(link.symlink_metadata().unwrap().is_symlink());
+
+    // 200,000 levels deep: a clear message, no crash, the file as it was.
+    std::fs::remove_file(&link).unwrap();
+    let deep = format!("{{\"configurations\": {}", "[".repeat(200_000));
+    fixture.env.write(".vscode/launch.json", &deep);
+    let dry = fixture
+        .xtask(["--dry-run", "debug", "web", "--port", &port])
+        .ok();
+    assert!(
+        dry.stdout.contains(
+            "# leave .vscode/launch.json as it is (line 1: nested deeper than 64 levels)"
+        ),
+        "{}",
+        dry.describe()
+    );
+    fixture
+        .xtask(["debug", "web", "--port", &port])
+        .ok()
+        .stderr_has("nested deeper than 64 levels");
+    assert_eq!(fixture.env.read(".vscode/launch.json"), deep);
+    fixture.xtask(["down"]).ok();
+    assert!(fixture.leftovers().is_empty(), "{:?}", fixture.leftovers());
+}
+
+#[test]
+fn an_xtask_folder_that_leads_outside_is_refused_before_anything_is_written() {
+    let fixture = Fixture::new("debug", &[]);
+    let outside = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), fixture.env.join(".xtask")).unwrap();
+    let port = free_port().to_string();
+    fixture
+        .xtask(["debug", "web", "--port", &port])
+        .fails_with(2)
+        .stderr_has("leads outside the environment root")
+        .stderr_has("nothing was changed");
+    // (The harness points XDG_CACHE_HOME at .xtask/test-cache.)
+    let written: Vec<_> = std::fs::read_dir(outside.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .filter(|name| name != "test-cache")
+        .collect();
+    assert!(written.is_empty(), "{written:?}");
+    assert!(fixture.leftovers().is_empty(), "{:?}", fixture.leftovers());
+    assert!(!fixture.env.join(".vscode").exists());
+}

@@ -186,6 +186,21 @@ impl ShippedStack {
         outcome
     }
 
+    /// The id of `service`'s container in the development project.
+    fn container(&self, service: &str) -> String {
+        let ids = run(Command::new("docker").args([
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("label=com.docker.compose.project={}", self.project),
+            "--filter",
+            &format!("label=com.docker.compose.service={service}"),
+        ]));
+        let ids: Vec<&str> = ids.split_whitespace().collect();
+        assert_eq!(ids.len(), 1, "one container of {service}: {ids:?}");
+        ids[0].to_string()
+    }
+
     fn projects(&self) -> Vec<String> {
         ["", "_testing", "_docs"]
             .iter()
@@ -206,6 +221,7 @@ impl ShippedStack {
                 Some(("COMPOSE_PROJECT_NAME", _)) => {
                     format!("COMPOSE_PROJECT_NAME={}", self.project)
                 }
+                Some(("IMAGE_PREFIX", _)) => format!("IMAGE_PREFIX={}", self.project),
                 Some((port, _)) if port.ends_with("_PORT") => format!("{port}="),
                 Some(("POSTGRES_PASSWORD", _)) => "POSTGRES_PASSWORD=e2e-secret-value".to_string(),
                 _ => line.to_string(),
@@ -407,6 +423,18 @@ fn the_shipped_stack_comes_up_offline_with_its_database_tests_and_docs() {
         .root()
         .join("shared/docs/_build/html/party/index.html")
         .exists());
+    // One image per service, whichever environment's project built it.
+    let images = run(Command::new("docker").args(["images", "--format", "{{.Repository}}"]));
+    let mut ours: Vec<&str> = images
+        .lines()
+        .filter(|image| image.starts_with(&stack.project))
+        .collect();
+    ours.sort_unstable();
+    let expected: Vec<String> = ["docs", "erpserver", "portal"]
+        .iter()
+        .map(|service| format!("{}-{service}", stack.project))
+        .collect();
+    assert_eq!(ours, expected, "the images of every environment's project");
 
     // The portal under debugpy, waiting for the editor; then back to normal.
     let debug_port = crate::engine::free_port();
@@ -422,6 +450,31 @@ fn the_shipped_stack_comes_up_offline_with_its_database_tests_and_docs() {
         std::fs::read_to_string(stack.root().join(".vscode/launch.json")).expect("launch.json");
     assert!(launch.contains("portal: attach (xtask)"), "{launch}");
     stack.ok_or_logs(&["debug", "portal", "--off"]);
+
+    // Stops: Postgres shuts down cleanly on its stop signal (no recovery
+    // at the next start), and every service ends on the signal `docker
+    // stop` sends, none killed when the timeout runs out (exit 137).
+    stack.ok_or_logs(&["restart", "db"]);
+    let db_log = run(Command::new("docker").args(["logs", &stack.container("db")]));
+    assert!(
+        !db_log.contains("not properly shut down"),
+        "Postgres was not shut down cleanly by restart:\n{db_log}"
+    );
+    for service in ["portal", "erpserver", "db"] {
+        let container = stack.container(service);
+        run(Command::new("docker").args(["stop", "--time", "60", &container]));
+        let code = run(Command::new("docker").args([
+            "inspect",
+            "--format",
+            "{{.State.ExitCode}}",
+            &container,
+        ]));
+        assert_ne!(
+            code.trim(),
+            "137",
+            "{service} ignored its stop signal and was killed after the timeout"
+        );
+    }
 
     stack.xtask(["down"]).ok();
 }

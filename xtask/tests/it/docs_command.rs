@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::engine::{http_get, leftovers_of, wait_for, Stack};
-use crate::harness::{send_signal, Env};
+use crate::harness::{send_signal, send_signal_to_group, Env};
 
 /// A fixture under tests/fixtures copied into a fresh environment, so its
 /// compose projects are named after a unique folder; everything of those
@@ -184,16 +184,55 @@ fn a_broken_reference_fails_the_build_with_its_error_shown() {
     assert!(fixture.leftovers().is_empty(), "{:?}", fixture.leftovers());
 }
 
+/// How the test's Ctrl-C reaches the run.
+#[derive(Clone, Copy, PartialEq)]
+enum CtrlC {
+    /// SIGINT to xtask alone.
+    ToXtask,
+    /// SIGINT to xtask's process group: compose and its children too, as
+    /// at a terminal.
+    ToTheJob,
+}
+
 /// Runs `docs --serve` on a free port until the HTML answers on
-/// 127.0.0.1, then Ctrl-C; returns the port and what xtask printed.
-fn serve_until_answered_then_interrupt(fixture: &Fixture, docs_project: &str) -> (u16, String) {
+/// 127.0.0.1, then Ctrl-C; returns the port and what xtask printed. The
+/// URL must answer the moment it is printed, and the run ends with 130,
+/// quietly (no traceback), leaving nothing behind.
+fn serve_until_answered_then_interrupt(
+    fixture: &Fixture,
+    docs_project: &str,
+    ctrl_c: CtrlC,
+) -> (u16, String) {
+    use std::io::BufRead;
     let port = crate::engine::free_port();
     let tasks = fixture
         .env
         .read("tasks.toml")
         .replace("serve_port = 8000", &format!("serve_port = {port}"));
     fixture.env.tasks_toml(&tasks);
-    let mut child = fixture.xtask(["docs", "--serve"]).spawn();
+    let xtask = fixture.xtask(["docs", "--serve"]);
+    let mut child = match ctrl_c {
+        CtrlC::ToXtask => xtask.spawn(),
+        CtrlC::ToTheJob => xtask.spawn_as_a_job(),
+    };
+    // Each line of stdout as it comes; the URL's line is checked at once.
+    let stdout = child.stdout.take().expect("stdout");
+    let url = format!("http://127.0.0.1:{port}/");
+    let reader = std::thread::spawn({
+        let url = url.clone();
+        move || {
+            let mut lines = Vec::new();
+            let mut answered_when_printed = None;
+            for line in std::io::BufReader::new(stdout).lines() {
+                let line = line.expect("stdout line");
+                if line.trim() == url && answered_when_printed.is_none() {
+                    answered_when_printed = Some(http_get(port).is_ok());
+                }
+                lines.push(line);
+            }
+            (lines.join("\n"), answered_when_printed)
+        }
+    });
     let (status, body) = wait_for("the docs server to answer", Duration::from_secs(60), || {
         if let Ok(Some(status)) = child.try_wait() {
             return Ok(Err(format!("xtask exited early: {status}")));
@@ -205,7 +244,10 @@ fn serve_until_answered_then_interrupt(fixture: &Fixture, docs_project: &str) ->
     assert!(body.contains("Fixture Docs"), "{body}");
     assert!(!fixture.running(docs_project).is_empty());
 
-    send_signal(child.id(), 2);
+    match ctrl_c {
+        CtrlC::ToXtask => send_signal(child.id(), 2),
+        CtrlC::ToTheJob => send_signal_to_group(child.id(), 2),
+    }
     let deadline = Instant::now() + Duration::from_secs(30);
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait") {
@@ -218,12 +260,18 @@ fn serve_until_answered_then_interrupt(fixture: &Fixture, docs_project: &str) ->
         std::thread::sleep(Duration::from_millis(100));
     };
     let output = child.wait_with_output().expect("output");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        stdout.contains(&format!("http://127.0.0.1:{port}/")),
-        "the URL is printed: {stdout}"
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let (stdout, answered_when_printed) = reader.join().expect("reader");
+    assert_eq!(
+        answered_when_printed,
+        Some(true),
+        "the URL is printed, once the server answers: {stdout}"
     );
-    assert_eq!(status.code(), Some(130), "{stdout}");
+    assert_eq!(status.code(), Some(130), "{stdout}\n{stderr}");
+    assert!(
+        !stderr.contains("Traceback") && !stderr.contains("KeyboardInterrupt"),
+        "Ctrl-C ends the server quietly: {stderr}"
+    );
     assert!(http_get(port).is_err(), "nothing answers any more");
     assert!(fixture.leftovers().is_empty(), "{:?}", fixture.leftovers());
     (port, stdout)
@@ -232,8 +280,14 @@ fn serve_until_answered_then_interrupt(fixture: &Fixture, docs_project: &str) ->
 #[test]
 fn docs_serve_answers_on_127_0_0_1_until_interrupted_then_tears_down() {
     let (fixture, docs_project) = docs_fixture();
-    let (_, stdout) = serve_until_answered_then_interrupt(&fixture, &docs_project);
+    let (_, stdout) = serve_until_answered_then_interrupt(&fixture, &docs_project, CtrlC::ToXtask);
     assert!(!stdout.contains("fake sphinx-autobuild"), "{stdout}");
+}
+
+#[test]
+fn docs_serve_ends_quietly_with_130_when_ctrl_c_reaches_the_whole_job() {
+    let (fixture, docs_project) = docs_fixture();
+    serve_until_answered_then_interrupt(&fixture, &docs_project, CtrlC::ToTheJob);
 }
 
 #[test]
@@ -242,17 +296,19 @@ fn docs_serve_rebuilds_live_with_sphinx_autobuild_when_the_image_has_it() {
     // A stand-in on the image's PATH that says how it was called, then serves.
     crate::harness::write_executable(
         &fixture.env.join("bin/sphinx-autobuild"),
-        "#!/bin/sh\necho \"fake sphinx-autobuild $*\"\nfor a; do last=$a; done\nexec python3 -m http.server \"$4\" --bind 0.0.0.0 --directory \"$last\"\n",
+        "#!/bin/sh\necho \"fake sphinx-autobuild $*\"\nfor a; do last=$a; done\nsleep 2\nexec python3 -m http.server \"$4\" --bind 0.0.0.0 --directory \"$last\"\n",
     );
     let compose = fixture.env.read("docker-compose.docs.yml").replace(
         "      - ./docs:/docs\n",
         "      - ./docs:/docs\n      - ./bin/sphinx-autobuild:/usr/local/bin/sphinx-autobuild:ro\n",
     );
     fixture.env.write("docker-compose.docs.yml", &compose);
-    let (port, stdout) = serve_until_answered_then_interrupt(&fixture, &docs_project);
+    let (port, stdout) =
+        serve_until_answered_then_interrupt(&fixture, &docs_project, CtrlC::ToTheJob);
+    // Our build was the initial one: autobuild does not build it again.
     assert!(
         stdout.contains(&format!(
-            "fake sphinx-autobuild --host 0.0.0.0 --port {port} -W -b html /docs /docs/_build/html"
+            "fake sphinx-autobuild --host 0.0.0.0 --port {port} --no-initial -W -b html /docs /docs/_build/html"
         )),
         "{stdout}"
     );

@@ -191,6 +191,14 @@ impl Xtask {
         }
     }
 
+    /// As [`Xtask::spawn`], in a process group of its own: a signal to
+    /// `-pid` reaches xtask and every child, as Ctrl-C at a terminal does.
+    pub fn spawn_as_a_job(mut self) -> std::process::Child {
+        use std::os::unix::process::CommandExt;
+        self.command.process_group(0);
+        self.spawn()
+    }
+
     /// Starts the run in the background (no stdin, both outputs piped), for
     /// tests that signal it or race it against another.
     pub fn spawn(mut self) -> std::process::Child {
@@ -268,6 +276,14 @@ impl Outcome {
 
 extern "C" {
     fn kill(pid: i32, signal: i32) -> i32;
+}
+
+/// Sends `signal` to the process group `pgid` (a job spawned with
+/// [`Xtask::spawn_as_a_job`]), as a terminal's Ctrl-C does.
+pub fn send_signal_to_group(pgid: u32, signal: i32) {
+    // SAFETY: kill(2) on the process group of a child the test spawned.
+    let result = unsafe { kill(-(pgid as i32), signal) };
+    assert_eq!(result, 0, "kill(-{pgid}, {signal}) failed");
 }
 
 /// Sends `signal` (2 = SIGINT, 15 = SIGTERM) to the process `pid`.

@@ -405,3 +405,283 @@ run = ["printenv", "config"]
         .fails_with(2)
         .stderr_has("unknown field `path`");
 }
+
+/// A file outside the environment root, 0600, that init must never change.
+fn outside_file() -> (tempfile::TempDir, std::path::PathBuf) {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.conf");
+    std::fs::write(&secret, "outside\n").unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    (outside, secret)
+}
+
+#[test]
+fn a_step_that_makes_its_output_a_link_outside_never_changes_the_outside_file() {
+    let (outside, secret) = outside_file();
+    let outside_dir_mode = mode_of(outside.path());
+    // A link to a file, to a folder, and a chain of links ending outside.
+    for (name, target) in [
+        ("file", secret.clone()),
+        ("folder", outside.path().to_path_buf()),
+        ("chain", std::path::PathBuf::from("hop")),
+    ] {
+        let env = Env::new();
+        std::os::unix::fs::symlink(&secret, env.join("hop")).unwrap();
+        env.tasks_toml(&format!(
+            r#"
+[[init.step]]
+name = "link"
+run = ["ln", "-s", {}, "app.conf"]
+creates = ["app.conf"]
+mode = "0666"
+
+[[init.folder]]
+path = "later"
+"#,
+            toml_string(&target.to_string_lossy())
+        ));
+        let out = env.xtask(["init"]).fails_with(1);
+        assert!(
+            out.stderr.contains("init stopped: step link: app.conf leads outside the environment root through a symbolic link")
+                && out.stderr.contains("nothing after this was done"),
+            "{name}\n{}",
+            out.describe()
+        );
+        assert_eq!(mode_of(&secret), 0o600, "{name}: the outside file");
+        assert_eq!(mode_of(outside.path()), outside_dir_mode, "{name}");
+        assert_eq!(std::fs::read_to_string(&secret).unwrap(), "outside\n");
+        assert!(env
+            .join("app.conf")
+            .symlink_metadata()
+            .unwrap()
+            .is_symlink());
+    }
+}
+
+#[test]
+fn owners_and_modes_are_never_set_through_a_link_even_inside_the_root() {
+    let env = Env::new();
+    env.write("real.conf", "mine\n");
+    std::fs::set_permissions(
+        env.join("real.conf"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    env.tasks_toml(
+        r#"
+[[init.step]]
+name = "link"
+run = ["ln", "-s", "real.conf", "app.conf"]
+creates = ["app.conf"]
+mode = "0666"
+"#,
+    );
+    env.xtask(["init"])
+        .fails_with(1)
+        .stderr_has("app.conf: is a symbolic link (to real.conf); init never changes a mode or owner through a link");
+    assert_eq!(mode_of(&env.join("real.conf")), 0o600);
+
+    // A folder planned inside that a step turns into a link outside: the
+    // folder's owner and mode are not set through it.
+    let (outside, secret) = outside_file();
+    let before = std::fs::metadata(outside.path()).unwrap();
+    let env = Env::new();
+    env.tasks_toml(&format!(
+        r#"
+[[init.step]]
+name = "link"
+run = ["ln", "-s", {}, "data"]
+creates = ["data"]
+
+[[init.step]]
+name = "write"
+run = ["sh", "-c", "echo new"]
+output = "data/secret.conf"
+"#,
+        toml_string(&outside.path().to_string_lossy())
+    ));
+    env.xtask(["init"])
+        .fails_with(1)
+        .stderr_has("step link: data leads outside the environment root");
+    assert_eq!(std::fs::read_to_string(&secret).unwrap(), "outside\n");
+    let after = std::fs::metadata(outside.path()).unwrap();
+    assert_eq!(
+        (after.mode(), after.uid(), after.gid()),
+        (before.mode(), before.uid(), before.gid())
+    );
+}
+
+#[test]
+fn a_hard_link_to_an_outside_file_is_left_as_it_is() {
+    let (outside, secret) = outside_file();
+    let env = Env::new();
+    // Hard links need one file system: the outside file sits beside the root.
+    let beside = env.path().parent().unwrap().join(format!(
+        "{}-outside.conf",
+        env.path().file_name().unwrap().to_string_lossy()
+    ));
+    std::fs::copy(&secret, &beside).unwrap();
+    std::fs::set_permissions(&beside, std::fs::Permissions::from_mode(0o600)).unwrap();
+    drop(outside);
+    let owner = if as_root() {
+        "\nowner = \"nobody\""
+    } else {
+        ""
+    };
+    env.tasks_toml(&format!(
+        r#"
+[[init.step]]
+name = "hard"
+run = ["ln", {}, "app.conf"]
+creates = ["app.conf"]
+mode = "0666"
+
+[[init.folder]]
+path = "data"{owner}
+"#,
+        toml_string(&beside.to_string_lossy())
+    ));
+    let out = env.xtask(["init"]).fails_with(1);
+    std::fs::remove_file(&beside).ok();
+    assert!(
+        out.stderr
+            .contains("app.conf: has 2 names (hard links): a mode or owner set on it would change the file under its other names too"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(
+        mode_of(&env.join("app.conf")),
+        0o600,
+        "the shared inode kept its mode"
+    );
+}
+
+#[test]
+fn owners_are_set_on_the_folder_itself() {
+    if !as_root() {
+        return;
+    }
+    let (outside, _secret) = outside_file();
+    let before = std::fs::metadata(outside.path()).unwrap();
+    let env = Env::new();
+    std::fs::create_dir(env.join("data")).unwrap();
+    env.tasks_toml(
+        "[[init.folder]]\npath = \"data\"\nowner = \"nobody\"\ngroup = \"daemon\"\nmode = \"0750\"\n",
+    );
+    env.xtask(["init"]).ok().stderr_has("Owned");
+    let meta = std::fs::metadata(env.join("data")).unwrap();
+    assert_eq!(
+        (meta.uid(), meta.gid(), meta.mode() & 0o7777),
+        (65534, 1, 0o750)
+    );
+    // The same folder as a link outside is refused before anything changes.
+    let env = Env::new();
+    std::os::unix::fs::symlink(outside.path(), env.join("data")).unwrap();
+    env.tasks_toml("[[init.folder]]\npath = \"data\"\nowner = \"nobody\"\nmode = \"0777\"\n");
+    env.xtask(["init"])
+        .fails_with(2)
+        .stderr_has("path `data` is outside the environment root");
+    let after = std::fs::metadata(outside.path()).unwrap();
+    assert_eq!((after.uid(), after.mode()), (before.uid(), before.mode()));
+}
+
+#[test]
+fn two_outputs_of_init_that_are_one_file_stop_it_before_any_change() {
+    let env = Env::new();
+    std::fs::create_dir(env.join("etc")).unwrap();
+    std::os::unix::fs::symlink("etc", env.join("etc2")).unwrap();
+    env.write("defaults/app.conf", "default\n");
+    env.tasks_toml(
+        r#"
+[[init.folder]]
+path = "made"
+
+[[init.copy]]
+from = "defaults/app.conf"
+to = "etc/app.conf"
+
+[[init.step]]
+name = "generate"
+run = ["sh", "-c", "echo generated"]
+output = "etc2/../etc2/app.conf"
+"#,
+    );
+    env.xtask(["init"])
+        .fails_with(2)
+        .stderr_has("tasks.toml:12:10: [[init.step]] output `etc2/../etc2/app.conf` is the same file as `etc/app.conf`, written earlier by init");
+    assert!(!env.join("made").exists() && !env.join("etc/app.conf").exists());
+    // Through a variable, `check` cannot tell: init itself stops.
+    let tasks = env
+        .read("tasks.toml")
+        .replace("etc2/../etc2/app.conf", "${ETC:-etc2}/app.conf");
+    env.tasks_toml(&tasks);
+    env.xtask(["init"])
+        .fails_with(2)
+        .stderr_has("init would write the copy of defaults/app.conf to etc/app.conf and etc/app.conf of step generate, which are one file")
+        .stderr_has("nothing was changed");
+    assert!(!env.join("made").exists() && !env.join("etc/app.conf").exists());
+}
+
+#[test]
+fn links_and_hard_links_there_before_init_are_never_written_through() {
+    let (outside, secret) = outside_file();
+    // A step output that is already a link outside: refused, --force too.
+    let env = Env::new();
+    std::os::unix::fs::symlink(&secret, env.join("app.conf")).unwrap();
+    env.tasks_toml(
+        "[[init.step]]\nname = \"gen\"\nrun = [\"sh\", \"-c\", \"echo new\"]\noutput = \"app.conf\"\nmode = \"0666\"\n",
+    );
+    for args in [&["init"][..], &["init", "--force"]] {
+        env.xtask(args)
+            .fails_with(2)
+            .stderr_has("output `app.conf` is outside the environment root");
+        assert_eq!(std::fs::read_to_string(&secret).unwrap(), "outside\n");
+        assert_eq!(mode_of(&secret), 0o600);
+        assert!(env
+            .join("app.conf")
+            .symlink_metadata()
+            .unwrap()
+            .is_symlink());
+    }
+    drop(outside);
+
+    // A copy's target that is a hard link of a file elsewhere: --force
+    // replaces the name in the root; the other name keeps its content and mode.
+    let env = Env::new();
+    let beside = env.path().parent().unwrap().join(format!(
+        "{}-elsewhere.conf",
+        env.path().file_name().unwrap().to_string_lossy()
+    ));
+    std::fs::write(&beside, "elsewhere\n").unwrap();
+    std::fs::set_permissions(&beside, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::hard_link(&beside, env.join("app.conf")).unwrap();
+    env.write("defaults/app.conf", "default\n");
+    env.tasks_toml(
+        "[[init.copy]]\nfrom = \"defaults/app.conf\"\nto = \"app.conf\"\nmode = \"0666\"\n",
+    );
+    env.xtask(["init"]).ok().stderr_has("kept app.conf");
+    env.xtask(["init", "--force"]).ok();
+    let (content, mode) = (std::fs::read_to_string(&beside).unwrap(), mode_of(&beside));
+    std::fs::remove_file(&beside).unwrap();
+    assert_eq!((content.as_str(), mode), ("elsewhere\n", 0o600));
+    assert_eq!(env.read("app.conf"), "default\n");
+    assert_eq!(mode_of(&env.join("app.conf")), 0o666);
+    assert_eq!(env.read("app.conf.bak"), "elsewhere\n");
+}
+
+#[test]
+fn outside_root_allows_paths_outside_but_still_no_mode_through_a_link() {
+    let (outside, secret) = outside_file();
+    let env = Env::new();
+    env.tasks_toml(&format!(
+        "[init]\noutside_root = true\n\n[[init.step]]\nname = \"link\"\nrun = [\"ln\", \"-s\", {}, {}]\ncreates = [{}]\nmode = \"0666\"\n",
+        toml_string(&secret.to_string_lossy()),
+        toml_string(&outside.path().join("made.conf").to_string_lossy()),
+        toml_string(&outside.path().join("made.conf").to_string_lossy()),
+    ));
+    env.xtask(["init"])
+        .fails_with(1)
+        .stderr_has("is a symbolic link")
+        .stderr_has("init never changes a mode or owner through a link");
+    assert_eq!(mode_of(&secret), 0o600);
+}

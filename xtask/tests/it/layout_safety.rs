@@ -304,6 +304,44 @@ fn links_inside_the_root_are_relative_and_any_spelling_of_the_target_is_kept() {
 }
 
 #[test]
+fn links_to_or_into_a_repository_that_failed_to_clone_are_not_made() {
+    let remotes = Remotes::new();
+    let lib = remotes.create("lib");
+    let app = remotes.create("app");
+    let env = Env::new();
+    let repos = |app_url: &str| {
+        format!(
+            "[[repo]]\nname = \"app\"\nurl = {}\n\n[[repo]]\nname = \"lib\"\nurl = {}\n\n\
+             [[link]]\npath = \"shared/links/app\"\ntarget = \"shared/src/app\"\n\n\
+             [[link]]\npath = \"shared/src/app/plugins/lib\"\ntarget = \"shared/src/lib\"\n",
+            toml_string(app_url),
+            toml_string(&lib.url())
+        )
+    };
+    let missing = format!("{}-gone", app.url());
+    env.repos_toml(&repos(&missing));
+    let out = env.xtask(["update"]).fails_with(1);
+    assert!(
+        out.stderr
+            .contains("shared/links/app: not linked, its target shared/src/app does not exist")
+            && out
+                .stderr
+                .contains("shared/src/app/plugins/lib: not linked, it lies in a repository that is not cloned"),
+        "{}",
+        out.describe()
+    );
+    assert!(env.join("shared/links/app").symlink_metadata().is_err());
+    // No folder stands where the clone will go.
+    assert!(!env.join("shared/src/app").exists());
+
+    // Once the repository is reachable, the next update clones it and links both.
+    env.repos_toml(&repos(&app.url()));
+    env.xtask(["update"]).ok().stderr_has("1 cloned");
+    assert!(env.join("shared/links/app/README").exists());
+    assert!(env.join("shared/src/app/plugins/lib/README").exists());
+}
+
+#[test]
 fn reset_keeps_every_backup_and_skips_files_that_equal_their_example() {
     use std::os::unix::fs::PermissionsExt;
     let outside = Outside::new();

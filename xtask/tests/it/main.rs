@@ -12,6 +12,7 @@ mod db;
 mod debug_command;
 mod default_stack;
 mod docs_command;
+mod docs_links;
 mod e2e;
 mod engine;
 mod env_files;

@@ -173,3 +173,72 @@ fn counts_take_the_right_noun() {
         .fails_with(2)
         .stderr_has("takes 1 argument by position (a); `y` is one too many");
 }
+
+#[test]
+fn a_commands_help_shows_its_own_options_first_and_the_global_ones_apart() {
+    let env = Env::new();
+    for command in [&["db", "rebuild"][..], &["test"], &["update"]] {
+        let mut args = command.to_vec();
+        args.push("--help");
+        let help = env.xtask(&args).ok().stdout;
+        let own = help.find("\nOptions:\n").expect("its own options");
+        let global = help
+            .find("\nGlobal options:\n")
+            .expect("the global options");
+        assert!(own < global, "{help}");
+        // Each global flag once, under its own heading.
+        assert_eq!(help.matches("-n, --dry-run").count(), 1, "{help}");
+        assert!(help[global..].contains("-n, --dry-run"), "{help}");
+    }
+}
+
+#[test]
+fn a_mistyped_subcommand_gets_the_same_did_you_mean_as_a_mistyped_command() {
+    let env = Env::new();
+    let out = env.xtask(["db", "rebuld"]).fails_with(2);
+    assert!(
+        out.stderr.contains("no command `rebuld` in `")
+            && out.stderr.contains("db`; did you mean `rebuild`?")
+            && out.stderr.contains("db --help` lists them all")
+            && !out.stderr.contains("tip:"),
+        "{}",
+        out.describe()
+    );
+    let top = env.xtask(["updat"]).fails_with(2);
+    assert!(
+        top.stderr.contains("did you mean `update`?"),
+        "{}",
+        top.describe()
+    );
+}
+
+#[test]
+fn help_lists_the_projects_tasks_after_the_built_in_commands() {
+    let env = Env::new();
+    env.tasks_toml(
+        "[tasks.start]\ndescription = \"Everything for a working stack\"\nrun = \"true\"\n\n\
+         [tasks.secret]\nrun = \"true\"\nhide = true\n",
+    );
+    for flag in ["--help", "-h"] {
+        let help = env.xtask([flag]).ok().stdout;
+        let commands = help.find("Commands:").expect("the built-in commands");
+        let tasks = help
+            .find("Tasks (tasks.toml):")
+            .expect("the project's tasks");
+        assert!(commands < tasks, "{help}");
+        assert!(
+            help[tasks..].contains("start  Everything for a working stack"),
+            "{help}"
+        );
+        assert!(!help.contains("secret"), "hidden tasks stay hidden: {help}");
+    }
+    // -C picks the environment, wherever it stands on the line.
+    let elsewhere = Env::new();
+    let root = env.join("");
+    let root = root.to_str().expect("utf-8 path");
+    let help = elsewhere.xtask(["--help", "-C", root]).ok().stdout;
+    assert!(help.contains("Everything for a working stack"), "{help}");
+    // A command's own help is clap's, without the tasks.
+    let db = env.xtask(["db", "--help"]).ok().stdout;
+    assert!(!db.contains("Tasks (tasks.toml):"), "{db}");
+}

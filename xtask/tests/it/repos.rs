@@ -176,7 +176,7 @@ fn a_changed_pin_moves_the_repo_to_the_tag_detached() {
     let app = remotes.create("app");
     let tagged = app.head();
     app.tag("v1");
-    app.commit("later.txt", "later\n");
+    let later = app.commit("later.txt", "later\n");
     app.push("main");
     let env = Env::new();
     env.repos_toml(&repo_entry("app", &app.url(), "branch = \"main\""));
@@ -186,6 +186,25 @@ fn a_changed_pin_moves_the_repo_to_the_tag_detached() {
         .ok()
         .stderr_has("switched main -> tag v1");
     assert_eq!(head_of(&env.join("shared/src/app")), (None, tagged));
+
+    // From one tag to another, to a bare commit and back: both ends named.
+    app.commit("v2.txt", "2\n");
+    app.tag("v2");
+    app.push("main");
+    env.repos_toml(&repo_entry("app", &app.url(), "tag = \"v2\""));
+    env.xtask(["update"]).ok().stderr_has("(tag v1 -> tag v2)");
+    env.repos_toml(&repo_entry(
+        "app",
+        &app.url(),
+        &format!("rev = \"{later}\""),
+    ));
+    env.xtask(["update"])
+        .ok()
+        .stderr_has(&format!("(tag v2 -> rev {later})"));
+    env.repos_toml(&repo_entry("app", &app.url(), "tag = \"v2\""));
+    env.xtask(["update"])
+        .ok()
+        .stderr_has(&format!("(detached {} -> tag v2)", &later[..7]));
 }
 
 #[test]
@@ -324,6 +343,51 @@ fn status_reports_pins_heads_and_changes_as_json() {
     env.xtask(["status"])
         .ok()
         .stdout_has("1 changed, 1 untracked");
+}
+
+#[test]
+fn status_leaves_out_the_links_update_made_and_pythons_byproducts_but_v_shows_them() {
+    let remotes = Remotes::new();
+    let app = remotes.create("app");
+    app.commit("plugins/.keep", "");
+    app.push("main");
+    let lib = remotes.create("lib");
+    let env = Env::new();
+    env.repos_toml(&format!(
+        "{}{}[[link]]\npath = \"shared/src/app/plugins/lib\"\ntarget = \"shared/src/lib\"\n",
+        repo_entry("app", &app.url(), "branch = \"main\""),
+        repo_entry("lib", &lib.url(), "branch = \"main\"")
+    ));
+    env.xtask(["update"]).ok();
+    // What running the code leaves behind, and one file of the user's own.
+    env.write("shared/src/app/__pycache__/main.cpython-311.pyc", "x");
+    env.write("shared/src/app/pkg/__pycache__/mod.cpython-311.pyc", "x");
+    env.write("shared/src/lib/stale.pyc", "x");
+    env.write("shared/src/app/notes.txt", "mine\n");
+    // A link the user made by hand is local work, like any other file.
+    std::os::unix::fs::symlink("../lib", env.join("shared/src/app/mylink")).expect("symlink");
+
+    let out = env.xtask(["status", "--json"]).ok();
+    let statuses: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    // app: notes.txt, mylink, and pkg/ (it holds only a byproduct, but git
+    // lists an untracked folder as one entry); made: __pycache__/, the link.
+    assert_eq!(statuses[0]["untracked_files"], 3, "{statuses}");
+    assert_eq!(statuses[0]["generated_files"], 2, "{statuses}");
+    assert_eq!(statuses[1]["untracked_files"], 0, "{statuses}");
+    assert_eq!(statuses[1]["generated_files"], 1, "{statuses}");
+    let table = env.xtask(["status"]).ok();
+    assert!(
+        table.stdout.contains("3 untracked files") && !table.stdout.contains("5 untracked"),
+        "{}",
+        table.describe()
+    );
+    let verbose = env.xtask(["status", "-v"]).ok();
+    verbose
+        .stdout_has("?? __pycache__/  (made by the environment)")
+        .stdout_has("?? stale.pyc  (made by the environment)")
+        .stdout_has("?? plugins/lib  (made by the environment)")
+        .stdout_has("?? notes.txt\n")
+        .stdout_has("?? mylink\n");
 }
 
 #[test]
