@@ -337,6 +337,10 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
     let mut sink = None;
     let partial = match &step.stdout {
         Output::Inherit => None,
+        Output::Masked => {
+            command.stdout(Stdio::piped());
+            None
+        }
         Output::Discard => {
             command.stdout(Stdio::null());
             None
@@ -358,6 +362,13 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
             Some(partial)
         }
     };
+    // Compose's and git's messages where nobody watches (a CI log, a file)
+    // come through the masker: they may quote a secret value or URL. On a
+    // terminal they go straight to it, where compose draws its progress.
+    let relay_stderr = !std::io::stderr().is_terminal() && speaks_of_secrets(step.program());
+    if relay_stderr {
+        command.stderr(Stdio::piped());
+    }
     let owns_terminal = we_own_the_terminal();
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
@@ -374,6 +385,19 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
         .map_err(|e| spawn_error(step.program(), e))?;
     let group = child.id() as i32;
     let _registered = GroupGuard::register(group, true);
+    let stderr_relay = child
+        .stderr
+        .take()
+        .map(|pipe| std::thread::spawn(move || relay_lines(pipe, String::new(), true)));
+    let stdout_relay = match (&step.stdout, child.stdout.take()) {
+        (Output::Masked, Some(pipe)) => Some(std::thread::spawn(move || {
+            relay_lines(pipe, String::new(), false)
+        })),
+        (_, pipe) => {
+            child.stdout = pipe;
+            None
+        }
+    };
     // A writer thread, so a script larger than the pipe cannot deadlock us;
     // a child that stops reading early ends it with EPIPE, which is fine.
     let feeder = match (&step.stdin, child.stdin.take()) {
@@ -471,6 +495,9 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
     if let Some(feeder) = feeder {
         let _ = feeder.join();
     }
+    for relay in [stderr_relay, stdout_relay].into_iter().flatten() {
+        let _ = relay.join();
+    }
     let collected = collector.map(|c| c.join());
     if let Some(bar) = &bar {
         // What follows (the path and size) says how it ended.
@@ -518,6 +545,16 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
         }
     }
     Ok(code)
+}
+
+/// Whether `program` is one whose own messages may quote a secret
+/// (compose and docker quoting a value, git quoting a url).
+fn speaks_of_secrets(program: &str) -> bool {
+    let name = std::path::Path::new(program)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    matches!(name.as_str(), "docker" | "docker-compose" | "git")
 }
 
 /// zstd's level for backups: its default, fast (hundreds of MB/s a core)
@@ -1047,6 +1084,18 @@ fn show(lines: &mut Option<LineWriter>, bytes: &[u8]) {
     }
 }
 
+/// A child's text with its secrets masked (a git or compose message quoting
+/// a URL with a password); bytes that are not text pass as they are.
+fn masked(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => match crate::mask::text(text) {
+            std::borrow::Cow::Borrowed(_) => std::borrow::Cow::Borrowed(bytes),
+            std::borrow::Cow::Owned(masked) => std::borrow::Cow::Owned(masked.into_bytes()),
+        },
+        Err(_) => std::borrow::Cow::Borrowed(bytes),
+    }
+}
+
 /// Copies a child's stream to ours as it comes.
 fn relay_chunks(mut stream: impl std::io::Read, to_stderr: bool) {
     let mut chunk = vec![0; 16 * 1024];
@@ -1056,7 +1105,8 @@ fn relay_chunks(mut stream: impl std::io::Read, to_stderr: bool) {
             Ok(n) => {
                 let _ = if to_stderr {
                     let mut err = std::io::stderr().lock();
-                    err.write_all(&chunk[..n]).and_then(|()| err.flush())
+                    err.write_all(&masked(&chunk[..n]))
+                        .and_then(|()| err.flush())
                 } else {
                     let mut out = std::io::stdout().lock();
                     out.write_all(&chunk[..n]).and_then(|()| out.flush())
@@ -1102,7 +1152,8 @@ impl LineWriter {
 
     fn emit(&mut self) {
         let mut whole = self.prefix.clone().into_bytes();
-        whole.append(&mut self.partial);
+        whole.extend_from_slice(&masked(&self.partial));
+        self.partial.clear();
         // One write of a whole line under the stream's lock: never interleaved mid-line.
         let _ = if self.to_stderr {
             std::io::stderr().lock().write_all(&whole)

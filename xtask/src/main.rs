@@ -16,7 +16,12 @@ fn main() {
         cli.global.quiet,
     );
     let ctx = Context::new(cli.global.clone(), ui);
-    let code = match commands::run(cli, &ctx) {
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let result = xtask::nesting::enter(&args).and_then(|()| commands::run(cli, &ctx));
+    let code = match result {
         Ok(()) => 0,
         // The child's own output said why; repeating it is noise.
         Err(error @ Error::Child { .. }) if ctx.ui.verbosity < 1 => error.exit_code(),

@@ -116,6 +116,9 @@ pub enum Output {
     /// Ours.
     #[default]
     Inherit,
+    /// Ours, line by line through the masker: a listing that may quote
+    /// secrets (`compose config` prints the environment's passwords).
+    Masked,
     /// Nowhere (a check whose listing nobody reads).
     Discard,
     /// A file that appears only complete: written to a temporary file in
@@ -276,7 +279,7 @@ impl fmt::Display for CommandStep {
         }
         line.push_str(&shell_line(&self.argv));
         match &self.stdout {
-            Output::Inherit => {}
+            Output::Inherit | Output::Masked => {}
             Output::Discard => line.push_str(" >/dev/null"),
             Output::File(path) => line.push_str(&format!(
                 " >{}",

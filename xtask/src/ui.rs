@@ -53,9 +53,22 @@ pub fn keep_working_if_stdout_closes() {
 /// (`test`: a line of the database phase, the suites' output, the summary)
 /// calls [`keep_working_if_stdout_closes`] first: then what cannot be
 /// written is dropped, and the work and its exit code go on.
+///
+/// Secrets in what is written are masked ([`crate::mask::text`]), as on
+/// stderr: listings, JSON, dry runs and relayed output alike. Only what the
+/// user asked to see in clear (`env --show-secrets`) goes through
+/// [`write_stdout_unmasked`].
 pub fn write_stdout(text: std::fmt::Arguments<'_>) {
+    let text = text.to_string();
+    write_stdout_unmasked(&crate::mask::text(&text));
+}
+
+/// [`write_stdout`] without the masking, for what the user asked to see in clear.
+pub fn write_stdout_unmasked(text: &str) {
     let mut stdout = std::io::stdout().lock();
-    let result = stdout.write_fmt(text).and_then(|()| stdout.flush());
+    let result = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
     match result {
         Ok(()) => {}
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
@@ -74,8 +87,12 @@ pub fn write_stdout(text: std::fmt::Arguments<'_>) {
 
 /// Writes to stderr, ignoring failure: a closed stderr must not stop work
 /// in progress (`eprintln!` would panic), and there is nowhere to say so.
+/// Secrets in it are masked, as in [`write_stdout`].
 pub fn write_stderr(text: std::fmt::Arguments<'_>) {
-    let _ = std::io::stderr().lock().write_fmt(text);
+    let text = text.to_string();
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(crate::mask::text(&text).as_bytes());
 }
 
 /// `--color auto|always|never`.

@@ -178,6 +178,16 @@ fn load_problems(root: &Path, problems: &[LoadProblem]) -> Vec<Finding> {
             )
         })
         .collect();
+    findings.extend(
+        files::cycle_diagnostics(root, problems)
+            .into_iter()
+            .map(|diagnostic| {
+                Finding::problem(
+                    diagnostic.message,
+                    "remove one of these `include:` entries; compose refuses the cycle too",
+                )
+            }),
+    );
     let shown = |path: &Path| {
         path.strip_prefix(root)
             .unwrap_or(path)
@@ -200,6 +210,7 @@ fn load_problems(root: &Path, problems: &[LoadProblem]) -> Vec<Finding> {
                 ),
                 "fix the path in `include:` or `extends:`",
             )),
+            LoadProblem::Cycle { .. } => {}
             LoadProblem::Extends { path, service, why } => findings.push(Finding::problem(
                 format!("service `{service}` in {}: {why}", shown(path)),
                 "fix its `extends:`",

@@ -7,43 +7,72 @@ use crate::error::Result;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   cargo xtask env
-  cargo xtask --env testing env --json")]
-pub struct EnvArgs {}
+  cargo xtask --env testing env --json
+  cargo xtask env --show-secrets    # print passwords and tokens as they are")]
+pub struct EnvArgs {
+    /// Print the values of secret-looking variables (passwords, tokens,
+    /// keys, credentials in URLs) as they are, instead of `***`
+    #[arg(long)]
+    pub show_secrets: bool,
+}
 
 impl EnvArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
-        let environment = ctx.environment()?;
+        let mut environment = ctx.environment()?;
+        if !self.show_secrets {
+            for (key, value) in environment.env.iter_mut() {
+                *value = crate::mask::value(key, value).into_owned();
+            }
+        }
+        let mut text = String::new();
+        let mut line = |l: String| {
+            text.push_str(&l);
+            text.push('\n');
+        };
         if ctx.global.json {
             let value = serde_json::to_value(&environment).map_err(anyhow::Error::from)?;
-            crate::outln!(
-                "{}",
-                serde_json::to_string_pretty(&value).map_err(anyhow::Error::from)?
-            );
-            return Ok(());
-        }
-        match &environment.name {
-            Some(name) => crate::outln!("environment: {name} ({})", environment.choice.explain()),
-            None => crate::outln!("environment: none ({})", environment.choice.explain()),
-        }
-        if environment.chain.len() > 1 {
-            crate::outln!("inherits: {}", environment.chain.join(" -> "));
-        }
-        crate::outln!(
-            "project: {} ({})",
-            environment.project,
-            environment.project_reason
-        );
-        crate::outln!("env files: {}", environment.env_files.join(", "));
-        if environment.compose_files.is_empty() {
-            crate::outln!("compose files: compose's defaults (docker-compose.yml, compose.yaml)");
+            line(serde_json::to_string_pretty(&value).map_err(anyhow::Error::from)?);
         } else {
-            crate::outln!("compose files: {}", environment.compose_files.join(", "));
-        }
-        for (key, value) in &environment.env {
-            match environment.value_files.get(key) {
-                Some(file) => crate::outln!("env: {key}=<the content of {file}>"),
-                None => crate::outln!("env: {key}={value}"),
+            match &environment.name {
+                Some(name) => line(format!(
+                    "environment: {name} ({})",
+                    environment.choice.explain()
+                )),
+                None => line(format!(
+                    "environment: none ({})",
+                    environment.choice.explain()
+                )),
             }
+            if environment.chain.len() > 1 {
+                line(format!("inherits: {}", environment.chain.join(" -> ")));
+            }
+            line(format!(
+                "project: {} ({})",
+                environment.project, environment.project_reason
+            ));
+            line(format!("env files: {}", environment.env_files.join(", ")));
+            if environment.compose_files.is_empty() {
+                line(
+                    "compose files: compose's defaults (docker-compose.yml, compose.yaml)"
+                        .to_string(),
+                );
+            } else {
+                line(format!(
+                    "compose files: {}",
+                    environment.compose_files.join(", ")
+                ));
+            }
+            for (key, value) in &environment.env {
+                match environment.value_files.get(key) {
+                    Some(file) => line(format!("env: {key}=<the content of {file}>")),
+                    None => line(format!("env: {key}={value}")),
+                }
+            }
+        }
+        if self.show_secrets {
+            crate::ui::write_stdout_unmasked(&text);
+        } else {
+            crate::out!("{text}");
         }
         Ok(())
     }

@@ -95,13 +95,8 @@ fn builtins() -> Vec<BuiltinEntry> {
         .collect()
 }
 
-fn task_entry(workspace: &Workspace, name: &str, spec: &TaskSpec) -> TaskEntry {
-    let line = workspace
-        .tasks
-        .tasks
-        .keys()
-        .find(|k| k.get_ref() == name)
-        .map_or(1, |k| workspace.tasks_source.position(k.span().start).line);
+fn task_entry(workspace: &Workspace, name: &str, offset: usize, spec: &TaskSpec) -> TaskEntry {
+    let line = workspace.tasks_source.position(offset).line;
     TaskEntry {
         name: name.to_string(),
         description: spec.description.clone(),
@@ -133,9 +128,9 @@ pub fn top_level_help(ctx: &Context, text: &str) -> Result<()> {
     out.push('\n');
     // Help is help anywhere: a missing or broken tasks.toml is for `check`.
     if let Ok(workspace) = ctx.workspace() {
-        let tasks: Vec<TaskEntry> = catalog::in_order(&workspace.tasks)
+        let tasks: Vec<TaskEntry> = catalog::in_order_with_offsets(&workspace.tasks)
             .into_iter()
-            .map(|(name, spec)| task_entry(workspace, name, spec))
+            .map(|(name, offset, spec)| task_entry(workspace, name, offset, spec))
             .filter(|task| !task.hidden)
             .collect();
         if !tasks.is_empty() {
@@ -174,9 +169,9 @@ pub fn list(ctx: &Context) -> Result<()> {
     let builtins = builtins();
     let tasks: Vec<TaskEntry> = workspace
         .map(|w| {
-            catalog::in_order(&w.tasks)
+            catalog::in_order_with_offsets(&w.tasks)
                 .into_iter()
-                .map(|(name, spec)| task_entry(w, name, spec))
+                .map(|(name, offset, spec)| task_entry(w, name, offset, spec))
                 .collect()
         })
         .unwrap_or_default();
@@ -276,11 +271,17 @@ impl HelpArgs {
 /// Prints the help of `task` (a task's name, not an alias): what `help
 /// TASK` and `TASK --help` show.
 pub fn print_task_help(workspace: &Workspace, task: &str) {
-    let Some(spec) = workspace.tasks.task(task) else {
+    let Some((offset, spec)) = workspace
+        .tasks
+        .tasks
+        .iter()
+        .find(|(name, _)| name.get_ref() == task)
+        .map(|(name, spec)| (name.span().start, spec))
+    else {
         return;
     };
     // Line by line: the description's own lines stay, its escapes do not.
-    for line in describe_task(&task_entry(workspace, task, spec), spec).lines() {
+    for line in describe_task(&task_entry(workspace, task, offset, spec), spec).lines() {
         crate::outln!("{}", clean(line));
     }
 }

@@ -132,8 +132,14 @@ pub struct ScaleArgs {
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   cargo xtask config
-  cargo xtask --env testing config")]
-pub struct ConfigArgs {}
+  cargo xtask --env testing config
+  cargo xtask config --show-secrets > resolved.yml    # passwords as they are")]
+pub struct ConfigArgs {
+    /// Print the values of secret-looking keys and URL passwords as they
+    /// are, instead of `***`
+    #[arg(long)]
+    pub show_secrets: bool,
+}
 
 fn check_services(ctx: &Context, services: &[String]) -> Result<()> {
     services.iter().try_for_each(|s| ctx.check_service(s))
@@ -588,6 +594,14 @@ impl ScaleArgs {
 
 impl ConfigArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
-        run_compose(ctx, vec!["config".to_string()])
+        let project = ctx.compose()?;
+        ctx.require_engine()?;
+        let mut command = project.command(vec!["config".to_string()]);
+        if !self.show_secrets {
+            command.stdout = crate::plan::Output::Masked;
+        }
+        let mut plan = Plan::new();
+        plan.run(command);
+        ctx.execute(&plan)
     }
 }

@@ -122,10 +122,20 @@ impl UpdateArgs {
         let _deferred = crate::exec::defer_interrupts();
 
         let defaults = &workspace.repos.defaults;
+        let (parallel, lowered) = crate::descriptor_budget::jobs_within_limit(
+            ctx.global.jobs.unwrap_or(defaults.jobs),
+            crate::repos::sync::DESCRIPTORS_PER_JOB,
+        );
+        if let Some(why) = lowered {
+            ctx.ui.verbose(why);
+        }
         let settings = SyncSettings {
             transport: self.transport.unwrap_or(defaults.transport),
-            jobs: ctx.global.jobs.unwrap_or(defaults.jobs).max(1),
-            jobs_per_host: defaults.jobs_per_host.max(ctx.global.jobs.unwrap_or(0)),
+            jobs: parallel,
+            jobs_per_host: defaults
+                .jobs_per_host
+                .max(ctx.global.jobs.unwrap_or(0))
+                .min(parallel),
             reset_origin: self.reset,
         };
         let results = run_with_progress(&ctx.ui, jobs, &settings)?;
@@ -280,7 +290,9 @@ fn run_with_progress(
         let report = SyncReport {
             on_start: Box::new(move |job| {
                 let bar = start_multi.add(ProgressBar::new_spinner().with_style(style.clone()));
-                bar.set_message(format!("{} ({})", job.name, job.display_path));
+                bar.set_message(
+                    crate::mask::text(&format!("{} ({})", job.name, job.display_path)).into_owned(),
+                );
                 bar.enable_steady_tick(std::time::Duration::from_millis(100));
                 if let Ok(mut bars) = start_bars.lock() {
                     bars.insert(job.name.clone(), bar);

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::compose::env_file;
-use crate::config::environment::EnvValue;
+use crate::config::environment::{EnvValue, MAX_INHERITS_DEPTH};
 use crate::config::{sanitize_project_name, Workspace};
 
 /// Where the choice of environment came from.
@@ -126,11 +126,16 @@ pub enum EnvironmentError {
         suggestion: String,
         defined: String,
     },
+    #[error("environment `{0}` inherits through more than {MAX_INHERITS_DEPTH} environments ({1} -> ...); shorten the chain")]
+    TooDeep(String, String),
     #[error("environment `{0}` inherits from itself through {1}")]
     Cycle(String, String),
     /// A value read from a file that cannot be read (at its place in tasks.toml).
     #[error("{0}")]
     ValueFile(Box<crate::config::Diagnostic>),
+    /// An env file compose would refuse.
+    #[error("cannot read the env file {0} (compose refuses it too); fix that line")]
+    EnvFile(env_file::EnvFileError),
 }
 
 /// The text of one `env` value: itself, or the content of its file.
@@ -224,6 +229,12 @@ pub fn resolve(
         };
         let mut current = Some(name.clone());
         while let Some(env_name) = current {
+            if chain.len() > MAX_INHERITS_DEPTH {
+                return Err(EnvironmentError::TooDeep(
+                    name.clone(),
+                    chain[..3].join(" -> "),
+                ));
+            }
             if chain.contains(&env_name) {
                 chain.push(env_name.clone());
                 return Err(EnvironmentError::Cycle(name.clone(), chain.join(" -> ")));
@@ -271,7 +282,17 @@ pub fn resolve(
             configured
         }
     };
-    let env_file_values = env_file::read_all(&workspace.root, &env_files);
+    // As compose reads them: with tasks.toml's `env` (set on compose's
+    // process) and the shell's environment seen by interpolation.
+    let env_file_values =
+        env_file::read_all(&workspace.root, &env_files, &env_file::process_lookup(&env))
+            .map_err(EnvironmentError::EnvFile)?;
+    // Known secrets are masked wherever they appear in what we print.
+    for (key, value) in env.iter().chain(&env_file_values) {
+        if crate::mask::is_secret_key(key) || value_files.contains_key(key) {
+            crate::mask::remember(value);
+        }
+    }
     let (project, project_reason) = project_of(workspace, name.as_deref(), &env_file_values);
     Ok(ActiveEnvironment {
         name,

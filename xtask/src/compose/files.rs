@@ -33,8 +33,9 @@ pub fn effective_files(root: &Path, configured: &[String]) -> Vec<PathBuf> {
 
 /// Every YAML syntax error in the compose files that exist (configured for
 /// the project and every environment, else compose's default file) and in
-/// the files they include, each at its `FILE:LINE:COL`.
-pub fn compose_syntax_errors(workspace: &Workspace, configured: &[String]) -> Vec<Diagnostic> {
+/// the files they include, each at its `FILE:LINE:COL`, and every cycle of
+/// `include:` among them (compose refuses both).
+pub fn compose_file_errors(workspace: &Workspace, configured: &[String]) -> Vec<Diagnostic> {
     let mut files = Vec::new();
     for path in effective_files(&workspace.root, configured) {
         if !files.contains(&path) {
@@ -46,7 +47,39 @@ pub fn compose_syntax_errors(workspace: &Workspace, configured: &[String]) -> Ve
         &workspace.tasks.project.env_file_paths(),
         &Default::default(),
     );
-    yaml_diagnostics(&workspace.root, &loader::load(&files, &variables).problems)
+    let problems = loader::load(&files, &variables).problems;
+    let mut errors = yaml_diagnostics(&workspace.root, &problems);
+    errors.extend(cycle_diagnostics(&workspace.root, &problems));
+    errors
+}
+
+/// The `include:` cycles among a load's `problems`, each naming its files.
+pub fn cycle_diagnostics(root: &Path, problems: &[LoadProblem]) -> Vec<Diagnostic> {
+    let shown = |path: &Path| {
+        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        path.strip_prefix(&root)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .into_owned()
+    };
+    let mut errors = Vec::new();
+    for problem in problems {
+        let LoadProblem::Cycle { chain } = problem else {
+            continue;
+        };
+        let names: Vec<String> = chain.iter().map(|p| shown(p)).collect();
+        errors.push(
+            Diagnostic::whole_file(
+                names[0].clone(),
+                format!(
+                    "compose files include each other in a cycle: {}",
+                    names.join(" -> ")
+                ),
+            )
+            .help("remove one of these `include:` entries; compose refuses the cycle too"),
+        );
+    }
+    errors
 }
 
 /// The YAML syntax errors among a load's `problems`, each at its

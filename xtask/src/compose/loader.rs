@@ -38,6 +38,9 @@ pub enum LoadProblem {
         path: PathBuf,
         variable: MissingVariable,
     },
+    /// Files that `include:` (or `extends: {file:}`) each other in a
+    /// cycle, which compose refuses: the chain, its first file last again.
+    Cycle { chain: Vec<PathBuf> },
     /// `extends` names a service that is not there, or goes round in a cycle.
     Extends {
         path: PathBuf,
@@ -94,14 +97,13 @@ impl Loader {
     /// extends resolved.
     fn file(&mut self, path: &Path, variables: &Variables, named_in: Option<&Path>) -> YamlNode {
         let empty = YamlNode::Map(Vec::new());
-        if self.open.iter().any(|open| open == path) {
-            if let Some(named_in) = named_in {
-                self.problems.push(LoadProblem::Unreadable {
-                    path: path.to_path_buf(),
-                    named_in: named_in.to_path_buf(),
-                    why: "it is already being read: `include:` or `extends:` goes round in a cycle"
-                        .into(),
-                });
+        // Compared resolved: `./a.yml`, `sub/../a.yml` and a link to it are one file.
+        let resolved = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if let Some(at) = self.open.iter().position(|open| *open == resolved) {
+            if named_in.is_some() {
+                let mut chain = self.open[at..].to_vec();
+                chain.push(resolved);
+                self.problems.push(LoadProblem::Cycle { chain });
             }
             return empty;
         }
@@ -141,7 +143,7 @@ impl Loader {
             });
         }
 
-        self.open.push(path.to_path_buf());
+        self.open.push(resolved);
         let dir = path.parent().unwrap_or(Path::new("."));
         if let Some(include) = node.remove("include") {
             for entry in include.items() {
@@ -361,12 +363,19 @@ mod tests {
                 LoadProblem::Unreadable { path, why, .. } => {
                     format!("{}: {why}", path.file_name().unwrap().to_string_lossy())
                 }
+                LoadProblem::Cycle { chain } => {
+                    let names: Vec<_> = chain
+                        .iter()
+                        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+                        .collect();
+                    format!("cycle: {}", names.join(" -> "))
+                }
                 other => format!("{other:?}"),
             })
             .collect();
         assert_eq!(why.len(), 2, "{why:?}");
         assert!(why[0].starts_with("gone.yml: "), "{why:?}");
-        assert!(why[1].contains("cycle"), "{why:?}");
+        assert_eq!(why[1], "cycle: compose.yaml -> loop.yml -> compose.yaml");
     }
 
     #[test]

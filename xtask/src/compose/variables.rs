@@ -44,12 +44,10 @@ impl Variables {
         } else {
             env_files
         };
-        for file in files {
-            // A missing env file is reported by `check`; here it adds nothing.
-            if let Ok(text) = std::fs::read_to_string(root.join(file)) {
-                values.extend(env_file::pairs(&text));
-            }
-        }
+        // A missing or broken env file is reported by `check`; here it adds
+        // what could be read.
+        let lookup = env_file::process_lookup(overrides);
+        values.extend(env_file::read_all_lenient(root, files, &lookup));
         values.extend(std::env::vars());
         values.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));
         Self { values }
@@ -58,9 +56,11 @@ impl Variables {
     /// `self` with the values of an env file under its own (an `include`'s
     /// `env_file`).
     pub fn with_env_file(&self, path: &Path) -> Self {
-        let mut values: BTreeMap<String, String> = std::fs::read_to_string(path)
-            .map(|text| env_file::pairs(&text).into_iter().collect())
-            .unwrap_or_default();
+        let mut values = BTreeMap::new();
+        if let Ok(text) = std::fs::read_to_string(path) {
+            let lookup = |name: &str| self.get(name).map(str::to_string);
+            let _ = env_file::parse_for_cli(&text, &lookup, &mut values);
+        }
         values.extend(self.values.clone());
         Self { values }
     }
@@ -79,86 +79,107 @@ impl Variables {
     /// `text` with its variables replaced; a missing required variable
     /// becomes empty and is reported in `missing`.
     pub fn interpolate(&self, text: &str, missing: &mut Vec<MissingVariable>) -> String {
-        if !text.contains('$') {
-            return text.to_string();
-        }
-        let mut out = String::new();
-        let mut rest = text;
-        while let Some(at) = rest.find('$') {
-            out.push_str(&rest[..at]);
-            let after = &rest[at + 1..];
-            if let Some(tail) = after.strip_prefix('$') {
-                out.push('$');
-                rest = tail;
-            } else if let Some(body) = after.strip_prefix('{') {
-                let Some(end) = closing_brace(body) else {
-                    // Compose refuses an unclosed `${`; keep the text as it is.
-                    out.push_str(&rest[at..]);
-                    return out;
-                };
-                out.push_str(&self.substitute(&body[..end], missing));
-                rest = &body[end + 1..];
-            } else {
-                let name_len = after
-                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                    .unwrap_or(after.len());
-                if name_len == 0 {
-                    out.push('$');
-                } else {
-                    out.push_str(self.get(&after[..name_len]).unwrap_or(""));
-                }
-                rest = &after[name_len..];
-            }
-        }
-        out.push_str(rest);
-        out
+        interpolate_with(text, &|name| self.get(name).map(str::to_string), missing)
     }
+}
 
-    /// The value of one `${...}` body: `NAME`, `NAME:-default`, ...
-    fn substitute(&self, body: &str, missing: &mut Vec<MissingVariable>) -> String {
-        let name_len = body
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(body.len());
-        let (name, operator) = body.split_at(name_len);
-        let value = self.get(name);
-        let set = value.is_some();
-        let non_empty = value.is_some_and(|v| !v.is_empty());
-        let value = value.unwrap_or("").to_string();
-        // The longer operators first: `:-` before `-`.
-        for (op, needs_non_empty) in [(":-", true), ("-", false)] {
-            if let Some(default) = operator.strip_prefix(op) {
-                let ok = if needs_non_empty { non_empty } else { set };
-                return if ok {
-                    value
-                } else {
-                    self.interpolate(default, missing)
-                };
-            }
-        }
-        for (op, needs_non_empty) in [(":?", true), ("?", false)] {
-            if let Some(message) = operator.strip_prefix(op) {
-                let ok = if needs_non_empty { non_empty } else { set };
-                if !ok {
-                    missing.push(MissingVariable {
-                        name: name.to_string(),
-                        message: self.interpolate(message, &mut Vec::new()),
-                    });
-                }
-                return value;
-            }
-        }
-        for (op, needs_non_empty) in [(":+", true), ("+", false)] {
-            if let Some(replacement) = operator.strip_prefix(op) {
-                let ok = if needs_non_empty { non_empty } else { set };
-                return if ok {
-                    self.interpolate(replacement, missing)
-                } else {
-                    String::new()
-                };
-            }
-        }
-        value
+/// `text` with its variables replaced by compose's rules, each looked up
+/// with `get`; a missing required variable becomes empty and is reported in
+/// `missing`. A `$` that starts no variable (`$5`, `a $ b`) stays as it is.
+pub fn interpolate_with(
+    text: &str,
+    get: &dyn Fn(&str) -> Option<String>,
+    missing: &mut Vec<MissingVariable>,
+) -> String {
+    if !text.contains('$') {
+        return text.to_string();
     }
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        if let Some(tail) = after.strip_prefix('$') {
+            out.push('$');
+            rest = tail;
+        } else if let Some(body) = after.strip_prefix('{') {
+            let Some(end) = closing_brace(body) else {
+                // Compose refuses an unclosed `${`; keep the text as it is.
+                out.push_str(&rest[at..]);
+                return out;
+            };
+            out.push_str(&substitute(&body[..end], get, missing));
+            rest = &body[end + 1..];
+        } else {
+            let name_len = name_length(after);
+            if name_len == 0 {
+                out.push('$');
+            } else {
+                out.push_str(&get(&after[..name_len]).unwrap_or_default());
+            }
+            rest = &after[name_len..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The length of the variable name `text` starts with: compose's
+/// `[_a-zA-Z][_a-zA-Z0-9]*`, 0 if none.
+fn name_length(text: &str) -> usize {
+    if !text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        return 0;
+    }
+    text.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(text.len())
+}
+
+/// The value of one `${...}` body: `NAME`, `NAME:-default`, ...
+fn substitute(
+    body: &str,
+    get: &dyn Fn(&str) -> Option<String>,
+    missing: &mut Vec<MissingVariable>,
+) -> String {
+    let name_len = name_length(body);
+    let (name, operator) = body.split_at(name_len);
+    let value = get(name);
+    let set = value.is_some();
+    let non_empty = value.as_ref().is_some_and(|v| !v.is_empty());
+    let value = value.unwrap_or_default();
+    // The longer operators first: `:-` before `-`.
+    for (op, needs_non_empty) in [(":-", true), ("-", false)] {
+        if let Some(default) = operator.strip_prefix(op) {
+            let ok = if needs_non_empty { non_empty } else { set };
+            return if ok {
+                value
+            } else {
+                interpolate_with(default, get, missing)
+            };
+        }
+    }
+    for (op, needs_non_empty) in [(":?", true), ("?", false)] {
+        if let Some(message) = operator.strip_prefix(op) {
+            let ok = if needs_non_empty { non_empty } else { set };
+            if !ok {
+                missing.push(MissingVariable {
+                    name: name.to_string(),
+                    message: interpolate_with(message, get, &mut Vec::new()),
+                });
+            }
+            return value;
+        }
+    }
+    for (op, needs_non_empty) in [(":+", true), ("+", false)] {
+        if let Some(replacement) = operator.strip_prefix(op) {
+            let ok = if needs_non_empty { non_empty } else { set };
+            return if ok {
+                interpolate_with(replacement, get, missing)
+            } else {
+                String::new()
+            };
+        }
+    }
+    value
 }
 
 /// Where the `}` closing a `${` body is, nested `${...}` counted.
@@ -230,23 +251,8 @@ mod tests {
     }
 
     #[test]
-    fn env_files_read_like_compose_reads_them() {
-        let pairs = env_file::pairs(
-            "# comment\nA=1\nexport B = 2 # note\nC='x # y'\nD=\"a\\\"b\"\n\nnot a pair\nE=\n",
-        );
-        let pairs: Vec<(&str, &str)> = pairs
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        assert_eq!(
-            pairs,
-            [
-                ("A", "1"),
-                ("B", "2"),
-                ("C", "x # y"),
-                ("D", "a\"b"),
-                ("E", "")
-            ]
-        );
+    fn a_dollar_that_starts_no_name_stays() {
+        let vars = variables(&[("5", "no")]);
+        assert_eq!(expand(&vars, "cost $5, a $ b, $").0, "cost $5, a $ b, $");
     }
 }

@@ -5,6 +5,7 @@
 use crate::compose::files;
 
 use super::diagnostic::{ConfigErrors, Diagnostic};
+use super::environment::MAX_INHERITS_DEPTH;
 use super::Workspace;
 
 pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
@@ -76,31 +77,8 @@ fn check_environments(workspace: &Workspace, errors: &mut ConfigErrors) {
             );
             continue;
         }
-        let mut chain = vec![name.get_ref().clone()];
-        let mut current = Some(parent.get_ref().clone());
-        while let Some(next) = current {
-            if next == *name.get_ref() {
-                chain.push(next);
-                errors.push(
-                    Diagnostic::at(
-                        source,
-                        parent.span(),
-                        format!("environments inherit in a cycle: {}", chain.join(" -> ")),
-                    )
-                    .help("remove one `inherits` so that the chain ends"),
-                );
-                break;
-            }
-            if chain.contains(&next) {
-                break; // a cycle further up, reported at its own members
-            }
-            chain.push(next.clone());
-            current = tasks
-                .environment(&next)
-                .and_then(|e| e.inherits.as_ref())
-                .map(|p| p.get_ref().clone());
-        }
     }
+    check_inherit_chains(workspace, errors);
 
     if let Some(default) = &tasks.project.default_environment {
         // With no [environments] at all, any name only sets ENVIRONMENT.
@@ -137,7 +115,7 @@ fn check_environments(workspace: &Workspace, errors: &mut ConfigErrors) {
 
     // Service names: only checked when the compose files can be read and declare some.
     let all_files = tasks.every_compose_file();
-    for diagnostic in files::compose_syntax_errors(workspace, &all_files) {
+    for diagnostic in files::compose_file_errors(workspace, &all_files) {
         errors.push(diagnostic);
     }
     // Whatever the compose files say, a name that compose would read as an
@@ -214,6 +192,78 @@ pub fn is_variable_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// Cycles and chains deeper than [`MAX_INHERITS_DEPTH`], in one pass over
+/// the environments: each one's depth is computed once and remembered, so
+/// a chain of thousands costs as many steps, not their square.
+fn check_inherit_chains(workspace: &Workspace, errors: &mut ConfigErrors) {
+    use std::collections::HashMap;
+    let source = &workspace.tasks_source;
+    let tasks = &workspace.tasks;
+    let parent_of = |name: &str| {
+        tasks
+            .environment(name)
+            .and_then(|e| e.inherits.as_ref())
+            .filter(|p| tasks.environments.contains_key(p.get_ref().as_str()))
+    };
+    // None: on a cycle (or leading into one); Some(depth): chain length.
+    let mut depth: HashMap<&str, Option<usize>> = HashMap::new();
+    for start in tasks.environments.keys() {
+        let mut path: Vec<&str> = Vec::new();
+        let mut on_path: HashMap<&str, usize> = HashMap::new();
+        let mut current = Some(start.get_ref().as_str());
+        // Walk up until an environment whose depth is known, the end, or a loop.
+        let mut known = Some(0);
+        while let Some(name) = current {
+            if let Some(d) = depth.get(name) {
+                known = *d;
+                break;
+            }
+            if let Some(&at) = on_path.get(name) {
+                let cycle = &path[at..];
+                for (i, member) in cycle.iter().enumerate() {
+                    let mut chain: Vec<&str> =
+                        cycle[i..].iter().chain(&cycle[..i]).copied().collect();
+                    chain.push(member);
+                    if let Some(parent) = parent_of(member) {
+                        errors.push(
+                            Diagnostic::at(
+                                source,
+                                parent.span(),
+                                format!("environments inherit in a cycle: {}", chain.join(" -> ")),
+                            )
+                            .help("remove one `inherits` so that the chain ends"),
+                        );
+                    }
+                }
+                known = None;
+                break;
+            }
+            on_path.insert(name, path.len());
+            path.push(name);
+            current = parent_of(name).map(|p| p.get_ref().as_str());
+        }
+        for name in path.iter().rev() {
+            known = known.map(|d| d + 1);
+            depth.insert(name, known);
+            if known == Some(MAX_INHERITS_DEPTH + 1) {
+                if let Some(parent) = parent_of(name) {
+                    errors.push(
+                        Diagnostic::at(
+                            source,
+                            parent.span(),
+                            format!(
+                                "environment `{name}` inherits through more than {MAX_INHERITS_DEPTH} environments (`{name}` -> `{}` -> ...)",
+                                parent.get_ref()
+                            ),
+                        )
+                        .help("shorten the chain: let environments inherit from a shared base instead of from each other"),
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// Compose's own rule for service names: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`.
 pub fn is_service_name(name: &str) -> bool {
     let mut chars = name.chars();
@@ -231,7 +281,24 @@ fn check_projects(workspace: &Workspace, errors: &mut ConfigErrors) {
     if env_files.is_empty() {
         env_files.push(".env".into());
     }
-    let values = env_file::read_all(&workspace.root, &env_files);
+    let values = match env_file::read_all(
+        &workspace.root,
+        &env_files,
+        &env_file::process_lookup(&Default::default()),
+    ) {
+        Ok(values) => values,
+        Err(error) => {
+            let mut diagnostic = Diagnostic::whole_file(error.file.clone(), error.message.clone())
+                .help("compose refuses this env file too: fix the line (quotes closed, `KEY=VALUE`, required variables set)");
+            diagnostic.line = error.line;
+            errors.push(diagnostic);
+            env_file::read_all_lenient(
+                &workspace.root,
+                &env_files,
+                &env_file::process_lookup(&Default::default()),
+            )
+        }
+    };
     if let (Some(name), Some(theirs)) = (&tasks.project.name, values.get("COMPOSE_PROJECT_NAME")) {
         if super::sanitize_project_name(theirs) != super::sanitize_project_name(name.get_ref()) {
             errors.push(

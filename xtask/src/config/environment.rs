@@ -7,6 +7,10 @@ use toml::Spanned;
 
 use super::db::DbSpec;
 
+/// The longest `inherits` chain xtask follows: deeper is a mistake (or a
+/// generated file), refused with the chain named rather than walked.
+pub const MAX_INHERITS_DEPTH: usize = 64;
+
 /// One `[environments.NAME]`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -130,6 +130,8 @@ impl DbSettings {
                 .ok()
                 .or_else(|| environment.env.get(name).cloned())
                 .or_else(|| environment.env_file_values.get(name).cloned())?;
+            // Masked wherever it appears in what we print, whatever its name.
+            crate::mask::remember(&value);
             Some((name.clone(), value))
         };
         let password = secret(&spec.password_env);

@@ -83,6 +83,11 @@ impl SyncOutcome {
     }
 }
 
+/// The descriptors one repo's work may hold at once: the repository's open
+/// files and packs, a git child's three pipes (and their other ends while
+/// it starts), a socket.
+pub const DESCRIPTORS_PER_JOB: usize = 12;
+
 /// Settings shared by every repo of one run.
 #[derive(Debug, Clone)]
 pub struct SyncSettings {
@@ -188,13 +193,16 @@ pub fn sync_all(
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(cores.min(4))
-        .max_blocking_threads((settings.jobs + cores).max(4))
+        // Each repo's work runs on a blocking thread from the repository's
+        // opening on: at most `jobs` at once, so that descriptors (sized by
+        // the caller to the open-files limit) suffice.
+        .max_blocking_threads(settings.jobs.max(1))
         .build()?;
     let limits = Arc::new(Limits {
         network: Semaphore::new(settings.jobs.max(1)),
         per_host: Mutex::new(HashMap::new()),
         jobs_per_host: settings.jobs_per_host.max(1),
-        local: Semaphore::new(cores),
+        local: Semaphore::new(cores.min(settings.jobs.max(1))),
         trace: on_command,
     });
     let on_start = Arc::new(on_start);

@@ -15,11 +15,21 @@ pub fn resolve<'a>(tasks: &'a TasksFile, name: &str) -> Option<&'a str> {
 
 /// Every task with its spec, in definition order.
 pub fn in_order(tasks: &TasksFile) -> Vec<(&str, &TaskSpec)> {
-    let mut all: Vec<_> = tasks.tasks.iter().collect();
-    all.sort_by_key(|(name, _)| name.span().start);
-    all.into_iter()
-        .map(|(name, spec)| (name.get_ref().as_str(), spec))
+    in_order_with_offsets(tasks)
+        .into_iter()
+        .map(|(name, _, spec)| (name, spec))
         .collect()
+}
+
+/// [`in_order`], each task with the byte offset of its name in tasks.toml.
+pub fn in_order_with_offsets(tasks: &TasksFile) -> Vec<(&str, usize, &TaskSpec)> {
+    let mut all: Vec<_> = tasks
+        .tasks
+        .iter()
+        .map(|(name, spec)| (name.get_ref().as_str(), name.span().start, spec))
+        .collect();
+    all.sort_by_key(|(_, offset, _)| *offset);
+    all
 }
 
 /// Every name and alias a task answers to.

@@ -136,6 +136,12 @@ fn run_prefixed(
 }
 
 fn run_parallel(nodes: &[&PlannedNode], ui: &Ui, jobs: usize) -> Result<(), TaskFailure> {
+    // Each task at once holds a child's two output pipes (and their other
+    // ends while it starts): no more at once than the open-files limit allows.
+    let (jobs, lowered) = crate::descriptor_budget::jobs_within_limit(jobs, 6);
+    if let Some(why) = lowered {
+        ui.verbose(why);
+    }
     let labels: Vec<&str> = nodes.iter().map(|n| n.label.as_str()).collect();
     ui.status(
         "Running",

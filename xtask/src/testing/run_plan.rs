@@ -205,19 +205,24 @@ impl TestPlan {
             .max()
             .unwrap_or(0);
         let names: Vec<&str> = self.suites.iter().map(|s| s.name.as_str()).collect();
+        // A suite at once holds its child's pipes and its report file.
+        let (jobs, lowered) = crate::descriptor_budget::jobs_within_limit(self.jobs, 8);
+        if let Some(why) = lowered {
+            ui.verbose(why);
+        }
         ui.status(
             "Testing",
             format!(
                 "{} (in parallel, up to {} at a time)",
                 clean(&names.join(", ")),
-                self.jobs
+                jobs
             ),
         );
         let queue: Mutex<Vec<(usize, &Suite)>> =
             Mutex::new(self.suites.iter().enumerate().rev().collect());
         let done: Mutex<Vec<(usize, Vec<PhaseResult>)>> = Mutex::new(Vec::new());
         std::thread::scope(|scope| {
-            for _ in 0..self.jobs.clamp(1, self.suites.len()) {
+            for _ in 0..jobs.clamp(1, self.suites.len()) {
                 scope.spawn(|| loop {
                     let Some((index, suite)) = queue.lock().ok().and_then(|mut q| q.pop()) else {
                         return;
