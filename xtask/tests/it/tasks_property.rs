@@ -180,3 +180,135 @@ fn hostile_tasks_toml_never_panics_hangs_escapes_or_injects() {
         panic!("{failure}");
     }
 }
+
+/// The mode of `path` (0 when it cannot be read).
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(path).map_or(0, |m| m.permissions().mode() & 0o7777)
+}
+
+#[test]
+fn hostile_db_init_certs_and_debug_sections_never_panic_escape_or_inject() {
+    // `esc` in each environment leads here: nothing may appear in it.
+    let outside = tempfile::tempdir().unwrap();
+    // A file outside whose mode no link may change.
+    let victims = tempfile::tempdir().unwrap();
+    let victim = victims.path().join("victim");
+    std::fs::write(&victim, "mine\n").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let victim_text = victim.to_string_lossy().into_owned();
+    let outside_text = outside.path().to_string_lossy().into_owned();
+    let sections: Vec<String> = [
+        // [db]
+        "[db]\nname = \"$(touch INJECTED)\"\n".to_string(),
+        "[db]\nname = \"a\\\"b'c\"\nserver = \"db\"\n".into(),
+        "[db]\nname = \"-rf\"\nserver = \"web\"\n".into(),
+        "[db]\nserver = \"nosuch\"\n".into(),
+        "[db]\nroles = [\"r'; touch INJECTED; '\"]\nrole_password_env = \"A B\"\n".into(),
+        "[db]\nextensions = [\"$(touch INJECTED)\", \"\"]\n".into(),
+        "[db]\ninit = \"touch INJECTED-{db}; echo $HOME\"\ndemo = []\n".into(),
+        "[db]\npassword_env = \"-x\"\nuser = \"`touch INJECTED`\"\n".into(),
+        // [init]
+        "[[init.folder]]\npath = \"esc/x\"\nmode = \"0777\"\n".into(),
+        "[[init.folder]]\npath = \"../../x\"\n".into(),
+        format!("[[init.folder]]\npath = {}\n", toml_string(&format!("{outside_text}/abs"))),
+        "[[init.folder]]\npath = \"ok\"\nmode = \"7777\"\nowner = \"-rf\"\n".into(),
+        "[[init.folder]]\npath = \"ok2\"\nmode = \"abc\"\ngroup = \"$(touch INJECTED)\"\n".into(),
+        "[[init.copy]]\nfrom = \"src.txt\"\nto = \"esc/out\"\n".into(),
+        "[[init.copy]]\nfrom = \"src.txt\"\nto = \"src.txt\"\nmode = \"0666\"\n".into(),
+        format!(
+            "[[init.step]]\nname = \"link\"\nrun = [\"ln\", \"-sf\", {}, \"made\"]\noutput = \"made\"\nmode = \"0666\"\n",
+            toml_string(&victim_text)
+        ),
+        "[[init.step]]\nname = \"$(touch INJECTED)\"\nrun = \"echo hi > \\\"$1\\\"\"\noutput = \"esc/o\"\n".into(),
+        "[[init.step]]\nname = \"s\"\nrun = [\"true\"]\ncreates = [\"a\", \"./a\", \"sub/../a\"]\n".into(),
+        // [certs]
+        "[certs]\ncert = \"ssl/c.pem\"\nkey = \"ssl/../ssl/c.pem\"\n".into(),
+        "[certs]\ncert = \"esc/c.pem\"\nkey = \"k.pem\"\n".into(),
+        "[certs]\ncert = \"c.pem\"\nkey = \"k.pem\"\ncn = \"$(touch INJECTED)\"\ndays = 0\n".into(),
+        "[certs]\ncert = \"c.pem\"\nkey = \"c.pem\"\n".into(),
+        "[certs]\ncert = \"sub/c.pem\"\nkey = \"esc/../k.pem\"\n".into(),
+        // [debug]
+        "[services.web.debug]\nport = 0\n".into(),
+        "[services.web.debug]\ncommand = \"python $HOME ${SECRET:-x} $(touch INJECTED)\"\n".into(),
+        "[services.web.debug]\npath_mappings = { \"../..\" = \"/x\", \"esc\" = \"/y\" }\n".into(),
+        "[services.nosuch.debug]\nport = 5678\n".into(),
+        "[services.web.debug]\ndebugger = \"gdb\"\n".into(),
+    ]
+    .into_iter()
+    .collect();
+    let document = proptest::collection::vec(proptest::sample::select(sections), 1..4);
+
+    let config = ProptestConfig {
+        cases: 32,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    // A fixed seed: the same files every run, so a failure reproduces.
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[18; 32]));
+    let result = runner.run(&document, |sections| {
+        // One table of a kind per file (TOML refuses two `[db]`).
+        let mut seen = std::collections::BTreeSet::new();
+        let body: String = sections
+            .into_iter()
+            .filter(|s| s.starts_with("[[") || seen.insert(s.lines().next().unwrap_or("").to_string()))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let tasks_toml = format!(
+            "[project]\ncompose_files = [\"docker-compose.yml\"]\n\n[services.web]\ncommand = [\"true\"]\n\n{body}"
+        );
+        let env = Env::new();
+        std::os::unix::fs::symlink(outside.path(), env.join("esc")).unwrap();
+        std::fs::create_dir_all(env.join("sub")).unwrap();
+        env.write("src.txt", "example\n");
+        env.write(
+            "docker-compose.yml",
+            "services:\n  web:\n    image: xtask-test/busybox:1\n  db:\n    image: xtask-test/debian:1\n",
+        );
+        env.tasks_toml(&tasks_toml);
+        for args in [
+            vec!["check"],
+            vec!["--dry-run", "init"],
+            vec!["--yes", "init"],
+            vec!["--dry-run", "certs"],
+            vec!["--yes", "certs"],
+            vec!["--dry-run", "--yes", "db", "rebuild"],
+            vec!["--dry-run", "db", "backup"],
+            vec!["--dry-run", "debug", "web"],
+        ] {
+            let outcome = run_bounded(&env, &args, Duration::from_secs(30));
+            let (code, stderr) = match outcome {
+                Ok(done) => done,
+                Err(hang) => return Err(TestCaseError::fail(format!("{hang} on\n{tasks_toml}"))),
+            };
+            prop_assert!(
+                code != 101 && !stderr.contains("panicked"),
+                "xtask {args:?} exited {code} on\n{tasks_toml}\n{stderr}"
+            );
+        }
+        prop_assert!(
+            entries(outside.path()).is_empty(),
+            "wrote outside the root: {:?} on\n{tasks_toml}",
+            entries(outside.path())
+        );
+        prop_assert_eq!(
+            mode_of(&victim),
+            0o600,
+            "a mode was set through a link on\n{}",
+            tasks_toml
+        );
+        prop_assert_eq!(std::fs::read_to_string(&victim).unwrap_or_default(), "mine\n");
+        prop_assert!(
+            !env.join("INJECTED").exists() && !env.join("sub/INJECTED").exists(),
+            "a value ran a command on\n{tasks_toml}"
+        );
+        Ok(())
+    });
+    if let Err(failure) = result {
+        panic!("{failure}");
+    }
+}
