@@ -259,7 +259,7 @@ impl RunArgs {
         }
         ctx.require_engine()?;
         if !self.options.no_ports {
-            refuse_taken_ports(&project, &service)?;
+            refuse_taken_ports(ctx, &project, &service)?;
         }
         let before = one_offs(&project.name, &service);
         let result = ctx.execute(&plan);
@@ -277,11 +277,17 @@ impl RunArgs {
 /// publishes it (the service's own running one, most often) and the ways
 /// out; compose would fail only after starting the dependencies, with
 /// Docker's "port is already allocated".
-fn refuse_taken_ports(project: &ComposeProject, service: &str) -> Result<()> {
-    // Unreadable files are compose's to report, as it runs.
-    let Ok(model) = crate::compose::model::ComposeModel::merged(project) else {
-        return Ok(());
-    };
+fn refuse_taken_ports(ctx: &Context, project: &ComposeProject, service: &str) -> Result<()> {
+    // The files as our own loader reads them: no process started.
+    let workspace = ctx.workspace()?;
+    let environment = ctx.environment()?;
+    let files = crate::compose::files::effective_files(&workspace.root, &environment.compose_files);
+    let variables = crate::compose::variables::Variables::for_project(
+        &workspace.root,
+        &workspace.tasks.project.env_file_paths(),
+        &environment.env,
+    );
+    let model = crate::compose::loader::load(&files, &variables).model;
     for port in model.host_ports().iter().filter(|p| p.service == service) {
         let address = if port.address.is_empty() {
             "0.0.0.0"
