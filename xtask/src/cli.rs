@@ -153,7 +153,7 @@ fn unknown_subcommand(error: &clap::Error) -> ! {
 }
 
 /// The commands with JSON output (`--json`), as the user names them.
-pub const JSON_COMMANDS: [&str; 6] = ["status", "env", "ps", "urls", "monitor", "help"];
+pub const JSON_COMMANDS: [&str; 7] = ["status", "env", "ps", "urls", "describe", "monitor", "help"];
 
 impl Command {
     /// Whether the command prints JSON with `--json`.
@@ -163,6 +163,7 @@ impl Command {
             | Command::Env(_)
             | Command::Ps(_)
             | Command::Urls(_)
+            | Command::Describe(_)
             | Command::Monitor(_) => true,
             Command::Db(args) => matches!(args.command, commands::db::DbCommand::List),
             // The listing; one command's help is text.
@@ -267,6 +268,8 @@ pub enum Command {
     Shell(commands::containers::ShellArgs),
     Exec(commands::containers::ExecArgs),
     Urls(commands::urls::UrlsArgs),
+    Describe(commands::describe::DescribeArgs),
+    Open(commands::describe::OpenArgs),
     Monitor(commands::monitor::MonitorArgs),
     Doctor(commands::doctor::DoctorArgs),
     Db(commands::db::DbArgs),

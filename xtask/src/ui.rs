@@ -344,6 +344,15 @@ pub fn seconds(duration: std::time::Duration) -> String {
     }
 }
 
+/// The program that opens a file or URL in the user's browser, if there is one.
+pub fn browser() -> Option<String> {
+    let path = std::env::var_os("PATH")?;
+    ["xdg-open", "open"]
+        .into_iter()
+        .find(|name| std::env::split_paths(&path).any(|dir| dir.join(name).is_file()))
+        .map(str::to_string)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,8 +23,8 @@ pub struct CompletionsArgs {
 }
 
 /// The commands whose positional arguments name services.
-const SERVICE_COMMANDS: [&str; 9] = [
-    "logs", "up", "stop", "restart", "build", "run", "shell", "exec", "debug",
+const SERVICE_COMMANDS: [&str; 10] = [
+    "logs", "up", "stop", "restart", "build", "run", "shell", "exec", "debug", "open",
 ];
 
 /// The commands whose positional arguments name repos.
@@ -103,7 +103,7 @@ impl CompletionsArgs {
                                     .mut_arg("command", |a| a.index(2)),
                                 // The service is the first of `run`'s words.
                                 "run" => c.mut_arg("words", |a| a.value_parser(parser).index(1)),
-                                "shell" | "debug" => {
+                                "shell" | "debug" | "open" => {
                                     c.mut_arg("service", |a| a.value_parser(parser).index(1))
                                 }
                                 _ => c.mut_arg("services", |a| a.value_parser(parser)),

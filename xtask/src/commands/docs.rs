@@ -142,7 +142,7 @@ impl DocsArgs {
             .join("index.html");
         let mut after = Plan::new();
         if self.open {
-            match browser() {
+            match crate::ui::browser() {
                 Some(program) => {
                     after.run(CommandStep::new([
                         program,
@@ -395,15 +395,6 @@ fn check_port_free(port: u16) -> Result<()> {
             format!("stop what listens there (`ss -ltnp 'sport = :{port}'` shows it), or set [docs] serve_port"),
         )),
     }
-}
-
-/// The program that opens a file in the user's browser, if there is one.
-fn browser() -> Option<String> {
-    let path = std::env::var_os("PATH")?;
-    ["xdg-open", "open"]
-        .into_iter()
-        .find(|name| std::env::split_paths(&path).any(|dir| dir.join(name).is_file()))
-        .map(str::to_string)
 }
 
 /// Runs the build with its output streamed as it comes (stdout to stdout,

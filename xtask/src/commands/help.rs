@@ -39,7 +39,9 @@ const GROUPS: [(&str, &[&str]); 7] = [
     ),
     (
         "Containers",
-        &["run", "shell", "exec", "urls", "monitor", "doctor"],
+        &[
+            "run", "shell", "exec", "urls", "describe", "open", "monitor", "doctor",
+        ],
     ),
     ("Database", &["db"]),
     ("Tests, docs and debuggers", &["test", "docs", "debug"]),

@@ -7,6 +7,7 @@ pub mod containers;
 pub mod context;
 pub mod db;
 pub mod debug;
+pub mod describe;
 pub mod diff;
 pub mod docs;
 pub mod doctor;
@@ -70,6 +71,8 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<()> {
         Command::Ps(args) => args.run(ctx),
         Command::Restart(args) => args.run(ctx),
         Command::Stop(args) => args.run(ctx),
+        Command::Describe(args) => args.run(ctx),
+        Command::Open(args) => args.run(ctx),
         Command::Scale(args) => args.run(ctx),
         Command::Config(args) => args.run(ctx),
         Command::Run(args) => args.run(ctx),

@@ -22,6 +22,8 @@ pub struct DbSettings {
     pub user: String,
     /// The variable holding the password, and its value when set (never printed).
     pub password: Option<(String, String)>,
+    /// `[db] password_env`, set or not (to say where the password lives).
+    pub password_env: Option<String>,
     /// Roles created when missing, before `init`.
     pub roles: Vec<String>,
     /// The variable holding the new roles' password, and its value when set (never printed).
@@ -135,6 +137,7 @@ impl DbSettings {
             Some((name.clone(), value))
         };
         let password = secret(&spec.password_env);
+        let password_env = spec.password_env.as_ref().map(|s| s.get_ref().clone());
         let role_password = secret(&spec.role_password_env);
         let names = |list: &Option<toml::Spanned<Vec<toml::Spanned<String>>>>| -> Vec<String> {
             list.as_ref()
@@ -151,6 +154,7 @@ impl DbSettings {
                 .map(|s| s.get_ref().clone())
                 .unwrap_or_else(|| DEFAULT_USER.into()),
             password,
+            password_env,
             roles: names(&spec.roles),
             role_password,
             role_password_env: spec.role_password_env.as_ref().map(|v| v.get_ref().clone()),

@@ -413,3 +413,69 @@ fn run_refuses_a_port_its_running_service_holds_and_stop_frees_it() {
     stack.xtask(["--yes", "down", "--volumes"]).ok();
     assert!(stack.leftovers().is_empty(), "{:?}", stack.leftovers());
 }
+
+#[test]
+fn describe_shows_state_health_urls_and_the_database_and_open_says_which_url() {
+    let stack = Stack::fixture();
+    stack.env.write(
+        "tasks.toml",
+        &(stack.env.read("tasks.toml")
+            + "\n[db]\nserver = \"db\"\nname = \"app\"\npassword_env = \"DB_SECRET\"\n"),
+    );
+    stack.xtask(["up", "-d", "--wait", "web", "db"]).ok();
+    let json = stack.xtask(["describe", "--json"]).ok().stdout;
+    let view: serde_json::Value = serde_json::from_str(&json).expect("describe --json");
+    let service = |name: &str| {
+        view["services"]
+            .as_array()
+            .expect("services")
+            .iter()
+            .find(|s| s["service"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name} in {view}"))
+    };
+    let web = service("web");
+    assert_eq!(web["state"], "running", "{view}");
+    assert_eq!(web["health"], "healthy", "{view}");
+    let url = web["urls"][0].as_str().expect("web's URL").to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{view}");
+    assert_eq!(service("worker")["state"], "not created", "{view}");
+    let db = &view["database"];
+    assert_eq!(db["name"], "app", "{view}");
+    assert_eq!(db["login_variable"], "DB_SECRET", "{view}");
+    assert!(
+        db["from_host"].as_str().is_some_and(
+            |u| u.starts_with("postgresql://postgres@127.0.0.1:") && u.ends_with("/app")
+        ),
+        "{view}"
+    );
+    let table = stack.xtask(["describe"]).ok().stdout;
+    assert!(
+        table.contains("password in $DB_SECRET") && table.contains(&url),
+        "{table}"
+    );
+
+    // `open` hands the URL to the browser program on PATH.
+    let bin = stack.env.join("bin");
+    crate::harness::write_executable(
+        &bin.join("xdg-open"),
+        &format!(
+            "#!/bin/sh\necho \"$1\" > {}\n",
+            stack.env.join("opened").display()
+        ),
+    );
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    stack.xtask(["open", "web"]).env("PATH", &path).ok();
+    assert_eq!(stack.env.read("opened").trim(), url);
+    stack
+        .xtask(["open", "worker"])
+        .env("PATH", &path)
+        .fails_with(2)
+        .stderr_has("`worker` publishes no URL");
+    stack.xtask(["--yes", "down", "--volumes"]).ok();
+    assert!(stack.leftovers().is_empty(), "{:?}", stack.leftovers());
+}

@@ -34,7 +34,7 @@ fn json_on_a_command_without_it_is_a_usage_error() {
         env.xtask(args)
             .fails_with(2)
             .stderr_has("has no JSON output")
-            .stderr_has("--json works with status, env, ps, urls, monitor, help");
+            .stderr_has("--json works with status, env, ps, urls, describe, monitor, help");
     }
     assert!(!env.join("ran").exists());
     let out = env.xtask(["down", "--json"]).fails_with(2);
