@@ -250,6 +250,8 @@ pub struct SnapshotRestoreArgs {
     pub name: Option<String>,
     #[command(flatten)]
     pub confirm: ConfirmArgs,
+    #[command(flatten)]
+    pub no_backup: NoBackupArg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -500,7 +502,7 @@ impl<'a> Target<'a> {
         }
         let name = format!(
             "{why}-{}",
-            dump_file::utc_timestamp(std::time::SystemTime::now())
+            dump_file::utc_timestamp_millis(std::time::SystemTime::now())
         );
         let full = Self::snapshot_database(database, &name).map_err(|_| {
             Error::usage_with_help(
@@ -1141,8 +1143,10 @@ fn snapshot(target: &Target<'_>, plan: &mut Plan, args: SnapshotArgs) -> Result<
             // leaves it as it was.
             let loaded = format!("{db}__restoring");
             checked(&loaded, "database")?;
-            let aside = format!("{db}__replaced");
-            checked(&aside, "database")?;
+            // The state it replaces is kept as a snapshot too, as rebuild
+            // and restore keep theirs (`--latest` then goes back to it).
+            let (aside, aside_marker, hint) =
+                target.aside_names(&db, "snapshot-restore", &args.no_backup)?;
             let seal = new_seal()?;
             let done = format!("restored {db} from the snapshot");
             plan.run(target.script(
@@ -1154,6 +1158,8 @@ fn snapshot(target: &Target<'_>, plan: &mut Plan, args: SnapshotArgs) -> Result<
                     ("latest", if args.latest { "true" } else { "false" }),
                     ("loaded", &loaded),
                     ("aside", &aside),
+                    ("aside_marker", &aside_marker),
+                    ("hint", &hint),
                     ("seal", &seal),
                     ("done", &done),
                 ],

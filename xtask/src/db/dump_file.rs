@@ -162,6 +162,17 @@ pub fn utc_timestamp(time: std::time::SystemTime) -> String {
     )
 }
 
+/// [`utc_timestamp`] to the millisecond (`20261202T131500123Z`): names of
+/// the snapshots a replacement keeps, so that two in one second do not
+/// collide.
+pub fn utc_timestamp_millis(time: std::time::SystemTime) -> String {
+    let millis = time
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_millis());
+    let seconds = utc_timestamp(time);
+    format!("{}{millis:03}Z", seconds.trim_end_matches('Z'))
+}
+
 /// Howard Hinnant's days-to-civil: the proleptic Gregorian date of a day count.
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;

@@ -353,14 +353,14 @@ pub fn copy_replacing() -> String {
 }
 
 /// Replaces `:name` by a copy of the snapshot `:snapshot` (or the newest),
-/// made beside it in `:loaded` and swapped in as [`swap_in`] does (the
-/// replaced database renamed to `:aside`, then dropped: not kept, so that
-/// `--latest` stays the newest snapshot taken).
+/// made beside it in `:loaded` and swapped in as [`swap_in`] does: the
+/// replaced database kept as the snapshot `:aside` marked `:aside_marker`
+/// (saying `:hint`), or, with no marker, renamed to `:aside` and dropped.
 pub fn snapshot_restore_beside() -> String {
     format!(
         "{PICK_LATEST}{FIND_SNAPSHOT}{}{}{}COMMENT ON DATABASE :\"loaded\" IS :'seal';
 \\set snapshot :aside
-\\set marker ''
+\\set marker :aside_marker
 {}",
         require(
             "found",

@@ -385,9 +385,11 @@ fn snapshots_rebuild_refusals_and_the_lock() {
         "{}",
         list.describe()
     );
+    // A snapshot restore keeps what it replaces, as rebuild and restore do.
     stack
         .xtask(["--yes", "db", "snapshot", "restore", "first"])
-        .ok();
+        .ok()
+        .stdout_has("to get back: cargo xtask db snapshot restore snapshot-restore-");
     assert_eq!(rows(&stack, "app"), "1,2");
     stack
         .xtask(["--yes", "db", "snapshot", "restore", "--latest"])
@@ -1163,8 +1165,23 @@ fn copy_checks_everything_first_and_keeps_what_it_replaces() {
     // A snapshot restore is made beside too.
     stack.xtask(["db", "snapshot", "--name", "s1"]).ok();
     psql(&stack, "shop", "insert into t values (4)");
-    stack
+    let restored = stack
         .xtask(["--yes", "db", "snapshot", "restore", "s1"])
+        .ok();
+    assert_eq!(rows(&stack, "shop"), "1,2,3");
+    // ... and keeps what it replaced, with the way back.
+    let back: Vec<String> = restored
+        .stdout
+        .lines()
+        .find_map(|line| line.split_once("to get back: cargo xtask "))
+        .map(|(_, command)| command.split_whitespace().map(String::from).collect())
+        .unwrap_or_else(|| panic!("no way back: {}", restored.describe()));
+    let mut again = vec!["--yes".to_string()];
+    again.extend(back);
+    stack.xtask(&again).ok();
+    assert_eq!(rows(&stack, "shop"), "1,2,3,4");
+    stack
+        .xtask(["--yes", "db", "snapshot", "restore", "s1", "--no-backup"])
         .ok();
     assert_eq!(rows(&stack, "shop"), "1,2,3");
     let out = stack
