@@ -149,16 +149,15 @@ pub fn free_aside_name(path: &std::path::Path) -> PathBuf {
 
 /// `20261125T231500Z`: sorts by time, and is safe in file and database names.
 pub fn utc_timestamp(time: std::time::SystemTime) -> String {
-    let secs = time
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    let (year, month, day) = civil_from_days(days as i64);
+    let at = time::OffsetDateTime::from(time);
     format!(
-        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
     )
 }
 
@@ -166,25 +165,9 @@ pub fn utc_timestamp(time: std::time::SystemTime) -> String {
 /// the snapshots a replacement keeps, so that two in one second do not
 /// collide.
 pub fn utc_timestamp_millis(time: std::time::SystemTime) -> String {
-    let millis = time
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_millis());
+    let millis = time::OffsetDateTime::from(time).millisecond();
     let seconds = utc_timestamp(time);
     format!("{}{millis:03}Z", seconds.trim_end_matches('Z'))
-}
-
-/// Howard Hinnant's days-to-civil: the proleptic Gregorian date of a day count.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
@@ -196,5 +179,8 @@ mod tests {
         let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_795_649_700);
         assert_eq!(utc_timestamp(at), "20261125T233500Z");
         assert_eq!(utc_timestamp(std::time::UNIX_EPOCH), "19700101T000000Z");
+        let leap = std::time::UNIX_EPOCH + std::time::Duration::from_millis(951_782_400_042);
+        assert_eq!(utc_timestamp(leap), "20000229T000000Z");
+        assert_eq!(utc_timestamp_millis(leap), "20000229T000000042Z");
     }
 }
