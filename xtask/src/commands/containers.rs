@@ -278,16 +278,7 @@ impl RunArgs {
 /// out; compose would fail only after starting the dependencies, with
 /// Docker's "port is already allocated".
 fn refuse_taken_ports(ctx: &Context, project: &ComposeProject, service: &str) -> Result<()> {
-    // The files as our own loader reads them: no process started.
-    let workspace = ctx.workspace()?;
-    let environment = ctx.environment()?;
-    let files = crate::compose::files::effective_files(&workspace.root, &environment.compose_files);
-    let variables = crate::compose::variables::Variables::for_project(
-        &workspace.root,
-        &workspace.tasks.project.env_file_paths(),
-        &environment.env,
-    );
-    let model = crate::compose::loader::load(&files, &variables).model;
+    let model = ctx.files_model(&ctx.environment()?)?;
     for port in model.host_ports().iter().filter(|p| p.service == service) {
         let address = if port.address.is_empty() {
             "0.0.0.0"

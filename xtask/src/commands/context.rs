@@ -223,6 +223,22 @@ impl Context {
         Ok(Some((project, containers)))
     }
 
+    /// `environment`'s compose files as our own loader reads them (no
+    /// process started; files it cannot read are `check`'s to report).
+    pub fn files_model(
+        &self,
+        environment: &ActiveEnvironment,
+    ) -> Result<crate::compose::model::ComposeModel> {
+        let workspace = self.workspace()?;
+        let files = files::effective_files(&workspace.root, &environment.compose_files);
+        let variables = crate::compose::variables::Variables::for_project(
+            &workspace.root,
+            &workspace.tasks.project.env_file_paths(),
+            &environment.env,
+        );
+        Ok(crate::compose::loader::load(&files, &variables).model)
+    }
+
     /// The services the compose files of the active environment declare,
     /// plus those configured in `[services]`.
     pub fn services(&self) -> Result<Vec<String>> {

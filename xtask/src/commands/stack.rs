@@ -421,15 +421,8 @@ pub fn refuse_shared_mounts(
 /// Whether `server` bind-mounts a host path in `environment`'s compose
 /// files, as our own loader reads them (no process started).
 fn server_binds(ctx: &Context, environment: &ActiveEnvironment, server: &str) -> Result<bool> {
-    let workspace = ctx.workspace()?;
-    let files = crate::compose::files::effective_files(&workspace.root, &environment.compose_files);
-    let variables = crate::compose::variables::Variables::for_project(
-        &workspace.root,
-        &workspace.tasks.project.env_file_paths(),
-        &environment.env,
-    );
-    Ok(crate::compose::loader::load(&files, &variables)
-        .model
+    Ok(ctx
+        .files_model(environment)?
         .bind_mounts()
         .iter()
         .any(|mount| mount.service == server))

@@ -82,34 +82,22 @@ impl ComposeModel {
         if project.cli.is_v1() {
             return Ok(None);
         }
-        let step = project.command(["config", "--format", "json"]);
-        let command = step.argv.join(" ");
-        let out = exec::capture(&step).map_err(|e| ConfigError::Spawn {
-            command: command.clone(),
-            error: e.to_string(),
-        })?;
-        if !out.success() {
-            return Err(ConfigError::Failed {
-                command,
-                stderr: out.stderr.trim().to_string(),
-            });
-        }
-        Self::from_config_json(&out.stdout)
-            .map(Some)
-            .map_err(|e| ConfigError::Unreadable {
-                command,
-                message: e.message,
-            })
+        Self::ask(project, &["config", "--format", "json"]).map(Some)
     }
 
     /// The merged model, asked of compose: `config --format json` (v2 and
     /// later), or v1's `config`, whose YAML the same parser reads. Either
     /// gives bind mounts' sources as absolute paths.
     pub fn merged(project: &ComposeProject) -> Result<Self, ConfigError> {
-        if let Some(model) = Self::from_compose(project)? {
-            return Ok(model);
+        match Self::from_compose(project)? {
+            Some(model) => Ok(model),
+            None => Self::ask(project, &["config"]),
         }
-        let step = project.command(["config"]);
+    }
+
+    /// Runs compose with `args` and reads its output as the model.
+    fn ask(project: &ComposeProject, args: &[&str]) -> Result<Self, ConfigError> {
+        let step = project.command(args.iter().copied());
         let command = step.argv.join(" ");
         let out = exec::capture(&step).map_err(|e| ConfigError::Spawn {
             command: command.clone(),
