@@ -620,7 +620,7 @@ fn feed_sealed(
 }
 
 /// The bytes of `file` into `out`: with `sql` (`Some(partial_ok)`),
-/// through a [`SqlScanner`](crate::db::sql_scanner::SqlScanner), which
+/// through a [`SqlScanner`](crate::sql_scanner::SqlScanner), which
 /// stops them before a refused line and judges the end; a failure is an
 /// `InvalidData` error saying why.
 fn stream_file(
@@ -647,7 +647,7 @@ fn stream_file(
         Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(counted)?),
         Compression::Gzip => Box::new(GzipReader::spawn(counted)?),
     };
-    let mut scanner = sql.map(|_| crate::db::sql_scanner::SqlScanner::new());
+    let mut scanner = sql.map(|_| crate::sql_scanner::SqlScanner::new());
     let mut buf = vec![0u8; 256 * 1024];
     let mut passed = Vec::with_capacity(buf.len());
     loop {

@@ -41,7 +41,7 @@ pub enum Step {
     /// damaged or truncated file stops the plan here (bytes shown as
     /// `progress` on a terminal).
     TestZstd { path: PathBuf, progress: String },
-    /// Read the whole SQL file as psql would ([`crate::db::sql_scanner`]):
+    /// Read the whole SQL file as psql would ([`crate::sql_scanner`]):
     /// a meta-command, or an end that does not show the file is whole
     /// (unless `partial_ok`), stops the plan here, before anything changed.
     CheckSql {

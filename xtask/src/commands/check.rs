@@ -19,7 +19,7 @@ impl CheckArgs {
             return Err(crate::config::Error::Invalid(crate::config::ConfigErrors(pending)).into());
         }
         // Likely mistakes that are still valid: said, but not a failure.
-        for warning in crate::config::check_tasks::warnings(workspace) {
+        for warning in crate::check::tasks::warnings(workspace) {
             ctx.ui.warn(warning);
         }
         let repos = workspace.repos.repos.len();

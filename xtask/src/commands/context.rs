@@ -70,7 +70,7 @@ impl Context {
         let workspace = Workspace::load(&self.root()?)?;
         let builtins = builtin_names();
         let builtins: Vec<&str> = builtins.iter().map(String::as_str).collect();
-        let mut errors = workspace.validate(&builtins);
+        let mut errors = crate::check::validate(&workspace, &builtins);
         if !errors.is_empty() {
             errors.sort();
             return Err(config::Error::Invalid(errors).into());

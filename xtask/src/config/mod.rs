@@ -1,18 +1,9 @@
 //! Loading and validating the environment's configuration: `tasks.toml`
 //! (which also marks the environment root) and `repos.toml`.
 
-mod check_db;
-mod check_docs_debug;
-mod check_environments;
-mod check_images;
-mod check_init;
-mod check_repos;
-pub mod check_tasks;
-mod check_test;
 pub mod command_line;
 pub mod db;
 pub mod debug_spec;
-mod declared_services;
 pub mod diagnostic;
 pub mod docs_spec;
 pub mod env_root;
@@ -30,7 +21,6 @@ pub mod test_spec;
 
 use std::path::{Path, PathBuf};
 
-pub use check_repos::text_problem;
 pub use command_line::CommandLine;
 pub use db::DbSpec;
 pub use diagnostic::{ConfigErrors, Diagnostic};
@@ -43,6 +33,7 @@ pub use repos_file::{
     check_relative, CopySpec, FolderSpec, LinkSpec, NoticeSpec, Pin, RepoSpec, ReposFile, Transport,
 };
 pub use service::ServiceSpec;
+pub use source::text_problem;
 pub use source::SourceFile;
 pub use task::{Aliases, ArgSpec, RunSpec, TaskSpec};
 pub use tasks_file::TasksFile;
@@ -142,22 +133,6 @@ impl Workspace {
             repos_source,
             repos,
         })
-    }
-
-    /// Checks that need more than one file or the file system: environments,
-    /// compose files, services named by tasks, task graphs. `builtins` are the
-    /// built-in command names tasks must not shadow.
-    pub fn validate(&self, builtins: &[&str]) -> ConfigErrors {
-        let mut errors = ConfigErrors::default();
-        check_environments::check(self, &mut errors);
-        check_db::check(self, &mut errors);
-        check_test::check(self, &mut errors);
-        check_init::check(self, &mut errors);
-        check_docs_debug::check(self, &mut errors);
-        check_tasks::check(self, builtins, &mut errors);
-        check_repos::check(self, &mut errors);
-        check_images::check(self, &mut errors);
-        errors
     }
 
     /// The compose project name: `[project] name`, else the root folder's name.

@@ -99,6 +99,17 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
+/// Why `bytes` are not text (UTF-8 without NUL bytes), if they are not.
+pub fn text_problem(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.contains(&0) {
+        Some("it holds NUL bytes")
+    } else if std::str::from_utf8(bytes).is_err() {
+        Some("it is not UTF-8")
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

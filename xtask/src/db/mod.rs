@@ -5,7 +5,6 @@
 pub mod dump_file;
 pub mod scripts;
 pub mod settings;
-pub mod sql_scanner;
 
 pub use dump_file::{DumpFormat, DumpKind};
 pub use settings::DbSettings;

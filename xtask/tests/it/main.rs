@@ -4,6 +4,7 @@
 mod git_fixture;
 mod harness;
 
+mod architecture;
 mod certs_command;
 mod compose;
 mod compose_yaml;

@@ -4,7 +4,7 @@
 
 use crate::compose::files;
 
-use super::Workspace;
+use crate::config::Workspace;
 
 /// The services of the project's compose files and of every environment's.
 pub struct DeclaredServices(Vec<String>);
@@ -27,7 +27,7 @@ impl DeclaredServices {
     /// not be read declare nothing: then only the name's form is checked.
     pub fn help_for_unknown(&self, name: &str) -> Option<String> {
         let declared = &self.0;
-        let known = super::check_environments::is_service_name(name)
+        let known = super::environments::is_service_name(name)
             && (declared.is_empty() || declared.iter().any(|d| d == name));
         if known {
             return None;

@@ -7,14 +7,14 @@ use std::path::Path;
 
 use toml::Spanned;
 
-use super::diagnostic::{ConfigErrors, Diagnostic};
-use super::env_root::{EnvRoot, Escape};
-use super::repos_file::printable;
-use super::Workspace;
+use crate::config::diagnostic::{ConfigErrors, Diagnostic};
+use crate::config::env_root::{EnvRoot, Escape};
+use crate::config::repos_file::printable;
+use crate::config::Workspace;
 
 /// Adds a problem for each path of repos.toml that leads outside the
 /// environment, and for each `[[copy]]` example that is not text.
-pub(super) fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
+pub(crate) fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
     let Some(source) = &workspace.repos_source else {
         return;
     };
@@ -116,16 +116,5 @@ pub(super) fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
 /// when it is, or when it is not there to read.
 fn not_text_file(path: &Path) -> Option<&'static str> {
     let bytes = std::fs::read(path).ok()?;
-    text_problem(&bytes)
-}
-
-/// Why `bytes` are not text (UTF-8 without NUL bytes), if they are not.
-pub fn text_problem(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.contains(&0) {
-        Some("it holds NUL bytes")
-    } else if std::str::from_utf8(bytes).is_err() {
-        Some("it is not UTF-8")
-    } else {
-        None
-    }
+    crate::config::text_problem(&bytes)
 }

@@ -6,10 +6,12 @@ use std::collections::BTreeMap;
 
 use toml::Spanned;
 
-use super::diagnostic::{ConfigErrors, Diagnostic};
-use super::images_spec::{fill, repository_problem, tag_problem, ImageSpec, TAG_PLACEHOLDER};
-use super::repos_file::check_relative;
-use super::Workspace;
+use crate::config::diagnostic::{ConfigErrors, Diagnostic};
+use crate::config::images_spec::{
+    fill, repository_problem, tag_problem, ImageSpec, TAG_PLACEHOLDER,
+};
+use crate::config::repos_file::check_relative;
+use crate::config::Workspace;
 
 pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
     let first = errors.0.len();
@@ -18,7 +20,7 @@ pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
         check_image(workspace, key, spec, errors);
     }
     check_cycles(workspace, errors);
-    super::check_tasks::clean_messages(errors, first);
+    super::tasks::clean_messages(errors, first);
 }
 
 fn check_image(
@@ -63,7 +65,7 @@ fn check_image(
     let dockerfile = spec.dockerfile_path();
     if check_relative(&dockerfile).is_ok()
         && !workspace.root.join(&dockerfile).is_file()
-        && !super::check_tasks::made_by_update(workspace, &dockerfile)
+        && !super::tasks::made_by_update(workspace, &dockerfile)
     {
         let span = spec
             .dockerfile
@@ -83,7 +85,7 @@ fn check_image(
     let mut known: Vec<String> = vec![TAG_PLACEHOLDER.to_string()];
     for (name, values) in &spec.matrix {
         known.push(name.get_ref().clone());
-        if !super::check_environments::is_variable_name(name.get_ref()) {
+        if !super::environments::is_variable_name(name.get_ref()) {
             errors.push(
                 Diagnostic::at(
                     source,
@@ -160,7 +162,7 @@ fn check_image(
         }
     }
     for (name, value) in &spec.args {
-        if !super::check_environments::is_variable_name(name.get_ref()) {
+        if !super::environments::is_variable_name(name.get_ref()) {
             errors.push(
                 Diagnostic::at(
                     source,

@@ -1,10 +1,10 @@
 //! Cross-checks of `[db]` and `[environments.NAME.db]`: services the compose
 //! files do not declare, names that are no identifiers, steps that name nothing.
 
-use super::db::{identifier_diagnostic, DbSpec};
 use super::declared_services::DeclaredServices;
-use super::diagnostic::{ConfigErrors, Diagnostic};
-use super::Workspace;
+use crate::config::db::{identifier_diagnostic, DbSpec};
+use crate::config::diagnostic::{ConfigErrors, Diagnostic};
+use crate::config::Workspace;
 
 pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
     let first = errors.0.len();
@@ -19,7 +19,7 @@ pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
     for (table, spec) in specs {
         check_spec(workspace, &table, spec, &declared, errors);
     }
-    super::check_tasks::clean_messages(errors, first);
+    super::tasks::clean_messages(errors, first);
 }
 
 fn check_spec(
@@ -75,7 +75,7 @@ fn check_spec(
     ] {
         let Some(variable) = variable else { continue };
         let name = variable.get_ref();
-        if !super::check_environments::is_variable_name(name) {
+        if !super::environments::is_variable_name(name) {
             errors.push(
                 Diagnostic::at(
                     source,

@@ -4,14 +4,14 @@
 
 use crate::compose::files;
 
-use super::diagnostic::{ConfigErrors, Diagnostic};
-use super::environment::MAX_INHERITS_DEPTH;
-use super::Workspace;
+use crate::config::diagnostic::{ConfigErrors, Diagnostic};
+use crate::config::environment::MAX_INHERITS_DEPTH;
+use crate::config::Workspace;
 
 pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
     let first = errors.0.len();
     check_environments(workspace, errors);
-    super::check_tasks::clean_messages(errors, first);
+    super::tasks::clean_messages(errors, first);
 }
 
 fn check_environments(workspace: &Workspace, errors: &mut ConfigErrors) {
@@ -300,7 +300,9 @@ fn check_projects(workspace: &Workspace, errors: &mut ConfigErrors) {
         }
     };
     if let (Some(name), Some(theirs)) = (&tasks.project.name, values.get("COMPOSE_PROJECT_NAME")) {
-        if super::sanitize_project_name(theirs) != super::sanitize_project_name(name.get_ref()) {
+        if crate::config::sanitize_project_name(theirs)
+            != crate::config::sanitize_project_name(name.get_ref())
+        {
             errors.push(
                 Diagnostic::at(
                     source,
@@ -320,7 +322,7 @@ fn check_projects(workspace: &Workspace, errors: &mut ConfigErrors) {
         let Some(project) = &environment.project else {
             continue;
         };
-        let project_name = super::sanitize_project_name(project.get_ref());
+        let project_name = crate::config::sanitize_project_name(project.get_ref());
         if let Some(other) = seen.insert(project_name.clone(), name.get_ref().clone()) {
             errors.push(
                 Diagnostic::at(

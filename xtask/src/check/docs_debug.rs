@@ -8,16 +8,16 @@ use toml::Spanned;
 
 use crate::compose::environment;
 
-use super::check_relative;
 use super::declared_services::DeclaredServices;
-use super::diagnostic::{ConfigErrors, Diagnostic};
-use super::Workspace;
+use crate::config::check_relative;
+use crate::config::diagnostic::{ConfigErrors, Diagnostic};
+use crate::config::Workspace;
 
 pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
     let first = errors.0.len();
     check_docs(workspace, errors);
     check_debug(workspace, errors);
-    super::check_tasks::clean_messages(errors, first);
+    super::tasks::clean_messages(errors, first);
 }
 
 fn check_docs(workspace: &Workspace, errors: &mut ConfigErrors) {
@@ -90,7 +90,7 @@ fn check_docs(workspace: &Workspace, errors: &mut ConfigErrors) {
         port_zero(workspace, "[docs] serve_port", port, errors);
     }
     for key in docs.no_autoapi.env.keys() {
-        if !super::check_environments::is_variable_name(key) {
+        if !super::environments::is_variable_name(key) {
             errors.push(
                 Diagnostic::at(
                     source,

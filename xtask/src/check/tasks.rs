@@ -11,15 +11,15 @@ use std::ops::Range;
 use crate::suggest::closest;
 use crate::ui::sanitize_for_terminal;
 
-use super::command_line::CommandLine;
-use super::diagnostic::{ConfigErrors, Diagnostic};
-use super::source::SourceFile;
-use super::task::{
+use crate::config::command_line::CommandLine;
+use crate::config::diagnostic::{ConfigErrors, Diagnostic};
+use crate::config::source::SourceFile;
+use crate::config::task::{
     builtin_call, builtin_words, lexically_inside, resolve_dir, DirProblem, RunSpec,
 };
-use super::Workspace;
+use crate::config::Workspace;
 
-pub use super::task::BUILTIN_PREFIX;
+pub use crate::config::task::BUILTIN_PREFIX;
 
 pub fn check(workspace: &Workspace, builtins: &[&str], errors: &mut ConfigErrors) {
     let first = errors.0.len();

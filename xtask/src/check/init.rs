@@ -6,10 +6,10 @@
 
 use std::path::Path;
 
-use super::command_line::CommandLine;
-use super::diagnostic::{ConfigErrors, Diagnostic};
-use super::init_spec::parse_mode;
-use super::Workspace;
+use crate::config::command_line::CommandLine;
+use crate::config::diagnostic::{ConfigErrors, Diagnostic};
+use crate::config::init_spec::parse_mode;
+use crate::config::Workspace;
 use toml::Spanned;
 
 pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
@@ -53,10 +53,10 @@ pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
             }
         }
     }
-    super::check_tasks::clean_messages(errors, first);
+    super::tasks::clean_messages(errors, first);
 }
 
-fn check_init(workspace: &Workspace, init: &super::InitSpec, errors: &mut ConfigErrors) {
+fn check_init(workspace: &Workspace, init: &crate::config::InitSpec, errors: &mut ConfigErrors) {
     let source = &workspace.tasks_source;
     let outside = init.outside_root;
     // What init writes: no two of them may be one file, however spelled.
@@ -126,7 +126,7 @@ fn check_init(workspace: &Workspace, init: &super::InitSpec, errors: &mut Config
         check_place(workspace, "[[init.copy]] to", &copy.to, outside, errors);
         check_mode(workspace, "[[init.copy]]", copy.mode.as_ref(), errors);
         let from = copy.from.get_ref();
-        match super::EnvRoot::new(&workspace.root).map(|root| root.resolve(from)) {
+        match crate::config::EnvRoot::new(&workspace.root).map(|root| root.resolve(from)) {
             Ok(Ok(path)) if path.is_file() => {}
             Ok(Ok(_)) => errors.push(
                 Diagnostic::at(
@@ -220,7 +220,7 @@ fn one_file(workspace: &Workspace, a: &str, b: &str) -> bool {
     if a.contains('$') || b.contains('$') {
         return false;
     }
-    let resolved = |p: &str| super::env_root::resolve_links(&workspace.root.join(p)).ok();
+    let resolved = |p: &str| crate::config::env_root::resolve_links(&workspace.root.join(p)).ok();
     let (Some(a), Some(b)) = (resolved(a), resolved(b)) else {
         return false;
     };
@@ -253,7 +253,7 @@ fn check_place(
         return;
     }
     let leaves = Path::new(written).is_absolute()
-        || super::EnvRoot::new(&workspace.root)
+        || crate::config::EnvRoot::new(&workspace.root)
             .map(|root| root.resolve(written).is_err())
             .unwrap_or(false);
     if leaves {

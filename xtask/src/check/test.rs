@@ -2,10 +2,10 @@
 //! declare, a runner that names no command, databases that are no
 //! identifiers, and mappings that drop the value they exist to pass.
 
-use super::db::identifier_diagnostic;
 use super::declared_services::DeclaredServices;
-use super::diagnostic::{ConfigErrors, Diagnostic};
-use super::Workspace;
+use crate::config::db::identifier_diagnostic;
+use crate::config::diagnostic::{ConfigErrors, Diagnostic};
+use crate::config::Workspace;
 
 pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
     let first = errors.0.len();
@@ -100,7 +100,7 @@ pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
         }
         for variable in &spec.pass_env {
             let name = variable.get_ref();
-            if !super::check_environments::is_variable_name(name) {
+            if !super::environments::is_variable_name(name) {
                 errors.push(
                     Diagnostic::at(
                         source,
@@ -112,5 +112,5 @@ pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
             }
         }
     }
-    super::check_tasks::clean_messages(errors, first);
+    super::tasks::clean_messages(errors, first);
 }
