@@ -29,7 +29,7 @@ pub fn compare(env: &Env, example: &str, rows: &[Row]) -> String {
             .join("README.md"),
     )
     .expect("the example has a README.md");
-    let stamp = regex::Regex::new(r"\d{8}T\d{6}Z").expect("regex");
+    let stamp = regex::Regex::new(r"\d{8}T\d{6}(\d{3})?Z").expect("regex");
     // The id that lets Ctrl-C stop a command in its container: new every run.
     let exec_id = regex::Regex::new(r"XTASK_EXEC_ID=[0-9-]+").expect("regex");
     let mut snapshot = String::new();
