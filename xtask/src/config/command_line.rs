@@ -4,6 +4,7 @@ use serde::Deserialize;
 
 /// `"cmd with args"` (a shell line) or `["cmd", "arg"]` (an argv, no shell).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum CommandLine {
     Shell(String),

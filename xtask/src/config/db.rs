@@ -12,34 +12,46 @@ pub const MAX_IDENTIFIER_BYTES: usize = 63;
 
 /// One `[db]` table; every field may be overridden per environment.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DbSpec {
     /// The service that runs psql, pg_dump and the project's steps
     /// (exec'd into when running, else `run --rm`); default: `server`.
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub service: Option<Spanned<String>>,
     /// The database server's service, the host the tools connect to; default `db`.
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub server: Option<Spanned<String>>,
     /// The default database name; default: the environment's project name.
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub name: Option<Spanned<String>>,
     /// The role the tools connect as; default `postgres`.
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub user: Option<Spanned<String>>,
     /// The variable holding the password (never the password itself):
     /// passed to the tools as `PGPASSWORD` without appearing on any command line.
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub password_env: Option<Spanned<String>>,
     /// Roles created (LOGIN) when missing, before `init`, as the Indico
     /// seed's one-time setup does.
+    #[cfg_attr(test, schemars(with = "Option<Vec<String>>"))]
     pub roles: Option<Spanned<Vec<Spanned<String>>>>,
     /// The variable holding the password given to each role created (never
     /// the password itself); passed to psql as a variable's value only.
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub role_password_env: Option<Spanned<String>>,
     /// Extensions created in the database (`CREATE EXTENSION IF NOT EXISTS`)
     /// before `init`.
+    #[cfg_attr(test, schemars(with = "Option<Vec<String>>"))]
     pub extensions: Option<Spanned<Vec<Spanned<String>>>>,
     /// The project's command that initialises a new database (`{db}` is its name).
+    #[cfg_attr(test, schemars(with = "Option<CommandLine>"))]
     pub init: Option<Spanned<CommandLine>>,
     /// The project's command that loads demo data (`rebuild --demo`).
+    #[cfg_attr(test, schemars(with = "Option<CommandLine>"))]
     pub demo: Option<Spanned<CommandLine>>,
     /// The project's command that loads test data (`rebuild --test`).
+    #[cfg_attr(test, schemars(with = "Option<CommandLine>"))]
     pub test: Option<Spanned<CommandLine>>,
 }
 

@@ -10,31 +10,39 @@ use super::command_line::CommandLine;
 
 /// The one `[docs]` table.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DocsSpec {
     /// The environment whose compose project builds the docs (its own
     /// project, its compose files); default: the active one.
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub environment: Option<Spanned<String>>,
     /// The compose service that holds Sphinx.
+    #[cfg_attr(test, schemars(with = "String"))]
     pub service: Spanned<String>,
     /// The build, run in the service (`["sphinx-build", "-b", "html", SRC, OUT]`,
     /// or the project's own script). A string runs in `sh -c`.
+    #[cfg_attr(test, schemars(with = "CommandLine"))]
     pub command: Spanned<CommandLine>,
     /// Where the built HTML lands on the host, relative to the root.
+    #[cfg_attr(test, schemars(with = "String"))]
     pub output: Spanned<String>,
     /// The built HTML's folder in the container, for `--serve`; default:
     /// the last argument of a `sphinx-build` command.
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub html_dir: Option<Spanned<String>>,
     /// What `--no-autoapi` adds to the build.
     #[serde(default)]
     pub no_autoapi: NoAutoapiSpec,
     /// The port `--serve` publishes on 127.0.0.1 (the same in the container).
+    #[cfg_attr(test, schemars(with = "Option<u16>"))]
     pub serve_port: Option<Spanned<u16>>,
 }
 
 /// `[docs.no_autoapi]`: arguments appended to the build command (a string
 /// command gets them as `"$@"`) and variables set in the container.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NoAutoapiSpec {
     #[serde(default)]

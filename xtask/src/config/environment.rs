@@ -13,19 +13,23 @@ pub const MAX_INHERITS_DEPTH: usize = 64;
 
 /// One `[environments.NAME]`.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EnvironmentSpec {
     /// Extra compose files (overrides) added after the project's.
     #[serde(default)]
+    #[cfg_attr(test, schemars(with = "Vec<String>"))]
     pub compose_files: Vec<Spanned<String>>,
     /// Variables set for compose and every command run in this environment:
     /// a string, or `{ file = "PATH" }` for a file's content.
     #[serde(default)]
     pub env: BTreeMap<String, EnvValue>,
     /// Another environment whose files and values this one starts from.
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub inherits: Option<Spanned<String>>,
     /// The compose project of this environment; default: the project's
     /// name for the default environment, `<name>_<environment>` for others.
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub project: Option<Spanned<String>>,
     /// Production and the like: destructive database commands need the
     /// database's name typed (or `--confirm NAME`); `--yes` alone is refused.
@@ -37,6 +41,8 @@ pub struct EnvironmentSpec {
 
 /// One value of an environment's `env`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+// Its schema: what its hand-written Deserialize accepts (a string or a table).
+#[cfg_attr(test, derive(schemars::JsonSchema), serde(untagged))]
 pub enum EnvValue {
     Text(String),
     /// `{ file = "deployConfig.yaml" }`: the file's content, as the seed's
@@ -46,9 +52,11 @@ pub enum EnvValue {
 
 /// `{ file = "PATH", outside_root = false }`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EnvFileValue {
     /// Relative to the environment root, and inside it unless `outside_root`.
+    #[cfg_attr(test, schemars(with = "String"))]
     pub file: Spanned<String>,
     #[serde(default)]
     pub outside_root: bool,

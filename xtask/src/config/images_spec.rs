@@ -15,28 +15,37 @@ pub const TAG_PLACEHOLDER: &str = "tag";
 
 /// One `[images.NAME]`. NAME is what `images build NAME` selects.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ImageSpec {
     /// The image's repository, with its registry when it has one
     /// (`127.0.0.1:5000/overwatch`, `indico/worker`); default: NAME.
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub name: Option<Spanned<String>>,
     /// The build context, relative to the environment root; default `.`.
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub context: Option<Spanned<String>>,
     /// The Dockerfile, relative to the context; default `Dockerfile`.
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub dockerfile: Option<Spanned<String>>,
     /// The build stage (`docker build --target`).
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub target: Option<Spanned<String>>,
     /// Tag templates: `{tag}` and the matrix's variables are filled in;
     /// default `["{tag}"]`. Overwatch: `["{tag}-py{PYTHON_VERSION}"]`.
+    #[cfg_attr(test, schemars(with = "Option<Vec<String>>"))]
     pub tags: Option<Spanned<Vec<Spanned<String>>>>,
     /// `--build-arg KEY=VALUE`; values may use `{tag}` and the matrix's variables.
     #[serde(default)]
+    #[cfg_attr(test, schemars(with = "BTreeMap<String, String>"))]
     pub args: BTreeMap<Spanned<String>, Spanned<String>>,
     /// Build once per combination of these values (`PYTHON_VERSION =
     /// ["2.7.15", "3.6.6"]`); each variable is also a build argument.
     #[serde(default)]
+    #[cfg_attr(test, schemars(with = "BTreeMap<String, Vec<String>>"))]
     pub matrix: BTreeMap<Spanned<String>, Spanned<Vec<Spanned<String>>>>,
     /// Images built before this one, besides those its Dockerfile names in `FROM`.
+    #[cfg_attr(test, schemars(with = "Option<Vec<String>>"))]
     pub depends: Option<Spanned<Vec<Spanned<String>>>>,
 }
 

@@ -164,3 +164,38 @@ pub fn sanitize_project_name(raw: &str) -> String {
         name
     }
 }
+
+#[cfg(test)]
+mod schemas {
+    //! JSON Schemas of tasks.toml and repos.toml for editors (taplo, Even
+    //! Better TOML), generated from the serde types: checked in under
+    //! `schemas/`, and this test fails when they are stale.
+
+    fn check_or_write(file: &str, schema: &schemars::Schema) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../schemas")
+            .join(file);
+        let text = serde_json::to_string_pretty(schema).expect("a schema is JSON") + "\n";
+        if std::env::var_os("UPDATE_SCHEMAS").is_some() {
+            std::fs::create_dir_all(path.parent().expect("schemas/")).expect("mkdir schemas/");
+            std::fs::write(&path, &text).expect("write the schema");
+            return;
+        }
+        let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            checked_in == text,
+            "schemas/{file} is not the schema of the config types any more: \
+             run `UPDATE_SCHEMAS=1 cargo test -p xtask --lib schemas` and commit it"
+        );
+    }
+
+    #[test]
+    fn schemas_of_tasks_toml_and_repos_toml_are_current() {
+        let mut tasks = schemars::schema_for!(super::TasksFile);
+        tasks.insert("title".into(), "xtask tasks.toml".into());
+        check_or_write("tasks.schema.json", &tasks);
+        let mut repos = schemars::schema_for!(super::ReposFile);
+        repos.insert("title".into(), "xtask repos.toml".into());
+        check_or_write("repos.schema.json", &repos);
+    }
+}

@@ -14,6 +14,7 @@ use super::source::SourceFile;
 
 /// The whole of `repos.toml`, validated.
 #[derive(Debug, Clone, Deserialize, Default)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReposFile {
     #[serde(default)]
@@ -36,10 +37,12 @@ pub struct ReposFile {
 
 /// `[defaults]`.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RepoDefaults {
     /// Where repositories land, relative to the environment root.
     #[serde(default = "default_root")]
+    #[cfg_attr(test, schemars(with = "String"))]
     pub root: Spanned<String>,
     /// Parallel network workers (clone, fetch).
     #[serde(default = "default_jobs")]
@@ -75,6 +78,7 @@ fn default_jobs_per_host() -> usize {
 
 /// `transport = "auto" | "cli" | "git2"`.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Transport {
     /// Pick per operation and URL scheme (docs/benchmarks.md has the measurements).
@@ -102,29 +106,42 @@ impl std::str::FromStr for Transport {
 
 /// One `[[repo]]`.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RepoSpec {
+    #[cfg_attr(test, schemars(with = "String"))]
     pub name: Spanned<String>,
+    #[cfg_attr(test, schemars(with = "String"))]
     pub url: Spanned<String>,
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub branch: Option<Spanned<String>>,
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub tag: Option<Spanned<String>>,
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub rev: Option<Spanned<String>>,
     /// Relative to `defaults.root`; defaults to `name`.
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub path: Option<Spanned<String>>,
     /// A label to pick repos by: `update --group NAME`.
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub group: Option<Spanned<String>>,
     /// `[repo.environments.NAME]`: another pin in that environment (e.g.
     /// `master` in production where everyone else follows `develop`).
     #[serde(default)]
+    #[cfg_attr(test, schemars(with = "BTreeMap<String, PinOverride>"))]
     pub environments: BTreeMap<Spanned<String>, PinOverride>,
 }
 
 /// `[repo.environments.NAME]`: the pin of a repo in one environment.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PinOverride {
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub branch: Option<Spanned<String>>,
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub tag: Option<Spanned<String>>,
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub rev: Option<Spanned<String>>,
 }
 
@@ -204,36 +221,47 @@ impl RepoSpec {
 
 /// One `[[folder]]`: a directory the environment needs.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FolderSpec {
+    #[cfg_attr(test, schemars(with = "String"))]
     pub path: Spanned<String>,
 }
 
 /// One `[[link]]`: a symbolic link at `path` pointing to `target`
 /// (both relative to the environment root).
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LinkSpec {
+    #[cfg_attr(test, schemars(with = "String"))]
     pub path: Spanned<String>,
+    #[cfg_attr(test, schemars(with = "String"))]
     pub target: Spanned<String>,
 }
 
 /// One `[[copy]]`: copy the example `from` to `to` unless `to` exists.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CopySpec {
+    #[cfg_attr(test, schemars(with = "String"))]
     pub from: Spanned<String>,
+    #[cfg_attr(test, schemars(with = "String"))]
     pub to: Spanned<String>,
     /// Regular expressions: lines matching any are ignored by `xtask diff`.
     #[serde(default)]
+    #[cfg_attr(test, schemars(with = "Vec<String>"))]
     pub ignore: Vec<Spanned<String>>,
 }
 
 /// One `[[notice]]`: print `message` when an update changed a file matching `paths`.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NoticeSpec {
     /// Globs relative to the environment root, e.g. `shared/src/*/Dockerfile*`.
+    #[cfg_attr(test, schemars(with = "Vec<String>"))]
     pub paths: Vec<Spanned<String>>,
     pub message: String,
 }

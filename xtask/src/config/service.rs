@@ -9,9 +9,11 @@ use super::test_spec::TestSpec;
 
 /// One `[services.NAME]`.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ServiceSpec {
     /// What `run NAME` starts when no command is given (the seed's `execute deploy-portal`).
+    #[cfg_attr(test, schemars(with = "Option<CommandLine>"))]
     pub command: Option<Spanned<CommandLine>>,
     /// The shell `shell NAME` opens; default `/bin/sh`.
     pub shell: Option<String>,

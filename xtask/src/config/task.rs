@@ -11,43 +11,54 @@ use super::command_line::CommandLine;
 
 /// One `[tasks.NAME]`.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TaskSpec {
     pub description: Option<String>,
     /// A string runs in `sh -c`, a list is an argv, a list of lists runs in order.
+    #[cfg_attr(test, schemars(with = "Option<RunSpec>"))]
     pub run: Option<Spanned<RunSpec>>,
     /// Run inside this compose service instead of on the host.
     #[serde(rename = "in")]
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub in_service: Option<Spanned<String>>,
     /// The environment the task always runs in (its project, variables and
     /// `in =` service), whatever `--env` says.
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub environment: Option<Spanned<String>>,
     /// Tasks or built-in commands to run first.
     #[serde(default)]
+    #[cfg_attr(test, schemars(with = "Vec<String>"))]
     pub depends: Vec<Spanned<String>>,
     #[serde(default)]
     pub env: BTreeMap<String, String>,
     /// Working directory, relative to the environment root.
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub dir: Option<Spanned<String>>,
     /// Ask this before anything runs.
     pub confirm: Option<String>,
     /// Globs; with `outputs`, the task is skipped when no source is newer than the outputs.
     #[serde(default)]
+    #[cfg_attr(test, schemars(with = "Vec<String>"))]
     pub sources: Vec<Spanned<String>>,
     #[serde(default)]
+    #[cfg_attr(test, schemars(with = "Vec<String>"))]
     pub outputs: Vec<Spanned<String>>,
     /// Other names the task answers to.
+    #[cfg_attr(test, schemars(with = "Option<Aliases>"))]
     pub alias: Option<Spanned<Aliases>>,
     /// Leave the task out of listings.
     #[serde(default)]
     pub hide: bool,
     /// Named arguments, passed as `{name}` and as environment variables.
     #[serde(default)]
+    #[cfg_attr(test, schemars(with = "BTreeMap<String, ArgSpec>"))]
     pub args: BTreeMap<Spanned<String>, ArgSpec>,
 }
 
 /// `run = ...`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum RunSpec {
     /// One command (a shell line or an argv).
@@ -104,6 +115,7 @@ pub fn builtin_words(text: &str) -> Result<Vec<String>, String> {
 
 /// `alias = "l"` or `alias = ["l", "li"]`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum Aliases {
     One(String),
@@ -121,6 +133,7 @@ impl Aliases {
 
 /// One `[tasks.NAME.args]` entry.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ArgSpec {
     pub default: Option<String>,

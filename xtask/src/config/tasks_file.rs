@@ -20,20 +20,25 @@ use super::task::TaskSpec;
 
 /// The whole of `tasks.toml`. An empty file is a valid environment.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TasksFile {
     #[serde(default)]
     pub project: ProjectSpec,
     #[serde(default)]
+    #[cfg_attr(test, schemars(with = "BTreeMap<String, EnvironmentSpec>"))]
     pub environments: BTreeMap<Spanned<String>, EnvironmentSpec>,
     #[serde(default)]
+    #[cfg_attr(test, schemars(with = "BTreeMap<String, ServiceSpec>"))]
     pub services: BTreeMap<Spanned<String>, ServiceSpec>,
     #[serde(default)]
+    #[cfg_attr(test, schemars(with = "BTreeMap<String, TaskSpec>"))]
     pub tasks: BTreeMap<Spanned<String>, TaskSpec>,
     /// How the database commands (`db ...`) reach the database.
     pub db: Option<DbSpec>,
     /// The images `images build|tag|push` make, by the name typed on the command line.
     #[serde(default)]
+    #[cfg_attr(test, schemars(with = "BTreeMap<String, ImageSpec>"))]
     pub images: BTreeMap<Spanned<String>, ImageSpec>,
     /// The one-time setup `init` does.
     pub init: Option<InitSpec>,
