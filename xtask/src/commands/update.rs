@@ -118,6 +118,8 @@ impl UpdateArgs {
             );
         })
         .map_err(|e| Error::Other(e.into()))?;
+        // A mirror set for this environment alone (offline/use-mirrors).
+        crate::repos::transport::use_environment_git_config(&workspace.root);
         // From here an interrupt stops work at a safe point: no half checkout.
         let _deferred = crate::exec::defer_interrupts();
 

@@ -8,7 +8,7 @@
 //! no-op update costs no process spawn (docs/benchmarks.md has the measurements).
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use git2::{AutotagOption, Cred, CredentialType, FetchOptions, ProxyOptions, RemoteCallbacks};
 
@@ -214,11 +214,53 @@ pub struct NetError(pub String);
 /// off whatever the user's config allows.
 const GIT_SAFETY: [&str; 2] = ["-c", "protocol.ext.allow=never"];
 
+/// Where an environment keeps git settings of its own (relative to its
+/// root): `offline/use-mirrors` writes a mirror's `url.<base>.insteadOf`
+/// there, with an include of the user's own `~/.gitconfig`.
+pub const ENVIRONMENT_GIT_CONFIG: &str = ".xtask/gitconfig";
+
+/// The environment's git config, when it has one: every git we run reads
+/// it as its global file (`GIT_CONFIG_GLOBAL`), so a mirror set for this
+/// environment changes nothing for any other git on the machine.
+static GIT_CONFIG: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Uses `root`'s [`ENVIRONMENT_GIT_CONFIG`] for every git run from now on,
+/// when the file exists.
+pub fn use_environment_git_config(root: &Path) {
+    let path = root.join(ENVIRONMENT_GIT_CONFIG);
+    if path.is_file() {
+        let _ = GIT_CONFIG.set(path);
+    }
+}
+
+/// A note for a failure when the environment's git config rewrites urls:
+/// the url git used is not the one repos.toml gives.
+fn rewrite_note() -> String {
+    let Some(path) = GIT_CONFIG.get() else {
+        return String::new();
+    };
+    let rewrites = std::fs::read_to_string(path)
+        .map(|text| text.to_ascii_lowercase().contains("insteadof"))
+        .unwrap_or(false);
+    if rewrites {
+        format!(
+            " (urls are rewritten for this environment by {}: `git config -f {} --get-regexp insteadof` lists the rules)",
+            ENVIRONMENT_GIT_CONFIG,
+            path.display()
+        )
+    } else {
+        String::new()
+    }
+}
+
 fn git_cli(args: &[&str], dir: Option<&Path>, trace: &Trace) -> Result<String, NetError> {
     let argv = std::iter::once("git")
         .chain(GIT_SAFETY)
         .chain(args.iter().copied());
     let mut step = CommandStep::new(argv).env("GIT_TERMINAL_PROMPT", "0");
+    if let Some(config) = GIT_CONFIG.get() {
+        step = step.env("GIT_CONFIG_GLOBAL", config.to_string_lossy());
+    }
     if let Some(dir) = dir {
         step = step.dir(dir);
     }
@@ -228,11 +270,12 @@ fn git_cli(args: &[&str], dir: Option<&Path>, trace: &Trace) -> Result<String, N
         Ok(out.stdout)
     } else {
         let message = out.stderr.trim();
-        Err(NetError(if message.is_empty() {
+        let message = if message.is_empty() {
             format!("git {} exited with code {}", args.join(" "), out.code)
         } else {
             message.to_string()
-        }))
+        };
+        Err(NetError(message + &rewrite_note()))
     }
 }
 

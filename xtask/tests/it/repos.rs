@@ -724,3 +724,76 @@ fn remotes_dir(remote: &crate::git_fixture::Remote) -> String {
         .to_string_lossy()
         .into_owned()
 }
+
+#[test]
+fn use_mirrors_points_only_this_environment_at_local_mirrors() {
+    let remotes = Remotes::new();
+    let app = remotes.create("app");
+    let mirrors = tempfile::tempdir().expect("mirrors");
+    std::fs::create_dir_all(mirrors.path().join("acme")).expect("mkdir");
+    std::os::unix::fs::symlink(&app.bare, mirrors.path().join("acme/app.git")).expect("symlink");
+    let home = tempfile::tempdir().expect("home");
+    let user_config = "[user]\n\tname = Someone\n";
+    std::fs::write(home.path().join(".gitconfig"), user_config).expect("gitconfig");
+    let env = Env::new();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../offline/use-mirrors");
+    let use_mirrors = |args: &[&std::ffi::OsStr]| {
+        let out = std::process::Command::new("bash")
+            .arg(&script)
+            .args(args)
+            .env("HOME", home.path())
+            .output()
+            .expect("run use-mirrors");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    use_mirrors(&[mirrors.path().as_os_str(), env.path().as_os_str()]);
+
+    env.repos_toml(&repo_entry(
+        "app",
+        "https://github.com/acme/app",
+        "branch = \"main\"",
+    ));
+    env.xtask(["update"])
+        .env("HOME", home.path())
+        .ok()
+        .stderr_has("1 cloned");
+    let clone = env.join("shared/src/app");
+    assert_eq!(
+        git(&clone, &["config", "--get", "remote.origin.url"]).trim(),
+        "https://github.com/acme/app",
+        "the clone keeps the url repos.toml gives"
+    );
+    assert_eq!(
+        std::fs::read_to_string(home.path().join(".gitconfig")).expect("gitconfig"),
+        user_config,
+        "the user's git config is left as it was"
+    );
+    // Another git on the machine is not redirected.
+    let elsewhere = std::process::Command::new("git")
+        .args(["config", "--get-regexp", "insteadof"])
+        .env("HOME", home.path())
+        .output()
+        .expect("git config");
+    assert!(elsewhere.stdout.is_empty(), "{elsewhere:?}");
+
+    // A repository the mirrors lack: the failure names the rewrite.
+    env.repos_toml(&format!(
+        "{}{}",
+        repo_entry("app", "https://github.com/acme/app", "branch = \"main\""),
+        repo_entry("missing", "https://github.com/acme/missing", "")
+    ));
+    let out = env.xtask(["update"]).env("HOME", home.path()).fails_with(1);
+    assert!(
+        out.stderr
+            .contains("urls are rewritten for this environment by .xtask/gitconfig"),
+        "{}",
+        out.describe()
+    );
+
+    use_mirrors(&[std::ffi::OsStr::new("--undo"), env.path().as_os_str()]);
+    assert!(!env.join(".xtask/gitconfig").exists());
+}
