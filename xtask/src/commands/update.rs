@@ -281,6 +281,16 @@ fn run_with_progress(
     jobs: Vec<RepoJob>,
     settings: &SyncSettings,
 ) -> Result<Vec<(RepoJob, SyncOutcome)>> {
+    // With several repos, what needs attention (skipped, failed) is said
+    // once, in the summary's list after the tally, not also as it happens.
+    let several = jobs.len() > 1;
+    let said_later = move |outcome: &SyncOutcome| {
+        several
+            && matches!(
+                outcome,
+                SyncOutcome::Skipped { .. } | SyncOutcome::Failed { .. }
+            )
+    };
     let results = if ui.interactive && ui.verbosity >= 0 {
         let multi = MultiProgress::new();
         let bars: Arc<Mutex<HashMap<String, ProgressBar>>> = Arc::default();
@@ -304,6 +314,9 @@ fn run_with_progress(
                 if let Some(bar) = bars.lock().ok().and_then(|mut b| b.remove(&job.name)) {
                     bar.finish_and_clear();
                 }
+                if said_later(outcome) {
+                    return;
+                }
                 let (verb, message, tone) = outcome_line(job, outcome);
                 multi.suspend(|| done_ui.status_tone(verb, message, tone));
             }),
@@ -319,6 +332,9 @@ fn run_with_progress(
         let report = SyncReport {
             on_start: Box::new(|_| {}),
             on_done: Box::new(move |job, outcome| {
+                if said_later(outcome) {
+                    return;
+                }
                 let (verb, message, tone) = outcome_line(job, outcome);
                 done_ui.status_tone(verb, message, tone);
             }),
@@ -359,7 +375,8 @@ fn summarize(ui: &Ui, results: &[(RepoJob, SyncOutcome)]) -> Tally {
         ),
         tone,
     );
-    // Repeat what needs attention so it is not lost above.
+    // What needs attention, once, after the tally (not printed as it
+    // happened: see run_with_progress).
     if results.len() > 1 {
         for (job, outcome) in results {
             if matches!(
