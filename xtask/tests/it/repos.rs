@@ -234,7 +234,12 @@ fn failures_are_reported_with_the_reason_and_the_others_still_finish() {
         out.describe()
     );
     let tally = out.stderr.find("Summary").expect("the summary");
-    assert!(out.stderr.find("Failed missing-branch").expect("the failure") > tally);
+    assert!(
+        out.stderr
+            .find("Failed missing-branch")
+            .expect("the failure")
+            > tally
+    );
     assert!(env.join("shared/src/good/README").exists());
     assert!(env.join("shared/src/vanishing/README").exists());
 
