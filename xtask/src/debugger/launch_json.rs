@@ -490,19 +490,9 @@ impl Parser<'_> {
                 key_span: key_token.span,
                 value,
             });
-            match self.peek().cloned() {
-                Some(Token {
-                    kind: Kind::Comma,
-                    span,
-                }) => {
-                    self.at += 1;
-                    trailing_comma = Some(span);
-                }
-                Some(Token {
-                    kind: Kind::Close('}'),
-                    ..
-                }) => break,
-                _ => return Err(self.unexpected("`,` or `}`")),
+            match self.separator('}')? {
+                Some(comma) => trailing_comma = Some(comma),
+                None => break,
             }
         }
         let close = self.next().map(|t| t.span).unwrap_or_default();
@@ -512,6 +502,25 @@ impl Parser<'_> {
             close,
             trailing_comma,
         })
+    }
+
+    /// After a member or item: a comma (taken; its span) or `close` (left
+    /// for the caller: `None`); anything else is an error.
+    fn separator(&mut self, close: char) -> Result<Option<Range<usize>>, LaunchJsonError> {
+        match self.peek().cloned() {
+            Some(Token {
+                kind: Kind::Comma,
+                span,
+            }) => {
+                self.at += 1;
+                Ok(Some(span))
+            }
+            Some(Token {
+                kind: Kind::Close(c),
+                ..
+            }) if c == close => Ok(None),
+            _ => Err(self.unexpected(&format!("`,` or `{close}`"))),
+        }
     }
 
     fn array(&mut self) -> Result<Node, LaunchJsonError> {
@@ -524,19 +533,9 @@ impl Parser<'_> {
             }
             trailing_comma = None;
             items.push(self.value()?);
-            match self.peek().cloned() {
-                Some(Token {
-                    kind: Kind::Comma,
-                    span,
-                }) => {
-                    self.at += 1;
-                    trailing_comma = Some(span);
-                }
-                Some(Token {
-                    kind: Kind::Close(']'),
-                    ..
-                }) => break,
-                _ => return Err(self.unexpected("`,` or `]`")),
+            match self.separator(']')? {
+                Some(comma) => trailing_comma = Some(comma),
+                None => break,
             }
         }
         let close = self.next().map(|t| t.span).unwrap_or_default();
