@@ -226,7 +226,16 @@ fn serve_until_answered_then_interrupt(
             for line in std::io::BufReader::new(stdout).lines() {
                 let line = line.expect("stdout line");
                 if line.trim() == url && answered_when_printed.is_none() {
-                    answered_when_printed = Some(http_get(port).is_ok());
+                    // Within half a second of the line (engine's port proxy
+                    // may drop one connection); a URL printed before the
+                    // server starts (2 s with the stand-in) does not answer.
+                    let printed = Instant::now();
+                    let mut answered = http_get(port).is_ok();
+                    while !answered && printed.elapsed() < Duration::from_millis(500) {
+                        std::thread::sleep(Duration::from_millis(50));
+                        answered = http_get(port).is_ok();
+                    }
+                    answered_when_printed = Some(answered);
                 }
                 lines.push(line);
             }
