@@ -94,6 +94,33 @@ fn append_tasks(stack: &Stack, text: &str) {
     writeln!(file, "\n{text}").expect("append");
 }
 
+/// A running stack whose `[db]` is `shop`, created, holding what `sql`
+/// makes (nothing when empty).
+fn shop_with(sql: &str) -> Stack {
+    let stack = Stack::fixture();
+    append_tasks(&stack, "[db]\nname = \"shop\"\n");
+    start(&stack);
+    stack.xtask(["db", "create"]).ok();
+    if !sql.is_empty() {
+        psql(&stack, "shop", sql);
+    }
+    stack
+}
+
+/// `db backup -o PATH --format FORMAT`, which must succeed.
+fn backup_as(stack: &Stack, path: &std::path::Path, format: &str) {
+    stack
+        .xtask([
+            "db",
+            "backup",
+            "-o",
+            path.to_str().expect("a UTF-8 path"),
+            "--format",
+            format,
+        ])
+        .ok();
+}
+
 #[test]
 fn backup_delete_restore_brings_the_rows_back_in_both_formats() {
     let stack = Stack::fixture();
@@ -236,16 +263,7 @@ fn backup_delete_restore_brings_the_rows_back_in_both_formats() {
 
     // Plain SQL, into another database.
     let sql = stack.env.join("shop.sql");
-    stack
-        .xtask([
-            "db",
-            "backup",
-            "-o",
-            sql.to_str().unwrap(),
-            "--format",
-            "sql",
-        ])
-        .ok();
+    backup_as(&stack, &sql, "sql");
     assert!(std::fs::read_to_string(&sql)
         .expect("sql dump")
         .contains("CREATE TABLE"));
@@ -256,16 +274,7 @@ fn backup_delete_restore_brings_the_rows_back_in_both_formats() {
 
     // Gzip-compressed SQL, made by pg_dump itself; a damaged one is refused.
     let gz = stack.env.join("shop.sql.gz");
-    stack
-        .xtask([
-            "db",
-            "backup",
-            "-o",
-            gz.to_str().unwrap(),
-            "--format",
-            "sql-gz",
-        ])
-        .ok();
+    backup_as(&stack, &gz, "sql-gz");
     assert_eq!(&std::fs::read(&gz).expect("gz")[..2], &[0x1f, 0x8b]);
     stack
         .xtask(["--yes", "db", "restore", gz.to_str().unwrap(), "third"])
@@ -948,15 +957,7 @@ fn database_names(stack: &Stack) -> Vec<String> {
 
 #[test]
 fn zstd_backups_round_trip_and_a_damaged_one_changes_nothing() {
-    let stack = Stack::fixture();
-    append_tasks(&stack, "[db]\nname = \"shop\"\n");
-    start(&stack);
-    stack.xtask(["db", "create"]).ok();
-    psql(
-        &stack,
-        "shop",
-        "create table t (x int); insert into t values (1), (2), (3)",
-    );
+    let stack = shop_with("create table t (x int); insert into t values (1), (2), (3)");
 
     // SQL compressed on the host: zstd's magic number, and the rows come back.
     let zst = stack.env.join("shop.sql.zst");
@@ -1094,15 +1095,7 @@ fn no_staging_left(stack: &Stack) {
 
 #[test]
 fn copy_checks_everything_first_and_keeps_what_it_replaces() {
-    let stack = Stack::fixture();
-    append_tasks(&stack, "[db]\nname = \"shop\"\n");
-    start(&stack);
-    stack.xtask(["db", "create"]).ok();
-    psql(
-        &stack,
-        "shop",
-        "create table t (x int); insert into t values (1), (2), (3)",
-    );
+    let stack = shop_with("create table t (x int); insert into t values (1), (2), (3)");
     stack.xtask(["db", "copy", "shop", "shop2"]).ok();
     psql(&stack, "shop2", "delete from t; insert into t values (9)");
 
@@ -1216,10 +1209,7 @@ fn refused(stack: &Stack, file: &std::path::Path, db: &str, why: &str, before: &
 
 #[test]
 fn a_sql_restore_swaps_only_a_whole_file_and_runs_no_meta_commands() {
-    let stack = Stack::fixture();
-    append_tasks(&stack, "[db]\nname = \"shop\"\n");
-    start(&stack);
-    stack.xtask(["db", "create"]).ok();
+    let stack = shop_with("");
     psql(
         &stack,
         "shop",
@@ -1233,16 +1223,7 @@ fn a_sql_restore_swaps_only_a_whole_file_and_runs_no_meta_commands() {
         "create table t (x int); insert into t values (7)",
     );
     let sql = stack.env.join("shop.sql");
-    stack
-        .xtask([
-            "db",
-            "backup",
-            "-o",
-            sql.to_str().unwrap(),
-            "--format",
-            "sql",
-        ])
-        .ok();
+    backup_as(&stack, &sql, "sql");
     let dump = std::fs::read_to_string(&sql).unwrap();
     // Our own dump restores (pg_dump's \restrict lines included).
     stack
@@ -1356,16 +1337,7 @@ fn a_sql_restore_swaps_only_a_whole_file_and_runs_no_meta_commands() {
 
     // .sql.gz: unpacked on the host, checked the same way; cut, refused.
     let gz = stack.env.join("shop.sql.gz");
-    stack
-        .xtask([
-            "db",
-            "backup",
-            "-o",
-            gz.to_str().unwrap(),
-            "--format",
-            "sql-gz",
-        ])
-        .ok();
+    backup_as(&stack, &gz, "sql-gz");
     stack
         .xtask(["--yes", "db", "restore", gz.to_str().unwrap(), "third"])
         .ok();
@@ -1383,10 +1355,7 @@ fn a_sql_restore_swaps_only_a_whole_file_and_runs_no_meta_commands() {
 
 #[test]
 fn backup_never_replaces_a_file_it_did_not_make_without_force() {
-    let stack = Stack::fixture();
-    append_tasks(&stack, "[db]\nname = \"shop\"\n");
-    start(&stack);
-    stack.xtask(["db", "create"]).ok();
+    let stack = shop_with("");
     let package_json = stack.env.join("package.json");
     std::fs::write(&package_json, "{\"name\": \"mine\"}\n").unwrap();
     // -o package would write package.json: refused before pg_dump.
@@ -1465,37 +1434,13 @@ fn killed_mid_stream(stack: &Stack, file: &std::path::Path, before: &str) {
 
 #[test]
 fn kill_9_of_xtask_mid_stream_never_swaps_a_part_in() {
-    let stack = Stack::fixture();
-    append_tasks(&stack, "[db]\nname = \"shop\"\n");
-    start(&stack);
-    stack.xtask(["db", "create"]).ok();
-    psql(
-        &stack,
-        "shop",
+    let stack = shop_with(
         "create table t (x int, pad text); insert into t select g, md5(g::text) from generate_series(1, 1500000) g",
     );
     let zst = stack.env.join("big.sql.zst");
     let sql = stack.env.join("big.sql");
-    stack
-        .xtask([
-            "db",
-            "backup",
-            "-o",
-            zst.to_str().unwrap(),
-            "--format",
-            "sql-zst",
-        ])
-        .ok();
-    stack
-        .xtask([
-            "db",
-            "backup",
-            "-o",
-            sql.to_str().unwrap(),
-            "--format",
-            "sql",
-        ])
-        .ok();
+    backup_as(&stack, &zst, "sql-zst");
+    backup_as(&stack, &sql, "sql");
     psql(&stack, "shop", "delete from t where x > 10");
     killed_mid_stream(&stack, &zst, "10");
     killed_mid_stream(&stack, &sql, "10");
@@ -1547,13 +1492,7 @@ fn docker_dropping_the_seal(dir: &std::path::Path, bytes: u64) -> String {
 /// commits at its end of input); nor is a custom dump cut in the middle.
 #[test]
 fn everything_but_the_seal_is_not_enough_to_swap() {
-    let stack = Stack::fixture();
-    append_tasks(&stack, "[db]\nname = \"shop\"\n");
-    start(&stack);
-    stack.xtask(["db", "create"]).ok();
-    psql(
-        &stack,
-        "shop",
+    let stack = shop_with(
         "create table t (x int, pad text); insert into t select g, md5(g::text) from generate_series(1, 20000) g",
     );
     let dump = stack.env.join("shop.dump");
@@ -1561,16 +1500,7 @@ fn everything_but_the_seal_is_not_enough_to_swap() {
     stack
         .xtask(["db", "backup", "-o", dump.to_str().unwrap()])
         .ok();
-    stack
-        .xtask([
-            "db",
-            "backup",
-            "-o",
-            sql.to_str().unwrap(),
-            "--format",
-            "sql",
-        ])
-        .ok();
+    backup_as(&stack, &sql, "sql");
     psql(&stack, "shop", "delete from t where x > 5");
     let bin = tempfile::tempdir().unwrap();
     let dump_size = std::fs::metadata(&dump).unwrap().len();
