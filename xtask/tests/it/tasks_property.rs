@@ -32,6 +32,23 @@ fn run_bounded(env: &Env, args: &[&str], limit: Duration) -> Result<(i32, String
     }
 }
 
+/// `xtask ARGS` in `env` ends within `limit` without a panic; a failure
+/// names the tasks.toml it ran on.
+fn runs_to_an_end(
+    env: &Env,
+    args: &[&str],
+    limit: Duration,
+    tasks_toml: &str,
+) -> Result<(), TestCaseError> {
+    let (code, stderr) = run_bounded(env, args, limit)
+        .map_err(|hang| TestCaseError::fail(format!("{hang} on\n{tasks_toml}")))?;
+    prop_assert!(
+        code != 101 && !stderr.contains("panicked"),
+        "xtask {args:?} exited {code} on\n{tasks_toml}\n{stderr}"
+    );
+    Ok(())
+}
+
 fn entries(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .map(|d| {
@@ -152,17 +169,7 @@ fn hostile_tasks_toml_never_panics_hangs_escapes_or_injects() {
                 vec![target.as_str(), argument.as_str()],
                 vec!["--yes", target.as_str()],
             ] {
-                let outcome = run_bounded(&env, &args, Duration::from_secs(20));
-                let (code, stderr) = match outcome {
-                    Ok(done) => done,
-                    Err(hang) => {
-                        return Err(TestCaseError::fail(format!("{hang} on\n{tasks_toml}")))
-                    }
-                };
-                prop_assert!(
-                    code != 101 && !stderr.contains("panicked"),
-                    "xtask {args:?} exited {code} on\n{tasks_toml}\n{stderr}"
-                );
+                runs_to_an_end(&env, &args, Duration::from_secs(20), &tasks_toml)?;
             }
             prop_assert!(
                 entries(outside.path()).is_empty(),
@@ -280,15 +287,7 @@ fn hostile_db_init_certs_and_debug_sections_never_panic_escape_or_inject() {
             vec!["--dry-run", "db", "backup"],
             vec!["--dry-run", "debug", "web"],
         ] {
-            let outcome = run_bounded(&env, &args, Duration::from_secs(30));
-            let (code, stderr) = match outcome {
-                Ok(done) => done,
-                Err(hang) => return Err(TestCaseError::fail(format!("{hang} on\n{tasks_toml}"))),
-            };
-            prop_assert!(
-                code != 101 && !stderr.contains("panicked"),
-                "xtask {args:?} exited {code} on\n{tasks_toml}\n{stderr}"
-            );
+            runs_to_an_end(&env, &args, Duration::from_secs(30), &tasks_toml)?;
         }
         prop_assert!(
             entries(outside.path()).is_empty(),
