@@ -353,22 +353,7 @@ fn ptvsd_is_started_with_its_own_options_when_the_config_names_it() {
 
 /// The container of `service` in `project`: `docker inspect`'s Config.Cmd.
 fn config_cmd(project: &str, service: &str) -> Vec<String> {
-    let ids = std::process::Command::new("docker")
-        .args([
-            "ps",
-            "-aq",
-            "--filter",
-            &format!("label=com.docker.compose.project={project}"),
-            "--filter",
-            &format!("label=com.docker.compose.service={service}"),
-        ])
-        .output()
-        .expect("docker ps");
-    let id = String::from_utf8_lossy(&ids.stdout).trim().to_string();
-    assert!(
-        !id.is_empty() && !id.contains('\n'),
-        "one container: {id:?}"
-    );
+    let id = crate::engine::the_container(project, service);
     let out = std::process::Command::new("docker")
         .args(["inspect", "--format", "{{json .Config.Cmd}}", &id])
         .output()

@@ -188,17 +188,7 @@ impl ShippedStack {
 
     /// The id of `service`'s container in the development project.
     fn container(&self, service: &str) -> String {
-        let ids = run(Command::new("docker").args([
-            "ps",
-            "-aq",
-            "--filter",
-            &format!("label=com.docker.compose.project={}", self.project),
-            "--filter",
-            &format!("label=com.docker.compose.service={service}"),
-        ]));
-        let ids: Vec<&str> = ids.split_whitespace().collect();
-        assert_eq!(ids.len(), 1, "one container of {service}: {ids:?}");
-        ids[0].to_string()
+        crate::engine::the_container(&self.project, service)
     }
 
     fn projects(&self) -> Vec<String> {

@@ -205,6 +205,37 @@ pub fn wait_for<T>(
     );
 }
 
+/// Full ids of `service`'s containers in `project`, found by compose's
+/// labels: the running ones, or with `stopped_too` every one.
+pub fn container_ids(project: &str, service: &str, stopped_too: bool) -> Vec<String> {
+    let mut args = vec!["ps", "-q", "--no-trunc"];
+    if stopped_too {
+        args.push("-a");
+    }
+    let project = format!("label=com.docker.compose.project={project}");
+    let service = format!("label=com.docker.compose.service={service}");
+    args.extend(["--filter", &project, "--filter", &service]);
+    let out = std::process::Command::new("docker")
+        .args(&args)
+        .output()
+        .expect("docker ps");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(String::from)
+        .collect()
+}
+
+/// The one container, running or not, of `service` in `project`.
+pub fn the_container(project: &str, service: &str) -> String {
+    let ids = container_ids(project, service, true);
+    assert_eq!(
+        ids.len(),
+        1,
+        "one container of {service} in {project}: {ids:?}"
+    );
+    ids[0].clone()
+}
+
 /// `GET /` on 127.0.0.1:port; returns the status line and body.
 pub fn http_get(port: u16) -> Result<(u16, String), String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;

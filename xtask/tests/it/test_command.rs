@@ -24,22 +24,7 @@ fn testing_project(stack: &Stack) -> String {
 
 /// IDs of the running containers of `service` in `project`.
 fn container_ids(project: &str, service: &str) -> Vec<String> {
-    let out = Command::new("docker")
-        .args([
-            "ps",
-            "-q",
-            "--no-trunc",
-            "--filter",
-            &format!("label=com.docker.compose.project={project}"),
-            "--filter",
-            &format!("label=com.docker.compose.service={service}"),
-        ])
-        .output()
-        .expect("docker ps");
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .map(String::from)
-        .collect()
+    crate::engine::container_ids(project, service, false)
 }
 
 /// The summary row of `phase` (the table's columns are space-separated).
