@@ -17,10 +17,11 @@ const DEFAULT_DAYS: u32 = 365;
 /// A self-signed certificate and key for testing ([certs] in tasks.toml)
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
-  cargo xtask certs                          [certs] cert and key, CN from [certs] cn (default localhost)
-  cargo xtask certs --cn indico.example.org --days 30
-  cargo xtask certs --force                  a new key and certificate; the old ones kept as NAME.bak
-  cargo xtask --dry-run certs                what would be written, nothing done")]
+  cargo xtask -C examples/indico certs             [certs] cert and key, CN from [certs] cn (default localhost)
+  cargo xtask -C examples/indico certs --cn indico.example.org --days 30
+  cargo xtask -C examples/indico certs --force     a new key and certificate; the old ones kept as NAME.bak
+  cargo xtask -C examples/indico --dry-run certs   what would be written, nothing done
+(this repository's stack has no [certs]; examples/indico has)")]
 pub struct CertsArgs {
     /// The certificate's common name (also its DNS name); default: [certs] cn, else localhost
     #[arg(long, value_name = "NAME")]

@@ -15,7 +15,7 @@ use crate::plan::{CommandStep, Plan, Step};
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   cargo xtask run portal                       the service's default command
-  cargo xtask run portal execute --help        any command
+  cargo xtask run portal pserve --help         any command
   cargo xtask run -e DEBUG=1 --no-deps portal  compose's run options, before the service
   cargo xtask run --no-ports portal pytest     beside the running portal: its ports not published
   cargo xtask --dry-run run portal             the exact docker compose call")]

@@ -23,7 +23,8 @@ use crate::plan::{CommandStep, Compression, Input, LoadFile, Output, Plan, Seale
   cargo xtask db create                  the environment's database ([db] name), if missing
   cargo xtask db rebuild --demo          old one kept as a snapshot; create, initialise, demo data
   cargo xtask db backup                  backups/<db>-<env>-<UTC time>.dump
-  cargo xtask db restore backups/x.dump  check the file, then replace the database
+  cargo xtask db restore backups/tryton-development-20261125T231500Z.dump
+                                         check the file, then replace the database
   cargo xtask db snapshot                a template copy; `db snapshot restore --latest`
   cargo xtask db psql -- -c 'select 1'   psql without a terminal
   cargo xtask --dry-run db rebuild       every command and script, nothing run")]
@@ -43,12 +44,13 @@ pub enum DbCommand {
     #[command(after_help = "Examples:
   cargo xtask db delete scratch
   cargo xtask --yes db delete scratch              in scripts
-  cargo xtask --env production db delete --confirm c3s  a protected environment")]
+  cargo xtask -C examples/collecting-society --env production db delete --confirm c3s
+                                                   a protected environment: the name typed")]
     Delete(DestructiveArgs),
     /// Set the database aside as a snapshot, create, initialise and load data (asks first)
     #[command(after_help = "Examples:
   cargo xtask db rebuild
-  cargo xtask --yes db rebuild --test              in CI")]
+  cargo xtask --yes db rebuild --demo              in scripts")]
     Rebuild(RebuildArgs),
     /// The databases: name, size and owner (`--json` for scripts)
     #[command(after_help = "Examples:
@@ -62,9 +64,9 @@ pub enum DbCommand {
     Psql(PsqlArgs),
     /// Copy a database (a template copy); --force replaces DST (asks first)
     #[command(after_help = "Examples:
-  cargo xtask db copy c3s c3s_test_template
-  cargo xtask --yes db copy c3s scratch --force    scratch kept as a snapshot
-  cargo xtask --yes db copy c3s scratch --force --no-backup")]
+  cargo xtask db copy tryton scratch
+  cargo xtask --yes db copy tryton scratch --force    scratch kept as a snapshot
+  cargo xtask --yes db copy tryton scratch --force --no-backup")]
     Copy(CopyArgs),
     /// Create the database if missing, initialise it and load data
     #[command(after_help = "Examples:
@@ -73,15 +75,15 @@ pub enum DbCommand {
     /// Dump the database to backups/<db>-<env>-<UTC time>.dump (or -o FILE)
     #[command(after_help = "Examples:
   cargo xtask db backup
-  cargo xtask db backup -o /tmp/c3s.sql --format sql
-  cargo xtask db backup -o c3s.dump --force      replaces c3s.dump(.json), kept as c3s.dump.~1~
+  cargo xtask db backup -o /tmp/tryton.sql --format sql
+  cargo xtask db backup -o tryton.dump --force   replaces tryton.dump(.json), kept as tryton.dump.~1~
   cargo xtask db backup --format sql-gz          backups/<db>-<env>-<UTC time>.sql.gz")]
     Backup(BackupArgs),
     /// Replace the database with a dump, checked before anything changes (asks first)
     #[command(after_help = "Examples:
-  cargo xtask db restore backups/c3s-development-20261125T231500Z.dump
+  cargo xtask db restore backups/tryton-development-20261125T231500Z.dump
   cargo xtask --yes db restore dump.sql scratch
-  cargo xtask db restore --partial-ok my-own.sql scratch   SQL without pg_dump's completion line")]
+  cargo xtask db restore --partial-ok dump.sql scratch   SQL without pg_dump's completion line")]
     Restore(RestoreArgs),
     /// Snapshots as template databases: take, list, restore, remove
     #[command(after_help = "Examples:

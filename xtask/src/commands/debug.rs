@@ -27,11 +27,11 @@ use crate::state_lock::STATE_DIR;
 /// Restart a service under a debugger (debugpy, ptvsd) on 127.0.0.1 and set up the editor
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
-  cargo xtask debug web               web under debugpy on 127.0.0.1:5678
-  cargo xtask debug web --wait        the program waits for the debugger to attach
-  cargo xtask debug web --port 5679   another port
-  cargo xtask debug web --off         back to normal
-  cargo xtask --dry-run debug web     the override file, the compose call")]
+  cargo xtask debug portal               the portal under debugpy on 127.0.0.1:5678
+  cargo xtask debug portal --wait        the program waits for the debugger to attach
+  cargo xtask debug portal --port 5680   another port
+  cargo xtask debug portal --off         back to normal
+  cargo xtask --dry-run debug portal     the override file, the compose call")]
 pub struct DebugArgs {
     /// The service ([services.NAME.debug] in tasks.toml)
     #[arg(value_name = "SERVICE")]

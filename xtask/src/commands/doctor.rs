@@ -20,8 +20,8 @@ use crate::ui::Tone;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   cargo xtask doctor
-  cargo xtask --env production doctor
-  cargo xtask --context shared-host doctor   check a remote engine")]
+  cargo xtask --env testing doctor
+  cargo xtask --context default doctor   check the engine of a Docker context")]
 pub struct DoctorArgs {}
 
 /// One thing doctor looked at.

@@ -9,11 +9,11 @@ use crate::images::image_plan::{self, ImagePlanError};
 /// Build, tag and push the images of [images] in tasks.toml
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
-  cargo xtask images build                      every image, bases first, every matrix cell
-  cargo xtask images build overwatch --dry-run  the docker commands, base image included
-  cargo xtask images tag                        every `latest` image also as `stable`
-  cargo xtask images tag --tag 2.3.0 indico-worker
-  cargo xtask images push --tag 2.3.0")]
+  cargo xtask -C examples/overwatch images build              every image, bases first, every matrix cell
+  cargo xtask -C examples/overwatch images build overwatch --dry-run   base image included
+  cargo xtask -C examples/overwatch images tag                every `latest` image also as `stable`
+  cargo xtask -C examples/overwatch images push --tag 2.3.0
+(this repository's stack builds its images with `cargo xtask build`; examples/overwatch has [images])")]
 pub struct ImagesArgs {
     #[command(subcommand)]
     pub command: ImagesCommand,
@@ -23,9 +23,9 @@ pub struct ImagesArgs {
 pub enum ImagesCommand {
     /// Build images (and the images they build on), one build per matrix cell
     #[command(after_help = "Examples:
-  cargo xtask images build
-  cargo xtask images build overwatch --tag 2.3.0
-  cargo xtask images build overwatch --no-deps   only overwatch, its base as it is")]
+  cargo xtask -C examples/overwatch images build
+  cargo xtask -C examples/overwatch images build overwatch --tag 2.3.0
+  cargo xtask -C examples/overwatch images build overwatch --no-deps   its base as it is")]
     Build {
         #[command(flatten)]
         chosen: ImagesAtTag,
@@ -38,9 +38,9 @@ pub enum ImagesCommand {
     },
     /// Tag built images again: every `latest` also as `stable` by default
     #[command(after_help = "Examples:
-  cargo xtask images tag                               latest -> stable, every image
-  cargo xtask images tag --tag 2.3.0 indico-worker     latest -> 2.3.0
-  cargo xtask images tag --pull --push                 as Indico's make-image-tags.sh, on the registry")]
+  cargo xtask -C examples/overwatch images tag                     latest -> stable, every image
+  cargo xtask -C examples/overwatch images tag --tag 2.3.0 overwatch   latest -> 2.3.0
+  cargo xtask -C examples/overwatch images tag --pull --push       as Indico's make-image-tags.sh, on the registry")]
     Tag {
         /// Images of [images] (default: every one)
         #[arg(value_name = "IMAGE")]
@@ -60,8 +60,8 @@ pub enum ImagesCommand {
     },
     /// Push images to the registry their names hold
     #[command(after_help = "Examples:
-  cargo xtask images push
-  cargo xtask images push --tag 2.3.0 overwatch")]
+  cargo xtask -C examples/overwatch images push
+  cargo xtask -C examples/overwatch images push --tag 2.3.0 overwatch")]
     Push {
         #[command(flatten)]
         chosen: ImagesAtTag,

@@ -11,9 +11,10 @@ use crate::setup::init_plan::{self, InitAction, InitInputs, PathResolver};
 /// One-time setup: folders, default config files, one-time steps ([init])
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
-  cargo xtask init                 create what is missing; a second run changes nothing
-  cargo xtask --dry-run init       every folder, copy and command, nothing done
-  cargo xtask init --force         replace changed config files and step outputs, keeping backups (NAME.bak)")]
+  cargo xtask -C examples/camcops init             create what is missing; a second run changes nothing
+  cargo xtask -C examples/camcops --dry-run init   every folder, copy and command, nothing done
+  cargo xtask -C examples/camcops init --force     replace changed config files and step outputs (NAME.bak kept)
+(this repository's stack has no [init]; examples/camcops and examples/indico have)")]
 pub struct InitArgs {
     /// Replace config files that differ and outputs of steps that exist,
     /// keeping each old file as a backup (NAME.bak, NAME.bak.1, ...)

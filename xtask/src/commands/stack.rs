@@ -17,7 +17,7 @@ use crate::plan::{Plan, Step};
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   cargo xtask up -d
-  cargo xtask up -d --wait db web
+  cargo xtask up -d --wait db portal
   cargo xtask --env testing up -d")]
 pub struct UpArgs {
     #[arg(value_name = "SERVICE")]
@@ -42,7 +42,8 @@ pub struct UpArgs {
   cargo xtask down
   cargo xtask down --volumes     also remove named volumes (asks first: data!)
   cargo xtask down --volumes --yes   in scripts
-  cargo xtask --env production down --volumes --confirm PROJECT   a protected environment")]
+  cargo xtask -C examples/collecting-society --env production down --volumes --confirm c3s_production
+                                 a protected environment: its project's name typed")]
 pub struct DownArgs {
     /// Also remove the stack's named volumes (asks first; --yes in scripts)
     #[arg(long)]
@@ -121,7 +122,7 @@ pub struct RestartArgs {
 /// Run N replicas of services
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
-  cargo xtask scale portal=2 worker=3")]
+  cargo xtask --env testing scale portal=2   the testing project's ports are picked by the engine")]
 pub struct ScaleArgs {
     /// SERVICE=N pairs
     #[arg(value_name = "SERVICE=N", required = true)]

@@ -24,15 +24,15 @@ use crate::testing::wrapper::{InlineReport, Wrapper};
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   cargo xtask test                       every service with [services.NAME.test]
-  cargo xtask test web --path tests/test_items.py -k writes
-  cargo xtask test web --pdb             stop in pdb on a failure; type at its prompt
+  cargo xtask test portal --path tests/test_views.py -k front_page
+  cargo xtask test portal --pdb          stop in pdb on a failure; type at its prompt
   cargo xtask test --keep                leave the stack up: the next run only execs
   cargo xtask test --down                tear the testing project down (volumes too)
   cargo xtask --env development test --ci   the stack is stopped only if this run started it;
                                          volumes that were there before are kept
   cargo xtask test --ci --junit results  build, no TTY, JUnit XML in results/, tear down
-  cargo xtask test web -- -x             arguments after -- go to the runner
-  cargo xtask --dry-run test web         every command, nothing run
+  cargo xtask test portal -- -x          arguments after -- go to the runner
+  cargo xtask --dry-run test portal      every command, nothing run
 The global -q (--quiet) also makes the runner quiet; --jobs bounds the suites run at once.")]
 pub struct TestArgs {
     /// The services whose suites run; default: all with a test configuration

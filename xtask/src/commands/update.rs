@@ -23,11 +23,12 @@ use crate::ui::{Tone, Ui};
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   cargo xtask update                    every repo in repos.toml
-  cargo xtask update trytond portal     just these two
-  cargo xtask update --group upstream   the repos labelled `group = \"upstream\"`
+  cargo xtask update trytond pyramid    just these two
+  cargo xtask -C examples/collecting-society update --group upstream
+                                        the repos labelled `group = \"upstream\"`
   cargo xtask update --locked           exactly the commits in repos.lock
   cargo xtask update --jobs 32          more parallel fetches (network-bound)
-  cargo xtask update --reset portal     reset example copies, point origin back
+  cargo xtask update --reset pyramid    reset example copies, point origin back
   cargo xtask update --no-wait          fail if another update runs here
   cargo xtask --dry-run update          what would be cloned, synced and copied")]
 pub struct UpdateArgs {

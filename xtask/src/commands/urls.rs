@@ -11,7 +11,7 @@ use crate::error::Result;
 #[command(after_help = "Examples:
   cargo xtask urls
   cargo xtask urls --json
-  cargo xtask --context shared-host urls   the URLs on a remote engine's host")]
+  cargo xtask --context default urls   on the engine of a Docker context (`docker context ls`)")]
 pub struct UrlsArgs {}
 
 /// One URL, per service replica and port.

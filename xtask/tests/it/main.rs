@@ -24,6 +24,7 @@ mod examples_collecting_society;
 mod examples_indico;
 mod examples_overwatch;
 mod exec_signals;
+mod help_examples;
 mod images_command;
 mod init_command;
 mod layout_safety;
