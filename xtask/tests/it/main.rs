@@ -28,6 +28,7 @@ mod help_examples;
 mod images_command;
 mod init_command;
 mod layout_safety;
+mod mariadb_base;
 mod output;
 mod remote_engine;
 mod repo_safety;
