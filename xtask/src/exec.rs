@@ -672,7 +672,9 @@ fn stream_file(
         let end = scanner.end(&mut passed);
         out.write_all(&passed)?;
         let end = end.map_err(|problem| invalid(problem.to_string()))?;
-        end.verdict(partial_ok).map_err(invalid)?;
+        end.verdict(partial_ok).map_err(|unfinished| {
+            std::io::Error::new(std::io::ErrorKind::InvalidData, unfinished)
+        })?;
         if end.unterminated {
             // psql runs a last statement without `;` at its end of input;
             // the seal comes after it, not inside it.
