@@ -278,98 +278,174 @@ fn give_terminal_to(group: libc::pid_t) {
 pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
     install_signal_relay();
     let mut command = command_for(step)?;
-    let redirect_error = |path: &std::path::Path, source| ExecError::Redirect {
-        program: step.program().to_string(),
-        path: path.to_path_buf(),
-        source,
-    };
     // Bytes counted on the host, through a pipe, only for a person watching.
     let bar = step
         .progress
         .as_deref()
         .filter(|_| std::io::stderr().is_terminal())
         .map(progress_bar);
-    let mut source = None;
-    // Set by the thread that decompresses a zstd stdin when the file is damaged.
-    let stream_error: std::sync::Arc<std::sync::Mutex<Option<std::io::Error>>> =
-        std::sync::Arc::default();
+    let source = wire_stdin(step, &mut command, bar.as_ref())?;
+    let StdoutWiring { partial, sink } = wire_stdout(step, &mut command, bar.is_some())?;
+    // Compose's and git's messages where nobody watches (a CI log, a file)
+    // come through the masker: they may quote a secret value or URL. On a
+    // terminal they go straight to it, where compose draws its progress.
+    if !std::io::stderr().is_terminal() && speaks_of_secrets(step.program()) {
+        command.stderr(Stdio::piped());
+    }
+    let owns_terminal = we_own_the_terminal();
+    own_group_in_child(&mut command, owns_terminal);
+    let mut child = command
+        .spawn()
+        .map_err(|e| spawn_error(step.program(), e))?;
+    let group = child.id() as i32;
+    let _registered = GroupGuard::register(group, true);
+    let relays = start_relays(step, &mut child);
+    let stream_error = StreamError::default();
+    let feeder = start_feeder(
+        step,
+        child.stdin.take(),
+        source,
+        bar.as_ref(),
+        &stream_error,
+    );
+    let collector = start_collector(step, sink, child.stdout.take(), bar.clone());
+    let status = wait_in_foreground(&mut child, group, owns_terminal);
+    if let Some(feeder) = feeder {
+        let _ = feeder.join();
+    }
+    for relay in relays.into_iter().flatten() {
+        let _ = relay.join();
+    }
+    let collected = collector.map(|c| c.join());
+    if let Some(bar) = &bar {
+        // What follows (the path and size) says how it ended.
+        bar.finish_and_clear();
+    }
+    let status = status.map_err(|source| ExecError::Wait {
+        program: step.program().to_string(),
+        source,
+    })?;
+    check_streams(step, collected, &stream_error)?;
+    run_on_interrupt(step);
+    let code = code_after_interrupt(exit_code(status));
+    if let Some(partial) = partial {
+        // Dropped without `finish` on failure: the temporary file goes, the
+        // final path is never touched.
+        if code == 0 {
+            partial.finish(step.program())?;
+        }
+    }
+    Ok(code)
+}
+
+/// Set by the thread that feeds a zstd or sealed stdin when it fails.
+type StreamError = std::sync::Arc<Mutex<Option<std::io::Error>>>;
+
+/// What the collector thread yields: the bytes the child wrote into the file.
+type Collected = std::thread::Result<std::io::Result<u64>>;
+
+fn redirect_error(step: &CommandStep, path: &std::path::Path, source: std::io::Error) -> ExecError {
+    ExecError::Redirect {
+        program: step.program().to_string(),
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Points the child's stdin at what the step says; returns the file we copy
+/// into its pipe ourselves (counted or decompressed), if any.
+fn wire_stdin(
+    step: &CommandStep,
+    command: &mut Command,
+    bar: Option<&indicatif::ProgressBar>,
+) -> Result<Option<std::fs::File>, ExecError> {
+    let open = |path: &std::path::Path| {
+        std::fs::File::open(path).map_err(|e| redirect_error(step, path, e))
+    };
+    let count_bytes_of = |file: &std::fs::File| {
+        if let (Some(bar), Ok(meta)) = (bar, file.metadata()) {
+            bar.set_length(meta.len());
+            bar.set_style(progress_style(
+                "{prefix} {bytes}/{total_bytes} {wide_bar} {binary_bytes_per_sec}",
+            ));
+        }
+    };
     match &step.stdin {
-        Input::Inherit => {}
+        Input::Inherit => Ok(None),
         Input::Text(_) => {
             command.stdin(Stdio::piped());
+            Ok(None)
         }
         Input::File(path) => {
-            let file = std::fs::File::open(path).map_err(|e| redirect_error(path, e))?;
-            match &bar {
-                Some(bar) => {
-                    if let Ok(meta) = file.metadata() {
-                        bar.set_length(meta.len());
-                        bar.set_style(progress_style(
-                            "{prefix} {bytes}/{total_bytes} {wide_bar} {binary_bytes_per_sec}",
-                        ));
-                    }
-                    command.stdin(Stdio::piped());
-                    source = Some(file);
-                }
-                None => {
-                    command.stdin(file);
-                }
+            let file = open(path)?;
+            if bar.is_none() {
+                command.stdin(file);
+                return Ok(None);
             }
+            count_bytes_of(&file);
+            command.stdin(Stdio::piped());
+            Ok(Some(file))
         }
         Input::Sealed(sealed) => {
             // Opened here, so that a missing file fails before the child runs.
-            std::fs::File::open(&sealed.file.path)
-                .map_err(|e| redirect_error(&sealed.file.path, e))?;
+            open(&sealed.file.path)?;
             command.stdin(Stdio::piped());
+            Ok(None)
         }
         Input::Zstd(path) => {
-            let file = std::fs::File::open(path).map_err(|e| redirect_error(path, e))?;
-            if let (Some(bar), Ok(meta)) = (&bar, file.metadata()) {
-                bar.set_length(meta.len());
-                bar.set_style(progress_style(
-                    "{prefix} {bytes}/{total_bytes} {wide_bar} {binary_bytes_per_sec}",
-                ));
-            }
+            let file = open(path)?;
+            count_bytes_of(&file);
             command.stdin(Stdio::piped());
-            source = Some(file);
+            Ok(Some(file))
         }
     }
-    let mut sink = None;
-    let partial = match &step.stdout {
-        Output::Inherit => None,
+}
+
+/// Where the child's stdout goes: the file that appears only when the step
+/// succeeds, and the handle we copy into when the bytes pass through us.
+struct StdoutWiring {
+    partial: Option<PartialFile>,
+    sink: Option<std::fs::File>,
+}
+
+fn wire_stdout(
+    step: &CommandStep,
+    command: &mut Command,
+    counted: bool,
+) -> Result<StdoutWiring, ExecError> {
+    let (partial, sink) = match &step.stdout {
+        Output::Inherit => (None, None),
         Output::Masked => {
             command.stdout(Stdio::piped());
-            None
+            (None, None)
         }
         Output::Discard => {
             command.stdout(Stdio::null());
-            None
+            (None, None)
         }
         Output::File(path) | Output::Zstd(path) => {
-            let partial = PartialFile::create(path).map_err(|e| redirect_error(path, e))?;
+            let partial = PartialFile::create(path).map_err(|e| redirect_error(step, path, e))?;
             let file = partial
                 .file
                 .as_file()
                 .try_clone()
-                .map_err(|e| redirect_error(path, e))?;
+                .map_err(|e| redirect_error(step, path, e))?;
             // Through us when compressed or counted; else straight into the file.
-            if bar.is_some() || matches!(step.stdout, Output::Zstd(_)) {
+            if counted || matches!(step.stdout, Output::Zstd(_)) {
                 command.stdout(Stdio::piped());
-                sink = Some(file);
+                (Some(partial), Some(file))
             } else {
                 command.stdout(file);
+                (Some(partial), None)
             }
-            Some(partial)
         }
     };
-    // Compose's and git's messages where nobody watches (a CI log, a file)
-    // come through the masker: they may quote a secret value or URL. On a
-    // terminal they go straight to it, where compose draws its progress.
-    let relay_stderr = !std::io::stderr().is_terminal() && speaks_of_secrets(step.program());
-    if relay_stderr {
-        command.stderr(Stdio::piped());
-    }
-    let owns_terminal = we_own_the_terminal();
+    Ok(StdoutWiring { partial, sink })
+}
+
+/// The child starts in a process group of its own, which takes the terminal
+/// when we hold it, so that Ctrl-C reaches the child only.
+fn own_group_in_child(command: &mut Command, owns_terminal: bool) {
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         command.pre_exec(move || {
@@ -380,11 +456,14 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
             Ok(())
         });
     }
-    let mut child = command
-        .spawn()
-        .map_err(|e| spawn_error(step.program(), e))?;
-    let group = child.id() as i32;
-    let _registered = GroupGuard::register(group, true);
+}
+
+/// Threads passing the child's piped stderr and masked stdout through the
+/// masker; a stdout piped for other reasons is put back for the collector.
+fn start_relays(
+    step: &CommandStep,
+    child: &mut std::process::Child,
+) -> [Option<std::thread::JoinHandle<()>>; 2] {
     let stderr_relay = child
         .stderr
         .take()
@@ -398,29 +477,42 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
             None
         }
     };
-    // A writer thread, so a script larger than the pipe cannot deadlock us;
-    // a child that stops reading early ends it with EPIPE, which is fine.
-    let feeder = match (&step.stdin, child.stdin.take()) {
-        (Input::Text(text), Some(mut pipe)) => {
+    [stderr_relay, stdout_relay]
+}
+
+/// A writer thread for a piped stdin, so a script larger than the pipe
+/// cannot deadlock us; a child that stops reading early ends it with EPIPE,
+/// which is fine. Zstd and sealed inputs report failures in `stream_error`.
+fn start_feeder(
+    step: &CommandStep,
+    pipe: Option<std::process::ChildStdin>,
+    source: Option<std::fs::File>,
+    bar: Option<&indicatif::ProgressBar>,
+    stream_error: &StreamError,
+) -> Option<std::thread::JoinHandle<()>> {
+    let mut pipe = pipe?;
+    let bar = bar.cloned();
+    let failed = std::sync::Arc::clone(stream_error);
+    let report = move |error: std::io::Error| {
+        if let Ok(mut slot) = failed.lock() {
+            *slot = Some(error);
+        }
+    };
+    match &step.stdin {
+        Input::Text(text) => {
             let text = text.clone();
             Some(std::thread::spawn(move || {
-                use std::io::Write;
                 let _ = pipe.write_all(text.as_bytes());
             }))
         }
-        (Input::File(_), Some(mut pipe)) => match (source, &bar) {
-            (Some(mut file), Some(bar)) => {
-                let bar = bar.clone();
-                Some(std::thread::spawn(move || {
-                    // A child that stops reading early ends it with EPIPE.
-                    let _ = std::io::copy(&mut file, &mut bar.wrap_write(&mut pipe));
-                }))
-            }
-            _ => None,
-        },
-        (Input::Zstd(_), Some(mut pipe)) => source.map(|file| {
-            let bar = bar.clone();
-            let failed = std::sync::Arc::clone(&stream_error);
+        Input::File(_) => {
+            let (mut file, bar) = (source?, bar?);
+            Some(std::thread::spawn(move || {
+                // A child that stops reading early ends it with EPIPE.
+                let _ = std::io::copy(&mut file, &mut bar.wrap_write(&mut pipe));
+            }))
+        }
+        Input::Zstd(_) => source.map(|file| {
             std::thread::spawn(move || {
                 let read: Box<dyn std::io::Read + Send> = match bar {
                     Some(bar) => Box::new(bar.wrap_read(file)),
@@ -430,56 +522,62 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
                     .and_then(|mut decoder| std::io::copy(&mut decoder, &mut pipe));
                 // A child that stops reading early is its own failure to report.
                 if let Err(error) = copied.filter_broken_pipe() {
-                    if let Ok(mut slot) = failed.lock() {
-                        *slot = Some(error);
-                    }
+                    report(error);
                 }
             })
         }),
-        (Input::Sealed(sealed), Some(mut pipe)) => {
+        Input::Sealed(sealed) => {
             let sealed = sealed.clone();
-            let bar = bar.clone();
-            let failed = std::sync::Arc::clone(&stream_error);
             Some(std::thread::spawn(move || {
                 let fed = feed_sealed(&sealed, bar.as_ref(), &mut pipe);
                 // Closed before it is reported: the loader sees its end now.
                 drop(pipe);
                 if let Err(error) = fed.filter_broken_pipe() {
-                    if let Ok(mut slot) = failed.lock() {
-                        *slot = Some(error);
-                    }
+                    report(error);
                 }
             }))
         }
-        _ => None,
-    };
-    // The child's output into the file, counted (compressed when asked);
-    // an error writing it fails the step. Yields the bytes the child wrote.
+        Input::Inherit => None,
+    }
+}
+
+/// The child's output into the file, counted (compressed when asked); an
+/// error writing it fails the step. Yields the bytes the child wrote.
+fn start_collector(
+    step: &CommandStep,
+    sink: Option<std::fs::File>,
+    pipe: Option<std::process::ChildStdout>,
+    bar: Option<indicatif::ProgressBar>,
+) -> Option<std::thread::JoinHandle<std::io::Result<u64>>> {
+    let (file, mut pipe) = (sink?, pipe?);
     let zstd_out = matches!(step.stdout, Output::Zstd(_));
-    let collector = match (sink, child.stdout.take()) {
-        (Some(file), Some(mut pipe)) => {
-            let bar = bar.clone();
-            Some(std::thread::spawn(move || -> std::io::Result<u64> {
-                let write: Box<dyn std::io::Write + Send> = match bar {
-                    Some(bar) => Box::new(bar.wrap_write(file)),
-                    None => Box::new(file),
-                };
-                if zstd_out {
-                    let mut encoder = zstd::stream::write::Encoder::new(write, ZSTD_LEVEL)?;
-                    encoder.include_checksum(true)?;
-                    let copied = std::io::copy(&mut pipe, &mut encoder)?;
-                    encoder.finish()?.flush()?;
-                    Ok(copied)
-                } else {
-                    let mut write = write;
-                    let copied = std::io::copy(&mut pipe, &mut write)?;
-                    write.flush()?;
-                    Ok(copied)
-                }
-            }))
+    Some(std::thread::spawn(move || -> std::io::Result<u64> {
+        let write: Box<dyn std::io::Write + Send> = match bar {
+            Some(bar) => Box::new(bar.wrap_write(file)),
+            None => Box::new(file),
+        };
+        if zstd_out {
+            let mut encoder = zstd::stream::write::Encoder::new(write, ZSTD_LEVEL)?;
+            encoder.include_checksum(true)?;
+            let copied = std::io::copy(&mut pipe, &mut encoder)?;
+            encoder.finish()?.flush()?;
+            Ok(copied)
+        } else {
+            let mut write = write;
+            let copied = std::io::copy(&mut pipe, &mut write)?;
+            write.flush()?;
+            Ok(copied)
         }
-        _ => None,
-    };
+    }))
+}
+
+/// Waits for the child with the terminal handed to its group, then takes
+/// the terminal back.
+fn wait_in_foreground(
+    child: &mut std::process::Child,
+    group: libc::pid_t,
+    owns_terminal: bool,
+) -> std::io::Result<ExitStatus> {
     // SAFETY: closes the race with the child's own setpgid; errors are harmless.
     unsafe {
         libc::setpgid(group, group);
@@ -492,25 +590,21 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
         // SAFETY: reading our own process group.
         give_terminal_to(unsafe { libc::getpgrp() });
     }
-    if let Some(feeder) = feeder {
-        let _ = feeder.join();
-    }
-    for relay in [stderr_relay, stdout_relay].into_iter().flatten() {
-        let _ = relay.join();
-    }
-    let collected = collector.map(|c| c.join());
-    if let Some(bar) = &bar {
-        // What follows (the path and size) says how it ended.
-        bar.finish_and_clear();
-    }
-    let status = status.map_err(|source| ExecError::Wait {
-        program: step.program().to_string(),
-        source,
-    })?;
+    status
+}
+
+/// Fails the step when its output file could not be written (or got
+/// nothing to compress), or its zstd or sealed input could not be fed.
+fn check_streams(
+    step: &CommandStep,
+    collected: Option<Collected>,
+    stream_error: &StreamError,
+) -> Result<(), ExecError> {
     if let (Some(Ok(Err(source))), Output::File(path) | Output::Zstd(path)) =
         (&collected, &step.stdout)
     {
         return Err(redirect_error(
+            step,
             path,
             std::io::Error::new(source.kind(), source.to_string()),
         ));
@@ -535,16 +629,7 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
             source,
         });
     }
-    run_on_interrupt(step);
-    let code = code_after_interrupt(exit_code(status));
-    if let Some(partial) = partial {
-        // Dropped without `finish` on failure: the temporary file goes, the
-        // final path is never touched.
-        if code == 0 {
-            partial.finish(step.program())?;
-        }
-    }
-    Ok(code)
+    Ok(())
 }
 
 /// Whether `program` is one whose own messages may quote a secret
@@ -672,7 +757,9 @@ fn stream_file(
         let end = scanner.end(&mut passed);
         out.write_all(&passed)?;
         let end = end.map_err(|problem| invalid(problem.to_string()))?;
-        end.verdict(partial_ok).map_err(invalid)?;
+        end.verdict(partial_ok).map_err(|unfinished| {
+            std::io::Error::new(std::io::ErrorKind::InvalidData, unfinished)
+        })?;
         if end.unterminated {
             // psql runs a last statement without `;` at its end of input;
             // the seal comes after it, not inside it.

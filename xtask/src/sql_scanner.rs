@@ -43,24 +43,34 @@ pub struct SqlEnd {
 
 impl SqlEnd {
     /// Whether the file may be loaded and sealed: whole, or `partial_ok`.
-    pub fn verdict(&self, partial_ok: bool) -> Result<(), String> {
+    pub fn verdict(&self, partial_ok: bool) -> Result<(), SqlUnfinished> {
         if let Some(open) = self.open {
-            return Err(format!(
-                "it ends {open}: it was cut (not even --partial-ok loads that)"
-            ));
+            return Err(SqlUnfinished::Cut { open });
         }
         if partial_ok || self.complete {
             return Ok(());
         }
         Err(if self.empty {
-            "it is empty (pass --partial-ok to replace the database with an empty one knowingly)"
-                .into()
+            SqlUnfinished::Empty
         } else if self.dump {
-            "it was cut: pg_dump's last line `-- PostgreSQL database dump complete` is missing (pass --partial-ok to load what there is knowingly)".into()
+            SqlUnfinished::DumpCut
         } else {
-            "it does not end with pg_dump's `-- PostgreSQL database dump complete`, so nothing shows it is whole (pass --partial-ok to load it as it is)".into()
+            SqlUnfinished::NotShownWhole
         })
     }
+}
+
+/// Why a file that was read to its end may not be loaded as it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SqlUnfinished {
+    #[error("it ends {open}: it was cut (not even --partial-ok loads that)")]
+    Cut { open: &'static str },
+    #[error("it is empty (pass --partial-ok to replace the database with an empty one knowingly)")]
+    Empty,
+    #[error("it was cut: pg_dump's last line `-- PostgreSQL database dump complete` is missing (pass --partial-ok to load what there is knowingly)")]
+    DumpCut,
+    #[error("it does not end with pg_dump's `-- PostgreSQL database dump complete`, so nothing shows it is whole (pass --partial-ok to load it as it is)")]
+    NotShownWhole,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -667,7 +677,11 @@ mod tests {
         let (_, end) = scan(cut.as_bytes());
         let end = end.unwrap();
         assert!(end.dump && !end.complete, "{end:?}");
-        assert!(end.verdict(false).unwrap_err().contains("was cut"));
+        assert!(end
+            .verdict(false)
+            .unwrap_err()
+            .to_string()
+            .contains("was cut"));
         assert_eq!(end.verdict(true), Ok(()));
         // Cut inside COPY data: not even with --partial-ok.
         let cut = &DUMP[..DUMP.find("2\t\\N").unwrap()];
@@ -676,7 +690,12 @@ mod tests {
         assert!(end.open.is_some(), "{end:?}");
         assert!(end.verdict(true).is_err());
         let (_, end) = scan(b"");
-        assert!(end.unwrap().verdict(false).unwrap_err().contains("empty"));
+        assert!(end
+            .unwrap()
+            .verdict(false)
+            .unwrap_err()
+            .to_string()
+            .contains("empty"));
         // The completion line followed by more SQL (two files joined, cut
         // in the second) is not the end.
         let joined = format!("{DUMP}create table u (x int);\n");
@@ -684,7 +703,11 @@ mod tests {
         assert!(!end.unwrap().complete);
         let (_, end) = scan(b"create table t (x int);\n");
         let end = end.unwrap();
-        assert!(end.verdict(false).unwrap_err().contains("--partial-ok"));
+        assert!(end
+            .verdict(false)
+            .unwrap_err()
+            .to_string()
+            .contains("--partial-ok"));
         assert_eq!(end.verdict(true), Ok(()));
     }
 

@@ -288,7 +288,7 @@ fn check_projects(workspace: &Workspace, errors: &mut ConfigErrors) {
     ) {
         Ok(values) => values,
         Err(error) => {
-            let mut diagnostic = Diagnostic::whole_file(error.file.clone(), error.message.clone())
+            let mut diagnostic = Diagnostic::whole_file(error.file.clone(), error.problem.to_string())
                 .help("compose refuses this env file too: fix the line (quotes closed, `KEY=VALUE`, required variables set)");
             diagnostic.line = error.line;
             errors.push(diagnostic);

@@ -43,17 +43,7 @@ impl DiffArgs {
         for copy in copies {
             let (from, to) = (printable(copy.from.get_ref()), printable(copy.to.get_ref()));
             // Only files inside the environment are read, so a link cannot show another file here.
-            let read = |path: &str| -> std::result::Result<String, String> {
-                let full = root
-                    .resolve(path)
-                    .map_err(|why| format!("{} {why}", printable(path)))?;
-                let bytes = std::fs::read(&full)
-                    .map_err(|e| format!("{} cannot be read: {e}", printable(path)))?;
-                match crate::config::text_problem(&bytes) {
-                    None => Ok(String::from_utf8_lossy(&bytes).into_owned()),
-                    Some(why) => Err(format!("{} is not a text file: {why}", printable(path))),
-                }
-            };
+            let read = |path: &str| read_text(&root, path);
             let (example, actual) = match (read(copy.from.get_ref()), read(copy.to.get_ref())) {
                 (Ok(example), Ok(actual)) => (example, actual),
                 (Err(why), _) => {
@@ -95,5 +85,41 @@ impl DiffArgs {
             );
         }
         Ok(())
+    }
+}
+
+/// Why a copied file or its example could not be compared.
+#[derive(Debug, thiserror::Error)]
+enum Unreadable {
+    #[error("{path} {why}")]
+    Outside {
+        path: String,
+        #[source]
+        why: crate::config::Escape,
+    },
+    #[error("{path} cannot be read: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is not a text file: {why}")]
+    NotText { path: String, why: &'static str },
+}
+
+/// The text of `path`, read only inside the environment so that a link
+/// cannot show another file here.
+fn read_text(root: &EnvRoot, path: &str) -> std::result::Result<String, Unreadable> {
+    let shown = || printable(path).into_owned();
+    let full = root
+        .resolve(path)
+        .map_err(|why| Unreadable::Outside { path: shown(), why })?;
+    let bytes = std::fs::read(&full).map_err(|source| Unreadable::Read {
+        path: shown(),
+        source,
+    })?;
+    match crate::config::text_problem(&bytes) {
+        None => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+        Some(why) => Err(Unreadable::NotText { path: shown(), why }),
     }
 }

@@ -28,11 +28,34 @@ use crate::compose::variables::{interpolate_with, MissingVariable};
 
 /// Where an env file cannot be read as compose reads it (compose refuses it too).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}: {message}")]
+#[error("{file}:{line}: {problem}")]
 pub struct EnvFileError {
     pub file: String,
     pub line: usize,
-    pub message: String,
+    #[source]
+    pub problem: LineProblem,
+}
+
+/// A line (1-based) of an env file that compose refuses, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {problem}")]
+pub struct LineError {
+    pub line: usize,
+    #[source]
+    pub problem: LineProblem,
+}
+
+/// Why compose refuses a line of an env file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LineProblem {
+    #[error("unexpected character {found:?} in variable name {text:?}")]
+    NameCharacter { found: char, text: String },
+    #[error("key {0:?} cannot contain a space")]
+    SpaceInKey(String),
+    #[error("required variable {name} is missing a value: {message}")]
+    MissingRequired { name: String, message: String },
+    #[error("unterminated quoted value {0}")]
+    Unterminated(String),
 }
 
 /// Whose rules an env file is read by.
@@ -85,7 +108,7 @@ pub fn parse_for_cli(
     text: &str,
     lookup: &dyn Fn(&str) -> Option<String>,
     values: &mut BTreeMap<String, String>,
-) -> Result<(), (usize, String)> {
+) -> Result<(), LineError> {
     let mut by_v2 = values.clone();
     let v2 = parse_into(text, lookup, &mut by_v2);
     let mut by_v1 = values.clone();
@@ -113,7 +136,7 @@ pub fn parse_as(
     text: &str,
     lookup: &dyn Fn(&str) -> Option<String>,
     values: &mut BTreeMap<String, String>,
-) -> Result<(), (usize, String)> {
+) -> Result<(), LineError> {
     match flavour {
         Flavour::V2 => parse_into(text, lookup, values),
         Flavour::V1 => {
@@ -130,7 +153,7 @@ pub fn parse_into(
     text: &str,
     lookup: &dyn Fn(&str) -> Option<String>,
     values: &mut BTreeMap<String, String>,
-) -> Result<(), (usize, String)> {
+) -> Result<(), LineError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let text = text.replace("\r\n", "\n");
     let mut parser = Parser {
@@ -162,10 +185,10 @@ pub fn read_all(
     let mut values = BTreeMap::new();
     for file in files {
         if let Ok(text) = std::fs::read_to_string(root.join(file)) {
-            parse_for_cli(&text, lookup, &mut values).map_err(|(line, message)| EnvFileError {
+            parse_for_cli(&text, lookup, &mut values).map_err(|error| EnvFileError {
                 file: file.clone(),
-                line,
-                message,
+                line: error.line,
+                problem: error.problem,
             })?;
         }
     }
@@ -401,7 +424,7 @@ impl<'t> Parser<'t> {
 
     /// The key of the statement at the cursor, and whether the line holds
     /// only the key (its value then comes from compose's environment).
-    fn key(&mut self, statement: &'t str) -> Result<(String, bool), (usize, String)> {
+    fn key(&mut self, statement: &'t str) -> Result<(String, bool), LineError> {
         let mut src = statement;
         if let Some(after) = src.strip_prefix("export") {
             if after.starts_with(is_blank) {
@@ -422,17 +445,23 @@ impl<'t> Parser<'t> {
                 c if c.is_alphanumeric() => {}
                 c => {
                     let first_line = src.split('\n').next().unwrap_or("");
-                    return Err((
-                        self.line,
-                        format!("unexpected character {c:?} in variable name {first_line:?}"),
-                    ));
+                    return Err(LineError {
+                        line: self.line,
+                        problem: LineProblem::NameCharacter {
+                            found: c,
+                            text: first_line.to_string(),
+                        },
+                    });
                 }
             }
         }
         let (key_end, separator) = end.unwrap_or((src.len(), '\n'));
         let key = src[..key_end].trim_end_matches(is_blank).to_string();
         if key.contains(char::is_whitespace) {
-            return Err((self.line, format!("key {key:?} cannot contain a space")));
+            return Err(LineError {
+                line: self.line,
+                problem: LineProblem::SpaceInKey(key),
+            });
         }
         let consumed =
             statement.len() - src.len() + key_end + separator.len_utf8().min(src.len() - key_end);
@@ -449,20 +478,20 @@ impl<'t> Parser<'t> {
         &mut self,
         lookup: &dyn Fn(&str) -> Option<String>,
         values: &BTreeMap<String, String>,
-    ) -> Result<String, (usize, String)> {
+    ) -> Result<String, LineError> {
         let line = self.line;
-        let expand = |text: &str| -> Result<String, (usize, String)> {
+        let expand = |text: &str| -> Result<String, LineError> {
             let mut missing: Vec<MissingVariable> = Vec::new();
             let get = |name: &str| lookup(name).or_else(|| values.get(name).cloned());
             let out = interpolate_with(text, &get, &mut missing);
             match missing.first() {
-                Some(m) => Err((
+                Some(m) => Err(LineError {
                     line,
-                    format!(
-                        "required variable {} is missing a value: {}",
-                        m.name, m.message
-                    ),
-                )),
+                    problem: LineProblem::MissingRequired {
+                        name: m.name.clone(),
+                        message: m.message.clone(),
+                    },
+                }),
                 None => Ok(out),
             }
         };
@@ -505,7 +534,10 @@ impl<'t> Parser<'t> {
             };
         }
         let first_line = self.rest.split('\n').next().unwrap_or("");
-        Err((line, format!("unterminated quoted value {first_line}")))
+        Err(LineError {
+            line,
+            problem: LineProblem::Unterminated(first_line.to_string()),
+        })
     }
 }
 
@@ -576,7 +608,7 @@ fn expand_escapes(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn read(text: &str, env: &[(&str, &str)]) -> Result<BTreeMap<String, String>, (usize, String)> {
+    fn read(text: &str, env: &[(&str, &str)]) -> Result<BTreeMap<String, String>, LineError> {
         let env: BTreeMap<String, String> = env
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -664,12 +696,17 @@ mod tests {
 
     #[test]
     fn compose_refusals_are_errors_with_their_line() {
-        assert_eq!(read("A=1\nB=${NOPE:?set NOPE}\n", &[]).unwrap_err().0, 2);
+        assert_eq!(read("A=1\nB=${NOPE:?set NOPE}\n", &[]).unwrap_err().line, 2);
         assert!(read("A=\"open\nB=2\n", &[])
             .unwrap_err()
-            .1
+            .problem
+            .to_string()
             .contains("unterminated"));
-        assert!(read("not a pair\n", &[]).unwrap_err().1.contains("space"));
+        assert!(read("not a pair\n", &[])
+            .unwrap_err()
+            .problem
+            .to_string()
+            .contains("space"));
         assert!(read("A$=1\n", &[]).is_err());
     }
 

@@ -5,9 +5,10 @@
 //! environment root, when planning and again just before writing.
 
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use crate::config::repos_file::printable;
-use crate::config::{text_problem, EnvRoot, ReposFile};
+use crate::config::{text_problem, EnvRoot, Escape, ReposFile};
 
 /// Backups tried per file before giving up (`NAME.bak`, `NAME.bak.1`, ...).
 const MAX_BACKUPS: usize = 1000;
@@ -292,18 +293,70 @@ fn relative_target(link_folder: &Path, target: &Path) -> PathBuf {
     relative
 }
 
+/// Why a layout action failed or was refused.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum LayoutError {
+    #[error("cannot resolve the environment root {}: {source}", root.display())]
+    Root {
+        root: PathBuf,
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    #[error("{}: it {why}", printable(path))]
+    Refused {
+        path: String,
+        #[source]
+        why: Escape,
+    },
+    #[error("{}: its target {} {why}", printable(path), printable(target))]
+    TargetRefused {
+        path: String,
+        target: String,
+        #[source]
+        why: Escape,
+    },
+    #[error("{}: its example {} {why}", printable(to), printable(from))]
+    ExampleRefused {
+        to: String,
+        from: String,
+        #[source]
+        why: Escape,
+    },
+    #[error(
+        "{}: its example {} is not a text file: {why}",
+        printable(to),
+        printable(from)
+    )]
+    ExampleNotText {
+        to: String,
+        from: String,
+        why: &'static str,
+    },
+    #[error("{}: has no parent folder", printable(path))]
+    NoParent { path: String },
+    #[error("{}: {source}", printable(path))]
+    Io {
+        path: String,
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    /// Refused when planned (the plan's own words).
+    #[error("{0}")]
+    Planned(String),
+}
+
 /// Carries out the actions; returns how each ended, in order (an error
-/// line for each that failed or was refused). Paths are resolved again
+/// for each that failed or was refused). Paths are resolved again
 /// here, as the repos just synced may have put links where the plan saw none.
-pub fn apply(root: &Path, actions: &[LayoutAction]) -> Vec<Result<(), String>> {
+pub fn apply(root: &Path, actions: &[LayoutAction]) -> Vec<Result<(), LayoutError>> {
     let root = match EnvRoot::new(root) {
-        Ok(root) => root,
-        Err(e) => {
-            let why = format!(
-                "cannot resolve the environment root {}: {e}",
-                root.display()
-            );
-            return actions.iter().map(|_| Err(why.clone())).collect();
+        Ok(env_root) => env_root,
+        Err(source) => {
+            let error = LayoutError::Root {
+                root: root.to_path_buf(),
+                source: Arc::new(source),
+            };
+            return actions.iter().map(|_| Err(error.clone())).collect();
         }
     };
     actions
@@ -312,72 +365,104 @@ pub fn apply(root: &Path, actions: &[LayoutAction]) -> Vec<Result<(), String>> {
         .collect()
 }
 
-fn apply_one(root: &EnvRoot, action: &LayoutAction) -> Result<(), String> {
-    let refused = |what: &str, why: crate::config::Escape| format!("{}: it {why}", printable(what));
-    let io_error = |what: &str, e: std::io::Error| format!("{}: {e}", printable(what));
+fn apply_one(root: &EnvRoot, action: &LayoutAction) -> Result<(), LayoutError> {
+    let refused = |path: &str| {
+        let path = path.to_string();
+        move |why| LayoutError::Refused { path, why }
+    };
+    let io_error = |path: &str| {
+        let path = path.to_string();
+        move |e| LayoutError::Io {
+            path,
+            source: Arc::new(e),
+        }
+    };
     match action {
         LayoutAction::CreateFolder(path) => {
-            let full = root.resolve(path).map_err(|why| refused(path, why))?;
-            std::fs::create_dir_all(full).map_err(|e| io_error(path, e))
+            let full = root.resolve(path).map_err(refused(path))?;
+            std::fs::create_dir_all(full).map_err(io_error(path))
         }
         LayoutAction::Link { path, target } => {
-            let entry = root.resolve_entry(path).map_err(|why| refused(path, why))?;
-            let wanted = root.resolve(target).map_err(|why| {
-                format!(
-                    "{}: its target {} {why}",
-                    printable(path),
-                    printable(target)
-                )
-            })?;
+            let entry = root.resolve_entry(path).map_err(refused(path))?;
+            let wanted = root
+                .resolve(target)
+                .map_err(|why| LayoutError::TargetRefused {
+                    path: path.clone(),
+                    target: target.clone(),
+                    why,
+                })?;
             let folder = entry
                 .parent()
-                .ok_or_else(|| format!("{}: has no parent folder", printable(path)))?;
-            std::fs::create_dir_all(folder).map_err(|e| io_error(path, e))?;
+                .ok_or_else(|| LayoutError::NoParent { path: path.clone() })?;
+            std::fs::create_dir_all(folder).map_err(io_error(path))?;
             std::os::unix::fs::symlink(relative_target(folder, &wanted), &entry)
-                .map_err(|e| io_error(path, e))
+                .map_err(io_error(path))
         }
-        LayoutAction::Copy { from, to, backup } => {
-            use std::os::unix::fs::PermissionsExt;
-            let source = root.resolve(from).map_err(|why| {
-                format!("{}: its example {} {why}", printable(to), printable(from))
-            })?;
-            let dest = root.resolve(to).map_err(|why| refused(to, why))?;
-            let example = std::fs::read(&source).map_err(|e| io_error(from, e))?;
-            let text = match text_problem(&example) {
-                None => String::from_utf8_lossy(&example).into_owned(),
-                Some(why) => {
-                    return Err(format!(
-                        "{}: its example {} is not a text file: {why}",
-                        printable(to),
-                        printable(from)
-                    ))
-                }
-            };
-            if let Some(backup) = backup {
-                let backup_path = root
-                    .resolve_entry(backup)
-                    .map_err(|why| refused(backup, why))?;
-                let old = std::fs::read(&dest).map_err(|e| io_error(to, e))?;
-                let mode = std::fs::metadata(&dest)
-                    .map_err(|e| io_error(to, e))?
-                    .permissions()
-                    .mode()
-                    & 0o7777;
-                write_new_file(&backup_path, &old, mode).map_err(|e| io_error(backup, e))?;
-            }
-            if let Some(folder) = dest.parent() {
-                std::fs::create_dir_all(folder).map_err(|e| io_error(to, e))?;
-            }
-            let mode = std::fs::metadata(&source)
-                .map_err(|e| io_error(from, e))?
-                .permissions()
-                .mode()
-                & 0o7777;
-            crate::atomic_file::write_with_mode(&dest, &text, mode).map_err(|e| io_error(to, e))
-        }
+        LayoutAction::Copy { from, to, backup } => copy_example(root, from, to, backup.as_deref()),
         LayoutAction::Unchanged { .. } | LayoutAction::Conflict(_) => Ok(()),
-        LayoutAction::Refused(why) => Err(why.clone()),
+        LayoutAction::Refused(why) => Err(LayoutError::Planned(why.clone())),
     }
+}
+
+/// Copies the example `from` to `to`, keeping the old `to` as `backup` first.
+fn copy_example(
+    root: &EnvRoot,
+    from: &str,
+    to: &str,
+    backup: Option<&str>,
+) -> Result<(), LayoutError> {
+    use std::os::unix::fs::PermissionsExt;
+    let io_error = |path: &str| {
+        let path = path.to_string();
+        move |e| LayoutError::Io {
+            path,
+            source: Arc::new(e),
+        }
+    };
+    let source = root
+        .resolve(from)
+        .map_err(|why| LayoutError::ExampleRefused {
+            to: to.to_string(),
+            from: from.to_string(),
+            why,
+        })?;
+    let dest = root.resolve(to).map_err(|why| LayoutError::Refused {
+        path: to.to_string(),
+        why,
+    })?;
+    let example = std::fs::read(&source).map_err(io_error(from))?;
+    if let Some(why) = text_problem(&example) {
+        return Err(LayoutError::ExampleNotText {
+            to: to.to_string(),
+            from: from.to_string(),
+            why,
+        });
+    }
+    let text = String::from_utf8_lossy(&example).into_owned();
+    if let Some(backup) = backup {
+        let backup_path = root
+            .resolve_entry(backup)
+            .map_err(|why| LayoutError::Refused {
+                path: backup.to_string(),
+                why,
+            })?;
+        let old = std::fs::read(&dest).map_err(io_error(to))?;
+        let mode = std::fs::metadata(&dest)
+            .map_err(io_error(to))?
+            .permissions()
+            .mode()
+            & 0o7777;
+        write_new_file(&backup_path, &old, mode).map_err(io_error(backup))?;
+    }
+    if let Some(folder) = dest.parent() {
+        std::fs::create_dir_all(folder).map_err(io_error(to))?;
+    }
+    let mode = std::fs::metadata(&source)
+        .map_err(io_error(from))?
+        .permissions()
+        .mode()
+        & 0o7777;
+    crate::atomic_file::write_with_mode(&dest, &text, mode).map_err(io_error(to))
 }
 
 /// Writes `bytes` to a temporary file beside `path`, then links it into

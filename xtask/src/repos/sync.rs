@@ -271,7 +271,11 @@ fn sync_one(
     }
     let engines = match transport::engines_for(transport_setting, &job.url) {
         Ok(engines) => engines,
-        Err(reason) => return SyncOutcome::Failed { reason },
+        Err(unreachable) => {
+            return SyncOutcome::Failed {
+                reason: unreachable.to_string(),
+            }
+        }
     };
     if let Some(path) = transport::local_path(&job.url) {
         if !path.exists() {
@@ -284,22 +288,86 @@ fn sync_one(
         }
     }
     let result = match local_state::open(&job.path) {
-        Presence::NotARepo(why) => Err(format!(
-            "{} exists but is not a git repository ({why}); move it away and update again",
-            job.display_path
-        )),
+        Presence::NotARepo(why) => Err(SyncError::NotARepo {
+            path: job.display_path.clone(),
+            why,
+        }),
         Presence::Missing => clone(job, engines, limits, runtime),
         Presence::Repo(repo) => update(job, repo, engines, limits, runtime, reset_origin),
     };
-    result.unwrap_or_else(|reason| SyncOutcome::Failed { reason })
+    result.unwrap_or_else(|error| SyncOutcome::Failed {
+        reason: error.to_string(),
+    })
 }
 
-fn git(error: git2::Error) -> String {
-    error.message().to_string()
-}
-
-fn net(error: NetError) -> String {
-    error.0
+/// Why one repo's sync failed; its text becomes [`SyncOutcome::Failed`]'s reason.
+#[derive(Debug, thiserror::Error)]
+enum SyncError {
+    #[error("{}", .0.message())]
+    Git(#[from] git2::Error),
+    #[error(transparent)]
+    Net(#[from] NetError),
+    #[error("{path} exists but is not a git repository ({why}); move it away and update again")]
+    NotARepo { path: String, why: String },
+    #[error("a repo path has no parent folder")]
+    NoParent,
+    #[error("cannot create {}: {source}", path.display())]
+    CreateFolder {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the run was cancelled")]
+    Cancelled,
+    #[error("branch `{branch}` not found in {url}")]
+    BranchNotFound { branch: String, url: String },
+    #[error("tag `{tag}` not found in {url}")]
+    TagNotFound { tag: String, url: String },
+    #[error("{pin} not found in {url}")]
+    PinNotFound { pin: Pin, url: String },
+    #[error("{url} does not say which branch is its default; pin a branch in repos.toml")]
+    NoDefaultBranch { url: String },
+    #[error("the clone has no HEAD commit")]
+    NoHeadCommit,
+    #[error("interrupted; the clone was not moved into place")]
+    InterruptedClone,
+    #[error("interrupted before its work tree was touched")]
+    InterruptedUpdate,
+    #[error("cannot replace empty {path}: {source}")]
+    ReplaceEmpty {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot move the clone into {path}: {source}")]
+    MoveClone {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    LocalSlot(#[from] tokio::sync::AcquireError),
+    #[error("checkout would overwrite local files ({}); nothing was changed", .0.message())]
+    Conflict(#[source] git2::Error),
+    #[error("{what} failed ({}); `git status` shows the state", source.message())]
+    MoveFailed {
+        what: &'static str,
+        #[source]
+        source: git2::Error,
+    },
+    #[error("{what} failed ({}); the work tree was put back as it was", source.message())]
+    MoveRolledBack {
+        what: &'static str,
+        #[source]
+        source: git2::Error,
+    },
+    #[error("{what} failed ({}), and putting the work tree back failed too ({}); `git status` shows what changed", source.message(), again.message())]
+    RollbackFailed {
+        what: &'static str,
+        #[source]
+        source: git2::Error,
+        again: git2::Error,
+    },
 }
 
 /// Clones into a temporary folder beside the target and renames it into
@@ -309,13 +377,12 @@ fn clone(
     engines: Engines,
     limits: &Limits,
     runtime: &tokio::runtime::Handle,
-) -> Result<SyncOutcome, String> {
-    let parent = job
-        .path
-        .parent()
-        .ok_or("a repo path has no parent folder")?;
-    std::fs::create_dir_all(parent)
-        .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+) -> Result<SyncOutcome, SyncError> {
+    let parent = job.path.parent().ok_or(SyncError::NoParent)?;
+    std::fs::create_dir_all(parent).map_err(|source| SyncError::CreateFolder {
+        path: parent.to_path_buf(),
+        source,
+    })?;
     let file_name = job
         .path
         .file_name()
@@ -324,7 +391,7 @@ fn clone(
     let tmp = parent.join(format!(".{file_name}.xtask-clone-{}", std::process::id()));
     let result = (|| {
         {
-            let _slot = network_slot(limits, &job.url, runtime).ok_or("the run was cancelled")?;
+            let _slot = network_slot(limits, &job.url, runtime).ok_or(SyncError::Cancelled)?;
             let what = match &job.pin {
                 Pin::Branch(branch) => CloneCheckout::Branch(branch.clone()),
                 Pin::DefaultBranch => CloneCheckout::DefaultBranch,
@@ -335,28 +402,33 @@ fn clone(
                     CloneCheckout::Branch(branch)
                         if e.0.contains("not found") || e.0.contains("Remote branch") =>
                     {
-                        format!("branch `{branch}` not found in {}", job.url)
+                        SyncError::BranchNotFound {
+                            branch: branch.clone(),
+                            url: job.url.clone(),
+                        }
                     }
-                    _ => e.0,
+                    _ => SyncError::Net(e),
                 },
             )?;
         }
-        let _local = runtime
-            .block_on(limits.local.acquire())
-            .map_err(|e| e.to_string())?;
-        let repo = Repository::open(&tmp).map_err(git)?;
+        let _local = runtime.block_on(limits.local.acquire())?;
+        let repo = Repository::open(&tmp)?;
         let at = check_out_fresh_clone(job, &repo, engines, limits, runtime)?;
         drop(repo);
         if crate::exec::interrupted() {
-            return Err("interrupted; the clone was not moved into place".into());
+            return Err(SyncError::InterruptedClone);
         }
         if job.path.exists() {
             // An empty folder stood in the way (local_state::open treats it as missing).
-            std::fs::remove_dir(&job.path)
-                .map_err(|e| format!("cannot replace empty {}: {e}", job.display_path))?;
+            std::fs::remove_dir(&job.path).map_err(|source| SyncError::ReplaceEmpty {
+                path: job.display_path.clone(),
+                source,
+            })?;
         }
-        std::fs::rename(&tmp, &job.path)
-            .map_err(|e| format!("cannot move the clone into {}: {e}", job.display_path))?;
+        std::fs::rename(&tmp, &job.path).map_err(|source| SyncError::MoveClone {
+            path: job.display_path.clone(),
+            source,
+        })?;
         Ok(SyncOutcome::Cloned { at })
     })();
     if result.is_err() {
@@ -407,23 +479,22 @@ fn check_out_fresh_clone(
     engines: Engines,
     limits: &Limits,
     runtime: &tokio::runtime::Handle,
-) -> Result<String, String> {
+) -> Result<String, SyncError> {
     match &job.pin {
         Pin::DefaultBranch | Pin::Branch(_) => {
-            let head = repo.head().map_err(git)?;
-            let oid = head.target().ok_or("the clone has no HEAD commit")?;
+            let head = repo.head()?;
+            let oid = head.target().ok_or(SyncError::NoHeadCommit)?;
             let name = head.shorthand().unwrap_or("HEAD").to_string();
             ensure_upstream(repo, &name);
             Ok(format!("{name} at {}", short(oid)))
         }
         Pin::Tag(_) | Pin::Rev(_) => {
             let oid = resolve_fixed(job, repo, engines, limits, runtime)?;
-            let commit = repo.find_commit(oid).map_err(git)?;
+            let commit = repo.find_commit(oid)?;
             let mut force = CheckoutBuilder::new();
             force.force();
-            repo.checkout_tree(commit.as_object(), Some(&mut force))
-                .map_err(git)?;
-            repo.set_head_detached(oid).map_err(git)?;
+            repo.checkout_tree(commit.as_object(), Some(&mut force))?;
+            repo.set_head_detached(oid)?;
             Ok(format!("{}, detached at {}", job.pin, short(oid)))
         }
     }
@@ -436,7 +507,7 @@ fn resolve_fixed(
     engines: Engines,
     limits: &Limits,
     runtime: &tokio::runtime::Handle,
-) -> Result<Oid, String> {
+) -> Result<Oid, SyncError> {
     let local = |repo: &Repository| -> Option<Oid> {
         let spec = match &job.pin {
             Pin::Tag(tag) => format!("refs/tags/{tag}"),
@@ -460,19 +531,25 @@ fn resolve_fixed(
         ],
     };
     {
-        let _slot = network_slot(limits, &job.url, runtime).ok_or("the run was cancelled")?;
+        let _slot = network_slot(limits, &job.url, runtime).ok_or(SyncError::Cancelled)?;
         transport::fetch(engines.fetch, repo.path(), &refspecs, &*limits.trace).map_err(|e| {
             match &job.pin {
                 Pin::Tag(tag)
                     if e.0.contains("couldn't find remote ref") || e.0.contains("not found") =>
                 {
-                    format!("tag `{tag}` not found in {}", job.url)
+                    SyncError::TagNotFound {
+                        tag: tag.clone(),
+                        url: job.url.clone(),
+                    }
                 }
-                _ => e.0,
+                _ => SyncError::Net(e),
             }
         })?;
     }
-    local(repo).ok_or_else(|| format!("{} not found in {}", job.pin, job.url))
+    local(repo).ok_or_else(|| SyncError::PinNotFound {
+        pin: job.pin.clone(),
+        url: job.url.clone(),
+    })
 }
 
 fn update(
@@ -482,72 +559,68 @@ fn update(
     limits: &Limits,
     runtime: &tokio::runtime::Handle,
     reset_origin: bool,
-) -> Result<SyncOutcome, String> {
+) -> Result<SyncOutcome, SyncError> {
     // Moving HEAD under a stopped rebase or merge drops commits when it resumes.
     if let Some(operation) = local_state::operation_in_progress(&repo) {
         return skip(format!(
             "{operation} is in progress; finish or abort it (see `git status`), then update"
         ));
     }
-    let head = local_state::head(&repo).map_err(git)?;
+    let head = local_state::head(&repo)?;
     let origin_note = match align_origin(&repo, job, reset_origin)? {
-        Ok(note) => note,
-        Err(reason) => return skip(reason),
+        Origin::Aligned(note) => note,
+        Origin::Foreign(reason) => return skip(reason),
     };
 
     let (target, branch) = match &job.pin {
         Pin::Tag(_) | Pin::Rev(_) => (resolve_fixed(job, &repo, engines, limits, runtime)?, None),
         Pin::Branch(_) | Pin::DefaultBranch => {
             let refs: RemoteRefs = {
-                let _slot =
-                    network_slot(limits, &job.url, runtime).ok_or("the run was cancelled")?;
+                let _slot = network_slot(limits, &job.url, runtime).ok_or(SyncError::Cancelled)?;
                 transport::list_remote(
                     engines.list,
                     repo.workdir().unwrap_or(repo.path()),
                     &job.url,
                     &*limits.trace,
-                )
-                .map_err(net)?
+                )?
             };
             let branch = match &job.pin {
                 Pin::Branch(branch) => branch.clone(),
-                _ => refs.default_branch.clone().ok_or_else(|| {
-                    format!(
-                        "{} does not say which branch is its default; pin a branch in repos.toml",
-                        job.url
-                    )
-                })?,
+                _ => refs
+                    .default_branch
+                    .clone()
+                    .ok_or_else(|| SyncError::NoDefaultBranch {
+                        url: job.url.clone(),
+                    })?,
             };
             let oid = refs
                 .branch(&branch)
-                .ok_or_else(|| format!("branch `{branch}` not found in {}", job.url))?;
+                .ok_or_else(|| SyncError::BranchNotFound {
+                    branch: branch.clone(),
+                    url: job.url.clone(),
+                })?;
             if repo.find_commit(oid).is_err() {
-                let _slot =
-                    network_slot(limits, &job.url, runtime).ok_or("the run was cancelled")?;
+                let _slot = network_slot(limits, &job.url, runtime).ok_or(SyncError::Cancelled)?;
                 transport::fetch(
                     engines.fetch,
                     repo.path(),
                     &[format!("+refs/heads/{branch}:refs/remotes/origin/{branch}")],
                     &*limits.trace,
-                )
-                .map_err(net)?;
+                )?;
             } else {
                 // Written only when it moved: a no-op update writes nothing.
                 let tracking = format!("refs/remotes/origin/{branch}");
                 if repo.refname_to_id(&tracking).ok() != Some(oid) {
-                    repo.reference(&tracking, oid, true, "xtask update: remote ref")
-                        .map_err(git)?;
+                    repo.reference(&tracking, oid, true, "xtask update: remote ref")?;
                 }
             }
             (oid, Some(branch))
         }
     };
 
-    let _local = runtime
-        .block_on(limits.local.acquire())
-        .map_err(|e| e.to_string())?;
+    let _local = runtime.block_on(limits.local.acquire())?;
     if crate::exec::interrupted() {
-        return Err("interrupted before its work tree was touched".into());
+        return Err(SyncError::InterruptedUpdate);
     }
     let outcome = match branch {
         Some(branch) => move_branch(&repo, &head, &branch, target),
@@ -561,27 +634,31 @@ fn update(
 
 /// Makes `origin` the url of repos.toml. A missing origin is added; one
 /// that points elsewhere (the user's fork, a mirror) is left alone unless
-/// `--reset` asks for it. `Ok(Err(reason))` means: skip the repo.
-fn align_origin(
-    repo: &Repository,
-    job: &RepoJob,
-    reset: bool,
-) -> Result<Result<Option<String>, String>, String> {
+/// `--reset` asks for it.
+fn align_origin(repo: &Repository, job: &RepoJob, reset: bool) -> Result<Origin, SyncError> {
     match local_state::origin_url(repo) {
-        Some(url) if same_url(&url, &job.url) => Ok(Ok(None)),
+        Some(url) if same_url(&url, &job.url) => Ok(Origin::Aligned(None)),
         Some(url) if reset => {
-            repo.remote_set_url("origin", &job.url).map_err(git)?;
-            Ok(Ok(Some(format!("origin reset from {url}"))))
+            repo.remote_set_url("origin", &job.url)?;
+            Ok(Origin::Aligned(Some(format!("origin reset from {url}"))))
         }
-        Some(url) => Ok(Err(format!(
+        Some(url) => Ok(Origin::Foreign(format!(
             "its origin is {url}, not {} as in repos.toml; nothing was changed (point it back with `cargo xtask update --reset {}`, or change the url in repos.toml)",
             job.url, job.name
         ))),
         None => {
-            repo.remote("origin", &job.url).map_err(git)?;
-            Ok(Ok(Some("origin added".into())))
+            repo.remote("origin", &job.url)?;
+            Ok(Origin::Aligned(Some("origin added".into())))
         }
     }
+}
+
+/// Where `origin` stands after [`align_origin`].
+enum Origin {
+    /// It is the url of repos.toml (now), with a note when it was changed.
+    Aligned(Option<String>),
+    /// It points elsewhere: the reason the repo is skipped.
+    Foreign(String),
 }
 
 fn same_url(a: &str, b: &str) -> bool {
@@ -596,23 +673,20 @@ fn transition(
     from: Option<Oid>,
     to: Oid,
     move_refs: impl FnOnce() -> Result<(), git2::Error>,
-) -> Result<(), String> {
-    let commit = repo.find_commit(to).map_err(git)?;
+) -> Result<(), SyncError> {
+    let commit = repo.find_commit(to)?;
     let mut safe = CheckoutBuilder::new();
     safe.safe();
     if let Err(error) = repo.checkout_tree(commit.as_object(), Some(&mut safe)) {
         if error.code() == git2::ErrorCode::Conflict {
             // libgit2 finds conflicts before it writes anything.
-            return Err(format!(
-                "checkout would overwrite local files ({}); nothing was changed",
-                error.message()
-            ));
+            return Err(SyncError::Conflict(error));
         }
-        return Err(rolled_back(repo, from, to, "checkout", &error));
+        return Err(rolled_back(repo, from, to, "checkout", error));
     }
     match move_refs() {
         Ok(()) => Ok(()),
-        Err(error) => Err(rolled_back(repo, from, to, "moving the branch", &error)),
+        Err(error) => Err(rolled_back(repo, from, to, "moving the branch", error)),
     }
 }
 
@@ -621,25 +695,19 @@ fn rolled_back(
     repo: &Repository,
     from: Option<Oid>,
     to: Oid,
-    what: &str,
-    error: &git2::Error,
-) -> String {
+    what: &'static str,
+    source: git2::Error,
+) -> SyncError {
     let Some(from) = from else {
-        return format!(
-            "{what} failed ({}); `git status` shows the state",
-            error.message()
-        );
+        return SyncError::MoveFailed { what, source };
     };
     match restore_tree(repo, from, to) {
-        Ok(()) => format!(
-            "{what} failed ({}); the work tree was put back as it was",
-            error.message()
-        ),
-        Err(again) => format!(
-            "{what} failed ({}), and putting the work tree back failed too ({}); `git status` shows what changed",
-            error.message(),
-            again.message()
-        ),
+        Ok(()) => SyncError::MoveRolledBack { what, source },
+        Err(again) => SyncError::RollbackFailed {
+            what,
+            source,
+            again,
+        },
     }
 }
 
@@ -689,7 +757,7 @@ pub(crate) fn restore_tree(repo: &Repository, from: Oid, to: Oid) -> Result<(), 
     Ok(())
 }
 
-fn skip(reason: String) -> Result<SyncOutcome, String> {
+fn skip(reason: String) -> Result<SyncOutcome, SyncError> {
     Ok(SyncOutcome::Skipped { reason })
 }
 
@@ -712,11 +780,11 @@ fn short_id(oid: Oid) -> String {
     oid.to_string()[..7].to_string()
 }
 
-fn refuse_orphaning(repo: &Repository, head: &Head) -> Result<Option<String>, String> {
+fn refuse_orphaning(repo: &Repository, head: &Head) -> Result<Option<String>, SyncError> {
     let Head::Detached(oid) = head else {
         return Ok(None);
     };
-    let orphaned = local_state::unreferenced_commits(repo, *oid, 1000).map_err(git)?;
+    let orphaned = local_state::unreferenced_commits(repo, *oid, 1000)?;
     Ok((orphaned > 0).then(|| {
         let count = if orphaned >= 1000 {
             "1000 or more commits".to_string()
@@ -752,7 +820,7 @@ fn move_branch(
     head: &Head,
     branch: &str,
     target: Oid,
-) -> Result<SyncOutcome, String> {
+) -> Result<SyncOutcome, SyncError> {
     let upstream = format!("origin/{branch}");
     let branch_ref = format!("refs/heads/{branch}");
     match head {
@@ -760,7 +828,7 @@ fn move_branch(
             name,
             oid: Some(local),
         } if name == branch => {
-            let (ahead, behind) = repo.graph_ahead_behind(*local, target).map_err(git)?;
+            let (ahead, behind) = repo.graph_ahead_behind(*local, target)?;
             ensure_upstream(repo, branch);
             if behind == 0 {
                 let note =
@@ -809,7 +877,7 @@ fn move_branch(
                 .and_then(|b| b.get().target());
             let destination = match existing {
                 Some(local) => {
-                    let (ahead, behind) = repo.graph_ahead_behind(local, target).map_err(git)?;
+                    let (ahead, behind) = repo.graph_ahead_behind(local, target)?;
                     if ahead > 0 && behind > 0 {
                         return skip(format!(
                             "on {from}, pinned to {branch}, but local {branch} has diverged from {upstream} ({ahead} ahead, {behind} behind); merge or rebase it by hand"
@@ -846,8 +914,8 @@ fn move_branch(
 }
 
 /// Files with uncommitted changes to tracked content.
-fn tracked_changes(repo: &Repository) -> Result<usize, String> {
-    local_state::changes(repo).map(|c| c.tracked).map_err(git)
+fn tracked_changes(repo: &Repository) -> Result<usize, SyncError> {
+    Ok(local_state::changes(repo).map(|c| c.tracked)?)
 }
 
 fn ensure_upstream(repo: &Repository, branch: &str) {
@@ -864,7 +932,7 @@ fn move_detached(
     repo: &Repository,
     head: &Head,
     target: Oid,
-) -> Result<SyncOutcome, String> {
+) -> Result<SyncOutcome, SyncError> {
     if head.oid() == Some(target) {
         return Ok(SyncOutcome::UpToDate { note: None });
     }

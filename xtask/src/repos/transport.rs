@@ -89,6 +89,15 @@ pub fn refuse_url(url: &str) -> Option<String> {
     }
 }
 
+/// Why no engine may reach a url.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UnreachableUrl {
+    #[error("refusing url {url:?}: it {why}")]
+    Refused { url: String, why: String },
+    #[error("transport = \"git2\" cannot reach {url}: this build's libgit2 has no ssh or TLS support; use transport = \"auto\" or \"cli\"")]
+    NoGit2Support { url: String },
+}
+
 /// The engine of each kind of network operation on one url.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Engines {
@@ -118,17 +127,20 @@ impl Engines {
 /// with `refs/pull/*` whose objects are absent breaks it), while libgit2
 /// lists refs and fetches a few commits without spawning a process. ssh
 /// and https always use the CLI for the user's ssh config and credentials.
-pub fn engines_for(setting: Transport, url: &str) -> Result<Engines, String> {
+pub fn engines_for(setting: Transport, url: &str) -> Result<Engines, UnreachableUrl> {
     if let Some(why) = refuse_url(url) {
-        return Err(format!("refusing url {url:?}: it {why}"));
+        return Err(UnreachableUrl::Refused {
+            url: url.to_string(),
+            why,
+        });
     }
     let scheme = Scheme::of(url);
     match setting {
         Transport::Cli => Ok(Engines::all(Engine::Cli)),
         Transport::Git2 => match scheme {
-            Scheme::Ssh | Scheme::Https => Err(format!(
-                "transport = \"git2\" cannot reach {url}: this build's libgit2 has no ssh or TLS support; use transport = \"auto\" or \"cli\""
-            )),
+            Scheme::Ssh | Scheme::Https => Err(UnreachableUrl::NoGit2Support {
+                url: url.to_string(),
+            }),
             _ => Ok(Engines::all(Engine::Git2)),
         },
         Transport::Auto => Ok(match scheme {
