@@ -303,6 +303,39 @@ pub fn builtin_names() -> Vec<String> {
         .collect()
 }
 
+/// The binary's whole work: parse the command line, run it, print what
+/// went wrong, and return the exit code (`Error::exit_code`).
+pub fn run_to_exit_code() -> i32 {
+    let cli = Cli::parse_args();
+    // -v counts, so its environment twin is read here rather than by clap.
+    let verbose_env = std::env::var("XTASK_VERBOSE")
+        .ok()
+        .and_then(|v| v.parse::<u8>().ok())
+        .unwrap_or(0);
+    let ui = crate::ui::Ui::new(
+        cli.global.color,
+        cli.global.verbose.max(verbose_env),
+        cli.global.quiet,
+    );
+    let ctx = crate::commands::Context::new(cli.global.clone(), ui);
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let result = crate::nesting::enter(&args).and_then(|()| crate::commands::run(cli, &ctx));
+    match result {
+        Ok(()) => 0,
+        // The child's own output said why; repeating it is noise.
+        Err(error @ crate::error::Error::Child { .. }) if ctx.ui.verbosity < 1 => error.exit_code(),
+        Err(error) => {
+            for message in error.messages() {
+                ctx.ui.error(message);
+            }
+            error.exit_code()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

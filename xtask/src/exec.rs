@@ -284,7 +284,7 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
         .as_deref()
         .filter(|_| std::io::stderr().is_terminal())
         .map(progress_bar);
-    let source = wire_stdin(step, &mut command, bar.as_ref())?;
+    wire_stdin(step, &mut command)?;
     let StdoutWiring { partial, sink } = wire_stdout(step, &mut command, bar.is_some())?;
     // Compose's and git's messages where nobody watches (a CI log, a file)
     // come through the masker: they may quote a secret value or URL. On a
@@ -301,13 +301,7 @@ pub fn run_foreground(step: &CommandStep) -> Result<i32, ExecError> {
     let _registered = GroupGuard::register(group, true);
     let relays = start_relays(step, &mut child);
     let stream_error = StreamError::default();
-    let feeder = start_feeder(
-        step,
-        child.stdin.take(),
-        source,
-        bar.as_ref(),
-        &stream_error,
-    );
+    let feeder = start_feeder(step, child.stdin.take(), bar.as_ref(), &stream_error);
     let collector = start_collector(step, sink, child.stdout.take(), bar.clone());
     let status = wait_in_foreground(&mut child, group, owns_terminal);
     if let Some(feeder) = feeder {
@@ -352,53 +346,21 @@ fn redirect_error(step: &CommandStep, path: &std::path::Path, source: std::io::E
     }
 }
 
-/// Points the child's stdin at what the step says; returns the file we copy
-/// into its pipe ourselves (counted or decompressed), if any.
-fn wire_stdin(
-    step: &CommandStep,
-    command: &mut Command,
-    bar: Option<&indicatif::ProgressBar>,
-) -> Result<Option<std::fs::File>, ExecError> {
-    let open = |path: &std::path::Path| {
-        std::fs::File::open(path).map_err(|e| redirect_error(step, path, e))
-    };
-    let count_bytes_of = |file: &std::fs::File| {
-        if let (Some(bar), Ok(meta)) = (bar, file.metadata()) {
-            bar.set_length(meta.len());
-            bar.set_style(progress_style(
-                "{prefix} {bytes}/{total_bytes} {wide_bar} {binary_bytes_per_sec}",
-            ));
-        }
-    };
+/// Points the child's stdin at what the step says.
+fn wire_stdin(step: &CommandStep, command: &mut Command) -> Result<(), ExecError> {
     match &step.stdin {
-        Input::Inherit => Ok(None),
+        Input::Inherit => {}
         Input::Text(_) => {
             command.stdin(Stdio::piped());
-            Ok(None)
-        }
-        Input::File(path) => {
-            let file = open(path)?;
-            if bar.is_none() {
-                command.stdin(file);
-                return Ok(None);
-            }
-            count_bytes_of(&file);
-            command.stdin(Stdio::piped());
-            Ok(Some(file))
         }
         Input::Sealed(sealed) => {
             // Opened here, so that a missing file fails before the child runs.
-            open(&sealed.file.path)?;
+            std::fs::File::open(&sealed.file.path)
+                .map_err(|e| redirect_error(step, &sealed.file.path, e))?;
             command.stdin(Stdio::piped());
-            Ok(None)
-        }
-        Input::Zstd(path) => {
-            let file = open(path)?;
-            count_bytes_of(&file);
-            command.stdin(Stdio::piped());
-            Ok(Some(file))
         }
     }
+    Ok(())
 }
 
 /// Where the child's stdout goes: the file that appears only when the step
@@ -417,10 +379,6 @@ fn wire_stdout(
         Output::Inherit => (None, None),
         Output::Masked => {
             command.stdout(Stdio::piped());
-            (None, None)
-        }
-        Output::Discard => {
-            command.stdout(Stdio::null());
             (None, None)
         }
         Output::File(path) | Output::Zstd(path) => {
@@ -482,11 +440,10 @@ fn start_relays(
 
 /// A writer thread for a piped stdin, so a script larger than the pipe
 /// cannot deadlock us; a child that stops reading early ends it with EPIPE,
-/// which is fine. Zstd and sealed inputs report failures in `stream_error`.
+/// which is fine. A sealed input reports its failures in `stream_error`.
 fn start_feeder(
     step: &CommandStep,
     pipe: Option<std::process::ChildStdin>,
-    source: Option<std::fs::File>,
     bar: Option<&indicatif::ProgressBar>,
     stream_error: &StreamError,
 ) -> Option<std::thread::JoinHandle<()>> {
@@ -505,27 +462,6 @@ fn start_feeder(
                 let _ = pipe.write_all(text.as_bytes());
             }))
         }
-        Input::File(_) => {
-            let (mut file, bar) = (source?, bar?);
-            Some(std::thread::spawn(move || {
-                // A child that stops reading early ends it with EPIPE.
-                let _ = std::io::copy(&mut file, &mut bar.wrap_write(&mut pipe));
-            }))
-        }
-        Input::Zstd(_) => source.map(|file| {
-            std::thread::spawn(move || {
-                let read: Box<dyn std::io::Read + Send> = match bar {
-                    Some(bar) => Box::new(bar.wrap_read(file)),
-                    None => Box::new(file),
-                };
-                let copied = zstd::stream::read::Decoder::new(read)
-                    .and_then(|mut decoder| std::io::copy(&mut decoder, &mut pipe));
-                // A child that stops reading early is its own failure to report.
-                if let Err(error) = copied.filter_broken_pipe() {
-                    report(error);
-                }
-            })
-        }),
         Input::Sealed(sealed) => {
             let sealed = sealed.clone();
             Some(std::thread::spawn(move || {
@@ -617,12 +553,6 @@ fn check_streams(
         });
     }
     let failed = stream_error.lock().ok().and_then(|mut slot| slot.take());
-    if let (Some(source), Input::Zstd(path)) = (&failed, &step.stdin) {
-        return Err(ExecError::Stream {
-            path: path.clone(),
-            source: std::io::Error::new(source.kind(), source.to_string()),
-        });
-    }
     if let (Some(source), Input::Sealed(sealed)) = (failed, &step.stdin) {
         return Err(ExecError::Refused {
             path: sealed.file.path.clone(),

@@ -9,27 +9,35 @@
 // closed pipe (`xtask --list | head -1`).
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
-pub mod atomic_file;
-pub mod check;
-pub mod cli;
-pub mod commands;
-pub mod compose;
-pub mod config;
-pub mod db;
-pub mod debugger;
-pub mod descriptor_budget;
-pub mod error;
-pub mod exec;
-pub mod images;
-pub mod mask;
-pub mod nesting;
-pub mod output_files;
-pub mod plan;
-pub mod repos;
-pub mod setup;
-pub mod sql_scanner;
-pub mod state_lock;
-pub mod suggest;
-pub mod tasks;
-pub mod testing;
-pub mod ui;
+pub(crate) mod atomic_file;
+pub(crate) mod check;
+pub(crate) mod cli;
+pub(crate) mod commands;
+pub(crate) mod compose;
+pub(crate) mod config;
+pub(crate) mod db;
+pub(crate) mod debugger;
+pub(crate) mod descriptor_budget;
+pub(crate) mod error;
+pub(crate) mod exec;
+pub(crate) mod images;
+pub(crate) mod mask;
+pub(crate) mod nesting;
+pub(crate) mod output_files;
+pub(crate) mod plan;
+pub(crate) mod repos;
+pub(crate) mod setup;
+pub(crate) mod sql_scanner;
+pub(crate) mod state_lock;
+pub(crate) mod suggest;
+pub(crate) mod tasks;
+pub(crate) mod testing;
+pub(crate) mod ui;
+
+// What the integration tests call directly; everything else is reached
+// through the binary.
+pub use compose::env_file;
+pub use testing::junit;
+
+/// What `main` runs: parse, run, and the exit code.
+pub use cli::run_to_exit_code;

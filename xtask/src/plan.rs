@@ -102,10 +102,6 @@ pub enum Input {
     Inherit,
     /// This text (a psql script, for example).
     Text(String),
-    /// This file, streamed.
-    File(PathBuf),
-    /// This zstd-compressed file, decompressed on the host as it is streamed.
-    Zstd(PathBuf),
     /// A file, then its seal (see [`SealedInput`]).
     Sealed(Box<SealedInput>),
 }
@@ -119,8 +115,6 @@ pub enum Output {
     /// Ours, line by line through the masker: a listing that may quote
     /// secrets (`compose config` prints the environment's passwords).
     Masked,
-    /// Nowhere (a check whose listing nobody reads).
-    Discard,
     /// A file that appears only complete: written to a temporary file in
     /// the same folder, synced, and renamed over the path only when the
     /// child exited 0 and wrote something.
@@ -149,7 +143,7 @@ pub struct CommandStep {
     pub stdin: Input,
     /// Where the child's output goes.
     pub stdout: Output,
-    /// A label for a byte count of the [`Input::File`] or [`Output::File`]
+    /// A label for a byte count of the [`Input::Sealed`] file or [`Output::File`]
     /// it streams, shown (counted on the host) only when stderr is a
     /// terminal; never part of the stream or the plan.
     pub progress: Option<String>,
@@ -244,10 +238,6 @@ impl Plan {
     pub fn run(&mut self, command: CommandStep) -> &mut Self {
         self.push(Step::Run(command))
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.steps.is_empty()
-    }
 }
 
 /// Quotes an argv for display so that it can be pasted into a POSIX shell.
@@ -265,12 +255,6 @@ impl fmt::Display for CommandStep {
                 shell_words::quote(&dir.to_string_lossy())
             ));
         }
-        if let Input::Zstd(path) = &self.stdin {
-            line.push_str(&format!(
-                "zstd -dc -- {} | ",
-                shell_words::quote(&path.to_string_lossy())
-            ));
-        }
         if let Input::Sealed(sealed) = &self.stdin {
             line.push_str(&format!("({}; echo <seal>) | ", sealed.file));
         }
@@ -280,20 +264,12 @@ impl fmt::Display for CommandStep {
         line.push_str(&shell_line(&self.argv));
         match &self.stdout {
             Output::Inherit | Output::Masked => {}
-            Output::Discard => line.push_str(" >/dev/null"),
             Output::File(path) => line.push_str(&format!(
                 " >{}",
                 shell_words::quote(&path.to_string_lossy())
             )),
             Output::Zstd(path) => line.push_str(&format!(
                 " | zstd -q >{}",
-                shell_words::quote(&path.to_string_lossy())
-            )),
-        }
-        match &self.stdin {
-            Input::Inherit | Input::Text(_) | Input::Zstd(_) | Input::Sealed(_) => {}
-            Input::File(path) => line.push_str(&format!(
-                " <{}",
                 shell_words::quote(&path.to_string_lossy())
             )),
         }

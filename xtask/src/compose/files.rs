@@ -100,7 +100,7 @@ pub fn yaml_diagnostics(root: &Path, problems: &[LoadProblem]) -> Vec<Diagnostic
             .unwrap_or(path)
             .to_string_lossy()
             .into_owned();
-        let source = SourceFile::from_text(path, display, text.clone());
+        let source = SourceFile::from_text(display, text.clone());
         errors.push(
             Diagnostic::at(
                 &source,

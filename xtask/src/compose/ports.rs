@@ -15,11 +15,6 @@ pub struct PublishedPort {
 }
 
 impl PublishedPort {
-    /// A URL for the port: a scheme guessed from well-known container ports, else http.
-    pub fn url(&self) -> String {
-        self.url_with(None, None)
-    }
-
     /// The URL with the service's own scheme and path when it says them
     /// (tasks.toml or the container's `xtask.scheme`/`xtask.path` labels).
     pub fn url_with(&self, scheme: Option<&str>, path: Option<&str>) -> String {
@@ -92,7 +87,7 @@ mod tests {
             "0.0.0.0:49153->80/tcp, :::49153->80/tcp, 127.0.0.1:5433->5432/tcp, 9000/tcp",
         );
         assert_eq!(ports.len(), 2);
-        assert_eq!(ports[0].url(), "postgresql://127.0.0.1:5433");
-        assert_eq!(ports[1].url(), "http://localhost:49153");
+        assert_eq!(ports[0].url_with(None, None), "postgresql://127.0.0.1:5433");
+        assert_eq!(ports[1].url_with(None, None), "http://localhost:49153");
     }
 }

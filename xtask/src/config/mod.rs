@@ -22,20 +22,14 @@ pub mod test_spec;
 use std::path::{Path, PathBuf};
 
 pub use command_line::CommandLine;
-pub use db::DbSpec;
 pub use diagnostic::{ConfigErrors, Diagnostic};
 pub use env_root::{EnvRoot, Escape};
-pub use environment::EnvironmentSpec;
 pub use images_spec::ImageSpec;
 pub use init_spec::{CertsSpec, InitSpec};
-pub use project::ProjectSpec;
-pub use repos_file::{
-    check_relative, CopySpec, FolderSpec, LinkSpec, NoticeSpec, Pin, RepoSpec, ReposFile, Transport,
-};
-pub use service::ServiceSpec;
+pub use repos_file::{check_relative, NoticeSpec, Pin, RepoSpec, ReposFile, Transport};
 pub use source::text_problem;
 pub use source::SourceFile;
-pub use task::{Aliases, ArgSpec, RunSpec, TaskSpec};
+pub use task::{ArgSpec, RunSpec, TaskSpec};
 pub use tasks_file::TasksFile;
 
 /// The file whose presence marks an environment root.

@@ -2,13 +2,11 @@
 //! `line:col` positions and source excerpts for diagnostics.
 
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// One configuration file as read from disk.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
-    /// Absolute path on disk.
-    pub path: PathBuf,
     /// The path as shown to the user (relative to the environment root when possible).
     pub display: String,
     /// The whole text of the file.
@@ -30,12 +28,11 @@ impl SourceFile {
     /// Reads `path`, naming it `display` in diagnostics.
     pub fn read(path: &Path, display: impl Into<String>) -> std::io::Result<Self> {
         let text = std::fs::read_to_string(path)?;
-        Ok(Self::from_text(path, display, text))
+        Ok(Self::from_text(display, text))
     }
 
-    pub fn from_text(path: &Path, display: impl Into<String>, text: impl Into<String>) -> Self {
+    pub fn from_text(display: impl Into<String>, text: impl Into<String>) -> Self {
         Self {
-            path: path.to_path_buf(),
             display: display.into(),
             text: text.into(),
             line_starts: std::sync::OnceLock::new(),
@@ -116,7 +113,7 @@ mod tests {
 
     #[test]
     fn positions_are_one_based_and_count_characters() {
-        let file = SourceFile::from_text(Path::new("x"), "x", "a = 1\nbé = \"z\"\n");
+        let file = SourceFile::from_text("x", "a = 1\nbé = \"z\"\n");
         assert_eq!(file.position(0), Position { line: 1, col: 1 });
         assert_eq!(file.position(6), Position { line: 2, col: 1 });
         // 'é' is two bytes but one column.

@@ -6,5 +6,4 @@ pub mod dump_file;
 pub mod scripts;
 pub mod settings;
 
-pub use dump_file::{DumpFormat, DumpKind};
 pub use settings::DbSettings;

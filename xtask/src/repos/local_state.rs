@@ -47,10 +47,6 @@ impl Changes {
     pub fn has_uncommitted_work(&self) -> bool {
         self.tracked > 0
     }
-
-    pub fn total(&self) -> usize {
-        self.tracked + self.untracked
-    }
 }
 
 /// A repository's state on disk.

@@ -211,10 +211,6 @@ impl RemoteRefs {
     pub fn branch(&self, name: &str) -> Option<git2::Oid> {
         self.refs.get(&format!("refs/heads/{name}")).copied()
     }
-
-    pub fn tag(&self, name: &str) -> Option<git2::Oid> {
-        self.refs.get(&format!("refs/tags/{name}")).copied()
-    }
 }
 
 /// A failed network operation, with git's own words.
@@ -638,7 +634,10 @@ mod tests {
             3333333333333333333333333333333333333333\trefs/tags/v1^{}\n";
         let refs = parse_ls_remote(out);
         assert_eq!(refs.default_branch.as_deref(), Some("main"));
-        assert_eq!(refs.tag("v1").map(|o| o.to_string()), Some("3".repeat(40)));
+        assert_eq!(
+            refs.refs.get("refs/tags/v1").map(|o| o.to_string()),
+            Some("3".repeat(40))
+        );
         assert_eq!(
             refs.branch("main").map(|o| o.to_string()),
             Some("1".repeat(40))

@@ -437,7 +437,7 @@ fn generated_env_files_read_as_compose_v1_reads_them() {
 fn generated_env_files_agree_with(v1: bool, cases: u32) {
     use proptest::prelude::*;
     use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-    use xtask::compose::env_file::{parse_as, Flavour};
+    use xtask::env_file::{parse_as, Flavour};
 
     fn pick(items: &'static [&'static str]) -> impl Strategy<Value = String> {
         proptest::sample::select(items).prop_map(str::to_string)

@@ -63,8 +63,8 @@ fn test_web_passes_fails_on_demand_selects_and_starts_from_a_fresh_template_copy
     // Valid JUnit XML with pytest's counts, copied to the host.
     let xml = std::fs::read_to_string(junit.join("web.xml")).expect("results/web.xml");
     assert_eq!(
-        xtask::testing::junit::JunitCounts::parse(&xml),
-        Ok(xtask::testing::junit::JunitCounts {
+        xtask::junit::JunitCounts::parse(&xml),
+        Ok(xtask::junit::JunitCounts {
             passed: 4,
             failed: 0,
             skipped: 1
