@@ -131,11 +131,14 @@ impl<'a> DatabaseClient<'a> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::compose::cli::{ComposeCli, Version};
+pub(crate) mod fixtures {
+    //! A project and `[db]` settings for the db plans' unit tests.
 
-    fn project() -> ComposeProject {
+    use crate::compose::cli::{ComposeCli, Version};
+    use crate::compose::project::ComposeProject;
+    use crate::db::settings::DbSettings;
+
+    pub(crate) fn project() -> ComposeProject {
         ComposeProject {
             cli: ComposeCli {
                 program: vec!["docker".into(), "compose".into()],
@@ -150,7 +153,7 @@ mod tests {
         }
     }
 
-    fn settings() -> DbSettings {
+    pub(crate) fn settings() -> DbSettings {
         DbSettings {
             tools_service: "tools".into(),
             server: "db".into(),
@@ -169,7 +172,12 @@ mod tests {
             environment: "development".into(),
         }
     }
+}
 
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{project, settings};
+    use super::*;
     #[test]
     fn the_password_and_secrets_are_passed_by_name_only() {
         let project = project();

@@ -159,3 +159,126 @@ pub fn copy(target: &DbTarget<'_>, options: &CopyOptions) -> Result<DbPlan> {
     ));
     Ok(DbPlan::from(plan))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use super::*;
+    use crate::compose::environment::{ActiveEnvironment, Choice};
+    use crate::db::client::fixtures::{project, settings};
+    use crate::db::client::{DatabaseClient, ToolsEntry};
+    use crate::db::snapshots;
+    use crate::plan::Step;
+
+    fn environment(choice: Choice) -> ActiveEnvironment {
+        ActiveEnvironment {
+            name: Some("staging".into()),
+            choice,
+            project: "demo".into(),
+            project_reason: String::new(),
+            env_files: Vec::new(),
+            env_file_values: BTreeMap::new(),
+            chain: vec!["staging".into()],
+            compose_files: Vec::new(),
+            env: BTreeMap::new(),
+            value_files: BTreeMap::new(),
+        }
+    }
+
+    /// Runs `check` against a target on the fixtures.
+    fn with_target(choice: Choice, check: impl FnOnce(&DbTarget<'_>)) {
+        let project = project();
+        let settings = settings();
+        let environment = environment(choice);
+        let target = DbTarget {
+            client: DatabaseClient::new(&project, &settings, ToolsEntry::Exec),
+            settings: &settings,
+            environment: &environment,
+            root: Path::new("/env"),
+            tty: false,
+        };
+        check(&target);
+    }
+
+    fn notes(plan: &DbPlan) -> Vec<String> {
+        plan.plan
+            .steps
+            .iter()
+            .filter_map(|step| match step {
+                Step::Note(text) => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_copy_onto_itself_is_refused_before_any_step() {
+        with_target(Choice::Default, |target| {
+            let options = CopyOptions {
+                source: "shop".into(),
+                target: "shop".into(),
+                ..CopyOptions::default()
+            };
+            let error = copy(target, &options).map(|_| ()).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                "SRC and DST are the same database `shop`; nothing was changed"
+            );
+        });
+    }
+
+    #[test]
+    fn a_bad_name_says_why_and_how_names_look() {
+        with_target(Choice::Default, |target| {
+            let error = create(target, Some("no;way")).map(|_| ()).unwrap_err();
+            assert!(error
+                .to_string()
+                .starts_with("`no;way` is not a valid database name: "));
+            assert!(error.help().is_some());
+        });
+    }
+
+    #[test]
+    fn demo_data_needs_its_command() {
+        with_target(Choice::Default, |target| {
+            let error = setup(target, DataChoice::Demo).map(|_| ()).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                "--demo needs `demo` in [db] of tasks.toml"
+            );
+        });
+    }
+
+    #[test]
+    fn a_snapshot_says_how_to_restore_it_with_the_flags_it_needs() {
+        with_target(Choice::Flag, |target| {
+            let plan = snapshots::take(target, Some("other"), Some("before".into()));
+            assert_eq!(
+                plan.as_ref().map(notes).unwrap_or_default(),
+                ["restore it with: cargo xtask --env staging db snapshot restore before --db other"]
+            );
+        });
+        with_target(Choice::Default, |target| {
+            let plan = snapshots::take(target, None, Some("before".into()));
+            assert_eq!(
+                plan.as_ref().map(notes).unwrap_or_default(),
+                ["restore it with: cargo xtask db snapshot restore before"]
+            );
+        });
+    }
+
+    #[test]
+    fn a_delete_asks_then_locks_then_drops() {
+        with_target(Choice::Default, |target| {
+            let plan = delete(target, None, None)
+                .map(|p| p.plan.steps)
+                .unwrap_or_default();
+            assert!(matches!(
+                plan.as_slice(),
+                [Step::Confirm { .. }, Step::Lock { .. }, Step::Run(_)]
+            ));
+        });
+    }
+}

@@ -211,24 +211,6 @@ impl DbTarget<'_> {
         Ok(())
     }
 
-    /// Refuses, with how to start it, when the database server's service
-    /// has no running container in the project (found through compose's
-    /// labels): a one-off tools container would only fail with psql's
-    /// "connection refused".
-    pub fn require_server(&self) -> Result<()> {
-        let project = &self.environment.project;
-        let server = &self.settings.server;
-        let running = crate::compose::state::running(project, server).map_err(DbError::Engine)?;
-        if running.is_empty() {
-            return Err(DbError::ServerStopped {
-                server: server.clone(),
-                project: project.clone(),
-                env_flag: self.env_flag(),
-            });
-        }
-        Ok(())
-    }
-
     /// `--env NAME ` when the environment was chosen with the flag, for
     /// commands we suggest.
     pub fn env_flag(&self) -> String {

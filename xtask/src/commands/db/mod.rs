@@ -129,7 +129,7 @@ impl DbArgs {
         };
         let planned = self.command.plan(&target, ctx)?;
         if !ctx.global.dry_run {
-            target.require_server()?;
+            require_server(&target)?;
         }
         drop(planning);
         let started = std::time::Instant::now();
@@ -151,6 +151,23 @@ impl DbArgs {
         }
         Ok(())
     }
+}
+
+/// Refuses, with how to start it, when the database server's service has
+/// no running container in the project (found through compose's labels):
+/// a one-off tools container would only fail with psql's "connection refused".
+fn require_server(target: &DbTarget<'_>) -> Result<(), DbError> {
+    let project = &target.environment.project;
+    let server = &target.settings.server;
+    let running = crate::compose::state::running(project, server).map_err(DbError::Engine)?;
+    if running.is_empty() {
+        return Err(DbError::ServerStopped {
+            server: server.clone(),
+            project: project.clone(),
+            env_flag: target.env_flag(),
+        });
+    }
+    Ok(())
 }
 
 impl DbCommand {
