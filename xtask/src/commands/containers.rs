@@ -101,10 +101,12 @@ impl From<&RunOptions> for OneOffOptions {
     }
 }
 
+/// `run --rm --service-ports ...` of `command` (see [`service_step::run_args`]).
 fn run_args(service: &str, command: &[String], tty: bool) -> Vec<String> {
     run_args_with(&RunOptions::default(), service, command, tty)
 }
 
+/// [`run_args`] with `xtask run`'s options.
 fn run_args_with(
     options: &RunOptions,
     service: &str,
@@ -114,6 +116,7 @@ fn run_args_with(
     service_step::run_args(&options.into(), service, command, tty)
 }
 
+/// `exec` of `command` into the running `service` (see [`ServiceStep::exec`]).
 fn exec_step(
     project: &ComposeProject,
     service: &str,
