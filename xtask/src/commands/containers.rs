@@ -1,11 +1,12 @@
-//! One-container commands: run, shell, exec; and the exec-or-run decision
-//! tasks with `in = "service"` use.
+//! One-container commands: run, shell, exec (their steps built by
+//! [`crate::compose::service_step`]).
 
 use std::collections::BTreeSet;
 
 use crate::commands::Context;
-use crate::compose::environment::ActiveEnvironment;
 use crate::compose::project::{wants_tty, ComposeProject};
+use crate::compose::service_step::{self, OneOffOptions, ServiceStep};
+pub(crate) use crate::compose::service_step::{exec_id, stop_script, EXEC_ID_VARIABLE};
 use crate::compose::state;
 use crate::error::{Error, Result};
 use crate::exec;
@@ -60,9 +61,6 @@ pub struct ExecArgs {
     pub command: Vec<String>,
 }
 
-/// `run --rm --service-ports --use-aliases [-T] SERVICE CMD...`. Without
-/// `--use-aliases` a one-off container is not reachable by its service
-/// name, and a proxy in front of it breaks.
 /// Compose's own `run` options that `xtask run` passes on (before the service).
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct RunOptions {
@@ -89,64 +87,36 @@ pub struct RunOptions {
     pub no_ports: bool,
 }
 
-impl RunOptions {
-    /// The options as compose's argv, each value its own word (`-e`, `X=1`).
-    fn argv(&self) -> Vec<String> {
-        let mut args = Vec::new();
-        for pair in &self.env {
-            args.extend(["-e".to_string(), pair.clone()]);
+impl From<&RunOptions> for OneOffOptions {
+    fn from(options: &RunOptions) -> Self {
+        OneOffOptions {
+            publish_ports: !options.no_ports,
+            env: options.env.clone(),
+            no_deps: options.no_deps,
+            detach: options.detach,
+            user: options.user.clone(),
+            entrypoint: options.entrypoint.clone(),
+            workdir: options.workdir.clone(),
         }
-        if self.no_deps {
-            args.push("--no-deps".into());
-        }
-        if self.detach {
-            args.push("--detach".into());
-        }
-        for (flag, value) in [
-            ("--user", &self.user),
-            ("--entrypoint", &self.entrypoint),
-            ("--workdir", &self.workdir),
-        ] {
-            if let Some(value) = value {
-                args.extend([flag.to_string(), value.clone()]);
-            }
-        }
-        args
     }
 }
 
+/// `run --rm --service-ports ...` of `command` (see [`service_step::run_args`]).
 fn run_args(service: &str, command: &[String], tty: bool) -> Vec<String> {
     run_args_with(&RunOptions::default(), service, command, tty)
 }
 
+/// [`run_args`] with `xtask run`'s options.
 fn run_args_with(
     options: &RunOptions,
     service: &str,
     command: &[String],
     tty: bool,
 ) -> Vec<String> {
-    let mut args: Vec<String> = vec!["run".into(), "--rm".into()];
-    if !options.no_ports {
-        args.push("--service-ports".into());
-    }
-    args.push("--use-aliases".into());
-    if !tty {
-        args.push("-T".into());
-    }
-    args.extend(options.argv());
-    args.push(service.to_string());
-    args.extend(command.iter().cloned());
-    args
+    service_step::run_args(&options.into(), service, command, tty)
 }
 
-/// `docker compose exec` of `command` in `service`, marked so that an
-/// interrupt can stop it: Compose does not pass our signal on to a command
-/// it exec'd (with `-T` it just exits), so the command would go on running
-/// in the container. Every process of the command inherits the variable
-/// `XTASK_EXEC_ID`; on interrupt, a second exec sends SIGTERM to each
-/// process whose environment holds it. Unlike a pid file written by a `sh`
-/// wrapper, this reaches the command's children too, needs no `sh` to start
-/// the command and leaves no file behind; only the clean-up needs `sh`.
+/// `exec` of `command` into the running `service` (see [`ServiceStep::exec`]).
 fn exec_step(
     project: &ComposeProject,
     service: &str,
@@ -154,11 +124,14 @@ fn exec_step(
     env: &[(String, String)],
     tty: bool,
 ) -> CommandStep {
-    exec_step_passing(project, service, command, env, &[], tty)
+    ServiceStep::new(project, service)
+        .env(env)
+        .tty(tty)
+        .exec(command)
 }
 
-/// [`exec_step`], also passing the variables named in `pass` from compose's
-/// own environment (`-e NAME`, no value on the command line).
+/// [`ServiceStep::exec`] as commands/test.rs still calls it (its switch to
+/// the builder is the lead's, after the merge).
 pub(crate) fn exec_step_passing(
     project: &ComposeProject,
     service: &str,
@@ -167,55 +140,11 @@ pub(crate) fn exec_step_passing(
     pass: &[String],
     tty: bool,
 ) -> CommandStep {
-    let id = exec_id();
-    let mut args = vec!["exec".to_string()];
-    if !tty {
-        args.push("-T".into());
-    }
-    for (key, value) in env {
-        args.extend(["-e".into(), format!("{key}={value}")]);
-    }
-    for key in pass {
-        args.extend(["-e".into(), key.clone()]);
-    }
-    args.extend(["-e".into(), format!("{EXEC_ID_VARIABLE}={id}")]);
-    args.push(service.to_string());
-    args.extend(command.iter().cloned());
-    let stop = project.command([
-        "exec".to_string(),
-        "-T".into(),
-        service.to_string(),
-        "sh".into(),
-        "-c".into(),
-        stop_script(&id),
-    ]);
-    project.command(args).on_interrupt(stop)
-}
-
-/// The variable that marks the processes of one `exec`.
-pub(crate) const EXEC_ID_VARIABLE: &str = "XTASK_EXEC_ID";
-
-/// Unique per exec: our pid, the time and a counter; digits and dashes only,
-/// so it can sit in the stop script as it is.
-pub(crate) fn exec_id() -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!(
-        "{}-{nanos}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// POSIX sh (busybox too): SIGTERM to every process whose environment
-/// holds `XTASK_EXEC_ID=<id>`.
-pub(crate) fn stop_script(id: &str) -> String {
-    format!(
-        "for d in /proc/[0-9]*; do tr '\\000' '\\n' < \"$d/environ\" 2>/dev/null | grep -qx '{EXEC_ID_VARIABLE}={id}' && kill -TERM \"${{d#/proc/}}\" 2>/dev/null; done; exit 0"
-    )
+    ServiceStep::new(project, service)
+        .env(env)
+        .pass(pass)
+        .tty(tty)
+        .exec(command)
 }
 
 /// IDs of the service's one-off containers now.
@@ -358,64 +287,6 @@ fn remove_leftovers(
             leftovers.join(" ")
         )),
     }
-}
-
-/// The step that runs `argv` in `service`: `exec` into its running
-/// container, else `run --rm` a fresh one. Tasks with `in = "service"` use this.
-/// `env` is passed into the container with `-e`.
-pub fn command_in_service(
-    ctx: &Context,
-    environment: &ActiveEnvironment,
-    service: &str,
-    argv: &[String],
-    env: &[(String, String)],
-) -> Result<CommandStep> {
-    step_in_service(ctx, environment, service, argv, env, &[], wants_tty())
-}
-
-/// [`command_in_service`] with the TTY decided by the caller (a dump
-/// streamed to a file must never get one) and variables passed by name
-/// (`-e NAME`: the value comes from the step's environment, so a password
-/// appears on no command line and in no plan).
-pub fn step_in_service(
-    ctx: &Context,
-    environment: &ActiveEnvironment,
-    service: &str,
-    argv: &[String],
-    env: &[(String, String)],
-    pass: &[String],
-    tty: bool,
-) -> Result<CommandStep> {
-    ctx.check_service(service)?;
-    ctx.require_variables(environment)?;
-    let project = ctx.compose_for(environment)?;
-    // As the seed's `run -e ENVIRONMENT=testing`: the command knows where it runs.
-    let mut env = env.to_vec();
-    if let Some(name) = &environment.name {
-        if !env.iter().any(|(key, _)| key == "ENVIRONMENT") {
-            env.insert(0, ("ENVIRONMENT".into(), name.clone()));
-        }
-    }
-    let env = env.as_slice();
-    let running = !state::running(&project.name, service)
-        .unwrap_or_default()
-        .is_empty();
-    if running {
-        return Ok(exec_step_passing(&project, service, argv, env, pass, tty));
-    }
-    let mut args: Vec<String> = ["run", "--rm", "--use-aliases"].map(String::from).to_vec();
-    if !tty {
-        args.push("-T".into());
-    }
-    for (key, value) in env {
-        args.extend(["-e".into(), format!("{key}={value}")]);
-    }
-    for key in pass {
-        args.extend(["-e".into(), key.clone()]);
-    }
-    args.push(service.to_string());
-    args.extend(argv.iter().cloned());
-    Ok(project.command(args))
 }
 
 impl ShellArgs {

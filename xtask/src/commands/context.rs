@@ -256,6 +256,22 @@ impl Context {
         Ok(names)
     }
 
+    /// What a step in `service` of `environment` needs, checked first (the
+    /// service, the required variables): the compose project, and whether
+    /// the service has a running container to exec into.
+    pub fn service_step(
+        &self,
+        environment: &ActiveEnvironment,
+        service: &str,
+    ) -> Result<(ComposeProject, bool)> {
+        self.check_service(service)?;
+        self.require_variables(environment)?;
+        let project = self.compose_for(environment)?;
+        let running = crate::compose::state::running(&project.name, service)
+            .is_ok_and(|containers| !containers.is_empty());
+        Ok((project, running))
+    }
+
     /// Checks a service name against the compose files, suggesting the closest.
     pub fn check_service(&self, service: &str) -> Result<()> {
         let names = self.services()?;

@@ -3,8 +3,9 @@
 
 use std::path::PathBuf;
 
-use crate::commands::containers::command_in_service;
 use crate::commands::Context;
+use crate::compose::project::wants_tty;
+use crate::compose::service_step::ServiceStep;
 use crate::error::{Error, Result};
 use crate::plan::CommandStep;
 use crate::suggest::closest;
@@ -88,7 +89,15 @@ impl StepMaker for ContextSteps<'_> {
             .ctx
             .environment_named(environment)
             .map_err(|e| e.messages().join("\n"))?;
-        command_in_service(self.ctx, &environment, service, argv, env)
+        self.ctx
+            .service_step(&environment, service)
+            .map(|(project, running)| {
+                ServiceStep::new(&project, service)
+                    .in_environment(environment.name.as_deref())
+                    .env(env)
+                    .tty(wants_tty())
+                    .exec_or_run(running, argv)
+            })
             .map_err(|e| e.messages().join("\n"))
     }
 

@@ -1,0 +1,120 @@
+//! The plan of `db backup`: the dump streamed into a file that appears only
+//! complete, its record beside it, files we did not make never replaced
+//! without `force`.
+
+use std::path::{Path, PathBuf};
+
+use crate::db::dump_file::{self, DumpFormat};
+use crate::db::error::{DbError, Result};
+use crate::db::target::{Closing, DbPlan, DbTarget};
+use crate::plan::{Output, Plan, Step};
+
+/// What `db backup` was asked.
+#[derive(Debug, Clone)]
+pub struct BackupOptions {
+    /// The database; default: `[db] name`.
+    pub database: Option<String>,
+    /// The file; default: `backups/<db>-<environment>-<UTC time>.<ext>`.
+    pub output: Option<PathBuf>,
+    /// Replace the file and its record, each kept as NAME.~N~.
+    pub force: bool,
+    /// custom, sql or sql-gz.
+    pub format: DumpFormat,
+}
+
+/// `FILE.json`: the record written beside a dump.
+fn record_path(path: &Path) -> PathBuf {
+    let mut record = path.to_path_buf().into_os_string();
+    record.push(".json");
+    PathBuf::from(record)
+}
+
+/// Checked before pg_dump runs: the dump and its record are two files, and
+/// neither replaces one we did not make without `force` (which keeps it as
+/// NAME.~N~, a step of `plan`).
+fn check_outputs(plan: &mut Plan, path: &Path, record: &Path, force: bool) -> Result<()> {
+    if let (Some(dump_at), Some(record_at)) =
+        (dump_file::resolved(path), dump_file::resolved(record))
+    {
+        if dump_at == record_at || dump_file::same_file(&dump_at, &record_at) {
+            return Err(DbError::RecordIsDump {
+                dump: path.to_path_buf(),
+                record: record.to_path_buf(),
+                at: dump_at,
+            });
+        }
+    }
+    for output in [path, record] {
+        if output.symlink_metadata().is_err() {
+            continue;
+        }
+        if !force {
+            return Err(DbError::OutputExists(output.to_path_buf()));
+        }
+        plan.push(Step::KeepAside {
+            path: output.to_path_buf(),
+            aside: dump_file::free_aside_name(output),
+        });
+    }
+    Ok(())
+}
+
+/// `db backup`: pg_dump into the file, then its record (with the server's
+/// version asked at the time).
+pub fn backup(target: &DbTarget<'_>, options: &BackupOptions) -> Result<DbPlan> {
+    let db = target.database(options.database.as_deref())?;
+    let path = match &options.output {
+        Some(path) => std::path::absolute(path).map_err(DbError::Path)?,
+        None => dump_file::default_path(
+            target.root,
+            &db,
+            &target.settings.environment,
+            options.format,
+        ),
+    };
+    let record = record_path(&path);
+    let mut plan = Plan::new();
+    check_outputs(&mut plan, &path, &record, options.force)?;
+    let mut argv = vec!["pg_dump".to_string()];
+    argv.extend(target.settings.connection());
+    argv.extend(options.format.pg_dump_options());
+    argv.extend(["-d".into(), db.clone()]);
+    // Never a TTY: it would turn LF into CRLF inside the dump.
+    let dump = target
+        .client
+        .tool(argv, &[], false)
+        .stdout(if options.format.compressed_on_host() {
+            Output::Zstd(path.clone())
+        } else {
+            Output::File(path.clone())
+        })
+        .progress("backup");
+    let mut version = vec!["psql".to_string(), "-X".into(), "-A".into(), "-t".into()];
+    version.extend(target.settings.connection());
+    version.extend([
+        "-d".into(),
+        "postgres".into(),
+        "-c".into(),
+        "SHOW server_version".into(),
+    ]);
+    let version = target.client.tool(version, &[], false);
+    plan.run(dump.clone());
+    plan.push(Step::Record {
+        path: record,
+        fields: vec![
+            ("database".into(), db),
+            ("environment".into(), target.settings.environment.clone()),
+            ("format".into(), options.format.extension().into()),
+            (
+                "created_utc".into(),
+                dump_file::utc_timestamp(std::time::SystemTime::now()),
+            ),
+            ("command".into(), dump.to_string()),
+        ],
+        query: Some(("server_version".into(), version)),
+    });
+    Ok(DbPlan {
+        plan,
+        closing: Some(Closing::Backup(path)),
+    })
+}
