@@ -891,8 +891,11 @@ fn backup_and_restore_show_bytes_on_a_terminal_only() {
         "xterm",
     );
     assert_eq!(code, 0, "{screen}");
+    // A count in bytes (how far it got when the last frame was drawn
+    // depends on the machine's load; a backup has no total to show).
     assert!(
-        screen.contains("backup ") && screen.contains(" MiB"),
+        screen.contains("backup ")
+            && [" B", " KiB", " MiB"].iter().any(|unit| screen.contains(unit)),
         "{screen}"
     );
     // The count went to the terminal, never into the file.
