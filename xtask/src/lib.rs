@@ -21,6 +21,7 @@ pub mod descriptor_budget;
 pub mod error;
 pub mod exec;
 pub mod images;
+pub mod interpreter;
 pub mod mask;
 pub mod nesting;
 pub mod output_files;
