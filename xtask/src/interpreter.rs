@@ -6,7 +6,8 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::exec;
-use crate::plan::{CommandStep, Plan, Step};
+use crate::plan::{CommandStep, FileAction, Place, Plan, Step};
+use crate::setup::file_action;
 use crate::ui::Ui;
 
 /// What a plan runs with: the terminal and the global flags that change
@@ -81,7 +82,108 @@ impl Interpreter<'_> {
                 }
             }
             Step::Run(command) => self.run(command),
+            Step::File { action, inside } => self.file(action, inside.as_deref()),
+            Step::Status { verb, message, .. } => {
+                self.ui.status(verb, message);
+                Ok(())
+            }
         }
+    }
+
+    /// A [`Step::File`]: its paths checked against the root, then its file
+    /// work (or its command and the files it must make), then what was done.
+    fn file(&self, action: &FileAction, inside: Option<&Path>) -> Result<()> {
+        if let Some(root) = inside {
+            for place in action.places() {
+                file_action::check_inside(root, place).map_err(|e| stopped(&e))?;
+            }
+        }
+        let (verb, what) = match action {
+            FileAction::Done(what) => {
+                self.ui.verbose(format!("done: {what}"));
+                return Ok(());
+            }
+            FileAction::Kept { path, why } => {
+                self.ui.warn(format!("kept {path}: {why}"));
+                return Ok(());
+            }
+            FileAction::Chown {
+                path,
+                owner,
+                as_root: false,
+            } => {
+                self.ui.note(format!(
+                    "not running as root: the owner of {path} is left as it is; as root, run: chown {owner} -- {}",
+                    shell_words::quote(&path.path.to_string_lossy())
+                ));
+                return Ok(());
+            }
+            FileAction::Produce {
+                name,
+                makes,
+                command,
+                ..
+            } => return self.produce(name, makes, command, inside),
+            FileAction::Chown { path, owner, .. } => ("Owned", format!("{path} by {owner}")),
+            FileAction::CreateFolder { path, .. } => ("Created", path.to_string()),
+            FileAction::SetMode { path, mode } => ("Mode", format!("{path} {mode:04o}")),
+            FileAction::Copy {
+                from,
+                to,
+                backup: None,
+                ..
+            } => ("Copied", format!("{from} to {to}")),
+            FileAction::Copy {
+                from,
+                to,
+                backup: Some(backup),
+                ..
+            } => (
+                "Replaced",
+                format!("{to} with {from} (the old file is {backup})"),
+            ),
+            FileAction::MoveAside { path, backup } => ("Kept", format!("{path} as {backup}")),
+        };
+        file_action::apply(action).map_err(|e| stopped(&e))?;
+        self.ui.status(verb, what);
+        Ok(())
+    }
+
+    /// A one-time step: its command, then the files it must have made,
+    /// still inside the root.
+    fn produce(
+        &self,
+        name: &str,
+        makes: &[Place],
+        command: &CommandStep,
+        inside: Option<&Path>,
+    ) -> Result<()> {
+        self.ui.status("Running", format!("step {name}"));
+        self.run(command)?;
+        let made: Vec<String> = makes.iter().map(ToString::to_string).collect();
+        let missing: Vec<&str> = makes
+            .iter()
+            .zip(&made)
+            .filter(|(place, _)| place.path.symlink_metadata().is_err())
+            .map(|(_, shown)| shown.as_str())
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::usage_with_help(
+                format!(
+                    "step {name} succeeded but did not make {}",
+                    missing.join(", ")
+                ),
+                "fix `creates` in [[init.step]] (the files the command writes), or the command",
+            ));
+        }
+        if let Some(root) = inside {
+            for place in makes {
+                file_action::check_inside(root, place)
+                    .map_err(|e| stopped(&format!("step {name}: {e}")))?;
+            }
+        }
+        self.ui.status("Made", made.join(", "));
+        Ok(())
     }
 
     fn confirm_typed(&self, question: &str, expected: &str, answer: Option<&str>) -> Result<()> {
@@ -144,6 +246,13 @@ impl Interpreter<'_> {
         }
         Ok(())
     }
+}
+
+/// A file step that failed: what was done before it stays done.
+fn stopped(why: &dyn std::fmt::Display) -> Error {
+    Error::Other(anyhow::anyhow!(
+        "init stopped: {why}; nothing after this was done"
+    ))
 }
 
 /// Writes a [`Step::Record`]: the fields, plus a query's output (masked).
