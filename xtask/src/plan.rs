@@ -60,12 +60,71 @@ pub enum Step {
         action: FileAction,
         inside: Option<PathBuf>,
     },
+    /// Ask before anything runs, naming who asks (a task's `confirm`).
+    ConfirmFor { by: String, question: String },
+    /// Lanes (tasks) that need nothing of one another, run side by side, at
+    /// most `jobs` at once, each line of their output prefixed by the lane's
+    /// label; a lone lane runs in the foreground with the terminal. The
+    /// first failure stops the others, and nothing starts after an interrupt.
+    Parallel { lanes: Vec<Lane>, jobs: usize },
     /// A status line `verb message` when reached; `# shown` in a dry run.
     Status {
         verb: String,
         message: String,
         shown: String,
     },
+}
+
+/// One lane of a [`Step::Parallel`]: a task's commands, run in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lane {
+    /// The task's name, or the built-in's command line (`xtask update`).
+    pub label: String,
+    /// The labels of the lanes it runs after (shown in a dry run).
+    pub after: Vec<String>,
+    /// The environment the task pins, if it does (shown in a dry run).
+    pub environment: Option<String>,
+    /// Why it will not run (up to date), if so.
+    pub skip: Option<String>,
+    pub steps: Vec<CommandStep>,
+}
+
+impl Lane {
+    /// The lane as a dry run shows it: its header, then its commands.
+    fn write_to(&self, text: &mut String) {
+        let after = if self.after.is_empty() {
+            String::new()
+        } else {
+            format!(" (after {})", self.after.join(", "))
+        };
+        let header = match (&self.skip, &self.environment) {
+            (Some(reason), _) => format!("# {}: skipped, {reason}", self.label),
+            (None, Some(environment)) => {
+                format!("# {}{after} (environment {environment})", self.label)
+            }
+            (None, None) => format!("# {}{after}", self.label),
+        };
+        text.push_str(&header);
+        text.push('\n');
+        if self.skip.is_some() {
+            return;
+        }
+        for step in &self.steps {
+            text.push_str(&step.to_string());
+            text.push('\n');
+            if let Some(line) = step.on_interrupt_line() {
+                text.push_str(&line);
+                text.push('\n');
+            }
+        }
+    }
+}
+
+/// Writes `text` line by line with a task's escapes made visible (the
+/// text's own line breaks stay).
+fn write_sanitized(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
+    let lines: Vec<_> = text.lines().map(crate::ui::sanitize_for_terminal).collect();
+    f.write_str(&lines.join("\n"))
 }
 
 /// A path on disk and how it is shown: relative to the root when inside it.
@@ -528,6 +587,20 @@ impl fmt::Display for Step {
             ),
             Step::File { action, .. } => write!(f, "{action}"),
             Step::Status { shown, .. } => write!(f, "# {shown}"),
+            Step::ConfirmFor { by, question } => {
+                write_sanitized(f, &format!("# confirm ({by}): {question}"))
+            }
+            Step::Parallel { lanes, .. } => {
+                let mut text = String::new();
+                if lanes.len() > 1 {
+                    let labels: Vec<&str> = lanes.iter().map(|l| l.label.as_str()).collect();
+                    text.push_str(&format!("# in parallel: {}\n", labels.join(", ")));
+                }
+                for lane in lanes {
+                    lane.write_to(&mut text);
+                }
+                write_sanitized(f, &text)
+            }
         }
     }
 }

@@ -1,14 +1,14 @@
 //! A task invocation as data: every task and built-in it needs, once each,
 //! with its commands, grouped in levels whose members do not depend on each
-//! other (and so may run in parallel). `--dry-run` prints it.
+//! other (and so may run in parallel), turned into the plan the
+//! interpreter runs and `--dry-run` prints.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::path::Path;
 
 use crate::config::task::{builtin_call, builtin_words, resolve_dir, DirProblem, BUILTIN_PREFIX};
 use crate::config::{CommandLine, RunSpec, TasksFile};
-use crate::plan::CommandStep;
+use crate::plan::{CommandStep, Lane, Plan, Step};
 use crate::tasks::arguments::{self, BoundArgs};
 use crate::tasks::catalog;
 use crate::tasks::freshness;
@@ -354,50 +354,35 @@ fn levels(nodes: &[PlannedNode]) -> Vec<Vec<usize>> {
     levels
 }
 
-impl fmt::Display for TaskPlan {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (task, question) in &self.confirms {
-            writeln!(f, "# confirm ({task}): {question}")?;
+impl TaskPlan {
+    /// The plan the interpreter runs: every confirmation first (asked
+    /// before anything runs, dependencies included), then each level as a
+    /// [`Step::Parallel`] of at most `jobs` tasks at once.
+    pub fn into_plan(self, jobs: usize) -> Plan {
+        let mut plan = Plan::new();
+        for (task, question) in self.confirms {
+            plan.push(Step::ConfirmFor { by: task, question });
         }
         for level in &self.levels {
-            if level.len() > 1 {
-                let labels: Vec<&str> = level
-                    .iter()
-                    .map(|i| self.nodes[*i].label.as_str())
-                    .collect();
-                writeln!(f, "# in parallel: {}", labels.join(", "))?;
-            }
-            for &index in level {
-                let node = &self.nodes[index];
-                let needs: Vec<&str> = node
-                    .needs
-                    .iter()
-                    .map(|n| self.nodes[*n].label.as_str())
-                    .collect();
-                let after = if needs.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (after {})", needs.join(", "))
-                };
-                match &node.skip {
-                    Some(reason) => writeln!(f, "# {}: skipped, {reason}", node.label)?,
-                    None => match &node.environment {
-                        Some(environment) => {
-                            writeln!(f, "# {}{after} (environment {environment})", node.label)?
-                        }
-                        None => writeln!(f, "# {}{after}", node.label)?,
-                    },
-                }
-                if node.skip.is_none() {
-                    for step in &node.steps {
-                        writeln!(f, "{step}")?;
-                        if let Some(line) = step.on_interrupt_line() {
-                            writeln!(f, "{line}")?;
-                        }
+            let lanes = level
+                .iter()
+                .map(|&index| {
+                    let node = &self.nodes[index];
+                    Lane {
+                        label: node.label.clone(),
+                        after: node
+                            .needs
+                            .iter()
+                            .map(|n| self.nodes[*n].label.clone())
+                            .collect(),
+                        environment: node.environment.clone(),
+                        skip: node.skip.clone(),
+                        steps: node.steps.clone(),
                     }
-                }
-            }
+                })
+                .collect();
+            plan.push(Step::Parallel { lanes, jobs });
         }
-        Ok(())
+        plan
     }
 }

@@ -2,13 +2,15 @@
 //! its `Display`) and otherwise carries out its steps in order, stopping at
 //! the first failure. Commands build plans; this runs them.
 
+mod lanes;
+
 use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::exec;
 use crate::plan::{CommandStep, FileAction, Place, Plan, Step};
 use crate::setup::file_action;
-use crate::ui::Ui;
+use crate::ui::{sanitize_for_terminal, Ui};
 
 /// What a plan runs with: the terminal and the global flags that change
 /// how steps are carried out.
@@ -74,7 +76,7 @@ impl Interpreter<'_> {
                 progress,
             } => Ok(exec::check_sql(file, *partial_ok, progress)?),
             Step::KeepAside { path, aside } => self.keep_aside(path, aside),
-            Step::Confirm { question } => {
+            Step::Confirm { question } | Step::ConfirmFor { question, .. } => {
                 if self.ui.confirm(question, self.yes)? {
                     Ok(())
                 } else {
@@ -83,10 +85,43 @@ impl Interpreter<'_> {
             }
             Step::Run(command) => self.run(command),
             Step::File { action, inside } => self.file(action, inside.as_deref()),
+            Step::Parallel { lanes, jobs } => {
+                lanes::run(lanes, self.ui, *jobs).map_err(|failed| self.lane_failed(failed))
+            }
             Step::Status { verb, message, .. } => {
                 self.ui.status(verb, message);
                 Ok(())
             }
+        }
+    }
+
+    /// Says how a lane failed (or that the user interrupted it) and
+    /// returns the child's exit code as the error's.
+    fn lane_failed(&self, failed: lanes::LaneFailure) -> Error {
+        if let Some(signal) = exec::interrupt_signal() {
+            self.ui.error(format!(
+                "interrupted by {} during task `{}`: nothing more was started",
+                signal_name(signal),
+                sanitize_for_terminal(&failed.lane)
+            ));
+            return Error::Child {
+                command: failed.step,
+                code: 128 + signal,
+            };
+        }
+        let why = match &failed.error {
+            Some(error) => error.to_string(),
+            None => format!("`{}` exited with code {}", failed.step, failed.code),
+        };
+        self.ui.error(format!(
+            "task `{}` failed (exit code {}): {}",
+            sanitize_for_terminal(&failed.lane),
+            failed.code,
+            sanitize_for_terminal(&why)
+        ));
+        Error::Child {
+            command: failed.step,
+            code: failed.code,
         }
     }
 
@@ -245,6 +280,17 @@ impl Interpreter<'_> {
             });
         }
         Ok(())
+    }
+}
+
+/// `SIGINT` for 2: how the user knows the signal.
+fn signal_name(signal: i32) -> String {
+    match signal {
+        libc::SIGINT => "SIGINT".into(),
+        libc::SIGTERM => "SIGTERM".into(),
+        libc::SIGHUP => "SIGHUP".into(),
+        libc::SIGQUIT => "SIGQUIT".into(),
+        other => format!("signal {other}"),
     }
 }
 
