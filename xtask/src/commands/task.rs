@@ -71,20 +71,13 @@ impl StepMaker for ContextSteps<'_> {
         argv: &[String],
         env: &[(String, String)],
         environment: Option<&str>,
-    ) -> Result<CommandStep, String> {
-        let environment = self
-            .ctx
-            .environment_named(environment)
-            .map_err(|e| e.messages().join("\n"))?;
+    ) -> Result<CommandStep> {
+        let environment = self.ctx.environment_named(environment)?;
         command_in_service(self.ctx, &environment, service, argv, env)
-            .map_err(|e| e.messages().join("\n"))
     }
 
-    fn host_env(&self, environment: Option<&str>) -> Result<Vec<(String, String)>, String> {
-        let environment = self
-            .ctx
-            .environment_named(environment)
-            .map_err(|e| e.messages().join("\n"))?;
+    fn host_env(&self, environment: Option<&str>) -> Result<Vec<(String, String)>> {
+        let environment = self.ctx.environment_named(environment)?;
         let mut variables = environment.host_variables(&self.root);
         // A task's own `docker` calls use the engine `--context` chose; an
         // empty DOCKER_HOST is unset for docker, so the context wins.
@@ -138,7 +131,7 @@ pub fn run(argv: Vec<String>, ctx: &Context) -> Result<()> {
         builtins: crate::cli::builtin_names(),
     };
     let plan = task_plan::plan(&workspace.tasks, &workspace.root, task, rest, &steps)
-        .map_err(|e| Error::usage(sanitize_for_terminal(&e)))?;
+        .map_err(|e| Error::usage(sanitize_for_terminal(&e.to_string())))?;
     let jobs = ctx
         .global
         .jobs
