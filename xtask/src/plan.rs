@@ -1,8 +1,12 @@
 //! Plans: what a command will do, built as data before anything runs.
 //! `--dry-run` prints a plan; tests assert on plans; [`crate::exec`] runs them.
 
+pub mod test_plan;
+
 use std::fmt;
 use std::path::PathBuf;
+
+use test_plan::TestPlan;
 
 /// A list of steps run in order; the first failing step stops the plan.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -67,6 +71,9 @@ pub enum Step {
     /// label; a lone lane runs in the foreground with the terminal. The
     /// first failure stops the others, and nothing starts after an interrupt.
     Parallel { lanes: Vec<Lane>, jobs: usize },
+    /// A test run: phases, suites side by side behind their gates, the
+    /// tear-down; its summary printed at the end, a failed phase failing it.
+    Tests(Box<TestPlan>),
     /// A status line `verb message` when reached; `# shown` in a dry run.
     Status {
         verb: String,
@@ -587,6 +594,11 @@ impl fmt::Display for Step {
             ),
             Step::File { action, .. } => write!(f, "{action}"),
             Step::Status { shown, .. } => write!(f, "# {shown}"),
+            Step::Tests(tests) => {
+                // Its lines end in a newline; the plan adds the last one.
+                let text = tests.to_string();
+                f.write_str(text.strip_suffix('\n').unwrap_or(&text))
+            }
             Step::ConfirmFor { by, question } => {
                 write_sanitized(f, &format!("# confirm ({by}): {question}"))
             }

@@ -14,9 +14,8 @@ use crate::compose::project::{wants_tty, ComposeProject};
 use crate::config::CommandLine;
 use crate::db::{scripts, DbSettings};
 use crate::error::{Error, Result};
-use crate::plan::{CommandStep, Input, Plan};
-use crate::testing::run_plan::{JunitCopy, Phase, PhaseStep, ReportRead, Suite, TestPlan};
-use crate::testing::summary::Summary;
+use crate::plan::test_plan::{JunitCopy, Phase, PhaseStep, ReportRead, Suite, TestPlan};
+use crate::plan::{CommandStep, Input, Plan, Step};
 use crate::testing::test_config::{RunnerOptions, TestConfig};
 use crate::testing::wrapper::{InlineReport, Wrapper};
 
@@ -295,37 +294,18 @@ impl TestArgs {
         // Looked at before anything starts: what was there is not ours.
         let ownership = Ownership::of(ctx, &environment, &project.name, testing, self.ci)?;
         let plan = self.plan(ctx, &environment, &project, &configs, &ownership)?;
-        if ctx.global.dry_run {
-            crate::out!("{plan}");
-            return Ok(());
+        if !ctx.global.dry_run {
+            // `test | head`: the suites still run, the stack is still torn
+            // down, and the exit code still says whether they passed.
+            crate::ui::keep_working_if_stdout_closes();
+            if self.pdb && !wants_tty() {
+                ctx.ui
+                    .warn("--pdb without a terminal: the debugger's prompt cannot be typed into");
+            }
         }
-        // `test | head`: the suites still run, the stack is still torn
-        // down, and the exit code still says whether they passed.
-        crate::ui::keep_working_if_stdout_closes();
-        if self.pdb && !wants_tty() {
-            ctx.ui
-                .warn("--pdb without a terminal: the debugger's prompt cannot be typed into");
-        }
-        let summary = Summary {
-            rows: plan.execute(&ctx.ui),
-        };
-        summary.print();
-        if let Some(signal) = crate::exec::interrupt_signal() {
-            return Err(Error::Child {
-                command: "test".into(),
-                code: 128 + signal,
-            });
-        }
-        let failures = summary.failures();
-        if failures.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::Other(anyhow::anyhow!(
-                "{} failed: {}",
-                crate::ui::plural(failures.len(), "phase", "phases"),
-                failures.join(", ")
-            )))
-        }
+        let mut run = Plan::new();
+        run.push(Step::Tests(Box::new(plan)));
+        ctx.execute(&run)
     }
 
     /// The suites asked for, else every configured one.

@@ -3,13 +3,16 @@
 //! the first failure. Commands build plans; this runs them.
 
 mod lanes;
+mod test_run;
 
 use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::exec;
+use crate::plan::test_plan::TestPlan;
 use crate::plan::{CommandStep, FileAction, Place, Plan, Step};
 use crate::setup::file_action;
+use crate::testing::summary::Summary;
 use crate::ui::{sanitize_for_terminal, Ui};
 
 /// What a plan runs with: the terminal and the global flags that change
@@ -88,10 +91,36 @@ impl Interpreter<'_> {
             Step::Parallel { lanes, jobs } => {
                 lanes::run(lanes, self.ui, *jobs).map_err(|failed| self.lane_failed(failed))
             }
+            Step::Tests(tests) => self.tests(tests),
             Step::Status { verb, message, .. } => {
                 self.ui.status(verb, message);
                 Ok(())
             }
+        }
+    }
+
+    /// Runs a test plan, prints its summary, and fails when a phase did
+    /// (or the user interrupted the run).
+    fn tests(&self, tests: &TestPlan) -> Result<()> {
+        let summary = Summary {
+            rows: test_run::run(tests, self.ui),
+        };
+        summary.print();
+        if let Some(signal) = exec::interrupt_signal() {
+            return Err(Error::Child {
+                command: "test".into(),
+                code: 128 + signal,
+            });
+        }
+        let failures = summary.failures();
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Other(anyhow::anyhow!(
+                "{} failed: {}",
+                crate::ui::plural(failures.len(), "phase", "phases"),
+                failures.join(", ")
+            )))
         }
     }
 

@@ -50,7 +50,7 @@ fn allowed(module: &str) -> Option<Vec<&'static str>> {
         // Validation that reads compose files: above both.
         "check" => with(&["config", "compose"]),
         // The one interpreter of plans: below the commands that build them.
-        "interpreter" => with(&["plan", "exec", "error", "setup"]),
+        "interpreter" => with(&["plan", "exec", "error", "setup", "testing"]),
         m if DOMAIN.contains(&m) => {
             let mut list = vec!["config", "plan", "exec", "compose", "error", "output_files"];
             list.extend(DOMAIN.iter().copied());
