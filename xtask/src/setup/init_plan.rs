@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use crate::compose::environment::ActiveEnvironment;
 use crate::compose::project::ComposeProject;
 use crate::compose::variables::Variables;
-use crate::config::init_spec::{parse_mode, InitStepSpec};
+use crate::config::init_spec::{parse_mode, InitCopySpec, InitStepSpec};
 use crate::config::{CommandLine, EnvRoot, InitSpec, Workspace};
 use crate::error::{Error, Result};
 use crate::output_files::OutputFiles;
@@ -144,56 +144,7 @@ pub fn plan(inputs: &InitInputs<'_>) -> Result<Vec<FileAction>> {
         }
     }
     for copy in &spec.copies {
-        let from = resolver.inside(copy.from.get_ref())?;
-        let to = resolver.place(copy.to.get_ref())?;
-        let example = std::fs::read(&from.path).map_err(|e| {
-            Error::usage_with_help(
-                format!("cannot read {} ([[init.copy]] from): {e}", from.shown),
-                "create it, or fix `from` (relative to the folder holding tasks.toml)",
-            )
-        })?;
-        let mode = match copy.mode.as_ref().and_then(|m| parse_mode(m.get_ref())) {
-            Some(mode) => mode,
-            None => std::fs::metadata(&from.path)
-                .map(|m| m.permissions().mode() & 0o7777)
-                .unwrap_or(0o644),
-        };
-        if to.path.symlink_metadata().is_err() {
-            actions.push(FileAction::Copy {
-                from,
-                to,
-                mode,
-                backup: None,
-            });
-            continue;
-        }
-        if to.path.is_dir() {
-            return Err(Error::usage_with_help(
-                format!(
-                    "{} is a folder where the copy of {} should be",
-                    to.shown, from.shown
-                ),
-                "move it away, or change `to` in tasks.toml",
-            ));
-        }
-        if std::fs::read(&to.path).is_ok_and(|current| current == example) {
-            actions.push(FileAction::Done(format!("{to} is the same as {from}")));
-        } else if inputs.force {
-            let backup = backup_of(&resolver, &to)?;
-            actions.push(FileAction::Copy {
-                from,
-                to,
-                mode,
-                backup: Some(backup),
-            });
-        } else {
-            actions.push(FileAction::Kept {
-                why: format!(
-                    "it exists and differs from {from}; not overwritten (--force replaces it, keeping a backup)"
-                ),
-                path: to,
-            });
-        }
+        actions.push(plan_copy(inputs, &resolver, copy)?);
     }
     for step in &spec.steps {
         plan_step(inputs, &resolver, step, &mut actions)?;
@@ -273,6 +224,66 @@ pub fn check_owners(actions: &[FileAction]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// What `init` does with one `[[init.copy]]`: copy, replace (`--force`,
+/// keeping a backup), leave a changed file alone, or nothing.
+fn plan_copy(
+    inputs: &InitInputs<'_>,
+    resolver: &PathResolver,
+    copy: &InitCopySpec,
+) -> Result<FileAction> {
+    let from = resolver.inside(copy.from.get_ref())?;
+    let to = resolver.place(copy.to.get_ref())?;
+    let example = std::fs::read(&from.path).map_err(|e| {
+        Error::usage_with_help(
+            format!("cannot read {} ([[init.copy]] from): {e}", from.shown),
+            "create it, or fix `from` (relative to the folder holding tasks.toml)",
+        )
+    })?;
+    let mode = match copy.mode.as_ref().and_then(|m| parse_mode(m.get_ref())) {
+        Some(mode) => mode,
+        None => std::fs::metadata(&from.path)
+            .map(|m| m.permissions().mode() & 0o7777)
+            .unwrap_or(0o644),
+    };
+    if to.path.symlink_metadata().is_err() {
+        return Ok(FileAction::Copy {
+            from,
+            to,
+            mode,
+            backup: None,
+        });
+    }
+    if to.path.is_dir() {
+        return Err(Error::usage_with_help(
+            format!(
+                "{} is a folder where the copy of {} should be",
+                to.shown, from.shown
+            ),
+            "move it away, or change `to` in tasks.toml",
+        ));
+    }
+    Ok(
+        if std::fs::read(&to.path).is_ok_and(|current| current == example) {
+            FileAction::Done(format!("{to} is the same as {from}"))
+        } else if inputs.force {
+            let backup = backup_of(resolver, &to)?;
+            FileAction::Copy {
+                from,
+                to,
+                mode,
+                backup: Some(backup),
+            }
+        } else {
+            FileAction::Kept {
+                why: format!(
+                    "it exists and differs from {from}; not overwritten (--force replaces it, keeping a backup)"
+                ),
+                path: to,
+            }
+        },
+    )
 }
 
 fn plan_step(
