@@ -1,8 +1,12 @@
 //! Plans: what a command will do, built as data before anything runs.
 //! `--dry-run` prints a plan; tests assert on plans; [`crate::exec`] runs them.
 
+pub mod test_plan;
+
 use std::fmt;
 use std::path::PathBuf;
+
+use test_plan::TestPlan;
 
 /// A list of steps run in order; the first failing step stops the plan.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -52,6 +56,229 @@ pub enum Step {
     /// Give `path` a second name `aside` (a hard link) before a step
     /// writes a new file over it: the old one is kept there.
     KeepAside { path: PathBuf, aside: PathBuf },
+    /// File work (a folder, a copy, a mode, an owner) or a command that
+    /// must make files; with `inside`, every path it touches must still be
+    /// inside that root (links followed) just before it, since earlier
+    /// steps change the disk.
+    File {
+        action: FileAction,
+        inside: Option<PathBuf>,
+    },
+    /// Ask before anything runs, naming who asks (a task's `confirm`).
+    ConfirmFor { by: String, question: String },
+    /// Lanes (tasks) that need nothing of one another, run side by side, at
+    /// most `jobs` at once, each line of their output prefixed by the lane's
+    /// label; a lone lane runs in the foreground with the terminal. The
+    /// first failure stops the others, and nothing starts after an interrupt.
+    Parallel { lanes: Vec<Lane>, jobs: usize },
+    /// A test run: phases, suites side by side behind their gates, the
+    /// tear-down; its summary printed at the end, a failed phase failing it.
+    Tests(Box<TestPlan>),
+    /// A status line `verb message` when reached; `# shown` in a dry run.
+    Status {
+        verb: String,
+        message: String,
+        shown: String,
+    },
+}
+
+/// One lane of a [`Step::Parallel`]: a task's commands, run in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lane {
+    /// The task's name, or the built-in's command line (`xtask update`).
+    pub label: String,
+    /// The labels of the lanes it runs after (shown in a dry run).
+    pub after: Vec<String>,
+    /// The environment the task pins, if it does (shown in a dry run).
+    pub environment: Option<String>,
+    /// Why it will not run (up to date), if so.
+    pub skip: Option<String>,
+    pub steps: Vec<CommandStep>,
+}
+
+impl Lane {
+    /// The lane as a dry run shows it: its header, then its commands.
+    fn write_to(&self, text: &mut String) {
+        let after = if self.after.is_empty() {
+            String::new()
+        } else {
+            format!(" (after {})", self.after.join(", "))
+        };
+        let header = match (&self.skip, &self.environment) {
+            (Some(reason), _) => format!("# {}: skipped, {reason}", self.label),
+            (None, Some(environment)) => {
+                format!("# {}{after} (environment {environment})", self.label)
+            }
+            (None, None) => format!("# {}{after}", self.label),
+        };
+        text.push_str(&header);
+        text.push('\n');
+        if self.skip.is_some() {
+            return;
+        }
+        for step in &self.steps {
+            text.push_str(&step.to_string());
+            text.push('\n');
+            if let Some(line) = step.on_interrupt_line() {
+                text.push_str(&line);
+                text.push('\n');
+            }
+        }
+    }
+}
+
+/// Writes `text` line by line with a task's escapes made visible (the
+/// text's own line breaks stay).
+fn write_sanitized(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
+    let lines: Vec<_> = text.lines().map(crate::ui::sanitize_for_terminal).collect();
+    f.write_str(&lines.join("\n"))
+}
+
+/// A path on disk and how it is shown: relative to the root when inside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub path: PathBuf,
+    pub shown: String,
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&shell_words::quote(&self.shown))
+    }
+}
+
+/// One piece of file work of a [`Step::File`] (init's actions), or a
+/// report that something is already in place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileAction {
+    CreateFolder {
+        path: Place,
+        mode: Option<u32>,
+    },
+    SetMode {
+        path: Place,
+        mode: u32,
+    },
+    /// Shown as `chown OWNER -- PATH`; done when we are root, in process and
+    /// on the entry itself (no link followed); otherwise printed for a root
+    /// user to run.
+    Chown {
+        path: Place,
+        owner: String,
+        as_root: bool,
+    },
+    /// Copy `from` to `to`; with `backup`, `to` exists and is kept there first.
+    Copy {
+        from: Place,
+        to: Place,
+        mode: u32,
+        backup: Option<Place>,
+    },
+    /// An existing file left alone (named, with why).
+    Kept {
+        path: Place,
+        why: String,
+    },
+    /// An existing output of a step moved aside before the step runs again (`--force`).
+    MoveAside {
+        path: Place,
+        backup: Place,
+    },
+    /// A one-time step's command, which must make `makes`.
+    Produce {
+        name: String,
+        /// The service it runs in (`None`: on the host).
+        service: Option<String>,
+        makes: Vec<Place>,
+        command: CommandStep,
+    },
+    /// Already in place: nothing to do.
+    Done(String),
+}
+
+impl FileAction {
+    /// Every path the action touches, checked again just before it runs.
+    pub fn places(&self) -> Vec<&Place> {
+        match self {
+            FileAction::CreateFolder { path, .. }
+            | FileAction::SetMode { path, .. }
+            | FileAction::Chown { path, .. } => vec![path],
+            FileAction::Copy { to, backup, .. } => std::iter::once(to).chain(backup).collect(),
+            FileAction::MoveAside { path, backup } => vec![path, backup],
+            FileAction::Produce { makes, .. } => makes.iter().collect(),
+            FileAction::Kept { .. } | FileAction::Done(_) => Vec::new(),
+        }
+    }
+
+    /// Whether the action changes something (as opposed to reporting).
+    pub fn changes(&self) -> bool {
+        !matches!(
+            self,
+            FileAction::Done(_)
+                | FileAction::Kept { .. }
+                | FileAction::Chown { as_root: false, .. }
+        )
+    }
+}
+
+impl fmt::Display for FileAction {
+    /// A pasteable shell line where one exists, else a `#` comment.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FileAction::CreateFolder { path, mode: None } => write!(f, "mkdir -p -- {path}"),
+            FileAction::CreateFolder {
+                path,
+                mode: Some(mode),
+            } => write!(f, "mkdir -p -m {mode:04o} -- {path}"),
+            FileAction::SetMode { path, mode } => write!(f, "chmod {mode:04o} -- {path}"),
+            FileAction::Chown {
+                path,
+                owner,
+                as_root: true,
+            } => write!(f, "chown {owner} -- {path}"),
+            FileAction::Chown {
+                path,
+                owner,
+                as_root: false,
+            } => write!(f, "# not root: run as root: chown {owner} -- {path}"),
+            FileAction::Copy {
+                from,
+                to,
+                mode,
+                backup: None,
+            } => write!(
+                f,
+                "# copy {from} to {to} (mode {mode:04o}; never over an existing file)"
+            ),
+            FileAction::Copy {
+                from,
+                to,
+                mode,
+                backup: Some(backup),
+            } => write!(
+                f,
+                "# replace {to} with {from} (mode {mode:04o}; the old file kept as {backup})"
+            ),
+            FileAction::Kept { path, why } => write!(f, "# kept {path}: {why}"),
+            FileAction::MoveAside { path, backup } => {
+                write!(f, "mv -n -- {path} {backup}")
+            }
+            FileAction::Produce {
+                name,
+                makes,
+                command,
+                ..
+            } => {
+                let makes: Vec<String> = makes.iter().map(ToString::to_string).collect();
+                write!(f, "# step {name} (makes {})\n{command}", makes.join(", "))?;
+                match command.on_interrupt_line() {
+                    Some(line) => write!(f, "\n{line}"),
+                    None => Ok(()),
+                }
+            }
+            FileAction::Done(what) => write!(f, "# done: {what}"),
+        }
+    }
 }
 
 /// How a file to load is compressed (decompressed on the host).
@@ -341,6 +568,27 @@ impl fmt::Display for Step {
                 path.display(),
                 aside.display()
             ),
+            Step::File { action, .. } => write!(f, "{action}"),
+            Step::Status { shown, .. } => write!(f, "# {shown}"),
+            Step::Tests(tests) => {
+                // Its lines end in a newline; the plan adds the last one.
+                let text = tests.to_string();
+                f.write_str(text.strip_suffix('\n').unwrap_or(&text))
+            }
+            Step::ConfirmFor { by, question } => {
+                write_sanitized(f, &format!("# confirm ({by}): {question}"))
+            }
+            Step::Parallel { lanes, .. } => {
+                let mut text = String::new();
+                if lanes.len() > 1 {
+                    let labels: Vec<&str> = lanes.iter().map(|l| l.label.as_str()).collect();
+                    text.push_str(&format!("# in parallel: {}\n", labels.join(", ")));
+                }
+                for lane in lanes {
+                    lane.write_to(&mut text);
+                }
+                write_sanitized(f, &text)
+            }
         }
     }
 }

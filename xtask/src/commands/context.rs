@@ -11,7 +11,7 @@ use crate::compose::files;
 use crate::compose::project::ComposeProject;
 use crate::config::{self, Workspace};
 use crate::error::{Error, Result};
-use crate::exec;
+use crate::interpreter::Interpreter;
 use crate::plan::{Plan, Step};
 use crate::ui::Ui;
 
@@ -347,140 +347,17 @@ impl Context {
         })
     }
 
-    /// Carries out `plan`: in a dry run, prints it on stdout and runs
-    /// nothing; otherwise runs each step in order and stops at the first
-    /// failure, returning the child's exit code as the error's.
-    pub fn execute(&self, plan: &Plan) -> Result<()> {
-        if self.global.dry_run {
-            crate::out!("{plan}");
-            return Ok(());
+    /// The interpreter with this invocation's flags.
+    pub fn interpreter(&self) -> Interpreter<'_> {
+        Interpreter {
+            ui: &self.ui,
+            dry_run: self.global.dry_run,
+            yes: self.global.yes,
         }
-        // Locks taken by the plan, released when it ends however it ends.
-        let mut locks = Vec::new();
-        for step in &plan.steps {
-            match step {
-                Step::ConfirmTyped {
-                    question,
-                    expected,
-                    answer,
-                } => {
-                    let confirmed = match answer {
-                        Some(answer) => answer == expected,
-                        // No one to type it: say what to pass (never "--yes").
-                        None if !self.ui.interactive => false,
-                        None => self.ui.confirm_typed(question, expected)?,
-                    };
-                    if !confirmed {
-                        return Err(Error::usage_with_help(
-                            format!("`{expected}` was not confirmed: nothing was changed"),
-                            format!("type the name exactly, or pass --confirm {expected} (--yes alone is not enough in a protected environment)"),
-                        ));
-                    }
-                }
-                Step::Lock { path, what } => {
-                    let lock = crate::state_lock::StateLock::try_acquire(path, what)
-                        .map_err(|e| Error::Other(anyhow::Error::from(e)))?;
-                    locks.push(lock);
-                }
-                Step::Record {
-                    path,
-                    fields,
-                    query,
-                } => self.record(path, fields, query.as_ref())?,
-                Step::Note(text) => self.ui.note(text),
-                Step::TestZstd { path, progress } => {
-                    exec::test_zstd(path, progress).map_err(|e| {
-                        Error::Other(anyhow::anyhow!(
-                            "{e}; nothing was changed\n  = help: the file is damaged or incomplete: restore another backup"
-                        ))
-                    })?;
-                }
-                Step::CheckSql {
-                    file,
-                    partial_ok,
-                    progress,
-                } => {
-                    exec::check_sql(file, *partial_ok, progress)?;
-                }
-                Step::KeepAside { path, aside } => {
-                    // A second name costs nothing; a copy where links are not had.
-                    std::fs::hard_link(path, aside)
-                        .or_else(|e| match e.kind() {
-                            std::io::ErrorKind::AlreadyExists => Err(e),
-                            _ => std::fs::copy(path, aside).map(|_| ()),
-                        })
-                        .map_err(|e| {
-                            Error::Other(anyhow::Error::from(e).context(format!(
-                                "cannot keep {} as {}; nothing was changed",
-                                path.display(),
-                                aside.display()
-                            )))
-                        })?;
-                    self.ui
-                        .note(format!("kept {} as {}", path.display(), aside.display()));
-                }
-                Step::Confirm { question } => {
-                    if !self.ui.confirm(question, self.global.yes)? {
-                        return Err(Error::Declined);
-                    }
-                }
-                Step::Run(command) => {
-                    if self.ui.verbosity >= 1 {
-                        self.ui.command(command);
-                    }
-                    let started = std::time::Instant::now();
-                    if let Some(phase) = &command.phase {
-                        self.ui.status("Running", phase);
-                    }
-                    let code = exec::run_foreground(command)?;
-                    if let (Some(phase), 0) = (&command.phase, code) {
-                        self.ui.status(
-                            "Done",
-                            format!("{phase} ({})", crate::ui::seconds(started.elapsed())),
-                        );
-                    }
-                    if code != 0 && !command.ok_codes.contains(&code) {
-                        return Err(Error::Child {
-                            command: command.to_string(),
-                            code,
-                        });
-                    }
-                }
-            }
-        }
-        Ok(())
     }
 
-    /// Writes a [`Step::Record`]: the fields, plus a query's output (masked).
-    fn record(
-        &self,
-        path: &std::path::Path,
-        fields: &[(String, String)],
-        query: Option<&(String, crate::plan::CommandStep)>,
-    ) -> Result<()> {
-        let mut object = serde_json::Map::new();
-        for (key, value) in fields {
-            object.insert(
-                key.clone(),
-                serde_json::Value::String(crate::mask::text(value).into_owned()),
-            );
-        }
-        if let Some((key, command)) = query {
-            let out = exec::capture(command)?;
-            let value = if out.success() {
-                out.stdout.trim().to_string()
-            } else {
-                format!("unknown ({})", out.stderr.trim())
-            };
-            object.insert(
-                key.clone(),
-                serde_json::Value::String(crate::mask::text(&value).into_owned()),
-            );
-        }
-        let text = serde_json::to_string_pretty(&serde_json::Value::Object(object))
-            .map_err(anyhow::Error::from)?;
-        crate::atomic_file::write(path, &format!("{text}\n")).map_err(|e| {
-            Error::Other(anyhow::Error::from(e).context(format!("cannot write {}", path.display())))
-        })
+    /// Carries out `plan` (see [`Interpreter::execute`]).
+    pub fn execute(&self, plan: &Plan) -> Result<()> {
+        self.interpreter().execute(plan)
     }
 }

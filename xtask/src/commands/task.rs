@@ -10,20 +10,8 @@ use crate::error::{Error, Result};
 use crate::plan::CommandStep;
 use crate::suggest::closest;
 use crate::tasks::catalog;
-use crate::tasks::runner;
 use crate::tasks::task_plan::{self, StepMaker};
 use crate::ui::sanitize_for_terminal;
-
-/// `SIGINT` for 2: how the user knows the signal.
-fn signal_name(signal: i32) -> String {
-    match signal {
-        libc::SIGINT => "SIGINT".into(),
-        libc::SIGTERM => "SIGTERM".into(),
-        libc::SIGHUP => "SIGHUP".into(),
-        libc::SIGQUIT => "SIGQUIT".into(),
-        other => format!("signal {other}"),
-    }
-}
 
 /// Makes built-in and in-container steps for the task planner.
 struct ContextSteps<'a> {
@@ -84,28 +72,18 @@ impl StepMaker for ContextSteps<'_> {
         argv: &[String],
         env: &[(String, String)],
         environment: Option<&str>,
-    ) -> Result<CommandStep, String> {
-        let environment = self
-            .ctx
-            .environment_named(environment)
-            .map_err(|e| e.messages().join("\n"))?;
-        self.ctx
-            .service_step(&environment, service)
-            .map(|(project, running)| {
-                ServiceStep::new(&project, service)
-                    .in_environment(environment.name.as_deref())
-                    .env(env)
-                    .tty(wants_tty())
-                    .exec_or_run(running, argv)
-            })
-            .map_err(|e| e.messages().join("\n"))
+    ) -> Result<CommandStep> {
+        let environment = self.ctx.environment_named(environment)?;
+        let (project, running) = self.ctx.service_step(&environment, service)?;
+        Ok(ServiceStep::new(&project, service)
+            .in_environment(environment.name.as_deref())
+            .env(env)
+            .tty(wants_tty())
+            .exec_or_run(running, argv))
     }
 
-    fn host_env(&self, environment: Option<&str>) -> Result<Vec<(String, String)>, String> {
-        let environment = self
-            .ctx
-            .environment_named(environment)
-            .map_err(|e| e.messages().join("\n"))?;
+    fn host_env(&self, environment: Option<&str>) -> Result<Vec<(String, String)>> {
+        let environment = self.ctx.environment_named(environment)?;
         let mut variables = environment.host_variables(&self.root);
         // A task's own `docker` calls use the engine `--context` chose; an
         // empty DOCKER_HOST is unset for docker, so the context wins.
@@ -159,49 +137,10 @@ pub fn run(argv: Vec<String>, ctx: &Context) -> Result<()> {
         builtins: crate::cli::builtin_names(),
     };
     let plan = task_plan::plan(&workspace.tasks, &workspace.root, task, rest, &steps)
-        .map_err(|e| Error::usage(sanitize_for_terminal(&e)))?;
-    if ctx.global.dry_run {
-        // Line by line: the plan's own newlines stay, a task's escapes do not.
-        for line in plan.to_string().lines() {
-            crate::outln!("{}", sanitize_for_terminal(line));
-        }
-        return Ok(());
-    }
-    // Every confirmation is asked before anything runs, dependencies included.
-    for (_, question) in &plan.confirms {
-        if !ctx.ui.confirm(question, ctx.global.yes)? {
-            return Err(Error::Declined);
-        }
-    }
+        .map_err(|e| Error::usage(sanitize_for_terminal(&e.to_string())))?;
     let jobs = ctx
         .global
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-    runner::run(&plan, &ctx.ui, jobs).map_err(|failed| {
-        if let Some(signal) = crate::exec::interrupt_signal() {
-            ctx.ui.error(format!(
-                "interrupted by {} during task `{}`: nothing more was started",
-                signal_name(signal),
-                sanitize_for_terminal(&failed.task)
-            ));
-            return Error::Child {
-                command: failed.step,
-                code: 128 + signal,
-            };
-        }
-        let why = match &failed.error {
-            Some(error) => error.to_string(),
-            None => format!("`{}` exited with code {}", failed.step, failed.code),
-        };
-        ctx.ui.error(format!(
-            "task `{}` failed (exit code {}): {}",
-            sanitize_for_terminal(&failed.task),
-            failed.code,
-            sanitize_for_terminal(&why)
-        ));
-        Error::Child {
-            command: failed.step,
-            code: failed.code,
-        }
-    })
+    ctx.execute(&plan.into_plan(jobs))
 }

@@ -1,193 +1,48 @@
 //! What `init` will do, decided from `[init]` and the file system: folders
 //! to create or fix (mode, owner), default files to copy without
 //! overwriting, one-time steps whose output does not exist yet. Built as
-//! data first; `--dry-run` prints it; [`apply`] does the file work (modes
-//! and owners on the entry itself, never through a link) and the steps'
-//! commands go to the executor. `init` checks each action's paths against
-//! the root again just before it, since steps change the disk.
+//! data first ([`FileAction`]s), then a plan of [`Step::File`] steps for the
+//! interpreter, which checks each action's paths against the root again
+//! just before it, since steps change the disk.
 
-use std::fmt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::PathBuf;
 
 use crate::compose::environment::ActiveEnvironment;
 use crate::compose::project::ComposeProject;
 use crate::compose::variables::Variables;
-use crate::config::init_spec::{parse_mode, InitStepSpec};
+use crate::config::init_spec::{parse_mode, InitCopySpec, InitStepSpec};
 use crate::config::{CommandLine, EnvRoot, InitSpec, Workspace};
 use crate::error::{Error, Result};
 use crate::output_files::OutputFiles;
-use crate::plan::{CommandStep, Output};
-use crate::repos::layout::{next_backup, write_new_file};
-use crate::setup::file_attributes;
+use crate::plan::{CommandStep, FileAction, Output, Plan, Step};
+use crate::repos::layout::next_backup;
+use crate::setup::file_action::{group_id, user_id};
 
-/// One thing `init` does or found done.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum InitAction {
-    CreateFolder {
-        path: Place,
-        mode: Option<u32>,
-    },
-    SetMode {
-        path: Place,
-        mode: u32,
-    },
-    /// Shown as `chown OWNER -- PATH`; done when we are root, in process and
-    /// on the entry itself (no link followed, see [`file_attributes`]);
-    /// otherwise printed for a root user to run.
-    Chown {
-        path: Place,
-        owner: String,
-        as_root: bool,
-    },
-    /// Copy `from` to `to`; with `backup`, `to` exists and is kept there first.
-    Copy {
-        from: Place,
-        to: Place,
-        mode: u32,
-        backup: Option<Place>,
-    },
-    /// An existing file left alone (named, with why).
-    Kept {
-        path: Place,
-        why: String,
-    },
-    /// An existing output of a step moved aside before the step runs again (`--force`).
-    MoveAside {
-        path: Place,
-        backup: Place,
-    },
-    /// A one-time step's command.
-    Step {
-        name: String,
-        /// The service it runs in (`None`: on the host).
-        service: Option<String>,
-        makes: Vec<Place>,
-        command: CommandStep,
-    },
-    /// Already in place: nothing to do.
-    Done(String),
-}
+pub use crate::plan::Place;
 
-/// A path on disk and how it is shown: relative to the root when inside it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Place {
-    pub path: PathBuf,
-    pub shown: String,
-}
-
-impl fmt::Display for Place {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&shell_words::quote(&self.shown))
+/// The paths `action` creates or replaces, each with what it is (two that
+/// are one file stop the plan).
+fn writes(action: &FileAction) -> Vec<(String, &Place)> {
+    fn backup_of(backup: &Place) -> (String, &Place) {
+        (format!("the backup {backup}"), backup)
     }
-}
-
-impl InitAction {
-    /// The paths the action creates or replaces, each with what it is.
-    fn writes(&self) -> Vec<(String, &Place)> {
-        fn backup_of(backup: &Place) -> (String, &Place) {
-            (format!("the backup {backup}"), backup)
-        }
-        match self {
-            InitAction::CreateFolder { path, .. } => vec![(format!("the folder {path}"), path)],
-            InitAction::Copy {
-                from, to, backup, ..
-            } => std::iter::once((format!("the copy of {from} to {to}"), to))
-                .chain(backup.as_ref().map(backup_of))
-                .collect(),
-            InitAction::MoveAside { backup, .. } => vec![backup_of(backup)],
-            InitAction::Step { name, makes, .. } => makes
-                .iter()
-                .map(|place| (format!("{place} of step {name}"), place))
-                .collect(),
-            InitAction::SetMode { .. }
-            | InitAction::Chown { .. }
-            | InitAction::Kept { .. }
-            | InitAction::Done(_) => Vec::new(),
-        }
-    }
-
-    /// Every path the action touches, checked again just before it runs.
-    pub fn places(&self) -> Vec<&Place> {
-        match self {
-            InitAction::CreateFolder { path, .. }
-            | InitAction::SetMode { path, .. }
-            | InitAction::Chown { path, .. } => vec![path],
-            InitAction::Copy { to, backup, .. } => std::iter::once(to).chain(backup).collect(),
-            InitAction::MoveAside { path, backup } => vec![path, backup],
-            InitAction::Step { makes, .. } => makes.iter().collect(),
-            InitAction::Kept { .. } | InitAction::Done(_) => Vec::new(),
-        }
-    }
-
-    /// Whether the action changes something (as opposed to reporting).
-    pub fn changes(&self) -> bool {
-        !matches!(
-            self,
-            InitAction::Done(_)
-                | InitAction::Kept { .. }
-                | InitAction::Chown { as_root: false, .. }
-        )
-    }
-}
-
-impl fmt::Display for InitAction {
-    /// A pasteable shell line where one exists, else a `#` comment.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            InitAction::CreateFolder { path, mode: None } => write!(f, "mkdir -p -- {path}"),
-            InitAction::CreateFolder {
-                path,
-                mode: Some(mode),
-            } => write!(f, "mkdir -p -m {mode:04o} -- {path}"),
-            InitAction::SetMode { path, mode } => write!(f, "chmod {mode:04o} -- {path}"),
-            InitAction::Chown {
-                path,
-                owner,
-                as_root: true,
-            } => write!(f, "chown {owner} -- {path}"),
-            InitAction::Chown {
-                path,
-                owner,
-                as_root: false,
-            } => write!(f, "# not root: run as root: chown {owner} -- {path}"),
-            InitAction::Copy {
-                from,
-                to,
-                mode,
-                backup: None,
-            } => write!(
-                f,
-                "# copy {from} to {to} (mode {mode:04o}; never over an existing file)"
-            ),
-            InitAction::Copy {
-                from,
-                to,
-                mode,
-                backup: Some(backup),
-            } => write!(
-                f,
-                "# replace {to} with {from} (mode {mode:04o}; the old file kept as {backup})"
-            ),
-            InitAction::Kept { path, why } => write!(f, "# kept {path}: {why}"),
-            InitAction::MoveAside { path, backup } => {
-                write!(f, "mv -n -- {path} {backup}")
-            }
-            InitAction::Step {
-                name,
-                makes,
-                command,
-                ..
-            } => {
-                let makes: Vec<String> = makes.iter().map(ToString::to_string).collect();
-                write!(f, "# step {name} (makes {})\n{command}", makes.join(", "))?;
-                match command.on_interrupt_line() {
-                    Some(line) => write!(f, "\n{line}"),
-                    None => Ok(()),
-                }
-            }
-            InitAction::Done(what) => write!(f, "# done: {what}"),
-        }
+    match action {
+        FileAction::CreateFolder { path, .. } => vec![(format!("the folder {path}"), path)],
+        FileAction::Copy {
+            from, to, backup, ..
+        } => std::iter::once((format!("the copy of {from} to {to}"), to))
+            .chain(backup.as_ref().map(backup_of))
+            .collect(),
+        FileAction::MoveAside { backup, .. } => vec![backup_of(backup)],
+        FileAction::Produce { name, makes, .. } => makes
+            .iter()
+            .map(|place| (format!("{place} of step {name}"), place))
+            .collect(),
+        FileAction::SetMode { .. }
+        | FileAction::Chown { .. }
+        | FileAction::Kept { .. }
+        | FileAction::Done(_) => Vec::new(),
     }
 }
 
@@ -204,7 +59,7 @@ pub struct InitInputs<'a> {
 }
 
 /// Decides what `init` does, looking only at the file system.
-pub fn plan(inputs: &InitInputs<'_>) -> Result<Vec<InitAction>> {
+pub fn plan(inputs: &InitInputs<'_>) -> Result<Vec<FileAction>> {
     let workspace = inputs.workspace;
     let spec = inputs.spec;
     let resolver = PathResolver::new(workspace, inputs.environment, spec.outside_root)?;
@@ -246,7 +101,7 @@ pub fn plan(inputs: &InitInputs<'_>) -> Result<Vec<InitAction>> {
             Ok(meta) => {
                 let mut done = true;
                 if let Some(mode) = mode.filter(|m| meta.permissions().mode() & 0o7777 != *m) {
-                    actions.push(InitAction::SetMode {
+                    actions.push(FileAction::SetMode {
                         path: place.clone(),
                         mode,
                     });
@@ -255,7 +110,7 @@ pub fn plan(inputs: &InitInputs<'_>) -> Result<Vec<InitAction>> {
                 if let Some(owner) = &owner {
                     if !owned_by(&meta, user.as_deref(), group.as_deref()) {
                         done = !inputs.root_user && done;
-                        actions.push(InitAction::Chown {
+                        actions.push(FileAction::Chown {
                             path: place.clone(),
                             owner: owner.clone(),
                             as_root: inputs.root_user,
@@ -263,23 +118,23 @@ pub fn plan(inputs: &InitInputs<'_>) -> Result<Vec<InitAction>> {
                     }
                 }
                 if done {
-                    actions.push(InitAction::Done(format!("folder {} exists", place)));
+                    actions.push(FileAction::Done(format!("folder {} exists", place)));
                 }
             }
             Err(_) => {
-                actions.push(InitAction::CreateFolder {
+                actions.push(FileAction::CreateFolder {
                     path: place.clone(),
                     mode,
                 });
                 if let Some(mode) = mode {
                     // mkdir's mode passes through the umask; chmod makes it exact.
-                    actions.push(InitAction::SetMode {
+                    actions.push(FileAction::SetMode {
                         path: place.clone(),
                         mode,
                     });
                 }
                 if let Some(owner) = owner {
-                    actions.push(InitAction::Chown {
+                    actions.push(FileAction::Chown {
                         path: place,
                         owner,
                         as_root: inputs.root_user,
@@ -289,62 +144,13 @@ pub fn plan(inputs: &InitInputs<'_>) -> Result<Vec<InitAction>> {
         }
     }
     for copy in &spec.copies {
-        let from = resolver.inside(copy.from.get_ref())?;
-        let to = resolver.place(copy.to.get_ref())?;
-        let example = std::fs::read(&from.path).map_err(|e| {
-            Error::usage_with_help(
-                format!("cannot read {} ([[init.copy]] from): {e}", from.shown),
-                "create it, or fix `from` (relative to the folder holding tasks.toml)",
-            )
-        })?;
-        let mode = match copy.mode.as_ref().and_then(|m| parse_mode(m.get_ref())) {
-            Some(mode) => mode,
-            None => std::fs::metadata(&from.path)
-                .map(|m| m.permissions().mode() & 0o7777)
-                .unwrap_or(0o644),
-        };
-        if to.path.symlink_metadata().is_err() {
-            actions.push(InitAction::Copy {
-                from,
-                to,
-                mode,
-                backup: None,
-            });
-            continue;
-        }
-        if to.path.is_dir() {
-            return Err(Error::usage_with_help(
-                format!(
-                    "{} is a folder where the copy of {} should be",
-                    to.shown, from.shown
-                ),
-                "move it away, or change `to` in tasks.toml",
-            ));
-        }
-        if std::fs::read(&to.path).is_ok_and(|current| current == example) {
-            actions.push(InitAction::Done(format!("{to} is the same as {from}")));
-        } else if inputs.force {
-            let backup = backup_of(&resolver, &to)?;
-            actions.push(InitAction::Copy {
-                from,
-                to,
-                mode,
-                backup: Some(backup),
-            });
-        } else {
-            actions.push(InitAction::Kept {
-                why: format!(
-                    "it exists and differs from {from}; not overwritten (--force replaces it, keeping a backup)"
-                ),
-                path: to,
-            });
-        }
+        actions.push(plan_copy(inputs, &resolver, copy)?);
     }
     for step in &spec.steps {
         plan_step(inputs, &resolver, step, &mut actions)?;
     }
     let mut outputs = OutputFiles::new();
-    for (what, place) in actions.iter().flat_map(InitAction::writes) {
+    for (what, place) in actions.iter().flat_map(writes) {
         outputs.add(&place.path, &what).map_err(|same| {
             Error::usage_with_help(
                 format!(
@@ -360,11 +166,131 @@ pub fn plan(inputs: &InitInputs<'_>) -> Result<Vec<InitAction>> {
     Ok(actions)
 }
 
+/// `actions` as the plan the interpreter runs: every path checked against
+/// `workspace`'s root just before its step (unless `[init] outside_root`),
+/// and a last line saying so when nothing changes.
+pub fn steps(workspace: &Workspace, spec: &InitSpec, actions: Vec<FileAction>) -> Plan {
+    let inside = (!spec.outside_root).then(|| workspace.root.clone());
+    let count = actions.len();
+    let changes = actions.iter().filter(|a| a.changes()).count();
+    let mut plan = Plan::new();
+    for action in actions {
+        plan.push(Step::File {
+            action,
+            inside: inside.clone(),
+        });
+    }
+    if changes == 0 {
+        plan.push(Step::Status {
+            verb: "Unchanged".into(),
+            message: format!(
+                "nothing to do: {} already in place",
+                crate::ui::plural(count, "thing", "things")
+            ),
+            shown: "nothing to do: everything is in place".into(),
+        });
+    }
+    plan
+}
+
+/// Whether a step of `actions` runs in a compose service.
+pub fn runs_in_service(actions: &[FileAction]) -> bool {
+    actions.iter().any(|a| {
+        matches!(
+            a,
+            FileAction::Produce {
+                service: Some(_),
+                ..
+            }
+        )
+    })
+}
+
+/// Before anything changes: a chown that cannot work stops here.
+pub fn check_owners(actions: &[FileAction]) -> Result<()> {
+    for action in actions {
+        if let FileAction::Chown {
+            path,
+            owner,
+            as_root: true,
+        } = action
+        {
+            if let Some(why) = unknown_owner(owner) {
+                return Err(Error::usage_with_help(
+                    format!("cannot give {path} to {owner}: {why}; nothing was changed"),
+                    "create the account first (e.g. `useradd --system indico`), or change owner/group in [[init.folder]]",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What `init` does with one `[[init.copy]]`: copy, replace (`--force`,
+/// keeping a backup), leave a changed file alone, or nothing.
+fn plan_copy(
+    inputs: &InitInputs<'_>,
+    resolver: &PathResolver,
+    copy: &InitCopySpec,
+) -> Result<FileAction> {
+    let from = resolver.inside(copy.from.get_ref())?;
+    let to = resolver.place(copy.to.get_ref())?;
+    let example = std::fs::read(&from.path).map_err(|e| {
+        Error::usage_with_help(
+            format!("cannot read {} ([[init.copy]] from): {e}", from.shown),
+            "create it, or fix `from` (relative to the folder holding tasks.toml)",
+        )
+    })?;
+    let mode = match copy.mode.as_ref().and_then(|m| parse_mode(m.get_ref())) {
+        Some(mode) => mode,
+        None => std::fs::metadata(&from.path)
+            .map(|m| m.permissions().mode() & 0o7777)
+            .unwrap_or(0o644),
+    };
+    if to.path.symlink_metadata().is_err() {
+        return Ok(FileAction::Copy {
+            from,
+            to,
+            mode,
+            backup: None,
+        });
+    }
+    if to.path.is_dir() {
+        return Err(Error::usage_with_help(
+            format!(
+                "{} is a folder where the copy of {} should be",
+                to.shown, from.shown
+            ),
+            "move it away, or change `to` in tasks.toml",
+        ));
+    }
+    Ok(
+        if std::fs::read(&to.path).is_ok_and(|current| current == example) {
+            FileAction::Done(format!("{to} is the same as {from}"))
+        } else if inputs.force {
+            let backup = backup_of(resolver, &to)?;
+            FileAction::Copy {
+                from,
+                to,
+                mode,
+                backup: Some(backup),
+            }
+        } else {
+            FileAction::Kept {
+                why: format!(
+                    "it exists and differs from {from}; not overwritten (--force replaces it, keeping a backup)"
+                ),
+                path: to,
+            }
+        },
+    )
+}
+
 fn plan_step(
     inputs: &InitInputs<'_>,
     resolver: &PathResolver,
     step: &InitStepSpec,
-    actions: &mut Vec<InitAction>,
+    actions: &mut Vec<FileAction>,
 ) -> Result<()> {
     let name = step.name.get_ref().clone();
     let output = step
@@ -384,7 +310,7 @@ fn plan_step(
     if !existing.is_empty() && !inputs.force {
         if existing.len() == makes.len() {
             let shown: Vec<String> = existing.iter().map(ToString::to_string).collect();
-            actions.push(InitAction::Done(format!(
+            actions.push(FileAction::Done(format!(
                 "step {name}: {} already there",
                 shown.join(", ")
             )));
@@ -408,7 +334,7 @@ fn plan_step(
     }
     for place in existing {
         let backup = backup_of(resolver, place)?;
-        actions.push(InitAction::MoveAside {
+        actions.push(FileAction::MoveAside {
             path: place.clone(),
             backup,
         });
@@ -455,7 +381,7 @@ fn plan_step(
     }
     let mode = step.mode.as_ref().and_then(|m| parse_mode(m.get_ref()));
     let made = makes.clone();
-    actions.push(InitAction::Step {
+    actions.push(FileAction::Produce {
         name,
         service: step.service.as_ref().map(|s| s.get_ref().clone()),
         makes,
@@ -463,7 +389,7 @@ fn plan_step(
     });
     if let Some(mode) = mode {
         for path in made {
-            actions.push(InitAction::SetMode { path, mode });
+            actions.push(FileAction::SetMode { path, mode });
         }
     }
     Ok(())
@@ -494,28 +420,6 @@ fn owned_by(meta: &std::fs::Metadata, user: Option<&str>, group: Option<&str>) -
     let user_ok = user.is_none_or(|u| user_id(u) == Some(meta.uid()));
     let group_ok = group.is_none_or(|g| group_id(g) == Some(meta.gid()));
     user_ok && group_ok
-}
-
-fn user_id(name: &str) -> Option<u32> {
-    if let Ok(id) = name.parse() {
-        return Some(id);
-    }
-    let name = std::ffi::CString::new(name).ok()?;
-    // SAFETY: getpwnam reads the passwd database; the result is copied at once.
-    let entry = unsafe { libc::getpwnam(name.as_ptr()) };
-    // SAFETY: a non-null result points to a valid passwd record.
-    (!entry.is_null()).then(|| unsafe { (*entry).pw_uid })
-}
-
-fn group_id(name: &str) -> Option<u32> {
-    if let Ok(id) = name.parse() {
-        return Some(id);
-    }
-    let name = std::ffi::CString::new(name).ok()?;
-    // SAFETY: getgrnam reads the group database; the result is copied at once.
-    let entry = unsafe { libc::getgrnam(name.as_ptr()) };
-    // SAFETY: a non-null result points to a valid group record.
-    (!entry.is_null()).then(|| unsafe { (*entry).gr_gid })
 }
 
 /// Why `owner` (`user:group`, `user` or `:group`) cannot be given to
@@ -589,19 +493,6 @@ impl PathResolver {
             ),
             other => other,
         })
-    }
-
-    /// Whether `place`, planned inside the root, still is now that earlier
-    /// actions and steps have changed the disk (a step may have made a link
-    /// on the way, or the entry itself a link): every link followed.
-    pub fn check_still_inside(&self, place: &Place) -> std::result::Result<(), String> {
-        if self.outside_root {
-            return Ok(());
-        }
-        self.env_root
-            .contains(&place.path)
-            .map(|_| ())
-            .map_err(|why| format!("{} {why}", place.shown))
     }
 
     /// `written` (not expanded), which must stay inside the root.
@@ -687,82 +578,6 @@ fn referenced_without_default(text: &str) -> Vec<String> {
         i = end.max(i + 1);
     }
     names
-}
-
-/// Does the file work of one action; commands are the executor's.
-pub fn apply(action: &InitAction) -> std::result::Result<(), String> {
-    let io = |place: &Place, e: std::io::Error| format!("{}: {e}", place.shown);
-    match action {
-        InitAction::CreateFolder { path, mode } => {
-            let mut builder = std::fs::DirBuilder::new();
-            builder.recursive(true);
-            if let Some(mode) = mode {
-                use std::os::unix::fs::DirBuilderExt;
-                builder.mode(*mode);
-            }
-            builder.create(&path.path).map_err(|e| io(path, e))
-        }
-        InitAction::SetMode { path, mode } => {
-            file_attributes::set_mode(&path.path, *mode).map_err(|e| format!("{}: {e}", path.shown))
-        }
-        InitAction::Chown {
-            path,
-            owner,
-            as_root: true,
-        } => {
-            let (user, group) = match owner.split_once(':') {
-                Some((user, group)) => (user, group),
-                None => (owner.as_str(), ""),
-            };
-            let user = (!user.is_empty())
-                .then(|| user_id(user).ok_or_else(|| format!("there is no user `{user}`")))
-                .transpose()?;
-            let group = (!group.is_empty())
-                .then(|| group_id(group).ok_or_else(|| format!("there is no group `{group}`")))
-                .transpose()?;
-            file_attributes::set_owner(&path.path, user, group)
-                .map_err(|e| format!("{}: {e}", path.shown))
-        }
-        InitAction::Copy {
-            from,
-            to,
-            mode,
-            backup,
-        } => {
-            let bytes = std::fs::read(&from.path).map_err(|e| io(from, e))?;
-            if let Some(folder) = to.path.parent() {
-                std::fs::create_dir_all(folder).map_err(|e| io(to, e))?;
-            }
-            match backup {
-                None => write_new_file(&to.path, &bytes, *mode).map_err(|e| match e.kind() {
-                    std::io::ErrorKind::AlreadyExists => {
-                        format!("{}: appeared while init ran; not overwritten", to.shown)
-                    }
-                    _ => io(to, e),
-                }),
-                Some(backup) => {
-                    let old = std::fs::read(&to.path).map_err(|e| io(to, e))?;
-                    let old_mode = std::fs::metadata(&to.path)
-                        .map(|m| m.permissions().mode() & 0o7777)
-                        .map_err(|e| io(to, e))?;
-                    write_new_file(&backup.path, &old, old_mode).map_err(|e| io(backup, e))?;
-                    let text = String::from_utf8_lossy(&bytes);
-                    crate::atomic_file::write_with_mode(&to.path, &text, *mode)
-                        .map_err(|e| io(to, e))
-                }
-            }
-        }
-        InitAction::MoveAside { path, backup } => {
-            if backup.path.symlink_metadata().is_ok() {
-                return Err(format!("{}: appeared while init ran", backup.shown));
-            }
-            std::fs::rename(&path.path, &backup.path).map_err(|e| io(path, e))
-        }
-        InitAction::Chown { as_root: false, .. }
-        | InitAction::Step { .. }
-        | InitAction::Kept { .. }
-        | InitAction::Done(_) => Ok(()),
-    }
 }
 
 #[cfg(test)]

@@ -118,8 +118,35 @@ fn count_of_arguments(count: usize) -> String {
     crate::ui::plural(count, "argument", "arguments")
 }
 
+/// Why the words after a task's name do not fit its arguments.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ArgumentError {
+    #[error("task `{task}` has no argument `--{name}`; its arguments: {known}")]
+    Unknown {
+        task: String,
+        name: String,
+        known: String,
+    },
+    #[error("`--{name}` is a flag of task `{task}` and takes no value: write `--{name}` alone")]
+    FlagWithValue { task: String, name: String },
+    #[error("`--{0}` needs a value")]
+    NoValue(String),
+    #[error("task `{task}` takes {takes}; `{arg}` is one too many (pass it through after `--`)")]
+    TooMany {
+        task: String,
+        takes: String,
+        arg: String,
+    },
+    #[error("task `{task}` needs its argument `{name}` (it has no default): {invoked} {task} --{name} VALUE")]
+    Missing {
+        task: String,
+        name: String,
+        invoked: String,
+    },
+}
+
 /// Binds `argv` (what followed the task's name) to the task's arguments.
-pub fn bind(task: &str, spec: &TaskSpec, argv: &[String]) -> Result<BoundArgs, String> {
+pub fn bind(task: &str, spec: &TaskSpec, argv: &[String]) -> Result<BoundArgs, ArgumentError> {
     let declared = declared(spec);
     if declared.is_empty() {
         // The first `--` only separates: `lint -- --help` passes `--help`.
@@ -148,23 +175,25 @@ pub fn bind(task: &str, spec: &TaskSpec, argv: &[String]) -> Result<BoundArgs, S
                 None => (flag, None),
             };
             let Some(index) = names.iter().position(|n| *n == name) else {
-                return Err(format!(
-                    "task `{task}` has no argument `--{name}`; its arguments: {}",
-                    names.join(", ")
-                ));
+                return Err(ArgumentError::Unknown {
+                    task: task.into(),
+                    name: name.into(),
+                    known: names.join(", "),
+                });
             };
             let value = match (declared[index].1.flag, inline) {
                 (true, Some(_)) => {
-                    return Err(format!(
-                        "`--{name}` is a flag of task `{task}` and takes no value: write `--{name}` alone"
-                    ))
+                    return Err(ArgumentError::FlagWithValue {
+                        task: task.into(),
+                        name: name.into(),
+                    })
                 }
                 (true, None) => FLAG_ON.to_string(),
                 (false, Some(value)) => value,
                 (false, None) => iter
                     .next()
                     .cloned()
-                    .ok_or_else(|| format!("`--{name}` needs a value"))?,
+                    .ok_or_else(|| ArgumentError::NoValue(name.into()))?,
             };
             given[index] = Some(value);
         } else {
@@ -188,9 +217,11 @@ pub fn bind(task: &str, spec: &TaskSpec, argv: &[String]) -> Result<BoundArgs, S
                         names.join(", ")
                     ),
                 };
-                return Err(format!(
-                    "task `{task}` takes {takes}; `{arg}` is one too many (pass it through after `--`)"
-                ));
+                return Err(ArgumentError::TooMany {
+                    task: task.into(),
+                    takes,
+                    arg: arg.clone(),
+                });
             }
             given[positional] = Some(arg.clone());
             positional += 1;
@@ -209,7 +240,13 @@ pub fn bind(task: &str, spec: &TaskSpec, argv: &[String]) -> Result<BoundArgs, S
         };
         match value.or_else(|| default.map(str::to_string)) {
             Some(value) => values.push((name.to_string(), value)),
-            None => return Err(format!("task `{task}` needs its argument `{name}` (it has no default): {} {task} --{name} VALUE", crate::ui::invoked_as())),
+            None => {
+                return Err(ArgumentError::Missing {
+                    task: task.into(),
+                    name: name.to_string(),
+                    invoked: crate::ui::invoked_as().into(),
+                })
+            }
         }
     }
     Ok(BoundArgs {

@@ -1,17 +1,48 @@
 //! A task invocation as data: every task and built-in it needs, once each,
 //! with its commands, grouped in levels whose members do not depend on each
-//! other (and so may run in parallel). `--dry-run` prints it.
+//! other (and so may run in parallel), turned into the plan the
+//! interpreter runs and `--dry-run` prints.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::path::Path;
 
 use crate::config::task::{builtin_call, builtin_words, resolve_dir, DirProblem, BUILTIN_PREFIX};
 use crate::config::{CommandLine, RunSpec, TasksFile};
-use crate::plan::CommandStep;
-use crate::tasks::arguments::{self, BoundArgs};
+use crate::plan::{CommandStep, Lane, Plan, Step};
+use crate::tasks::arguments::{self, ArgumentError, BoundArgs};
 use crate::tasks::catalog;
 use crate::tasks::freshness;
+
+/// Why a task cannot be planned; each reads as the usage error it becomes.
+#[derive(Debug, thiserror::Error)]
+pub enum TaskPlanError {
+    #[error("`{0}` is neither a task nor a built-in command")]
+    Unknown(String),
+    #[error("`xtask:` names no command")]
+    NoCommand,
+    #[error("`{BUILTIN_PREFIX}{0}` is not a built-in command: `xtask:` calls built-in commands only (name a task in `depends` instead)")]
+    NotBuiltin(String),
+    #[error("an argument's value makes `{value}` a flag of `xtask {command}`: values given to built-in steps may not start with `-`")]
+    ValueIsFlag { value: String, command: String },
+    #[error("dependency cycle: {path} -> {label}")]
+    Cycle { path: String, label: String },
+    #[error("no task `{0}`")]
+    NoTask(String),
+    #[error("task `{task}`: {problem}")]
+    Dir { task: String, problem: DirProblem },
+    #[error("task `{task}` was given arguments ({given}) but its `run` does not read them: write \"$@\" (or $1, $2, ...) in its script where they belong, e.g. `run = 'pytest \"$@\"'`")]
+    UnreadArguments { task: String, given: String },
+    #[error("task `{0}` has an empty command in `run`")]
+    EmptyCommand(String),
+    /// An `xtask:` line that does not split into words.
+    #[error("{0}")]
+    Words(String),
+    #[error(transparent)]
+    Arguments(#[from] ArgumentError),
+    /// The environment or service a step needs (from the step maker).
+    #[error("{}", .0.messages().join("\n"))]
+    Step(#[from] crate::error::Error),
+}
 
 /// How commands that leave the host are made: built-in commands (our own
 /// executable) and commands inside a compose service.
@@ -29,10 +60,13 @@ pub trait StepMaker {
         argv: &[String],
         env: &[(String, String)],
         environment: Option<&str>,
-    ) -> Result<CommandStep, String>;
+    ) -> Result<CommandStep, crate::error::Error>;
     /// The variables compose would get in `environment` (the active one
     /// when `None`), for commands run on the host.
-    fn host_env(&self, environment: Option<&str>) -> Result<Vec<(String, String)>, String>;
+    fn host_env(
+        &self,
+        environment: Option<&str>,
+    ) -> Result<Vec<(String, String)>, crate::error::Error>;
 }
 
 /// One task or built-in command of the plan.
@@ -82,7 +116,7 @@ pub fn plan(
     task: &str,
     argv: &[String],
     maker: &dyn StepMaker,
-) -> Result<TaskPlan, String> {
+) -> Result<TaskPlan, TaskPlanError> {
     let mut builder = Builder {
         tasks,
         root,
@@ -102,9 +136,9 @@ pub fn plan(
 }
 
 /// A dependency entry: a task (or alias), `xtask:CMD ARGS`, or a built-in name.
-fn wanted(tasks: &TasksFile, maker: &dyn StepMaker, entry: &str) -> Result<Wanted, String> {
+fn wanted(tasks: &TasksFile, maker: &dyn StepMaker, entry: &str) -> Result<Wanted, TaskPlanError> {
     if let Some(rest) = entry.strip_prefix(BUILTIN_PREFIX) {
-        let words = builtin_words(rest)?;
+        let words = builtin_words(rest).map_err(TaskPlanError::Words)?;
         checked_builtin(maker, &words)?;
         return Ok(Wanted::Builtin(words));
     }
@@ -114,35 +148,31 @@ fn wanted(tasks: &TasksFile, maker: &dyn StepMaker, entry: &str) -> Result<Wante
     if maker.is_builtin(entry) {
         return Ok(Wanted::Builtin(vec![entry.to_string()]));
     }
-    Err(format!(
-        "`{entry}` is neither a task nor a built-in command"
-    ))
+    Err(TaskPlanError::Unknown(entry.into()))
 }
 
 /// `xtask:` calls built-in commands only: its first word must name one
 /// (not a task, which would recurse, nor a flag in front of a task name).
-fn checked_builtin(maker: &dyn StepMaker, words: &[String]) -> Result<(), String> {
+fn checked_builtin(maker: &dyn StepMaker, words: &[String]) -> Result<(), TaskPlanError> {
     match words.first() {
-        None => Err("`xtask:` names no command".into()),
+        None => Err(TaskPlanError::NoCommand),
         Some(first) if maker.is_builtin(first) => Ok(()),
-        Some(first) => Err(format!(
-            "`{BUILTIN_PREFIX}{first}` is not a built-in command: `xtask:` calls built-in commands only (name a task in `depends` instead)"
-        )),
+        Some(first) => Err(TaskPlanError::NotBuiltin(first.clone())),
     }
 }
 
 /// The words of an `xtask:` step with the task's arguments substituted into
 /// each word as it is: a value stays one word and may not turn into a flag.
-fn substitute_words(args: &BoundArgs, words: &[String]) -> Result<Vec<String>, String> {
+fn substitute_words(args: &BoundArgs, words: &[String]) -> Result<Vec<String>, TaskPlanError> {
     words
         .iter()
         .map(|word| {
             let value = args.substitute(word);
             if value.starts_with('-') && !word.starts_with('-') {
-                return Err(format!(
-                    "an argument's value makes `{value}` a flag of `xtask {}`: values given to built-in steps may not start with `-`",
-                    words.first().map_or("", String::as_str)
-                ));
+                return Err(TaskPlanError::ValueIsFlag {
+                    value,
+                    command: words.first().cloned().unwrap_or_default(),
+                });
             }
             Ok(value)
         })
@@ -150,7 +180,7 @@ fn substitute_words(args: &BoundArgs, words: &[String]) -> Result<Vec<String>, S
 }
 
 impl Builder<'_> {
-    fn visit(&mut self, wanted: Wanted, argv: Option<&[String]>) -> Result<usize, String> {
+    fn visit(&mut self, wanted: Wanted, argv: Option<&[String]>) -> Result<usize, TaskPlanError> {
         let (key, label) = match &wanted {
             Wanted::Task(name) => (format!("task {name}"), name.clone()),
             Wanted::Builtin(args) => (
@@ -162,10 +192,10 @@ impl Builder<'_> {
             return Ok(index);
         }
         if self.visiting.contains(&key) {
-            return Err(format!(
-                "dependency cycle: {} -> {label}",
-                self.visiting.join(" -> ")
-            ));
+            return Err(TaskPlanError::Cycle {
+                path: self.visiting.join(" -> "),
+                label,
+            });
         }
         let node = match wanted {
             Wanted::Builtin(args) => PlannedNode {
@@ -188,11 +218,11 @@ impl Builder<'_> {
         Ok(index)
     }
 
-    fn task_node(&mut self, name: &str, argv: &[String]) -> Result<PlannedNode, String> {
+    fn task_node(&mut self, name: &str, argv: &[String]) -> Result<PlannedNode, TaskPlanError> {
         let spec = self
             .tasks
             .task(name)
-            .ok_or_else(|| format!("no task `{name}`"))?;
+            .ok_or_else(|| TaskPlanError::NoTask(name.into()))?;
         let mut needs = Vec::new();
         for dependency in &spec.depends {
             let wanted = wanted(self.tasks, self.maker, dependency.get_ref())?;
@@ -219,28 +249,33 @@ impl Builder<'_> {
                 // Made by `update` or a dependency, perhaps: the executor
                 // names it if it is still missing when the step starts.
                 Err(DirProblem::Missing { path, .. }) => path,
-                Err(problem) => return Err(format!("task `{name}`: {problem}")),
+                Err(problem) => {
+                    return Err(TaskPlanError::Dir {
+                        task: name.into(),
+                        problem,
+                    })
+                }
             },
         };
 
         let commands = commands_of(spec.run.as_ref().map(|r| r.get_ref()));
         let last_own = commands.iter().rposition(|c| builtin_call(c).is_none());
         if !args.extra.is_empty() && !passes_through(&commands, last_own) {
-            return Err(format!(
-                "task `{name}` was given arguments ({}) but its `run` does not read them: write \"$@\" (or $1, $2, ...) in its script where they belong, e.g. `run = 'pytest \"$@\"'`",
-                shell_words::join(&args.extra)
-            ));
+            return Err(TaskPlanError::UnreadArguments {
+                task: name.into(),
+                given: shell_words::join(&args.extra),
+            });
         }
         let mut steps = Vec::new();
         for (position, command) in commands.iter().enumerate() {
             if let Some(words) = builtin_call(command) {
-                let words = substitute_words(&args, &words?)?;
+                let words = substitute_words(&args, &words.map_err(TaskPlanError::Words)?)?;
                 checked_builtin(self.maker, &words)?;
                 steps.push(self.maker.builtin(&words, environment));
                 continue;
             }
             if command.is_empty() || command.to_argv().first().is_some_and(String::is_empty) {
-                return Err(format!("task `{name}` has an empty command in `run`"));
+                return Err(TaskPlanError::EmptyCommand(name.into()));
             }
             let argv = match command {
                 // `-e`: a failing line stops the script, as in make and just
@@ -354,50 +389,35 @@ fn levels(nodes: &[PlannedNode]) -> Vec<Vec<usize>> {
     levels
 }
 
-impl fmt::Display for TaskPlan {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (task, question) in &self.confirms {
-            writeln!(f, "# confirm ({task}): {question}")?;
+impl TaskPlan {
+    /// The plan the interpreter runs: every confirmation first (asked
+    /// before anything runs, dependencies included), then each level as a
+    /// [`Step::Parallel`] of at most `jobs` tasks at once.
+    pub fn into_plan(self, jobs: usize) -> Plan {
+        let mut plan = Plan::new();
+        for (task, question) in self.confirms {
+            plan.push(Step::ConfirmFor { by: task, question });
         }
         for level in &self.levels {
-            if level.len() > 1 {
-                let labels: Vec<&str> = level
-                    .iter()
-                    .map(|i| self.nodes[*i].label.as_str())
-                    .collect();
-                writeln!(f, "# in parallel: {}", labels.join(", "))?;
-            }
-            for &index in level {
-                let node = &self.nodes[index];
-                let needs: Vec<&str> = node
-                    .needs
-                    .iter()
-                    .map(|n| self.nodes[*n].label.as_str())
-                    .collect();
-                let after = if needs.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (after {})", needs.join(", "))
-                };
-                match &node.skip {
-                    Some(reason) => writeln!(f, "# {}: skipped, {reason}", node.label)?,
-                    None => match &node.environment {
-                        Some(environment) => {
-                            writeln!(f, "# {}{after} (environment {environment})", node.label)?
-                        }
-                        None => writeln!(f, "# {}{after}", node.label)?,
-                    },
-                }
-                if node.skip.is_none() {
-                    for step in &node.steps {
-                        writeln!(f, "{step}")?;
-                        if let Some(line) = step.on_interrupt_line() {
-                            writeln!(f, "{line}")?;
-                        }
+            let lanes = level
+                .iter()
+                .map(|&index| {
+                    let node = &self.nodes[index];
+                    Lane {
+                        label: node.label.clone(),
+                        after: node
+                            .needs
+                            .iter()
+                            .map(|n| self.nodes[*n].label.clone())
+                            .collect(),
+                        environment: node.environment.clone(),
+                        skip: node.skip.clone(),
+                        steps: node.steps.clone(),
                     }
-                }
-            }
+                })
+                .collect();
+            plan.push(Step::Parallel { lanes, jobs });
         }
-        Ok(())
+        plan
     }
 }

@@ -5,6 +5,17 @@
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
+/// Why a report cannot be counted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JunitError {
+    #[error("{0}")]
+    Attribute(String),
+    #[error("not XML at byte {position}: {message}")]
+    NotXml { position: u64, message: String },
+    #[error("no <testsuite> element")]
+    NoSuite,
+}
+
 /// What one report says.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct JunitCounts {
@@ -17,7 +28,7 @@ impl JunitCounts {
     /// Sums the `<testsuite>` elements of `xml` (a `<testsuites>` root's
     /// own totals are ignored: its suites carry them). Errors count as
     /// failures.
-    pub fn parse(xml: &str) -> Result<Self, String> {
+    pub fn parse(xml: &str) -> Result<Self, JunitError> {
         let mut reader = Reader::from_str(xml);
         let mut counts = JunitCounts::default();
         let mut suites = 0;
@@ -31,10 +42,11 @@ impl JunitCounts {
                     let mut failed = 0;
                     let mut skipped = 0;
                     for attribute in element.attributes() {
-                        let attribute = attribute.map_err(|e| e.to_string())?;
+                        let attribute =
+                            attribute.map_err(|e| JunitError::Attribute(e.to_string()))?;
                         let value = attribute
                             .unescape_value()
-                            .map_err(|e| e.to_string())?
+                            .map_err(|e| JunitError::Attribute(e.to_string()))?
                             .trim()
                             .parse::<u64>()
                             .unwrap_or(0);
@@ -51,11 +63,16 @@ impl JunitCounts {
                 }
                 Ok(Event::Eof) => break,
                 Ok(_) => {}
-                Err(e) => return Err(format!("not XML at byte {}: {e}", reader.error_position())),
+                Err(e) => {
+                    return Err(JunitError::NotXml {
+                        position: reader.error_position(),
+                        message: e.to_string(),
+                    })
+                }
             }
         }
         if suites == 0 {
-            return Err("no <testsuite> element".into());
+            return Err(JunitError::NoSuite);
         }
         Ok(counts)
     }

@@ -1,9 +1,12 @@
-//! Running test suites in containers (`test`): each service's test
-//! configuration resolved, the run as a plan of timed phases, JUnit XML
-//! counts and the summary table.
+//! Test suites in containers (`test`): each service's test configuration
+//! resolved, what a run owns, its plan built ([`run_builder`]: a
+//! [`crate::plan::test_plan::TestPlan`] the interpreter runs), the test
+//! databases, JUnit XML counts and the summary table.
 
 pub mod junit;
-pub mod run_plan;
+pub mod ownership;
+pub mod run_builder;
 pub mod summary;
 pub mod test_config;
+pub mod test_database;
 pub mod wrapper;

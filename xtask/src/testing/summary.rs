@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use crate::testing::junit::JunitCounts;
-use crate::testing::run_plan::seconds;
 
 /// How a phase ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +108,20 @@ fn counts_text(counts: JunitCounts) -> String {
         "{} passed, {} failed, {} skipped",
         counts.passed, counts.failed, counts.skipped
     )
+}
+
+/// How long a phase took, for the summary: `0.8s`, `1m 05s`.
+pub fn seconds(duration: Duration) -> String {
+    let secs = duration.as_secs_f64();
+    if secs < 60.0 {
+        format!("{secs:.1}s")
+    } else {
+        format!(
+            "{}m {:02}s",
+            duration.as_secs() / 60,
+            duration.as_secs() % 60
+        )
+    }
 }
 
 #[cfg(test)]

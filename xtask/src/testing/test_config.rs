@@ -2,7 +2,8 @@
 //! runner's argv for the options given on the command line.
 
 use crate::config::test_spec::TestSpec;
-use crate::config::CommandLine;
+use crate::config::{CommandLine, TasksFile};
+use crate::error::{Error, Result};
 
 /// What the command line asks of every suite.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -42,6 +43,54 @@ pub struct TestConfig {
 }
 
 impl TestConfig {
+    /// The suites of `services`, else every configured one.
+    pub fn select(tasks: &TasksFile, services: &[String]) -> Result<Vec<TestConfig>> {
+        let configured: Vec<(String, TestConfig)> = tasks
+            .services
+            .iter()
+            .filter_map(|(name, service)| {
+                let spec = service.test.as_ref()?;
+                Some((
+                    name.get_ref().clone(),
+                    TestConfig::resolve(name.get_ref(), spec),
+                ))
+            })
+            .collect();
+        let names: Vec<&str> = configured.iter().map(|(n, _)| n.as_str()).collect();
+        if configured.is_empty() {
+            return Err(Error::usage_with_help(
+                "no service has a test configuration",
+                "add one to tasks.toml, e.g.\n    [services.web.test]\n    command = [\"python3\", \"-m\", \"pytest\"]\n    default_path = \"tests\"",
+            ));
+        }
+        if services.is_empty() {
+            return Ok(configured.into_iter().map(|(_, c)| c).collect());
+        }
+        let mut chosen = Vec::new();
+        for name in services {
+            match configured.iter().find(|(n, _)| n == name) {
+                Some((_, config)) => {
+                    if !chosen.contains(config) {
+                        chosen.push(config.clone());
+                    }
+                }
+                None => {
+                    let close = crate::suggest::closest(name, names.iter().copied())
+                        .map(|c| format!("did you mean `{c}`? "))
+                        .unwrap_or_default();
+                    return Err(Error::usage_with_help(
+                        format!(
+                            "`{}` has no test configuration ([services.{0}.test] in tasks.toml)",
+                            crate::ui::sanitize_for_terminal(name)
+                        ),
+                        format!("{close}services with tests: {}", names.join(", ")),
+                    ));
+                }
+            }
+        }
+        Ok(chosen)
+    }
+
     pub fn resolve(name: &str, spec: &TestSpec) -> Self {
         let strings = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let database = spec.database.as_ref().map(|d| d.get_ref().clone());

@@ -1,0 +1,363 @@
+//! The one interpreter of plans: prints a [`Plan`] for `--dry-run` (from
+//! its `Display`) and otherwise carries out its steps in order, stopping at
+//! the first failure. Commands build plans; this runs them.
+
+mod lanes;
+mod test_run;
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::exec;
+use crate::plan::test_plan::TestPlan;
+use crate::plan::{CommandStep, FileAction, Place, Plan, Step};
+use crate::setup::file_action;
+use crate::testing::summary::Summary;
+use crate::ui::{sanitize_for_terminal, Ui};
+
+/// What a plan runs with: the terminal and the global flags that change
+/// how steps are carried out.
+pub struct Interpreter<'a> {
+    pub ui: &'a Ui,
+    /// Print the plan, run nothing.
+    pub dry_run: bool,
+    /// Answer yes/no confirmations with yes (never a typed one).
+    pub yes: bool,
+}
+
+impl Interpreter<'_> {
+    /// Carries out `plan`: in a dry run, prints it on stdout and runs
+    /// nothing; otherwise runs each step in order and stops at the first
+    /// failure, returning the child's exit code as the error's.
+    pub fn execute(&self, plan: &Plan) -> Result<()> {
+        if self.dry_run {
+            crate::out!("{plan}");
+            return Ok(());
+        }
+        // Locks taken by the plan, released when it ends however it ends.
+        let mut locks = Vec::new();
+        for step in &plan.steps {
+            if let Step::Lock { path, what } = step {
+                let lock = crate::state_lock::StateLock::try_acquire(path, what)
+                    .map_err(|e| Error::Other(anyhow::Error::from(e)))?;
+                locks.push(lock);
+                continue;
+            }
+            self.step(step)?;
+        }
+        Ok(())
+    }
+
+    /// Carries out one step (a lock is the plan's: see [`Self::execute`]).
+    fn step(&self, step: &Step) -> Result<()> {
+        match step {
+            Step::ConfirmTyped {
+                question,
+                expected,
+                answer,
+            } => self.confirm_typed(question, expected, answer.as_deref()),
+            Step::Lock { .. } => Ok(()),
+            Step::Record {
+                path,
+                fields,
+                query,
+            } => record(path, fields, query.as_ref()),
+            Step::Note(text) => {
+                self.ui.note(text);
+                Ok(())
+            }
+            Step::TestZstd { path, progress } => exec::test_zstd(path, progress)
+                .map(|_| ())
+                .map_err(|e| {
+                    Error::Other(anyhow::anyhow!(
+                        "{e}; nothing was changed\n  = help: the file is damaged or incomplete: restore another backup"
+                    ))
+                }),
+            Step::CheckSql {
+                file,
+                partial_ok,
+                progress,
+            } => Ok(exec::check_sql(file, *partial_ok, progress)?),
+            Step::KeepAside { path, aside } => self.keep_aside(path, aside),
+            Step::Confirm { question } | Step::ConfirmFor { question, .. } => {
+                if self.ui.confirm(question, self.yes)? {
+                    Ok(())
+                } else {
+                    Err(Error::Declined)
+                }
+            }
+            Step::Run(command) => self.run(command),
+            Step::File { action, inside } => self.file(action, inside.as_deref()),
+            Step::Parallel { lanes, jobs } => {
+                lanes::run(lanes, self.ui, *jobs).map_err(|failed| self.lane_failed(failed))
+            }
+            Step::Tests(tests) => self.tests(tests),
+            Step::Status { verb, message, .. } => {
+                self.ui.status(verb, message);
+                Ok(())
+            }
+        }
+    }
+
+    /// Runs a test plan, prints its summary, and fails when a phase did
+    /// (or the user interrupted the run).
+    fn tests(&self, tests: &TestPlan) -> Result<()> {
+        let summary = Summary {
+            rows: test_run::run(tests, self.ui),
+        };
+        summary.print();
+        if let Some(signal) = exec::interrupt_signal() {
+            return Err(Error::Child {
+                command: "test".into(),
+                code: 128 + signal,
+            });
+        }
+        let failures = summary.failures();
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Other(anyhow::anyhow!(
+                "{} failed: {}",
+                crate::ui::plural(failures.len(), "phase", "phases"),
+                failures.join(", ")
+            )))
+        }
+    }
+
+    /// Says how a lane failed (or that the user interrupted it) and
+    /// returns the child's exit code as the error's.
+    fn lane_failed(&self, failed: lanes::LaneFailure) -> Error {
+        if let Some(signal) = exec::interrupt_signal() {
+            self.ui.error(format!(
+                "interrupted by {} during task `{}`: nothing more was started",
+                signal_name(signal),
+                sanitize_for_terminal(&failed.lane)
+            ));
+            return Error::Child {
+                command: failed.step,
+                code: 128 + signal,
+            };
+        }
+        let why = match &failed.error {
+            Some(error) => error.to_string(),
+            None => format!("`{}` exited with code {}", failed.step, failed.code),
+        };
+        self.ui.error(format!(
+            "task `{}` failed (exit code {}): {}",
+            sanitize_for_terminal(&failed.lane),
+            failed.code,
+            sanitize_for_terminal(&why)
+        ));
+        Error::Child {
+            command: failed.step,
+            code: failed.code,
+        }
+    }
+
+    /// A [`Step::File`]: its paths checked against the root, then its file
+    /// work (or its command and the files it must make), then what was done.
+    fn file(&self, action: &FileAction, inside: Option<&Path>) -> Result<()> {
+        if let Some(root) = inside {
+            for place in action.places() {
+                file_action::check_inside(root, place).map_err(|e| stopped(&e))?;
+            }
+        }
+        let (verb, what) = match action {
+            FileAction::Done(what) => {
+                self.ui.verbose(format!("done: {what}"));
+                return Ok(());
+            }
+            FileAction::Kept { path, why } => {
+                self.ui.warn(format!("kept {path}: {why}"));
+                return Ok(());
+            }
+            FileAction::Chown {
+                path,
+                owner,
+                as_root: false,
+            } => {
+                self.ui.note(format!(
+                    "not running as root: the owner of {path} is left as it is; as root, run: chown {owner} -- {}",
+                    shell_words::quote(&path.path.to_string_lossy())
+                ));
+                return Ok(());
+            }
+            FileAction::Produce {
+                name,
+                makes,
+                command,
+                ..
+            } => return self.produce(name, makes, command, inside),
+            FileAction::Chown { path, owner, .. } => ("Owned", format!("{path} by {owner}")),
+            FileAction::CreateFolder { path, .. } => ("Created", path.to_string()),
+            FileAction::SetMode { path, mode } => ("Mode", format!("{path} {mode:04o}")),
+            FileAction::Copy {
+                from,
+                to,
+                backup: None,
+                ..
+            } => ("Copied", format!("{from} to {to}")),
+            FileAction::Copy {
+                from,
+                to,
+                backup: Some(backup),
+                ..
+            } => (
+                "Replaced",
+                format!("{to} with {from} (the old file is {backup})"),
+            ),
+            FileAction::MoveAside { path, backup } => ("Kept", format!("{path} as {backup}")),
+        };
+        file_action::apply(action).map_err(|e| stopped(&e))?;
+        self.ui.status(verb, what);
+        Ok(())
+    }
+
+    /// A one-time step: its command, then the files it must have made,
+    /// still inside the root.
+    fn produce(
+        &self,
+        name: &str,
+        makes: &[Place],
+        command: &CommandStep,
+        inside: Option<&Path>,
+    ) -> Result<()> {
+        self.ui.status("Running", format!("step {name}"));
+        self.run(command)?;
+        let made: Vec<String> = makes.iter().map(ToString::to_string).collect();
+        let missing: Vec<&str> = makes
+            .iter()
+            .zip(&made)
+            .filter(|(place, _)| place.path.symlink_metadata().is_err())
+            .map(|(_, shown)| shown.as_str())
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::usage_with_help(
+                format!(
+                    "step {name} succeeded but did not make {}",
+                    missing.join(", ")
+                ),
+                "fix `creates` in [[init.step]] (the files the command writes), or the command",
+            ));
+        }
+        if let Some(root) = inside {
+            for place in makes {
+                file_action::check_inside(root, place)
+                    .map_err(|e| stopped(&format!("step {name}: {e}")))?;
+            }
+        }
+        self.ui.status("Made", made.join(", "));
+        Ok(())
+    }
+
+    fn confirm_typed(&self, question: &str, expected: &str, answer: Option<&str>) -> Result<()> {
+        let confirmed = match answer {
+            Some(answer) => answer == expected,
+            // No one to type it: say what to pass (never "--yes").
+            None if !self.ui.interactive => false,
+            None => self.ui.confirm_typed(question, expected)?,
+        };
+        if confirmed {
+            return Ok(());
+        }
+        Err(Error::usage_with_help(
+            format!("`{expected}` was not confirmed: nothing was changed"),
+            format!("type the name exactly, or pass --confirm {expected} (--yes alone is not enough in a protected environment)"),
+        ))
+    }
+
+    fn keep_aside(&self, path: &Path, aside: &Path) -> Result<()> {
+        // A second name costs nothing; a copy where links are not had.
+        std::fs::hard_link(path, aside)
+            .or_else(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => Err(e),
+                _ => std::fs::copy(path, aside).map(|_| ()),
+            })
+            .map_err(|e| {
+                Error::Other(anyhow::Error::from(e).context(format!(
+                    "cannot keep {} as {}; nothing was changed",
+                    path.display(),
+                    aside.display()
+                )))
+            })?;
+        self.ui
+            .note(format!("kept {} as {}", path.display(), aside.display()));
+        Ok(())
+    }
+
+    /// Runs a child in the foreground; a phase is said when it starts and
+    /// timed when it ends.
+    fn run(&self, command: &CommandStep) -> Result<()> {
+        if self.ui.verbosity >= 1 {
+            self.ui.command(command);
+        }
+        let started = std::time::Instant::now();
+        if let Some(phase) = &command.phase {
+            self.ui.status("Running", phase);
+        }
+        let code = exec::run_foreground(command)?;
+        if let (Some(phase), 0) = (&command.phase, code) {
+            self.ui.status(
+                "Done",
+                format!("{phase} ({})", crate::ui::seconds(started.elapsed())),
+            );
+        }
+        if code != 0 && !command.ok_codes.contains(&code) {
+            return Err(Error::Child {
+                command: command.to_string(),
+                code,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// `SIGINT` for 2: how the user knows the signal.
+fn signal_name(signal: i32) -> String {
+    match signal {
+        libc::SIGINT => "SIGINT".into(),
+        libc::SIGTERM => "SIGTERM".into(),
+        libc::SIGHUP => "SIGHUP".into(),
+        libc::SIGQUIT => "SIGQUIT".into(),
+        other => format!("signal {other}"),
+    }
+}
+
+/// A file step that failed: what was done before it stays done.
+fn stopped(why: &dyn std::fmt::Display) -> Error {
+    Error::Other(anyhow::anyhow!(
+        "init stopped: {why}; nothing after this was done"
+    ))
+}
+
+/// Writes a [`Step::Record`]: the fields, plus a query's output (masked).
+fn record(
+    path: &Path,
+    fields: &[(String, String)],
+    query: Option<&(String, CommandStep)>,
+) -> Result<()> {
+    let mut object = serde_json::Map::new();
+    for (key, value) in fields {
+        object.insert(
+            key.clone(),
+            serde_json::Value::String(crate::mask::text(value).into_owned()),
+        );
+    }
+    if let Some((key, command)) = query {
+        let out = exec::capture(command)?;
+        let value = if out.success() {
+            out.stdout.trim().to_string()
+        } else {
+            format!("unknown ({})", out.stderr.trim())
+        };
+        object.insert(
+            key.clone(),
+            serde_json::Value::String(crate::mask::text(&value).into_owned()),
+        );
+    }
+    let text = serde_json::to_string_pretty(&serde_json::Value::Object(object))
+        .map_err(anyhow::Error::from)?;
+    crate::atomic_file::write(path, &format!("{text}\n")).map_err(|e| {
+        Error::Other(anyhow::Error::from(e).context(format!("cannot write {}", path.display())))
+    })
+}
