@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 use crate::commands::Context;
 use crate::compose::project::{wants_tty, ComposeProject};
 use crate::compose::service_step::{self, OneOffOptions, ServiceStep};
-pub(crate) use crate::compose::service_step::{exec_id, stop_script, EXEC_ID_VARIABLE};
 use crate::compose::state;
 use crate::error::{Error, Result};
 use crate::exec;
@@ -126,23 +125,6 @@ fn exec_step(
 ) -> CommandStep {
     ServiceStep::new(project, service)
         .env(env)
-        .tty(tty)
-        .exec(command)
-}
-
-/// [`ServiceStep::exec`] as commands/test.rs still calls it (its switch to
-/// the builder is the lead's, after the merge).
-pub(crate) fn exec_step_passing(
-    project: &ComposeProject,
-    service: &str,
-    command: &[String],
-    env: &[(String, String)],
-    pass: &[String],
-    tty: bool,
-) -> CommandStep {
-    ServiceStep::new(project, service)
-        .env(env)
-        .pass(pass)
         .tty(tty)
         .exec(command)
 }

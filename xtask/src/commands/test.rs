@@ -5,7 +5,6 @@
 
 use std::path::PathBuf;
 
-use crate::commands::containers::{exec_id, exec_step_passing, stop_script, EXEC_ID_VARIABLE};
 use crate::commands::stack::{down_volumes_plan, refuse_shared_mounts};
 use crate::commands::Context;
 use crate::compose::environment::ActiveEnvironment;
@@ -17,7 +16,6 @@ use crate::testing::ownership::{
 };
 use crate::testing::run_builder::{self, TestOptions, TestRunInputs};
 use crate::testing::test_config::{RunnerOptions, TestConfig};
-use crate::testing::test_database::ServiceExec;
 
 /// Run services' test suites in the testing environment's containers
 #[derive(Debug, clap::Args)]
@@ -74,14 +72,6 @@ pub struct TestArgs {
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<String>,
 }
-
-/// Commands into services: compose exec, marked so that an interrupt stops them.
-const SERVICE_EXEC: ServiceExec = ServiceExec {
-    compose_exec: exec_step_passing,
-    new_mark: exec_id,
-    mark_variable: EXEC_ID_VARIABLE,
-    stop_script,
-};
 
 /// The environment the tests run in: the one typed with `--env`, else
 /// `testing` when defined, else the active one. (`XTASK_ENV`, which a
@@ -161,7 +151,6 @@ impl TestArgs {
             project: &project,
             configs: &configs,
             ownership: &ownership,
-            service_exec: &SERVICE_EXEC,
             dry_run: ctx.global.dry_run,
         };
         let plan = run_builder::plan(&inputs, &self.options(ctx), &require_engine)?;

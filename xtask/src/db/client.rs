@@ -48,11 +48,6 @@ impl<'a> DatabaseClient<'a> {
         self
     }
 
-    /// The settings the client connects with.
-    pub fn settings(&self) -> &DbSettings {
-        self.settings
-    }
-
     /// `argv` in the tools service, the password passed by name only.
     pub fn tool(&self, argv: Vec<String>, env: &[(String, String)], tty: bool) -> CommandStep {
         self.tool_passing(argv, env, tty, &[])

@@ -8,15 +8,14 @@ use std::path::{Path, PathBuf};
 
 use crate::compose::environment::ActiveEnvironment;
 use crate::compose::project::{wants_tty, ComposeProject};
+use crate::compose::service_step::exec_id;
 use crate::config::Workspace;
 use crate::db::DbSettings;
 use crate::error::Result;
 use crate::plan::test_plan::{JunitCopy, Phase, PhaseStep, ReportRead, Suite, TestPlan};
 use crate::testing::ownership::Ownership;
 use crate::testing::test_config::{RunnerOptions, TestConfig};
-use crate::testing::test_database::{
-    kept_containers, spare_of, Exec, ServiceExec, SpareNames, TestDatabase,
-};
+use crate::testing::test_database::{kept_containers, spare_of, Exec, SpareNames, TestDatabase};
 use crate::testing::wrapper::{InlineReport, Wrapper};
 
 /// What the command line asks of a test run.
@@ -45,8 +44,6 @@ pub struct TestRunInputs<'a> {
     pub project: &'a ComposeProject,
     pub configs: &'a [TestConfig],
     pub ownership: &'a Ownership,
-    /// How commands are exec'd into services.
-    pub service_exec: &'a ServiceExec,
     /// A dry run looks at the engine read-only, and an engine that does
     /// not answer is no error.
     pub dry_run: bool,
@@ -94,13 +91,10 @@ pub fn plan(
         ));
     }
     let exec = match kept {
-        Some(ids) => Exec::Kept(project, inputs.service_exec, ids),
-        None => Exec::Compose(project, inputs.service_exec),
+        Some(ids) => Exec::Kept(project, ids),
+        None => Exec::Compose(project),
     };
-    let database = TestDatabase {
-        exec: &exec,
-        settings: &db,
-    };
+    let database = TestDatabase::new(&exec, &db);
     let mut prepare = Vec::new();
     if build {
         let mut args = vec!["build".to_string()];
@@ -303,7 +297,7 @@ fn suite(
             && config.database.is_some()
             && config.template.is_some(),
         report: (!tty && config.writes_junit())
-            .then(|| InlineReport::new(&config.junit, &(inputs.service_exec.new_mark)())),
+            .then(|| InlineReport::new(&config.junit, &exec_id())),
     };
     let runner = exec.step(
         &config.container,

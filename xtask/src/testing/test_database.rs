@@ -6,36 +6,13 @@
 use std::collections::BTreeMap;
 
 use crate::compose::project::ComposeProject;
+use crate::compose::service_step::ServiceStep;
 use crate::config::CommandLine;
+use crate::db::client::{DatabaseClient, ToolsEntry};
 use crate::db::{scripts, DbSettings};
 use crate::error::{Error, Result};
 use crate::plan::test_plan::PhaseStep;
-use crate::plan::{CommandStep, Input};
-
-/// `docker compose exec` of `argv` in `service`: the project, the service,
-/// `argv`, `env` set, variables passed by name, whether it gets a TTY;
-/// with its `on_interrupt` step.
-pub type ComposeExec = fn(
-    project: &ComposeProject,
-    service: &str,
-    argv: &[String],
-    env: &[(String, String)],
-    pass: &[String],
-    tty: bool,
-) -> CommandStep;
-
-/// How a command is exec'd into a service and marked so that an interrupt
-/// can stop it (compose does not pass signals to what it execs). Given by
-/// the caller, which owns the one builder of such steps.
-pub struct ServiceExec {
-    pub compose_exec: ComposeExec,
-    /// A fresh mark for one exec.
-    pub new_mark: fn() -> String,
-    /// The variable that carries the mark.
-    pub mark_variable: &'static str,
-    /// The script that stops every process carrying a mark.
-    pub stop_script: fn(mark: &str) -> String,
-}
+use crate::plan::CommandStep;
 
 /// The names around the test database `database`: `spare`, a copy of its
 /// template made while a run's suites run, renamed into place by the next
@@ -84,20 +61,30 @@ pub fn kept_containers(
 /// How commands get into the stack's containers.
 pub enum Exec<'a> {
     /// `docker compose exec`: the containers are started by the plan.
-    Compose(&'a ComposeProject, &'a ServiceExec),
+    Compose(&'a ComposeProject),
     /// `docker exec` into the kept containers the compose labels named:
     /// the same container, environment and working directory, without the
     /// 0.1 to 0.3 s compose takes to load the project on every call.
-    Kept(
-        &'a ComposeProject,
-        &'a ServiceExec,
-        BTreeMap<String, String>,
-    ),
+    Kept(&'a ComposeProject, BTreeMap<String, String>),
 }
 
 impl Exec<'_> {
+    fn project(&self) -> &ComposeProject {
+        match self {
+            Exec::Compose(project) | Exec::Kept(project, _) => project,
+        }
+    }
+
+    /// The kept container of `service`, if the stack is kept.
+    fn container(&self, service: &str) -> Option<&String> {
+        match self {
+            Exec::Compose(_) => None,
+            Exec::Kept(_, ids) => ids.get(service),
+        }
+    }
+
     /// `argv` in `service`'s container, `env` set, `pass` passed by name,
-    /// marked so that an interrupt stops it (see containers.rs).
+    /// marked so that an interrupt stops it (see compose/service_step.rs).
     pub fn step(
         &self,
         service: &str,
@@ -106,82 +93,54 @@ impl Exec<'_> {
         pass: &[String],
         tty: bool,
     ) -> CommandStep {
-        let (project, marks, id) = match self {
-            Exec::Compose(project, marks) => {
-                return (marks.compose_exec)(project, service, argv, env, pass, tty)
-            }
-            Exec::Kept(project, marks, ids) => match ids.get(service) {
-                Some(id) => (project, marks, id),
-                None => return (marks.compose_exec)(project, service, argv, env, pass, tty),
-            },
-        };
-        let mark = (marks.new_mark)();
-        let mut args = vec!["docker".to_string(), "exec".into(), "-i".into()];
-        if tty {
-            args.push("-t".into());
+        let step = ServiceStep::new(self.project(), service)
+            .env(env)
+            .pass(pass)
+            .tty(tty);
+        match self.container(service) {
+            Some(id) => step.docker_exec(id, argv),
+            None => step.exec(argv),
         }
-        for (key, value) in env {
-            args.extend(["-e".into(), format!("{key}={value}")]);
-        }
-        for key in pass {
-            args.extend(["-e".into(), key.clone()]);
-        }
-        args.extend(["-e".into(), format!("{}={mark}", marks.mark_variable)]);
-        args.push(id.clone());
-        args.extend(argv.iter().cloned());
-        let stop = CommandStep::new([
-            "docker".to_string(),
-            "exec".into(),
-            id.clone(),
-            "sh".into(),
-            "-c".into(),
-            (marks.stop_script)(&mark),
-        ]);
-        CommandStep::new(args).dir(&project.root).on_interrupt(stop)
     }
 }
 
 /// The test databases of `[db]` in the testing environment: psql in the
-/// tools service, the `db` commands' scripts, names as psql variables.
+/// tools service (the one database client), the `db` commands' scripts,
+/// names as psql variables.
 pub struct TestDatabase<'a> {
+    /// How the suites' commands get into the containers.
     pub exec: &'a Exec<'a>,
     pub settings: &'a DbSettings,
+    client: DatabaseClient<'a>,
 }
 
-impl TestDatabase<'_> {
+impl<'a> TestDatabase<'a> {
+    /// The test databases reached through `exec`.
+    pub fn new(exec: &'a Exec<'a>, settings: &'a DbSettings) -> Self {
+        let entry = match exec.container(&settings.tools_service) {
+            Some(id) => ToolsEntry::Container(id.clone()),
+            None => ToolsEntry::Exec,
+        };
+        Self {
+            exec,
+            settings,
+            client: DatabaseClient::new(exec.project(), settings, entry),
+        }
+    }
+
     /// `argv` exec'd in the tools service, the password passed by name.
     fn tool(&self, argv: Vec<String>, env: &[(String, String)]) -> CommandStep {
-        let pass: Vec<String> = self
-            .settings
-            .password
-            .iter()
-            .map(|_| "PGPASSWORD".to_string())
-            .collect();
-        let mut step = self
-            .exec
-            .step(&self.settings.tools_service, &argv, env, &pass, false);
-        if let Some((_, value)) = &self.settings.password {
-            step.context_env.push(("PGPASSWORD".into(), value.clone()));
-        }
-        step
+        self.client.tool(argv, env, false)
     }
 
     /// psql running `script` on `database`, `variables` as psql variables.
     fn script(&self, database: &str, script: String, variables: &[(&str, &str)]) -> CommandStep {
-        let argv = self.settings.psql_script_argv(database, variables);
-        self.tool(argv, &[]).stdin(Input::Text(script))
+        self.client.script(database, script, variables)
     }
 
     /// A bounded wait (60 s) for the server to accept connections.
     pub fn wait_until_ready(&self) -> CommandStep {
-        let mut argv = vec![
-            "sh".to_string(),
-            "-c".into(),
-            "i=0; until pg_isready -q \"$@\"; do i=$((i+1)); if [ $i -ge 120 ]; then echo \"the database server did not accept connections within 60 s\" >&2; exit 1; fi; sleep 0.5; done".into(),
-            "sh".into(),
-        ];
-        argv.extend(self.settings.connection());
-        self.tool(argv, &[])
+        self.client.wait_until_ready()
     }
 
     /// A project step of `[db]` (`init`, `test`) for `database`.

@@ -895,7 +895,9 @@ fn backup_and_restore_show_bytes_on_a_terminal_only() {
     // depends on the machine's load; a backup has no total to show).
     assert!(
         screen.contains("backup ")
-            && [" B", " KiB", " MiB"].iter().any(|unit| screen.contains(unit)),
+            && [" B", " KiB", " MiB"]
+                .iter()
+                .any(|unit| screen.contains(unit)),
         "{screen}"
     );
     // The count went to the terminal, never into the file.
