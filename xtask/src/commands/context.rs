@@ -155,14 +155,7 @@ impl Context {
         }
         let workspace = self.workspace()?;
         self.require_env_files(workspace)?;
-        let required: Vec<String> = workspace
-            .tasks
-            .project
-            .required_env
-            .iter()
-            .map(|v| v.get_ref().clone())
-            .collect();
-        let missing = environment.missing(&required);
+        let missing = environment.missing_required(&workspace.tasks.project);
         if missing.is_empty() {
             return Ok(());
         }

@@ -236,22 +236,13 @@ fn load_problems(root: &Path, problems: &[LoadProblem]) -> Vec<Finding> {
     findings
 }
 
-/// The `required_env` of tasks.toml that are unset or empty where compose
-/// would look (env files, the shell, the environment's `env`).
 /// The variables of `[project] required_env` that are unset or empty, by
 /// the same rule that makes `up` and `run` refuse.
 fn required_variables(ctx: &Context) -> Result<Vec<Finding>> {
     let workspace = ctx.workspace()?;
-    let required: Vec<String> = workspace
-        .tasks
-        .project
-        .required_env
-        .iter()
-        .map(|v| v.get_ref().clone())
-        .collect();
     Ok(ctx
         .environment()?
-        .missing(&required)
+        .missing_required(&workspace.tasks.project)
         .into_iter()
         .map(|name| {
             Finding::problem(

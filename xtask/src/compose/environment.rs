@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::compose::env_file;
 use crate::config::environment::{EnvValue, MAX_INHERITS_DEPTH};
-use crate::config::{sanitize_project_name, Workspace};
+use crate::config::{sanitize_project_name, ProjectSpec, Workspace};
 
 /// Where the choice of environment came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -70,9 +70,20 @@ pub struct ActiveEnvironment {
 }
 
 impl ActiveEnvironment {
+    /// The variables of `[project] required_env` that are unset or empty
+    /// here: the one rule `up`, `run` and `doctor` share.
+    pub fn missing_required(&self, project: &ProjectSpec) -> Vec<String> {
+        let required: Vec<String> = project
+            .required_env
+            .iter()
+            .map(|v| v.get_ref().clone())
+            .collect();
+        self.missing(&required)
+    }
+
     /// The names of `required` that are unset or empty here: in the shell,
     /// the env files and the environment's `env`.
-    pub fn missing(&self, required: &[String]) -> Vec<String> {
+    fn missing(&self, required: &[String]) -> Vec<String> {
         required
             .iter()
             .filter(|name| {
