@@ -28,6 +28,7 @@ pub mod plan;
 pub mod repos;
 pub mod setup;
 pub mod sql_scanner;
+pub mod stack;
 pub mod state_lock;
 pub mod suggest;
 pub mod tasks;

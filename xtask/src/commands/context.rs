@@ -222,14 +222,10 @@ impl Context {
         &self,
         environment: &ActiveEnvironment,
     ) -> Result<crate::compose::model::ComposeModel> {
-        let workspace = self.workspace()?;
-        let files = files::effective_files(&workspace.root, &environment.compose_files);
-        let variables = crate::compose::variables::Variables::for_project(
-            &workspace.root,
-            &workspace.tasks.project.env_file_paths(),
-            &environment.env,
-        );
-        Ok(crate::compose::loader::load(&files, &variables).model)
+        Ok(crate::compose::model::ComposeModel::declared(
+            self.workspace()?,
+            environment,
+        ))
     }
 
     /// The services the compose files of the active environment declare,
