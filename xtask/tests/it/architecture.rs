@@ -22,8 +22,16 @@ const LEAVES: [&str; 10] = [
 
 /// Domain modules: they take resolved inputs and build plans or do one
 /// job; never the command layer.
-const DOMAIN: [&str; 8] = [
-    "db", "debugger", "images", "repos", "setup", "stack", "tasks", "testing",
+const DOMAIN: [&str; 9] = [
+    "db",
+    "debugger",
+    "documentation",
+    "images",
+    "repos",
+    "setup",
+    "stack",
+    "tasks",
+    "testing",
 ];
 
 /// What `module` may import besides itself; `None`: anything (the command
