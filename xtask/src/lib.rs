@@ -18,6 +18,7 @@ pub mod config;
 pub mod db;
 pub mod debugger;
 pub mod descriptor_budget;
+pub mod doctor;
 pub mod documentation;
 pub mod error;
 pub mod exec;

@@ -22,9 +22,10 @@ const LEAVES: [&str; 10] = [
 
 /// Domain modules: they take resolved inputs and build plans or do one
 /// job; never the command layer.
-const DOMAIN: [&str; 9] = [
+const DOMAIN: [&str; 10] = [
     "db",
     "debugger",
+    "doctor",
     "documentation",
     "images",
     "repos",
