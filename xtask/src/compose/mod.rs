@@ -16,6 +16,7 @@ pub mod mounts;
 pub mod override_file;
 pub mod ports;
 pub mod project;
+pub mod service_urls;
 pub mod state;
 pub mod stats;
 pub mod variables;
