@@ -15,6 +15,7 @@ pub mod model;
 pub mod mounts;
 pub mod override_file;
 pub mod ports;
+pub mod preconditions;
 pub mod project;
 pub mod service_urls;
 pub mod state;
