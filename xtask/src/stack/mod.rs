@@ -3,6 +3,7 @@
 //! `up --wait`, and the refusal of a project that would share a writable
 //! host folder with another.
 
+pub mod environment_view;
 pub mod readiness;
 pub mod shared_mounts;
 pub mod stack_plan;
