@@ -224,12 +224,7 @@ impl Context {
 
     /// Whether `environment` (or one it inherits from) is `protected`.
     pub fn is_protected(&self, environment: &ActiveEnvironment) -> Result<bool> {
-        let tasks = &self.workspace()?.tasks;
-        Ok(environment
-            .chain
-            .iter()
-            .filter_map(|name| tasks.environment(name))
-            .any(|spec| spec.protected))
+        Ok(environment.is_protected(&self.workspace()?.tasks))
     }
 
     /// The confirmation a destructive step needs: `expected` typed (or
@@ -242,18 +237,8 @@ impl Context {
         expected: &str,
         answer: Option<&str>,
     ) -> Result<Step> {
-        Ok(if self.is_protected(environment)? {
-            Step::ConfirmTyped {
-                question: format!(
-                    "{question} (`{}` is protected)",
-                    environment.name.as_deref().unwrap_or("default")
-                ),
-                expected: expected.to_string(),
-                answer: answer.map(str::to_string),
-            }
-        } else {
-            Step::Confirm { question }
-        })
+        let tasks = &self.workspace()?.tasks;
+        Ok(environment.confirmation(tasks, question, expected, answer))
     }
 
     /// Carries out `plan`: in a dry run, prints it on stdout and runs

@@ -224,11 +224,15 @@ pub fn down_volumes_plan(
         ctx.require_engine()?;
         state::volumes(&project.name).map_err(|e| Error::Other(e.into()))?
     };
-    let question = stack_plan::down_volumes_question(&project.name, &volumes, why);
-    let mut plan = Plan::new();
-    plan.push(ctx.confirm_destruction(environment, question, &project.name, answer)?);
-    plan.run(project.command(["down", "--remove-orphans", "--volumes"]));
-    Ok(plan)
+    let tasks = &ctx.workspace()?.tasks;
+    Ok(stack_plan::down_volumes_plan(
+        tasks,
+        environment,
+        project,
+        &volumes,
+        why,
+        answer,
+    ))
 }
 
 /// [`shared_mounts::refuse_shared_mounts`] for `project`; with

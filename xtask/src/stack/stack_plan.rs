@@ -1,7 +1,9 @@
 //! The compose call behind each stack command, as a plan.
 
+use crate::compose::environment::ActiveEnvironment;
 use crate::compose::project::ComposeProject;
 use crate::compose::state::Container;
+use crate::config::TasksFile;
 use crate::plan::{Output, Plan, Step};
 use crate::stack::StackError;
 
@@ -165,16 +167,33 @@ fn args(project: &ComposeProject, command: &StackCommand) -> Vec<String> {
     args
 }
 
-/// The question `down --volumes` asks, naming the volumes when the engine
-/// listed them; `why` says why a command that usually does not ask does.
-pub fn down_volumes_question(project: &str, volumes: &[String], why: Option<&str>) -> String {
+/// `down --volumes` of `project`, after the confirmation it needs: yes/no
+/// naming the `volumes` (`--yes` answers it), or in a protected
+/// environment the project's name typed (`answer`: `--confirm NAME`).
+/// `why` is said in the question (why a command that usually does not ask does).
+pub fn down_volumes_plan(
+    tasks: &TasksFile,
+    environment: &ActiveEnvironment,
+    project: &ComposeProject,
+    volumes: &[String],
+    why: Option<&str>,
+    answer: Option<&str>,
+) -> Plan {
     let which = if volumes.is_empty() {
-        format!("the named volumes of project {project}")
+        format!("the named volumes of project {}", project.name)
     } else {
-        format!("the volumes {} of project {project}", volumes.join(", "))
+        format!(
+            "the volumes {} of project {}",
+            volumes.join(", "),
+            project.name
+        )
     };
     let why = why.map(|why| format!(" ({why})")).unwrap_or_default();
-    format!("Delete {which}{why}? Their data is lost")
+    let question = format!("Delete {which}{why}? Their data is lost");
+    let mut plan = Plan::new();
+    plan.push(environment.confirmation(tasks, question, &project.name, answer));
+    plan.run(project.command(["down", "--remove-orphans", "--volumes"]));
+    plan
 }
 
 /// `ps`'s table: service (or one-off), container, status, published ports.
