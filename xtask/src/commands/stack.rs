@@ -181,12 +181,8 @@ impl UpArgs {
 impl StopArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         check_services(ctx, &self.services)?;
-        run_compose(
-            ctx,
-            StackCommand::Stop {
-                services: self.services,
-            },
-        )
+        let services = self.services;
+        run_compose(ctx, StackCommand::Stop { services })
     }
 }
 
@@ -225,14 +221,8 @@ pub fn down_volumes_plan(
         state::volumes(&project.name).map_err(|e| Error::Other(e.into()))?
     };
     let tasks = &ctx.workspace()?.tasks;
-    Ok(stack_plan::down_volumes_plan(
-        tasks,
-        environment,
-        project,
-        &volumes,
-        why,
-        answer,
-    ))
+    let plan = stack_plan::down_volumes_plan(tasks, environment, project, &volumes, why, answer);
+    Ok(plan)
 }
 
 /// [`shared_mounts::refuse_shared_mounts`] for `project`; with
@@ -265,13 +255,8 @@ pub fn refuse_shared_mounts(
 impl BuildArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         check_services(ctx, &self.services)?;
-        run_compose(
-            ctx,
-            StackCommand::Build {
-                services: self.services,
-                no_cache: self.no_cache,
-            },
-        )
+        let (services, no_cache) = (self.services, self.no_cache);
+        run_compose(ctx, StackCommand::Build { services, no_cache })
     }
 }
 
@@ -315,12 +300,8 @@ impl RestartArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         check_services(ctx, &self.services)?;
         ctx.require_variables(&ctx.environment()?)?;
-        run_compose(
-            ctx,
-            StackCommand::Restart {
-                services: self.services,
-            },
-        )
+        let services = self.services;
+        run_compose(ctx, StackCommand::Restart { services })
     }
 }
 
@@ -339,11 +320,7 @@ impl ScaleArgs {
 
 impl ConfigArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
-        run_compose(
-            ctx,
-            StackCommand::Config {
-                show_secrets: self.show_secrets,
-            },
-        )
+        let show_secrets = self.show_secrets;
+        run_compose(ctx, StackCommand::Config { show_secrets })
     }
 }
