@@ -63,7 +63,20 @@ pub enum DetectError {
     #[error("no Docker Compose found: neither `docker compose` nor `docker-compose` answered `version --short`")]
     NotFound,
     #[error("XTASK_COMPOSE=`{0}` does not answer `version --short`: {1}")]
-    Override(String, String),
+    Override(String, ProbeError),
+}
+
+/// Why one Compose binary did not answer `version --short`.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    #[error(transparent)]
+    Spawn(#[from] exec::ExecError),
+    /// It failed; its stderr.
+    #[error("{0}")]
+    Failed(String),
+    /// It printed no version we can read.
+    #[error("unreadable version {0:?}")]
+    Unreadable(String),
 }
 
 impl ComposeCli {
@@ -89,7 +102,7 @@ impl ComposeCli {
         Err(DetectError::NotFound)
     }
 
-    fn probe_cached(program: &[String]) -> Result<ComposeCli, String> {
+    fn probe_cached(program: &[String]) -> Result<ComposeCli, ProbeError> {
         let Some(key) = cli_cache::fingerprint(program) else {
             return Self::probe(program);
         };
@@ -104,15 +117,15 @@ impl ComposeCli {
         Ok(cli)
     }
 
-    fn probe(program: &[String]) -> Result<ComposeCli, String> {
+    fn probe(program: &[String]) -> Result<ComposeCli, ProbeError> {
         let mut argv = program.to_vec();
         argv.extend(["version".into(), "--short".into()]);
-        let out = exec::capture(&CommandStep::new(argv)).map_err(|e| e.to_string())?;
+        let out = exec::capture(&CommandStep::new(argv))?;
         if !out.success() {
-            return Err(out.stderr.trim().to_string());
+            return Err(ProbeError::Failed(out.stderr.trim().to_string()));
         }
         let version = Version::parse(&out.stdout)
-            .ok_or_else(|| format!("unreadable version {:?}", out.stdout.trim()))?;
+            .ok_or_else(|| ProbeError::Unreadable(out.stdout.trim().to_string()))?;
         Ok(ComposeCli {
             program: program.to_vec(),
             version,
