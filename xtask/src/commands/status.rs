@@ -30,7 +30,8 @@ pub struct StatusArgs {
 impl StatusArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         let workspace = ctx.workspace()?;
-        let selected = select(&workspace.repos, &self.names, &self.group).map_err(Error::usage)?;
+        let selected = select(&workspace.repos, &self.names, &self.group)
+            .map_err(|e| Error::usage(e.to_string()))?;
         let environment = ctx.environment()?;
         let jobs: Vec<RepoJob> = selected
             .iter()

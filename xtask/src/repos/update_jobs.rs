@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::config::{self, ConfigErrors, Pin, RepoSpec, Workspace, REPOS_FILE};
 use crate::error::Error;
 use crate::repos::lockfile::{Lockfile, LOCK_FILE};
-use crate::repos::selection::select;
+use crate::repos::selection::{select, SelectionError};
 use crate::repos::sync::RepoJob;
 
 /// Why `update` cannot start, or how it ended badly.
@@ -15,8 +15,8 @@ pub enum UpdateError {
     #[error("no {REPOS_FILE} in {}", .0.display())]
     NoReposFile(PathBuf),
     /// A name or group that repos.toml does not have.
-    #[error("{0}")]
-    Selection(String),
+    #[error(transparent)]
+    Selection(#[from] SelectionError),
     #[error("{LOCK_FILE} has no commit for: {}", .0.join(", "))]
     NotLocked(Vec<String>),
     #[error("--locked needs {LOCK_FILE}, which does not exist")]
@@ -40,7 +40,7 @@ impl From<UpdateError> for Error {
                 "run `cargo xtask lock` after updating, or update without --locked"
             }
             UpdateError::NoLockFile => "run `cargo xtask lock` first",
-            UpdateError::Selection(message) => return Error::usage(message.clone()),
+            UpdateError::Selection(_) => return Error::usage(error.to_string()),
             UpdateError::InvalidLockFile(errors) => {
                 return config::Error::Invalid(errors.clone()).into()
             }
@@ -67,7 +67,7 @@ pub fn select_repos<'a>(
     if workspace.repos_source.is_none() {
         return Err(UpdateError::NoReposFile(workspace.root.clone()));
     }
-    let specs = select(&workspace.repos, names, groups).map_err(UpdateError::Selection)?;
+    let specs = select(&workspace.repos, names, groups)?;
     let lock = if locked {
         Some(
             Lockfile::read(&workspace.root)
