@@ -7,13 +7,18 @@ use std::path::PathBuf;
 use crate::cli::{builtin_names, GlobalArgs};
 use crate::compose::cli::ComposeCli;
 use crate::compose::environment::{self, ActiveEnvironment};
-use crate::compose::files;
+use crate::compose::preconditions;
 use crate::compose::project::ComposeProject;
 use crate::config::{self, Workspace};
 use crate::error::{Error, Result};
 use crate::interpreter::Interpreter;
-use crate::plan::{Plan, Step};
+use crate::plan::Plan;
 use crate::ui::Ui;
+
+/// An unmet precondition is a usage error with its remedy.
+fn unmet(error: preconditions::Unmet) -> Error {
+    Error::usage_with_help(error.to_string(), error.help())
+}
 
 /// A value file's problem reads as a configuration error (FILE:LINE:COL).
 fn environment_error(error: environment::EnvironmentError) -> Error {
@@ -127,23 +132,7 @@ impl Context {
     /// Compose fails with "couldn't find env file" before `update` made it:
     /// say which file, and which `[[copy]]` makes it.
     fn require_env_files(&self, workspace: &config::Workspace) -> Result<()> {
-        for file in workspace.tasks.project.env_file_paths() {
-            if workspace.root.join(&file).exists() {
-                continue;
-            }
-            let help = match workspace.repos.copy_to(&file) {
-                Some(copy) => format!(
-                    "run `cargo xtask update`: it copies {} to {file} ([[copy]] in repos.toml); then review it",
-                    copy.from.get_ref()
-                ),
-                None => format!("create {file}, or remove it from [project] env_files"),
-            };
-            return Err(Error::usage_with_help(
-                format!("the env file {file} does not exist"),
-                help,
-            ));
-        }
-        Ok(())
+        preconditions::env_files_exist(workspace).map_err(unmet)
     }
 
     /// Refuses to start anything while a variable of `[project]
@@ -155,47 +144,7 @@ impl Context {
         }
         let workspace = self.workspace()?;
         self.require_env_files(workspace)?;
-        let required: Vec<String> = workspace
-            .tasks
-            .project
-            .required_env
-            .iter()
-            .map(|v| v.get_ref().clone())
-            .collect();
-        let missing = environment.missing(&required);
-        if missing.is_empty() {
-            return Ok(());
-        }
-        let file = environment
-            .env_files
-            .first()
-            .cloned()
-            .unwrap_or_else(|| ".env".into());
-        let example = workspace
-            .repos
-            .copy_to(&file)
-            .map(|c| format!(" (made from {} by `cargo xtask update`)", c.from.get_ref()))
-            .unwrap_or_default();
-        let count = if missing.len() == 1 {
-            "variable"
-        } else {
-            "variables"
-        };
-        Err(Error::usage_with_help(
-            format!(
-                "required {count} not set: {} ([project] required_env); nothing was started",
-                missing.join(", ")
-            ),
-            format!(
-                "set {} in {file}{example}{}, or in the shell; empty counts as unset",
-                if missing.len() == 1 { "it" } else { "them" },
-                environment
-                    .name
-                    .as_deref()
-                    .map(|name| format!(", in [environments.{name}] env"))
-                    .unwrap_or_default(),
-            ),
-        ))
+        preconditions::required_variables_set(workspace, environment).map_err(unmet)
     }
 
     /// Fails with the cause and remedy when no engine answers (not in dry runs).
@@ -229,31 +178,19 @@ impl Context {
         &self,
         environment: &ActiveEnvironment,
     ) -> Result<crate::compose::model::ComposeModel> {
-        let workspace = self.workspace()?;
-        let files = files::effective_files(&workspace.root, &environment.compose_files);
-        let variables = crate::compose::variables::Variables::for_project(
-            &workspace.root,
-            &workspace.tasks.project.env_file_paths(),
-            &environment.env,
-        );
-        Ok(crate::compose::loader::load(&files, &variables).model)
+        Ok(crate::compose::model::ComposeModel::declared(
+            self.workspace()?,
+            environment,
+        ))
     }
 
     /// The services the compose files of the active environment declare,
     /// plus those configured in `[services]`.
     pub fn services(&self) -> Result<Vec<String>> {
-        let workspace = self.workspace()?;
-        let environment = self.environment()?;
-        let mut names = files::services_in(&files::effective_files(
-            &workspace.root,
-            &environment.compose_files,
-        ));
-        for name in workspace.tasks.services.keys() {
-            if !names.contains(name.get_ref()) {
-                names.push(name.get_ref().clone());
-            }
-        }
-        Ok(names)
+        Ok(preconditions::declared_services(
+            self.workspace()?,
+            &self.environment()?,
+        ))
     }
 
     /// What a step in `service` of `environment` needs, checked first (the
@@ -274,19 +211,7 @@ impl Context {
 
     /// Checks a service name against the compose files, suggesting the closest.
     pub fn check_service(&self, service: &str) -> Result<()> {
-        let names = self.services()?;
-        if names.is_empty() || names.iter().any(|n| n == service) {
-            return Ok(());
-        }
-        let closest = crate::suggest::closest(service, names.iter().map(String::as_str));
-        let message = format!("no service `{service}` in the compose files");
-        Err(match closest {
-            Some(closest) => Error::usage_with_help(
-                message,
-                format!("did you mean `{closest}`? services: {}", names.join(", ")),
-            ),
-            None => Error::usage_with_help(message, format!("services: {}", names.join(", "))),
-        })
+        preconditions::known_service(&self.services()?, service).map_err(unmet)
     }
 
     /// The service the user named, else one chosen on a terminal, else an
@@ -315,36 +240,7 @@ impl Context {
 
     /// Whether `environment` (or one it inherits from) is `protected`.
     pub fn is_protected(&self, environment: &ActiveEnvironment) -> Result<bool> {
-        let tasks = &self.workspace()?.tasks;
-        Ok(environment
-            .chain
-            .iter()
-            .filter_map(|name| tasks.environment(name))
-            .any(|spec| spec.protected))
-    }
-
-    /// The confirmation a destructive step needs: `expected` typed (or
-    /// `--confirm EXPECTED`) in a protected environment, where `--yes` is
-    /// not enough; else yes/no, which `--yes` answers.
-    pub fn confirm_destruction(
-        &self,
-        environment: &ActiveEnvironment,
-        question: String,
-        expected: &str,
-        answer: Option<&str>,
-    ) -> Result<Step> {
-        Ok(if self.is_protected(environment)? {
-            Step::ConfirmTyped {
-                question: format!(
-                    "{question} (`{}` is protected)",
-                    environment.name.as_deref().unwrap_or("default")
-                ),
-                expected: expected.to_string(),
-                answer: answer.map(str::to_string),
-            }
-        } else {
-            Step::Confirm { question }
-        })
+        Ok(environment.is_protected(&self.workspace()?.tasks))
     }
 
     /// The interpreter with this invocation's flags.

@@ -2,11 +2,9 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
-
 use crate::commands::Context;
 use crate::compose::state;
-use crate::compose::stats::{human, sample, Usage};
+use crate::compose::stats::{sample, usage_of, usage_rows, ContainerUsage};
 use crate::error::{Error, Result};
 
 /// Show cpu and memory use per container
@@ -51,7 +49,8 @@ impl MonitorArgs {
                 if self.watch && ctx.ui.interactive {
                     crate::out!("\x1b[2J\x1b[H");
                 }
-                print_usage(&running, &usage);
+                let rows = usage_rows(&running, &usage);
+                crate::ui::print_table(&["SERVICE", "CPU", "MEMORY", "MEM%"], &rows);
             }
             if !self.watch {
                 return Ok(());
@@ -59,72 +58,4 @@ impl MonitorArgs {
             std::thread::sleep(Duration::from_secs(self.interval.max(1)));
         }
     }
-}
-
-/// One running container's use, as `monitor --json` prints it: the
-/// container named as `ps --json` names it (service, replica, full id).
-#[derive(Debug, Serialize)]
-struct ContainerUsage<'a> {
-    service: &'a str,
-    number: u32,
-    one_off: bool,
-    id: &'a str,
-    name: &'a str,
-    /// `None` when `docker stats` said nothing about the container.
-    cpu_percent: Option<f64>,
-    memory_bytes: Option<u64>,
-    memory_limit_bytes: Option<u64>,
-    memory_percent: Option<f64>,
-}
-
-impl<'a> ContainerUsage<'a> {
-    fn new(container: &'a state::Container, usage: Option<&Usage>) -> Self {
-        ContainerUsage {
-            service: &container.service,
-            number: container.number,
-            one_off: container.one_off,
-            id: &container.id,
-            name: &container.name,
-            cpu_percent: usage.map(|u| u.cpu_percent),
-            memory_bytes: usage.map(|u| u.memory_bytes),
-            memory_limit_bytes: usage.map(|u| u.memory_limit_bytes),
-            memory_percent: usage.map(|u| u.memory_percent),
-        }
-    }
-}
-
-/// The sample of `container`: `docker stats` may print a short id.
-fn usage_of<'u>(container: &state::Container, usage: &'u [Usage]) -> Option<&'u Usage> {
-    let short = &container.id[..container.id.len().min(12)];
-    usage
-        .iter()
-        .find(|u| (!u.id.is_empty() && u.id.starts_with(short)) || u.name == container.name)
-}
-
-fn print_usage(running: &[&state::Container], usage: &[Usage]) {
-    let rows: Vec<[String; 4]> = running
-        .iter()
-        .map(|c| {
-            let u = usage_of(c, usage);
-            let service = if c.one_off {
-                format!("{} (run)", c.service)
-            } else {
-                format!("{}.{}", c.service, c.number)
-            };
-            match u {
-                Some(u) => [
-                    service,
-                    format!("{:.1}%", u.cpu_percent),
-                    format!(
-                        "{} / {}",
-                        human(u.memory_bytes),
-                        human(u.memory_limit_bytes)
-                    ),
-                    format!("{:.1}%", u.memory_percent),
-                ],
-                None => [service, "-".into(), "-".into(), "-".into()],
-            }
-        })
-        .collect();
-    crate::ui::print_table(&["SERVICE", "CPU", "MEMORY", "MEM%"], &rows);
 }

@@ -7,7 +7,7 @@ use crate::config::EnvRoot;
 use crate::error::{Error, Result};
 use crate::repos::local_state::{self, MadeHere, Presence};
 use crate::repos::selection::select;
-use crate::repos::status::{read_all, RepoStatus};
+use crate::repos::status::{read_all, status_rows, RepoStatus};
 use crate::repos::sync::RepoJob;
 use crate::ui::{plural, sanitize_for_terminal as clean};
 
@@ -30,7 +30,8 @@ pub struct StatusArgs {
 impl StatusArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         let workspace = ctx.workspace()?;
-        let selected = select(&workspace.repos, &self.names, &self.group).map_err(Error::usage)?;
+        let selected = select(&workspace.repos, &self.names, &self.group)
+            .map_err(|e| Error::usage(e.to_string()))?;
         let environment = ctx.environment()?;
         let jobs: Vec<RepoJob> = selected
             .iter()
@@ -73,45 +74,6 @@ impl StatusArgs {
     }
 }
 
-fn head(status: &RepoStatus) -> String {
-    let commit = status
-        .commit
-        .as_deref()
-        .map(|c| &c[..c.len().min(7)])
-        .unwrap_or("");
-    match (status.state, &status.branch) {
-        ("missing", _) => "missing".into(),
-        ("broken", _) => format!("broken: {}", status.problem.as_deref().unwrap_or("")),
-        (_, Some(branch)) => format!("{branch} {commit}"),
-        _ => format!("detached {commit}"),
-    }
-}
-
-/// Where the branch stands against its upstream, in words.
-fn upstream(status: &RepoStatus) -> String {
-    match (status.ahead, status.behind) {
-        (Some(0), Some(0)) => "up to date".into(),
-        (Some(a), Some(0)) => format!("{a} ahead"),
-        (Some(0), Some(b)) => format!("{b} behind"),
-        (Some(a), Some(b)) => format!("{a} ahead, {b} behind"),
-        _ => "".into(),
-    }
-}
-
-fn changes(status: &RepoStatus) -> String {
-    let files = match (status.changed_files, status.untracked_files) {
-        (0, 0) => "".into(),
-        (c, 0) => plural(c, "changed file", "changed files"),
-        (0, u) => plural(u, "untracked file", "untracked files"),
-        (c, u) => format!("{c} changed, {u} untracked"),
-    };
-    match (&status.in_progress, files.is_empty()) {
-        (Some(operation), true) => operation.clone(),
-        (Some(operation), false) => format!("{operation}; {files}"),
-        (None, _) => files,
-    }
-}
-
 /// `-v`: each changed repo's files, as `git status --short` lists them.
 /// Entries the environment made are marked `(made by the environment)`.
 fn print_changed_files(jobs: &[RepoJob], statuses: &[RepoStatus], made: &MadeHere) {
@@ -143,21 +105,8 @@ fn print_changed_files(jobs: &[RepoJob], statuses: &[RepoStatus], made: &MadeHer
 }
 
 fn print_table(statuses: &[RepoStatus]) {
-    let rows: Vec<[String; 6]> = statuses
-        .iter()
-        .map(|s| {
-            [
-                s.name.clone(),
-                s.path.clone(),
-                s.pin.clone(),
-                head(s),
-                upstream(s),
-                changes(s),
-            ]
-        })
-        .collect();
     crate::ui::print_table(
         &["NAME", "PATH", "PIN", "HEAD", "UPSTREAM", "CHANGES"],
-        &rows,
+        &status_rows(statuses),
     );
 }

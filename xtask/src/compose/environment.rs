@@ -8,7 +8,9 @@ use serde::Serialize;
 
 use crate::compose::env_file;
 use crate::config::environment::{EnvValue, MAX_INHERITS_DEPTH};
-use crate::config::{sanitize_project_name, Workspace};
+use crate::config::project::ProjectSpec;
+use crate::config::{sanitize_project_name, TasksFile, Workspace};
+use crate::plan::Step;
 
 /// Where the choice of environment came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -70,9 +72,52 @@ pub struct ActiveEnvironment {
 }
 
 impl ActiveEnvironment {
+    /// Whether this environment (or one it inherits from) is `protected`.
+    pub fn is_protected(&self, tasks: &TasksFile) -> bool {
+        self.chain
+            .iter()
+            .filter_map(|name| tasks.environment(name))
+            .any(|spec| spec.protected)
+    }
+
+    /// The confirmation a destructive step needs: `expected` typed (or
+    /// `--confirm EXPECTED`: `answer`) when protected, where `--yes` is
+    /// not enough; else yes/no, which `--yes` answers.
+    pub fn confirmation(
+        &self,
+        tasks: &TasksFile,
+        question: String,
+        expected: &str,
+        answer: Option<&str>,
+    ) -> Step {
+        if self.is_protected(tasks) {
+            Step::ConfirmTyped {
+                question: format!(
+                    "{question} (`{}` is protected)",
+                    self.name.as_deref().unwrap_or("default")
+                ),
+                expected: expected.to_string(),
+                answer: answer.map(str::to_string),
+            }
+        } else {
+            Step::Confirm { question }
+        }
+    }
+
+    /// The variables of `[project] required_env` that are unset or empty
+    /// here: the one rule `up`, `run` and `doctor` share.
+    pub fn missing_required(&self, project: &ProjectSpec) -> Vec<String> {
+        let required: Vec<String> = project
+            .required_env
+            .iter()
+            .map(|v| v.get_ref().clone())
+            .collect();
+        self.missing(&required)
+    }
+
     /// The names of `required` that are unset or empty here: in the shell,
     /// the env files and the environment's `env`.
-    pub fn missing(&self, required: &[String]) -> Vec<String> {
+    fn missing(&self, required: &[String]) -> Vec<String> {
         required
             .iter()
             .filter(|name| {

@@ -3,8 +3,12 @@
 //! later) where a command may start compose, else read by our own loader
 //! (`loader.rs`) from the files.
 
+use crate::compose::environment::ActiveEnvironment;
 use crate::compose::project::ComposeProject;
+use crate::compose::variables::Variables;
 use crate::compose::yaml_node::{self, YamlNode};
+use crate::compose::{files, loader};
+use crate::config::Workspace;
 use crate::exec;
 
 /// The merged model of a project's compose files.
@@ -55,6 +59,18 @@ pub enum ConfigError {
 }
 
 impl ComposeModel {
+    /// `environment`'s compose files as our own loader reads them (no
+    /// process started; files it cannot read are `check`'s to report).
+    pub fn declared(workspace: &Workspace, environment: &ActiveEnvironment) -> Self {
+        let files = files::effective_files(&workspace.root, &environment.compose_files);
+        let variables = Variables::for_project(
+            &workspace.root,
+            &workspace.tasks.project.env_file_paths(),
+            &environment.env,
+        );
+        loader::load(&files, &variables).model
+    }
+
     /// A model our own loader read; `active_profiles` as COMPOSE_PROFILES gives them.
     pub fn from_files(root: YamlNode, active_profiles: Vec<String>) -> Self {
         Self {

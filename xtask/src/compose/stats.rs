@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::compose::state::Container;
+
 use crate::exec;
 
 /// One container's use.
@@ -77,8 +79,18 @@ pub fn parse_stats(text: &str) -> Vec<Usage> {
         .collect()
 }
 
+/// Why `docker stats` gave no sample.
+#[derive(Debug, thiserror::Error)]
+pub enum StatsError {
+    #[error(transparent)]
+    Spawn(#[from] exec::ExecError),
+    /// It failed; its stderr.
+    #[error("{0}")]
+    Failed(String),
+}
+
 /// One sample of the given containers.
-pub fn sample(ids: &[String]) -> Result<Vec<Usage>, String> {
+pub fn sample(ids: &[String]) -> Result<Vec<Usage>, StatsError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -89,10 +101,9 @@ pub fn sample(ids: &[String]) -> Result<Vec<Usage>, String> {
         "{{json .}}".into(),
     ];
     argv.extend(ids.iter().cloned());
-    let out =
-        exec::capture(&crate::compose::docker_host::docker(argv)).map_err(|e| e.to_string())?;
+    let out = exec::capture(&crate::compose::docker_host::docker(argv))?;
     if !out.success() {
-        return Err(out.stderr.trim().to_string());
+        return Err(StatsError::Failed(out.stderr.trim().to_string()));
     }
     Ok(parse_stats(&out.stdout))
 }
@@ -111,6 +122,75 @@ pub fn human(bytes: u64) -> String {
     } else {
         format!("{value:.1}{}", units[unit])
     }
+}
+
+/// One running container's use, as `monitor --json` prints it: the
+/// container named as `ps --json` names it (service, replica, full id).
+#[derive(Debug, Serialize)]
+pub struct ContainerUsage<'a> {
+    service: &'a str,
+    number: u32,
+    one_off: bool,
+    id: &'a str,
+    name: &'a str,
+    /// `None` when `docker stats` said nothing about the container.
+    cpu_percent: Option<f64>,
+    memory_bytes: Option<u64>,
+    memory_limit_bytes: Option<u64>,
+    memory_percent: Option<f64>,
+}
+
+impl<'a> ContainerUsage<'a> {
+    /// `container`'s record with its `usage`, if sampled.
+    pub fn new(container: &'a Container, usage: Option<&Usage>) -> Self {
+        ContainerUsage {
+            service: &container.service,
+            number: container.number,
+            one_off: container.one_off,
+            id: &container.id,
+            name: &container.name,
+            cpu_percent: usage.map(|u| u.cpu_percent),
+            memory_bytes: usage.map(|u| u.memory_bytes),
+            memory_limit_bytes: usage.map(|u| u.memory_limit_bytes),
+            memory_percent: usage.map(|u| u.memory_percent),
+        }
+    }
+}
+
+/// The sample of `container`: `docker stats` may print a short id.
+pub fn usage_of<'u>(container: &Container, usage: &'u [Usage]) -> Option<&'u Usage> {
+    let short = &container.id[..container.id.len().min(12)];
+    usage
+        .iter()
+        .find(|u| (!u.id.is_empty() && u.id.starts_with(short)) || u.name == container.name)
+}
+
+/// `monitor`'s table: service (replica or `(run)`), CPU, memory, memory %.
+pub fn usage_rows(running: &[&Container], usage: &[Usage]) -> Vec<[String; 4]> {
+    running
+        .iter()
+        .map(|c| {
+            let u = usage_of(c, usage);
+            let service = if c.one_off {
+                format!("{} (run)", c.service)
+            } else {
+                format!("{}.{}", c.service, c.number)
+            };
+            match u {
+                Some(u) => [
+                    service,
+                    format!("{:.1}%", u.cpu_percent),
+                    format!(
+                        "{} / {}",
+                        human(u.memory_bytes),
+                        human(u.memory_limit_bytes)
+                    ),
+                    format!("{:.1}%", u.memory_percent),
+                ],
+                None => [service, "-".into(), "-".into(), "-".into()],
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! What `debug` needs beyond compose: the command line of each debugger,
 //! and the editor's attach configuration in `.vscode/launch.json`.
 
+pub mod debug_session;
 pub mod launch_file;
 pub mod launch_json;
 

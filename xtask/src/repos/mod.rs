@@ -7,5 +7,7 @@ pub mod notices;
 pub mod selection;
 pub mod status;
 pub mod sync;
+pub mod sync_progress;
 pub mod transport;
+pub mod update_jobs;
 pub mod update_lock;

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::repos::local_state::{self, Head, MadeHere, Presence};
 use crate::repos::sync::RepoJob;
+use crate::ui::plural;
 
 /// One repo's status, as printed and as `--json`.
 #[derive(Debug, Clone, Serialize)]
@@ -107,4 +108,62 @@ pub fn read_all(jobs: &[RepoJob], made: &MadeHere) -> Vec<RepoStatus> {
             .flat_map(|h| h.join().unwrap_or_default())
             .collect()
     })
+}
+
+/// `status`'s table: name, path, pin, head, upstream, changes.
+pub fn status_rows(statuses: &[RepoStatus]) -> Vec<[String; 6]> {
+    statuses
+        .iter()
+        .map(|s| {
+            [
+                s.name.clone(),
+                s.path.clone(),
+                s.pin.clone(),
+                head(s),
+                upstream(s),
+                changes(s),
+            ]
+        })
+        .collect()
+}
+
+/// The branch and commit, or why there is none.
+fn head(status: &RepoStatus) -> String {
+    let commit = status
+        .commit
+        .as_deref()
+        .map(|c| &c[..c.len().min(7)])
+        .unwrap_or("");
+    match (status.state, &status.branch) {
+        ("missing", _) => "missing".into(),
+        ("broken", _) => format!("broken: {}", status.problem.as_deref().unwrap_or("")),
+        (_, Some(branch)) => format!("{branch} {commit}"),
+        _ => format!("detached {commit}"),
+    }
+}
+
+/// Where the branch stands against its upstream, in words.
+fn upstream(status: &RepoStatus) -> String {
+    match (status.ahead, status.behind) {
+        (Some(0), Some(0)) => "up to date".into(),
+        (Some(a), Some(0)) => format!("{a} ahead"),
+        (Some(0), Some(b)) => format!("{b} behind"),
+        (Some(a), Some(b)) => format!("{a} ahead, {b} behind"),
+        _ => "".into(),
+    }
+}
+
+/// Local changes and an operation in progress, in words.
+fn changes(status: &RepoStatus) -> String {
+    let files = match (status.changed_files, status.untracked_files) {
+        (0, 0) => "".into(),
+        (c, 0) => plural(c, "changed file", "changed files"),
+        (0, u) => plural(u, "untracked file", "untracked files"),
+        (c, u) => format!("{c} changed, {u} untracked"),
+    };
+    match (&status.in_progress, files.is_empty()) {
+        (Some(operation), true) => operation.clone(),
+        (Some(operation), false) => format!("{operation}; {files}"),
+        (None, _) => files,
+    }
 }

@@ -22,8 +22,17 @@ const LEAVES: [&str; 10] = [
 
 /// Domain modules: they take resolved inputs and build plans or do one
 /// job; never the command layer.
-const DOMAIN: [&str; 7] = [
-    "db", "debugger", "images", "repos", "setup", "tasks", "testing",
+const DOMAIN: [&str; 10] = [
+    "db",
+    "debugger",
+    "doctor",
+    "documentation",
+    "images",
+    "repos",
+    "setup",
+    "stack",
+    "tasks",
+    "testing",
 ];
 
 /// What `module` may import besides itself; `None`: anything (the command
