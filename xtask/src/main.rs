@@ -4,6 +4,8 @@ use xtask::error::Error;
 use xtask::ui::Ui;
 
 fn main() {
+    // A shell asking for completions (`COMPLETE=bash xtask -- ...`) is answered and we exit.
+    commands::completions::answer_completion_request();
     let cli = Cli::parse_args();
     // -v counts, so its environment twin is read here rather than by clap.
     let verbose_env = std::env::var("XTASK_VERBOSE")
