@@ -25,7 +25,7 @@ Examples:
   cargo xtask start               run the project's task `start` (NAME [ARGS...] runs any task)";
 
 /// The most parallel jobs `--jobs` accepts: more would only exhaust file
-/// descriptors and threads (and a huge count overflows tokio's semaphore).
+/// descriptors and threads.
 pub const MAX_JOBS: u64 = 1024;
 
 /// A task runner for multi-repository Docker Compose development environments.
