@@ -295,12 +295,19 @@ pub enum Command {
 
 /// The names (and aliases) of every built-in command, which tasks may not take.
 pub fn builtin_names() -> Vec<String> {
-    Cli::command()
-        .get_subcommands()
-        .flat_map(|c| {
-            std::iter::once(c.get_name().to_string()).chain(c.get_all_aliases().map(str::to_string))
+    // Built once a process: building clap's command tree costs more than a no-op task.
+    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    NAMES
+        .get_or_init(|| {
+            Cli::command()
+                .get_subcommands()
+                .flat_map(|c| {
+                    std::iter::once(c.get_name().to_string())
+                        .chain(c.get_all_aliases().map(str::to_string))
+                })
+                .collect()
         })
-        .collect()
+        .clone()
 }
 
 #[cfg(test)]
