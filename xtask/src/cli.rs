@@ -25,7 +25,7 @@ Examples:
   cargo xtask start               run the project's task `start` (NAME [ARGS...] runs any task)";
 
 /// The most parallel jobs `--jobs` accepts: more would only exhaust file
-/// descriptors and threads (and a huge count overflows tokio's semaphore).
+/// descriptors and threads.
 pub const MAX_JOBS: u64 = 1024;
 
 /// A task runner for multi-repository Docker Compose development environments.
@@ -295,17 +295,26 @@ pub enum Command {
 
 /// The names (and aliases) of every built-in command, which tasks may not take.
 pub fn builtin_names() -> Vec<String> {
-    Cli::command()
-        .get_subcommands()
-        .flat_map(|c| {
-            std::iter::once(c.get_name().to_string()).chain(c.get_all_aliases().map(str::to_string))
+    // Built once a process: building clap's command tree costs more than a no-op task.
+    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    NAMES
+        .get_or_init(|| {
+            Cli::command()
+                .get_subcommands()
+                .flat_map(|c| {
+                    std::iter::once(c.get_name().to_string())
+                        .chain(c.get_all_aliases().map(str::to_string))
+                })
+                .collect()
         })
-        .collect()
+        .clone()
 }
 
 /// The binary's whole work: parse the command line, run it, print what
 /// went wrong, and return the exit code (`Error::exit_code`).
 pub fn run_to_exit_code() -> i32 {
+    // A shell asking for completions (`COMPLETE=bash xtask -- ...`) is answered and we exit.
+    crate::commands::completions::answer_completion_request();
     let cli = Cli::parse_args();
     // -v counts, so its environment twin is read here rather than by clap.
     let verbose_env = std::env::var("XTASK_VERBOSE")

@@ -404,13 +404,17 @@ fn wire_stdout(
 /// The child starts in a process group of its own, which takes the terminal
 /// when we hold it, so that Ctrl-C reaches the child only.
 fn own_group_in_child(command: &mut Command, owns_terminal: bool) {
+    if !owns_terminal {
+        // No closure to run after fork: std can posix_spawn, which does not
+        // copy our address space as a fork does.
+        command.process_group(0);
+        return;
+    }
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         command.pre_exec(move || {
             libc::setpgid(0, 0);
-            if owns_terminal {
-                give_terminal_to(libc::getpid());
-            }
+            give_terminal_to(libc::getpid());
             Ok(())
         });
     }

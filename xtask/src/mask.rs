@@ -230,6 +230,10 @@ pub fn is_secret_key(key: &str) -> bool {
 /// with an upper-case variable name count: `admin-password: new copies of
 /// their examples` is a sentence.
 fn assignments(text: &str) -> Cow<'_, str> {
+    // Every assignment has a separator: text without one costs no regex.
+    if !text.contains(['=', ':']) {
+        return Cow::Borrowed(text);
+    }
     static PATTERN: OnceLock<Option<Regex>> = OnceLock::new();
     let pattern = PATTERN.get_or_init(|| {
         Regex::new(
@@ -322,6 +326,14 @@ fn bare_userinfo(text: &str) -> Cow<'_, str> {
 /// after an authorization scheme. A word without a digit or a symbol
 /// (`Bearer tokens`, `Basic authentication`) is prose.
 fn schemes(text: &str) -> Cow<'_, str> {
+    // Text naming no scheme costs no regex.
+    let lower = text.to_ascii_lowercase();
+    if !["bearer", "basic", "token"]
+        .iter()
+        .any(|s| lower.contains(s))
+    {
+        return Cow::Borrowed(text);
+    }
     static PATTERN: OnceLock<Option<Regex>> = OnceLock::new();
     let pattern = PATTERN.get_or_init(|| {
         Regex::new(r"(?i)\b(bearer|basic|token)([ \t]+)([A-Za-z0-9._~+/\-]{6,}=*)").ok()

@@ -1,13 +1,18 @@
 //! `.vscode/launch.json` is JSON with comments (and trailing commas): an
 //! attach configuration is put in by editing the text where it belongs, so
 //! the user's other entries, comments and layout stay exactly as they were.
-//! A file this reader cannot follow is refused, never rewritten. The
-//! file's line endings are kept, our entry goes after everything the user
-//! wrote in the list (comments included), and nesting deeper than
-//! [`MAX_DEPTH`] is refused rather than recursed into.
+//! The file is read by `jsonc-parser` (its syntax tree gives each member's
+//! and element's place in the text); a file it cannot read is refused,
+//! never rewritten. The file's line endings are kept, our entry goes after
+//! everything the user wrote in the list (comments included), and nesting
+//! deeper than [`MAX_DEPTH`] is refused before anything recurses into it.
 
-use std::ops::Range;
-
+use jsonc_parser::ast::{Array, Object, Value as Node};
+use jsonc_parser::common::Ranged;
+use jsonc_parser::tokens::{Token, TokenAndRange};
+use jsonc_parser::{
+    CollectOptions, CommentCollectionStrategy, ParseOptions, Scanner, ScannerOptions,
+};
 use serde_json::Value;
 
 /// What adding an entry did to the text.
@@ -28,6 +33,9 @@ pub enum Edit {
 #[error("{0}")]
 pub struct LaunchJsonError(pub String);
 
+/// The deepest nesting of lists and objects read; deeper is refused.
+pub const MAX_DEPTH: usize = 64;
+
 /// The text of a launch.json holding only `entry`.
 pub fn new_file(entry: &Value) -> String {
     format!(
@@ -43,24 +51,13 @@ pub fn upsert(text: &str, entry: &Value) -> Result<Edit, LaunchJsonError> {
         .get("name")
         .and_then(Value::as_str)
         .ok_or_else(|| LaunchJsonError("the entry has no name".into()))?;
-    let tokens = tokenize(text)?;
-    let mut parser = Parser {
-        text,
-        tokens: &tokens,
-        at: 0,
-        depth: 0,
+    // The parser reads no byte-order mark: spaces of its length keep every offset.
+    let readable = match text.strip_prefix('\u{feff}') {
+        Some(rest) => std::borrow::Cow::Owned(format!("   {rest}")),
+        None => std::borrow::Cow::Borrowed(text),
     };
-    let root = parser.value()?;
-    if parser.at != tokens.len() {
-        return Err(parser.unexpected("the end of the file"));
-    }
-    let Node::Object {
-        members,
-        open,
-        close,
-        trailing_comma: members_comma,
-    } = &root
-    else {
+    let file = Jsonc::parse(&readable)?;
+    let Some(Node::Object(root)) = &file.root else {
         return Err(LaunchJsonError("the file is not a JSON object".into()));
     };
     let line_indent = |pos: usize| -> String {
@@ -71,36 +68,32 @@ pub fn upsert(text: &str, entry: &Value) -> Result<Edit, LaunchJsonError> {
             .collect()
     };
     // One level of the file's own indentation: its first key's.
-    let unit = members
+    let unit = root
+        .properties
         .first()
-        .map(|m| line_indent(m.key_span.start))
+        .map(|m| line_indent(m.start()))
         .filter(|u| !u.is_empty())
         .unwrap_or_else(|| "  ".to_string());
     // Our text gets the file's own line endings.
     let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let ours = |fragment: String| fragment.replace('\n', eol);
-    let configurations = members.iter().find(|m| m.key == "configurations");
+    let configurations = root
+        .properties
+        .iter()
+        .find(|m| m.name.as_str() == "configurations");
     match configurations {
-        Some(Member {
-            value:
-                Node::Array {
-                    items,
-                    close,
-                    trailing_comma,
-                    ..
-                },
-            key_span,
-            ..
-        }) => {
-            let indent = match items.first() {
-                Some(first) => line_indent(first.span().start),
-                None => format!("{}{unit}", line_indent(key_span.start)),
+        Some(member) => {
+            let Node::Array(list) = &member.value else {
+                return Err(LaunchJsonError("`configurations` is not a list".into()));
             };
-            for item in items {
-                if item_name(text, item).as_deref() == Some(name) {
-                    let span = item.span();
-                    let current: Option<Value> = strict(&text[span.clone()]);
-                    if current.as_ref() == Some(entry) {
+            let indent = match list.elements.first() {
+                Some(first) => line_indent(first.start()),
+                None => format!("{}{unit}", line_indent(member.start())),
+            };
+            for item in &list.elements {
+                if item_name(item) == Some(name) {
+                    let span = item.range();
+                    if Value::from(item.clone()) == *entry {
                         return Ok(Edit::Unchanged);
                     }
                     let mut out = String::with_capacity(text.len());
@@ -112,21 +105,16 @@ pub fn upsert(text: &str, entry: &Value) -> Result<Edit, LaunchJsonError> {
             }
             Ok(Edit::Added(append(
                 text,
-                &Last {
-                    end: items.last().map(|item| item.span().end),
-                    comma: trailing_comma.is_some(),
-                    close: close.start,
-                },
+                &file.last_of_list(list),
                 &ours(indented(entry, &indent, &unit)),
                 &indent,
-                &line_indent(key_span.start),
+                &line_indent(member.start()),
                 eol,
             )))
         }
-        Some(_) => Err(LaunchJsonError("`configurations` is not a list".into())),
         None => {
-            let indent = match members.first() {
-                Some(first) => line_indent(first.key_span.start),
+            let indent = match root.properties.first() {
+                Some(first) => line_indent(first.start()),
                 None => "  ".to_string(),
             };
             let inner = format!("{indent}{unit}");
@@ -136,18 +124,104 @@ pub fn upsert(text: &str, entry: &Value) -> Result<Edit, LaunchJsonError> {
             ));
             Ok(Edit::Added(append(
                 text,
-                &Last {
-                    end: members.last().map(|m| m.value.span().end),
-                    comma: members_comma.is_some(),
-                    close: close.start,
-                },
+                &file.last_of_object(root),
                 &block,
                 &indent,
-                &line_indent(open.start),
+                &line_indent(root.start()),
                 eol,
             )))
         }
     }
+}
+
+/// A launch.json as `jsonc-parser` reads it: its value and its tokens
+/// (comments left out), which say where commas stand.
+struct Jsonc<'a> {
+    root: Option<Node<'a>>,
+    tokens: Vec<TokenAndRange<'a>>,
+}
+
+impl<'a> Jsonc<'a> {
+    /// JSON with comments and trailing commas, as VS Code reads launch.json;
+    /// none of JSON5's other liberties.
+    fn options() -> ParseOptions {
+        ParseOptions {
+            allow_comments: true,
+            allow_trailing_commas: true,
+            allow_loose_object_property_names: false,
+            allow_missing_commas: false,
+            allow_single_quoted_strings: false,
+            allow_hexadecimal_numbers: false,
+            allow_unary_plus_numbers: false,
+            allow_bare_decimal_point_numbers: false,
+            allow_non_finite_numbers: false,
+            allow_extended_string_escapes: false,
+        }
+    }
+
+    fn parse(text: &'a str) -> Result<Self, LaunchJsonError> {
+        refuse_deep_nesting(text)?;
+        let collect = CollectOptions {
+            comments: CommentCollectionStrategy::Off,
+            tokens: true,
+        };
+        let parsed = jsonc_parser::parse_to_ast(text, &collect, &Self::options())
+            .map_err(|e| LaunchJsonError(e.to_string()))?;
+        Ok(Self {
+            root: parsed.value,
+            tokens: parsed.tokens.unwrap_or_default(),
+        })
+    }
+
+    /// Whether a comma comes right after `end` (comments between are no tokens).
+    fn comma_after(&self, end: usize) -> bool {
+        self.tokens
+            .iter()
+            .find(|t| t.range.start >= end)
+            .is_some_and(|t| t.token == Token::Comma)
+    }
+
+    fn last_of_list(&self, list: &Array) -> Last {
+        let end = list.elements.last().map(Ranged::end);
+        Last {
+            end,
+            comma: end.is_some_and(|end| self.comma_after(end)),
+            close: list.end() - 1,
+        }
+    }
+
+    fn last_of_object(&self, object: &Object) -> Last {
+        let end = object.properties.last().map(Ranged::end);
+        Last {
+            end,
+            comma: end.is_some_and(|end| self.comma_after(end)),
+            close: object.end() - 1,
+        }
+    }
+}
+
+/// Refuses nesting deeper than [`MAX_DEPTH`] from the tokens alone, before
+/// the parser recurses into it.
+fn refuse_deep_nesting(text: &str) -> Result<(), LaunchJsonError> {
+    let mut scanner = Scanner::new(text, &ScannerOptions::default());
+    let mut depth = 0usize;
+    // What the scanner cannot read, the parser refuses with its position.
+    while let Ok(Some(token)) = scanner.scan() {
+        match token {
+            Token::OpenBrace | Token::OpenBracket => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    let line = text[..scanner.token_start()].matches('\n').count() + 1;
+                    return Err(LaunchJsonError(format!(
+                        "line {line}: nested deeper than {MAX_DEPTH} levels"
+                    )));
+                }
+            }
+            Token::CloseBrace | Token::CloseBracket => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Where a list (or object) ends: its last element's end, whether a comma
@@ -245,307 +319,28 @@ fn pretty(value: &Value, indent: &str, unit: &str, ordered: bool, out: &mut Stri
 }
 
 /// The `name` of an array item that is an object.
-fn item_name(text: &str, item: &Node) -> Option<String> {
-    let Node::Object { members, .. } = item else {
+fn item_name<'n>(item: &'n Node) -> Option<&'n str> {
+    let Node::Object(object) = item else {
         return None;
     };
-    let member = members.iter().find(|m| m.key == "name")?;
-    strict::<String>(&text[member.value.span()])
+    match &object.get("name")?.value {
+        Node::StringLit(name) => Some(&name.value),
+        _ => None,
+    }
 }
 
 /// `text` (JSONC) as strict JSON, read by serde_json.
+#[cfg(test)]
 fn strict<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
-    let tokens = tokenize(text).ok()?;
-    let mut plain = String::with_capacity(text.len());
-    for (i, token) in tokens.iter().enumerate() {
-        // A trailing comma is the one thing strict JSON refuses.
-        if token.kind == Kind::Comma
-            && tokens
-                .get(i + 1)
-                .is_some_and(|next| matches!(next.kind, Kind::Close(_)))
-        {
-            continue;
-        }
-        plain.push_str(&text[token.span.clone()]);
-        plain.push(' ');
-    }
-    serde_json::from_str(&plain).ok()
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Open(char),
-    Close(char),
-    Colon,
-    Comma,
-    String,
-    Literal,
-}
-
-#[derive(Debug, Clone)]
-struct Token {
-    kind: Kind,
-    span: Range<usize>,
-}
-
-/// The file's tokens; whitespace and comments dropped.
-fn tokenize(text: &str) -> Result<Vec<Token>, LaunchJsonError> {
-    let bytes = text.as_bytes();
-    let mut tokens = Vec::new();
-    let mut i = 0;
-    let line_of = |pos: usize| text[..pos].matches('\n').count() + 1;
-    while i < bytes.len() {
-        let start = i;
-        match bytes[i] {
-            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
-            0xEF if text[i..].starts_with('\u{feff}') => i += 3,
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let end = text[i + 2..].find("*/").ok_or_else(|| {
-                    LaunchJsonError(format!("line {}: a /* comment is never closed", line_of(i)))
-                })?;
-                i += 2 + end + 2;
-            }
-            b'"' => {
-                i += 1;
-                loop {
-                    match bytes.get(i) {
-                        None | Some(b'\n') => {
-                            return Err(LaunchJsonError(format!(
-                                "line {}: a string is never closed",
-                                line_of(start)
-                            )))
-                        }
-                        Some(b'\\') => i += 2,
-                        Some(b'"') => {
-                            i += 1;
-                            break;
-                        }
-                        Some(_) => i += 1,
-                    }
-                }
-                tokens.push(Token {
-                    kind: Kind::String,
-                    span: start..i,
-                });
-            }
-            b'{' | b'[' | b'}' | b']' | b':' | b',' => {
-                let c = bytes[i] as char;
-                let kind = match c {
-                    '{' | '[' => Kind::Open(c),
-                    '}' | ']' => Kind::Close(c),
-                    ':' => Kind::Colon,
-                    _ => Kind::Comma,
-                };
-                i += 1;
-                tokens.push(Token {
-                    kind,
-                    span: start..i,
-                });
-            }
-            c if c == b'-' || c.is_ascii_alphanumeric() => {
-                while i < bytes.len()
-                    && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'-' | b'+' | b'.'))
-                {
-                    i += 1;
-                }
-                tokens.push(Token {
-                    kind: Kind::Literal,
-                    span: start..i,
-                });
-            }
-            _ => {
-                return Err(LaunchJsonError(format!(
-                    "line {}: unexpected `{}`",
-                    line_of(i),
-                    text[i..].chars().next().unwrap_or('?')
-                )))
-            }
-        }
-    }
-    Ok(tokens)
-}
-
-#[derive(Debug)]
-struct Member {
-    key: String,
-    key_span: Range<usize>,
-    value: Node,
-}
-
-#[derive(Debug)]
-enum Node {
-    Object {
-        members: Vec<Member>,
-        open: Range<usize>,
-        close: Range<usize>,
-        /// The comma after the last member, if there is one.
-        trailing_comma: Option<Range<usize>>,
-    },
-    Array {
-        items: Vec<Node>,
-        open: Range<usize>,
-        close: Range<usize>,
-        /// The comma after the last item, if there is one.
-        trailing_comma: Option<Range<usize>>,
-    },
-    Scalar(Range<usize>),
-}
-
-impl Node {
-    fn span(&self) -> Range<usize> {
-        match self {
-            Node::Object { open, close, .. } | Node::Array { open, close, .. } => {
-                open.start..close.end
-            }
-            Node::Scalar(span) => span.clone(),
-        }
-    }
-}
-
-/// How deep objects and lists may nest: launch.json files are a few levels
-/// deep; a deeper one is refused before the parser's recursion could
-/// exhaust the stack.
-pub const MAX_DEPTH: usize = 64;
-
-struct Parser<'a> {
-    text: &'a str,
-    tokens: &'a [Token],
-    at: usize,
-    /// Objects and lists open around the current token.
-    depth: usize,
-}
-
-impl Parser<'_> {
-    fn peek(&self) -> Option<&Token> {
-        self.tokens.get(self.at)
-    }
-
-    fn next(&mut self) -> Option<Token> {
-        let token = self.tokens.get(self.at).cloned();
-        self.at += 1;
-        token
-    }
-
-    fn unexpected(&self, wanted: &str) -> LaunchJsonError {
-        match self.peek() {
-            Some(token) => LaunchJsonError(format!(
-                "line {}: expected {wanted}, found `{}`",
-                self.text[..token.span.start].matches('\n').count() + 1,
-                &self.text[token.span.clone()]
-            )),
-            None => LaunchJsonError(format!("the file ends where {wanted} was expected")),
-        }
-    }
-
-    fn value(&mut self) -> Result<Node, LaunchJsonError> {
-        let Some(token) = self.peek().cloned() else {
-            return Err(self.unexpected("a value"));
-        };
-        if matches!(token.kind, Kind::Open(_)) && self.depth >= MAX_DEPTH {
-            return Err(LaunchJsonError(format!(
-                "line {}: nested deeper than {MAX_DEPTH} levels",
-                self.text[..token.span.start].matches('\n').count() + 1
-            )));
-        }
-        self.depth += 1;
-        let node = match token.kind {
-            Kind::Open('{') => self.object(),
-            Kind::Open(_) => self.array(),
-            Kind::String | Kind::Literal => {
-                self.at += 1;
-                Ok(Node::Scalar(token.span))
-            }
-            _ => Err(self.unexpected("a value")),
-        };
-        self.depth -= 1;
-        node
-    }
-
-    fn object(&mut self) -> Result<Node, LaunchJsonError> {
-        let open = self.next().map(|t| t.span).unwrap_or_default();
-        let mut members = Vec::new();
-        let mut trailing_comma = None;
-        loop {
-            match self.peek().map(|t| t.kind) {
-                Some(Kind::Close('}')) => break,
-                Some(Kind::String) => {}
-                _ => return Err(self.unexpected("a key or `}`")),
-            }
-            trailing_comma = None;
-            let Some(key_token) = self.next() else {
-                return Err(self.unexpected("a key"));
-            };
-            let key: String = serde_json::from_str(&self.text[key_token.span.clone()])
-                .map_err(|_| self.unexpected("a valid key"))?;
-            if self.peek().map(|t| t.kind) != Some(Kind::Colon) {
-                return Err(self.unexpected("`:`"));
-            }
-            self.at += 1;
-            let value = self.value()?;
-            members.push(Member {
-                key,
-                key_span: key_token.span,
-                value,
-            });
-            match self.separator('}')? {
-                Some(comma) => trailing_comma = Some(comma),
-                None => break,
-            }
-        }
-        let close = self.next().map(|t| t.span).unwrap_or_default();
-        Ok(Node::Object {
-            members,
-            open,
-            close,
-            trailing_comma,
-        })
-    }
-
-    /// After a member or item: a comma (taken; its span) or `close` (left
-    /// for the caller: `None`); anything else is an error.
-    fn separator(&mut self, close: char) -> Result<Option<Range<usize>>, LaunchJsonError> {
-        match self.peek().cloned() {
-            Some(Token {
-                kind: Kind::Comma,
-                span,
-            }) => {
-                self.at += 1;
-                Ok(Some(span))
-            }
-            Some(Token {
-                kind: Kind::Close(c),
-                ..
-            }) if c == close => Ok(None),
-            _ => Err(self.unexpected(&format!("`,` or `{close}`"))),
-        }
-    }
-
-    fn array(&mut self) -> Result<Node, LaunchJsonError> {
-        let open = self.next().map(|t| t.span).unwrap_or_default();
-        let mut items = Vec::new();
-        let mut trailing_comma = None;
-        loop {
-            if self.peek().map(|t| t.kind) == Some(Kind::Close(']')) {
-                break;
-            }
-            trailing_comma = None;
-            items.push(self.value()?);
-            match self.separator(']')? {
-                Some(comma) => trailing_comma = Some(comma),
-                None => break,
-            }
-        }
-        let close = self.next().map(|t| t.span).unwrap_or_default();
-        Ok(Node::Array {
-            items,
-            open,
-            close,
-            trailing_comma,
-        })
-    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let collect = CollectOptions {
+        comments: CommentCollectionStrategy::Off,
+        tokens: false,
+    };
+    let value = jsonc_parser::parse_to_ast(text, &collect, &Jsonc::options())
+        .ok()?
+        .value?;
+    serde_json::from_value(Value::from(value)).ok()
 }
 
 #[cfg(test)]
@@ -688,6 +483,24 @@ mod tests {
             panic!()
         };
         assert_eq!(twice.matches('\n').count(), twice.matches("\r\n").count());
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_read_and_kept() {
+        let text = format!("\u{feff}{}", USER_FILE.replace('\n', "\r\n"));
+        let Edit::Added(out) = upsert(&text, &entry(1)).unwrap() else {
+            panic!("added")
+        };
+        assert!(
+            out.starts_with(&text[..text.find("},").unwrap() + 2]),
+            "{out:?}"
+        );
+        let Edit::Replaced(again) = upsert(&out, &entry(2)).unwrap() else {
+            panic!("replaced")
+        };
+        assert!(again.starts_with('\u{feff}'), "{again:?}");
+        let value: Value = strict(&again).expect("still JSONC");
+        assert_eq!(value["configurations"][1], entry(2));
     }
 
     #[test]

@@ -8,11 +8,10 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 use git2::build::CheckoutBuilder;
 use git2::{BranchType, Oid, Repository};
-use tokio::sync::Semaphore;
 
 use crate::config::{Pin, Transport};
 use crate::repos::local_state::{self, short, Head, Presence};
@@ -147,22 +146,59 @@ pub fn describe_plan(job: &RepoJob) -> String {
     }
 }
 
+/// How many repos may do each kind of work at once.
 struct Limits {
-    network: Semaphore,
-    per_host: Mutex<HashMap<String, Arc<Semaphore>>>,
+    network: Arc<Slots>,
+    per_host: Mutex<HashMap<String, Arc<Slots>>>,
     jobs_per_host: usize,
-    local: Semaphore,
+    local: Arc<Slots>,
     /// Told every git command line run, for `-v`.
     trace: Arc<Trace>,
 }
 
 impl Limits {
-    fn host(&self, host: &str) -> Arc<Semaphore> {
+    fn host(&self, host: &str) -> Arc<Slots> {
         let mut hosts = self.per_host.lock().unwrap_or_else(|p| p.into_inner());
         hosts
             .entry(host.to_string())
-            .or_insert_with(|| Arc::new(Semaphore::new(self.jobs_per_host)))
+            .or_insert_with(|| Slots::new(self.jobs_per_host))
             .clone()
+    }
+}
+
+/// A counting semaphore: at most its number of [`Slot`]s are held at once.
+struct Slots {
+    free: Mutex<usize>,
+    freed: Condvar,
+}
+
+/// One of [`Slots`], given back when dropped.
+struct Slot(Arc<Slots>);
+
+impl Slots {
+    fn new(count: usize) -> Arc<Self> {
+        Arc::new(Self {
+            free: Mutex::new(count.max(1)),
+            freed: Condvar::new(),
+        })
+    }
+
+    /// Waits for a free slot and holds it.
+    fn take(self: &Arc<Self>) -> Slot {
+        let mut free = self.free.lock().unwrap_or_else(|p| p.into_inner());
+        while *free == 0 {
+            free = self.freed.wait(free).unwrap_or_else(|p| p.into_inner());
+        }
+        *free -= 1;
+        Slot(Arc::clone(self))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut free = self.0.free.lock().unwrap_or_else(|p| p.into_inner());
+        *free += 1;
+        self.0.freed.notify_one();
     }
 }
 
@@ -191,70 +227,61 @@ pub fn sync_all(
         on_command,
     } = report;
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(cores.min(4))
-        // Each repo's work runs on a blocking thread from the repository's
-        // opening on: at most `jobs` at once, so that descriptors (sized by
-        // the caller to the open-files limit) suffice.
-        .max_blocking_threads(settings.jobs.max(1))
-        .build()?;
-    let limits = Arc::new(Limits {
-        network: Semaphore::new(settings.jobs.max(1)),
+    let jobs_at_once = settings.jobs.max(1);
+    let limits = Limits {
+        network: Slots::new(jobs_at_once),
         per_host: Mutex::new(HashMap::new()),
         jobs_per_host: settings.jobs_per_host.max(1),
-        local: Semaphore::new(cores.min(settings.jobs.max(1))),
+        local: Slots::new(cores.min(jobs_at_once)),
         trace: on_command,
-    });
-    let on_start = Arc::new(on_start);
-    let on_done = Arc::new(on_done);
-    let transport = settings.transport;
-    let reset_origin = settings.reset_origin;
-    let results = runtime.block_on(async move {
-        let mut handles = Vec::new();
-        for job in jobs {
-            let limits = limits.clone();
-            let on_start = on_start.clone();
-            let on_done = on_done.clone();
-            handles.push(tokio::task::spawn_blocking(move || {
-                let handle = tokio::runtime::Handle::current();
-                on_start(&job);
-                let outcome = sync_one(&job, transport, reset_origin, &limits, &handle);
-                on_done(&job, &outcome);
-                (job, outcome)
-            }));
+    };
+    let (transport, reset_origin) = (settings.transport, settings.reset_origin);
+    let count = jobs.len();
+    // Each repo's work runs on one of `jobs` threads from the repository's
+    // opening on, so that descriptors (sized by the caller to the
+    // open-files limit) suffice.
+    let queue = Mutex::new(jobs.into_iter().enumerate());
+    let done: Mutex<Vec<Option<(RepoJob, SyncOutcome)>>> =
+        Mutex::new((0..count).map(|_| None).collect());
+    let worker = || loop {
+        let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
+        let Some((index, job)) = next else {
+            return;
+        };
+        on_start(&job);
+        let outcome = sync_one(&job, transport, reset_origin, &limits);
+        on_done(&job, &outcome);
+        done.lock().unwrap_or_else(|p| p.into_inner())[index] = Some((job, outcome));
+    };
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let mut workers = Vec::new();
+        for _ in 0..jobs_at_once.min(count) {
+            workers.push(std::thread::Builder::new().spawn_scoped(scope, worker)?);
         }
-        let mut results = Vec::new();
-        for handle in handles {
-            match handle.await {
-                Ok(result) => results.push(result),
-                Err(error) => return Err(anyhow::anyhow!("a sync worker failed: {error}")),
+        for handle in workers {
+            if handle.join().is_err() {
+                anyhow::bail!("a sync worker failed");
             }
         }
-        Ok(results)
+        Ok(())
     })?;
-    Ok(results)
+    let results = done.into_inner().unwrap_or_else(|p| p.into_inner());
+    Ok(results.into_iter().flatten().collect())
 }
 
 /// Holds a network slot (global and per host) for as long as it lives.
-struct NetworkSlot<'a> {
-    _global: tokio::sync::SemaphorePermit<'a>,
-    _host: tokio::sync::OwnedSemaphorePermit,
+struct NetworkSlot {
+    _global: Slot,
+    _host: Slot,
 }
 
-fn network_slot<'a>(
-    limits: &'a Limits,
-    url: &str,
-    runtime: &tokio::runtime::Handle,
-) -> Option<NetworkSlot<'a>> {
-    let host = limits.host(&transport::host_of(url));
-    runtime.block_on(async {
-        let host = host.acquire_owned().await.ok()?;
-        let global = limits.network.acquire().await.ok()?;
-        Some(NetworkSlot {
-            _global: global,
-            _host: host,
-        })
-    })
+/// Waits for a slot for `url`'s host, then for one of the run's.
+fn network_slot(limits: &Limits, url: &str) -> NetworkSlot {
+    let host = limits.host(&transport::host_of(url)).take();
+    NetworkSlot {
+        _global: limits.network.take(),
+        _host: host,
+    }
 }
 
 fn sync_one(
@@ -262,7 +289,6 @@ fn sync_one(
     transport_setting: Transport,
     reset_origin: bool,
     limits: &Limits,
-    runtime: &tokio::runtime::Handle,
 ) -> SyncOutcome {
     if crate::exec::interrupted() {
         return SyncOutcome::Failed {
@@ -292,8 +318,8 @@ fn sync_one(
             path: job.display_path.clone(),
             why,
         }),
-        Presence::Missing => clone(job, engines, limits, runtime),
-        Presence::Repo(repo) => update(job, repo, engines, limits, runtime, reset_origin),
+        Presence::Missing => clone(job, engines, limits),
+        Presence::Repo(repo) => update(job, repo, engines, limits, reset_origin),
     };
     result.unwrap_or_else(|error| SyncOutcome::Failed {
         reason: error.to_string(),
@@ -317,8 +343,6 @@ enum SyncError {
         #[source]
         source: std::io::Error,
     },
-    #[error("the run was cancelled")]
-    Cancelled,
     #[error("branch `{branch}` not found in {url}")]
     BranchNotFound { branch: String, url: String },
     #[error("tag `{tag}` not found in {url}")]
@@ -345,8 +369,6 @@ enum SyncError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{0}")]
-    LocalSlot(#[from] tokio::sync::AcquireError),
     #[error("checkout would overwrite local files ({}); nothing was changed", .0.message())]
     Conflict(#[source] git2::Error),
     #[error("{what} failed ({}); `git status` shows the state", source.message())]
@@ -372,12 +394,7 @@ enum SyncError {
 
 /// Clones into a temporary folder beside the target and renames it into
 /// place only when complete, so an interrupted run leaves nothing half-made.
-fn clone(
-    job: &RepoJob,
-    engines: Engines,
-    limits: &Limits,
-    runtime: &tokio::runtime::Handle,
-) -> Result<SyncOutcome, SyncError> {
+fn clone(job: &RepoJob, engines: Engines, limits: &Limits) -> Result<SyncOutcome, SyncError> {
     let parent = job.path.parent().ok_or(SyncError::NoParent)?;
     std::fs::create_dir_all(parent).map_err(|source| SyncError::CreateFolder {
         path: parent.to_path_buf(),
@@ -391,7 +408,7 @@ fn clone(
     let tmp = parent.join(format!(".{file_name}.xtask-clone-{}", std::process::id()));
     let result = (|| {
         {
-            let _slot = network_slot(limits, &job.url, runtime).ok_or(SyncError::Cancelled)?;
+            let _slot = network_slot(limits, &job.url);
             let what = match &job.pin {
                 Pin::Branch(branch) => CloneCheckout::Branch(branch.clone()),
                 Pin::DefaultBranch => CloneCheckout::DefaultBranch,
@@ -411,9 +428,9 @@ fn clone(
                 },
             )?;
         }
-        let _local = runtime.block_on(limits.local.acquire())?;
+        let _local = limits.local.take();
         let repo = Repository::open(&tmp)?;
-        let at = check_out_fresh_clone(job, &repo, engines, limits, runtime)?;
+        let at = check_out_fresh_clone(job, &repo, engines, limits)?;
         drop(repo);
         if crate::exec::interrupted() {
             return Err(SyncError::InterruptedClone);
@@ -478,7 +495,6 @@ fn check_out_fresh_clone(
     repo: &Repository,
     engines: Engines,
     limits: &Limits,
-    runtime: &tokio::runtime::Handle,
 ) -> Result<String, SyncError> {
     match &job.pin {
         Pin::DefaultBranch | Pin::Branch(_) => {
@@ -489,7 +505,7 @@ fn check_out_fresh_clone(
             Ok(format!("{name} at {}", short(oid)))
         }
         Pin::Tag(_) | Pin::Rev(_) => {
-            let oid = resolve_fixed(job, repo, engines, limits, runtime)?;
+            let oid = resolve_fixed(job, repo, engines, limits)?;
             let commit = repo.find_commit(oid)?;
             let mut force = CheckoutBuilder::new();
             force.force();
@@ -506,7 +522,6 @@ fn resolve_fixed(
     repo: &Repository,
     engines: Engines,
     limits: &Limits,
-    runtime: &tokio::runtime::Handle,
 ) -> Result<Oid, SyncError> {
     let local = |repo: &Repository| -> Option<Oid> {
         let spec = match &job.pin {
@@ -531,7 +546,7 @@ fn resolve_fixed(
         ],
     };
     {
-        let _slot = network_slot(limits, &job.url, runtime).ok_or(SyncError::Cancelled)?;
+        let _slot = network_slot(limits, &job.url);
         transport::fetch(engines.fetch, repo.path(), &refspecs, &*limits.trace).map_err(|e| {
             match &job.pin {
                 Pin::Tag(tag)
@@ -557,7 +572,6 @@ fn update(
     repo: Repository,
     engines: Engines,
     limits: &Limits,
-    runtime: &tokio::runtime::Handle,
     reset_origin: bool,
 ) -> Result<SyncOutcome, SyncError> {
     // Moving HEAD under a stopped rebase or merge drops commits when it resumes.
@@ -573,10 +587,10 @@ fn update(
     };
 
     let (target, branch) = match &job.pin {
-        Pin::Tag(_) | Pin::Rev(_) => (resolve_fixed(job, &repo, engines, limits, runtime)?, None),
+        Pin::Tag(_) | Pin::Rev(_) => (resolve_fixed(job, &repo, engines, limits)?, None),
         Pin::Branch(_) | Pin::DefaultBranch => {
             let refs: RemoteRefs = {
-                let _slot = network_slot(limits, &job.url, runtime).ok_or(SyncError::Cancelled)?;
+                let _slot = network_slot(limits, &job.url);
                 transport::list_remote(
                     engines.list,
                     repo.workdir().unwrap_or(repo.path()),
@@ -600,7 +614,7 @@ fn update(
                     url: job.url.clone(),
                 })?;
             if repo.find_commit(oid).is_err() {
-                let _slot = network_slot(limits, &job.url, runtime).ok_or(SyncError::Cancelled)?;
+                let _slot = network_slot(limits, &job.url);
                 transport::fetch(
                     engines.fetch,
                     repo.path(),
@@ -618,7 +632,7 @@ fn update(
         }
     };
 
-    let _local = runtime.block_on(limits.local.acquire())?;
+    let _local = limits.local.take();
     if crate::exec::interrupted() {
         return Err(SyncError::InterruptedUpdate);
     }

@@ -94,7 +94,7 @@ fn completions_offer_environments_services_repos_and_help_topics() {
         "services:\n  portal:\n    image: x\n  worker-svc:\n    image: x\n",
     );
     env.repos_toml("[[repo]]\nname = \"trytond-repo\"\nurl = \"https://example.com/t.git\"\n");
-    let script = |shell: &str| env.xtask(["completions", shell]).ok().stdout;
+    let script = |shell: &str| env.xtask(["completions", shell, "--static"]).ok().stdout;
 
     let bash = script("bash");
     for command in ["logs", "up", "restart", "build", "run", "shell", "exec"] {

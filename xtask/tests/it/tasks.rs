@@ -360,7 +360,7 @@ fn completions_name_the_projects_tasks_and_services() {
     env.tasks_toml("[tasks.deploy-portal]\nrun = \"true\"\n[services.portal]\n");
     env.write("docker-compose.yml", "services:\n  portal:\n    image: x\n");
     for shell in ["bash", "zsh", "fish"] {
-        let out = env.xtask(["completions", shell]).ok();
+        let out = env.xtask(["completions", shell, "--static"]).ok();
         assert!(out.stdout.contains("deploy-portal"), "{shell}: no task");
         assert!(out.stdout.contains("portal"), "{shell}: no service");
     }
