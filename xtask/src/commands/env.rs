@@ -33,40 +33,8 @@ impl EnvArgs {
             let value = serde_json::to_value(&environment).map_err(anyhow::Error::from)?;
             line(serde_json::to_string_pretty(&value).map_err(anyhow::Error::from)?);
         } else {
-            match &environment.name {
-                Some(name) => line(format!(
-                    "environment: {name} ({})",
-                    environment.choice.explain()
-                )),
-                None => line(format!(
-                    "environment: none ({})",
-                    environment.choice.explain()
-                )),
-            }
-            if environment.chain.len() > 1 {
-                line(format!("inherits: {}", environment.chain.join(" -> ")));
-            }
-            line(format!(
-                "project: {} ({})",
-                environment.project, environment.project_reason
-            ));
-            line(format!("env files: {}", environment.env_files.join(", ")));
-            if environment.compose_files.is_empty() {
-                line(
-                    "compose files: compose's defaults (docker-compose.yml, compose.yaml)"
-                        .to_string(),
-                );
-            } else {
-                line(format!(
-                    "compose files: {}",
-                    environment.compose_files.join(", ")
-                ));
-            }
-            for (key, value) in &environment.env {
-                match environment.value_files.get(key) {
-                    Some(file) => line(format!("env: {key}=<the content of {file}>")),
-                    None => line(format!("env: {key}={value}")),
-                }
+            for summary in environment.summary() {
+                line(summary);
             }
         }
         if self.show_secrets {

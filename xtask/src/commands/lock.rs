@@ -2,10 +2,7 @@
 
 use crate::commands::Context;
 use crate::error::{Error, Result};
-use crate::repos::local_state::MadeHere;
-use crate::repos::lockfile::{LockedRepo, Lockfile, LOCK_FILE};
-use crate::repos::status::read;
-use crate::repos::sync::RepoJob;
+use crate::repos::lockfile::{Lockfile, LOCK_FILE};
 use crate::repos::update_lock;
 
 /// Write repos.lock with the exact commit of every repo
@@ -33,28 +30,9 @@ impl LockArgs {
             })
             .transpose()
             .map_err(|e| Error::Other(e.into()))?;
-        let mut lock = Lockfile::default();
-        let mut missing = Vec::new();
-        for spec in &workspace.repos.repos {
-            let job = RepoJob::new(&workspace.root, &workspace.repos, spec, spec.pin());
-            match read(&job, &MadeHere::default()).commit {
-                Some(rev) => lock.repos.push(LockedRepo {
-                    name: job.name,
-                    url: crate::mask::without_credentials(&job.url),
-                    rev,
-                }),
-                None => missing.push(job.name),
-            }
-        }
-        if !missing.is_empty() {
-            return Err(Error::usage_with_help(
-                format!(
-                    "cannot lock repos that are not cloned: {}",
-                    missing.join(", ")
-                ),
-                "run `cargo xtask update` first",
-            ));
-        }
+        let lock = Lockfile::of_checkouts(workspace).map_err(|not_cloned| {
+            Error::usage_with_help(not_cloned.to_string(), "run `cargo xtask update` first")
+        })?;
         if ctx.global.dry_run {
             crate::outln!(
                 "# write {LOCK_FILE} with {}",

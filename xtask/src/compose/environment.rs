@@ -72,6 +72,40 @@ pub struct ActiveEnvironment {
 }
 
 impl ActiveEnvironment {
+    /// What `env` prints: the environment and why, what it inherits, the
+    /// project, env files, compose files and variables (as they are: the
+    /// caller masks).
+    pub fn summary(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut line = |l: String| lines.push(l);
+        match &self.name {
+            Some(name) => line(format!("environment: {name} ({})", self.choice.explain())),
+            None => line(format!("environment: none ({})", self.choice.explain())),
+        }
+        if self.chain.len() > 1 {
+            line(format!("inherits: {}", self.chain.join(" -> ")));
+        }
+        line(format!(
+            "project: {} ({})",
+            self.project, self.project_reason
+        ));
+        line(format!("env files: {}", self.env_files.join(", ")));
+        if self.compose_files.is_empty() {
+            line(
+                "compose files: compose's defaults (docker-compose.yml, compose.yaml)".to_string(),
+            );
+        } else {
+            line(format!("compose files: {}", self.compose_files.join(", ")));
+        }
+        for (key, value) in &self.env {
+            match self.value_files.get(key) {
+                Some(file) => line(format!("env: {key}=<the content of {file}>")),
+                None => line(format!("env: {key}={value}")),
+            }
+        }
+        lines
+    }
+
     /// Whether this environment (or one it inherits from) is `protected`.
     pub fn is_protected(&self, tasks: &TasksFile) -> bool {
         self.chain

@@ -6,7 +6,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{ConfigErrors, Diagnostic, SourceFile};
+use crate::config::{ConfigErrors, Diagnostic, SourceFile, Workspace};
+use crate::repos::local_state::MadeHere;
+use crate::repos::status::read;
+use crate::repos::sync::RepoJob;
 
 pub const LOCK_FILE: &str = "repos.lock";
 
@@ -28,7 +31,34 @@ pub struct LockedRepo {
     pub rev: String,
 }
 
+/// Repos that cannot be locked: not cloned (or no commit to read).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot lock repos that are not cloned: {}", .0.join(", "))]
+pub struct NotCloned(pub Vec<String>);
+
 impl Lockfile {
+    /// The commit checked out in every repo of `workspace` now, with urls
+    /// without credentials.
+    pub fn of_checkouts(workspace: &Workspace) -> Result<Self, NotCloned> {
+        let mut lock = Lockfile::default();
+        let mut missing = Vec::new();
+        for spec in &workspace.repos.repos {
+            let job = RepoJob::new(&workspace.root, &workspace.repos, spec, spec.pin());
+            match read(&job, &MadeHere::default()).commit {
+                Some(rev) => lock.repos.push(LockedRepo {
+                    name: job.name,
+                    url: crate::mask::without_credentials(&job.url),
+                    rev,
+                }),
+                None => missing.push(job.name),
+            }
+        }
+        if !missing.is_empty() {
+            return Err(NotCloned(missing));
+        }
+        Ok(lock)
+    }
+
     pub fn read(root: &Path) -> Result<Option<Self>, ConfigErrors> {
         let path = root.join(LOCK_FILE);
         if !path.exists() {
