@@ -361,16 +361,7 @@ impl SqlScanner {
             return Ok(i + 2);
         }
         if b == b'\\' {
-            let rest = &line[i..];
-            let rest = rest.strip_suffix(b"\n").unwrap_or(rest);
-            if i == 0 && !self.statement_open && restrict_line(rest) {
-                // Not passed on: the loader puts psql in restricted mode
-                // itself where psql has it, and an older psql would stop
-                // at a command it does not know.
-                self.drop_line = true;
-                return Ok(line.len());
-            }
-            return Err((i, self.meta_problem(rest)));
+            return self.meta_command(line, i);
         }
         self.statement_open = true;
         self.any_content = true;
@@ -424,77 +415,9 @@ impl SqlScanner {
                 self.lex = Lex::Quoted;
                 Ok(i + 1)
             }
-            b'$' => {
-                self.after_word(None);
-                // `$tag$` or `$$` opens a dollar quote; `$1` is a parameter.
-                let tag_len = line[i + 1..]
-                    .iter()
-                    .enumerate()
-                    .take_while(|&(k, &c)| {
-                        if k == 0 {
-                            ident_start(c)
-                        } else {
-                            ident_start(c) || c.is_ascii_digit()
-                        }
-                    })
-                    .count();
-                if line.get(i + 1 + tag_len) == Some(&b'$') {
-                    let tag = line[i..i + tag_len + 2].to_vec();
-                    let len = tag.len();
-                    self.lex = Lex::Dollar(tag);
-                    Ok(i + len)
-                } else {
-                    Ok(i + 1)
-                }
-            }
-            b'0'..=b'9' => {
-                self.after_word(None);
-                // A number, with what psql reads as part of it (never `$`).
-                let end = i + line[i..]
-                    .iter()
-                    .take_while(|&&c| {
-                        c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c >= 0x80
-                    })
-                    .count();
-                // `1a$b$`: psql 15 reads a number, then a dollar quote;
-                // psql 14 a number, then the name `a$b$`.
-                let junk = line[i..end]
-                    .iter()
-                    .any(|&c| c.is_ascii_alphabetic() || c == b'_' || c >= 0x80);
-                if junk && line.get(end) == Some(&b'$') {
-                    return Err((end, SqlProblem::Versions { line: self.number }));
-                }
-                Ok(end)
-            }
-            b':' => {
-                // `::` is a cast and `:=` an assignment; `:name`, `:'name'`,
-                // `:"name"` and `:{?name}` are psql variables.
-                match next {
-                    Some(b':') => {
-                        self.after_word(None);
-                        Ok(i + 2)
-                    }
-                    Some(c) if ident_start(c) || matches!(c, b'\'' | b'"' | b'{') => {
-                        let name: String = line[i + 1..]
-                            .iter()
-                            .take_while(|&&c| !c.is_ascii_whitespace())
-                            .take(40)
-                            .map(|&c| c as char)
-                            .collect();
-                        Err((
-                            i,
-                            SqlProblem::Variable {
-                                line: self.number,
-                                name: crate::ui::sanitize_for_terminal(&name).into_owned(),
-                            },
-                        ))
-                    }
-                    _ => {
-                        self.after_word(None);
-                        Ok(i + 1)
-                    }
-                }
-            }
+            b'$' => Ok(self.dollar(line, i)),
+            b'0'..=b'9' => self.numeral(line, i),
+            b':' => self.colon(line, i),
             b'(' => {
                 self.after_word(None);
                 self.paren_depth += 1;
@@ -506,23 +429,118 @@ impl SqlScanner {
                 Ok(i + 1)
             }
             b';' => {
-                self.after_word(None);
-                if self.paren_depth == 0 {
-                    // A sub-statement ends (psql may still send it with the
-                    // next ones, inside BEGIN ... END).
-                    self.first_word = None;
-                    if self.begin_depth == 0 {
-                        self.identifier_count = 0;
-                        self.statement_open = false;
-                        self.copies_due += self.copies_in_statement;
-                        self.copies_in_statement = 0;
-                    }
-                }
+                self.semicolon();
                 Ok(i + 1)
             }
             _ => {
                 self.after_word(None);
                 Ok(i + 1)
+            }
+        }
+    }
+
+    /// A psql meta-command at `i`: a `\restrict` line psql would add is
+    /// dropped, any other is refused.
+    fn meta_command(&mut self, line: &[u8], i: usize) -> Result<usize, (usize, SqlProblem)> {
+        let rest = &line[i..];
+        let rest = rest.strip_suffix(b"\n").unwrap_or(rest);
+        if i == 0 && !self.statement_open && restrict_line(rest) {
+            // Not passed on: the loader puts psql in restricted mode
+            // itself where psql has it, and an older psql would stop
+            // at a command it does not know.
+            self.drop_line = true;
+            return Ok(line.len());
+        }
+        Err((i, self.meta_problem(rest)))
+    }
+
+    /// A `$` at `i`: a dollar quote opens, or a parameter such as `$1`.
+    fn dollar(&mut self, line: &[u8], i: usize) -> usize {
+        self.after_word(None);
+        // `$tag$` or `$$` opens a dollar quote; `$1` is a parameter.
+        let tag_len = line[i + 1..]
+            .iter()
+            .enumerate()
+            .take_while(|&(k, &c)| {
+                if k == 0 {
+                    ident_start(c)
+                } else {
+                    ident_start(c) || c.is_ascii_digit()
+                }
+            })
+            .count();
+        if line.get(i + 1 + tag_len) == Some(&b'$') {
+            let tag = line[i..i + tag_len + 2].to_vec();
+            let len = tag.len();
+            self.lex = Lex::Dollar(tag);
+            i + len
+        } else {
+            i + 1
+        }
+    }
+
+    /// A number at `i`; one psql versions read differently is refused.
+    fn numeral(&mut self, line: &[u8], i: usize) -> Result<usize, (usize, SqlProblem)> {
+        self.after_word(None);
+        // A number, with what psql reads as part of it (never `$`).
+        let end = i + line[i..]
+            .iter()
+            .take_while(|&&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c >= 0x80)
+            .count();
+        // `1a$b$`: psql 15 reads a number, then a dollar quote;
+        // psql 14 a number, then the name `a$b$`.
+        let junk = line[i..end]
+            .iter()
+            .any(|&c| c.is_ascii_alphabetic() || c == b'_' || c >= 0x80);
+        if junk && line.get(end) == Some(&b'$') {
+            return Err((end, SqlProblem::Versions { line: self.number }));
+        }
+        Ok(end)
+    }
+
+    /// A `:` at `i`: a cast or an assignment, or a psql variable (refused).
+    fn colon(&mut self, line: &[u8], i: usize) -> Result<usize, (usize, SqlProblem)> {
+        // `::` is a cast and `:=` an assignment; `:name`, `:'name'`,
+        // `:"name"` and `:{?name}` are psql variables.
+        match line.get(i + 1).copied() {
+            Some(b':') => {
+                self.after_word(None);
+                Ok(i + 2)
+            }
+            Some(c) if ident_start(c) || matches!(c, b'\'' | b'"' | b'{') => {
+                let name: String = line[i + 1..]
+                    .iter()
+                    .take_while(|&&c| !c.is_ascii_whitespace())
+                    .take(40)
+                    .map(|&c| c as char)
+                    .collect();
+                Err((
+                    i,
+                    SqlProblem::Variable {
+                        line: self.number,
+                        name: crate::ui::sanitize_for_terminal(&name).into_owned(),
+                    },
+                ))
+            }
+            _ => {
+                self.after_word(None);
+                Ok(i + 1)
+            }
+        }
+    }
+
+    /// A `;` at the top level: the (sub-)statement ends.
+    fn semicolon(&mut self) {
+        self.after_word(None);
+        if self.paren_depth == 0 {
+            // A sub-statement ends (psql may still send it with the
+            // next ones, inside BEGIN ... END).
+            self.first_word = None;
+            if self.begin_depth == 0 {
+                self.identifier_count = 0;
+                self.statement_open = false;
+                self.copies_due += self.copies_in_statement;
+                self.copies_in_statement = 0;
             }
         }
     }

@@ -15,10 +15,23 @@ pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
 }
 
 fn check_environments(workspace: &Workspace, errors: &mut ConfigErrors) {
-    let source = &workspace.tasks_source;
-    let tasks = &workspace.tasks;
     check_projects(workspace, errors);
     check_repo_environments(workspace, errors);
+    check_task_environments(workspace, errors);
+    check_compose_files_exist(workspace, errors);
+    check_inherits(workspace, errors);
+    check_inherit_chains(workspace, errors);
+    check_default_environment(workspace, errors);
+    for diagnostic in files::missing_env_files(workspace, false) {
+        errors.push(diagnostic);
+    }
+    check_service_names(workspace, errors);
+}
+
+/// A task's `environment` names an environment of tasks.toml.
+fn check_task_environments(workspace: &Workspace, errors: &mut ConfigErrors) {
+    let source = &workspace.tasks_source;
+    let tasks = &workspace.tasks;
     for (name, task) in &tasks.tasks {
         let Some(pinned) = &task.environment else {
             continue;
@@ -39,7 +52,12 @@ fn check_environments(workspace: &Workspace, errors: &mut ConfigErrors) {
             );
         }
     }
+}
 
+/// The project's and every environment's `compose_files` exist.
+fn check_compose_files_exist(workspace: &Workspace, errors: &mut ConfigErrors) {
+    let source = &workspace.tasks_source;
+    let tasks = &workspace.tasks;
     let project_files = tasks.project.compose_files.iter();
     let environment_files = tasks
         .environments
@@ -57,7 +75,12 @@ fn check_environments(workspace: &Workspace, errors: &mut ConfigErrors) {
             );
         }
     }
+}
 
+/// An environment's `inherits` names a defined environment.
+fn check_inherits(workspace: &Workspace, errors: &mut ConfigErrors) {
+    let source = &workspace.tasks_source;
+    let tasks = &workspace.tasks;
     for (name, environment) in &tasks.environments {
         let Some(parent) = &environment.inherits else {
             continue;
@@ -78,8 +101,12 @@ fn check_environments(workspace: &Workspace, errors: &mut ConfigErrors) {
             continue;
         }
     }
-    check_inherit_chains(workspace, errors);
+}
 
+/// `default_environment` names a defined environment (when any are defined).
+fn check_default_environment(workspace: &Workspace, errors: &mut ConfigErrors) {
+    let source = &workspace.tasks_source;
+    let tasks = &workspace.tasks;
     if let Some(default) = &tasks.project.default_environment {
         // With no [environments] at all, any name only sets ENVIRONMENT.
         if !tasks.environments.is_empty()
@@ -108,11 +135,13 @@ fn check_environments(workspace: &Workspace, errors: &mut ConfigErrors) {
             );
         }
     }
+}
 
-    for diagnostic in files::missing_env_files(workspace, false) {
-        errors.push(diagnostic);
-    }
-
+/// Service names of `[services]` and `in_service`: names compose reads as
+/// names, and declared by the compose files when those can be read.
+fn check_service_names(workspace: &Workspace, errors: &mut ConfigErrors) {
+    let source = &workspace.tasks_source;
+    let tasks = &workspace.tasks;
     // Service names: only checked when the compose files can be read and declare some.
     let all_files = tasks.every_compose_file();
     for diagnostic in files::compose_file_errors(workspace, &all_files) {

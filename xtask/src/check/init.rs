@@ -57,9 +57,19 @@ pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
 }
 
 fn check_init(workspace: &Workspace, init: &crate::config::InitSpec, errors: &mut ConfigErrors) {
+    check_written_once(workspace, init, errors);
+    check_folders(workspace, init, errors);
+    check_copies(workspace, init, errors);
+    check_steps(workspace, init, errors);
+}
+
+/// What init writes: no two of them may be one file, however spelled.
+fn check_written_once(
+    workspace: &Workspace,
+    init: &crate::config::InitSpec,
+    errors: &mut ConfigErrors,
+) {
     let source = &workspace.tasks_source;
-    let outside = init.outside_root;
-    // What init writes: no two of them may be one file, however spelled.
     let written: Vec<(&str, &Spanned<String>)> = init
         .folders
         .iter()
@@ -91,6 +101,12 @@ fn check_init(workspace: &Workspace, init: &crate::config::InitSpec, errors: &mu
             );
         }
     }
+}
+
+/// `[[init.folder]]`: a place init may write, a mode, owner and group names.
+fn check_folders(workspace: &Workspace, init: &crate::config::InitSpec, errors: &mut ConfigErrors) {
+    let source = &workspace.tasks_source;
+    let outside = init.outside_root;
     for folder in &init.folders {
         check_place(
             workspace,
@@ -122,6 +138,12 @@ fn check_init(workspace: &Workspace, init: &crate::config::InitSpec, errors: &mu
             }
         }
     }
+}
+
+/// `[[init.copy]]`: a place init may write, a mode, a source file that exists.
+fn check_copies(workspace: &Workspace, init: &crate::config::InitSpec, errors: &mut ConfigErrors) {
+    let source = &workspace.tasks_source;
+    let outside = init.outside_root;
     for copy in &init.copies {
         check_place(workspace, "[[init.copy]] to", &copy.to, outside, errors);
         check_mode(workspace, "[[init.copy]]", copy.mode.as_ref(), errors);
@@ -147,6 +169,12 @@ fn check_init(workspace: &Workspace, init: &crate::config::InitSpec, errors: &mu
             Err(_) => {}
         }
     }
+}
+
+/// `[[init.step]]`: unique names, an argv, what it makes, and its service.
+fn check_steps(workspace: &Workspace, init: &crate::config::InitSpec, errors: &mut ConfigErrors) {
+    let source = &workspace.tasks_source;
+    let outside = init.outside_root;
     let declared = super::declared_services::DeclaredServices::of(workspace);
     let mut names: Vec<&str> = Vec::new();
     for step in &init.steps {

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use std::ops::Range;
 
+use toml::Spanned;
+
 use crate::suggest::closest;
 use crate::ui::sanitize_for_terminal;
 
@@ -15,7 +17,7 @@ use crate::config::command_line::CommandLine;
 use crate::config::diagnostic::{ConfigErrors, Diagnostic};
 use crate::config::source::SourceFile;
 use crate::config::task::{
-    builtin_call, builtin_words, lexically_inside, resolve_dir, DirProblem, RunSpec,
+    builtin_call, builtin_words, lexically_inside, resolve_dir, DirProblem, RunSpec, TaskSpec,
 };
 use crate::config::Workspace;
 
@@ -41,8 +43,43 @@ pub(super) fn clean_messages(errors: &mut ConfigErrors, first: usize) {
 fn check_tasks(workspace: &Workspace, builtins: &[&str], errors: &mut ConfigErrors) {
     let source = &workspace.tasks_source;
     let tasks = &workspace.tasks.tasks;
+    let names = task_names(workspace, builtins, errors);
+    for (name, task) in tasks {
+        check_has_work(source, name, task, errors);
+        if let Some(run) = &task.run {
+            check_run(
+                source,
+                name.get_ref(),
+                run.get_ref(),
+                run.span(),
+                builtins,
+                &names,
+                errors,
+            );
+        }
+        check_args(source, name, task, errors);
+        check_dir(workspace, name, task, errors);
+        check_depends(source, name, task, builtins, &names, errors);
+    }
 
-    // Every name a task answers to, with the task it means.
+    // Cycles: a depth-first walk from every task; report each cycle once,
+    // at the dependency that closes it.
+    let mut reported: Vec<Vec<String>> = Vec::new();
+    for start in tasks.keys() {
+        let mut path: Vec<&str> = vec![start.get_ref()];
+        walk(workspace, &names, &mut path, &mut reported, errors);
+    }
+}
+
+/// Every name a task answers to, with the task it means; names and
+/// aliases that are built-in commands or taken twice are reported.
+fn task_names<'a>(
+    workspace: &'a Workspace,
+    builtins: &[&'a str],
+    errors: &mut ConfigErrors,
+) -> BTreeMap<&'a str, &'a str> {
+    let source = &workspace.tasks_source;
+    let tasks = &workspace.tasks.tasks;
     let mut names: BTreeMap<&str, &str> = BTreeMap::new();
     for name in tasks.keys() {
         names.insert(name.get_ref(), name.get_ref());
@@ -85,110 +122,128 @@ fn check_tasks(workspace: &Workspace, builtins: &[&str], errors: &mut ConfigErro
             }
         }
     }
+    names
+}
 
-    for (name, task) in tasks {
-        if task.run.is_none() && task.depends.is_empty() {
+/// A task runs something or depends on something.
+fn check_has_work(
+    source: &SourceFile,
+    name: &Spanned<String>,
+    task: &TaskSpec,
+    errors: &mut ConfigErrors,
+) {
+    if task.run.is_none() && task.depends.is_empty() {
+        errors.push(
+            Diagnostic::at(
+                source,
+                name.span(),
+                format!("task `{}` has nothing to run", name.get_ref()),
+            )
+            .help("add `run = \"...\"` or `depends = [...]`"),
+        );
+    }
+}
+
+/// A task's `args`: no flag with a default, none called `help`.
+fn check_args(
+    source: &SourceFile,
+    name: &Spanned<String>,
+    task: &TaskSpec,
+    errors: &mut ConfigErrors,
+) {
+    for (arg_name, arg) in &task.args {
+        if arg.flag && arg.default.is_some() {
             errors.push(
                 Diagnostic::at(
                     source,
-                    name.span(),
-                    format!("task `{}` has nothing to run", name.get_ref()),
+                    arg_name.span(),
+                    format!(
+                        "argument `{}` of task `{}` is a flag and has a default",
+                        arg_name.get_ref(),
+                        name.get_ref()
+                    ),
                 )
-                .help("add `run = \"...\"` or `depends = [...]`"),
+                .help("a flag is `false` until given; remove `default`"),
             );
         }
-        if let Some(run) = &task.run {
-            check_run(
-                source,
-                name.get_ref(),
-                run.get_ref(),
-                run.span(),
-                builtins,
-                &names,
-                errors,
-            );
-        }
-        for (arg_name, arg) in &task.args {
-            if arg.flag && arg.default.is_some() {
-                errors.push(
-                    Diagnostic::at(
-                        source,
-                        arg_name.span(),
-                        format!(
-                            "argument `{}` of task `{}` is a flag and has a default",
-                            arg_name.get_ref(),
-                            name.get_ref()
-                        ),
-                    )
-                    .help("a flag is `false` until given; remove `default`"),
-                );
-            }
-            if arg_name.get_ref() == "help" {
-                errors.push(
-                    Diagnostic::at(
-                        source,
-                        arg_name.span(),
-                        format!("task `{}` has an argument called `help`", name.get_ref()),
-                    )
-                    .help("`--help` shows the task's help; choose another name"),
-                );
-            }
-        }
-        if let Some(dir) = &task.dir {
-            let problem = match resolve_dir(&workspace.root, dir.get_ref()) {
-                // `update` makes it (a repository's folder before its first clone).
-                Err(DirProblem::Missing { .. }) if made_by_update(workspace, dir.get_ref()) => None,
-                Err(problem) => Some(problem),
-                Ok(_) => None,
-            };
-            if let Some(problem) = problem {
-                errors.push(
-                    Diagnostic::at(
-                        source,
-                        dir.span(),
-                        format!("task `{}`: {problem}", name.get_ref()),
-                    )
-                    .help(problem.help()),
-                );
-            }
-        }
-        for dependency in &task.depends {
-            let target = dependency.get_ref();
-            if let Some(rest) = target.strip_prefix(BUILTIN_PREFIX) {
-                let words = builtin_words(rest);
-                if let Some(diagnostic) = check_builtin_call(
-                    source,
-                    name.get_ref(),
-                    words,
-                    dependency.span(),
-                    builtins,
-                    &names,
-                ) {
-                    errors.push(diagnostic);
-                }
-                continue;
-            }
-            if names.contains_key(target.as_str()) || builtins.contains(&target.as_str()) {
-                continue;
-            }
-            let candidates = names.keys().copied().chain(builtins.iter().copied());
-            let help = match closest(target, candidates) {
-                Some(close) => format!("did you mean `{close}`?"),
-                None => "name a task of tasks.toml or a built-in command".to_string(),
-            };
+        if arg_name.get_ref() == "help" {
             errors.push(
-                Diagnostic::at(source, dependency.span(), format!("task `{}` depends on `{target}`, which is neither a task nor a built-in command", name.get_ref()))
-                    .help(help),
+                Diagnostic::at(
+                    source,
+                    arg_name.span(),
+                    format!("task `{}` has an argument called `help`", name.get_ref()),
+                )
+                .help("`--help` shows the task's help; choose another name"),
             );
         }
     }
+}
 
-    // Cycles: a depth-first walk from every task; report each cycle once,
-    // at the dependency that closes it.
-    let mut reported: Vec<Vec<String>> = Vec::new();
-    for start in tasks.keys() {
-        let mut path: Vec<&str> = vec![start.get_ref()];
-        walk(workspace, &names, &mut path, &mut reported, errors);
+/// A task's `dir`: inside the root and there, unless `update` makes it.
+fn check_dir(
+    workspace: &Workspace,
+    name: &Spanned<String>,
+    task: &TaskSpec,
+    errors: &mut ConfigErrors,
+) {
+    let source = &workspace.tasks_source;
+    if let Some(dir) = &task.dir {
+        let problem = match resolve_dir(&workspace.root, dir.get_ref()) {
+            // `update` makes it (a repository's folder before its first clone).
+            Err(DirProblem::Missing { .. }) if made_by_update(workspace, dir.get_ref()) => None,
+            Err(problem) => Some(problem),
+            Ok(_) => None,
+        };
+        if let Some(problem) = problem {
+            errors.push(
+                Diagnostic::at(
+                    source,
+                    dir.span(),
+                    format!("task `{}`: {problem}", name.get_ref()),
+                )
+                .help(problem.help()),
+            );
+        }
+    }
+}
+
+/// A task's `depends`: tasks, built-in commands or built-in calls that parse.
+fn check_depends(
+    source: &SourceFile,
+    name: &Spanned<String>,
+    task: &TaskSpec,
+    builtins: &[&str],
+    names: &BTreeMap<&str, &str>,
+    errors: &mut ConfigErrors,
+) {
+    for dependency in &task.depends {
+        let target = dependency.get_ref();
+        if let Some(rest) = target.strip_prefix(BUILTIN_PREFIX) {
+            let words = builtin_words(rest);
+            if let Some(diagnostic) = check_builtin_call(
+                source,
+                name.get_ref(),
+                words,
+                dependency.span(),
+                builtins,
+                names,
+            ) {
+                errors.push(diagnostic);
+            }
+            continue;
+        }
+        if names.contains_key(target.as_str()) || builtins.contains(&target.as_str()) {
+            continue;
+        }
+        let candidates = names.keys().copied().chain(builtins.iter().copied());
+        let help = match closest(target, candidates) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None => "name a task of tasks.toml or a built-in command".to_string(),
+        };
+        errors.push(
+            Diagnostic::at(source, dependency.span(), format!("task `{}` depends on `{target}`, which is neither a task nor a built-in command", name.get_ref()))
+                .help(help),
+        );
     }
 }
 

@@ -1,15 +1,13 @@
 //! One-container commands: run, shell, exec (their steps built by
 //! [`crate::compose::service_step`]).
 
-use std::collections::BTreeSet;
-
 use crate::commands::Context;
 use crate::compose::project::{wants_tty, ComposeProject};
 use crate::compose::service_step::{self, OneOffOptions, ServiceStep};
 use crate::compose::state;
 use crate::error::{Error, Result};
-use crate::exec;
 use crate::plan::{CommandStep, Plan, Step};
+use crate::stack::one_off;
 
 /// Run a service's command in a fresh container with its ports published
 #[derive(Debug, clap::Args)]
@@ -129,18 +127,6 @@ fn exec_step(
         .exec(command)
 }
 
-/// IDs of the service's one-off containers now.
-fn one_offs(project: &str, service: &str) -> BTreeSet<String> {
-    state::containers(project)
-        .map(|all| {
-            all.into_iter()
-                .filter(|c| c.one_off && c.service == service)
-                .map(|c| c.id)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 impl RunArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         let mut words = self.words.into_iter();
@@ -170,104 +156,17 @@ impl RunArgs {
         }
         ctx.require_engine()?;
         if !self.options.no_ports {
-            refuse_taken_ports(ctx, &project, &service)?;
+            let model = ctx.files_model(&ctx.environment()?)?;
+            one_off::refuse_taken_ports(&model, &project, &service)?;
         }
-        let before = one_offs(&project.name, &service);
+        let before = one_off::one_offs(&project.name, &service);
         let result = ctx.execute(&plan);
         if let Err(Error::Child { code, .. }) = &result {
             if *code > 128 {
-                remove_leftovers(ctx, &project, &service, &before);
+                one_off::remove_leftovers(&ctx.ui, &project, &service, &before);
             }
         }
         result
-    }
-}
-
-/// Refuses, before anything starts, a host port `run SERVICE` would
-/// publish that something already holds, naming the container that
-/// publishes it (the service's own running one, most often) and the ways
-/// out; compose would fail only after starting the dependencies, with
-/// Docker's "port is already allocated".
-fn refuse_taken_ports(ctx: &Context, project: &ComposeProject, service: &str) -> Result<()> {
-    let model = ctx.files_model(&ctx.environment()?)?;
-    for port in model.host_ports().iter().filter(|p| p.service == service) {
-        let address = if port.address.is_empty() {
-            "0.0.0.0"
-        } else {
-            port.address.as_str()
-        };
-        let Err(error) = std::net::TcpListener::bind((address, port.port)) else {
-            continue;
-        };
-        if error.kind() != std::io::ErrorKind::AddrInUse {
-            continue;
-        }
-        let holder = exec::capture(&crate::compose::docker_host::docker([
-            "ps".to_string(),
-            "--filter".into(),
-            format!("publish={}", port.port),
-            "--format".into(),
-            "{{.Names}}".into(),
-        ]))
-        .ok()
-        .filter(|out| out.success())
-        .and_then(|out| out.stdout.lines().next().map(str::to_string))
-        .filter(|name| !name.is_empty());
-        let held = match &holder {
-            Some(name) => format!("container {name} publishes it"),
-            None => "a program outside the engine listens there".to_string(),
-        };
-        let own = holder.as_deref().is_some_and(|name| {
-            state::containers(&project.name)
-                .unwrap_or_default()
-                .iter()
-                .any(|c| c.name == name && c.service == service)
-        });
-        let stop = if own {
-            format!("`cargo xtask stop {service}` frees it (`up -d` starts it again)")
-        } else {
-            format!(
-                "stop what holds it (`ss -ltnp 'sport = :{}'` shows it)",
-                port.port
-            )
-        };
-        return Err(Error::usage_with_help(
-            format!(
-                "port {} on {address}, which `run {service}` publishes, is taken: {held}; nothing was started",
-                port.port
-            ),
-            format!("{stop}, or `cargo xtask run --no-ports {service} ...` runs without publishing"),
-        ));
-    }
-    Ok(())
-}
-
-/// After an interrupted `run --rm`, removes the one-off containers it left
-/// (Compose has leaked them: docker/compose#12965), and only those.
-fn remove_leftovers(
-    ctx: &Context,
-    project: &ComposeProject,
-    service: &str,
-    before: &BTreeSet<String>,
-) {
-    let leftovers: Vec<String> = one_offs(&project.name, service)
-        .difference(before)
-        .cloned()
-        .collect();
-    if leftovers.is_empty() {
-        return;
-    }
-    let mut argv = vec!["rm".to_string(), "--force".into()];
-    argv.extend(leftovers.iter().cloned());
-    match exec::capture(&crate::compose::docker_host::docker(argv)) {
-        Ok(out) if out.success() => ctx.ui.note(format!(
-            "removed {} the interrupted run left",
-            crate::ui::plural(leftovers.len(), "one-off container", "one-off containers")
-        )),
-        _ => ctx.ui.warn(format!(
-            "the interrupted run left one-off containers: docker rm -f {}",
-            leftovers.join(" ")
-        )),
     }
 }
 

@@ -7,10 +7,11 @@ use serde::Serialize;
 
 use crate::cli::Cli;
 use crate::commands::Context;
-use crate::config::{self, CommandLine, TaskSpec, Workspace};
+use crate::config::{self, Workspace};
 use crate::error::{Error, Result};
 use crate::suggest::closest;
-use crate::tasks::{arguments, catalog};
+use crate::tasks::catalog;
+use crate::tasks::listing::{describe_task, task_entry, task_names, TaskEntry};
 use crate::ui::sanitize_for_terminal as clean;
 
 /// Show help for a built-in command or a task
@@ -56,28 +57,6 @@ struct BuiltinEntry {
     description: String,
 }
 
-#[derive(Serialize)]
-struct ArgEntry {
-    name: String,
-    default: Option<String>,
-    help: Option<String>,
-    /// A boolean flag (`--NAME` alone), see `[tasks.NAME.args]`.
-    flag: bool,
-}
-
-#[derive(Serialize)]
-struct TaskEntry {
-    name: String,
-    description: Option<String>,
-    aliases: Vec<String>,
-    depends: Vec<String>,
-    args: Vec<ArgEntry>,
-    #[serde(rename = "in")]
-    in_service: Option<String>,
-    hidden: bool,
-    defined_at: String,
-}
-
 fn builtins() -> Vec<BuiltinEntry> {
     let command = Cli::command();
     command
@@ -95,32 +74,6 @@ fn builtins() -> Vec<BuiltinEntry> {
             }
         })
         .collect()
-}
-
-fn task_entry(workspace: &Workspace, name: &str, offset: usize, spec: &TaskSpec) -> TaskEntry {
-    let line = workspace.tasks_source.position(offset).line;
-    TaskEntry {
-        name: name.to_string(),
-        description: spec.description.clone(),
-        aliases: spec
-            .alias
-            .as_ref()
-            .map(|a| a.get_ref().names().iter().map(|s| s.to_string()).collect())
-            .unwrap_or_default(),
-        depends: spec.depends.iter().map(|d| d.get_ref().clone()).collect(),
-        args: arguments::declared(spec)
-            .into_iter()
-            .map(|(name, arg)| ArgEntry {
-                name: name.into(),
-                default: arg.default.clone(),
-                help: arg.help.clone(),
-                flag: arg.flag,
-            })
-            .collect(),
-        in_service: spec.in_service.as_ref().map(|s| s.get_ref().clone()),
-        hidden: spec.hide,
-        defined_at: format!("{}:{line}", config::TASKS_FILE),
-    }
 }
 
 /// `cargo xtask --help`: clap's help of the built-in commands and global
@@ -152,13 +105,6 @@ pub fn top_level_help(ctx: &Context, text: &str) -> Result<()> {
     }
     crate::out!("{out}");
     Ok(())
-}
-
-/// A task's name and aliases, as the listings show them.
-fn task_names(task: &TaskEntry) -> String {
-    let mut all = vec![task.name.clone()];
-    all.extend(task.aliases.iter().cloned());
-    clean(&all.join(", ")).into_owned()
 }
 
 /// `cargo xtask` with no command (or `--list`): built-in commands and the project's tasks.
@@ -286,84 +232,4 @@ pub fn print_task_help(workspace: &Workspace, task: &str) {
     for line in describe_task(&task_entry(workspace, task, offset, spec), spec).lines() {
         crate::outln!("{}", clean(line));
     }
-}
-
-fn describe_task(entry: &TaskEntry, spec: &TaskSpec) -> String {
-    let mut out = format!(
-        "{}: {}\n",
-        entry.name,
-        entry.description.as_deref().unwrap_or("(no description)")
-    );
-    out.push_str(&format!("defined at {}\n", entry.defined_at));
-    let usage: Vec<String> = entry
-        .args
-        .iter()
-        .map(|a| match a.flag {
-            true => format!("[--{}]", a.name),
-            false => format!("[--{} VALUE]", a.name),
-        })
-        .collect();
-    out.push_str(
-        &format!(
-            "usage: {} {} {}\n",
-            crate::ui::invoked_as(),
-            entry.name,
-            usage.join(" ")
-        )
-        .replace(" \n", "\n"),
-    );
-    if !entry.aliases.is_empty() {
-        out.push_str(&format!("aliases: {}\n", entry.aliases.join(", ")));
-    }
-    if !entry.args.is_empty() {
-        out.push_str("arguments:\n");
-        let width = entry.args.iter().map(|a| a.name.len()).max().unwrap_or(0);
-        for arg in &entry.args {
-            let default = match (&arg.default, arg.flag) {
-                (_, true) => " (a flag)".to_string(),
-                (Some(d), false) => format!(" (default: {d})"),
-                (None, false) => " (required)".to_string(),
-            };
-            out.push_str(&format!(
-                "  --{:<width$}  {}{default}\n",
-                arg.name,
-                arg.help.as_deref().unwrap_or("")
-            ));
-        }
-    }
-    if !entry.depends.is_empty() {
-        out.push_str(&format!("depends on: {}\n", entry.depends.join(", ")));
-    }
-    if let Some(service) = &entry.in_service {
-        out.push_str(&format!("runs in service: {service}\n"));
-    }
-    if let Some(dir) = &spec.dir {
-        out.push_str(&format!("runs in folder: {}\n", dir.get_ref()));
-    }
-    if let Some(question) = &spec.confirm {
-        out.push_str(&format!("asks first: {question}\n"));
-    }
-    let commands = crate::tasks::task_plan::commands_of(spec.run.as_ref().map(|r| r.get_ref()));
-    if !commands.is_empty() {
-        out.push_str("run:\n");
-        for command in commands {
-            let line = match command {
-                CommandLine::Shell(line) => line,
-                CommandLine::Argv(argv) => shell_words::join(&argv),
-            };
-            out.push_str(&format!("  {line}\n"));
-        }
-    }
-    let sources: Vec<&str> = spec.sources.iter().map(|s| s.get_ref().as_str()).collect();
-    let outputs: Vec<&str> = spec.outputs.iter().map(|s| s.get_ref().as_str()).collect();
-    match (sources.is_empty(), outputs.is_empty()) {
-        (false, false) => out.push_str(&format!(
-            "skipped when [{}] are older than [{}]\n",
-            sources.join(", "),
-            outputs.join(", ")
-        )),
-        (true, false) => out.push_str(&format!("skipped while [{}] exist\n", outputs.join(", "))),
-        _ => {}
-    }
-    out
 }

@@ -294,7 +294,20 @@ impl ReposFile {
         Path::new(self.root()).join(repo.relative_path())
     }
 
+    /// Every problem of the file, section by section in the file's order:
+    /// defaults, each repo, repos inside repos, folders, links, copies, notices.
     fn validate(&self, source: &SourceFile, errors: &mut ConfigErrors) {
+        self.validate_defaults(source, errors);
+        let landings = self.validate_repos(source, errors);
+        validate_nesting(source, &landings, errors);
+        self.validate_folders(source, errors);
+        self.validate_links(source, errors);
+        self.validate_copies(source, errors);
+        self.validate_notices(source, errors);
+    }
+
+    /// `[defaults]`: `root` inside the environment, `jobs` at least 1.
+    fn validate_defaults(&self, source: &SourceFile, errors: &mut ConfigErrors) {
         let root = &self.defaults.root;
         if let Err(why) = check_relative(root.get_ref()) {
             errors.push(
@@ -313,142 +326,74 @@ impl ReposFile {
                 .help("set them in [defaults], or leave them out for the default of 8"),
             );
         }
+    }
 
+    /// Each `[[repo]]` in turn, its keys in order; returns where they land.
+    fn validate_repos<'a>(
+        &'a self,
+        source: &SourceFile,
+        errors: &mut ConfigErrors,
+    ) -> Landings<'a> {
         let mut names: BTreeMap<&str, &Spanned<String>> = BTreeMap::new();
-        let mut paths: BTreeMap<PathBuf, &RepoSpec> = BTreeMap::new();
-        let mut landings: Vec<(PathBuf, &RepoSpec)> = Vec::new();
+        let mut landings = Landings::default();
         for repo in &self.repos {
-            let raw_name = repo.name.get_ref();
-            let name = printable(raw_name);
-            if raw_name.trim().is_empty() {
-                errors.push(
-                    Diagnostic::at(source, repo.name.span(), "repo name is empty")
-                        .help("give every [[repo]] a short unique name"),
-                );
-            } else if let Err(why) = check_name(raw_name) {
-                errors.push(
-                    Diagnostic::at(source, repo.name.span(), format!("repo name `{name}` {why}"))
-                        .help("use letters, digits, `-`, `_` and `.`, starting with a letter or digit, e.g. \"trytond\""),
-                );
-            } else if let Some(first) = names.insert(raw_name, &repo.name) {
-                let first_line = source.position(first.span().start).line;
-                errors.push(
-                    Diagnostic::at(
-                        source,
-                        repo.name.span(),
-                        format!("repo `{name}` is defined twice"),
-                    )
-                    .help(format!(
-                        "the first definition is on line {first_line}; rename or remove one"
-                    )),
-                );
-            }
-            if repo.url.get_ref().trim().is_empty() {
-                errors.push(
-                    Diagnostic::at(
-                        source,
-                        repo.url.span(),
-                        format!("repo `{name}` has an empty url"),
-                    )
-                    .help("set url to something `git clone` accepts"),
-                );
-            } else if let Err(why) = check_url(repo.url.get_ref()) {
-                errors.push(
-                    Diagnostic::at(source, repo.url.span(), format!("url of repo `{name}` {why}"))
-                        .help("use an https://, ssh://, git://, file:// url, user@host:path or a local path"),
-                );
-            }
-            if let Some(group) = &repo.group {
-                if let Err(why) = check_label(group.get_ref()) {
-                    errors.push(
-                        Diagnostic::at(
-                            source,
-                            group.span(),
-                            format!("group of repo `{name}` {why}"),
-                        )
-                        .help("use a short word such as \"upstream\""),
-                    );
-                }
-            }
-            for (environment, over) in &repo.environments {
-                let pins = pins_of(&over.branch, &over.tag, &over.rev);
-                if pins.is_empty() {
-                    errors.push(
-                        Diagnostic::at(
-                            source,
-                            environment.span(),
-                            format!(
-                                "[repo.environments.{}] of repo `{name}` pins nothing",
-                                environment.get_ref()
-                            ),
-                        )
-                        .help("set one of branch, tag or rev, or remove the section"),
-                    );
-                }
-                check_pins(source, &name, &pins, errors);
-            }
-            let pins = pins_of(&repo.branch, &repo.tag, &repo.rev);
-            check_pins(source, &name, &pins, errors);
-            let path_span = repo.path.as_ref().map_or(repo.name.span(), |p| p.span());
-            match check_relative(repo.relative_path()) {
-                // A bad name used as the path was reported above.
-                Err(_) if repo.path.is_none() && check_name(raw_name).is_err() => {}
-                Err(why) => errors.push(
-                    Diagnostic::at(source, path_span, format!("path of repo `{name}` {why}")).help(
-                        path_help(
-                            why,
-                            &format!(
-                                "use a path relative to `{}`, inside it",
-                                printable(self.root())
-                            ),
+            let name = printable(repo.name.get_ref());
+            validate_repo_name(source, repo, &name, &mut names, errors);
+            validate_repo_url(source, repo, &name, errors);
+            validate_repo_group(source, repo, &name, errors);
+            validate_repo_pins(source, repo, &name, errors);
+            self.validate_repo_path(source, repo, &name, &mut landings, errors);
+        }
+        landings
+    }
+
+    /// A repo's path inside the root and not shared with another repo.
+    fn validate_repo_path<'a>(
+        &self,
+        source: &SourceFile,
+        repo: &'a RepoSpec,
+        name: &str,
+        landings: &mut Landings<'a>,
+        errors: &mut ConfigErrors,
+    ) {
+        let path_span = repo.path.as_ref().map_or(repo.name.span(), |p| p.span());
+        match check_relative(repo.relative_path()) {
+            // A bad name used as the path was reported above.
+            Err(_) if repo.path.is_none() && check_name(repo.name.get_ref()).is_err() => {}
+            Err(why) => errors.push(
+                Diagnostic::at(source, path_span, format!("path of repo `{name}` {why}")).help(
+                    path_help(
+                        why,
+                        &format!(
+                            "use a path relative to `{}`, inside it",
+                            printable(self.root())
                         ),
                     ),
                 ),
-                Ok(normal) => {
-                    if let Some(other) = paths.insert(normal.clone(), repo) {
-                        errors.push(
-                            Diagnostic::at(
-                                source,
-                                path_span.clone(),
-                                format!(
-                                    "repos `{}` and `{name}` both land in `{}`",
-                                    printable(other.name()),
-                                    printable(&normal.to_string_lossy())
-                                ),
-                            )
-                            .help("give one of them a different `path`"),
-                        );
-                    } else {
-                        landings.push((normal, repo));
-                    }
+            ),
+            Ok(normal) => {
+                if let Some(other) = landings.by_path.insert(normal.clone(), repo) {
+                    errors.push(
+                        Diagnostic::at(
+                            source,
+                            path_span.clone(),
+                            format!(
+                                "repos `{}` and `{name}` both land in `{}`",
+                                printable(other.name()),
+                                printable(&normal.to_string_lossy())
+                            ),
+                        )
+                        .help("give one of them a different `path`"),
+                    );
+                } else {
+                    landings.in_order.push((normal, repo));
                 }
             }
         }
-        // One repo inside another's work tree: the outer one sees it as untracked files.
-        for (path, repo) in &landings {
-            if let Some((outer_path, outer)) = path
-                .ancestors()
-                .skip(1)
-                .find_map(|ancestor| paths.get_key_value(ancestor))
-            {
-                let span = repo.path.as_ref().map_or(repo.name.span(), |p| p.span());
-                errors.push(
-                    Diagnostic::at(
-                        source,
-                        span,
-                        format!(
-                            "repo `{}` lands inside repo `{}` (`{}` is in `{}`)",
-                            printable(repo.name()),
-                            printable(outer.name()),
-                            printable(&path.to_string_lossy()),
-                            printable(&outer_path.to_string_lossy())
-                        ),
-                    )
-                    .help("clone repos side by side: give one of them a `path` outside the other"),
-                );
-            }
-        }
+    }
 
+    /// `[[folder]]` paths inside the environment.
+    fn validate_folders(&self, source: &SourceFile, errors: &mut ConfigErrors) {
         for folder in &self.folders {
             if let Err(why) = check_relative(folder.path.get_ref()) {
                 errors.push(
@@ -458,6 +403,10 @@ impl ReposFile {
                 );
             }
         }
+    }
+
+    /// `[[link]]` paths and targets inside the environment.
+    fn validate_links(&self, source: &SourceFile, errors: &mut ConfigErrors) {
         for link in &self.links {
             for (key, value) in [("path", &link.path), ("target", &link.target)] {
                 if let Err(why) = check_relative(value.get_ref()) {
@@ -469,6 +418,10 @@ impl ReposFile {
                 }
             }
         }
+    }
+
+    /// `[[copy]]`: both ends inside the environment, ignore patterns that compile.
+    fn validate_copies(&self, source: &SourceFile, errors: &mut ConfigErrors) {
         for copy in &self.copies {
             for (key, value) in [("from", &copy.from), ("to", &copy.to)] {
                 if let Err(why) = check_relative(value.get_ref()) {
@@ -496,6 +449,10 @@ impl ReposFile {
                 }
             }
         }
+    }
+
+    /// `[[notice]]` paths that are globs.
+    fn validate_notices(&self, source: &SourceFile, errors: &mut ConfigErrors) {
         for notice in &self.notices {
             for pattern in &notice.paths {
                 if let Err(error) = globset::Glob::new(pattern.get_ref()) {
@@ -505,6 +462,142 @@ impl ReposFile {
                     );
                 }
             }
+        }
+    }
+}
+
+/// Where the repos land, relative to the root: every path with the first
+/// repo there, and the repos that got a path of their own, in file order.
+#[derive(Default)]
+struct Landings<'a> {
+    by_path: BTreeMap<PathBuf, &'a RepoSpec>,
+    in_order: Vec<(PathBuf, &'a RepoSpec)>,
+}
+
+/// A repo's name: not empty, a plain name, not taken by an earlier repo.
+fn validate_repo_name<'a>(
+    source: &SourceFile,
+    repo: &'a RepoSpec,
+    name: &str,
+    names: &mut BTreeMap<&'a str, &'a Spanned<String>>,
+    errors: &mut ConfigErrors,
+) {
+    let raw_name = repo.name.get_ref();
+    if raw_name.trim().is_empty() {
+        errors.push(
+            Diagnostic::at(source, repo.name.span(), "repo name is empty")
+                .help("give every [[repo]] a short unique name"),
+        );
+    } else if let Err(why) = check_name(raw_name) {
+        errors.push(
+            Diagnostic::at(source, repo.name.span(), format!("repo name `{name}` {why}"))
+                .help("use letters, digits, `-`, `_` and `.`, starting with a letter or digit, e.g. \"trytond\""),
+        );
+    } else if let Some(first) = names.insert(raw_name, &repo.name) {
+        let first_line = source.position(first.span().start).line;
+        errors.push(
+            Diagnostic::at(
+                source,
+                repo.name.span(),
+                format!("repo `{name}` is defined twice"),
+            )
+            .help(format!(
+                "the first definition is on line {first_line}; rename or remove one"
+            )),
+        );
+    }
+}
+
+/// A repo's url: set, and something `git clone` accepts.
+fn validate_repo_url(source: &SourceFile, repo: &RepoSpec, name: &str, errors: &mut ConfigErrors) {
+    if repo.url.get_ref().trim().is_empty() {
+        errors.push(
+            Diagnostic::at(
+                source,
+                repo.url.span(),
+                format!("repo `{name}` has an empty url"),
+            )
+            .help("set url to something `git clone` accepts"),
+        );
+    } else if let Err(why) = check_url(repo.url.get_ref()) {
+        errors.push(
+            Diagnostic::at(
+                source,
+                repo.url.span(),
+                format!("url of repo `{name}` {why}"),
+            )
+            .help("use an https://, ssh://, git://, file:// url, user@host:path or a local path"),
+        );
+    }
+}
+
+/// A repo's group, when set: a short label.
+fn validate_repo_group(
+    source: &SourceFile,
+    repo: &RepoSpec,
+    name: &str,
+    errors: &mut ConfigErrors,
+) {
+    if let Some(group) = &repo.group {
+        if let Err(why) = check_label(group.get_ref()) {
+            errors.push(
+                Diagnostic::at(
+                    source,
+                    group.span(),
+                    format!("group of repo `{name}` {why}"),
+                )
+                .help("use a short word such as \"upstream\""),
+            );
+        }
+    }
+}
+
+/// A repo's pins, per environment then its own: each section pins something, at most one each.
+fn validate_repo_pins(source: &SourceFile, repo: &RepoSpec, name: &str, errors: &mut ConfigErrors) {
+    for (environment, over) in &repo.environments {
+        let pins = pins_of(&over.branch, &over.tag, &over.rev);
+        if pins.is_empty() {
+            errors.push(
+                Diagnostic::at(
+                    source,
+                    environment.span(),
+                    format!(
+                        "[repo.environments.{}] of repo `{name}` pins nothing",
+                        environment.get_ref()
+                    ),
+                )
+                .help("set one of branch, tag or rev, or remove the section"),
+            );
+        }
+        check_pins(source, name, &pins, errors);
+    }
+    let pins = pins_of(&repo.branch, &repo.tag, &repo.rev);
+    check_pins(source, name, &pins, errors);
+}
+
+/// One repo inside another's work tree: the outer one sees it as untracked files.
+fn validate_nesting(source: &SourceFile, landings: &Landings<'_>, errors: &mut ConfigErrors) {
+    for (path, repo) in &landings.in_order {
+        if let Some((outer_path, outer)) = path
+            .ancestors()
+            .skip(1)
+            .find_map(|ancestor| landings.by_path.get_key_value(ancestor))
+        {
+            let span = repo.path.as_ref().map_or(repo.name.span(), |p| p.span());
+            errors.push(
+                Diagnostic::at(
+                    source,
+                    span,
+                    format!(
+                        "repo `{}` lands inside repo `{}` (`{}` is in `{}`)",
+                        printable(repo.name()),
+                        printable(outer.name()),
+                        printable(&path.to_string_lossy()),
+                        printable(&outer_path.to_string_lossy())
+                    ),
+                )
+                .help("clone repos side by side: give one of them a `path` outside the other"),
+            );
         }
     }
 }

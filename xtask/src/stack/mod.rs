@@ -1,9 +1,11 @@
 //! The whole stack of an environment: the compose call behind each stack
 //! command (`up`, `down`, `stop`, `logs`, ...), the readiness wait of
-//! `up --wait`, and the refusal of a project that would share a writable
-//! host folder with another.
+//! `up --wait`, the refusal of a project that would share a writable
+//! host folder with another, and `run`'s taken ports and leftover one-off
+//! containers.
 
 pub mod environment_view;
+pub mod one_off;
 pub mod readiness;
 pub mod shared_mounts;
 pub mod stack_plan;
@@ -26,6 +28,9 @@ pub enum StackError {
     /// The project would write a host folder another project writes.
     #[error("{message}")]
     SharedMount { message: String, help: String },
+    /// A host port `run SERVICE` would publish is already held.
+    #[error("{message}")]
+    PortTaken { message: String, help: String },
 }
 
 impl From<StackError> for Error {
@@ -34,7 +39,9 @@ impl From<StackError> for Error {
             StackError::NotReplicas(_) => {
                 Error::usage_with_help(error.to_string(), "for example: cargo xtask scale portal=2")
             }
-            StackError::SharedMount { message, help } => Error::usage_with_help(message, help),
+            StackError::SharedMount { message, help } | StackError::PortTaken { message, help } => {
+                Error::usage_with_help(message, help)
+            }
             other => Error::Other(other.into()),
         }
     }

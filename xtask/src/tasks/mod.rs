@@ -6,4 +6,5 @@
 pub mod arguments;
 pub mod catalog;
 pub mod freshness;
+pub mod listing;
 pub mod task_plan;
