@@ -237,6 +237,7 @@ pub fn restore(target: &DbTarget<'_>, options: &RestoreOptions) -> Result<DbPlan
                 file: load_file,
                 sql: loader.sql,
                 seal: loader.sealing,
+                digest_to: None,
             })))
             .progress("restore"),
     );
