@@ -53,6 +53,10 @@ pub struct DbSpec {
     /// The project's command that loads test data (`rebuild --test`).
     #[cfg_attr(test, schemars(with = "Option<CommandLine>"))]
     pub test: Option<Spanned<CommandLine>>,
+    /// How many restored dumps `db restore` keeps as template databases, so
+    /// that restoring the same file again is a copy (0: none); default 2.
+    #[cfg_attr(test, schemars(with = "Option<u32>"))]
+    pub restore_cache: Option<Spanned<u32>>,
 }
 
 impl DbSpec {

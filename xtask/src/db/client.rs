@@ -170,6 +170,7 @@ pub(crate) mod fixtures {
             test: None,
             protected: false,
             environment: "development".into(),
+            restore_cache: 2,
         }
     }
 }

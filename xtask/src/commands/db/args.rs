@@ -120,6 +120,9 @@ pub struct RestoreArgs {
     /// pg_dump's `-- PostgreSQL database dump complete` at its end) as it is
     #[arg(long)]
     pub partial_ok: bool,
+    /// Load the file even when the restore cache holds it, and keep no entry
+    #[arg(long)]
+    pub no_cache: bool,
     #[command(flatten)]
     pub confirm: ConfirmArgs,
 }
@@ -179,6 +182,7 @@ impl RestoreArgs {
             partial_ok: self.partial_ok,
             confirm: self.confirm.confirm,
             jobs,
+            no_cache: self.no_cache,
         }
     }
 }
