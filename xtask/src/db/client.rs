@@ -53,6 +53,11 @@ impl<'a> DatabaseClient<'a> {
         self.settings
     }
 
+    /// Whether its commands enter a running container (no container made).
+    pub fn enters_running_container(&self) -> bool {
+        !matches!(self.entry, ToolsEntry::Run)
+    }
+
     /// `argv` in the tools service, the password passed by name only.
     pub fn tool(&self, argv: Vec<String>, env: &[(String, String)], tty: bool) -> CommandStep {
         self.tool_passing(argv, env, tty, &[])

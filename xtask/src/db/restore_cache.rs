@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::db::error::Result;
+use crate::db::restore_plan::RestoreOptions;
 use crate::db::target::{checked, DbPlan, DbTarget};
 use crate::plan::{CommandStep, Input, LoadFile, Plan, SealedInput, Step};
 
@@ -137,12 +138,23 @@ impl Lookup {
 
 /// Looks `file` up among the entries of `database`: by fingerprint, else
 /// (when there are entries) by its hash, taken here in one pass.
-pub fn lookup(target: &DbTarget<'_>, database: &str, file: &Path, no_cache: bool) -> Lookup {
-    if no_cache {
+pub fn lookup(
+    target: &DbTarget<'_>,
+    database: &str,
+    file: &Path,
+    options: &RestoreOptions,
+) -> Lookup {
+    if options.no_cache {
         return Lookup::Off("--no-cache".into());
     }
     if target.settings.restore_cache == 0 {
         return Lookup::Off("[db] restore_cache = 0".into());
+    }
+    if options.dry_run && !target.client.enters_running_container() {
+        return Lookup::Off(
+            "not looked up: the tools service is not running, and a dry run starts no container"
+                .into(),
+        );
     }
     let pending = format!("{}new", entry_prefix(database));
     if checked(&format!("{}{}", entry_prefix(database), "0".repeat(12)), "").is_err() {

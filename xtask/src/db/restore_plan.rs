@@ -30,6 +30,9 @@ pub struct RestoreOptions {
     pub jobs: Option<usize>,
     /// Neither use nor fill the restore cache.
     pub no_cache: bool,
+    /// Only the plan is printed: the cache is looked up only in a running
+    /// tools container (a dry run makes none).
+    pub dry_run: bool,
 }
 
 /// How the staging database is loaded: the loader's argv, the SQL check
@@ -177,7 +180,7 @@ pub fn restore(target: &DbTarget<'_>, options: &RestoreOptions) -> Result<DbPlan
     // swaps only a database that got it (see RESTORE_IN_STAGING).
     let seal = new_seal()?;
     let mut plan = Plan::new();
-    let lookup = restore_cache::lookup(target, &db, &file, options.no_cache);
+    let lookup = restore_cache::lookup(target, &db, &file, options);
     plan.push(Step::Note(lookup.note()));
     if let Lookup::Hit { entry, .. } = &lookup {
         return from_cache(target, plan, &db, entry, &seal, options);

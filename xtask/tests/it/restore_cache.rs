@@ -24,6 +24,32 @@ fn entries(stack: &Stack) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A dry run's plan with what differs between runs replaced: the
+/// environment's path and project, times, ids, the file's fingerprint,
+/// hashes, the seal and pg_restore's jobs (the machine's cores).
+fn plan_text(stack: &Stack, text: &str) -> String {
+    let text = text
+        .replace(&stack.env.path().display().to_string(), "$ROOT")
+        .replace(&stack.project, "$PROJECT");
+    [
+        (r"XTASK_EXEC_ID=[0-9-]+", "XTASK_EXEC_ID=<id>"),
+        (r"\d{8}T\d{6}\d*Z", "<time>"),
+        (r"fingerprint=[0-9:.]+", "fingerprint=<fingerprint>"),
+        (r"file=[0-9:.]+", "file=<fingerprint>"),
+        (r"[0-9a-f]{64}", "<sha256>"),
+        (r"__cache_[0-9a-f]{12}", "__cache_<12 hex>"),
+        (r"seal=[0-9a-f]{32}", "seal=<seal>"),
+        (r"--jobs=\d+", "--jobs=<n>"),
+    ]
+    .iter()
+    .fold(text, |text, (pattern, with)| {
+        regex::Regex::new(pattern)
+            .expect("a pattern")
+            .replace_all(&text, *with)
+            .into_owned()
+    })
+}
+
 /// `db restore FILE` with `--yes` and `extra`; what it printed.
 fn restore(stack: &Stack, file: &std::path::Path, extra: &[&str]) -> String {
     let mut args = vec!["--yes", "db", "restore", file.to_str().expect("utf-8")];
@@ -46,6 +72,10 @@ fn a_second_restore_is_a_copy_and_only_of_the_same_content() {
     backup_as(&stack, &a, "custom");
 
     // Miss: loaded, then kept.
+    let dry = stack
+        .xtask(["--dry-run", "db", "restore", a.to_str().unwrap()])
+        .ok();
+    insta::assert_snapshot!("restore_cache_miss_dry_run", plan_text(&stack, &dry.stdout));
     let out = restore(&stack, &a, &[]);
     assert!(lookup_line(&out).contains("miss"), "{out}");
     let kept = entries(&stack);
@@ -60,6 +90,7 @@ fn a_second_restore_is_a_copy_and_only_of_the_same_content() {
         .ok();
     assert!(lookup_line(&dry.stdout).contains("hit"), "{}", dry.stdout);
     assert!(!dry.stdout.contains("pg_restore"), "{}", dry.stdout);
+    insta::assert_snapshot!("restore_cache_hit_dry_run", plan_text(&stack, &dry.stdout));
     let out = restore(&stack, &a, &[]);
     assert!(
         lookup_line(&out).contains("hit (the same file, unchanged)"),

@@ -173,8 +173,9 @@ impl BackupArgs {
 }
 
 impl RestoreArgs {
-    /// The options, with pg_restore's `jobs` from the global `--jobs`.
-    pub fn options(self, jobs: Option<usize>) -> RestoreOptions {
+    /// The options, with pg_restore's `jobs` from the global `--jobs`
+    /// and the global `--dry-run`.
+    pub fn options(self, jobs: Option<usize>, dry_run: bool) -> RestoreOptions {
         RestoreOptions {
             file: self.file,
             database: self.name.name,
@@ -183,6 +184,7 @@ impl RestoreArgs {
             confirm: self.confirm.confirm,
             jobs,
             no_cache: self.no_cache,
+            dry_run,
         }
     }
 }

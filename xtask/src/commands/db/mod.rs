@@ -210,7 +210,7 @@ impl DbCommand {
             DbCommand::Copy(args) => database_plans::copy(target, &args.options()),
             DbCommand::Backup(args) => backup_plan::backup(target, &args.options()),
             DbCommand::Restore(args) => {
-                restore_plan::restore(target, &args.options(ctx.global.jobs))
+                restore_plan::restore(target, &args.options(ctx.global.jobs, ctx.global.dry_run))
             }
             DbCommand::Snapshot(args) => args.plan(target),
             DbCommand::Cache(args) => args.plan(target, ctx.global.json),
