@@ -134,6 +134,22 @@ impl Lookup {
             Lookup::Off(why) => format!("restore cache: not used ({why})"),
         }
     }
+
+    /// What the restore's container call needs on a miss: the script that
+    /// copies the sealed staging database before the swap, the copy's name,
+    /// and where the stream writes the hash; empty otherwise.
+    pub fn keep_loaded(&self) -> (String, String, Option<PathBuf>) {
+        match self {
+            Lookup::Miss {
+                pending, digest, ..
+            } => (
+                crate::db::scripts::cache_keep_loaded(),
+                pending.clone(),
+                Some(digest.clone()),
+            ),
+            _ => (String::new(), String::new(), None),
+        }
+    }
 }
 
 /// Looks `file` up among the entries of `database`: by fingerprint, else
@@ -239,13 +255,15 @@ const ENTRIES: &str = "SELECT datname, shobj_description(oid, 'pg_database') FRO
 /// The step after a miss's restore: the copy kept as an entry, named by
 /// the hash the stream wrote, marked last; the oldest beyond `[db]
 /// restore_cache` and any unmarked ones dropped.
-pub fn mark_step(
-    target: &DbTarget<'_>,
-    database: &str,
-    pending: &str,
-    digest: &Path,
-    fingerprint: &str,
-) -> CommandStep {
+pub fn mark_step(target: &DbTarget<'_>, database: &str, lookup: &Lookup) -> Option<CommandStep> {
+    let Lookup::Miss {
+        pending,
+        digest,
+        fingerprint,
+    } = lookup
+    else {
+        return None;
+    };
     let mut argv = vec![
         "sh".to_string(),
         "-c".into(),
@@ -256,26 +274,29 @@ pub fn mark_step(
         crate::db::scripts::cache_mark(),
     ];
     for (key, value) in [
-        ("pending", pending.to_string()),
+        ("pending", pending.clone()),
         ("prefix", entry_prefix(database)),
         ("marker", entry_marker(database)),
-        ("fingerprint", fingerprint.to_string()),
+        ("fingerprint", fingerprint.clone()),
         ("keep", target.settings.restore_cache.to_string()),
     ] {
         argv.push(format!("{key}={value}"));
     }
-    target
-        .client
-        .tool(argv, &[], false)
-        .stdin(Input::Sealed(Box::new(SealedInput {
-            file: LoadFile {
-                path: digest.to_path_buf(),
-                compression: crate::plan::Compression::None,
-            },
-            sql: None,
-            seal: String::new(),
-            digest_to: None,
-        })))
+    let from_digest = SealedInput {
+        file: LoadFile {
+            path: digest.clone(),
+            compression: crate::plan::Compression::None,
+        },
+        sql: None,
+        seal: String::new(),
+        digest_to: None,
+    };
+    Some(
+        target
+            .client
+            .tool(argv, &[], false)
+            .stdin(Input::Sealed(Box::new(from_digest))),
+    )
 }
 
 /// `sh -c` that reads the hash (64 hex digits, or nothing when the stream

@@ -178,6 +178,14 @@ pub fn restore(target: &DbTarget<'_>, options: &RestoreOptions) -> Result<DbPlan
     };
     // What only we send, after the last byte: the loader's side
     // swaps only a database that got it (see RESTORE_IN_STAGING).
+    let what = match kind {
+        DumpKind::Compressed(what) => Some(what),
+        DumpKind::Zstd | DumpKind::Gzip => Some("twice"),
+        DumpKind::Custom | DumpKind::Sql => None,
+    };
+    if let Some(what) = what {
+        return Err(DbError::Compressed { file, what });
+    }
     let seal = new_seal()?;
     let mut plan = Plan::new();
     let lookup = restore_cache::lookup(target, &db, &file, options);
@@ -185,25 +193,17 @@ pub fn restore(target: &DbTarget<'_>, options: &RestoreOptions) -> Result<DbPlan
     if let Lookup::Hit { entry, .. } = &lookup {
         return from_cache(target, plan, &db, entry, &seal, options);
     }
-    let loader = match kind {
-        DumpKind::Custom => {
-            custom_loader(target, &mut plan, &load_file, &loaded, &seal, options.jobs)
-        }
-        DumpKind::Sql => sql_loader(
+    let loader = if kind == DumpKind::Custom {
+        custom_loader(target, &mut plan, &load_file, &loaded, &seal, options.jobs)
+    } else {
+        sql_loader(
             target,
             &mut plan,
             &load_file,
             &loaded,
             &seal,
             options.partial_ok,
-        ),
-        DumpKind::Zstd | DumpKind::Gzip | DumpKind::Compressed(_) => {
-            let what = match kind {
-                DumpKind::Compressed(what) => what,
-                _ => "twice",
-            };
-            return Err(DbError::Compressed { file, what });
-        }
+        )
     };
     target.confirm(&mut plan, "Replace", &db, options.confirm.as_deref());
     target.lock(&mut plan, &db);
@@ -213,16 +213,7 @@ pub fn restore(target: &DbTarget<'_>, options: &RestoreOptions) -> Result<DbPlan
     let (snapshot, marker, hint) = aside_names(target, &db, "restore", options.no_backup)?;
     // On a miss the sealed staging database is copied before the swap
     // (nobody is connected to it yet), then marked once its hash is known.
-    let (keep, pending, digest_to) = match &lookup {
-        Lookup::Miss {
-            pending, digest, ..
-        } => (
-            scripts::cache_keep_loaded(),
-            pending.clone(),
-            Some(digest.clone()),
-        ),
-        _ => (String::new(), String::new(), None),
-    };
+    let (keep, pending, digest_to) = lookup.keep_loaded();
     // Loaded beside the database, swapped in only when complete:
     // a bad file leaves the database as it was. One container
     // call makes the staging database, loads it and swaps it in
@@ -262,26 +253,12 @@ pub fn restore(target: &DbTarget<'_>, options: &RestoreOptions) -> Result<DbPlan
                 file: load_file,
                 sql: loader.sql,
                 seal: loader.sealing,
-                digest_to: digest_to.clone(),
+                digest_to,
             })))
             .progress("restore"),
     );
-    if let (
-        Lookup::Miss {
-            pending,
-            fingerprint,
-            ..
-        },
-        Some(digest),
-    ) = (&lookup, &digest_to)
-    {
-        plan.run(restore_cache::mark_step(
-            target,
-            &db,
-            pending,
-            digest,
-            fingerprint,
-        ));
+    if let Some(mark) = restore_cache::mark_step(target, &db, &lookup) {
+        plan.run(mark);
     }
     Ok(DbPlan::from(plan))
 }
