@@ -644,4 +644,24 @@ mod tests {
                 < at(&copy, "CREATE DATABASE :\"name\" TEMPLATE :\"source\"")
         );
     }
+
+    #[test]
+    fn a_cache_entry_is_marked_last_and_only_a_marked_one_is_copied() {
+        let mark = cache_mark();
+        let renamed = at(&mark, "ALTER DATABASE :\"pending\" RENAME TO :\"entry\";");
+        let closed = at(
+            &mark,
+            "ALTER DATABASE :\"entry\" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false;",
+        );
+        let marked = at(&mark, "COMMENT ON DATABASE :\"entry\" IS :'entry_comment';");
+        assert!(at(&mark, "\\if :whole") < renamed, "{mark}");
+        assert!(renamed < closed && closed < marked, "{mark}");
+        assert!(!cache_keep_loaded().contains("COMMENT"));
+        let hit = cache_hit();
+        assert!(
+            at(&hit, "\\if :entry_whole")
+                < at(&hit, "CREATE DATABASE :\"loaded\" TEMPLATE :\"source\""),
+            "{hit}"
+        );
+    }
 }
