@@ -165,7 +165,7 @@ impl Command {
             | Command::Urls(_)
             | Command::Describe(_)
             | Command::Monitor(_) => true,
-            Command::Db(args) => matches!(args.command, commands::db::DbCommand::List),
+            Command::Db(args) => args.command.has_json(),
             // The listing; one command's help is text.
             Command::Help(args) => args.name.is_none(),
             _ => false,

@@ -628,14 +628,75 @@ pub fn test_zstd(path: &std::path::Path, progress: &str) -> Result<u64, ExecErro
 /// Streams `sealed` into `pipe`: its bytes (decompressed; read as psql
 /// will when it is SQL, stopped before a refused line), then, only when
 /// all of it was read and passed, its seal. `bar` counts the file's bytes.
+/// With `digest_to`, the SHA-256 of the file's bytes is taken as they
+/// stream and written there before the seal (an empty line when not all
+/// of them were read): a cut stream leaves no digest.
 fn feed_sealed(
     sealed: &SealedInput,
     bar: Option<&indicatif::ProgressBar>,
     pipe: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
-    stream_file(&sealed.file, sealed.sql, bar, pipe)?;
+    let digest = sealed
+        .digest_to
+        .as_ref()
+        .map(|_| std::sync::Arc::new(std::sync::Mutex::new(FileDigest::default())));
+    stream_file(&sealed.file, sealed.sql, bar, digest.clone(), pipe)?;
+    if let (Some(path), Some(digest)) = (&sealed.digest_to, digest) {
+        // Empty when not every byte was hashed (the file changed as it
+        // streamed, bytes after a compressed stream's end): no cache entry.
+        let hex = digest.lock().ok().and_then(|mut d| d.whole_hex());
+        crate::atomic_file::write(path, &format!("{}\n", hex.unwrap_or_default()))?;
+    }
     pipe.write_all(sealed.seal.as_bytes())?;
     pipe.flush()
+}
+
+/// The SHA-256 of a file's bytes as they are read, and whether all of
+/// them were: its size when opened against the bytes hashed.
+#[derive(Default)]
+struct FileDigest {
+    hasher: sha2::Sha256,
+    hashed: u64,
+    size: u64,
+}
+
+impl FileDigest {
+    /// The digest in hex, when every byte of the file was hashed.
+    fn whole_hex(&mut self) -> Option<String> {
+        use sha2::Digest;
+        if self.hashed != self.size {
+            return None;
+        }
+        let hasher = std::mem::take(&mut self.hasher);
+        Some(
+            hasher
+                .finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        )
+    }
+}
+
+/// A reader that adds what it reads to a [`FileDigest`] (shared: the gzip
+/// path reads on a thread of its own).
+struct DigestingRead<R> {
+    inner: R,
+    digest: std::sync::Arc<std::sync::Mutex<FileDigest>>,
+}
+
+impl<R: std::io::Read> std::io::Read for DigestingRead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        let n = self.inner.read(buf)?;
+        let mut digest = self
+            .digest
+            .lock()
+            .map_err(|_| std::io::Error::other("the digest's lock was poisoned"))?;
+        digest.hasher.update(&buf[..n]);
+        digest.hashed += n as u64;
+        Ok(n)
+    }
 }
 
 /// The bytes of `file` into `out`: with `sql` (`Some(partial_ok)`),
@@ -646,6 +707,7 @@ fn stream_file(
     file: &LoadFile,
     sql: Option<bool>,
     bar: Option<&indicatif::ProgressBar>,
+    digest: Option<std::sync::Arc<std::sync::Mutex<FileDigest>>>,
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
     use std::io::Read;
@@ -657,9 +719,22 @@ fn stream_file(
             "{prefix} {bytes}/{total_bytes} {wide_bar} {binary_bytes_per_sec}",
         ));
     }
+    let opened: Box<dyn Read + Send> = match digest {
+        Some(digest) => {
+            let size = opened.metadata()?.len();
+            if let Ok(mut state) = digest.lock() {
+                state.size = size;
+            }
+            Box::new(DigestingRead {
+                inner: opened,
+                digest,
+            })
+        }
+        None => Box::new(opened),
+    };
     let counted: Box<dyn Read + Send> = match bar {
         Some(bar) => Box::new(bar.wrap_read(opened)),
-        None => Box::new(opened),
+        None => opened,
     };
     let mut reader: Box<dyn Read> = match file.compression {
         Compression::None => counted,
@@ -709,7 +784,13 @@ pub fn check_sql(file: &LoadFile, partial_ok: bool, progress: &str) -> Result<()
     let bar = std::io::stderr()
         .is_terminal()
         .then(|| progress_bar(progress));
-    let checked = stream_file(file, Some(partial_ok), bar.as_ref(), &mut std::io::sink());
+    let checked = stream_file(
+        file,
+        Some(partial_ok),
+        bar.as_ref(),
+        None,
+        &mut std::io::sink(),
+    );
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }

@@ -319,6 +319,9 @@ pub struct SealedInput {
     /// refused line) as [`Step::CheckSql`] does; `Some(partial_ok)`.
     pub sql: Option<bool>,
     pub seal: String,
+    /// Where the SHA-256 of the file's bytes (as stored, 64 hex digits) is
+    /// written, atomically, once all of them were streamed and passed.
+    pub digest_to: Option<PathBuf>,
 }
 
 /// Where a child's stdin comes from.

@@ -6,6 +6,9 @@ use crate::config::db::{identifier_diagnostic, DbSpec};
 use crate::config::diagnostic::{ConfigErrors, Diagnostic};
 use crate::config::Workspace;
 
+/// The most restored databases `[db] restore_cache` may keep.
+const MAX_RESTORE_CACHE: u32 = 20;
+
 pub fn check(workspace: &Workspace, errors: &mut ConfigErrors) {
     let first = errors.0.len();
     let tasks = &workspace.tasks;
@@ -83,6 +86,21 @@ fn check_spec(
                     format!("{table} {key} `{name}` is not a variable name"),
                 )
                 .help("name the variable that holds the password (e.g. POSTGRES_PASSWORD), never the password itself"),
+            );
+        }
+    }
+    if let Some(kept) = &spec.restore_cache {
+        if *kept.get_ref() > MAX_RESTORE_CACHE {
+            errors.push(
+                Diagnostic::at(
+                    source,
+                    kept.span(),
+                    format!(
+                        "{table} restore_cache = {} keeps more restored databases than {MAX_RESTORE_CACHE}",
+                        kept.get_ref()
+                    ),
+                )
+                .help("each entry is a whole copy of the database on the server's disk: keep a few (default 2; 0 turns the cache off)"),
             );
         }
     }

@@ -48,6 +48,11 @@ impl<'a> DatabaseClient<'a> {
         self
     }
 
+    /// Whether its commands enter a running container (no container made).
+    pub fn enters_running_container(&self) -> bool {
+        !matches!(self.entry, ToolsEntry::Run)
+    }
+
     /// `argv` in the tools service, the password passed by name only.
     pub fn tool(&self, argv: Vec<String>, env: &[(String, String)], tty: bool) -> CommandStep {
         self.tool_passing(argv, env, tty, &[])
@@ -165,6 +170,7 @@ pub(crate) mod fixtures {
             test: None,
             protected: false,
             environment: "development".into(),
+            restore_cache: 2,
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod client;
 pub mod database_plans;
 pub mod dump_file;
 pub mod error;
+pub mod restore_cache;
 pub mod restore_plan;
 pub mod scripts;
 pub mod seal;

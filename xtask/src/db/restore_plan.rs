@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::db::dump_file::{self, DumpKind};
 use crate::db::error::{DbError, Result};
+use crate::db::restore_cache::{self, Lookup};
 use crate::db::scripts;
 use crate::db::seal::{new_seal, SEAL_VARIABLE};
 use crate::db::snapshots::aside_names;
@@ -27,6 +28,11 @@ pub struct RestoreOptions {
     pub confirm: Option<String>,
     /// pg_restore's jobs (`--jobs`); default: the cores, 4 to 8.
     pub jobs: Option<usize>,
+    /// Neither use nor fill the restore cache.
+    pub no_cache: bool,
+    /// Only the plan is printed: the cache is looked up only in a running
+    /// tools container (a dry run makes none).
+    pub dry_run: bool,
 }
 
 /// How the staging database is loaded: the loader's argv, the SQL check
@@ -172,27 +178,32 @@ pub fn restore(target: &DbTarget<'_>, options: &RestoreOptions) -> Result<DbPlan
     };
     // What only we send, after the last byte: the loader's side
     // swaps only a database that got it (see RESTORE_IN_STAGING).
+    let what = match kind {
+        DumpKind::Compressed(what) => Some(what),
+        DumpKind::Zstd | DumpKind::Gzip => Some("twice"),
+        DumpKind::Custom | DumpKind::Sql => None,
+    };
+    if let Some(what) = what {
+        return Err(DbError::Compressed { file, what });
+    }
     let seal = new_seal()?;
     let mut plan = Plan::new();
-    let loader = match kind {
-        DumpKind::Custom => {
-            custom_loader(target, &mut plan, &load_file, &loaded, &seal, options.jobs)
-        }
-        DumpKind::Sql => sql_loader(
+    let lookup = restore_cache::lookup(target, &db, &file, options);
+    plan.push(Step::Note(lookup.note()));
+    if let Lookup::Hit { entry, .. } = &lookup {
+        return from_cache(target, plan, &db, entry, &seal, options);
+    }
+    let loader = if kind == DumpKind::Custom {
+        custom_loader(target, &mut plan, &load_file, &loaded, &seal, options.jobs)
+    } else {
+        sql_loader(
             target,
             &mut plan,
             &load_file,
             &loaded,
             &seal,
             options.partial_ok,
-        ),
-        DumpKind::Zstd | DumpKind::Gzip | DumpKind::Compressed(_) => {
-            let what = match kind {
-                DumpKind::Compressed(what) => what,
-                _ => "twice",
-            };
-            return Err(DbError::Compressed { file, what });
-        }
+        )
     };
     target.confirm(&mut plan, "Replace", &db, options.confirm.as_deref());
     target.lock(&mut plan, &db);
@@ -200,6 +211,9 @@ pub fn restore(target: &DbTarget<'_>, options: &RestoreOptions) -> Result<DbPlan
     // swap itself (renamed, not copied first); without one it is
     // renamed aside in the swap's transaction and dropped after.
     let (snapshot, marker, hint) = aside_names(target, &db, "restore", options.no_backup)?;
+    // On a miss the sealed staging database is copied before the swap
+    // (nobody is connected to it yet), then marked once its hash is known.
+    let (keep, pending, digest_to) = lookup.keep_loaded();
     // Loaded beside the database, swapped in only when complete:
     // a bad file leaves the database as it was. One container
     // call makes the staging database, loads it and swaps it in
@@ -223,6 +237,8 @@ pub fn restore(target: &DbTarget<'_>, options: &RestoreOptions) -> Result<DbPlan
         scripts::drop_staging(),
         scripts::SEAL.into(),
         format!("restored database {db}"),
+        keep,
+        pending,
     ];
     argv.extend(loader.argv);
     // Settings for this session only (PGOPTIONS): index builds
@@ -237,9 +253,45 @@ pub fn restore(target: &DbTarget<'_>, options: &RestoreOptions) -> Result<DbPlan
                 file: load_file,
                 sql: loader.sql,
                 seal: loader.sealing,
+                digest_to,
             })))
             .progress("restore"),
     );
+    if let Some(mark) = restore_cache::mark_step(target, &db, &lookup) {
+        plan.run(mark);
+    }
+    Ok(DbPlan::from(plan))
+}
+
+/// A hit: the cache entry copied beside the database and swapped in, with
+/// the same confirmation, lock and kept snapshot as a load.
+fn from_cache(
+    target: &DbTarget<'_>,
+    mut plan: Plan,
+    db: &str,
+    entry: &restore_cache::CacheEntry,
+    seal: &str,
+    options: &RestoreOptions,
+) -> Result<DbPlan> {
+    target.confirm(&mut plan, "Replace", db, options.confirm.as_deref());
+    target.lock(&mut plan, db);
+    let loaded = format!("{db}__restoring");
+    let (snapshot, marker, hint) = aside_names(target, db, "restore", options.no_backup)?;
+    let done = format!("restored database {db} (from the restore cache)");
+    plan.run(target.script(
+        scripts::cache_hit(),
+        &[
+            ("name", db),
+            ("source", &entry.database),
+            ("entry_comment", &entry.comment),
+            ("loaded", &loaded),
+            ("snapshot", &snapshot),
+            ("marker", &marker),
+            ("hint", &hint),
+            ("seal", seal),
+            ("done", &done),
+        ],
+    ));
     Ok(DbPlan::from(plan))
 }
 
@@ -258,11 +310,13 @@ pub fn restore(target: &DbTarget<'_>, options: &RestoreOptions) -> Result<DbPlan
 /// end with the seal's bytes (cut off, then the table of contents read
 /// whole by `pg_restore --list`), the file appended to the loader's
 /// arguments, and the database sealed (script `${12}`) once pg_restore
-/// succeeded; the file is removed however the call ends. On any failure
+/// succeeded; the file is removed however the call ends. Before the swap,
+/// with `${14}` set, that script copies the loaded database to the restore
+/// cache entry in the making `${15}` (its failure only said). On any failure
 /// the staging database is dropped (script `${11}`). Names, scripts and
 /// arguments stay arguments: nothing is pasted into the line; the scripts
 /// reach psql on a pipe of their own.
-const RESTORE_IN_STAGING: &str = "h=$1 u=$2 db=$3 loaded=$4 create=$5 swap=$6 snap=$7 mark=$8 hint=$9 copy=${10} cleanup=${11} seal=${12} done=${13}; shift 13; \
+const RESTORE_IN_STAGING: &str = "h=$1 u=$2 db=$3 loaded=$4 create=$5 swap=$6 snap=$7 mark=$8 hint=$9 copy=${10} cleanup=${11} seal=${12} done=${13} keep=${14} pending=${15}; shift 15; \
 admin() { psql -X -q -v ON_ERROR_STOP=1 -h \"$h\" -U \"$u\" -d postgres -v \"name=$1\" -v \"loaded=$loaded\" -v \"snapshot=$snap\" -v \"marker=$mark\" -v \"hint=$hint\" -v \"seal=$XTASK_LOAD_SEAL\" -v \"done=$done\" -f -; }; \
 restricts() { set -- $(psql -V 2>/dev/null | sed -n 's/^psql (PostgreSQL) \\([0-9]*\\)\\.\\([0-9]*\\).*/\\1 \\2/p'); [ -n \"$2\" ] || return 1; \
 case $1 in 13) [ \"$2\" -ge 22 ];; 14) [ \"$2\" -ge 19 ];; 15) [ \"$2\" -ge 14 ];; 16) [ \"$2\" -ge 10 ];; 17) [ \"$2\" -ge 6 ];; *) [ \"$1\" -ge 18 ];; esac; }; \
@@ -272,7 +326,8 @@ if [ \"$n\" -lt 16 ] || [ \"$(tail -c \"$n\" \"$copy\")\" != \"$XTASK_LOAD_SEAL\
 size=$(wc -c < \"$copy\") && truncate -s \"$((size - n))\" \"$copy\" && pg_restore --list \"$copy\" > /dev/null && \"$@\" \"$copy\" && printf '%s\\n' \"$seal\" | admin \"$loaded\"; }; \
 if [ -n \"$copy\" ]; then trap 'rm -f \"$copy\"' EXIT; trap 'exit 143' TERM INT HUP; fi; \
 printf '%s\\n' \"$create\" | admin \"$loaded\" || exit 1; \
-if load \"$@\" && printf '%s\\n' \"$swap\" | admin \"$db\"; then exit 0; fi; \
+keep_entry() { [ -z \"$keep\" ] || printf '%s\\n' \"$keep\" | admin \"$pending\" || echo \"the restore cache entry could not be made (the restore goes on)\" >&2; }; \
+if load \"$@\" && keep_entry && printf '%s\\n' \"$swap\" | admin \"$db\"; then exit 0; fi; \
 printf '%s\\n' \"$cleanup\" | admin \"$loaded\" > /dev/null; \
 echo \"the database was not replaced\" >&2; exit 1";
 

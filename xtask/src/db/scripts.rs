@@ -471,6 +471,109 @@ pub fn drop_spare() -> String {
     drop_if_present("spare")
 }
 
+/// Whether a database's COMMENT shows it a marked restore cache entry of
+/// `:marker`'s database.
+const IS_CACHE_ENTRY: &str =
+    "starts_with(coalesce(shobj_description(oid, 'pg_database'), ''), :'marker' || ' ')";
+
+/// Drops (templates first made plain) the databases a query names.
+fn drop_each(query: &str) -> String {
+    format!(
+        "SELECT format('ALTER DATABASE %I WITH IS_TEMPLATE false', datname),
+       format('DROP DATABASE %I', datname)
+  FROM ({query}) doomed \\gexec
+"
+    )
+}
+
+/// Copies the sealed staging database `:loaded` to `:name` (a restore
+/// cache entry in the making: closed to connections, unmarked), one a
+/// stopped run left dropped first.
+pub fn cache_keep_loaded() -> String {
+    format!(
+        "{}{}ALTER DATABASE :\"name\" WITH ALLOW_CONNECTIONS false;
+",
+        drop_if_present("name"),
+        create_from_template("name", "loaded"),
+    )
+}
+
+/// Makes the copy `:pending` the entry `:prefix` + the first 12 digits
+/// of `:digest`, marked last with `:marker`, the hash and `:fingerprint`
+/// (an entry of that name dropped first); with no `:digest` (a stream not
+/// read whole) it is not kept. Then drops every unmarked `:prefix` database
+/// and the oldest marked ones beyond `:keep`.
+pub fn cache_mark() -> String {
+    format!(
+        "SELECT :'digest' <> '' AS whole \\gset
+SELECT count(*) > 0 AS pending_present FROM pg_database WHERE datname = :'pending' \\gset
+\\if :whole
+\\if :pending_present
+SELECT :'prefix' || left(:'digest', 12) AS entry,
+       format('%s sha256=%s file=%s', :'marker', :'digest', :'fingerprint') AS entry_comment \\gset
+{}ALTER DATABASE :\"pending\" RENAME TO :\"entry\";
+ALTER DATABASE :\"entry\" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false;
+COMMENT ON DATABASE :\"entry\" IS :'entry_comment';
+\\echo kept the restored database as the cache entry :entry
+\\endif
+\\endif
+{}{}",
+        drop_each("SELECT datname FROM pg_database WHERE datname = :'entry'"),
+        drop_each(&format!(
+            "SELECT datname FROM pg_database WHERE starts_with(datname, :'prefix') AND NOT {IS_CACHE_ENTRY}"
+        )),
+        drop_each(&format!(
+            "SELECT datname FROM pg_database WHERE {IS_CACHE_ENTRY} ORDER BY oid DESC OFFSET :keep"
+        )),
+    )
+}
+
+/// Replaces `:name` by a copy of the cache entry `:source`, which must
+/// still carry the COMMENT `:entry_comment` it was looked up with, made in
+/// `:loaded` and swapped in as [`copy_replacing`] does.
+pub fn cache_hit() -> String {
+    format!(
+        "SELECT count(*) > 0 AS entry_whole FROM pg_database
+  WHERE datname = :'source' AND shobj_description(oid, 'pg_database') = :'entry_comment' \\gset
+{}{}",
+        require(
+            "entry_whole",
+            "the cache entry :source changed since it was looked up: nothing was changed; run the restore again"
+        ),
+        copy_replacing(),
+    )
+}
+
+/// The restore cache entries of `:marker`'s database, oldest first, with
+/// their size on disk and the start of their dump's SHA-256.
+pub const CACHE_LIST: &str = "\
+SELECT datname AS entry, pg_size_pretty(pg_database_size(oid)) AS size,
+       left(split_part(shobj_description(oid, 'pg_database'), 'sha256=', 2), 12) AS sha256
+  FROM pg_database
+  WHERE starts_with(coalesce(shobj_description(oid, 'pg_database'), ''), :'marker' || ' ')
+  ORDER BY oid;
+";
+
+/// [`CACHE_LIST`] as one JSON array (sizes in bytes, the full SHA-256).
+pub const CACHE_LIST_JSON: &str = "\
+SELECT coalesce(json_agg(json_build_object('entry', datname, 'size', pg_database_size(oid),
+    'sha256', split_part(split_part(shobj_description(oid, 'pg_database'), 'sha256=', 2), ' ', 1))
+    ORDER BY oid), '[]')
+  FROM pg_database
+  WHERE starts_with(coalesce(shobj_description(oid, 'pg_database'), ''), :'marker' || ' ');
+";
+
+/// Drops every database named `:prefix`... (the restore cache's entries,
+/// marked or half-made), saying how many.
+pub fn cache_clear() -> String {
+    format!(
+        "SELECT count(*) AS entries FROM pg_database WHERE starts_with(datname, :'prefix') \\gset
+{}\\echo dropped :entries restore cache entries
+",
+        drop_each("SELECT datname FROM pg_database WHERE starts_with(datname, :'prefix')")
+    )
+}
+
 /// The databases (not templates or snapshots): name, size, owner.
 pub const LIST: &str =
     "SELECT d.datname AS name, pg_size_pretty(pg_database_size(d.oid)) AS size, \
@@ -539,6 +642,26 @@ mod tests {
         assert!(
             at(&copy, "DROP DATABASE :\"spare\";")
                 < at(&copy, "CREATE DATABASE :\"name\" TEMPLATE :\"source\"")
+        );
+    }
+
+    #[test]
+    fn a_cache_entry_is_marked_last_and_only_a_marked_one_is_copied() {
+        let mark = cache_mark();
+        let renamed = at(&mark, "ALTER DATABASE :\"pending\" RENAME TO :\"entry\";");
+        let closed = at(
+            &mark,
+            "ALTER DATABASE :\"entry\" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false;",
+        );
+        let marked = at(&mark, "COMMENT ON DATABASE :\"entry\" IS :'entry_comment';");
+        assert!(at(&mark, "\\if :whole") < renamed, "{mark}");
+        assert!(renamed < closed && closed < marked, "{mark}");
+        assert!(!cache_keep_loaded().contains("COMMENT"));
+        let hit = cache_hit();
+        assert!(
+            at(&hit, "\\if :entry_whole")
+                < at(&hit, "CREATE DATABASE :\"loaded\" TEMPLATE :\"source\""),
+            "{hit}"
         );
     }
 }

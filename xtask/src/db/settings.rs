@@ -9,6 +9,8 @@ use crate::config::{CommandLine, Workspace};
 pub const DEFAULT_SERVER: &str = "db";
 /// The role the tools connect as when `[db]` says nothing.
 pub const DEFAULT_USER: &str = "postgres";
+/// Restored dumps kept as cache entries when `[db]` says nothing.
+pub const DEFAULT_RESTORE_CACHE: u32 = 0;
 
 /// Everything the `db` commands need to reach the database of an environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +41,8 @@ pub struct DbSettings {
     pub protected: bool,
     /// The environment's name for messages and file names.
     pub environment: String,
+    /// How many restored dumps are kept as cache entries (0: no cache).
+    pub restore_cache: u32,
 }
 
 impl DbSettings {
@@ -164,6 +168,9 @@ impl DbSettings {
             test: spec.test.map(|c| c.into_inner()),
             protected,
             environment: environment.name.clone().unwrap_or_else(|| "default".into()),
+            restore_cache: spec
+                .restore_cache
+                .map_or(DEFAULT_RESTORE_CACHE, |n| n.into_inner()),
         }
     }
 }
@@ -187,7 +194,8 @@ fn merge(base: &mut DbSpec, over: &DbSpec) {
         extensions,
         init,
         demo,
-        test
+        test,
+        restore_cache
     );
 }
 

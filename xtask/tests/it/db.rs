@@ -32,7 +32,7 @@ fn rows(stack: &Stack, db: &str) -> String {
         .to_string()
 }
 
-fn psql(stack: &Stack, db: &str, sql: &str) {
+pub(crate) fn psql(stack: &Stack, db: &str, sql: &str) {
     stack.xtask(["db", "psql", db, "--", "-c", sql]).ok();
 }
 
@@ -52,7 +52,7 @@ fn compose(stack: &Stack, args: &[&str]) {
 }
 
 /// Waits (bounded) until `count` sessions on `db` run a query containing `what`.
-fn wait_for_sessions(stack: &Stack, db: &str, what: &str, count: usize) {
+pub(crate) fn wait_for_sessions(stack: &Stack, db: &str, what: &str, count: usize) {
     let sql = format!(
         "select count(*) from pg_stat_activity where datname = '{db}' and query like '%{what}%' and pid <> pg_backend_pid()"
     );
@@ -85,7 +85,7 @@ fn get_back(stack: &Stack, out: &crate::harness::Outcome) {
     stack.xtask(&back).ok();
 }
 
-fn append_tasks(stack: &Stack, text: &str) {
+pub(crate) fn append_tasks(stack: &Stack, text: &str) {
     let path = stack.env.join("tasks.toml");
     let mut file = OpenOptions::new()
         .append(true)
@@ -96,7 +96,7 @@ fn append_tasks(stack: &Stack, text: &str) {
 
 /// A running stack whose `[db]` is `shop`, created, holding what `sql`
 /// makes (nothing when empty).
-fn shop_with(sql: &str) -> Stack {
+pub(crate) fn shop_with(sql: &str) -> Stack {
     let stack = Stack::fixture();
     append_tasks(&stack, "[db]\nname = \"shop\"\n");
     start(&stack);
@@ -108,7 +108,7 @@ fn shop_with(sql: &str) -> Stack {
 }
 
 /// `db backup -o PATH --format FORMAT`, which must succeed.
-fn backup_as(stack: &Stack, path: &std::path::Path, format: &str) {
+pub(crate) fn backup_as(stack: &Stack, path: &std::path::Path, format: &str) {
     stack
         .xtask([
             "db",
@@ -947,7 +947,7 @@ fn assert_sealed(restored: &std::path::Path, file: &[u8]) {
 }
 
 /// The names `db list --json` gives, sorted.
-fn database_names(stack: &Stack) -> Vec<String> {
+pub(crate) fn database_names(stack: &Stack) -> Vec<String> {
     let list = stack.xtask(["db", "list", "--json"]).ok();
     let list: serde_json::Value = serde_json::from_str(list.stdout.trim()).expect("db list --json");
     let mut names: Vec<String> = list
@@ -1070,7 +1070,7 @@ fn the_check_of_a_zstd_file_shows_bytes_on_a_terminal_and_the_stream_arrives_who
 }
 
 /// The count of rows in `t` of `db`.
-fn count(stack: &Stack, db: &str) -> String {
+pub(crate) fn count(stack: &Stack, db: &str) -> String {
     stack
         .xtask([
             "db",

@@ -35,6 +35,7 @@ mod remote_engine;
 mod repo_safety;
 mod repos;
 mod resources;
+mod restore_cache;
 mod secrets;
 mod task_semantics;
 mod tasks;

@@ -120,6 +120,9 @@ pub struct RestoreArgs {
     /// pg_dump's `-- PostgreSQL database dump complete` at its end) as it is
     #[arg(long)]
     pub partial_ok: bool,
+    /// Load the file even when the restore cache holds it, and keep no entry
+    #[arg(long)]
+    pub no_cache: bool,
     #[command(flatten)]
     pub confirm: ConfirmArgs,
 }
@@ -170,8 +173,9 @@ impl BackupArgs {
 }
 
 impl RestoreArgs {
-    /// The options, with pg_restore's `jobs` from the global `--jobs`.
-    pub fn options(self, jobs: Option<usize>) -> RestoreOptions {
+    /// The options, with pg_restore's `jobs` from the global `--jobs`
+    /// and the global `--dry-run`.
+    pub fn options(self, jobs: Option<usize>, dry_run: bool) -> RestoreOptions {
         RestoreOptions {
             file: self.file,
             database: self.name.name,
@@ -179,6 +183,8 @@ impl RestoreArgs {
             partial_ok: self.partial_ok,
             confirm: self.confirm.confirm,
             jobs,
+            no_cache: self.no_cache,
+            dry_run,
         }
     }
 }

@@ -6,6 +6,7 @@
 //! this module turns the arguments into their options and runs the plan.
 
 mod args;
+mod cache;
 mod snapshot;
 
 use crate::commands::Context;
@@ -21,6 +22,7 @@ use crate::error::{Error, Result};
 use args::{
     BackupArgs, CopyArgs, DataArgs, DestructiveArgs, NameArg, PsqlArgs, RebuildArgs, RestoreArgs,
 };
+use cache::CacheArgs;
 use snapshot::SnapshotArgs;
 
 /// Create, delete, rebuild, back up, restore and snapshot the environment's database
@@ -89,7 +91,8 @@ pub enum DbCommand {
     #[command(after_help = "Examples:
   cargo xtask db restore backups/tryton-development-20261125T231500Z.dump
   cargo xtask --yes db restore dump.sql scratch
-  cargo xtask db restore --partial-ok dump.sql scratch   SQL without pg_dump's completion line")]
+  cargo xtask db restore --partial-ok dump.sql scratch   SQL without pg_dump's completion line
+  cargo xtask db restore --no-cache dump.sql             load it, neither using nor filling the cache")]
     Restore(RestoreArgs),
     /// Snapshots as template databases: take, list, restore, remove
     #[command(after_help = "Examples:
@@ -98,6 +101,11 @@ pub enum DbCommand {
   cargo xtask db snapshot restore --latest
   cargo xtask db snapshot rm before-migration")]
     Snapshot(SnapshotArgs),
+    /// The restore cache: what `db restore` loaded, kept as template databases
+    #[command(after_help = "Examples:
+  cargo xtask db cache list
+  cargo xtask db cache clear")]
+    Cache(CacheArgs),
 }
 
 impl DbArgs {
@@ -173,6 +181,17 @@ fn require_server(target: &DbTarget<'_>) -> Result<(), DbError> {
 }
 
 impl DbCommand {
+    /// Whether it prints JSON with `--json`: the listings.
+    pub fn has_json(&self) -> bool {
+        matches!(
+            self,
+            DbCommand::List
+                | DbCommand::Cache(CacheArgs {
+                    command: cache::CacheCommand::List(_)
+                })
+        )
+    }
+
     /// The subcommand's plan, from its options.
     fn plan(self, target: &DbTarget<'_>, ctx: &Context) -> Result<DbPlan, DbError> {
         match self {
@@ -191,9 +210,10 @@ impl DbCommand {
             DbCommand::Copy(args) => database_plans::copy(target, &args.options()),
             DbCommand::Backup(args) => backup_plan::backup(target, &args.options()),
             DbCommand::Restore(args) => {
-                restore_plan::restore(target, &args.options(ctx.global.jobs))
+                restore_plan::restore(target, &args.options(ctx.global.jobs, ctx.global.dry_run))
             }
             DbCommand::Snapshot(args) => args.plan(target),
+            DbCommand::Cache(args) => args.plan(target, ctx.global.json),
         }
     }
 }
