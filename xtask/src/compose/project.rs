@@ -26,6 +26,24 @@ pub struct ComposeProject {
 }
 
 impl ComposeProject {
+    /// A project named `demo` at `/env` on Compose 2.20 with `files`, for
+    /// unit tests of the plans built on it.
+    #[cfg(test)]
+    pub(crate) fn for_tests(files: &[&str]) -> Self {
+        ComposeProject {
+            cli: crate::compose::cli::ComposeCli {
+                program: vec!["docker".into(), "compose".into()],
+                version: crate::compose::cli::Version::new(2, 20, 0),
+            },
+            name: "demo".into(),
+            root: "/env".into(),
+            files: files.iter().map(|f| (*f).into()).collect(),
+            env_files: Vec::new(),
+            env: Vec::new(),
+            context_env: Vec::new(),
+        }
+    }
+
     pub fn new(cli: ComposeCli, workspace: &Workspace, environment: &ActiveEnvironment) -> Self {
         let env_files = workspace.tasks.project.env_file_paths();
         let pairs = environment.env.iter().map(|(k, v)| (k.clone(), v.clone()));

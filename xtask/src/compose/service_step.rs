@@ -252,21 +252,9 @@ pub fn stop_script(id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compose::cli::{ComposeCli, Version};
 
     fn project() -> ComposeProject {
-        ComposeProject {
-            cli: ComposeCli {
-                program: vec!["docker".into(), "compose".into()],
-                version: Version::new(2, 20, 0),
-            },
-            name: "demo".into(),
-            root: "/env".into(),
-            files: vec!["compose.yaml".into()],
-            env_files: Vec::new(),
-            env: Vec::new(),
-            context_env: Vec::new(),
-        }
+        ComposeProject::for_tests(&["compose.yaml"])
     }
 
     /// The words after compose's own options, the exec id blanked.

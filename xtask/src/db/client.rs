@@ -134,23 +134,11 @@ impl<'a> DatabaseClient<'a> {
 pub(crate) mod fixtures {
     //! A project and `[db]` settings for the db plans' unit tests.
 
-    use crate::compose::cli::{ComposeCli, Version};
     use crate::compose::project::ComposeProject;
     use crate::db::settings::DbSettings;
 
     pub(crate) fn project() -> ComposeProject {
-        ComposeProject {
-            cli: ComposeCli {
-                program: vec!["docker".into(), "compose".into()],
-                version: Version::new(2, 20, 0),
-            },
-            name: "demo".into(),
-            root: "/env".into(),
-            files: Vec::new(),
-            env_files: Vec::new(),
-            env: Vec::new(),
-            context_env: Vec::new(),
-        }
+        ComposeProject::for_tests(&[])
     }
 
     pub(crate) fn settings() -> DbSettings {

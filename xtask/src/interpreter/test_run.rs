@@ -473,15 +473,7 @@ mod tests {
     use super::*;
     use crate::plan::Input;
 
-    fn suite(argv: &[&str]) -> Suite {
-        Suite {
-            name: "web".into(),
-            tests: Phase::new("tests web").run(CommandStep::new(argv.iter().copied())),
-            gated: false,
-            junit: None,
-            lint: None,
-        }
-    }
+    use crate::plan::test_plan::tests::suite;
 
     #[test]
     fn a_failed_background_phase_is_a_note_not_a_failed_run() {

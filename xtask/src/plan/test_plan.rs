@@ -212,10 +212,11 @@ impl fmt::Display for TestPlan {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn suite(argv: &[&str]) -> Suite {
+    /// A suite `web` that runs `argv`, ungated, without report or lint.
+    pub(crate) fn suite(argv: &[&str]) -> Suite {
         Suite {
             name: "web".into(),
             tests: Phase::new("tests web").run(CommandStep::new(argv.iter().copied())),

@@ -94,13 +94,7 @@ pub(super) fn completing_command() -> clap::Command {
             _ => c.mut_arg("services", |a| a.add(services)),
         });
     }
-    let tested: Vec<String> = workspace
-        .tasks
-        .services
-        .iter()
-        .filter(|(_, spec)| spec.test.is_some())
-        .map(|(name, _)| name.get_ref().clone())
-        .collect();
+    let tested = super::tested_services(&workspace);
     command = command.mut_subcommand("test", |c| {
         c.mut_arg("services", |a| a.add(candidates(&tested)).index(1))
             .mut_arg("args", |a| a.index(2))

@@ -131,13 +131,7 @@ fn with_project(
         }
     }
     // `test` completes the services that have a test configuration.
-    let tested: Vec<String> = workspace
-        .tasks
-        .services
-        .iter()
-        .filter(|(_, spec)| spec.test.is_some())
-        .map(|(name, _)| name.get_ref().clone())
-        .collect();
+    let tested = super::tested_services(workspace);
     if !tested.is_empty() {
         positional.push(("test", tested.clone()));
         // mut_arg re-appends the argument: pin the positions again.

@@ -56,6 +56,17 @@ pub(super) const SERVICE_COMMANDS: [&str; 10] = [
 /// The commands whose positional arguments name repos.
 pub(super) const REPO_COMMANDS: [&str; 2] = ["update", "status"];
 
+/// The services `test` completes: those with a test configuration.
+pub(super) fn tested_services(workspace: &crate::config::Workspace) -> Vec<String> {
+    workspace
+        .tasks
+        .services
+        .iter()
+        .filter(|(_, spec)| spec.test.is_some())
+        .map(|(name, _)| name.get_ref().clone())
+        .collect()
+}
+
 impl CompletionsArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         if self.fixed {
