@@ -69,10 +69,10 @@ impl Cli {
     /// Parses the process's arguments; usage lines and errors name the
     /// command as the user typed it (`cargo xtask` or `xtask`).
     pub fn parse_args() -> Self {
-        let matches = match Cli::command()
-            .bin_name(crate::ui::invoked_as())
-            .try_get_matches()
-        {
+        // Kept, not dropped: freeing clap's tree of every command and
+        // argument costs as much as parsing with it (the process ends soon).
+        let command = Box::leak(Box::new(Cli::command().bin_name(crate::ui::invoked_as())));
+        let matches = match command.try_get_matches_from_mut(std::env::args_os()) {
             Ok(matches) => matches,
             Err(error) if error.kind() == clap::error::ErrorKind::InvalidSubcommand => {
                 unknown_subcommand(&error)
