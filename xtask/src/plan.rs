@@ -486,7 +486,12 @@ impl fmt::Display for CommandStep {
             ));
         }
         if let Input::Sealed(sealed) = &self.stdin {
-            line.push_str(&format!("({}; echo <seal>) | ", sealed.file));
+            if sealed.seal.is_empty() {
+                // The file alone: nothing is sent after it.
+                line.push_str(&format!("{} | ", sealed.file));
+            } else {
+                line.push_str(&format!("({}; echo <seal>) | ", sealed.file));
+            }
         }
         for (key, value) in &self.env {
             line.push_str(&format!("{key}={} ", shell_words::quote(value)));
