@@ -64,19 +64,9 @@ pub(super) fn completing_command() -> clap::Command {
         }
         command = command.subcommand(sub);
     }
-    let environments: Vec<String> = workspace
-        .tasks
-        .environments
-        .keys()
-        .map(|k| k.get_ref().clone())
-        .collect();
+    let environments = super::environment_names(&workspace);
     command = command.mut_arg("environment", |a| a.add(candidates(&environments)));
-    let repos: Vec<String> = workspace
-        .repos
-        .repos
-        .iter()
-        .map(|r| r.name.get_ref().clone())
-        .collect();
+    let repos = super::repo_names(&workspace);
     for sub in REPO_COMMANDS {
         command =
             command.mut_subcommand(sub, |c| c.mut_arg("names", |a| a.add(candidates(&repos))));
@@ -84,20 +74,13 @@ pub(super) fn completing_command() -> clap::Command {
     let services = services_for_completion(&workspace);
     for sub in SERVICE_COMMANDS {
         let services = candidates(&services);
-        command = command.mut_subcommand(sub, |c| match sub {
-            // mut_arg re-appends the argument: pin the positions again.
-            "exec" => c
-                .mut_arg("service", |a| a.add(services).index(1))
-                .mut_arg("command", |a| a.index(2)),
-            "run" => c.mut_arg("words", |a| a.add(services).index(1)),
-            "shell" | "debug" | "open" => c.mut_arg("service", |a| a.add(services).index(1)),
-            _ => c.mut_arg("services", |a| a.add(services)),
+        command = command.mut_subcommand(sub, |c| {
+            super::with_service_argument(c, sub, |a| a.add(services))
         });
     }
     let tested = super::tested_services(&workspace);
     command = command.mut_subcommand("test", |c| {
-        c.mut_arg("services", |a| a.add(candidates(&tested)).index(1))
-            .mut_arg("args", |a| a.index(2))
+        super::with_service_argument(c, "test", |a| a.add(candidates(&tested)))
     });
     let mut topics: Vec<String> = crate::cli::builtin_names();
     topics.extend(

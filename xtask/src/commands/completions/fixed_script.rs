@@ -79,23 +79,13 @@ fn with_project(
         }
         command = command.subcommand(sub);
     }
-    let environments: Vec<String> = workspace
-        .tasks
-        .environments
-        .keys()
-        .map(|k| k.get_ref().clone())
-        .collect();
+    let environments = super::environment_names(workspace);
     if !environments.is_empty() {
         command = command.mut_arg("environment", |a| {
             a.value_parser(PossibleValuesParser::new(environments))
         });
     }
-    let repos: Vec<String> = workspace
-        .repos
-        .repos
-        .iter()
-        .map(|r| r.name.get_ref().clone())
-        .collect();
+    let repos = super::repo_names(workspace);
     if !repos.is_empty() {
         for sub in REPO_COMMANDS {
             positional.push((sub, repos.clone()));
@@ -113,19 +103,9 @@ fn with_project(
                 positional.push((sub, services.clone()));
                 let services = services.clone();
                 command = command.mut_subcommand(sub, |c| {
-                    let parser = PossibleValuesParser::new(services);
-                    match sub {
-                        // mut_arg re-appends the argument: pin the positions again.
-                        "exec" => c
-                            .mut_arg("service", |a| a.value_parser(parser).index(1))
-                            .mut_arg("command", |a| a.index(2)),
-                        // The service is the first of `run`'s words.
-                        "run" => c.mut_arg("words", |a| a.value_parser(parser).index(1)),
-                        "shell" | "debug" | "open" => {
-                            c.mut_arg("service", |a| a.value_parser(parser).index(1))
-                        }
-                        _ => c.mut_arg("services", |a| a.value_parser(parser)),
-                    }
+                    super::with_service_argument(c, sub, |a| {
+                        a.value_parser(PossibleValuesParser::new(services))
+                    })
                 });
             }
         }
@@ -134,12 +114,10 @@ fn with_project(
     let tested = super::tested_services(workspace);
     if !tested.is_empty() {
         positional.push(("test", tested.clone()));
-        // mut_arg re-appends the argument: pin the positions again.
         command = command.mut_subcommand("test", |c| {
-            c.mut_arg("services", |a| {
-                a.value_parser(PossibleValuesParser::new(tested)).index(1)
+            super::with_service_argument(c, "test", |a| {
+                a.value_parser(PossibleValuesParser::new(tested))
             })
-            .mut_arg("args", |a| a.index(2))
         });
     }
     command

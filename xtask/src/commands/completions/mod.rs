@@ -56,6 +56,48 @@ pub(super) const SERVICE_COMMANDS: [&str; 10] = [
 /// The commands whose positional arguments name repos.
 pub(super) const REPO_COMMANDS: [&str; 2] = ["update", "status"];
 
+/// The environments `--env` completes.
+pub(super) fn environment_names(workspace: &crate::config::Workspace) -> Vec<String> {
+    workspace
+        .tasks
+        .environments
+        .keys()
+        .map(|k| k.get_ref().clone())
+        .collect()
+}
+
+/// The repos `update` and `status` complete.
+pub(super) fn repo_names(workspace: &crate::config::Workspace) -> Vec<String> {
+    workspace
+        .repos
+        .repos
+        .iter()
+        .map(|r| r.name.get_ref().clone())
+        .collect()
+}
+
+/// `sub` with `attach` (candidates, or a parser of possible values) on
+/// its argument that names services (`test`: those with a test
+/// configuration). mut_arg re-appends an argument: positions are pinned again.
+pub(super) fn with_service_argument(
+    command: clap::Command,
+    sub: &str,
+    attach: impl FnOnce(clap::Arg) -> clap::Arg,
+) -> clap::Command {
+    match sub {
+        "exec" => command
+            .mut_arg("service", |a| attach(a).index(1))
+            .mut_arg("command", |a| a.index(2)),
+        // The service is the first of `run`'s words.
+        "run" => command.mut_arg("words", |a| attach(a).index(1)),
+        "shell" | "debug" | "open" => command.mut_arg("service", |a| attach(a).index(1)),
+        "test" => command
+            .mut_arg("services", |a| attach(a).index(1))
+            .mut_arg("args", |a| a.index(2)),
+        _ => command.mut_arg("services", attach),
+    }
+}
+
 /// The services `test` completes: those with a test configuration.
 pub(super) fn tested_services(workspace: &crate::config::Workspace) -> Vec<String> {
     workspace
