@@ -231,16 +231,7 @@ impl<'a> TestDatabase<'a> {
         used: &str,
         template: &str,
     ) -> CommandStep {
-        self.script(
-            "postgres",
-            scripts::swap_spare(),
-            &[
-                ("name", database),
-                ("spare", spare),
-                ("used", used),
-                ("source", template),
-            ],
-        )
+        self.spare_script(scripts::swap_spare(), database, spare, used, template)
     }
 
     /// The fallback: the spare and a used database (if any) dropped,
@@ -252,9 +243,28 @@ impl<'a> TestDatabase<'a> {
         used: &str,
         template: &str,
     ) -> CommandStep {
+        self.spare_script(
+            scripts::copy_dropping_spare(),
+            database,
+            spare,
+            used,
+            template,
+        )
+    }
+
+    /// `script` on the server with the names of a spare swap as psql
+    /// variables: `name` (the test database), `spare`, `used`, `source`.
+    fn spare_script(
+        &self,
+        script: String,
+        database: &str,
+        spare: &str,
+        used: &str,
+        template: &str,
+    ) -> CommandStep {
         self.script(
             "postgres",
-            scripts::copy_dropping_spare(),
+            script,
             &[
                 ("name", database),
                 ("spare", spare),
