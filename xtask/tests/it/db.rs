@@ -1415,7 +1415,7 @@ fn backup_never_replaces_a_file_it_did_not_make_without_force() {
 
 /// Restores `file` into `shop` and `kill -9`s xtask while psql loads it;
 /// the container side must drop the staging database and leave shop alone.
-fn killed_mid_stream(stack: &Stack, file: &std::path::Path, before: &str) {
+pub(crate) fn killed_mid_stream(stack: &Stack, file: &std::path::Path, before: &str) {
     let child = stack
         .xtask(["--yes", "db", "restore", file.to_str().unwrap()])
         .spawn();

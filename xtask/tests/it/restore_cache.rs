@@ -3,7 +3,7 @@
 //! `--no-cache` never uses an entry; the oldest go beyond `restore_cache`.
 
 use crate::db::{
-    append_tasks, backup_as, count, database_names, psql, shop_with, wait_for_sessions,
+    append_tasks, backup_as, count, database_names, killed_mid_stream, psql, shop_with,
 };
 use crate::engine::Stack;
 
@@ -183,25 +183,7 @@ fn a_restore_killed_mid_load_leaves_no_entry_that_is_ever_used() {
     let sql = stack.env.join("big.sql");
     backup_as(&stack, &sql, "sql");
     psql(&stack, "shop", "delete from t where x > 10");
-    let child = stack
-        .xtask(["--yes", "db", "restore", sql.to_str().unwrap()])
-        .spawn();
-    wait_for_sessions(&stack, "shop__restoring", "COPY", 1);
-    crate::harness::send_signal(child.id(), 9);
-    let _ = child.wait_with_output();
-    crate::engine::wait_for(
-        "the staging database to be dropped",
-        std::time::Duration::from_secs(120),
-        || {
-            let names = database_names(&stack);
-            if names.iter().any(|n| n.ends_with("__restoring")) {
-                Err(format!("{names:?}"))
-            } else {
-                Ok(())
-            }
-        },
-    );
-    assert_eq!(count(&stack, "shop"), "10");
+    killed_mid_stream(&stack, &sql, "10");
     assert!(entries(&stack).is_empty());
     // The next restore loads it (a miss) and leaves one marked entry only.
     let out = restore(&stack, &sql, &[]);
