@@ -69,6 +69,9 @@ impl Cli {
     /// Parses the process's arguments; usage lines and errors name the
     /// command as the user typed it (`cargo xtask` or `xtask`).
     pub fn parse_args() -> Self {
+        if let Some(cli) = Self::parse_task_line() {
+            return cli;
+        }
         // Kept, not dropped: freeing clap's tree of every command and
         // argument costs as much as parsing with it (the process ends soon).
         let command = Box::leak(Box::new(Cli::command().bin_name(crate::ui::invoked_as())));
@@ -82,12 +85,31 @@ impl Cli {
             }
             Err(error) => error.exit(),
         };
-        let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+        Self::from_matches(&matches).unwrap_or_else(|error| error.exit())
+    }
+
+    /// A line whose command is a task (`xtask -C DIR NAME ARGS...`), parsed
+    /// with the global flags alone: building every built-in command's
+    /// arguments costs more than a no-op task. `None` for anything else
+    /// (a built-in, help, a flag clap must explain), which the whole tree parses.
+    fn parse_task_line() -> Option<Self> {
+        let mut command = TaskLine::command().bin_name(crate::ui::invoked_as());
+        let matches = command.try_get_matches_from_mut(std::env::args_os()).ok()?;
+        let (name, _) = matches.subcommand()?;
+        if BUILTIN_COMMANDS.contains(&name) {
+            return None;
+        }
+        Self::from_matches(&matches).ok()
+    }
+
+    /// The parsed line, with what clap's derive cannot say: where values came from.
+    fn from_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let mut cli = Cli::from_arg_matches(matches)?;
         cli.json_typed = matches.value_source("json") == Some(ValueSource::CommandLine);
         cli.global.environment_from_env_var =
             matches.value_source("environment") == Some(ValueSource::EnvVariable);
         cli.command_name = matches.subcommand_name().map(str::to_string);
-        cli
+        Ok(cli)
     }
 
     /// `--help`: a command's own help as clap prints it; the top level's
@@ -293,21 +315,77 @@ pub enum Command {
     Task(Vec<String>),
 }
 
+/// The command line of a task: [`Cli`] without the built-in commands,
+/// the same global flags and the same capture of the task's words. Only
+/// its definition is used: the matches fill a [`Cli`].
+#[allow(dead_code)]
+#[derive(Debug, Parser)]
+#[command(
+    name = "xtask",
+    disable_help_subcommand = true,
+    args_conflicts_with_subcommands = false
+)]
+struct TaskLine {
+    #[command(flatten)]
+    global: GlobalArgs,
+
+    #[arg(short = 'l', long)]
+    list: bool,
+
+    #[command(subcommand)]
+    command: Option<TaskCommand>,
+}
+
+#[allow(dead_code)]
+#[derive(Debug, Subcommand)]
+enum TaskCommand {
+    #[command(external_subcommand)]
+    Task(Vec<String>),
+}
+
+/// The names (and aliases) of every built-in command, which tasks may not
+/// take; a test keeps it equal to [`Command`]'s.
+const BUILTIN_COMMANDS: &[&str] = &[
+    "update",
+    "status",
+    "lock",
+    "check",
+    "diff",
+    "env",
+    "up",
+    "down",
+    "stop",
+    "build",
+    "logs",
+    "ps",
+    "restart",
+    "scale",
+    "config",
+    "run",
+    "shell",
+    "exec",
+    "urls",
+    "describe",
+    "open",
+    "monitor",
+    "doctor",
+    "db",
+    "images",
+    "test",
+    "docs",
+    "debug",
+    "init",
+    "certs",
+    "help",
+    "completions",
+];
+
 /// The names (and aliases) of every built-in command, which tasks may not take.
 pub fn builtin_names() -> Vec<String> {
-    // Built once a process: building clap's command tree costs more than a no-op task.
-    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    NAMES
-        .get_or_init(|| {
-            Cli::command()
-                .get_subcommands()
-                .flat_map(|c| {
-                    std::iter::once(c.get_name().to_string())
-                        .chain(c.get_all_aliases().map(str::to_string))
-                })
-                .collect()
-        })
-        .clone()
+    BUILTIN_COMMANDS
+        .iter()
+        .map(|name| name.to_string())
+        .collect()
 }
 
 /// The binary's whole work: parse the command line, run it, print what
@@ -382,6 +460,55 @@ mod tests {
                     arg.get_env()
                 );
             }
+        }
+    }
+
+    #[test]
+    fn the_builtin_list_names_every_command_and_alias() {
+        let mut from_clap: Vec<String> = Cli::command()
+            .get_subcommands()
+            .flat_map(|c| {
+                std::iter::once(c.get_name().to_string())
+                    .chain(c.get_all_aliases().map(str::to_string))
+            })
+            .collect();
+        let mut listed = builtin_names();
+        from_clap.sort();
+        listed.sort();
+        assert_eq!(
+            listed, from_clap,
+            "BUILTIN_COMMANDS must list every built-in command and alias"
+        );
+    }
+
+    #[test]
+    fn a_task_line_parses_as_the_whole_tree_parses_it() {
+        let lines: &[&[&str]] = &[
+            &["xtask", "noop"],
+            &["xtask", "-C", "/tmp", "noop", "--dry-run", "a", "-v"],
+            &[
+                "xtask",
+                "-n",
+                "--env",
+                "testing",
+                "-vv",
+                "--jobs",
+                "3",
+                "build-all",
+                "--",
+                "x",
+            ],
+            &[
+                "xtask", "--json", "-y", "--color", "never", "start", "--help",
+            ],
+        ];
+        for line in lines {
+            let whole = Cli::from_arg_matches(&Cli::command().try_get_matches_from(*line).unwrap())
+                .unwrap();
+            let task =
+                Cli::from_arg_matches(&TaskLine::command().try_get_matches_from(*line).unwrap())
+                    .unwrap();
+            assert_eq!(format!("{whole:?}"), format!("{task:?}"), "{line:?}");
         }
     }
 

@@ -4,7 +4,7 @@
 //! steps that name no built-in command (which would recurse when they name
 //! a task), and `dir` outside the root or missing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use std::ops::Range;
 
@@ -80,10 +80,12 @@ fn task_names<'a>(
 ) -> BTreeMap<&'a str, &'a str> {
     let source = &workspace.tasks_source;
     let tasks = &workspace.tasks.tasks;
+    // Looked up once per task and alias: a set, not a scan of every command.
+    let builtin_set: HashSet<&str> = builtins.iter().copied().collect();
     let mut names: BTreeMap<&str, &str> = BTreeMap::new();
     for name in tasks.keys() {
         names.insert(name.get_ref(), name.get_ref());
-        if builtins.contains(&name.get_ref().as_str()) {
+        if builtin_set.contains(name.get_ref().as_str()) {
             errors.push(
                 Diagnostic::at(
                     source,
@@ -100,7 +102,7 @@ fn task_names<'a>(
     for (name, task) in tasks {
         let Some(alias) = &task.alias else { continue };
         for alias_name in alias.get_ref().names() {
-            if builtins.contains(&alias_name) {
+            if builtin_set.contains(alias_name) {
                 errors.push(
                     Diagnostic::at(
                         source,

@@ -33,7 +33,8 @@ fn environment_error(error: environment::EnvironmentError) -> Error {
 pub struct Context {
     pub global: GlobalArgs,
     pub ui: Ui,
-    workspace: OnceCell<Workspace>,
+    /// Kept for the process's life: freeing it costs more than a no-op task.
+    workspace: OnceCell<&'static Workspace>,
 }
 
 impl Context {
@@ -80,7 +81,9 @@ impl Context {
             errors.sort();
             return Err(config::Error::Invalid(errors).into());
         }
-        Ok(self.workspace.get_or_init(|| workspace))
+        Ok(self
+            .workspace
+            .get_or_init(|| Box::leak(Box::new(workspace))))
     }
 
     /// The active environment (`--env`, `XTASK_ENV`, `.env`, default).

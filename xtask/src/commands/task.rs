@@ -138,9 +138,13 @@ pub fn run(argv: Vec<String>, ctx: &Context) -> Result<()> {
     };
     let plan = task_plan::plan(&workspace.tasks, &workspace.root, task, rest, &steps)
         .map_err(|e| Error::usage(sanitize_for_terminal(&e.to_string())))?;
+    // Counting cores reads cgroup files: only when tasks could run side by side.
     let jobs = ctx
         .global
         .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        .unwrap_or_else(|| match plan.widest_level() {
+            0 | 1 => 1,
+            _ => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        });
     ctx.execute(&plan.into_plan(jobs))
 }

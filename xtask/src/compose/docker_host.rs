@@ -46,17 +46,23 @@ pub enum Client {
 }
 
 static ENGINE: OnceLock<Engine> = OnceLock::new();
+/// The `--context` flag of this run, kept until a command needs the engine.
+static CONTEXT_FLAG: OnceLock<Option<String>> = OnceLock::new();
 
-/// Fixes the engine for this run from the `--context` flag and the
-/// environment; the first call wins.
-pub fn select(flag: Option<String>) -> &'static Engine {
-    ENGINE.get_or_init(|| Engine::resolve(flag, |key| std::env::var(key).ok()))
+/// Fixes the `--context` flag for this run; the first call wins. The
+/// engine is resolved when first asked (reading the docker CLI's config
+/// costs a task that never calls docker).
+pub fn select(flag: Option<String>) {
+    let _ = CONTEXT_FLAG.set(flag);
 }
 
 /// The engine of this run (chosen from the environment alone when
 /// [`select`] was not called).
 pub fn engine() -> &'static Engine {
-    select(None)
+    ENGINE.get_or_init(|| {
+        let flag = CONTEXT_FLAG.get().cloned().flatten();
+        Engine::resolve(flag, |key| std::env::var(key).ok())
+    })
 }
 
 /// `docker ARGS...` against this run's engine.

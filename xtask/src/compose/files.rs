@@ -153,11 +153,39 @@ pub fn missing_env_files(workspace: &Workspace, made_by_update: bool) -> Vec<Dia
 
 /// Every service declared in `files` and the files they include (files
 /// that cannot be read are skipped; `check` reports them). Variables come
-/// from the process only: service names are never interpolated.
+/// from the process only: service names are never interpolated. Answers
+/// are kept for the run per file list and each file's size and time
+/// (`check` asks about the same files several times, and parsing YAML
+/// costs more than a no-op task); an edited file is read again.
 pub fn services_in(files: &[PathBuf]) -> Vec<String> {
-    loader::load(files, &Variables::from_process())
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    type Key = Vec<(PathBuf, Option<(u64, std::time::SystemTime)>)>;
+    static KNOWN: OnceLock<Mutex<HashMap<Key, Vec<String>>>> = OnceLock::new();
+
+    if files.is_empty() {
+        return Vec::new();
+    }
+    let key: Key = files
+        .iter()
+        .map(|file| {
+            let stamp = std::fs::metadata(file)
+                .and_then(|m| Ok((m.len(), m.modified()?)))
+                .ok();
+            (file.clone(), stamp)
+        })
+        .collect();
+    let known = KNOWN.get_or_init(Default::default);
+    if let Some(names) = known.lock().ok().and_then(|map| map.get(&key).cloned()) {
+        return names;
+    }
+    let names = loader::load(files, &Variables::from_process())
         .model
-        .service_names()
+        .service_names();
+    if let Ok(mut map) = known.lock() {
+        map.insert(key, names.clone());
+    }
+    names
 }
 
 #[cfg(test)]

@@ -390,6 +390,11 @@ fn levels(nodes: &[PlannedNode]) -> Vec<Vec<usize>> {
 }
 
 impl TaskPlan {
+    /// The most tasks any level could run at once.
+    pub fn widest_level(&self) -> usize {
+        self.levels.iter().map(Vec::len).max().unwrap_or(0)
+    }
+
     /// The plan the interpreter runs: every confirmation first (asked
     /// before anything runs, dependencies included), then each level as a
     /// [`Step::Parallel`] of at most `jobs` tasks at once.
