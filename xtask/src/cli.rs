@@ -88,16 +88,19 @@ impl Cli {
         Self::from_matches(&matches).unwrap_or_else(|error| error.exit())
     }
 
-    /// A line whose command is a task (`xtask -C DIR NAME ARGS...`), parsed
-    /// with the global flags alone: building every built-in command's
-    /// arguments costs more than a no-op task. `None` for anything else
-    /// (a built-in, help, a flag clap must explain), which the whole tree parses.
+    /// A line whose command is a task (`xtask -C DIR NAME ARGS...`) or
+    /// that has none (`--list`), parsed with the global flags alone:
+    /// building every built-in command's arguments costs more than a no-op
+    /// task. `None` for anything else (a built-in, help, a flag clap must
+    /// explain), which the whole tree parses.
     fn parse_task_line() -> Option<Self> {
         let mut command = TaskLine::command().bin_name(crate::ui::invoked_as());
         let matches = command.try_get_matches_from_mut(std::env::args_os()).ok()?;
-        let (name, _) = matches.subcommand()?;
-        if BUILTIN_COMMANDS.contains(&name) {
-            return None;
+        // No command at all (`--list`, the listing) parses the same way too.
+        if let Some((name, _)) = matches.subcommand() {
+            if BUILTIN_COMMANDS.contains(&name) {
+                return None;
+            }
         }
         Self::from_matches(&matches).ok()
     }
@@ -485,6 +488,9 @@ mod tests {
     fn a_task_line_parses_as_the_whole_tree_parses_it() {
         let lines: &[&[&str]] = &[
             &["xtask", "noop"],
+            &["xtask"],
+            &["xtask", "--list"],
+            &["xtask", "-C", "/tmp", "-l", "--json"],
             &["xtask", "-C", "/tmp", "noop", "--dry-run", "a", "-v"],
             &[
                 "xtask",

@@ -230,8 +230,9 @@ pub fn is_secret_key(key: &str) -> bool {
 /// with an upper-case variable name count: `admin-password: new copies of
 /// their examples` is a sentence.
 fn assignments(text: &str) -> Cow<'_, str> {
-    // Every assignment has a separator: text without one costs no regex.
-    if !text.contains(['=', ':']) {
+    // Only a secret-looking key before a separator is masked: text
+    // without one costs no regex (compiling it costs more than a listing).
+    if !has_secret_key_before_separator(text) {
         return Cow::Borrowed(text);
     }
     static PATTERN: OnceLock<Option<Regex>> = OnceLock::new();
@@ -296,6 +297,34 @@ fn assignments(text: &str) -> Cow<'_, str> {
     }
     out.push_str(&text[copied..]);
     Cow::Owned(out)
+}
+
+/// Whether a word that [`is_secret_key`] before `=` (spaces and a quote
+/// between allowed) or `:` (a quote between allowed): a superset of the
+/// keys [`assignments`]' pattern can match.
+fn has_secret_key_before_separator(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let is_key_byte = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-');
+    bytes.iter().enumerate().any(|(at, &separator)| {
+        if separator != b'=' && separator != b':' {
+            return false;
+        }
+        let mut end = at;
+        if separator == b'=' {
+            while end > 0 && matches!(bytes[end - 1], b' ' | b'\t') {
+                end -= 1;
+            }
+        }
+        if end > 0 && matches!(bytes[end - 1], b'"' | b'\'') {
+            end -= 1;
+        }
+        let mut start = end;
+        while start > 0 && is_key_byte(bytes[start - 1]) {
+            start -= 1;
+        }
+        // Key bytes are ASCII, so both ends are character boundaries.
+        start < end && is_secret_key(&text[start..end])
+    })
 }
 
 /// `user:secret@host` without its scheme, as git prints it (`unable to look
@@ -439,6 +468,33 @@ mod tests {
             ("header: token ghp_abcdef123456", "header: token ***"),
         ] {
             assert_eq!(text(line), shown, "{line}");
+        }
+    }
+
+    #[test]
+    fn the_quick_look_for_a_secret_key_misses_none_the_pattern_masks() {
+        for line in [
+            "PGPASSWORD=s3cret",
+            "x PGPASSWORD  =  s3cret",
+            "\"api_token\": \"abc\"",
+            "'db_pass'='x'",
+            "--password=x",
+            "  POSTGRES_PASSWORD: pg-pw",
+            "a=PASSWORD=x",
+            "{\"secret\":\"v\"}",
+            "é DB_SECRET=ü",
+            "---password=x",
+        ] {
+            assert!(has_secret_key_before_separator(line), "{line}");
+        }
+        for line in [
+            "Usage: xtask [OPTIONS]",
+            "a=b c:d",
+            "see https://x.org/a",
+            "PASSWORD x = y",
+        ] {
+            assert!(!has_secret_key_before_separator(line), "{line}");
+            assert_eq!(assignments(line), line);
         }
     }
 
