@@ -1,0 +1,223 @@
+//! `worktree add/list/rm` against real git repositories and the real
+//! engine: two environments up at once with their own ports and databases,
+//! commands run inside the worktree as in the original, `rm`'s refusals,
+//! and nothing left behind.
+
+use std::path::{Path, PathBuf};
+
+use crate::engine::{free_port, leftovers_of, tear_down, Stack};
+use crate::git_fixture::{git, Remotes};
+use crate::harness::Xtask;
+
+/// The e2e fixture with its host ports in variables of `.env` (as most
+/// stacks publish them), a repo under shared/src, and the root a git
+/// repository; updated (repo cloned, `.env` copied), `shop` created and up.
+struct Original {
+    stack: Stack,
+    _remotes: Remotes,
+    web_port: u16,
+    db_port: u16,
+}
+
+impl Original {
+    fn new() -> Self {
+        let stack = Stack::fixture();
+        let compose = stack.env.read("docker-compose.yml");
+        let compose = compose
+            .replace("\"127.0.0.1::8080\"", "\"127.0.0.1:${WEB_PORT}:8080\"")
+            .replace("\"127.0.0.1::5432\"", "\"127.0.0.1:${DB_PORT}:5432\"");
+        stack.env.write("docker-compose.yml", &compose);
+        crate::db::append_tasks(&stack, "[db]\nname = \"shop\"\n");
+        let (web_port, db_port) = (free_port(), free_port());
+        stack.env.write(
+            ".env.example",
+            &format!("WEB_PORT={web_port}\nDB_PORT={db_port}\n"),
+        );
+        let remotes = Remotes::new();
+        let app_remote = remotes.create("app");
+        // A branch named like the worktree exists on the remote: it is checked out.
+        app_remote.checkout_new_branch("fix");
+        app_remote.commit("FIX", "on the remote's fix\n");
+        app_remote.push("fix");
+        app_remote.checkout("main");
+        stack.env.write(
+            "repos.toml",
+            &format!(
+                "[defaults]\nroot = \"shared/src\"\n\n[[repo]]\nname = \"app\"\nurl = {}\n\n[[copy]]\nfrom = \".env.example\"\nto = \".env\"\n",
+                crate::harness::toml_string(&app_remote.url())
+            ),
+        );
+        stack.env.write(".gitignore", ".env\nshared/\nbackups/\n");
+        let root = stack.env.path();
+        git(root, &["init", "-q", "-b", "main"]);
+        git(root, &["add", "-A"]);
+        git(root, &["commit", "-q", "-m", "the environment"]);
+        stack.xtask(["update"]).ok();
+        stack.xtask(["up", "--wait", "--wait-timeout", "90"]).ok();
+        stack.xtask(["db", "create"]).ok();
+        Self {
+            stack,
+            _remotes: remotes,
+            web_port,
+            db_port,
+        }
+    }
+
+    fn root(&self) -> &Path {
+        self.stack.env.path()
+    }
+
+    /// The folder of worktree `name` (a sibling of the root).
+    fn folder(&self, name: &str) -> PathBuf {
+        let root = self.root();
+        let folder = root.file_name().unwrap().to_string_lossy().into_owned();
+        root.with_file_name(format!("{folder}-wt-{name}"))
+    }
+
+    fn project(&self, name: &str) -> String {
+        format!("{}_{name}", self.stack.project)
+    }
+
+    /// xtask run in worktree `name`'s folder.
+    fn in_worktree(&self, name: &str, args: &[&str]) -> Xtask {
+        self.stack.xtask(args).current_dir(self.folder(name))
+    }
+
+    /// The rows of `t` in `shop`, through `db psql` in `dir`.
+    fn rows(&self, dir: &Path) -> String {
+        self.stack
+            .xtask([
+                "db",
+                "psql",
+                "--",
+                "-At",
+                "-c",
+                "select string_agg(x::text, ',' order by x) from t",
+            ])
+            .current_dir(dir)
+            .ok()
+            .stdout
+            .trim()
+            .to_string()
+    }
+}
+
+impl Drop for Original {
+    fn drop(&mut self) {
+        // Whatever the test left: the worktree's project and folder.
+        tear_down(&self.project("fix"));
+        let _ = std::fs::remove_dir_all(self.folder("fix"));
+    }
+}
+
+/// The web port `urls --json` shows in `dir`.
+fn web_port(original: &Original, dir: &Path) -> u16 {
+    let urls = original
+        .stack
+        .xtask(["urls", "--json"])
+        .current_dir(dir)
+        .ok()
+        .stdout;
+    original.stack.port(&urls, "web", 8080)[0]
+}
+
+#[test]
+fn a_worktree_runs_beside_the_original_with_its_own_ports_and_database_and_rm_leaves_nothing() {
+    let original = Original::new();
+    let root = original.root().to_path_buf();
+    crate::db::psql(
+        &original.stack,
+        "shop",
+        "create table t (x int); insert into t values (1)",
+    );
+
+    let added = original.stack.xtask(["worktree", "add", "fix"]).ok();
+    let folder = original.folder("fix");
+    let app = folder.join("shared/src/app");
+    assert!(folder.join("tasks.toml").is_file(), "{}", added.describe());
+    // Every repo is a git worktree (objects shared), on the remote's branch.
+    assert!(app.join(".git").is_file(), "app is a worktree, not a clone");
+    assert_eq!(git(&app, &["branch", "--show-current"]), "fix");
+    assert!(app.join("FIX").is_file(), "origin/fix is checked out");
+    assert_eq!(git(&folder, &["branch", "--show-current"]), "fix");
+
+    // Its own host ports, written to its .env, never the original's.
+    let env = std::fs::read_to_string(folder.join(".env")).unwrap();
+    assert!(
+        !env.contains(&format!("WEB_PORT={}\n", original.web_port)),
+        "{env}"
+    );
+    assert!(
+        !env.contains(&format!("DB_PORT={}\n", original.db_port)),
+        "{env}"
+    );
+    assert!(
+        env.contains(&format!("COMPOSE_PROJECT_NAME={}", original.project("fix"))),
+        "{env}"
+    );
+    let (ours, theirs) = (web_port(&original, &root), web_port(&original, &folder));
+    assert_eq!(ours, original.web_port);
+    assert_ne!(ours, theirs);
+    crate::engine::http_get(theirs).expect("the worktree's web answers");
+    crate::engine::http_get(ours).expect("the original's web still answers");
+
+    // Commands inside the worktree act on its own stack and database.
+    original
+        .in_worktree("fix", &["db", "list"])
+        .ok()
+        .stdout_has("shop");
+    original
+        .in_worktree("fix", &["env"])
+        .ok()
+        .stdout_has(&original.project("fix"));
+    assert_eq!(original.rows(&folder), "1", "the database was copied");
+    original
+        .in_worktree(
+            "fix",
+            &["db", "psql", "--", "-c", "insert into t values (2)"],
+        )
+        .ok();
+    assert_eq!(original.rows(&folder), "1,2");
+    assert_eq!(
+        original.rows(&root),
+        "1",
+        "a write in the worktree is its own"
+    );
+
+    let list = original.stack.xtask(["worktree", "list", "--json"]).ok();
+    let list: serde_json::Value = serde_json::from_str(&list.stdout).expect("list --json");
+    assert_eq!(list[0]["name"], "fix");
+    assert_eq!(list[0]["state"], "up");
+    assert_eq!(list[0]["project"], original.project("fix"));
+
+    // rm refuses while a repo holds work: uncommitted, then unpushed.
+    std::fs::write(app.join("README"), "changed\n").unwrap();
+    original
+        .stack
+        .xtask(["--yes", "worktree", "rm", "fix"])
+        .fails_with(2)
+        .stderr_has("uncommitted changes (M README)");
+    git(&app, &["commit", "-q", "-am", "work of the worktree's"]);
+    original
+        .stack
+        .xtask(["--yes", "worktree", "rm", "fix"])
+        .fails_with(2)
+        .stderr_has("1 commit(s) on fix that no other branch holds");
+    assert!(folder.is_dir(), "a refusal changes nothing");
+    git(&app, &["reset", "-q", "--hard", "origin/fix"]);
+
+    original
+        .stack
+        .xtask(["--yes", "worktree", "rm", "fix"])
+        .ok();
+    assert!(!folder.exists(), "its folder is gone");
+    assert_eq!(leftovers_of(&original.project("fix")), Vec::<String>::new());
+    let clone = root.join("shared/src/app");
+    assert!(
+        !git(&clone, &["branch", "--list", "fix"]).contains("fix"),
+        "its branch is gone"
+    );
+    assert!(!git(&root, &["branch", "--list", "fix"]).contains("fix"));
+    assert!(!git(&clone, &["worktree", "list"]).contains("-wt-fix"));
+    assert_eq!(original.rows(&root), "1", "the original is untouched");
+}
