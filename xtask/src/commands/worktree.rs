@@ -2,6 +2,7 @@
 //! (its own branches, project, host ports and database), listed and removed.
 
 use crate::commands::Context;
+use crate::config::worktree_marker::WorktreeMarker;
 use crate::error::{Error, Result};
 use crate::worktrees::add_plan::{self, AddOptions, DbSeed};
 use crate::worktrees::{listing, rm_plan, WorktreeError};
@@ -88,7 +89,7 @@ impl WorktreeArgs {
             WorktreeCommand::Add(args) => args.run(ctx),
             WorktreeCommand::List => list(ctx),
             WorktreeCommand::Rm(args) => {
-                let root = ctx.workspace()?.root.clone();
+                let root = original_root(ctx)?;
                 let plan = rm_plan::plan(&root, &args.name, &this_xtask()?).map_err(refused)?;
                 ctx.execute(&plan)
             }
@@ -119,9 +120,15 @@ impl AddArgs {
     }
 }
 
+/// The original's root: the records are there (inside a worktree, its mark says where).
+fn original_root(ctx: &Context) -> Result<std::path::PathBuf> {
+    let root = ctx.workspace()?.root.clone();
+    Ok(WorktreeMarker::read(&root).map_or(root, |marker| marker.origin))
+}
+
 fn list(ctx: &Context) -> Result<()> {
     let workspace = ctx.workspace()?;
-    let rows = listing::rows(&workspace.root, &workspace.tasks).map_err(refused)?;
+    let rows = listing::rows(&original_root(ctx)?, &workspace.tasks).map_err(refused)?;
     if ctx.global.json {
         crate::outln!(
             "{}",

@@ -262,7 +262,17 @@ fn checkouts(
         };
         argv.push("--".into());
         argv.extend(start);
-        commands.push(CommandStep::new(argv).dir(&repo));
+        let shown = path
+            .strip_prefix(folder)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        let label = if shown.is_empty() { "." } else { &shown };
+        commands.push(
+            CommandStep::new(argv)
+                .dir(&repo)
+                .phase(format!("git worktree {label}")),
+        );
         checkouts.push(Checkout {
             repo,
             path,
@@ -373,10 +383,7 @@ fn stack_and_database(plan: &mut Plan, workspace: &Workspace, options: &AddOptio
             plan.run(in_new(&["--yes", "db", "setup"]).phase("its database, new"));
         }
         DbSeed::Copy => {
-            let dump = workspace
-                .root
-                .join(record::RECORDS_FOLDER)
-                .join(format!("{}.dump", options.name));
+            let dump = WorktreeRecord::dump_file(&workspace.root, &options.name);
             let dump_text = dump.to_string_lossy().into_owned();
             let mut backup = vec![
                 xtask.clone(),

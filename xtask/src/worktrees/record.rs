@@ -54,6 +54,11 @@ impl WorktreeRecord {
         root.join(RECORDS_FOLDER).join(format!("{name}.json"))
     }
 
+    /// The dump `add --db copy` streams the original's database through.
+    pub fn dump_file(root: &Path, name: &str) -> PathBuf {
+        root.join(RECORDS_FOLDER).join(format!("{name}.dump"))
+    }
+
     /// The record as its file holds it.
     pub fn to_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).unwrap_or_default();

@@ -65,15 +65,21 @@ pub fn plan(root: &Path, name: &str, xtask: &Path) -> Result<Plan, WorktreeError
             CommandStep::new(["git", "worktree", "prune"])
         };
         plan.run(command.dir(&checkout.repo));
-        if checkout.created_branch {
+        // An add interrupted before this repo made no branch to delete.
+        let made = format!("refs/heads/{}", checkout.branch);
+        if checkout.created_branch && git_queries::has_ref(&checkout.repo, &made)? {
             plan.run(
                 CommandStep::new(["git", "branch", "-D", "--", checkout.branch.as_str()])
                     .dir(&checkout.repo),
             );
         }
     }
+    // The dump of a copy that did not finish, then the record, last.
+    let dump = WorktreeRecord::dump_file(root, name);
+    let mut dump_record = dump.clone().into_os_string();
+    dump_record.push(".json");
     plan.push(Step::RemoveFiles {
-        paths: vec![WorktreeRecord::file(root, name)],
+        paths: vec![dump, dump_record.into(), WorktreeRecord::file(root, name)],
     });
     plan.push(Step::Status {
         verb: "Removed".into(),
