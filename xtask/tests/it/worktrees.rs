@@ -221,3 +221,66 @@ fn a_worktree_runs_beside_the_original_with_its_own_ports_and_database_and_rm_le
     assert!(!git(&clone, &["worktree", "list"]).contains("-wt-fix"));
     assert_eq!(original.rows(&root), "1", "the original is untouched");
 }
+
+/// A stack publishing a fixed host port: the worktree's stack cannot bind
+/// it while the original runs, so `add` stops at its stack. What it made
+/// is listed as incomplete and `rm` removes all of it.
+#[test]
+fn an_add_that_stops_half_way_is_listed_incomplete_and_rm_removes_it() {
+    crate::engine::require_engine();
+    let env = crate::harness::Env::new();
+    let port = free_port();
+    env.write(
+        "docker-compose.yml",
+        &format!(
+            "services:\n  web:\n    image: xtask-test/busybox:1\n    command: [\"httpd\", \"-f\", \"-p\", \"8080\"]\n    stop_signal: SIGKILL\n    ports: [\"127.0.0.1:{port}:8080\"]\n"
+        ),
+    );
+    env.tasks_toml("[project]\ncompose_files = [\"docker-compose.yml\"]\n");
+    git(env.path(), &["init", "-q", "-b", "main"]);
+    git(env.path(), &["add", "-A"]);
+    git(env.path(), &["commit", "-q", "-m", "the environment"]);
+    let project = env.project_name();
+    let root = env.path().to_path_buf();
+    let folder = {
+        let name = root.file_name().unwrap().to_string_lossy().into_owned();
+        root.with_file_name(format!("{name}-wt-half"))
+    };
+    struct Cleanup(Vec<String>, PathBuf);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            for project in &self.0 {
+                tear_down(project);
+            }
+            let _ = std::fs::remove_dir_all(&self.1);
+        }
+    }
+    let worktree_project = format!("{project}_half");
+    let _cleanup = Cleanup(
+        vec![project.clone(), worktree_project.clone()],
+        folder.clone(),
+    );
+    env.xtask(["up", "--wait"]).ok();
+
+    env.xtask(["worktree", "add", "half", "--db", "none"])
+        .run()
+        .code(1)
+        .stderr_has(&format!("publishes the fixed host port {port}"));
+    assert!(
+        folder.join("tasks.toml").is_file(),
+        "the git worktree was made"
+    );
+    let list = env.xtask(["worktree", "list", "--json"]).ok();
+    let list: serde_json::Value = serde_json::from_str(&list.stdout).expect("list --json");
+    assert_eq!(list[0]["state"], "incomplete");
+
+    env.xtask(["--yes", "worktree", "rm", "half"]).ok();
+    assert!(!folder.exists());
+    assert_eq!(leftovers_of(&worktree_project), Vec::<String>::new());
+    assert!(!git(&root, &["branch", "--list", "half"]).contains("half"));
+    assert!(!root.join(".xtask/worktrees/half.json").exists());
+    env.xtask(["worktree", "list"])
+        .ok()
+        .stderr_has("no worktrees here");
+    env.xtask(["down"]).ok();
+}
