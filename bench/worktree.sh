@@ -48,7 +48,7 @@ size=$("$xtask" db psql -- -At -c "select pg_size_pretty(pg_database_size('shop'
 echo "stack: tests/e2e (web, db), 1 repo, shop with $rows rows ($size); the original up"
 
 start=$(date +%s.%N)
-out=$("$xtask" worktree add bench 2>&1)
+out=$("$xtask" worktree add bench 2>&1) || { echo "$out"; exit 1; }
 end=$(date +%s.%N)
 echo "$out" | grep -E '^ +Done ' | sed 's/^ *Done /  /'
 printf '  %-44s %6.2f s\n' "worktree add, total" "$(echo "$end - $start" | bc)"

@@ -284,3 +284,70 @@ fn an_add_that_stops_half_way_is_listed_incomplete_and_rm_removes_it() {
         .stderr_has("no worktrees here");
     env.xtask(["down"]).ok();
 }
+
+/// The id of image `name`, if the engine has it.
+fn image_id(name: &str) -> Option<String> {
+    let out = std::process::Command::new("docker")
+        .args(["image", "inspect", "--format", "{{.Id}}", name])
+        .output()
+        .expect("docker image inspect");
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// A service compose builds is named after the project: the worktree's
+/// project gets the original's image under its own name, built never.
+#[test]
+fn built_images_are_shared_with_the_worktree_not_rebuilt() {
+    crate::engine::require_engine();
+    let env = crate::harness::Env::new();
+    env.write(
+        "app/Dockerfile",
+        "FROM xtask-test/busybox:1\nRUN echo built > /built\n",
+    );
+    env.write(
+        "docker-compose.yml",
+        "services:\n  web:\n    build: app\n    command: [\"sleep\", \"3600\"]\n    stop_signal: SIGKILL\n",
+    );
+    env.tasks_toml("[project]\ncompose_files = [\"docker-compose.yml\"]\n");
+    git(env.path(), &["init", "-q", "-b", "main"]);
+    git(env.path(), &["add", "-A"]);
+    git(env.path(), &["commit", "-q", "-m", "the environment"]);
+    let project = env.project_name();
+    let root = env.path().to_path_buf();
+    let folder = {
+        let name = root.file_name().unwrap().to_string_lossy().into_owned();
+        root.with_file_name(format!("{name}-wt-img"))
+    };
+    struct Cleanup(String, PathBuf);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            for project in [self.0.clone(), format!("{}_img", self.0)] {
+                tear_down(&project);
+                let _ = std::process::Command::new("docker")
+                    .args(["image", "rm", &format!("{project}-web")])
+                    .output();
+            }
+            let _ = std::fs::remove_dir_all(&self.1);
+        }
+    }
+    let _cleanup = Cleanup(project.clone(), folder.clone());
+    env.xtask(["up", "--wait"]).ok();
+    let original = image_id(&format!("{project}-web")).expect("the original's image");
+
+    let added = env.xtask(["worktree", "add", "img", "--db", "none"]).ok();
+    let output = format!("{}{}", added.stdout, added.stderr);
+    assert!(!output.contains("Building"), "nothing is built: {output}");
+    let theirs = format!("{project}_img-web");
+    assert_eq!(image_id(&theirs).as_deref(), Some(original.as_str()));
+
+    env.xtask(["--yes", "worktree", "rm", "img"]).ok();
+    assert_eq!(image_id(&theirs), None, "its tag is removed");
+    assert_eq!(
+        image_id(&format!("{project}-web")).as_deref(),
+        Some(original.as_str()),
+        "the original's image stays"
+    );
+    env.xtask(["down"]).ok();
+}
