@@ -120,7 +120,7 @@ pub fn plan(
         environment: options.from.clone(),
         ports,
         checkouts,
-        written: files.iter().map(|(path, _)| PathBuf::from(path)).collect(),
+        written: written(workspace, &files),
         image_tags: image_tags.iter().map(|(_, to)| to.clone()).collect(),
         complete: false,
     };
@@ -189,6 +189,21 @@ pub fn plan(
         shown: format!("worktree {name} ready at {}", folder.display()),
     });
     Ok(AddPlan { plan, warnings })
+}
+
+/// What `add` writes into the worktree besides git's files: the copies,
+/// and the links and folders of repos.toml (`rm` does not count them as changes).
+fn written(workspace: &Workspace, files: &[(String, String)]) -> Vec<PathBuf> {
+    let repos = &workspace.repos;
+    let links = repos.links.iter().map(|link| link.path.get_ref());
+    let folders = repos.folders.iter().map(|folder| folder.path.get_ref());
+    files
+        .iter()
+        .map(|(path, _)| path)
+        .chain(links)
+        .chain(folders)
+        .map(PathBuf::from)
+        .collect()
 }
 
 /// What a copied file's step says it changed (only the override target changes).

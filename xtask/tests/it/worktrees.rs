@@ -43,7 +43,7 @@ impl Original {
         stack.env.write(
             "repos.toml",
             &format!(
-                "[defaults]\nroot = \"shared/src\"\n\n[[repo]]\nname = \"app\"\nurl = {}\n\n[[copy]]\nfrom = \".env.example\"\nto = \".env\"\n",
+                "[defaults]\nroot = \"shared/src\"\n\n[[repo]]\nname = \"app\"\nurl = {}\n\n[[copy]]\nfrom = \".env.example\"\nto = \".env\"\n\n[[link]]\npath = \"app-readme\"\ntarget = \"shared/src/app/README\"\n",
                 crate::harness::toml_string(&app_remote.url())
             ),
         );
@@ -140,6 +140,9 @@ fn a_worktree_runs_beside_the_original_with_its_own_ports_and_database_and_rm_le
     assert_eq!(git(&app, &["branch", "--show-current"]), "fix");
     assert!(app.join("FIX").is_file(), "origin/fix is checked out");
     assert_eq!(git(&folder, &["branch", "--show-current"]), "fix");
+    // The links of repos.toml, made as update makes them, into its own repos.
+    let link = std::fs::read_link(folder.join("app-readme")).expect("the link is made");
+    assert_eq!(link, PathBuf::from("shared/src/app/README"));
 
     // Its own host ports, written to its .env, never the original's.
     let env = std::fs::read_to_string(folder.join(".env")).unwrap();
