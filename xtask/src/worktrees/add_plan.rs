@@ -2,7 +2,7 @@
 //! environment beside the original (git worktrees, its files, its links,
 //! the images tagged, its stack, its database) and records it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::compose::docker_host::docker;
@@ -56,23 +56,8 @@ pub fn plan(
 ) -> Result<AddPlan, WorktreeError> {
     let root = &workspace.root;
     let name = &options.name;
-    if !record::valid_name(name) {
-        return Err(WorktreeError::BadName(name.clone()));
-    }
     let branch = options.branch.clone().unwrap_or_else(|| name.clone());
-    if let Some(existing) = WorktreeRecord::read(root, name)? {
-        return Err(WorktreeError::Exists(name.clone(), existing.path));
-    }
-    let folder = record::folder_of(root, name);
-    if folder.symlink_metadata().is_ok() {
-        return Err(WorktreeError::FolderTaken(folder));
-    }
-    if !git_queries::is_toplevel(root)? {
-        return Err(WorktreeError::NotARepository(root.clone()));
-    }
-    if !git_queries::is_branch_name(root, &branch)? {
-        return Err(WorktreeError::BadBranch(branch));
-    }
+    let folder = check_new(root, name, &branch)?;
     let mut warnings = Vec::new();
     let (checkouts, commands) = checkouts(workspace, &folder, &branch, &mut warnings)?;
 
@@ -81,24 +66,7 @@ pub fn plan(
         return Err(WorktreeError::OriginalDown(environment.project.clone()));
     }
     let env_files = env_files(workspace);
-    let published = port_variables::published_ports(
-        root,
-        &environment.compose_files,
-        &env_files,
-        &environment.env,
-    );
-    for fixed in &published.fixed {
-        warnings.push(format!(
-            "service {} publishes the fixed host port {}: the worktree's stack cannot start beside the original's (make it a variable of the env file, `${{PORT:-{}}}`)",
-            fixed.service, fixed.port, fixed.port
-        ));
-    }
-    let mut reserved: BTreeSet<u16> = published.variables.iter().map(|v| v.port).collect();
-    for other in WorktreeRecord::all(root)? {
-        reserved.extend(other.ports.values());
-    }
-    let ports = port_variables::choose_free(&published.variables, &reserved)
-        .map_err(WorktreeError::Refused)?;
+    let ports = free_ports(workspace, environment, &env_files, &mut warnings)?;
 
     let (base, _) = base_project(workspace, &environment.env_file_values);
     let mut overrides = vec![(
@@ -130,6 +98,13 @@ pub fn plan(
         "origin": root,
     });
     let mut plan = Plan::new();
+    if !root.join(".xtask/.gitignore").exists() {
+        plan.push(Step::WriteFile {
+            path: root.join(".xtask/.gitignore"),
+            text: "*\n".into(),
+            what: "git ignores xtask's state".into(),
+        });
+    }
     let record_file = WorktreeRecord::file(root, name);
     plan.push(Step::WriteFile {
         path: record_file.clone(),
@@ -189,6 +164,55 @@ pub fn plan(
         shown: format!("worktree {name} ready at {}", folder.display()),
     });
     Ok(AddPlan { plan, warnings })
+}
+
+/// The folder of a new worktree, once the name, the branch and the root
+/// allow one and nothing is in its way.
+fn check_new(root: &Path, name: &str, branch: &str) -> Result<PathBuf, WorktreeError> {
+    if !record::valid_name(name) {
+        return Err(WorktreeError::BadName(name.to_string()));
+    }
+    if let Some(existing) = WorktreeRecord::read(root, name)? {
+        return Err(WorktreeError::Exists(name.to_string(), existing.path));
+    }
+    let folder = record::folder_of(root, name);
+    if folder.symlink_metadata().is_ok() {
+        return Err(WorktreeError::FolderTaken(folder));
+    }
+    if !git_queries::is_toplevel(root)? {
+        return Err(WorktreeError::NotARepository(root.to_path_buf()));
+    }
+    if !git_queries::is_branch_name(root, branch)? {
+        return Err(WorktreeError::BadBranch(branch.to_string()));
+    }
+    Ok(folder)
+}
+
+/// A free host port for each env-file variable that feeds `ports:`, none
+/// the original's or another worktree's; a fixed host port is warned of.
+fn free_ports(
+    workspace: &Workspace,
+    environment: &ActiveEnvironment,
+    env_files: &[String],
+    warnings: &mut Vec<String>,
+) -> Result<BTreeMap<String, u16>, WorktreeError> {
+    let published = port_variables::published_ports(
+        &workspace.root,
+        &environment.compose_files,
+        env_files,
+        &environment.env,
+    );
+    for fixed in &published.fixed {
+        warnings.push(format!(
+            "service {} publishes the fixed host port {}: the worktree's stack cannot start beside the original's (make it a variable of the env file, `${{PORT:-{}}}`)",
+            fixed.service, fixed.port, fixed.port
+        ));
+    }
+    let mut reserved: BTreeSet<u16> = published.variables.iter().map(|v| v.port).collect();
+    for other in WorktreeRecord::all(&workspace.root)? {
+        reserved.extend(other.ports.values());
+    }
+    port_variables::choose_free(&published.variables, &reserved).map_err(WorktreeError::Refused)
 }
 
 /// What `add` writes into the worktree besides git's files: the copies,

@@ -265,6 +265,21 @@ fn an_add_that_stops_half_way_is_listed_incomplete_and_rm_removes_it() {
     );
     env.xtask(["up", "--wait"]).ok();
 
+    // A dry run prints every step and changes nothing.
+    let dry = env
+        .xtask(["--dry-run", "worktree", "add", "half", "--db", "none"])
+        .ok();
+    for step in [
+        "git worktree add --quiet --no-track -b half -- ",
+        "# write ",
+        &format!("COMPOSE_PROJECT_NAME={project}_half"),
+        "# make the folders, links and copies of repos.toml in ",
+        " up --wait",
+    ] {
+        assert!(dry.stdout.contains(step), "{step}: {}", dry.stdout);
+    }
+    assert!(!folder.exists() && !root.join(".xtask/worktrees").exists());
+
     env.xtask(["worktree", "add", "half", "--db", "none"])
         .run()
         .code(1)
