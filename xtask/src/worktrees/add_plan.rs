@@ -11,7 +11,7 @@ use crate::compose::model::ComposeModel;
 use crate::config::worktree_marker::MARKER_FILE;
 use crate::config::{sanitize_project_name, Pin, Workspace};
 use crate::exec;
-use crate::plan::{CommandStep, Plan, Step};
+use crate::plan::{CommandStep, Lane, Plan, Step};
 use crate::worktrees::git_queries;
 use crate::worktrees::port_variables::{self, with_values};
 use crate::worktrees::record::{self, Checkout, WorktreeRecord};
@@ -415,10 +415,13 @@ fn stack_and_database(plan: &mut Plan, workspace: &Workspace, options: &AddOptio
         argv.extend(args.iter().map(|a| a.to_string()));
         CommandStep::new(argv)
     };
-    plan.run(in_new(&["up", "--wait"]).phase("the worktree's stack"));
+    let up = in_new(&["up", "--wait"]).phase("the worktree's stack");
     match options.db {
-        DbSeed::None => {}
+        DbSeed::None => {
+            plan.run(up);
+        }
         DbSeed::Empty => {
+            plan.run(up);
             plan.run(in_new(&["--yes", "db", "setup"]).phase("its database, new"));
         }
         DbSeed::Copy => {
@@ -433,7 +436,19 @@ fn stack_and_database(plan: &mut Plan, workspace: &Workspace, options: &AddOptio
                 backup.extend(["--env".into(), from.clone()]);
             }
             backup.extend(["db", "backup", "--force", "-o", &dump_text].map(String::from));
-            plan.run(CommandStep::new(backup).phase("the original's database, dumped"));
+            let backup = CommandStep::new(backup).phase("the original's database, dumped");
+            // The dump needs nothing of the new stack: taken while it starts.
+            let lane = |label: &str, step: CommandStep| Lane {
+                label: label.into(),
+                after: Vec::new(),
+                environment: None,
+                skip: None,
+                steps: vec![step],
+            };
+            plan.push(Step::Parallel {
+                lanes: vec![lane("stack", up), lane("dump", backup)],
+                jobs: 2,
+            });
             plan.run(
                 in_new(&[
                     "--yes",
