@@ -4,8 +4,9 @@
 use crate::commands::Context;
 use crate::config::worktree_marker::WorktreeMarker;
 use crate::error::{Error, Result};
+use crate::ui::Tone;
 use crate::worktrees::add_plan::{self, AddOptions, DbSeed};
-use crate::worktrees::{listing, rm_plan, WorktreeError};
+use crate::worktrees::{listing, record, rm_plan, WorktreeError};
 
 /// Parallel environments: git worktrees of everything, their own stack and database
 #[derive(Debug, clap::Args)]
@@ -90,6 +91,7 @@ impl WorktreeArgs {
             WorktreeCommand::List => list(ctx),
             WorktreeCommand::Rm(args) => {
                 let root = original_root(ctx)?;
+                let _lock = lock(ctx, &root)?;
                 let plan = rm_plan::plan(&root, &args.name, &this_xtask()?).map_err(refused)?;
                 ctx.execute(&plan)
             }
@@ -101,6 +103,7 @@ impl AddArgs {
     fn run(self, ctx: &Context) -> Result<()> {
         let workspace = ctx.workspace()?;
         let environment = ctx.environment_named(self.from.as_deref())?;
+        let _lock = lock(ctx, &workspace.root)?;
         let options = AddOptions {
             name: self.name,
             branch: self.branch,
@@ -118,6 +121,25 @@ impl AddArgs {
         }
         ctx.execute(&planned.plan)
     }
+}
+
+/// The lock on the records of `root`, held until the plan ends (none in a dry run).
+fn lock(ctx: &Context, root: &std::path::Path) -> Result<Option<crate::state_lock::StateLock>> {
+    if ctx.global.dry_run {
+        return Ok(None);
+    }
+    let lock = record::lock(root, |holder| {
+        let who = holder
+            .map(|pid| format!(" (pid {pid})"))
+            .unwrap_or_default();
+        ctx.ui.status_tone(
+            "Waiting",
+            format!("for another `worktree add` or `rm` here{who} to finish"),
+            Tone::Neutral,
+        );
+    })
+    .map_err(|e| Error::Other(e.into()))?;
+    Ok(Some(lock))
 }
 
 /// The original's root: the records are there (inside a worktree, its mark says where).

@@ -107,6 +107,17 @@ impl WorktreeRecord {
     }
 }
 
+/// Holds the original's worktree records for one `add` or `rm` at a time
+/// (two adds at once would choose the same free ports), waiting for the
+/// holder after telling `on_wait` its pid; the kernel drops it if we die.
+pub fn lock(
+    root: &Path,
+    on_wait: impl FnOnce(Option<&str>),
+) -> Result<crate::state_lock::StateLock, crate::state_lock::StateLockError> {
+    let path = root.join(RECORDS_FOLDER).with_extension("lock");
+    crate::state_lock::StateLock::acquire(&path, "worktree add or rm", on_wait)
+}
+
 /// Whether `name` may name a worktree: it becomes part of a folder, a
 /// branch and a compose project name.
 pub fn valid_name(name: &str) -> bool {

@@ -6,7 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::compose::docker_host::docker;
+use crate::compose::{environment, state};
 use crate::config::worktree_marker::MARKER_FILE;
+use crate::config::Workspace;
 use crate::plan::{CommandStep, Plan, Step};
 use crate::worktrees::git_queries;
 use crate::worktrees::record::WorktreeRecord;
@@ -39,16 +41,18 @@ pub fn plan(root: &Path, name: &str, xtask: &Path) -> Result<Plan, WorktreeError
             record.project
         ),
     });
-    if record.path.join("tasks.toml").is_file() && record.path.join(MARKER_FILE).is_file() {
-        let argv = [
+    for (environment, project) in projects(&record) {
+        let mut argv = vec![
             xtask.to_string_lossy().into_owned(),
             "-C".into(),
             record.path.to_string_lossy().into_owned(),
             "--yes".into(),
-            "down".into(),
-            "--volumes".into(),
         ];
-        plan.run(CommandStep::new(argv).phase("its stack, down with its volumes"));
+        if let Some(environment) = environment {
+            argv.extend(["--env".into(), environment]);
+        }
+        argv.extend(["down".into(), "--volumes".into()]);
+        plan.run(CommandStep::new(argv).phase(format!("{project}, down with its volumes")));
     }
     for tag in &record.image_tags {
         let mut untag = docker(["image", "rm", tag.as_str()]);
@@ -87,6 +91,39 @@ pub fn plan(root: &Path, name: &str, xtask: &Path) -> Result<Plan, WorktreeError
         shown: format!("worktree {name} removed"),
     });
     Ok(plan)
+}
+
+/// The worktree's compose projects to tear down: its own (always, when its
+/// configuration is there), and each other environment's that has
+/// containers or volumes (`test` there made its testing project).
+fn projects(record: &WorktreeRecord) -> Vec<(Option<String>, String)> {
+    if !record.path.join(MARKER_FILE).is_file() {
+        return Vec::new();
+    }
+    // Named, so that an XTASK_ENV of the shell cannot turn `down` elsewhere.
+    let Ok(workspace) = Workspace::load(&record.path) else {
+        return vec![(record.environment.clone(), record.project.clone())];
+    };
+    let own = record.environment.clone().or_else(|| {
+        let default = workspace.tasks.project.default_environment.as_ref();
+        default.map(|name| name.get_ref().clone())
+    });
+    let mut projects = vec![(own, record.project.clone())];
+    for name in workspace.tasks.environments.keys() {
+        let name = name.get_ref();
+        let Ok(environment) = environment::resolve(&workspace, Some(name), false) else {
+            continue;
+        };
+        if projects.iter().any(|(_, p)| *p == environment.project) {
+            continue;
+        }
+        let used = !state::containers(&environment.project).is_ok_and(|c| c.is_empty())
+            || !state::volumes(&environment.project).is_ok_and(|v| v.is_empty());
+        if used {
+            projects.push((Some(name.clone()), environment.project));
+        }
+    }
+    projects
 }
 
 /// Refuses when a repo of the worktree has uncommitted changes (the files

@@ -106,6 +106,7 @@ impl Drop for Original {
     fn drop(&mut self) {
         // Whatever the test left: the worktree's project and folder.
         tear_down(&self.project("fix"));
+        tear_down(&format!("{}_testing_fix", self.stack.project));
         let _ = std::fs::remove_dir_all(self.folder("fix"));
     }
 }
@@ -187,6 +188,13 @@ fn a_worktree_runs_beside_the_original_with_its_own_ports_and_database_and_rm_le
         "a write in the worktree is its own"
     );
 
+    // Its testing environment is a project of its own too (`test` makes it).
+    original
+        .in_worktree("fix", &["--env", "testing", "up", "--wait", "worker"])
+        .ok();
+    let testing = format!("{}_testing_fix", original.stack.project);
+    assert!(!leftovers_of(&testing).is_empty());
+
     let list = original.stack.xtask(["worktree", "list", "--json"]).ok();
     let list: serde_json::Value = serde_json::from_str(&list.stdout).expect("list --json");
     assert_eq!(list[0]["name"], "fix");
@@ -215,6 +223,7 @@ fn a_worktree_runs_beside_the_original_with_its_own_ports_and_database_and_rm_le
         .ok();
     assert!(!folder.exists(), "its folder is gone");
     assert_eq!(leftovers_of(&original.project("fix")), Vec::<String>::new());
+    assert_eq!(leftovers_of(&testing), Vec::<String>::new());
     let clone = root.join("shared/src/app");
     assert!(
         !git(&clone, &["branch", "--list", "fix"]).contains("fix"),
@@ -368,4 +377,68 @@ fn built_images_are_shared_with_the_worktree_not_rebuilt() {
         "the original's image stays"
     );
     env.xtask(["down"]).ok();
+}
+
+/// Two adds at once (parallel agents): one waits for the other, and each
+/// worktree gets host ports of its own.
+#[test]
+fn two_adds_at_once_get_ports_of_their_own() {
+    crate::engine::require_engine();
+    let env = crate::harness::Env::new();
+    env.write(
+        "docker-compose.yml",
+        "services:\n  web:\n    image: xtask-test/busybox:1\n    command: [\"httpd\", \"-f\", \"-p\", \"8080\"]\n    stop_signal: SIGKILL\n    ports: [\"127.0.0.1:${WEB_PORT}:8080\"]\n",
+    );
+    env.tasks_toml("[project]\ncompose_files = [\"docker-compose.yml\"]\n");
+    env.write(".env", &format!("WEB_PORT={}\n", free_port()));
+    env.write(".gitignore", ".env\n");
+    git(env.path(), &["init", "-q", "-b", "main"]);
+    git(env.path(), &["add", "-A"]);
+    git(env.path(), &["commit", "-q", "-m", "the environment"]);
+    let project = env.project_name();
+    let root = env.path().to_path_buf();
+    let folder = |name: &str| {
+        let base = root.file_name().unwrap().to_string_lossy().into_owned();
+        root.with_file_name(format!("{base}-wt-{name}"))
+    };
+    struct Cleanup(String, Vec<PathBuf>);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            for name in ["a", "b"] {
+                tear_down(&format!("{}_{name}", self.0));
+            }
+            for folder in &self.1 {
+                let _ = std::fs::remove_dir_all(folder);
+            }
+        }
+    }
+    let _cleanup = Cleanup(project.clone(), vec![folder("a"), folder("b")]);
+
+    let children: Vec<_> = ["a", "b"]
+        .map(|name| env.xtask(["worktree", "add", name, "--db", "none"]).spawn())
+        .into_iter()
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().expect("wait");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let port = |name: &str| {
+        std::fs::read_to_string(folder(name).join(".env"))
+            .expect(".env")
+            .lines()
+            .find_map(|l| l.strip_prefix("WEB_PORT=").map(str::to_string))
+            .expect("WEB_PORT")
+    };
+    assert_ne!(port("a"), port("b"));
+    for name in ["a", "b"] {
+        env.xtask(["--yes", "worktree", "rm", name]).ok();
+        assert_eq!(
+            leftovers_of(&format!("{project}_{name}")),
+            Vec::<String>::new()
+        );
+    }
 }
