@@ -442,3 +442,29 @@ fn two_adds_at_once_get_ports_of_their_own() {
         );
     }
 }
+
+/// `worktree rm` completes the names of the records, `add --from` the
+/// environments.
+#[test]
+fn the_shell_is_offered_worktree_names_and_environments() {
+    let env = crate::harness::Env::new();
+    env.tasks_toml("[environments.development]\n[environments.testing]\n");
+    env.write(
+        ".xtask/worktrees/fix-login.json",
+        r#"{"name":"fix-login","path":"/nowhere","project":"p_fix-login","branch":"fix-login","environment":null,"ports":{},"checkouts":[],"written":[],"image_tags":[],"complete":true}"#,
+    );
+    let offered = |words: &[&str]| {
+        let out = env
+            .xtask(["--", "xtask"].iter().chain(words))
+            .env("COMPLETE", "bash")
+            .env("_CLAP_COMPLETE_INDEX", words.len().to_string())
+            .ok();
+        out.stdout.lines().map(str::to_string).collect::<Vec<_>>()
+    };
+    assert!(offered(&["worktree", "rm", ""]).contains(&"fix-login".to_string()));
+    let environments = offered(&["worktree", "add", "x", "--from", ""]);
+    assert!(
+        environments.contains(&"testing".to_string()),
+        "{environments:?}"
+    );
+}
