@@ -188,6 +188,18 @@ fn a_worktree_runs_beside_the_original_with_its_own_ports_and_database_and_rm_le
         "a write in the worktree is its own"
     );
 
+    // The repo commands see its own repos; update follows the pin, and git
+    // keeps a branch checked out in one worktree out of the others.
+    original
+        .in_worktree("fix", &["status"])
+        .ok()
+        .stdout_has("fix ");
+    original
+        .in_worktree("fix", &["update"])
+        .ok()
+        .stderr_has("branch main is checked out in the worktree at");
+    assert_eq!(git(&app, &["branch", "--show-current"]), "fix");
+
     // Its testing environment is a project of its own too (`test` makes it).
     original
         .in_worktree("fix", &["--env", "testing", "up", "--wait", "worker"])
