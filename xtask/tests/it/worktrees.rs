@@ -480,3 +480,89 @@ fn the_shell_is_offered_worktree_names_and_environments() {
         "{environments:?}"
     );
 }
+
+/// `kill -9` of `worktree add` while its stack starts: the original is as
+/// it was, the worktree is listed as incomplete, and `rm` removes it all.
+#[test]
+fn an_add_killed_mid_way_is_removed_whole_by_rm() {
+    crate::engine::require_engine();
+    let env = crate::harness::Env::new();
+    env.write(
+        "docker-compose.yml",
+        "services:\n  web:\n    image: xtask-test/busybox:1\n    command: [\"sh\", \"-c\", \"sleep 2 && touch /tmp/ready && exec sleep 3600\"]\n    stop_signal: SIGKILL\n    healthcheck:\n      test: [\"CMD\", \"test\", \"-f\", \"/tmp/ready\"]\n      interval: 1s\n      retries: 30\n",
+    );
+    env.tasks_toml("[project]\ncompose_files = [\"docker-compose.yml\"]\n");
+    git(env.path(), &["init", "-q", "-b", "main"]);
+    git(env.path(), &["add", "-A"]);
+    git(env.path(), &["commit", "-q", "-m", "the environment"]);
+    let root = env.path().to_path_buf();
+    let worktree_project = format!("{}_cut", env.project_name());
+    let folder = {
+        let name = root.file_name().unwrap().to_string_lossy().into_owned();
+        root.with_file_name(format!("{name}-wt-cut"))
+    };
+    struct Cleanup(String, PathBuf);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            tear_down(&self.0);
+            let _ = std::fs::remove_dir_all(&self.1);
+        }
+    }
+    let _cleanup = Cleanup(worktree_project.clone(), folder.clone());
+
+    let job = env
+        .xtask(["worktree", "add", "cut", "--db", "none"])
+        .spawn_as_a_job();
+    crate::engine::wait_for(
+        "the worktree's web container",
+        std::time::Duration::from_secs(60),
+        || match crate::engine::container_ids(&worktree_project, "web", true).is_empty() {
+            true => Err("none yet".into()),
+            false => Ok(()),
+        },
+    );
+    crate::harness::send_signal_to_group(job.id(), 9);
+    let out = job.wait_with_output().expect("wait");
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&out.status),
+        Some(9)
+    );
+    assert_eq!(
+        git(&root, &["status", "--porcelain"]),
+        "",
+        "the original is as it was"
+    );
+    let list = env.xtask(["worktree", "list", "--json"]).ok();
+    let list: serde_json::Value = serde_json::from_str(&list.stdout).expect("list --json");
+    assert_eq!(list[0]["state"], "incomplete");
+    // The stack's own `up --wait` (a process group of its own) ends by itself.
+    crate::engine::wait_for(
+        "the worktree's web to be healthy",
+        std::time::Duration::from_secs(60),
+        || {
+            let ids = crate::engine::container_ids(&worktree_project, "web", false);
+            let health = std::process::Command::new("docker")
+                .args(["inspect", "--format", "{{.State.Health.Status}}"])
+                .args(&ids)
+                .output()
+                .map_err(|e| e.to_string())?;
+            let health = String::from_utf8_lossy(&health.stdout).trim().to_string();
+            if health == "healthy" {
+                Ok(())
+            } else {
+                Err(health)
+            }
+        },
+    );
+
+    env.xtask(["--yes", "worktree", "rm", "cut"]).ok();
+    assert!(!folder.exists());
+    assert_eq!(leftovers_of(&worktree_project), Vec::<String>::new());
+    assert!(!git(&root, &["branch", "--list", "cut"]).contains("cut"));
+    assert_eq!(
+        git(&root, &["worktree", "list", "--porcelain"])
+            .matches("worktree ")
+            .count(),
+        1
+    );
+}
