@@ -78,7 +78,7 @@ pub fn plan(
     }
     overrides.extend(ports.iter().map(|(k, v)| (k.clone(), v.to_string())));
     let files = copied_files(workspace, &env_files, &overrides)?;
-    let image_tags = image_tags(workspace, environment, &project)?;
+    let image_tags = image_tags(workspace, environment, &project);
 
     let record = WorktreeRecord {
         name: name.clone(),
@@ -212,7 +212,10 @@ fn free_ports(
     for other in WorktreeRecord::all(&workspace.root)? {
         reserved.extend(other.ports.values());
     }
-    port_variables::choose_free(&published.variables, &reserved).map_err(WorktreeError::Refused)
+    Ok(port_variables::choose_free(
+        &published.variables,
+        &reserved,
+    )?)
 }
 
 /// What `add` writes into the worktree besides git's files: the copies,
@@ -363,7 +366,7 @@ fn copied_files(
         let text = match std::fs::read_to_string(&full) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(source) => return Err(WorktreeError::Record { path: full, source }),
+            Err(source) => return Err(WorktreeError::Read { path: full, source }),
         };
         if path == target {
             files.push((path, with_values(&text, overrides)));
@@ -380,7 +383,7 @@ fn image_tags(
     workspace: &Workspace,
     environment: &ActiveEnvironment,
     project: &str,
-) -> Result<Vec<(String, String)>, WorktreeError> {
+) -> Vec<(String, String)> {
     let mut tags = Vec::new();
     for service in ComposeModel::declared(workspace, environment).built_services() {
         for separator in ["-", "_"] {
@@ -392,14 +395,14 @@ fn image_tags(
             }
         }
     }
-    Ok(tags)
+    tags
 }
 
 /// Whether any container of the original's project runs.
 fn original_running(project: &str) -> Result<bool, WorktreeError> {
     let containers =
-        crate::compose::state::containers(project).map_err(|e| WorktreeError::Git {
-            dir: PathBuf::from(project),
+        crate::compose::state::containers(project).map_err(|e| WorktreeError::Engine {
+            project: project.to_string(),
             why: e.to_string(),
         })?;
     Ok(containers.iter().any(|c| c.is_running()))

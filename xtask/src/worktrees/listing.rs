@@ -31,10 +31,13 @@ pub fn rows(
     let remote = crate::compose::docker_host::engine().remote_host();
     let mut rows = Vec::new();
     for record in WorktreeRecord::all(root)? {
-        let containers = state::containers(&record.project).unwrap_or_default();
+        let listed = state::containers(&record.project);
+        let containers = listed.as_ref().map(Vec::clone).unwrap_or_default();
         let running = containers.iter().filter(|c| c.is_running()).count();
         let state = if !record.complete || !record.path.is_dir() {
             "incomplete"
+        } else if listed.is_err() {
+            "unknown (no engine answers)"
         } else if running == 0 {
             "down"
         } else if running < containers.len() {

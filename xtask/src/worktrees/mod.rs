@@ -37,8 +37,19 @@ pub enum WorktreeError {
     },
     #[error("the original's stack ({0}) is not running: its database cannot be copied")]
     OriginalDown(String),
-    #[error("{0}")]
-    Refused(String),
+    /// Work that removing the worktree would lose, one line per repo.
+    #[error("worktree {name} holds work that removing it would lose; nothing was changed:\n  {}", .problems.join("\n  "))]
+    HoldsWork { name: String, problems: Vec<String> },
+    #[error(transparent)]
+    NoFreePort(#[from] port_variables::NoFreePort),
+    #[error("cannot read {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot ask the engine about {project}: {why}")]
+    Engine { project: String, why: String },
     #[error("cannot read the record {path}")]
     Record {
         path: PathBuf,
@@ -58,6 +69,7 @@ impl WorktreeError {
             WorktreeError::FolderTaken(_) => Some("move that folder away or pick another name"),
             WorktreeError::OriginalDown(_) => Some("start it (`cargo xtask up --wait`), or add the worktree with `--db empty` or `--db none`"),
             WorktreeError::BranchInUse { .. } => Some("pick another branch with --branch"),
+            WorktreeError::HoldsWork { .. } => Some("commit and push the work (or merge it into another branch), or discard it with git; then run `worktree rm` again"),
             _ => None,
         }
     }

@@ -74,13 +74,21 @@ pub fn published_ports(
     published
 }
 
+/// No port was free near a variable's value.
+#[derive(Debug, thiserror::Error)]
+#[error("no free host port for {variable} in the {ATTEMPTS} ports above {port}")]
+pub struct NoFreePort {
+    pub variable: String,
+    pub port: u16,
+}
+
 /// A free host port for each variable: the first after its original value
 /// that is neither `reserved` (the original's, other worktrees') nor bound
 /// by anyone on this machine now.
 pub fn choose_free(
     variables: &[PortVariable],
     reserved: &BTreeSet<u16>,
-) -> Result<BTreeMap<String, u16>, String> {
+) -> Result<BTreeMap<String, u16>, NoFreePort> {
     let mut taken = reserved.clone();
     let mut chosen = BTreeMap::new();
     for variable in variables {
@@ -94,10 +102,10 @@ pub fn choose_free(
             (!taken.contains(&candidate) && bindable(candidate)).then_some(candidate)
         });
         let Some(port) = found else {
-            return Err(format!(
-                "no free host port for {} near {}",
-                variable.name, variable.port
-            ));
+            return Err(NoFreePort {
+                variable: variable.name.clone(),
+                port: variable.port,
+            });
         };
         taken.insert(port);
         chosen.insert(variable.name.clone(), port);

@@ -170,10 +170,9 @@ fn refuse_lost_work(record: &WorktreeRecord) -> Result<(), WorktreeError> {
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(WorktreeError::Refused(format!(
-            "worktree {} holds work that removing it would lose; nothing was changed:\n  {}",
-            record.name,
-            problems.join("\n  ")
-        )))
+        Err(WorktreeError::HoldsWork {
+            name: record.name.clone(),
+            problems,
+        })
     }
 }
