@@ -12,6 +12,7 @@ use crate::config::worktree_marker::MARKER_FILE;
 use crate::config::{sanitize_project_name, Pin, Workspace};
 use crate::exec;
 use crate::plan::{CommandStep, Lane, Plan, Step};
+use crate::repos::transport::ENVIRONMENT_GIT_CONFIG;
 use crate::worktrees::git_queries;
 use crate::worktrees::port_variables::{self, with_values};
 use crate::worktrees::record::{self, Checkout, WorktreeRecord};
@@ -115,16 +116,7 @@ pub fn plan(
     if let Some(first) = commands.next() {
         plan.run(first);
     }
-    plan.push(Step::WriteFile {
-        path: folder.join(".xtask/.gitignore"),
-        text: "*\n".into(),
-        what: "git ignores xtask's state".into(),
-    });
-    plan.push(Step::WriteFile {
-        path: folder.join(MARKER_FILE),
-        text: format!("{marker:#}\n"),
-        what: format!("its mark: projects named <original's>_{name}"),
-    });
+    state_files(&mut plan, root, &folder, name, &marker);
     for command in commands {
         plan.run(command);
     }
@@ -164,6 +156,34 @@ pub fn plan(
         shown: format!("worktree {name} ready at {}", folder.display()),
     });
     Ok(AddPlan { plan, warnings })
+}
+
+/// The worktree's `.xtask`: ignored by git, its mark, and the
+/// environment's git config (mirror rules) when the original has one.
+fn state_files(
+    plan: &mut Plan,
+    root: &Path,
+    folder: &Path,
+    name: &str,
+    marker: &serde_json::Value,
+) {
+    plan.push(Step::WriteFile {
+        path: folder.join(".xtask/.gitignore"),
+        text: "*\n".into(),
+        what: "git ignores xtask's state".into(),
+    });
+    plan.push(Step::WriteFile {
+        path: folder.join(MARKER_FILE),
+        text: format!("{marker:#}\n"),
+        what: format!("its mark: projects named <original's>_{name}"),
+    });
+    if let Ok(text) = std::fs::read_to_string(root.join(ENVIRONMENT_GIT_CONFIG)) {
+        plan.push(Step::WriteFile {
+            path: folder.join(ENVIRONMENT_GIT_CONFIG),
+            text,
+            what: "the environment's git config (mirror rules)".into(),
+        });
+    }
 }
 
 /// The folder of a new worktree, once the name, the branch and the root
