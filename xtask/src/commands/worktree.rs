@@ -49,7 +49,7 @@ pub struct AddArgs {
     /// The branch of every repo (checked out when it exists, else made from the pin); default: NAME
     #[arg(long, value_name = "BRANCH")]
     pub branch: Option<String>,
-    /// The environment copied (its .env choice and database); default: the active one
+    /// The environment copied (its .env choice and database); default: --env's, else the active one
     #[arg(long, value_name = "ENV")]
     pub from: Option<String>,
     /// The new database: a copy of the original's, a new one (`db setup`), or none
@@ -102,12 +102,14 @@ impl WorktreeArgs {
 impl AddArgs {
     fn run(self, ctx: &Context) -> Result<()> {
         let workspace = ctx.workspace()?;
-        let environment = ctx.environment_named(self.from.as_deref())?;
+        // `--env` (or XTASK_ENV) chooses as --from does: the worktree keeps that choice.
+        let from = self.from.or_else(|| ctx.global.environment.clone());
+        let environment = ctx.environment_named(from.as_deref())?;
         let _lock = lock(ctx, &workspace.root)?;
         let options = AddOptions {
             name: self.name,
             branch: self.branch,
-            from: self.from,
+            from,
             db: match self.db.as_str() {
                 "empty" => DbSeed::Empty,
                 "none" => DbSeed::None,

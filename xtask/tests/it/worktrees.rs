@@ -392,7 +392,7 @@ fn built_images_are_shared_with_the_worktree_not_rebuilt() {
 }
 
 /// Two adds at once (parallel agents): one waits for the other, and each
-/// worktree gets host ports of its own.
+/// worktree gets host ports of its own; one copies the testing environment.
 #[test]
 fn two_adds_at_once_get_ports_of_their_own() {
     crate::engine::require_engine();
@@ -401,7 +401,9 @@ fn two_adds_at_once_get_ports_of_their_own() {
         "docker-compose.yml",
         "services:\n  web:\n    image: xtask-test/busybox:1\n    command: [\"httpd\", \"-f\", \"-p\", \"8080\"]\n    stop_signal: SIGKILL\n    ports: [\"127.0.0.1:${WEB_PORT}:8080\"]\n",
     );
-    env.tasks_toml("[project]\ncompose_files = [\"docker-compose.yml\"]\n");
+    env.tasks_toml(
+        "[project]\ncompose_files = [\"docker-compose.yml\"]\ndefault_environment = \"development\"\n\n[environments.development]\n[environments.testing]\n",
+    );
     env.write(".env", &format!("WEB_PORT={}\n", free_port()));
     env.write(".gitignore", ".env\n");
     git(env.path(), &["init", "-q", "-b", "main"]);
@@ -416,8 +418,8 @@ fn two_adds_at_once_get_ports_of_their_own() {
     struct Cleanup(String, Vec<PathBuf>);
     impl Drop for Cleanup {
         fn drop(&mut self) {
-            for name in ["a", "b"] {
-                tear_down(&format!("{}_{name}", self.0));
+            for project in ["a", "testing_b"] {
+                tear_down(&format!("{}_{project}", self.0));
             }
             for folder in &self.1 {
                 let _ = std::fs::remove_dir_all(folder);
@@ -426,8 +428,12 @@ fn two_adds_at_once_get_ports_of_their_own() {
     }
     let _cleanup = Cleanup(project.clone(), vec![folder("a"), folder("b")]);
 
-    let children: Vec<_> = ["a", "b"]
-        .map(|name| env.xtask(["worktree", "add", name, "--db", "none"]).spawn())
+    let children: Vec<_> = [&["a"][..], &["b", "--from", "testing"]]
+        .map(|args| {
+            let mut words = vec!["worktree", "add", "--db", "none"];
+            words.extend(args);
+            env.xtask(words).spawn()
+        })
         .into_iter()
         .collect();
     for child in children {
@@ -446,12 +452,19 @@ fn two_adds_at_once_get_ports_of_their_own() {
             .expect("WEB_PORT")
     };
     assert_ne!(port("a"), port("b"));
-    for name in ["a", "b"] {
+    // b keeps the environment it copied, in a project of its own.
+    env.xtask(["env"])
+        .current_dir(folder("b"))
+        .ok()
+        .stdout_has("testing")
+        .stdout_has(&format!("{project}_testing_b"));
+    for (name, project) in [
+        ("a", format!("{project}_a")),
+        ("b", format!("{project}_testing_b")),
+    ] {
+        assert!(!leftovers_of(&project).is_empty(), "{project} runs");
         env.xtask(["--yes", "worktree", "rm", name]).ok();
-        assert_eq!(
-            leftovers_of(&format!("{project}_{name}")),
-            Vec::<String>::new()
-        );
+        assert_eq!(leftovers_of(&project), Vec::<String>::new());
     }
 }
 
