@@ -339,6 +339,16 @@ fn image_id(name: &str) -> Option<String> {
 /// project gets the original's image under its own name, built never.
 #[test]
 fn built_images_are_shared_with_the_worktree_not_rebuilt() {
+    built_images_are_shared(None, "-");
+}
+
+/// Compose v1 names them `PROJECT_SERVICE`.
+#[test]
+fn built_images_are_shared_on_compose_v1_too() {
+    built_images_are_shared(Some("docker-compose"), "_");
+}
+
+fn built_images_are_shared(compose: Option<&str>, separator: &'static str) {
     crate::engine::require_engine();
     let env = crate::harness::Env::new();
     env.write(
@@ -359,36 +369,40 @@ fn built_images_are_shared_with_the_worktree_not_rebuilt() {
         let name = root.file_name().unwrap().to_string_lossy().into_owned();
         root.with_file_name(format!("{name}-wt-img"))
     };
-    struct Cleanup(String, PathBuf);
+    struct Cleanup(String, PathBuf, &'static str);
     impl Drop for Cleanup {
         fn drop(&mut self) {
             for project in [self.0.clone(), format!("{}_img", self.0)] {
                 tear_down(&project);
                 let _ = std::process::Command::new("docker")
-                    .args(["image", "rm", &format!("{project}-web")])
+                    .args(["image", "rm", &format!("{project}{}web", self.2)])
                     .output();
             }
             let _ = std::fs::remove_dir_all(&self.1);
         }
     }
-    let _cleanup = Cleanup(project.clone(), folder.clone());
-    env.xtask(["up", "--wait"]).ok();
-    let original = image_id(&format!("{project}-web")).expect("the original's image");
+    let _cleanup = Cleanup(project.clone(), folder.clone(), separator);
+    let xtask = |args: &[&str]| match compose {
+        Some(compose) => env.xtask(args).env("XTASK_COMPOSE", compose),
+        None => env.xtask(args),
+    };
+    xtask(&["up", "--wait"]).ok();
+    let original = image_id(&format!("{project}{separator}web")).expect("the original's image");
 
-    let added = env.xtask(["worktree", "add", "img", "--db", "none"]).ok();
+    let added = xtask(&["worktree", "add", "img", "--db", "none"]).ok();
     let output = format!("{}{}", added.stdout, added.stderr);
     assert!(!output.contains("Building"), "nothing is built: {output}");
-    let theirs = format!("{project}_img-web");
+    let theirs = format!("{project}_img{separator}web");
     assert_eq!(image_id(&theirs).as_deref(), Some(original.as_str()));
 
-    env.xtask(["--yes", "worktree", "rm", "img"]).ok();
+    xtask(&["--yes", "worktree", "rm", "img"]).ok();
     assert_eq!(image_id(&theirs), None, "its tag is removed");
     assert_eq!(
-        image_id(&format!("{project}-web")).as_deref(),
+        image_id(&format!("{project}{separator}web")).as_deref(),
         Some(original.as_str()),
         "the original's image stays"
     );
-    env.xtask(["down"]).ok();
+    xtask(&["down"]).ok();
 }
 
 /// Two adds at once (parallel agents): one waits for the other, and each
