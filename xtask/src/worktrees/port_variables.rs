@@ -29,10 +29,11 @@ pub struct PublishedPorts {
     pub fixed: Vec<HostPort>,
 }
 
-/// Finds which of the env files' variables (`env_files`, in `root`) feed
-/// host ports of `compose_files`: each number-valued variable is given a
-/// sentinel port and the model read again by our loader; the sentinels
-/// that come out as host ports name the variables.
+/// Finds which variables feed host ports of `compose_files`: those of
+/// the env files (`env_files`, in `root`) that hold a number, and those the
+/// files name (`${PORT:-8080}`) that nothing sets. Each is given a sentinel
+/// port and the model read again by our loader; the sentinels that come
+/// out as host ports name the variables.
 pub fn published_ports(
     root: &Path,
     compose_files: &[String],
@@ -41,37 +42,82 @@ pub fn published_ports(
 ) -> PublishedPorts {
     let lookup = env_file::process_lookup(env);
     let values = env_file::read_all_lenient(root, env_files, &lookup);
-    let candidates: Vec<(&String, u16)> = values
+    let variables = Variables::for_project(root, env_files, env);
+    let paths = files::effective_files(root, compose_files);
+    // `None`: unset, its port the default the files give.
+    let mut candidates: Vec<(String, Option<u16>)> = values
         .iter()
-        .filter_map(|(name, value)| Some((name, value.trim().parse::<u16>().ok()?)))
-        .filter(|(_, port)| *port > 0)
-        .take(usize::from(u16::MAX - PROBE_BASE))
+        .filter_map(|(name, value)| Some((name.clone(), Some(value.trim().parse::<u16>().ok()?))))
+        .filter(|(_, port)| *port != Some(0))
         .collect();
-    let mut probe = Variables::for_project(root, env_files, env);
+    for name in referenced_names(&paths) {
+        if variables.get(&name).is_none() && !candidates.iter().any(|(n, _)| *n == name) {
+            candidates.push((name, None));
+        }
+    }
+    candidates.truncate(usize::from(u16::MAX - PROBE_BASE));
+    let mut probe = variables.clone();
     for (index, (name, _)) in candidates.iter().enumerate() {
         probe.set(name.as_str(), (PROBE_BASE + index as u16).to_string());
     }
-    let paths = files::effective_files(root, compose_files);
-    let model = loader::load(&paths, &probe).model;
+    let original = loader::load(&paths, &variables).model.host_ports();
+    let probed_ports = loader::load(&paths, &probe).model.host_ports();
     let mut published = PublishedPorts::default();
-    for host_port in model.host_ports() {
+    for host_port in &probed_ports {
         let probed = host_port
             .port
             .checked_sub(PROBE_BASE)
             .and_then(|index| candidates.get(usize::from(index)));
-        match probed {
-            Some((name, port)) => {
-                if !published.variables.iter().any(|v| &v.name == *name) {
-                    published.variables.push(PortVariable {
-                        name: (*name).clone(),
-                        port: *port,
-                    });
-                }
+        let Some((name, value)) = probed else {
+            published.fixed.push(host_port.clone());
+            continue;
+        };
+        // An unset variable's port: one of the service's the probe moved
+        // that no set variable holds and no other unset one took.
+        let port = value.or_else(|| {
+            original
+                .iter()
+                .filter(|p| p.service == host_port.service && !probed_ports.contains(p))
+                .map(|p| p.port)
+                .find(|port| {
+                    !candidates.iter().any(|(_, v)| *v == Some(*port))
+                        && !published.variables.iter().any(|v| v.port == *port)
+                })
+        });
+        if let Some(port) = port {
+            if !published.variables.iter().any(|v| v.name == *name) {
+                published.variables.push(PortVariable {
+                    name: name.clone(),
+                    port,
+                });
             }
-            None => published.fixed.push(host_port),
         }
     }
     published
+}
+
+/// The variables `${NAME...}` the files name, in order, each once (a probe's
+/// candidates: the loader decides what each one feeds).
+fn referenced_names(paths: &[std::path::PathBuf]) -> Vec<String> {
+    let mut names = Vec::new();
+    for path in paths {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        for (_, rest) in text.match_indices("${").map(|(i, _)| ((), &text[i + 2..])) {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty()
+                && !name.starts_with(|c: char| c.is_ascii_digit())
+                && !names.contains(&name)
+            {
+                names.push(name);
+            }
+        }
+    }
+    names
 }
 
 /// No port was free near a variable's value.
@@ -173,7 +219,7 @@ mod tests {
         .unwrap();
         std::fs::write(
             dir.path().join("compose.yaml"),
-            "services:\n  web:\n    image: x\n    ports: [\"127.0.0.1:${WEB_PORT}:80\", \"9000:9000\"]\n  db:\n    image: y\n    ports:\n      - published: ${DB_PORT:-1}\n        target: 5432\n",
+            "services:\n  web:\n    image: x\n    ports: [\"127.0.0.1:${WEB_PORT}:80\", \"9000:9000\", \"${ADMIN_PORT_UNSET_IN_TESTS:-7000}:7000\"]\n  db:\n    image: y\n    ports:\n      - published: ${DB_PORT:-1}\n        target: 5432\n",
         )
         .unwrap();
         let found = published_ports(
@@ -182,9 +228,17 @@ mod tests {
             &[".env".into()],
             &BTreeMap::new(),
         );
-        let names: Vec<&str> = found.variables.iter().map(|v| v.name.as_str()).collect();
-        assert_eq!(names.len(), 2);
-        assert!(names.contains(&"WEB_PORT") && names.contains(&"DB_PORT"));
+        let names: Vec<(&str, u16)> = found
+            .variables
+            .iter()
+            .map(|v| (v.name.as_str(), v.port))
+            .collect();
+        assert_eq!(names.len(), 3, "{names:?}");
+        assert!(names.contains(&("WEB_PORT", 8080)) && names.contains(&("DB_PORT", 5432)));
+        assert!(
+            names.contains(&("ADMIN_PORT_UNSET_IN_TESTS", 7000)),
+            "{names:?}"
+        );
         assert_eq!(found.fixed.len(), 1);
         assert_eq!(found.fixed[0].port, 9000);
     }
