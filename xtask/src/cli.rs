@@ -191,6 +191,7 @@ impl Command {
             | Command::Describe(_)
             | Command::Monitor(_) => true,
             Command::Db(args) => args.command.has_json(),
+            Command::Worktree(args) => args.command.has_json(),
             // The listing; one command's help is text.
             Command::Help(args) => args.name.is_none(),
             _ => false,
@@ -308,6 +309,7 @@ pub enum Command {
     // One-time setup
     Init(commands::init::InitArgs),
     Certs(commands::certs::CertsArgs),
+    Worktree(commands::worktree::WorktreeArgs),
 
     // Tasks and the tool itself
     Help(commands::help::HelpArgs),

@@ -37,6 +37,7 @@ pub(crate) mod suggest;
 pub(crate) mod tasks;
 pub(crate) mod testing;
 pub(crate) mod ui;
+pub(crate) mod worktrees;
 
 // What the integration tests call directly; everything else is reached
 // through the binary.

@@ -74,6 +74,19 @@ pub enum Step {
     /// A test run: phases, suites side by side behind their gates, the
     /// tear-down; its summary printed at the end, a failed phase failing it.
     Tests(Box<TestPlan>),
+    /// Write a small file whole (folders made, atomically); its text is not
+    /// shown (a copied `.env` holds secrets): `what` says what it holds.
+    WriteFile {
+        path: PathBuf,
+        text: String,
+        what: String,
+    },
+    /// Remove these files when they exist (a record the plan owns).
+    RemoveFiles { paths: Vec<PathBuf> },
+    /// The folders, links and copies of the repos.toml in `root` made as
+    /// `update` makes them, read and planned when the step is reached
+    /// (earlier steps made the file and the repos the links point into).
+    Layout { root: PathBuf },
     /// A status line `verb message` when reached; `# shown` in a dry run.
     Status {
         verb: String,
@@ -577,6 +590,18 @@ impl fmt::Display for Step {
                 aside.display()
             ),
             Step::File { action, .. } => write!(f, "{action}"),
+            Step::WriteFile { path, what, .. } => {
+                write!(f, "# write {} ({what})", path.display())
+            }
+            Step::RemoveFiles { paths } => {
+                let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+                write!(f, "# remove {}", shown.join(", "))
+            }
+            Step::Layout { root, .. } => write!(
+                f,
+                "# make the folders, links and copies of repos.toml in {} (as update does)",
+                root.display()
+            ),
             Step::Status { shown, .. } => write!(f, "# {shown}"),
             Step::Tests(tests) => {
                 // Its lines end in a newline; the plan adds the last one.

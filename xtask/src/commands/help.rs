@@ -46,7 +46,7 @@ const GROUPS: [(&str, &[&str]); 7] = [
     ),
     ("Database", &["db"]),
     ("Tests, docs and debuggers", &["test", "docs", "debug"]),
-    ("Setup", &["init", "certs"]),
+    ("Setup", &["init", "certs", "worktree"]),
     ("This tool", &["help", "completions"]),
 ];
 

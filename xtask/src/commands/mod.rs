@@ -23,6 +23,7 @@ pub mod task;
 pub mod test;
 pub mod update;
 pub mod urls;
+pub mod worktree;
 
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};
@@ -86,6 +87,7 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<()> {
         Command::Images(args) => args.run(ctx),
         Command::Init(args) => args.run(ctx),
         Command::Certs(args) => args.run(ctx),
+        Command::Worktree(args) => args.run(ctx),
         Command::Docs(args) => args.run(ctx),
         Command::Debug(args) => args.run(ctx),
         Command::Help(args) => args.run(ctx),

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::compose::env_file;
 use crate::config::environment::{EnvValue, MAX_INHERITS_DEPTH};
 use crate::config::project::ProjectSpec;
+use crate::config::worktree_marker::WorktreeMarker;
 use crate::config::{sanitize_project_name, TasksFile, Workspace};
 use crate::plan::Step;
 
@@ -391,8 +392,29 @@ pub fn resolve(
 /// base name for the default environment (or none), else `<base>_<name>`.
 /// The base is `[project] name`, else `COMPOSE_PROJECT_NAME` from the env
 /// files (what plain `docker compose` in the root would use), else the
-/// root folder's name.
+/// root folder's name. In a worktree (`.xtask/worktree.json`) every name
+/// is the original's with `_<worktree>` added, so the two never share one.
 fn project_of(
+    workspace: &Workspace,
+    name: Option<&str>,
+    env_file_values: &BTreeMap<String, String>,
+) -> (String, String) {
+    let (project, why) = original_project_of(workspace, name, env_file_values);
+    match WorktreeMarker::read(&workspace.root) {
+        Some(worktree) => (
+            sanitize_project_name(&worktree.project(&project)),
+            format!(
+                "{why}, then _{}: a worktree has its own project",
+                worktree.name
+            ),
+        ),
+        None => (project, why),
+    }
+}
+
+/// [`project_of`] as the original environment names it (in a worktree,
+/// from the original's base, recorded in its mark).
+fn original_project_of(
     workspace: &Workspace,
     name: Option<&str>,
     env_file_values: &BTreeMap<String, String>,
@@ -407,15 +429,9 @@ fn project_of(
             "set by the environment's `project`".into(),
         );
     }
-    let (base, why) = match (
-        &tasks.project.name,
-        env_file_values.get("COMPOSE_PROJECT_NAME"),
-    ) {
-        (Some(name), _) => (name.get_ref().clone(), "[project] name"),
-        (None, Some(value)) if !value.trim().is_empty() => {
-            (value.clone(), "COMPOSE_PROJECT_NAME in the env file")
-        }
-        _ => (workspace.project_name(), "the root folder's name"),
+    let (base, why) = match WorktreeMarker::read(&workspace.root) {
+        Some(worktree) => (worktree.base, "the original's base project name"),
+        None => base_project(workspace, env_file_values),
     };
     let default = tasks
         .project
@@ -431,5 +447,24 @@ fn project_of(
             sanitize_project_name(&base),
             format!("{why} (the default environment)"),
         ),
+    }
+}
+
+/// The base of every project name of an environment that is no worktree,
+/// and why: `[project] name`, else `COMPOSE_PROJECT_NAME` from the env
+/// files, else the root folder's name.
+pub fn base_project(
+    workspace: &Workspace,
+    env_file_values: &BTreeMap<String, String>,
+) -> (String, &'static str) {
+    match (
+        &workspace.tasks.project.name,
+        env_file_values.get("COMPOSE_PROJECT_NAME"),
+    ) {
+        (Some(name), _) => (name.get_ref().clone(), "[project] name"),
+        (None, Some(value)) if !value.trim().is_empty() => {
+            (value.clone(), "COMPOSE_PROJECT_NAME in the env file")
+        }
+        _ => (workspace.project_name(), "the root folder's name"),
     }
 }

@@ -172,6 +172,18 @@ impl ComposeModel {
         self.services().map(|(name, _)| name.clone()).collect()
     }
 
+    /// The active services compose builds and names after the project
+    /// (`build:` without `image:`).
+    pub fn built_services(&self) -> Vec<String> {
+        self.services()
+            .filter(|(_, definition)| self.is_active(definition))
+            .filter(|(_, definition)| {
+                definition.get("build").is_some() && definition.get("image").is_none()
+            })
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
     fn services(&self) -> impl Iterator<Item = &(String, YamlNode)> {
         self.root
             .get("services")

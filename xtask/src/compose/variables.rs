@@ -70,8 +70,7 @@ impl Variables {
         self.values.get(name).map(String::as_str)
     }
 
-    /// Sets one variable.
-    #[cfg(test)]
+    /// Sets one variable (a probe of which variables feed what).
     pub fn set(&mut self, name: impl Into<String>, value: impl Into<String>) {
         self.values.insert(name.into(), value.into());
     }

@@ -18,6 +18,7 @@ pub mod source;
 pub mod task;
 pub mod tasks_file;
 pub mod test_spec;
+pub mod worktree_marker;
 
 use std::path::{Path, PathBuf};
 

@@ -95,17 +95,20 @@ fn run_foreground(lane: &Lane, ui: &Ui) -> Result<(), LaneFailure> {
 
 /// Runs one lane's steps with prefixed output; registers its running child
 /// so that a sibling's failure can stop it.
+/// A step with a phase says how long it took, as in the foreground.
 fn run_prefixed(
     lane: &Lane,
     prefix: &str,
     stop: &AtomicBool,
     running: &Mutex<Vec<i32>>,
+    ui: &Ui,
 ) -> Result<(), LaneFailure> {
     for step in &lane.steps {
         if stop.load(Ordering::SeqCst) {
             return Ok(());
         }
         stop_if_interrupted(&lane.label)?;
+        let started = std::time::Instant::now();
         let child = exec::spawn_piped(step)
             .map_err(|e| LaneFailure::of(lane, step, e.exit_code(), Some(e)))?;
         let pid = child.child.id() as i32;
@@ -117,7 +120,12 @@ fn run_prefixed(
             pids.retain(|p| *p != pid);
         }
         match result {
-            Ok(0) => {}
+            Ok(0) => {
+                if let Some(phase) = &step.phase {
+                    let took = crate::ui::seconds(started.elapsed());
+                    ui.status("Done", format!("{phase} ({took})"));
+                }
+            }
             Ok(code) => return Err(LaneFailure::of(lane, step, code, None)),
             Err(error) => return Err(LaneFailure::of(lane, step, 1, Some(error))),
         }
@@ -152,7 +160,7 @@ fn run_parallel(lanes: &[&Lane], ui: &Ui, jobs: usize) -> Result<(), LaneFailure
                     return;
                 };
                 let prefix = format!("[{:<width$}] ", clean(&lane.label));
-                if let Err(failed) = run_prefixed(lane, &prefix, &stop, &running) {
+                if let Err(failed) = run_prefixed(lane, &prefix, &stop, &running, ui) {
                     if !stop.swap(true, Ordering::SeqCst) {
                         // First failure: stop the siblings still running.
                         if let Ok(pids) = running.lock() {

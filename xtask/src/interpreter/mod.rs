@@ -92,6 +92,9 @@ impl Interpreter<'_> {
                 lanes::run(lanes, self.ui, *jobs).map_err(|failed| self.lane_failed(failed))
             }
             Step::Tests(tests) => self.tests(tests),
+            Step::WriteFile { path, text, what } => write_file(path, text, what),
+            Step::RemoveFiles { paths } => remove_files(paths),
+            Step::Layout { root } => self.layout(root),
             Step::Status { verb, message, .. } => {
                 self.ui.status(verb, message);
                 Ok(())
@@ -151,6 +154,23 @@ impl Interpreter<'_> {
         Error::Child {
             command: failed.step,
             code: failed.code,
+        }
+    }
+
+    /// A [`Step::Layout`]: planned now, applied, each outcome reported;
+    /// a failed action fails the step.
+    fn layout(&self, root: &Path) -> Result<()> {
+        use crate::repos::layout;
+        let workspace = crate::config::Workspace::load(root)?;
+        let actions = layout::plan(root, &workspace.repos, false);
+        let outcomes = layout::apply(root, &actions);
+        let errors = crate::repos::sync_progress::report_layout(self.ui, &actions, outcomes);
+        match errors.first() {
+            None => Ok(()),
+            Some(first) => Err(Error::Other(anyhow::anyhow!(
+                "the layout of {} is incomplete: {first}",
+                root.display()
+            ))),
         }
     }
 
@@ -331,6 +351,35 @@ fn stopped(why: &dyn std::fmt::Display) -> Error {
 }
 
 /// Writes a [`Step::Record`]: the fields, plus a query's output (masked).
+/// A [`Step::WriteFile`]: its folder made, then the file written whole.
+fn write_file(path: &Path, text: &str, what: &str) -> Result<()> {
+    let cannot = |e: std::io::Error| {
+        Error::Other(
+            anyhow::Error::from(e).context(format!("cannot write {} ({what})", path.display())),
+        )
+    };
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder).map_err(cannot)?;
+    }
+    crate::atomic_file::write(path, text).map_err(cannot)
+}
+
+/// A [`Step::RemoveFiles`]: a file already gone is no failure.
+fn remove_files(paths: &[std::path::PathBuf]) -> Result<()> {
+    for path in paths {
+        match std::fs::remove_file(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(Error::Other(
+                    anyhow::Error::from(e).context(format!("cannot remove {}", path.display())),
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
 fn record(
     path: &Path,
     fields: &[(String, String)],

@@ -24,6 +24,15 @@ const NEEDS_STATE: &[(&str, &str)] = &[
         "cannot lock repos that are not cloned: trytond, party, country, currency, pyramid",
     ),
     ("update --locked", "--locked needs repos.lock"),
+    (
+        "worktree add fix-login",
+        "is not running: its database cannot be copied",
+    ),
+    ("worktree rm fix-login", "no worktree `fix-login` here"),
+    (
+        "--yes worktree rm fix-login",
+        "no worktree `fix-login` here",
+    ),
 ];
 
 fn repo_root() -> PathBuf {
@@ -221,6 +230,14 @@ fn every_example_in_help_and_readme_runs_here_as_written() {
     )
     .expect("write dump");
     std::fs::write(copy.join("dump.sql"), "CREATE TABLE t (id int);\n").expect("write dump.sql");
+    // A worktree is made of the environment's git repository: the copy is one.
+    for args in [
+        &["init", "-q", "-b", "main"][..],
+        &["add", "-A"],
+        &["commit", "-q", "-m", "the repository as checked out"],
+    ] {
+        crate::git_fixture::git(&copy, args);
+    }
 
     let mut examples = help_examples(&copy);
     let from_help = examples.len();

@@ -44,3 +44,4 @@ mod tasks_safety;
 mod terminal;
 mod test_command;
 mod test_ownership;
+mod worktrees;

@@ -9,6 +9,7 @@ use super::{REPO_COMMANDS, SERVICE_COMMANDS};
 use crate::cli::Cli;
 use crate::config::Workspace;
 use crate::tasks::catalog;
+use crate::worktrees::record::WorktreeRecord;
 
 /// The configuration as completion sees it: `XTASK_ROOT`, else the nearest
 /// folder upwards with tasks.toml; parsed, not validated. `None` offers
@@ -106,5 +107,15 @@ pub(super) fn completing_command() -> clap::Command {
             t.mut_arg("images", |a| a.add(candidates(&images)))
         })
     });
-    command
+    let worktrees: Vec<String> = WorktreeRecord::all(&workspace.root)
+        .map(|records| records.into_iter().map(|r| r.name).collect())
+        .unwrap_or_default();
+    command.mut_subcommand("worktree", |c| {
+        c.mut_subcommand("rm", |r| {
+            r.mut_arg("name", |a| a.add(candidates(&worktrees)).index(1))
+        })
+        .mut_subcommand("add", |r| {
+            r.mut_arg("from", |a| a.add(candidates(&environments)))
+        })
+    })
 }
