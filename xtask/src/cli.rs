@@ -166,6 +166,7 @@ impl Command {
             | Command::Describe(_)
             | Command::Monitor(_) => true,
             Command::Db(args) => args.command.has_json(),
+            Command::Checkpoint(args) => args.command.has_json(),
             // The listing; one command's help is text.
             Command::Help(args) => args.name.is_none(),
             _ => false,
@@ -273,6 +274,7 @@ pub enum Command {
     Monitor(commands::monitor::MonitorArgs),
     Doctor(commands::doctor::DoctorArgs),
     Db(commands::db::DbArgs),
+    Checkpoint(commands::checkpoint::CheckpointArgs),
     Images(commands::images::ImagesArgs),
 
     // Tests, docs and debuggers

@@ -22,7 +22,8 @@ const LEAVES: [&str; 10] = [
 
 /// Domain modules: they take resolved inputs and build plans or do one
 /// job; never the command layer.
-const DOMAIN: [&str; 10] = [
+const DOMAIN: [&str; 11] = [
+    "checkpoints",
     "db",
     "debugger",
     "doctor",
@@ -59,7 +60,7 @@ fn allowed(module: &str) -> Option<Vec<&'static str>> {
         // Validation that reads compose files: above both.
         "check" => with(&["config", "compose"]),
         // The one interpreter of plans: below the commands that build them.
-        "interpreter" => with(&["plan", "exec", "error", "setup", "testing"]),
+        "interpreter" => with(&["plan", "exec", "error", "setup", "testing", "repos"]),
         m if DOMAIN.contains(&m) => {
             let mut list = vec!["config", "plan", "exec", "compose", "error", "output_files"];
             list.extend(DOMAIN.iter().copied());

@@ -24,6 +24,18 @@ const NEEDS_STATE: &[(&str, &str)] = &[
         "cannot lock repos that are not cloned: trytond, party, country, currency, pyramid",
     ),
     ("update --locked", "--locked needs repos.lock"),
+    (
+        "checkpoint restore before-migration",
+        "there is no checkpoint `before-migration`",
+    ),
+    (
+        "--yes checkpoint restore before-migration",
+        "there is no checkpoint `before-migration`",
+    ),
+    (
+        "--yes checkpoint rm before-migration",
+        "there is no checkpoint `before-migration`",
+    ),
 ];
 
 fn repo_root() -> PathBuf {
