@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use crate::engine::Stack;
 use crate::git_fixture::{commit_locally, git, head_of, Remote, Remotes};
 use crate::harness::Env;
 
@@ -161,4 +162,243 @@ fn restore_refuses_dirty_trees_and_unkept_commits_and_moves_nothing() {
     assert_eq!(head_of(&lib_dir), (Some("main".into()), unkept));
     assert_eq!(env.read(".env"), "MODE=later\n");
     assert_eq!(env.read("shared/src/app/feature.txt"), "edited\n");
+}
+
+/// The e2e fixture with `[db] name = "shop"` (a table `t` holding 1), and
+/// the two repos and the `.env` of [`repos_of`], cloned.
+fn stack_with_repos(remotes: &Remotes) -> (Stack, Remote, Remote) {
+    let stack = crate::db::shop_with("create table t (x int); insert into t values (1)");
+    let app = with_feature(remotes, "app");
+    let lib = remotes.create("lib");
+    stack
+        .env
+        .repos_toml(&repos_of(stack.env.path(), &app, &lib));
+    stack.xtask(["update"]).ok();
+    (stack, app, lib)
+}
+
+/// The rows of `t` in shop, comma-separated.
+fn rows(stack: &Stack) -> String {
+    stack
+        .xtask([
+            "db",
+            "psql",
+            "shop",
+            "--",
+            "-At",
+            "-c",
+            "select string_agg(x::text, ',' order by x) from t",
+        ])
+        .ok()
+        .stdout
+        .trim()
+        .to_string()
+}
+
+/// The snapshots `db snapshot list` shows.
+fn snapshots(stack: &Stack) -> String {
+    stack.xtask(["db", "snapshot", "list"]).ok().stdout
+}
+
+#[test]
+fn a_round_trip_across_a_branch_switch_and_a_database_change() {
+    let remotes = Remotes::new();
+    let (stack, _app, _lib) = stack_with_repos(&remotes);
+    let env = &stack.env;
+    let app_dir = env.join("shared/src/app");
+    let saved_app = head_of(&app_dir);
+    env.write(".env", "MODE=saved\n");
+
+    let out = stack
+        .xtask(["checkpoint", "save", "main-state", "--note", "one row"])
+        .ok();
+    assert!(
+        out.stderr
+            .contains("Saved checkpoint main-state (2 repos, database shop"),
+        "{}",
+        out.describe()
+    );
+    let record = env.read(".xtask/checkpoints/main-state.json");
+    let record: serde_json::Value = serde_json::from_str(&record).expect("record");
+    let snapshot = record["database"]["snapshot"]
+        .as_str()
+        .expect("snapshot")
+        .to_string();
+    assert!(snapshots(&stack).contains(&snapshot));
+    assert!(
+        record["images"]["db"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("sha256:")),
+        "{record}"
+    );
+
+    // Work on a branch: the database and the repo change.
+    switch(&app_dir, "feature");
+    crate::db::psql(&stack, "shop", "insert into t values (2)");
+    env.write(".env", "MODE=feature\n");
+    stack.xtask(["checkpoint", "save", "feature-state"]).ok();
+
+    let out = stack
+        .xtask(["--yes", "checkpoint", "restore", "main-state"])
+        .ok();
+    assert!(
+        out.stderr
+            .contains("Moved app (shared/src/app) from feature at")
+            && out.stderr.contains("Restored checkpoint main-state"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(rows(&stack), "1");
+    assert_eq!(head_of(&app_dir), saved_app);
+    assert_eq!(env.read(".env"), "MODE=saved\n");
+    // The replaced database is kept as a snapshot, as `db snapshot restore` keeps it.
+    assert!(
+        out.stdout
+            .contains("to get back: cargo xtask db snapshot restore snapshot-restore-"),
+        "{}",
+        out.describe()
+    );
+
+    // And forth again.
+    stack
+        .xtask(["--yes", "checkpoint", "restore", "feature-state"])
+        .ok();
+    assert_eq!(rows(&stack), "1,2");
+    assert_eq!(head_of(&app_dir).0.as_deref(), Some("feature"));
+    assert_eq!(env.read(".env"), "MODE=feature\n");
+
+    // rm takes the record, the stored files and the snapshot.
+    stack
+        .xtask(["--yes", "checkpoint", "rm", "main-state"])
+        .ok();
+    assert!(!snapshots(&stack).contains(&snapshot));
+    assert!(!env.join(".xtask/checkpoints/main-state.json").exists());
+    // --force replaces a checkpoint: the new snapshot in, the old one out.
+    let old = env.read(".xtask/checkpoints/feature-state.json");
+    stack
+        .xtask(["checkpoint", "save", "feature-state", "--force"])
+        .ok();
+    let new = env.read(".xtask/checkpoints/feature-state.json");
+    let name_in = |text: &str| {
+        let value: serde_json::Value = serde_json::from_str(text).expect("record");
+        value["database"]["snapshot"]
+            .as_str()
+            .expect("snapshot")
+            .to_string()
+    };
+    let listed = snapshots(&stack);
+    assert!(listed.contains(&name_in(&new)), "{listed}");
+    assert!(
+        name_in(&old) == name_in(&new) || !listed.contains(&name_in(&old)),
+        "{listed}"
+    );
+}
+
+/// A `docker` first on PATH that passes every call through, except the
+/// restore's swap script (the call naming `shop__restoring`): it touches
+/// `reached`, then runs the real one only when `run` is set, touches
+/// `ran`, and waits (bounded) for `release` before it exits.
+fn docker_pausing_the_swap(dir: &Path, run: bool) -> String {
+    let real = std::process::Command::new("sh")
+        .args(["-c", "command -v docker"])
+        .output()
+        .expect("sh");
+    let real = String::from_utf8_lossy(&real.stdout).trim().to_string();
+    let d = dir.display();
+    let swap = if run {
+        "\"$real\" \"$@\"; rc=$?".to_string()
+    } else {
+        "rc=1".to_string()
+    };
+    crate::harness::write_executable(
+        &dir.join("docker"),
+        &format!(
+            "#!/bin/sh\nreal='{real}'\ncase \"$*\" in *shop__restoring*) \
+             touch '{d}/reached'; {swap}; touch '{d}/ran'; \
+             i=0; while [ ! -e '{d}/release' ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; exit $rc;; \
+             *) exec \"$real\" \"$@\";; esac\n"
+        ),
+    );
+    format!("{}:{}", d, std::env::var("PATH").unwrap_or_default())
+}
+
+/// Waits (bounded) until `path` exists.
+fn wait_for_file(path: &Path) {
+    crate::engine::wait_for(
+        &format!("{} to appear", path.display()),
+        std::time::Duration::from_secs(60),
+        || {
+            if path.exists() {
+                Ok(())
+            } else {
+                Err("not yet".into())
+            }
+        },
+    );
+}
+
+#[test]
+fn kill_9_during_a_restore_leaves_each_part_old_or_new() {
+    let remotes = Remotes::new();
+    let (stack, _app, _lib) = stack_with_repos(&remotes);
+    let env = &stack.env;
+    let app_dir = env.join("shared/src/app");
+    let saved_app = head_of(&app_dir);
+    env.write(".env", "MODE=saved\n");
+    stack.xtask(["checkpoint", "save", "s"]).ok();
+    switch(&app_dir, "feature");
+    let feature_app = head_of(&app_dir);
+    crate::db::psql(&stack, "shop", "insert into t values (2)");
+    env.write(".env", "MODE=later\n");
+
+    // Killed while the swap script is about to run (it never does), then
+    // right after it ran: the database old, then new; repos and files old.
+    for (run, rows_after) in [(false, "1,2"), (true, "1")] {
+        let bin = tempfile::tempdir().expect("tempdir");
+        let path = docker_pausing_the_swap(bin.path(), run);
+        let mut child = stack
+            .xtask(["--yes", "checkpoint", "restore", "s"])
+            .env("PATH", &path)
+            .spawn();
+        wait_for_file(&bin.path().join("ran"));
+        crate::harness::send_signal(child.id(), 9);
+        let _ = child.wait();
+        std::fs::write(bin.path().join("release"), "").expect("release");
+        crate::engine::wait_for(
+            "the staging database to be gone",
+            std::time::Duration::from_secs(120),
+            || {
+                let names = crate::db::database_names(&stack);
+                if names.iter().any(|n| n.ends_with("__restoring")) {
+                    Err(format!("{names:?}"))
+                } else {
+                    Ok(())
+                }
+            },
+        );
+        assert_eq!(rows(&stack), rows_after, "swap ran: {run}");
+        assert_eq!(head_of(&app_dir), feature_app, "swap ran: {run}");
+        assert_eq!(git(&app_dir, &["status", "--porcelain"]), "");
+        assert_eq!(env.read(".env"), "MODE=later\n");
+    }
+
+    // SIGTERM while the swap runs: the swap finishes, nothing after it starts.
+    let bin = tempfile::tempdir().expect("tempdir");
+    let path = docker_pausing_the_swap(bin.path(), true);
+    let child = stack
+        .xtask(["--yes", "checkpoint", "restore", "s"])
+        .env("PATH", &path)
+        .spawn();
+    wait_for_file(&bin.path().join("ran"));
+    crate::harness::send_signal(child.id(), 15);
+    std::fs::write(bin.path().join("release"), "").expect("release");
+    let out = child.wait_with_output().expect("wait");
+    assert_ne!(out.status.code(), Some(0));
+    assert_eq!(head_of(&app_dir), feature_app);
+
+    // Whole, it restores everything.
+    stack.xtask(["--yes", "checkpoint", "restore", "s"]).ok();
+    assert_eq!(rows(&stack), "1");
+    assert_eq!(head_of(&app_dir), saved_app);
+    assert_eq!(env.read(".env"), "MODE=saved\n");
 }
