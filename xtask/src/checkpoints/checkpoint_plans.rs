@@ -284,7 +284,11 @@ pub fn remove(inputs: &CheckpointInputs<'_>, name: &str) -> Result<Plan, Checkpo
 /// files there), then asked; the database swapped in first (the script
 /// refuses a missing snapshot before it changes anything), the repos moved
 /// one by one, the files replaced with backups.
-pub fn restore(inputs: &CheckpointInputs<'_>, name: &str) -> Result<Plan, CheckpointError> {
+pub fn restore(
+    inputs: &CheckpointInputs<'_>,
+    name: &str,
+    confirm: Option<&str>,
+) -> Result<Plan, CheckpointError> {
     let root = inputs.root();
     let checkpoint = existing(root, name)?;
     let mut reasons = Vec::new();
@@ -301,6 +305,12 @@ pub fn restore(inputs: &CheckpointInputs<'_>, name: &str) -> Result<Plan, Checkp
         };
         let relative = repos.repo_path(spec).to_string_lossy().into_owned();
         let path = place(root, &relative);
+        if recorded.head.dirty {
+            notes.push(format!(
+                "{} had uncommitted changes at save: the checkpoint holds its commit, not them",
+                recorded.name
+            ));
+        }
         match recorded_head::refusal(&path.path, &recorded.head) {
             Some(HeadError::Refused(why)) => {
                 reasons.push(format!("{} ({relative}): {why}", recorded.name))
@@ -340,7 +350,7 @@ pub fn restore(inputs: &CheckpointInputs<'_>, name: &str) -> Result<Plan, Checkp
     });
     if let Some((db, target)) = target {
         if target.settings.protected {
-            target.confirm(&mut plan, "Replace (from a checkpoint)", &db.name, None);
+            target.confirm(&mut plan, "Replace (from a checkpoint)", &db.name, confirm);
         }
         let options = SnapshotRestoreOptions {
             snapshot: Some(db.snapshot.clone()),

@@ -43,7 +43,7 @@ pub enum CheckpointCommand {
     #[command(after_help = "Examples:
   cargo xtask checkpoint restore before-migration
   cargo xtask --yes checkpoint restore before-migration")]
-    Restore(NameArgs),
+    Restore(RestoreArgs),
     /// Remove a checkpoint: its record, stored files and database snapshot (asks first)
     #[command(after_help = "Examples:
   cargo xtask --yes checkpoint rm before-migration")]
@@ -61,6 +61,16 @@ pub struct SaveArgs {
     /// Replace a checkpoint of that name (its old parts removed once the new one is saved)
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RestoreArgs {
+    /// The checkpoint (see `checkpoint list`)
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// The database's name, typed in advance (a protected environment wants it)
+    #[arg(long, value_name = "DB")]
+    pub confirm: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -87,7 +97,10 @@ impl CheckpointArgs {
                 note: args.note,
                 force: args.force,
             }),
-            CheckpointCommand::Restore(args) => Wanted::Restore(args.name),
+            CheckpointCommand::Restore(args) => Wanted::Restore {
+                name: args.name,
+                confirm: args.confirm,
+            },
             CheckpointCommand::Rm(args) => Wanted::Remove(args.name),
         };
         let environment = ctx.environment()?;
@@ -131,7 +144,9 @@ impl CheckpointArgs {
                 }
                 saved.plan
             }
-            Wanted::Restore(name) => checkpoint_plans::restore(&inputs, &name)?,
+            Wanted::Restore { name, confirm } => {
+                checkpoint_plans::restore(&inputs, &name, confirm.as_deref())?
+            }
             Wanted::Remove(name) => checkpoint_plans::remove(&inputs, &name)?,
         };
         drop(planning);
@@ -142,7 +157,10 @@ impl CheckpointArgs {
 /// What a subcommand other than `list` asks for.
 enum Wanted {
     Save(SaveOptions),
-    Restore(String),
+    Restore {
+        name: String,
+        confirm: Option<String>,
+    },
     Remove(String),
 }
 
