@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::checkpoints::branch_switch;
 use crate::checkpoints::record::{
     check_name, Checkpoint, DatabaseRecord, RepoRecord, StoredFile, CHECKPOINTS_DIR,
 };
@@ -21,6 +22,8 @@ pub struct SaveOptions {
     /// Replace a checkpoint of that name (its files and snapshot removed
     /// once the new record is written).
     pub force: bool,
+    /// The database alone (a branch's checkpoint): no repos, files or images.
+    pub database_only: bool,
 }
 
 /// A save's plan, and what it warns about before it runs.
@@ -38,7 +41,7 @@ fn place(root: &Path, relative: &str) -> Place {
 }
 
 /// The lock that keeps two checkpoint commands of one environment apart.
-fn lock(root: &Path) -> Step {
+pub fn lock(root: &Path) -> Step {
     Step::Lock {
         path: root
             .join(crate::state_lock::STATE_DIR)
@@ -110,7 +113,11 @@ pub fn save(
         images: BTreeMap::new(),
         skipped: Vec::new(),
     };
-    let warnings = read_repos(inputs, &mut checkpoint);
+    let warnings = if options.database_only {
+        Vec::new()
+    } else {
+        read_repos(inputs, &mut checkpoint)
+    };
     let mut plan = Plan::new();
     plan.push(lock(root));
     plan.push(Step::File {
@@ -121,6 +128,56 @@ pub fn save(
         inside: Some(root.to_path_buf()),
     });
     let files_folder = format!("{name}.{saved_at}.files");
+    if !options.database_only {
+        store_files(inputs, &mut plan, &mut checkpoint, &files_folder);
+    }
+    match &inputs.database {
+        DbAccess::Ready(target) => {
+            let database = target.database(None)?;
+            let snapshot = snapshot_name(name);
+            plan.run(snapshots::take_step(target, &database, &snapshot)?);
+            checkpoint.database = Some(DatabaseRecord {
+                name: database,
+                snapshot,
+            });
+        }
+        DbAccess::Unavailable(why) => checkpoint.skipped.push(format!("database: {why}")),
+    }
+    match &inputs.images {
+        _ if options.database_only => {}
+        ImageIds::Read(ids) => checkpoint.images = ids.clone(),
+        ImageIds::Unavailable(why) => checkpoint.skipped.push(format!("image ids: {why}")),
+    }
+    plan.push(Step::WriteText {
+        path: place(root, &format!("{CHECKPOINTS_DIR}/{name}.json")),
+        text: checkpoint.to_text()?,
+        what: "the checkpoint's record: from now on it exists".into(),
+    });
+    if let Some(old) = &replaced {
+        remove_parts(inputs, &mut plan, old, Some(&files_folder));
+    }
+    let skipped = if checkpoint.skipped.is_empty() {
+        String::new()
+    } else {
+        format!("; skipped: {}", checkpoint.skipped.join("; "))
+    };
+    plan.push(Step::Status {
+        verb: "Saved".into(),
+        message: format!("checkpoint {name} ({}){skipped}", summary(&checkpoint)),
+        shown: format!("saved checkpoint {name}"),
+    });
+    Ok(SavePlan { plan, warnings })
+}
+
+/// Steps that copy each `[[copy]]` file that exists into `files_folder`,
+/// and their entries in the record.
+fn store_files(
+    inputs: &CheckpointInputs<'_>,
+    plan: &mut Plan,
+    checkpoint: &mut Checkpoint,
+    files_folder: &str,
+) {
+    let root = inputs.root();
     for (index, copy) in inputs.workspace.repos.copies.iter().enumerate() {
         let to = copy.to.get_ref();
         let source = place(root, to);
@@ -151,41 +208,6 @@ pub fn save(
             mode: meta.permissions().mode() & 0o7777,
         });
     }
-    match &inputs.database {
-        DbAccess::Ready(target) => {
-            let database = target.database(None)?;
-            let snapshot = snapshot_name(name);
-            plan.run(snapshots::take_step(target, &database, &snapshot)?);
-            checkpoint.database = Some(DatabaseRecord {
-                name: database,
-                snapshot,
-            });
-        }
-        DbAccess::Unavailable(why) => checkpoint.skipped.push(format!("database: {why}")),
-    }
-    match &inputs.images {
-        ImageIds::Read(ids) => checkpoint.images = ids.clone(),
-        ImageIds::Unavailable(why) => checkpoint.skipped.push(format!("image ids: {why}")),
-    }
-    plan.push(Step::WriteText {
-        path: place(root, &format!("{CHECKPOINTS_DIR}/{name}.json")),
-        text: checkpoint.to_text()?,
-        what: "the checkpoint's record: from now on it exists".into(),
-    });
-    if let Some(old) = &replaced {
-        remove_parts(inputs, &mut plan, old, Some(&files_folder));
-    }
-    let skipped = if checkpoint.skipped.is_empty() {
-        String::new()
-    } else {
-        format!("; skipped: {}", checkpoint.skipped.join("; "))
-    };
-    plan.push(Step::Status {
-        verb: "Saved".into(),
-        message: format!("checkpoint {name} ({}){skipped}", summary(&checkpoint)),
-        shown: format!("saved checkpoint {name}"),
-    });
-    Ok(SavePlan { plan, warnings })
 }
 
 /// `3 repos, database tryton, 1 file, 4 images`.
@@ -351,6 +373,11 @@ pub fn restore(
     if let Some((db, target)) = target {
         if target.settings.protected {
             target.confirm(&mut plan, "Replace (from a checkpoint)", &db.name, confirm);
+        }
+        // Branch-aware databases: the database of the branch left is kept too.
+        if let Some(switch) = branch_switch::restore_switch(inputs.workspace, &checkpoint) {
+            plan.steps
+                .extend(branch_switch::save_steps(inputs, &switch)?);
         }
         let options = SnapshotRestoreOptions {
             snapshot: Some(db.snapshot.clone()),

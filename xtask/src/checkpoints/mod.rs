@@ -3,6 +3,7 @@
 //! `[[copy]]` files' content, the services' image ids) and the plans of
 //! `checkpoint save`, `restore` and `rm`, built from resolved inputs.
 
+pub mod branch_switch;
 pub mod checkpoint_plans;
 pub mod record;
 pub mod service_images;

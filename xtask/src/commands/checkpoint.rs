@@ -5,7 +5,7 @@
 
 use crate::checkpoints::checkpoint_plans::{self, SaveOptions};
 use crate::checkpoints::record::Checkpoint;
-use crate::checkpoints::{service_images, CheckpointInputs, DbAccess};
+use crate::checkpoints::{service_images, CheckpointInputs, DbAccess, ImageIds};
 use crate::commands::Context;
 use crate::compose::environment::{ActiveEnvironment, Choice};
 use crate::compose::project::wants_tty;
@@ -13,6 +13,7 @@ use crate::db::client::{DatabaseClient, ToolsEntry};
 use crate::db::target::DbTarget;
 use crate::db::DbSettings;
 use crate::error::Result;
+use crate::plan::Plan;
 
 /// Save and restore named states: repos' commits, the database, copied files
 #[derive(Debug, clap::Args)]
@@ -96,6 +97,7 @@ impl CheckpointArgs {
                 name: args.name,
                 note: args.note,
                 force: args.force,
+                database_only: false,
             }),
             CheckpointCommand::Restore(args) => Wanted::Restore {
                 name: args.name,
@@ -103,55 +105,75 @@ impl CheckpointArgs {
             },
             CheckpointCommand::Rm(args) => Wanted::Remove(args.name),
         };
-        let environment = ctx.environment()?;
-        let settings = DbSettings::resolve(workspace, &environment);
-        let planning = crate::compose::state::Planning::start();
-        let project = match workspace.tasks.db {
-            Some(_) => database_project(ctx, &environment, &settings),
-            None => Err("no [db] in tasks.toml".to_string()),
-        };
-        let target = project.as_ref().map(|(project, running)| DbTarget {
-            client: DatabaseClient::new(
-                project,
-                &settings,
-                if *running {
-                    ToolsEntry::Exec
-                } else {
-                    ToolsEntry::Run
-                },
-            )
-            .in_environment(environment.name.as_deref()),
-            settings: &settings,
-            environment: &environment,
-            root: &workspace.root,
-            tty: wants_tty(),
-        });
-        let inputs = CheckpointInputs {
-            workspace,
-            environment: settings.environment.clone(),
-            env_flag: env_flag(&environment),
-            database: match &target {
-                Ok(target) => DbAccess::Ready(target),
-                Err(why) => DbAccess::Unavailable(why.to_string()),
-            },
-            images: service_images::read(&environment.project),
-        };
-        let plan = match wanted {
-            Wanted::Save(options) => {
-                let saved = checkpoint_plans::save(&inputs, &options)?;
-                for warning in &saved.warnings {
-                    ctx.ui.warn(warning);
-                }
-                saved.plan
-            }
-            Wanted::Restore { name, confirm } => {
-                checkpoint_plans::restore(&inputs, &name, confirm.as_deref())?
-            }
-            Wanted::Remove(name) => checkpoint_plans::remove(&inputs, &name)?,
-        };
-        drop(planning);
+        let plan = with_inputs(ctx, true, |inputs| plan(ctx, inputs, wanted))?;
         ctx.execute(&plan)
     }
+}
+
+/// The plan of `wanted`, with a save's warnings said first.
+fn plan(ctx: &Context, inputs: &CheckpointInputs<'_>, wanted: Wanted) -> Result<Plan> {
+    Ok(match wanted {
+        Wanted::Save(options) => {
+            let saved = checkpoint_plans::save(inputs, &options)?;
+            for warning in &saved.warnings {
+                ctx.ui.warn(warning);
+            }
+            saved.plan
+        }
+        Wanted::Restore { name, confirm } => {
+            checkpoint_plans::restore(inputs, &name, confirm.as_deref())?
+        }
+        Wanted::Remove(name) => checkpoint_plans::remove(inputs, &name)?,
+    })
+}
+
+/// Runs `work` with the checkpoint inputs of the active environment: the
+/// database when it can be reached (else why not) and, with `images`, the
+/// services' image ids; all read once, before the plan runs.
+pub fn with_inputs<R>(
+    ctx: &Context,
+    images: bool,
+    work: impl FnOnce(&CheckpointInputs<'_>) -> Result<R>,
+) -> Result<R> {
+    let workspace = ctx.workspace()?;
+    let environment = ctx.environment()?;
+    let settings = DbSettings::resolve(workspace, &environment);
+    let _planning = crate::compose::state::Planning::start();
+    let project = match workspace.tasks.db {
+        Some(_) => database_project(ctx, &environment, &settings),
+        None => Err("no [db] in tasks.toml".to_string()),
+    };
+    let target = project.as_ref().map(|(project, running)| DbTarget {
+        client: DatabaseClient::new(
+            project,
+            &settings,
+            if *running {
+                ToolsEntry::Exec
+            } else {
+                ToolsEntry::Run
+            },
+        )
+        .in_environment(environment.name.as_deref()),
+        settings: &settings,
+        environment: &environment,
+        root: &workspace.root,
+        tty: wants_tty(),
+    });
+    let inputs = CheckpointInputs {
+        workspace,
+        environment: settings.environment.clone(),
+        env_flag: env_flag(&environment),
+        database: match &target {
+            Ok(target) => DbAccess::Ready(target),
+            Err(why) => DbAccess::Unavailable(why.to_string()),
+        },
+        images: if images {
+            service_images::read(&environment.project)
+        } else {
+            ImageIds::Unavailable("not read".into())
+        },
+    };
+    work(&inputs)
 }
 
 /// What a subcommand other than `list` asks for.

@@ -402,3 +402,83 @@ fn kill_9_during_a_restore_leaves_each_part_old_or_new() {
     assert_eq!(head_of(&app_dir), saved_app);
     assert_eq!(env.read(".env"), "MODE=saved\n");
 }
+
+/// Pins app to `branch` in repos.toml.
+fn pin_app(stack: &Stack, app: &Remote, lib: &Remote, branch: &str) {
+    let text = repos_of(stack.env.path(), app, lib).replacen(
+        "name = \"app\"\n",
+        &format!("name = \"app\"\nbranch = \"{branch}\"\n"),
+        1,
+    );
+    stack.env.repos_toml(&text);
+}
+
+#[test]
+fn the_database_follows_the_branch_of_a_followed_repo() {
+    let remotes = Remotes::new();
+    let (stack, app, lib) = stack_with_repos(&remotes);
+    crate::db::append_tasks(
+        &stack,
+        "[checkpoints]\non_branch_switch = true\nfollow = [\"app\"]",
+    );
+    let app_dir = stack.env.join("shared/src/app");
+    stack
+        .xtask(["--dry-run", "update"])
+        .ok()
+        .stdout_has("# then, when app changes branch");
+
+    // main -> feature: main's database kept, feature has none yet.
+    pin_app(&stack, &app, &lib, "feature");
+    let out = stack.xtask(["update"]).ok();
+    assert!(
+        out.stderr.contains("Saved checkpoint branch-app-main")
+            && out.stderr.contains("no checkpoint branch-app-feature yet"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(head_of(&app_dir).0.as_deref(), Some("feature"));
+    crate::db::psql(&stack, "shop", "insert into t values (2)");
+
+    // feature -> main: feature's database kept, main's back.
+    pin_app(&stack, &app, &lib, "main");
+    let out = stack.xtask(["update"]).ok();
+    assert!(
+        out.stderr.contains("Saved checkpoint branch-app-feature")
+            && out.stderr.contains("Restored the database of app main"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(rows(&stack), "1");
+
+    // A checkpoint restore that changes app's branch keeps the database of
+    // the branch it leaves, as update does.
+    stack.xtask(["checkpoint", "save", "on-main"]).ok();
+    pin_app(&stack, &app, &lib, "feature");
+    stack.xtask(["update"]).ok();
+    assert_eq!(rows(&stack), "1,2");
+    crate::db::psql(&stack, "shop", "insert into t values (3)");
+    let out = stack
+        .xtask(["--yes", "checkpoint", "restore", "on-main"])
+        .ok();
+    assert!(
+        out.stderr.contains("Saved checkpoint branch-app-feature"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(rows(&stack), "1");
+    assert_eq!(head_of(&app_dir).0.as_deref(), Some("main"));
+    stack.xtask(["update"]).ok();
+    assert_eq!(rows(&stack), "1,2,3");
+
+    // A follow that names no repo is a configuration error.
+    crate::db::append_tasks(&stack, "");
+    let tasks = stack
+        .env
+        .read("tasks.toml")
+        .replace("follow = [\"app\"]", "follow = [\"ap\"]");
+    stack.env.tasks_toml(&tasks);
+    stack
+        .xtask(["check"])
+        .fails_with(2)
+        .stderr_has("[checkpoints] follow names `ap`, which is no repo of repos.toml");
+}
