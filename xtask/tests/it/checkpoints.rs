@@ -267,6 +267,15 @@ fn a_round_trip_across_a_branch_switch_and_a_database_change() {
     assert_eq!(head_of(&app_dir).0.as_deref(), Some("feature"));
     assert_eq!(env.read(".env"), "MODE=feature\n");
 
+    // A dirty tree refuses the whole restore: the database is not touched either.
+    env.write("shared/src/app/feature.txt", "edited\n");
+    stack
+        .xtask(["--yes", "checkpoint", "restore", "main-state"])
+        .fails_with(2)
+        .stderr_has("app (shared/src/app): uncommitted changes in 1 file");
+    assert_eq!(rows(&stack), "1,2");
+    git(&app_dir, &["checkout", "--", "feature.txt"]);
+
     // rm takes the record, the stored files and the snapshot.
     stack
         .xtask(["--yes", "checkpoint", "rm", "main-state"])
@@ -292,6 +301,21 @@ fn a_round_trip_across_a_branch_switch_and_a_database_change() {
         name_in(&old) == name_in(&new) || !listed.contains(&name_in(&old)),
         "{listed}"
     );
+
+    // A snapshot dropped behind its back: the swap script refuses it before
+    // anything changed (the database comes first), the repos stay.
+    stack.xtask(["checkpoint", "save", "gone"]).ok();
+    let record = env.read(".xtask/checkpoints/gone.json");
+    let gone = name_in(&record);
+    stack.xtask(["db", "snapshot", "rm", &gone]).ok();
+    switch(&app_dir, "main");
+    crate::db::psql(&stack, "shop", "insert into t values (3)");
+    let out = stack
+        .xtask(["--yes", "checkpoint", "restore", "gone"])
+        .run();
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert_eq!(rows(&stack), "1,2,3");
+    assert_eq!(head_of(&app_dir).0.as_deref(), Some("main"));
 }
 
 /// A `docker` first on PATH that passes every call through, except the
@@ -481,4 +505,40 @@ fn the_database_follows_the_branch_of_a_followed_repo() {
         .xtask(["check"])
         .fails_with(2)
         .stderr_has("[checkpoints] follow names `ap`, which is no repo of repos.toml");
+}
+
+#[test]
+fn save_and_restore_with_compose_v1() {
+    let stack = Stack::fixture().with_compose_v1();
+    crate::db::append_tasks(&stack, "[db]\nname = \"shop\"\n");
+    stack
+        .xtask(["up", "--wait", "--wait-timeout", "90", "db"])
+        .ok();
+    stack.xtask(["db", "create"]).ok();
+    crate::db::psql(
+        &stack,
+        "shop",
+        "create table t (x int); insert into t values (1)",
+    );
+    let remotes = Remotes::new();
+    let app = with_feature(&remotes, "app");
+    let lib = remotes.create("lib");
+    stack
+        .env
+        .repos_toml(&repos_of(stack.env.path(), &app, &lib));
+    stack.xtask(["update"]).ok();
+    let app_dir = stack.env.join("shared/src/app");
+    let saved = head_of(&app_dir);
+
+    stack
+        .xtask(["checkpoint", "save", "v1"])
+        .ok()
+        .stderr_has("Saved checkpoint v1 (2 repos, database shop");
+    switch(&app_dir, "feature");
+    crate::db::psql(&stack, "shop", "insert into t values (2)");
+    stack.xtask(["--yes", "checkpoint", "restore", "v1"]).ok();
+    assert_eq!(rows(&stack), "1");
+    assert_eq!(head_of(&app_dir), saved);
+    stack.xtask(["--yes", "checkpoint", "rm", "v1"]).ok();
+    assert!(!snapshots(&stack).contains("ckpt-v1-"));
 }
