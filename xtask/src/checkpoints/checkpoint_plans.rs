@@ -216,12 +216,17 @@ pub fn summary(checkpoint: &Checkpoint) -> String {
     if let Some(db) = &checkpoint.database {
         parts.push(format!("database {}", db.name));
     }
-    parts.push(crate::ui::plural(checkpoint.files.len(), "file", "files"));
-    parts.push(crate::ui::plural(
-        checkpoint.images.len(),
-        "image id",
-        "image ids",
-    ));
+    // Files and images only when there are some: a branch's checkpoint has neither.
+    if !checkpoint.files.is_empty() {
+        parts.push(crate::ui::plural(checkpoint.files.len(), "file", "files"));
+    }
+    if !checkpoint.images.is_empty() {
+        parts.push(crate::ui::plural(
+            checkpoint.images.len(),
+            "image id",
+            "image ids",
+        ));
+    }
     parts.join(", ")
 }
 
