@@ -123,7 +123,7 @@ impl Interpreter<'_> {
         match moved {
             Ok(crate::repos::recorded_head::Moved::Already) => self.ui.status(
                 "Unchanged",
-                format!("{} ({}) at {}", repo.name, repo.path, wanted.describe()),
+                format!("{} ({}): {}", repo.name, repo.path, wanted.describe()),
             ),
             Ok(crate::repos::recorded_head::Moved::From(from)) => self.ui.status(
                 "Moved",
