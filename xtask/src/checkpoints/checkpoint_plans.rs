@@ -368,6 +368,7 @@ pub fn restore(
     }
     let mut plan = Plan::new();
     plan.push(lock(root));
+    plan.push(crate::repos::update_lock::step(root));
     plan.push(Step::Confirm {
         question: format!(
             "Restore checkpoint `{name}` ({}) in environment `{}`?",

@@ -91,6 +91,15 @@ fn repos_and_files_round_trip_without_a_database() {
         "dry run moved nothing"
     );
 
+    // Not while an update moves the repos.
+    let update_lock = std::fs::File::create(env.join(".xtask/update.lock")).expect("lock file");
+    update_lock.lock().expect("lock");
+    env.xtask(["--yes", "checkpoint", "restore", "before"])
+        .fails_with(1)
+        .stderr_has("an `update` of this environment is already running; nothing was changed");
+    assert_eq!(head_of(&app_dir).0.as_deref(), Some("feature"));
+    drop(update_lock);
+
     let out = env.xtask(["--yes", "checkpoint", "restore", "before"]).ok();
     assert!(
         out.stderr.contains("Moved app") && out.stderr.contains("Replaced .env"),
