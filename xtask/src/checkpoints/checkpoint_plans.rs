@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::checkpoints::branch_switch;
 use crate::checkpoints::record::{
-    check_name, Checkpoint, DatabaseRecord, RepoRecord, StoredFile, CHECKPOINTS_DIR,
+    self, check_name, Checkpoint, DatabaseRecord, RepoRecord, StoredFile, CHECKPOINTS_DIR,
 };
 use crate::checkpoints::{CheckpointError, CheckpointInputs, DbAccess, ImageIds};
 use crate::db::snapshots::{self, SnapshotRestoreOptions};
@@ -156,6 +156,11 @@ pub fn save(
     if let Some(old) = &replaced {
         remove_parts(inputs, &mut plan, old, Some(&files_folder));
     }
+    for leftover in leftover_folders(root, name, replaced.as_ref(), &files_folder) {
+        plan.push(Step::Remove {
+            path: place(root, &format!("{CHECKPOINTS_DIR}/{leftover}")),
+        });
+    }
     let skipped = if checkpoint.skipped.is_empty() {
         String::new()
     } else {
@@ -208,6 +213,29 @@ fn store_files(
             mode: meta.permissions().mode() & 0o7777,
         });
     }
+}
+
+/// Files folders of `name` no record names: left by a save that was
+/// interrupted before its record was written.
+fn leftover_folders(
+    root: &Path,
+    name: &str,
+    replaced: Option<&Checkpoint>,
+    new: &str,
+) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(record::folder(root)) else {
+        return Vec::new();
+    };
+    let prefix = format!("{name}.");
+    let kept = replaced.and_then(Checkpoint::files_folder);
+    let mut leftovers: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|f| f.starts_with(&prefix) && f.ends_with(".files"))
+        .filter(|f| f != new && Some(f.as_str()) != kept)
+        .collect();
+    leftovers.sort();
+    leftovers
 }
 
 /// `3 repos, database tryton, 1 file, 4 images`.

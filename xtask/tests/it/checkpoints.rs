@@ -123,6 +123,16 @@ fn repos_and_files_round_trip_without_a_database() {
         .map(|e| e.file_name())
         .collect();
     assert!(left.is_empty(), "{left:?}");
+    // What a save killed before its record left is cleared by the next save.
+    env.write(
+        ".xtask/checkpoints/before.19990101T000000Z.files/0-.env",
+        "x",
+    );
+    env.xtask(["checkpoint", "save", "before"]).ok();
+    assert!(!env
+        .join(".xtask/checkpoints/before.19990101T000000Z.files")
+        .exists());
+    env.xtask(["--yes", "checkpoint", "rm", "before"]).ok();
     env.xtask(["--yes", "checkpoint", "restore", "before"])
         .fails_with(2)
         .stderr_has("there is no checkpoint `before`");
