@@ -50,14 +50,27 @@ pub fn lock(root: &Path) -> Step {
     }
 }
 
-/// A name for the checkpoint's database snapshot, new at every save (a
-/// forced save replaces the old one only once its record is written).
-fn snapshot_name(name: &str) -> String {
-    let seconds = std::time::SystemTime::now()
+/// Postgres's longest name, which the snapshot database's must fit.
+const MAX_IDENTIFIER: usize = 63;
+
+/// A name for the checkpoint's database snapshot of `database`, new at
+/// every save (a forced save replaces the old one only once its record
+/// is written): `ckpt-NAME-MILLIS`, NAME shortened to fit 63 bytes in all.
+fn snapshot_name(name: &str, database: &str) -> String {
+    let millis = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
+        .map(|d| d.as_millis())
         .unwrap_or(0);
-    format!("ckpt-{name}-{seconds:x}")
+    let stamp = format!("{millis:x}");
+    // `DB__snap_ckpt-` before the name, `-STAMP` after it.
+    let room =
+        MAX_IDENTIFIER.saturating_sub(database.len() + "__snap_ckpt-".len() + 1 + stamp.len());
+    let shown: String = name.chars().take(room).collect();
+    if shown.is_empty() {
+        format!("ckpt-{stamp}")
+    } else {
+        format!("ckpt-{shown}-{stamp}")
+    }
 }
 
 /// Every repo's branch and commit: dirty ones warned about, missing ones skipped.
@@ -134,7 +147,7 @@ pub fn save(
     match &inputs.database {
         DbAccess::Ready(target) => {
             let database = target.database(None)?;
-            let snapshot = snapshot_name(name);
+            let snapshot = snapshot_name(name, &database);
             plan.run(snapshots::take_step(target, &database, &snapshot)?);
             checkpoint.database = Some(DatabaseRecord {
                 name: database,
@@ -507,4 +520,21 @@ fn image_notes(inputs: &CheckpointInputs<'_>, checkpoint: &Checkpoint) -> Vec<St
 /// `sha256:1a2b3c4d5e6f` of a full image id.
 fn short_image(id: &str) -> String {
     id.chars().take(19).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_names_fit_postgres() {
+        let long = "n".repeat(40);
+        let name = snapshot_name(&long, "tryton");
+        assert!(
+            ("tryton__snap_".len() + name.len()) <= MAX_IDENTIFIER,
+            "{name}"
+        );
+        assert!(name.starts_with("ckpt-nnn"), "{name}");
+        assert!(snapshot_name("a", &"d".repeat(60)).starts_with("ckpt-"));
+    }
 }
