@@ -117,7 +117,7 @@ pub fn save(
     let saved_at = crate::db::dump_file::utc_timestamp(std::time::SystemTime::now());
     let mut checkpoint = Checkpoint {
         name: name.clone(),
-        saved_at: saved_at.clone(),
+        saved_at,
         note: options.note.clone(),
         environment: inputs.environment.clone(),
         repos: Vec::new(),
@@ -140,7 +140,11 @@ pub fn save(
         },
         inside: Some(root.to_path_buf()),
     });
-    let files_folder = format!("{name}.{saved_at}.files");
+    // To the millisecond: a save killed a moment ago may have left its folder.
+    let files_folder = format!(
+        "{name}.{}.files",
+        crate::db::dump_file::utc_timestamp_millis(std::time::SystemTime::now())
+    );
     if !options.database_only {
         store_files(inputs, &mut plan, &mut checkpoint, &files_folder);
     }

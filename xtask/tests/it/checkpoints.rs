@@ -338,10 +338,17 @@ fn a_round_trip_across_a_branch_switch_and_a_database_change() {
 }
 
 /// A `docker` first on PATH that passes every call through, except the
-/// restore's swap script (the call naming `shop__restoring`): it touches
-/// `reached`, then runs the real one only when `run` is set, touches
-/// `ran`, and waits (bounded) for `release` before it exits.
+/// restore's swap script (the call naming `shop__restoring`): see
+/// [`docker_pausing`].
 fn docker_pausing_the_swap(dir: &Path, run: bool) -> String {
+    docker_pausing(dir, "shop__restoring", run)
+}
+
+/// A `docker` first on PATH that passes every call through, except one
+/// whose arguments contain `pattern`: it touches `reached`, then runs the
+/// real one only when `run` is set, touches `ran`, and waits (bounded) for
+/// `release` before it exits.
+fn docker_pausing(dir: &Path, pattern: &str, run: bool) -> String {
     let real = std::process::Command::new("sh")
         .args(["-c", "command -v docker"])
         .output()
@@ -356,7 +363,7 @@ fn docker_pausing_the_swap(dir: &Path, run: bool) -> String {
     crate::harness::write_executable(
         &dir.join("docker"),
         &format!(
-            "#!/bin/sh\nreal='{real}'\ncase \"$*\" in *shop__restoring*) \
+            "#!/bin/sh\nreal='{real}'\ncase \"$*\" in *{pattern}*) \
              touch '{d}/reached'; {swap}; touch '{d}/ran'; \
              i=0; while [ ! -e '{d}/release' ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; exit $rc;; \
              *) exec \"$real\" \"$@\";; esac\n"
@@ -365,17 +372,22 @@ fn docker_pausing_the_swap(dir: &Path, run: bool) -> String {
     format!("{}:{}", d, std::env::var("PATH").unwrap_or_default())
 }
 
-/// Waits (bounded) until `path` exists.
-fn wait_for_file(path: &Path) {
+/// Waits (bounded) until the paused call touched `ran`; fails with xtask's
+/// stderr if it ended first.
+fn wait_for_call(child: &mut std::process::Child, ran: &Path) {
     crate::engine::wait_for(
-        &format!("{} to appear", path.display()),
+        &format!("{} to appear", ran.display()),
         std::time::Duration::from_secs(60),
-        || {
-            if path.exists() {
-                Ok(())
-            } else {
-                Err("not yet".into())
+        || match child.try_wait() {
+            Ok(Some(status)) => {
+                let mut stderr = String::new();
+                if let Some(mut pipe) = child.stderr.take() {
+                    let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
+                }
+                panic!("xtask ended first ({status}): {stderr}")
             }
+            _ if ran.exists() => Ok(()),
+            _ => Err("not yet".to_string()),
         },
     );
 }
@@ -403,7 +415,7 @@ fn kill_9_during_a_restore_leaves_each_part_old_or_new() {
             .xtask(["--yes", "checkpoint", "restore", "s"])
             .env("PATH", &path)
             .spawn();
-        wait_for_file(&bin.path().join("ran"));
+        wait_for_call(&mut child, &bin.path().join("ran"));
         crate::harness::send_signal(child.id(), 9);
         let _ = child.wait();
         std::fs::write(bin.path().join("release"), "").expect("release");
@@ -428,11 +440,11 @@ fn kill_9_during_a_restore_leaves_each_part_old_or_new() {
     // SIGTERM while the swap runs: the swap finishes, nothing after it starts.
     let bin = tempfile::tempdir().expect("tempdir");
     let path = docker_pausing_the_swap(bin.path(), true);
-    let child = stack
+    let mut child = stack
         .xtask(["--yes", "checkpoint", "restore", "s"])
         .env("PATH", &path)
         .spawn();
-    wait_for_file(&bin.path().join("ran"));
+    wait_for_call(&mut child, &bin.path().join("ran"));
     crate::harness::send_signal(child.id(), 15);
     std::fs::write(bin.path().join("release"), "").expect("release");
     let out = child.wait_with_output().expect("wait");
@@ -560,4 +572,33 @@ fn save_and_restore_with_compose_v1() {
     assert_eq!(head_of(&app_dir), saved);
     stack.xtask(["--yes", "checkpoint", "rm", "v1"]).ok();
     assert!(!snapshots(&stack).contains("ckpt-v1-"));
+}
+
+#[test]
+fn kill_9_during_a_save_leaves_no_checkpoint_or_the_whole_one() {
+    let remotes = Remotes::new();
+    let (stack, _app, _lib) = stack_with_repos(&remotes);
+    for run in [false, true] {
+        let bin = tempfile::tempdir().expect("tempdir");
+        let path = docker_pausing(bin.path(), "snapshot=shop__snap_ckpt-", run);
+        let mut child = stack
+            .xtask(["checkpoint", "save", "s"])
+            .env("PATH", &path)
+            .spawn();
+        wait_for_call(&mut child, &bin.path().join("ran"));
+        crate::harness::send_signal(child.id(), 9);
+        let _ = child.wait();
+        std::fs::write(bin.path().join("release"), "").expect("release");
+        assert!(!stack.env.join(".xtask/checkpoints/s.json").exists());
+        let json = stack.xtask(["--json", "checkpoint", "list"]).ok().stdout;
+        assert_eq!(json.trim(), "[]", "snapshot ran: {run}");
+    }
+    // The next save of that name is whole, and clears the files folders left.
+    stack.xtask(["checkpoint", "save", "s"]).ok();
+    let folders: Vec<_> = std::fs::read_dir(stack.env.join(".xtask/checkpoints"))
+        .expect("folder")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".files"))
+        .collect();
+    assert_eq!(folders.len(), 1, "{folders:?}");
 }
