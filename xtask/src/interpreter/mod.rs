@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::exec;
 use crate::plan::test_plan::TestPlan;
 use crate::plan::{CommandStep, FileAction, Place, Plan, RepoMove, Step};
+use crate::repos::recorded_head::{self, Moved, RecordedHead};
 use crate::setup::file_action;
 use crate::testing::summary::Summary;
 use crate::ui::{sanitize_for_terminal, Ui};
@@ -111,21 +112,21 @@ impl Interpreter<'_> {
     /// A [`Step::MoveRepo`]: the move done whole (interrupts deferred),
     /// then an interrupt that came meanwhile stops the plan.
     fn move_repo(&self, repo: &RepoMove) -> Result<()> {
-        let wanted = crate::repos::recorded_head::RecordedHead {
+        let wanted = RecordedHead {
             branch: repo.branch.clone(),
             commit: repo.commit.clone(),
             dirty: false,
         };
         let moved = {
             let _deferred = exec::defer_interrupts();
-            crate::repos::recorded_head::move_to(&repo.path.path, &wanted)
+            recorded_head::move_to(&repo.path.path, &wanted)
         };
         match moved {
-            Ok(crate::repos::recorded_head::Moved::Already) => self.ui.status(
+            Ok(Moved::Already) => self.ui.status(
                 "Unchanged",
                 format!("{} ({}): {}", repo.name, repo.path, wanted.describe()),
             ),
-            Ok(crate::repos::recorded_head::Moved::From(from)) => self.ui.status(
+            Ok(Moved::From(from)) => self.ui.status(
                 "Moved",
                 format!(
                     "{} ({}) from {from} to {}",
