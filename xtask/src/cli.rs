@@ -192,6 +192,7 @@ impl Command {
             | Command::Monitor(_) => true,
             Command::Db(args) => args.command.has_json(),
             Command::Worktree(args) => args.command.has_json(),
+            Command::Checkpoint(args) => args.command.has_json(),
             // The listing; one command's help is text.
             Command::Help(args) => args.name.is_none(),
             _ => false,
@@ -299,6 +300,7 @@ pub enum Command {
     Monitor(commands::monitor::MonitorArgs),
     Doctor(commands::doctor::DoctorArgs),
     Db(commands::db::DbArgs),
+    Checkpoint(commands::checkpoint::CheckpointArgs),
     Images(commands::images::ImagesArgs),
 
     // Tests, docs and debuggers
@@ -381,6 +383,8 @@ const BUILTIN_COMMANDS: &[&str] = &[
     "debug",
     "init",
     "certs",
+    "worktree",
+    "checkpoint",
     "help",
     "completions",
 ];

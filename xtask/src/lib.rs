@@ -11,6 +11,7 @@
 
 pub(crate) mod atomic_file;
 pub(crate) mod check;
+pub(crate) mod checkpoints;
 pub(crate) mod cli;
 pub(crate) mod commands;
 pub(crate) mod compose;

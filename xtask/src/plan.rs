@@ -93,6 +93,29 @@ pub enum Step {
         message: String,
         shown: String,
     },
+    /// Move a repo to a recorded branch and commit under `update`'s rules
+    /// (checked again just before), interrupts deferred until it is done.
+    MoveRepo(RepoMove),
+    /// Write `text` to `path` atomically (a temporary file, then a rename);
+    /// a dry run names `what`, never the text.
+    WriteText {
+        path: Place,
+        text: String,
+        what: String,
+    },
+    /// Remove a file or a folder with what it holds (none there: done).
+    Remove { path: Place },
+}
+
+/// What a [`Step::MoveRepo`] moves where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoMove {
+    /// The repo's name in repos.toml.
+    pub name: String,
+    pub path: Place,
+    /// `None`: detached at `commit`.
+    pub branch: Option<String>,
+    pub commit: String,
 }
 
 /// One lane of a [`Step::Parallel`]: a task's commands, run in order.
@@ -603,6 +626,23 @@ impl fmt::Display for Step {
                 root.display()
             ),
             Step::Status { shown, .. } => write!(f, "# {shown}"),
+            Step::MoveRepo(RepoMove {
+                name,
+                path,
+                branch,
+                commit,
+            }) => {
+                let to = match branch {
+                    Some(branch) => format!("branch {branch} at {commit}"),
+                    None => format!("detached at {commit}"),
+                };
+                write!(
+                    f,
+                    "# move {name} ({path}) to {to}; refused, unchanged, with uncommitted changes or commits no other ref holds"
+                )
+            }
+            Step::WriteText { path, what, .. } => write!(f, "# write {path} atomically ({what})"),
+            Step::Remove { path } => write!(f, "rm -rf -- {path}"),
             Step::Tests(tests) => {
                 // Its lines end in a newline; the plan adds the last one.
                 let text = tests.to_string();

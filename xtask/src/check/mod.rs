@@ -4,6 +4,7 @@
 //! task graphs, paths, images. `check`, and every command before it works,
 //! calls [`validate`].
 
+mod checkpoints;
 mod db;
 mod declared_services;
 mod docs_debug;
@@ -28,5 +29,6 @@ pub fn validate(workspace: &Workspace, builtins: &[&str]) -> ConfigErrors {
     tasks::check(workspace, builtins, &mut errors);
     repos::check(workspace, &mut errors);
     images::check(workspace, &mut errors);
+    checkpoints::check(workspace, &mut errors);
     errors
 }

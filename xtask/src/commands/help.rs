@@ -44,7 +44,7 @@ const GROUPS: [(&str, &[&str]); 7] = [
             "run", "shell", "exec", "urls", "describe", "open", "monitor", "doctor",
         ],
     ),
-    ("Database", &["db"]),
+    ("Database", &["db", "checkpoint"]),
     ("Tests, docs and debuggers", &["test", "docs", "debug"]),
     ("Setup", &["init", "certs", "worktree"]),
     ("This tool", &["help", "completions"]),

@@ -2,6 +2,7 @@
 
 pub mod certs;
 pub mod check;
+pub mod checkpoint;
 pub mod completions;
 pub mod containers;
 pub mod context;
@@ -62,6 +63,7 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<()> {
         Command::Update(args) => args.run(ctx),
         Command::Status(args) => args.run(ctx),
         Command::Lock(args) => args.run(ctx),
+        Command::Checkpoint(args) => args.run(ctx),
         Command::Check(args) => args.run(ctx),
         Command::Diff(args) => args.run(ctx),
         Command::Env(args) => args.run(ctx),

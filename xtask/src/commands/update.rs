@@ -3,7 +3,8 @@
 use clap::builder::BoolishValueParser;
 use clap::ArgAction;
 
-use crate::commands::Context;
+use crate::checkpoints::branch_switch;
+use crate::commands::{checkpoint, Context};
 use crate::config::{Transport, Workspace};
 use crate::error::{Error, Result};
 use crate::repos::layout;
@@ -66,6 +67,13 @@ impl UpdateArgs {
             for action in &layout::plan(&workspace.root, &workspace.repos, self.reset) {
                 crate::outln!("{action}");
             }
+            let followed = branch_switch::followed(workspace);
+            if !followed.is_empty() {
+                crate::outln!(
+                    "# then, when {} changes branch: the database checkpointed as branch-REPO-OLD, branch-REPO-NEW restored if it exists",
+                    followed.join(" or ")
+                );
+            }
             return Ok(());
         }
 
@@ -83,7 +91,18 @@ impl UpdateArgs {
         crate::repos::transport::use_environment_git_config(&workspace.root);
         // From here an interrupt stops work at a safe point: no half checkout.
         let _deferred = crate::exec::defer_interrupts();
-        self.sync(ctx, workspace, jobs)
+        let before = branch_switch::branches(workspace);
+        let synced = self.sync(ctx, workspace, jobs);
+        let switched =
+            match branch_switch::first_switch(&before, &branch_switch::branches(workspace)) {
+                Some(switch) if !crate::exec::interrupted() => {
+                    checkpoint::with_inputs(ctx, false, |inputs| {
+                        ctx.execute(&branch_switch::switch_plan(inputs, &switch)?)
+                    })
+                }
+                _ => Ok(()),
+            };
+        synced.and(switched)
     }
 
     /// Syncs `jobs`, lays out links and copies, and reports how it went.

@@ -1,6 +1,7 @@
 //! Loading and validating the environment's configuration: `tasks.toml`
 //! (which also marks the environment root) and `repos.toml`.
 
+pub mod checkpoints_spec;
 pub mod command_line;
 pub mod db;
 pub mod debug_spec;

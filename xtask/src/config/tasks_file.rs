@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::checkpoints_spec::CheckpointsSpec;
 use super::db::DbSpec;
 use super::diagnostic::ConfigErrors;
 use super::docs_spec::DocsSpec;
@@ -46,6 +47,8 @@ pub struct TasksFile {
     pub certs: Option<CertsSpec>,
     /// How `docs` builds and serves the documentation.
     pub docs: Option<DocsSpec>,
+    /// Branch-aware databases: a checkpoint per branch of the repos followed.
+    pub checkpoints: Option<CheckpointsSpec>,
 }
 
 impl TasksFile {

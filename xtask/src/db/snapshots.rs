@@ -115,22 +115,27 @@ pub fn set_aside(
 pub fn take(target: &DbTarget<'_>, database: Option<&str>, name: Option<String>) -> Result<DbPlan> {
     let db = target.database(database)?;
     let name = name.unwrap_or_else(|| dump_file::utc_timestamp(std::time::SystemTime::now()));
-    let full = snapshot_database(&db, &name)?;
     let mut plan = Plan::new();
-    plan.run(target.script(
-        scripts::snapshot(),
-        &[
-            ("name", &db),
-            ("snapshot", &full),
-            ("marker", &snapshot_marker(&db)),
-        ],
-    ));
+    plan.run(take_step(target, &db, &name)?);
     plan.push(Step::Note(format!(
         "restore it with: cargo xtask {}db snapshot restore {name}{}",
         target.env_flag(),
         target.db_flag(&db)
     )));
     Ok(DbPlan::from(plan))
+}
+
+/// The step that takes snapshot `name` of `database` (refused when it exists).
+pub fn take_step(target: &DbTarget<'_>, database: &str, name: &str) -> Result<CommandStep> {
+    let full = snapshot_database(database, name)?;
+    Ok(target.script(
+        scripts::snapshot(),
+        &[
+            ("name", database),
+            ("snapshot", &full),
+            ("marker", &snapshot_marker(database)),
+        ],
+    ))
 }
 
 /// `db snapshot list`: the snapshots of `database`, oldest first.
@@ -167,10 +172,6 @@ pub struct SnapshotRestoreOptions {
 /// swapped in; the state it replaces kept as a snapshot too.
 pub fn restore(target: &DbTarget<'_>, options: &SnapshotRestoreOptions) -> Result<DbPlan> {
     let db = target.database(options.database.as_deref())?;
-    let full = match &options.snapshot {
-        Some(name) => snapshot_database(&db, name)?,
-        None => String::new(),
-    };
     let mut plan = Plan::new();
     target.confirm(
         &mut plan,
@@ -178,7 +179,24 @@ pub fn restore(target: &DbTarget<'_>, options: &SnapshotRestoreOptions) -> Resul
         &db,
         options.confirm.as_deref(),
     );
-    target.lock(&mut plan, &db);
+    restore_steps(target, &mut plan, &db, options)?;
+    Ok(DbPlan::from(plan))
+}
+
+/// The lock and the swap of a snapshot restore of `database` (no
+/// confirmation: the caller asks), added to `plan`.
+pub fn restore_steps(
+    target: &DbTarget<'_>,
+    plan: &mut Plan,
+    db: &str,
+    options: &SnapshotRestoreOptions,
+) -> Result<()> {
+    let db = db.to_string();
+    let full = match &options.snapshot {
+        Some(name) => snapshot_database(&db, name)?,
+        None => String::new(),
+    };
+    target.lock(plan, &db);
     // Copied beside the database, then swapped in: a failed copy
     // leaves it as it was.
     let loaded = format!("{db}__restoring");
@@ -204,21 +222,26 @@ pub fn restore(target: &DbTarget<'_>, options: &SnapshotRestoreOptions) -> Resul
             ("done", &done),
         ],
     ));
-    Ok(DbPlan::from(plan))
+    Ok(())
 }
 
 /// `db snapshot rm`: the snapshot `name` of `database` dropped.
 pub fn remove(target: &DbTarget<'_>, database: Option<&str>, name: &str) -> Result<DbPlan> {
     let db = target.database(database)?;
-    let full = snapshot_database(&db, name)?;
     let mut plan = Plan::new();
-    plan.run(target.script(
+    plan.run(remove_step(target, &db, name)?);
+    Ok(DbPlan::from(plan))
+}
+
+/// The step that drops snapshot `name` of `database` (refused when missing).
+pub fn remove_step(target: &DbTarget<'_>, database: &str, name: &str) -> Result<CommandStep> {
+    let full = snapshot_database(database, name)?;
+    Ok(target.script(
         scripts::snapshot_remove(),
         &[
-            ("name", &db),
+            ("name", database),
             ("snapshot", &full),
-            ("marker", &snapshot_marker(&db)),
+            ("marker", &snapshot_marker(database)),
         ],
-    ));
-    Ok(DbPlan::from(plan))
+    ))
 }

@@ -10,7 +10,8 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::exec;
 use crate::plan::test_plan::TestPlan;
-use crate::plan::{CommandStep, FileAction, Place, Plan, Step};
+use crate::plan::{CommandStep, FileAction, Place, Plan, RepoMove, Step};
+use crate::repos::recorded_head::{self, Moved, RecordedHead};
 use crate::setup::file_action;
 use crate::testing::summary::Summary;
 use crate::ui::{sanitize_for_terminal, Ui};
@@ -99,6 +100,58 @@ impl Interpreter<'_> {
                 self.ui.status(verb, message);
                 Ok(())
             }
+            Step::MoveRepo(repo) => self.move_repo(repo),
+            Step::WriteText { path, text, what } => {
+                crate::atomic_file::write(&path.path, text).map_err(|e| {
+                    Error::Other(anyhow::Error::from(e).context(format!("cannot write {path}")))
+                })?;
+                self.ui.verbose(format!("wrote {path} ({what})"));
+                Ok(())
+            }
+            Step::Remove { path } => remove(path),
+        }
+    }
+
+    /// A [`Step::MoveRepo`]: the move done whole (interrupts deferred),
+    /// then an interrupt that came meanwhile stops the plan.
+    fn move_repo(&self, repo: &RepoMove) -> Result<()> {
+        let wanted = RecordedHead {
+            branch: repo.branch.clone(),
+            commit: repo.commit.clone(),
+            dirty: false,
+        };
+        let moved = {
+            let _deferred = exec::defer_interrupts();
+            recorded_head::move_to(&repo.path.path, &wanted)
+        };
+        match moved {
+            Ok(Moved::Already) => self.ui.status(
+                "Unchanged",
+                format!("{} ({}): {}", repo.name, repo.path, wanted.describe()),
+            ),
+            Ok(Moved::From(from)) => self.ui.status(
+                "Moved",
+                format!(
+                    "{} ({}) from {from} to {}",
+                    repo.name,
+                    repo.path,
+                    wanted.describe()
+                ),
+            ),
+            Err(error) => {
+                return Err(Error::Other(anyhow::anyhow!(
+                    "{} ({}): {error}; nothing after it was done",
+                    repo.name,
+                    repo.path
+                )))
+            }
+        }
+        match exec::interrupt_signal() {
+            Some(signal) => Err(Error::Child {
+                command: format!("move of {}", repo.name),
+                code: 128 + signal,
+            }),
+            None => Ok(()),
         }
     }
 
@@ -348,6 +401,17 @@ fn stopped(why: &dyn std::fmt::Display) -> Error {
     Error::Other(anyhow::anyhow!(
         "init stopped: {why}; nothing after this was done"
     ))
+}
+
+/// A [`Step::Remove`]: the file, or the folder and what it holds.
+fn remove(path: &Place) -> Result<()> {
+    let removed = match path.path.symlink_metadata() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(&path.path),
+        _ => std::fs::remove_file(&path.path),
+    };
+    removed
+        .map_err(|e| Error::Other(anyhow::Error::from(e).context(format!("cannot remove {path}"))))
 }
 
 /// Writes a [`Step::Record`]: the fields, plus a query's output (masked).

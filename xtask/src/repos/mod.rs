@@ -4,6 +4,7 @@ pub mod layout;
 pub mod local_state;
 pub mod lockfile;
 pub mod notices;
+pub mod recorded_head;
 pub mod selection;
 pub mod status;
 pub mod sync;

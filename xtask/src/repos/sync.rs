@@ -328,7 +328,7 @@ fn sync_one(
 
 /// Why one repo's sync failed; its text becomes [`SyncOutcome::Failed`]'s reason.
 #[derive(Debug, thiserror::Error)]
-enum SyncError {
+pub(crate) enum SyncError {
     #[error("{}", .0.message())]
     Git(#[from] git2::Error),
     #[error(transparent)]
@@ -682,7 +682,7 @@ fn same_url(a: &str, b: &str) -> bool {
 /// Moves the work tree from `from` to `to`, then runs `move_refs`. A step
 /// that fails after files changed puts the old tree back, so the user finds
 /// the repo as it was or as it should be, never half-way.
-fn transition(
+pub(crate) fn transition(
     repo: &Repository,
     from: Option<Oid>,
     to: Oid,
@@ -813,7 +813,7 @@ fn refuse_orphaning(repo: &Repository, head: &Head) -> Result<Option<String>, Sy
 }
 
 /// What stands in the way of a checkout that git would only find half-way.
-fn refuse_blocked(repo: &Repository, branch: Option<&str>) -> Option<String> {
+pub(crate) fn refuse_blocked(repo: &Repository, branch: Option<&str>) -> Option<String> {
     if let Some(lock) = local_state::lock_in_the_way(repo, branch) {
         return Some(format!(
             "{} exists: another git process is working here (if none is, remove the file); nothing was changed",

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use crate::plan::Step;
 use crate::state_lock::{StateLock, StateLockError, STATE_DIR};
 
 /// What a second run is told is running.
@@ -21,5 +22,14 @@ pub fn acquire(
         StateLock::acquire(&path, WHAT, on_wait)
     } else {
         StateLock::try_acquire(&path, WHAT)
+    }
+}
+
+/// The update lock as a plan's step: a plan that moves repos (`checkpoint
+/// restore`) holds it, so that no `update` moves them at the same time.
+pub fn step(root: &Path) -> Step {
+    Step::Lock {
+        path: root.join(STATE_DIR).join("update.lock"),
+        what: WHAT.into(),
     }
 }

@@ -22,7 +22,8 @@ const LEAVES: [&str; 10] = [
 
 /// Domain modules: they take resolved inputs and build plans or do one
 /// job; never the command layer.
-const DOMAIN: [&str; 11] = [
+const DOMAIN: [&str; 12] = [
+    "checkpoints",
     "db",
     "debugger",
     "doctor",

@@ -33,6 +33,18 @@ const NEEDS_STATE: &[(&str, &str)] = &[
         "--yes worktree rm fix-login",
         "no worktree `fix-login` here",
     ),
+    (
+        "checkpoint restore before-migration",
+        "there is no checkpoint `before-migration`",
+    ),
+    (
+        "--yes checkpoint restore before-migration",
+        "there is no checkpoint `before-migration`",
+    ),
+    (
+        "--yes checkpoint rm before-migration",
+        "there is no checkpoint `before-migration`",
+    ),
 ];
 
 fn repo_root() -> PathBuf {

@@ -6,6 +6,7 @@ mod harness;
 
 mod architecture;
 mod certs_command;
+mod checkpoints;
 mod completions;
 mod compose;
 mod compose_yaml;
