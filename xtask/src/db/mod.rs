@@ -8,6 +8,7 @@ pub mod backup_plan;
 pub mod client;
 pub mod database_plans;
 pub mod dump_file;
+pub mod engine;
 pub mod error;
 pub mod restore_cache;
 pub mod restore_plan;
