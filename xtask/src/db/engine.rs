@@ -62,6 +62,24 @@ impl Engine {
         }
     }
 
+    /// The interactive client (`db shell`).
+    pub fn client(self) -> &'static str {
+        match self {
+            Engine::Postgres => "psql",
+            Engine::Mysql => "mysql",
+            Engine::Mariadb => "mariadb",
+        }
+    }
+
+    /// The dump tool of the MySQL family.
+    pub fn dump_tool(self) -> &'static str {
+        match self {
+            Engine::Postgres => "pg_dump",
+            Engine::Mysql => "mysqldump",
+            Engine::Mariadb => "mariadb-dump",
+        }
+    }
+
     /// The engine an image's name says (`mariadb`, `mysql` in its last
     /// path component, tag and registry left out), if any.
     pub fn of_image(image: &str) -> Option<Self> {

@@ -10,6 +10,7 @@ pub mod database_plans;
 pub mod dump_file;
 pub mod engine;
 pub mod error;
+pub mod mysql;
 pub mod restore_cache;
 pub mod restore_plan;
 pub mod scripts;

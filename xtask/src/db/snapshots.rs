@@ -34,6 +34,13 @@ pub struct SafetySnapshot {
     hint: String,
 }
 
+impl SafetySnapshot {
+    /// The database that holds it.
+    pub fn database(&self) -> &str {
+        &self.database
+    }
+}
+
 /// The snapshot a `why` (rebuild, restore) of `database` keeps unless
 /// `no_backup`: its database, marker, and the line that says how to get
 /// back to it.

@@ -1,0 +1,174 @@
+//! The MySQL-family plans that work on whole databases: create, delete,
+//! rebuild, setup, list and shell.
+
+use crate::db::error::Result;
+use crate::db::mysql::{client, sql};
+use crate::db::snapshots::safety_snapshot_names;
+use crate::db::target::{checked, DataChoice, DbPlan, DbTarget};
+use crate::plan::{CommandStep, Plan};
+
+/// `db create`: the database if missing, then `[db] roles` as users.
+pub fn create(target: &DbTarget<'_>, database: Option<&str>) -> Result<DbPlan> {
+    let db = target.database(database)?;
+    let mut plan = Plan::new();
+    plan.run(client::script(target, &[("name", &db)], &sql::create()));
+    client::users(target, &mut plan, &db)?;
+    Ok(DbPlan::from(plan))
+}
+
+/// `db delete`: asked first, under the lock, dropped.
+pub fn delete(
+    target: &DbTarget<'_>,
+    database: Option<&str>,
+    confirm: Option<&str>,
+) -> Result<DbPlan> {
+    let db = target.database(database)?;
+    let mut plan = Plan::new();
+    target.confirm(&mut plan, "Delete", &db, confirm);
+    target.lock(&mut plan, &db);
+    plan.run(client::script(target, &[("name", &db)], &sql::drop()));
+    Ok(DbPlan::done(plan, "Deleted", db))
+}
+
+/// `db setup`: the configured database created if missing, its users,
+/// initialised, given its data.
+pub fn setup(target: &DbTarget<'_>, data: DataChoice) -> Result<DbPlan> {
+    let db = target.database(None)?;
+    let mut plan = Plan::new();
+    plan.run(client::script(target, &[("name", &db)], &sql::create()));
+    client::users(target, &mut plan, &db)?;
+    target.initialise(&mut plan, &db, data)?;
+    Ok(DbPlan::done(plan, "Set up", db))
+}
+
+/// `sh -c` in the tools service that refuses (printing them) when `@db`
+/// has views, triggers, routines or events (script `$2`), else runs the
+/// set-aside script `$3`; `$1` is the variables' prelude, the rest the client.
+const SET_ASIDE: &str = "prelude=$1 objects=$2 aside=$3; shift 3; \
+sql() { s=$1; shift; printf '%s\\n%s\\n' \"$prelude\" \"$s\" | \"$@\"; }; \
+found=$(sql \"$objects\" \"$@\") || exit 1; \
+if [ -n \"$found\" ]; then printf 'the database has what xtask cannot set aside on this engine (it moves tables): %s\\n' \"$found\" | tr '\\n' ' ' >&2; echo >&2; exit 1; fi; \
+sql \"$aside\" \"$@\"";
+
+/// `db rebuild`: the database's tables set aside into a snapshot database
+/// (`NAME__snap_rebuild-<time>`, one RENAME TABLE) unless `no_backup`,
+/// the database dropped, created, its users, initialised and given its data.
+pub fn rebuild(
+    target: &DbTarget<'_>,
+    options: &crate::db::database_plans::RebuildOptions,
+) -> Result<DbPlan> {
+    let db = target.database(options.database.as_deref())?;
+    let mut plan = Plan::new();
+    target.confirm(
+        &mut plan,
+        "Rebuild (delete and recreate)",
+        &db,
+        options.confirm.as_deref(),
+    );
+    target.lock(&mut plan, &db);
+    plan.run(set_aside(target, &db, "rebuild", options.no_backup)?);
+    plan.run(client::script(target, &[("name", &db)], &sql::create()));
+    client::users(target, &mut plan, &db)?;
+    target.initialise(&mut plan, &db, options.data)?;
+    Ok(DbPlan::done(plan, "Rebuilt", db))
+}
+
+/// The names a swap of `db` works with: the staging database, where the
+/// tables it replaces go, whether they are kept there, and the line that
+/// says where they are.
+pub struct SwapNames {
+    pub staging: String,
+    pub kept: String,
+    pub keep: bool,
+    pub hint: String,
+}
+
+impl SwapNames {
+    /// The names for a `why` (rebuild, restore) of `db`: the replaced
+    /// tables kept in `NAME__snap_WHY-<time>` unless `no_backup`.
+    pub fn new(target: &DbTarget<'_>, db: &str, why: &str, no_backup: bool) -> Result<Self> {
+        let staging = format!("{db}__restoring");
+        checked(&staging, "database")?;
+        Ok(match safety_snapshot_names(target, db, why, no_backup)? {
+            Some(kept) => Self {
+                hint: format!(
+                    "the replaced tables are kept in database {}",
+                    kept.database()
+                ),
+                kept: kept.database().to_string(),
+                keep: true,
+                staging,
+            },
+            None => {
+                let kept = format!("{db}__replaced");
+                checked(&kept, "database")?;
+                Self {
+                    staging,
+                    kept,
+                    keep: false,
+                    hint: String::new(),
+                }
+            }
+        })
+    }
+
+    /// The session variables of the swap scripts (`@db`, `@staging`, ...).
+    pub fn prelude(&self, db: &str, done: &str) -> String {
+        format!(
+            "{}SET @keep = {};\n",
+            sql::variables(&[
+                ("db", db),
+                ("staging", &self.staging),
+                ("kept", &self.kept),
+                ("hint", &self.hint),
+                ("done", done),
+            ]),
+            u8::from(self.keep)
+        )
+    }
+}
+
+/// The step that moves `db`'s tables aside (kept unless `no_backup`) and
+/// drops it, refusing when it has views, triggers, routines or events.
+fn set_aside(target: &DbTarget<'_>, db: &str, why: &str, no_backup: bool) -> Result<CommandStep> {
+    let names = SwapNames::new(target, db, why, no_backup)?;
+    let mut argv = vec![
+        "sh".to_string(),
+        "-c".into(),
+        SET_ASIDE.into(),
+        "sh".into(),
+        names.prelude(db, &format!("set aside database {db}")),
+        sql::objects(),
+        format!("{}{}", sql::swap(), sql::drop_emptied()),
+    ];
+    argv.extend(client::connection(target.settings));
+    argv.extend(client::BATCH.map(String::from));
+    Ok(target.client.tool(argv, &[], false))
+}
+
+/// `db list`: name, size and tables of each database (JSON with `json`).
+pub fn list(target: &DbTarget<'_>, json: bool) -> DbPlan {
+    let mut argv = client::connection(target.settings);
+    if json {
+        argv.extend(client::BATCH.map(String::from));
+        argv.push("--raw".into());
+        argv.push(format!("--execute={}", sql::list_json()));
+    } else {
+        argv.push("--table".into());
+        argv.push(format!("--execute={}", sql::list()));
+    }
+    let mut plan = Plan::new();
+    plan.run(target.client.tool(argv, &[], false));
+    DbPlan::from(plan)
+}
+
+/// `db shell`: the engine's own client on `database`, `args` passed on.
+pub fn shell(target: &DbTarget<'_>, database: Option<&str>, args: Vec<String>) -> Result<DbPlan> {
+    let db = target.database(database)?;
+    let mut argv = client::connection(target.settings);
+    argv.push(format!("--database={db}"));
+    argv.extend(args);
+    let mut plan = Plan::new();
+    plan.run(target.client.tool(argv, &[], target.tty));
+    Ok(DbPlan::from(plan))
+}

@@ -1,0 +1,239 @@
+//! The SQL behind the MySQL-family `db` commands. Names never appear in it
+//! as text: each arrives as a hex literal in a session variable
+//! (`SET @name = X'73686f70';`: any bytes, nothing for the parser to
+//! misread), and the server quotes it itself, `QUOTE()` for a literal and
+//! backticks doubled for an identifier, into a statement it runs with
+//! PREPARE/EXECUTE. Each script is fed on stdin to a client in batch mode,
+//! which stops at the first error.
+
+/// `value` as a hex literal (`X'..'`).
+pub fn hex(value: &str) -> String {
+    let digits: String = value.bytes().map(|b| format!("{b:02x}")).collect();
+    format!("X'{digits}'")
+}
+
+/// `SET @key = X'..';` for each pair: the names a script reads.
+pub fn variables(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(key, value)| format!("SET @{key} = {};\n", hex(value)))
+        .collect()
+}
+
+/// The identifier the SQL expression `expr` holds, quoted by the server:
+/// backticks doubled, in backticks.
+fn ident(expr: &str) -> String {
+    format!("CONCAT('`', REPLACE({expr}, '`', '``'), '`')")
+}
+
+/// Runs the statement that the SQL expression `statement` builds.
+fn execute(statement: &str) -> String {
+    format!(
+        "SET @xtask_sql = {statement};\n\
+         PREPARE xtask_statement FROM @xtask_sql;\n\
+         EXECUTE xtask_statement;\n\
+         DEALLOCATE PREPARE xtask_statement;\n"
+    )
+}
+
+/// Creates `@name` unless it exists, saying which.
+pub fn create() -> String {
+    format!(
+        "SET @present = (SELECT count(*) FROM information_schema.schemata WHERE schema_name = @name);\n{}\
+         SELECT IF(@present > 0, CONCAT('database ', @name, ' exists already'), CONCAT('created database ', @name));\n",
+        execute(&format!(
+            "IF(@present > 0, 'DO 0', CONCAT('CREATE DATABASE ', {}))",
+            ident("@name")
+        ))
+    )
+}
+
+/// Drops `@name` if it exists, saying which.
+pub fn drop() -> String {
+    format!(
+        "SET @present = (SELECT count(*) FROM information_schema.schemata WHERE schema_name = @name);\n{}\
+         SELECT IF(@present > 0, CONCAT('dropped database ', @name), CONCAT('database ', @name, ' does not exist'));\n",
+        execute(&format!(
+            "IF(@present > 0, CONCAT('DROP DATABASE ', {}), 'DO 0')",
+            ident("@name")
+        ))
+    )
+}
+
+/// Creates the users `@role_0` .. `@role_{count-1}` that are missing (host
+/// `%`, with the password `@role_password` unless it is NULL) and grants
+/// each all privileges on `@name`. Users that exist keep their password.
+pub fn users(count: usize) -> String {
+    let mut script = String::new();
+    for i in 0..count {
+        let role = format!("@role_{i}");
+        script.push_str(&format!(
+            "SET @present = (SELECT count(*) FROM mysql.user WHERE user = {role});\n"
+        ));
+        script.push_str(&execute(&format!(
+            "IF(@present > 0, 'DO 0', CONCAT('CREATE USER ', QUOTE({role}), '@''%''', \
+             IFNULL(CONCAT(' IDENTIFIED BY ', QUOTE(@role_password)), '')))"
+        )));
+        script.push_str(&execute(&format!(
+            "CONCAT('GRANT ALL PRIVILEGES ON ', {}, '.* TO ', QUOTE({role}), '@''%''')",
+            ident("@name")
+        )));
+        script.push_str(&format!(
+            "SELECT CONCAT(IF(@present > 0, 'user ', 'created user '), {role}, \
+             IF(@present > 0, ' exists already', ''), '; granted all on ', @name);\n"
+        ));
+    }
+    script
+}
+
+/// The databases with their size and tables, the server's own schemas left out.
+const DATABASES: &str = "SELECT s.schema_name AS name, \
+COALESCE(SUM(t.data_length + t.index_length), 0) AS size_bytes, COUNT(t.table_name) AS tables \
+FROM information_schema.schemata s LEFT JOIN information_schema.tables t ON t.table_schema = s.schema_name \
+WHERE s.schema_name NOT IN ('information_schema', 'performance_schema', 'mysql', 'sys') \
+GROUP BY s.schema_name";
+
+/// `db list`: a table of [`DATABASES`].
+pub fn list() -> String {
+    format!("{DATABASES} ORDER BY name;\n")
+}
+
+/// `db list --json`: [`DATABASES`] as one JSON array.
+pub fn list_json() -> String {
+    format!(
+        "SELECT COALESCE(JSON_ARRAYAGG(JSON_OBJECT('name', d.name, 'size_bytes', d.size_bytes, 'tables', d.tables)), '[]') \
+         FROM ({DATABASES}) d;\n"
+    )
+}
+
+/// Makes the staging database `@staging` afresh (one a killed load left is
+/// dropped), and drops `@kept` when it is no snapshot (`@keep` 0): a name
+/// only a swap that was cut short can have left.
+pub fn prepare_staging() -> String {
+    [
+        execute(&format!(
+            "CONCAT('DROP DATABASE IF EXISTS ', {})",
+            ident("@staging")
+        )),
+        execute(&format!(
+            "IF(@keep, 'DO 0', CONCAT('DROP DATABASE IF EXISTS ', {}))",
+            ident("@kept")
+        )),
+        execute(&format!(
+            "CONCAT('CREATE DATABASE ', {})",
+            ident("@staging")
+        )),
+    ]
+    .concat()
+}
+
+/// The table a load's seal is written to, last, by what xtask sends after
+/// the file's last byte.
+pub const SEAL_TABLE: &str = "xtask_load_seal";
+
+/// The statements sent after the file's last byte: they seal `@staging`
+/// (the load's default database) with `seal`. A file cut mid-statement
+/// makes them a syntax error, so they never run after a partial statement.
+pub fn sealing(seal: &str) -> String {
+    format!(
+        "\nCREATE TABLE {SEAL_TABLE} (seal varchar(64) NOT NULL);\nINSERT INTO {SEAL_TABLE} VALUES ('{seal}');\n"
+    )
+}
+
+/// Prints the seal `@staging` carries (`NULL` when it has none).
+pub fn seal_of_staging() -> String {
+    format!(
+        "SET @sealed = (SELECT count(*) FROM information_schema.tables WHERE table_schema = @staging AND table_name = '{SEAL_TABLE}');\n{}",
+        execute(&format!(
+            "IF(@sealed > 0, CONCAT('SELECT seal FROM ', {}, '.{SEAL_TABLE}'), 'SELECT NULL')",
+            ident("@staging")
+        ))
+    )
+}
+
+/// One line per view, trigger, routine or event of `@db` or `@staging`:
+/// what the swap does not move (it moves tables).
+pub fn objects() -> String {
+    "SELECT CONCAT(o.what, ' ', o.s, '.', o.n) FROM (\
+SELECT 'view' AS what, table_schema AS s, table_name AS n FROM information_schema.views WHERE table_schema IN (@db, @staging) \
+UNION ALL SELECT 'trigger', trigger_schema, trigger_name FROM information_schema.triggers WHERE trigger_schema IN (@db, @staging) \
+UNION ALL SELECT LOWER(routine_type), routine_schema, routine_name FROM information_schema.routines WHERE routine_schema IN (@db, @staging) \
+UNION ALL SELECT 'event', event_schema, event_name FROM information_schema.events WHERE event_schema IN (@db, @staging)\
+) o;\n"
+        .into()
+}
+
+/// Swaps the tables of `@staging` into `@db` in one RENAME TABLE (atomic:
+/// a cut leaves `@db` as it was or as restored), the tables `@db` held
+/// moved into `@kept` in the same statement; `@kept` is kept when `@keep`,
+/// else dropped; `@staging` dropped. Says `@done`, and `@hint` when it kept
+/// something.
+pub fn swap() -> String {
+    let moves = |from: &str, to: &str, into: &str| {
+        format!(
+            "SELECT GROUP_CONCAT(CONCAT({}, '.', {t}, ' TO ', {}, '.', {t}) SEPARATOR ', ') INTO {into} \
+             FROM information_schema.tables WHERE table_schema = {from};\n",
+            ident(from),
+            ident(to),
+            t = ident("table_name"),
+        )
+    };
+    [
+        "SET SESSION group_concat_max_len = 1073741824;\n".to_string(),
+        execute(&format!(
+            "CONCAT('DROP TABLE IF EXISTS ', {}, '.{SEAL_TABLE}')",
+            ident("@staging")
+        )),
+        "SET @exists = (SELECT count(*) FROM information_schema.schemata WHERE schema_name = @db);\n"
+            .into(),
+        execute(&format!(
+            "CONCAT('CREATE DATABASE ', IF(@exists > 0, {}, {}))",
+            ident("@kept"),
+            ident("@db")
+        )),
+        moves("@db", "@kept", "@aside"),
+        moves("@staging", "@db", "@in"),
+        "SET @moves = CONCAT_WS(', ', @aside, @in);\n".into(),
+        execute("IF(IFNULL(@moves, '') = '', 'DO 0', CONCAT('RENAME TABLE ', @moves))"),
+        execute(&format!(
+            "CONCAT('DROP DATABASE IF EXISTS ', {})",
+            ident("@staging")
+        )),
+        execute(&format!(
+            "IF(@keep, 'DO 0', CONCAT('DROP DATABASE IF EXISTS ', {}))",
+            ident("@kept")
+        )),
+        "SELECT @done;\nSELECT @hint FROM DUAL WHERE @exists > 0 AND @keep AND @hint <> '';\n".into(),
+    ]
+    .concat()
+}
+
+/// Drops `@staging` (a load that failed or was not sealed).
+pub fn drop_staging() -> String {
+    execute(&format!(
+        "CONCAT('DROP DATABASE IF EXISTS ', {})",
+        ident("@staging")
+    ))
+}
+
+/// Drops `@db`, which a set-aside left without tables (rebuild).
+pub fn drop_emptied() -> String {
+    execute(&format!(
+        "CONCAT('DROP DATABASE IF EXISTS ', {})",
+        ident("@db")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_reach_the_server_as_hex_only() {
+        let hostile = "a`b'c\"$(touch x)-";
+        let vars = variables(&[("name", hostile)]);
+        assert_eq!(vars, "SET @name = X'6160622763222428746f75636820782d';\n");
+        assert!(!create().contains("shop"));
+        assert_eq!(hex(""), "X''");
+    }
+}
