@@ -1,5 +1,7 @@
-//! `db ...`: create, delete, rebuild, list, psql, copy, setup, backup,
-//! restore and snapshots of the environment's database. Every command is a
+//! `db ...`: create, delete, rebuild, list, psql, shell, copy, setup,
+//! backup, restore and snapshots of the environment's database, on
+//! Postgres or the MySQL family (`db/mysql/`, chosen in one place:
+//! `DbCommand::plan`). Every command is a
 //! plan: psql scripts fed on stdin with names as psql variables, dumps
 //! streamed into files that appear only complete, confirmations, and an OS
 //! lock per database for what replaces it. The plans are built in `db/`;

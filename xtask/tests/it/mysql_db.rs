@@ -1,0 +1,392 @@
+//! `db ...` against a real MariaDB (the local base, tests/mariadb), through
+//! the real binary, without a terminal: every subcommand the MySQL family
+//! has, names as data, the passwords on no command line, and restores that
+//! change nothing unless the whole dump loaded, even under `kill -9`.
+
+use std::process::Command;
+use std::time::Duration;
+
+use crate::engine::{the_container, wait_for, Stack};
+use crate::harness::send_signal;
+
+/// The root password of the fixture's `.env` (`[db] password_env`).
+const ROOT_PASSWORD: &str = "hunter2-maria-secret";
+/// The users' password (`[db] role_password_env`): quotes, `$()`, backticks.
+const ROLE_PASSWORD: &str = "r0le'\"$(touch /tmp/pwned)`x` pw";
+
+/// The fixture with `[db]` as `db` says, its server up.
+fn mariadb(db: &str) -> Stack {
+    let stack = Stack::from_fixture("tests/mariadb");
+    stack.env.write(
+        "tasks.toml",
+        &format!(
+            "[project]\ncompose_files = [\"docker-compose.yml\"]\ndefault_environment = \"development\"\n\n\
+             [environments.development]\n\n[db]\n{db}"
+        ),
+    );
+    stack
+        .xtask(["up", "--wait", "--wait-timeout", "120", "db"])
+        .ok();
+    stack
+}
+
+/// What `sql` selects in `db`, tab-separated, through `db shell`.
+fn query(stack: &Stack, db: &str, sql: &str) -> String {
+    stack
+        .xtask([
+            "db",
+            "shell",
+            db,
+            "--",
+            "--batch",
+            "--skip-column-names",
+            &format!("--execute={sql}"),
+        ])
+        .ok()
+        .stdout
+        .trim()
+        .to_string()
+}
+
+/// The databases `db list --json` names.
+fn databases(stack: &Stack) -> Vec<String> {
+    let out = stack.xtask(["db", "list", "--json"]).ok();
+    let list: serde_json::Value = serde_json::from_str(out.stdout.trim()).expect("list --json");
+    list.as_array()
+        .expect("an array")
+        .iter()
+        .filter_map(|d| d["name"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// `docker compose exec` in the fixture's `db` service, outside xtask.
+fn compose_exec(stack: &Stack, args: &[&str], password: &str) -> std::process::Output {
+    Command::new("docker")
+        .args(["compose", "-p", &stack.project, "-f", "docker-compose.yml"])
+        .args(["exec", "-T", "-e", "MYSQL_PWD", "db"])
+        .args(args)
+        .env("MYSQL_PWD", password)
+        .current_dir(stack.env.path())
+        .output()
+        .expect("docker compose exec")
+}
+
+#[test]
+fn every_db_command_works_on_mariadb_with_names_as_data() {
+    let stack = mariadb(
+        "name = \"shop\"\npassword_env = \"DB_ROOT_PASSWORD\"\n\
+         roles = [\"app-user\"]\nrole_password_env = \"APP_DB_PASSWORD\"\n",
+    );
+    let with_role = |args: &[&str]| stack.xtask(args).env("APP_DB_PASSWORD", ROLE_PASSWORD);
+
+    // The engine is read from the image, and said.
+    stack.xtask(["describe"]).ok().stdout_has(
+        "engine:             mariadb (the image of service `db`: xtask-local/mariadb:10.11)",
+    );
+
+    // The plan names neither password.
+    let dry = with_role(&["--dry-run", "db", "create"]).ok();
+    let printed = format!("{}{}", dry.stdout, dry.stderr);
+    assert!(
+        !printed.contains(ROOT_PASSWORD) && !printed.contains("r0le"),
+        "{printed}"
+    );
+    with_role(&["db", "create"])
+        .ok()
+        .stdout_has("created database shop")
+        .stdout_has("created user app-user; granted all on shop");
+    with_role(&["db", "create"])
+        .ok()
+        .stdout_has("database shop exists already")
+        .stdout_has("user app-user exists already");
+
+    // The user logs in with the password the variable held, taken as data.
+    let login = compose_exec(
+        &stack,
+        &[
+            "mariadb",
+            "-h",
+            "127.0.0.1",
+            "-u",
+            "app-user",
+            "-N",
+            "-B",
+            "-e",
+            "SELECT current_user()",
+            "--",
+            "shop",
+        ],
+        ROLE_PASSWORD,
+    );
+    assert!(
+        String::from_utf8_lossy(&login.stdout).starts_with("app-user@"),
+        "{login:?}"
+    );
+    let pwned = compose_exec(&stack, &["test", "-e", "/tmp/pwned"], "");
+    assert!(!pwned.status.success(), "a password was run as a command");
+    let inspect = Command::new("docker")
+        .args(["inspect", &the_container(&stack.project, "db")])
+        .output()
+        .expect("docker inspect");
+    assert!(
+        !String::from_utf8_lossy(&inspect.stdout).contains("r0le"),
+        "the users' password is in docker inspect"
+    );
+
+    // A name with `-` and `$` is quoted by the server; hostile ones never reach it.
+    stack.xtask(["db", "create", "a-b$c"]).ok();
+    query(
+        &stack,
+        "a-b$c",
+        "CREATE TABLE t (x int); INSERT INTO t VALUES (7)",
+    );
+    assert_eq!(query(&stack, "a-b$c", "SELECT x FROM t"), "7");
+    for hostile in ["x`y", "x'y", "$(touch /tmp/pwned)", "-x", "x\"y"] {
+        stack
+            .xtask(["db", "create", "--", hostile])
+            .fails_with(2)
+            .stderr_has("is not a valid database name");
+    }
+    let names = databases(&stack);
+    assert!(
+        names.contains(&"a-b$c".to_string()) && names.len() == 2,
+        "{names:?}"
+    );
+
+    // psql is Postgres's: the refusal says what to use.
+    stack
+        .xtask(["db", "psql"])
+        .fails_with(2)
+        .stderr_has("cargo xtask db shell");
+
+    // The password reaches the client by name: on no command line, on the
+    // host or in the container, while a query runs.
+    let mut slow = stack
+        .xtask(["db", "shell", "--", "--execute=SELECT sleep(4)"])
+        .spawn();
+    let container = the_container(&stack.project, "db");
+    wait_for("the sleeping query", Duration::from_secs(30), || {
+        let out = compose_exec(
+            &stack,
+            &[
+                "mariadb",
+                "-h",
+                "127.0.0.1",
+                "-uroot",
+                "-N",
+                "-B",
+                "-e",
+                "SELECT count(*) FROM information_schema.processlist WHERE info LIKE 'SELECT sleep%'",
+            ],
+            ROOT_PASSWORD,
+        );
+        (String::from_utf8_lossy(&out.stdout).trim() == "1")
+            .then_some(())
+            .ok_or_else(|| "not yet".to_string())
+    });
+    let mut host = String::new();
+    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        if let Ok(bytes) = std::fs::read(entry.path().join("cmdline")) {
+            host.push_str(&String::from_utf8_lossy(&bytes));
+        }
+    }
+    assert!(
+        !host.contains(ROOT_PASSWORD),
+        "the password is on a host command line"
+    );
+    let inside = Command::new("docker")
+        .args(["exec", &container, "sh", "-c", "cat /proc/[0-9]*/cmdline"])
+        .output()
+        .expect("docker exec");
+    assert!(
+        !String::from_utf8_lossy(&inside.stdout).contains(ROOT_PASSWORD),
+        "the password is on a command line in the container"
+    );
+    assert!(slow.wait().expect("wait").success());
+
+    // Backup: zstd SQL under backups/, its record without the password.
+    query(
+        &stack,
+        "shop",
+        "CREATE TABLE t (x int); INSERT INTO t VALUES (1), (2), (3)",
+    );
+    stack.xtask(["db", "backup"]).ok();
+    let dump = std::fs::read_dir(stack.env.join("backups"))
+        .expect("backups/")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.to_string_lossy().ends_with(".sql.zst"))
+        .expect("a .sql.zst");
+    let record = std::fs::read_to_string(format!("{}.json", dump.display())).expect("record");
+    assert!(!record.contains(ROOT_PASSWORD), "{record}");
+    let record: serde_json::Value = serde_json::from_str(&record).expect("JSON");
+    assert_eq!(record["engine"], "mariadb", "{record}");
+    assert!(
+        record["server_version"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("10.11"),
+        "{record}"
+    );
+    assert!(
+        record["command"]
+            .as_str()
+            .unwrap_or("")
+            .contains("--single-transaction"),
+        "{record}"
+    );
+
+    // Restore: the rows back, the replaced tables kept beside.
+    query(&stack, "shop", "INSERT INTO t VALUES (4)");
+    let dump = dump.to_string_lossy().into_owned();
+    stack
+        .xtask(["--yes", "db", "restore", &dump])
+        .ok()
+        .stdout_has("restored database shop")
+        .stdout_has("the replaced tables are kept in database shop__snap_restore-");
+    assert_eq!(
+        query(&stack, "shop", "SELECT group_concat(x ORDER BY x) FROM t"),
+        "1,2,3"
+    );
+    // Into the name with `-` and `$`, and without keeping the replaced tables.
+    stack
+        .xtask(["--yes", "db", "restore", &dump, "a-b$c", "--no-backup"])
+        .ok();
+    assert_eq!(query(&stack, "a-b$c", "SELECT count(*) FROM t"), "3");
+
+    // Rebuild keeps the old tables aside; delete asks, then drops.
+    stack
+        .xtask(["--yes", "db", "rebuild"])
+        .ok()
+        .stdout_has("the replaced tables are kept in database shop__snap_rebuild-");
+    assert_eq!(
+        query(
+            &stack,
+            "shop",
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'shop'"
+        ),
+        "0"
+    );
+    stack
+        .xtask(["db", "delete", "a-b$c"])
+        .fails_with(2)
+        .stderr_has("pass --yes");
+    stack.xtask(["--yes", "db", "delete", "a-b$c"]).ok();
+    let names = databases(&stack);
+    assert!(!names.contains(&"a-b$c".to_string()), "{names:?}");
+    assert_eq!(
+        names
+            .iter()
+            .filter(|n| n.starts_with("shop__snap_"))
+            .count(),
+        2,
+        "{names:?}"
+    );
+}
+
+/// SQL as mariadb-dump writes it: `rows` rows of `t` in statements of 1000.
+fn dump_of(rows: usize) -> String {
+    let mut sql =
+        String::from("DROP TABLE IF EXISTS t;\nCREATE TABLE t (x int, pad varchar(100));\n");
+    for start in (0..rows).step_by(1000) {
+        let values: Vec<String> = (start..(start + 1000).min(rows))
+            .map(|x| format!("({x},'{}')", "p".repeat(90)))
+            .collect();
+        sql.push_str(&format!("INSERT INTO t VALUES {};\n", values.join(",")));
+    }
+    sql.push_str("-- Dump completed on 2026-12-02 12:00:00\n");
+    sql
+}
+
+#[test]
+fn a_cut_failing_or_killed_restore_leaves_the_database_as_it_was() {
+    let stack = mariadb("name = \"shop\"\npassword_env = \"DB_ROOT_PASSWORD\"\n");
+    stack.xtask(["db", "create"]).ok();
+    query(
+        &stack,
+        "shop",
+        "CREATE TABLE t (x int); INSERT INTO t VALUES (1), (2)",
+    );
+    let unchanged = |stack: &Stack| {
+        assert_eq!(
+            query(stack, "shop", "SELECT group_concat(x ORDER BY x) FROM t"),
+            "1,2"
+        );
+        assert_eq!(databases(stack), ["shop"]);
+    };
+
+    // Cut: refused before anything changed.
+    let whole = dump_of(3000);
+    stack.env.write("cut.sql", &whole[..whole.len() / 2]);
+    stack
+        .xtask(["--yes", "db", "restore", "cut.sql"])
+        .fails_with(2)
+        .stderr_has("does not end with the dump tool's completion line");
+    unchanged(&stack);
+    // Cut with --partial-ok: loaded as it is, but the broken last
+    // statement swallows the seal: not swapped.
+    stack
+        .xtask(["--yes", "db", "restore", "--partial-ok", "cut.sql"])
+        .fails_with(1)
+        .stderr_has("the database was not replaced");
+    unchanged(&stack);
+    // A statement that fails: the staging database dropped, nothing swapped.
+    stack.env.write(
+        "bad.sql",
+        "CREATE TABLE t (x int);\nINSERT INTO t VALUES (9);\nSELECT nosuch FROM t;\n-- Dump completed on x\n",
+    );
+    stack
+        .xtask(["--yes", "db", "restore", "bad.sql"])
+        .fails_with(1)
+        .stderr_has("the load failed");
+    unchanged(&stack);
+    // A trigger is not moved by the swap: refused, said, nothing changed.
+    stack.env.write(
+        "trigger.sql",
+        "CREATE TABLE t (x int);\nCREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET NEW.x = NEW.x;\n-- Dump completed on x\n",
+    );
+    stack
+        .xtask(["--yes", "db", "restore", "trigger.sql"])
+        .fails_with(1)
+        .stderr_has("trigger shop__restoring.tr");
+    unchanged(&stack);
+
+    // kill -9 of xtask mid-load, and a second restore meanwhile refused.
+    stack.env.write("big.sql", &dump_of(300_000));
+    let mut first = stack.xtask(["--yes", "db", "restore", "big.sql"]).spawn();
+    wait_for(
+        "the load into shop__restoring",
+        Duration::from_secs(60),
+        || {
+            let rows = query(
+            &stack,
+            "shop",
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'shop__restoring' AND table_name = 't'",
+        );
+            (rows == "1").then_some(()).ok_or(rows)
+        },
+    );
+    stack
+        .xtask(["--yes", "db", "restore", "big.sql"])
+        .fails_with(1)
+        .stderr_has("is already running");
+    send_signal(first.id(), 9);
+    first.wait().expect("wait");
+    wait_for(
+        "the unsealed staging database dropped",
+        Duration::from_secs(120),
+        || {
+            let names = databases(&stack);
+            (names == ["shop"])
+                .then_some(())
+                .ok_or(format!("{names:?}"))
+        },
+    );
+    unchanged(&stack);
+
+    // And the same file, left alone, replaces it.
+    stack
+        .xtask(["--yes", "db", "restore", "big.sql", "--no-backup"])
+        .ok();
+    assert_eq!(query(&stack, "shop", "SELECT count(*) FROM t"), "300000");
+    assert_eq!(databases(&stack), ["shop"]);
+}
