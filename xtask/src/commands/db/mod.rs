@@ -265,14 +265,8 @@ impl DbCommand {
             DbCommand::Restore(args) => {
                 mysql::dump::restore(target, &args.options(ctx.global.jobs, ctx.global.dry_run))
             }
-            DbCommand::Copy(_) => Err(not_yet(
-                "db copy",
-                "back up the source and restore the file under the new name",
-            )),
-            DbCommand::Snapshot(_) => Err(not_yet(
-                "db snapshot",
-                "take a `db backup`; restore and rebuild keep the replaced tables in NAME__snap_*",
-            )),
+            DbCommand::Copy(args) => mysql::copy::copy(target, &args.options()),
+            DbCommand::Snapshot(args) => args.plan_mysql(target),
             DbCommand::Cache(_) => Err(not_yet("db cache", "every restore loads its file")),
         }
     }

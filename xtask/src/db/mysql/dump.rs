@@ -158,18 +158,22 @@ fn load_file(
 /// the load succeeded, the staging database carries the seal
 /// `$XTASK_LOAD_SEAL` (asked by `$3`) and neither database has views,
 /// triggers, routines or events (listed by `$4`: the swap moves tables),
-/// swaps it in (`$5`); on any failure drops it (`$6`). `$1` is the
-/// variables' prelude, `$7` the staging database, the rest the client.
-/// Killed with xtask, the load sees its input end without the seal.
-const RESTORE_IN_STAGING: &str = "prelude=$1 prepare=$2 sealq=$3 objq=$4 swap=$5 cleanup=$6 staging=$7; shift 7; \
+/// swaps it in (`$5`) and tidies up (`$8`: its failure only said); on any
+/// failure before the swap drops it (`$6`). `$1` is the variables'
+/// prelude, `$7` the staging database, the rest the client.
+/// Killed with xtask, the load sees its input end without the seal; on
+/// SIGTERM (compose's stop of an interrupted exec) the staging database
+/// is dropped.
+const RESTORE_IN_STAGING: &str = "prelude=$1 prepare=$2 sealq=$3 objq=$4 swap=$5 cleanup=$6 staging=$7 tidy=$8; shift 8; \
 sql() { s=$1; shift; printf '%s\\n%s\\n' \"$prelude\" \"$s\" | \"$@\"; }; \
 fail() { echo \"$1\" >&2; }; \
+trap 'sql \"$cleanup\" \"$@\" > /dev/null 2>&1; exit 143' TERM INT HUP; \
 sql \"$prepare\" \"$@\" || exit 1; \
 if ! \"$@\" --one-database -- \"$staging\"; then fail 'the load failed'; \
 elif [ \"$(sql \"$sealq\" \"$@\")\" != \"$XTASK_LOAD_SEAL\" ]; then fail 'the dump did not arrive whole (no seal after it)'; \
 elif ! found=$(sql \"$objq\" \"$@\"); then fail 'cannot list the views, triggers, routines and events'; \
 elif [ -n \"$found\" ]; then fail \"the swap moves tables; on this engine xtask does not move views, triggers, routines or events yet, found: $(echo $found)\"; \
-elif sql \"$swap\" \"$@\"; then exit 0; \
+elif sql \"$swap\" \"$@\"; then sql \"$tidy\" \"$@\" > /dev/null || echo \"$staging was left behind (the next restore drops it)\" >&2; exit 0; \
 else fail 'the swap failed'; fi; \
 sql \"$cleanup\" \"$@\" > /dev/null; echo 'the database was not replaced' >&2; exit 1";
 
@@ -205,6 +209,7 @@ pub fn restore(target: &DbTarget<'_>, options: &RestoreOptions) -> Result<DbPlan
         sql::swap(),
         sql::drop_staging(),
         names.staging.clone(),
+        sql::tidy(),
     ];
     argv.extend(client::connection(target.settings));
     argv.extend(client::BATCH.map(String::from));

@@ -139,7 +139,7 @@ fn set_aside(target: &DbTarget<'_>, db: &str, why: &str, no_backup: bool) -> Res
         "sh".into(),
         names.prelude(db, &format!("set aside database {db}")),
         sql::objects(),
-        format!("{}{}", sql::swap(), sql::drop_emptied()),
+        format!("{}{}{}", sql::swap(), sql::tidy(), sql::drop_emptied()),
     ];
     argv.extend(client::connection(target.settings));
     argv.extend(client::BATCH.map(String::from));

@@ -86,11 +86,13 @@ pub fn users(count: usize) -> String {
     script
 }
 
-/// The databases with their size and tables, the server's own schemas left out.
+/// The databases with their size and tables, the server's own schemas and
+/// the snapshots (`db snapshot list`) left out.
 const DATABASES: &str = "SELECT s.schema_name AS name, \
 COALESCE(SUM(t.data_length + t.index_length), 0) AS size_bytes, COUNT(t.table_name) AS tables \
 FROM information_schema.schemata s LEFT JOIN information_schema.tables t ON t.table_schema = s.schema_name \
 WHERE s.schema_name NOT IN ('information_schema', 'performance_schema', 'mysql', 'sys') \
+AND LOCATE('__snap_', s.schema_name) = 0 \
 GROUP BY s.schema_name";
 
 /// `db list`: a table of [`DATABASES`].
@@ -165,9 +167,8 @@ UNION ALL SELECT 'event', event_schema, event_name FROM information_schema.event
 
 /// Swaps the tables of `@staging` into `@db` in one RENAME TABLE (atomic:
 /// a cut leaves `@db` as it was or as restored), the tables `@db` held
-/// moved into `@kept` in the same statement; `@kept` is kept when `@keep`,
-/// else dropped; `@staging` dropped. Says `@done`, and `@hint` when it kept
-/// something.
+/// moved into `@kept` in the same statement ([`tidy`] drops it unless
+/// `@keep`). Says `@done`, and `@hint` when it kept something.
 pub fn swap() -> String {
     let moves = |from: &str, to: &str, into: &str| {
         format!(
@@ -195,15 +196,21 @@ pub fn swap() -> String {
         moves("@staging", "@db", "@in"),
         "SET @moves = CONCAT_WS(', ', @aside, @in);\n".into(),
         execute("IF(IFNULL(@moves, '') = '', 'DO 0', CONCAT('RENAME TABLE ', @moves))"),
+        "SELECT @done;\nSELECT @hint FROM DUAL WHERE @exists > 0 AND @keep AND @hint <> '';\n".into(),
+    ]
+    .concat()
+}
+
+/// After a swap or move: drops the emptied `@staging`, and `@kept` unless
+/// it is kept (`@keep`). Run apart from the swap, so that a failure here
+/// is never taken for a failed swap.
+pub fn tidy() -> String {
+    [
+        drop_staging(),
         execute(&format!(
-            "CONCAT('DROP DATABASE IF EXISTS ', {})",
-            ident("@staging")
-        )),
-        execute(&format!(
-            "IF(@keep, 'DO 0', CONCAT('DROP DATABASE IF EXISTS ', {}))",
+            "IF(IFNULL(@keep, 1), 'DO 0', CONCAT('DROP DATABASE IF EXISTS ', {}))",
             ident("@kept")
         )),
-        "SELECT @done;\nSELECT @hint FROM DUAL WHERE @exists > 0 AND @keep AND @hint <> '';\n".into(),
     ]
     .concat()
 }
@@ -222,6 +229,107 @@ pub fn drop_emptied() -> String {
         "CONCAT('DROP DATABASE IF EXISTS ', {})",
         ident("@db")
     ))
+}
+
+/// `name` as the server names its folder in the data directory (the
+/// filename encoding: letters, digits and `_` as they are, anything else
+/// `@` and four hex digits).
+pub fn folder_of(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c.to_string()
+            } else {
+                format!("@{:04x}", u32::from(c))
+            }
+        })
+        .collect()
+}
+
+/// One line per reason not to copy `@src`'s tables: its views, triggers,
+/// routines and events (a copy moves tables), a table whose name holds a
+/// line break or backslash (the copying client reads lines), a missing
+/// `@src`, and, with `@must_be_new` set, an existing `@db`.
+pub fn copy_refusals() -> String {
+    "SELECT CONCAT(o.what, ' ', o.s, '.', o.n) FROM (\
+SELECT 'view' AS what, table_schema AS s, table_name AS n FROM information_schema.views WHERE table_schema = @src \
+UNION ALL SELECT 'trigger', trigger_schema, trigger_name FROM information_schema.triggers WHERE trigger_schema = @src \
+UNION ALL SELECT LOWER(routine_type), routine_schema, routine_name FROM information_schema.routines WHERE routine_schema = @src \
+UNION ALL SELECT 'event', event_schema, event_name FROM information_schema.events WHERE event_schema = @src \
+UNION ALL SELECT 'table with a line break or backslash in its name in', table_schema, '' FROM information_schema.tables \
+WHERE table_schema = @src AND (LOCATE(CHAR(10), table_name) > 0 OR LOCATE(CHAR(13), table_name) > 0 OR LOCATE(CHAR(92), table_name) > 0)\
+) o \
+UNION ALL SELECT CONCAT('no database ', @src) FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM information_schema.schemata WHERE schema_name = @src) \
+UNION ALL SELECT CONCAT('database ', @db, ' exists') FROM DUAL WHERE @must_be_new AND EXISTS (SELECT 1 FROM information_schema.schemata WHERE schema_name = @db);\n"
+        .into()
+}
+
+/// Prints the client script that copies the tables of `@src` into the
+/// same (empty) tables of `@staging` as files: transportable tablespaces.
+/// `FLUSH TABLES .. FOR EXPORT` holds them read-only while the client
+/// copies their `.ibd` and `.cfg` files into `@staging_dir` of the data
+/// directory (`\!`: a shell in the server's container), then each is
+/// imported and the copied `.cfg` files removed (a folder holding files
+/// the server does not know cannot be dropped). Paths come from the server (`INNODB_SYS_TABLESPACES`), in its
+/// filename encoding: letters, digits, `_`, `@`, `/`.
+pub fn tablespace_copy() -> String {
+    let tables =
+        "FROM information_schema.tables WHERE table_schema = @src AND table_type = 'BASE TABLE'";
+    let each = |what: &str| {
+        format!(
+            "SELECT CONCAT('ALTER TABLE ', {}, '.', {}, ' {what};') AS l {tables}",
+            ident("@staging"),
+            ident("table_name")
+        )
+    };
+    format!(
+        "SELECT line FROM (\
+SELECT 0 AS k, 'SET SESSION foreign_key_checks = 0;' AS line \
+UNION ALL SELECT 1, l FROM ({discard}) d1 \
+UNION ALL SELECT 2, CONCAT('FLUSH TABLES ', GROUP_CONCAT(CONCAT({src}, '.', {t}) SEPARATOR ', '), ' FOR EXPORT;') {tables} HAVING count(*) > 0 \
+UNION ALL SELECT 3, CONCAT(CHAR(92), '! cp -- ''', f, ''' ''', LEFT(f, LENGTH(f) - 4), '.cfg'' ''', @@datadir, @staging_dir, '/''') \
+FROM (SELECT CONCAT(@@datadir, SUBSTRING(filename, 3)) AS f FROM information_schema.INNODB_SYS_TABLESPACES \
+WHERE LEFT(name, LENGTH(@src_dir) + 1) = CONCAT(@src_dir, '/')) files \
+UNION ALL SELECT 4, CONCAT(CHAR(92), '! chown -R mysql:mysql -- ''', @@datadir, @staging_dir, '''') \
+UNION ALL SELECT 5, 'UNLOCK TABLES;' \
+UNION ALL SELECT 6, l FROM ({import}) d2 \
+UNION ALL SELECT 7, CONCAT(CHAR(92), '! rm -f -- ''', @@datadir, @staging_dir, '''/*.cfg') \
+) x ORDER BY k;\n",
+        discard = each("DISCARD TABLESPACE"),
+        import = each("IMPORT TABLESPACE"),
+        src = ident("@src"),
+        t = ident("table_name"),
+    )
+}
+
+/// Moves every table of `@staging` into the new database `@db` (CREATE
+/// DATABASE fails when it exists) in one RENAME TABLE and says `@done`: a
+/// snapshot appears whole or not at all ([`tidy`] drops `@staging`).
+pub fn move_into_new() -> String {
+    [
+        "SET SESSION group_concat_max_len = 1073741824;\n".to_string(),
+        execute(&format!("CONCAT('CREATE DATABASE ', {})", ident("@db"))),
+        format!(
+            "SELECT GROUP_CONCAT(CONCAT({s}, '.', {t}, ' TO ', {d}, '.', {t}) SEPARATOR ', ') INTO @in \
+             FROM information_schema.tables WHERE table_schema = @staging;\n",
+            s = ident("@staging"),
+            d = ident("@db"),
+            t = ident("table_name"),
+        ),
+        execute("IF(IFNULL(@in, '') = '', 'DO 0', CONCAT('RENAME TABLE ', @in))"),
+        "SELECT @done;\n".into(),
+    ]
+    .concat()
+}
+
+/// The snapshots of a database (the databases named `@prefix...`): name,
+/// size and tables.
+pub fn snapshot_list() -> String {
+    "SELECT SUBSTRING(s.schema_name, LENGTH(@prefix) + 1) AS snapshot, \
+COALESCE(SUM(t.data_length + t.index_length), 0) AS size_bytes, COUNT(t.table_name) AS tables \
+FROM information_schema.schemata s LEFT JOIN information_schema.tables t ON t.table_schema = s.schema_name \
+WHERE LEFT(s.schema_name, LENGTH(@prefix)) = @prefix GROUP BY s.schema_name ORDER BY s.schema_name;\n"
+        .into()
 }
 
 #[cfg(test)]
