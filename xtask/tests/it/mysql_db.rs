@@ -336,17 +336,6 @@ fn a_cut_failing_or_killed_restore_leaves_the_database_as_it_was() {
         .fails_with(1)
         .stderr_has("the load failed");
     unchanged(&stack);
-    // A trigger is not moved by the swap: refused, said, nothing changed.
-    stack.env.write(
-        "trigger.sql",
-        "CREATE TABLE t (x int);\nCREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET NEW.x = NEW.x;\n-- Dump completed on x\n",
-    );
-    stack
-        .xtask(["--yes", "db", "restore", "trigger.sql"])
-        .fails_with(1)
-        .stderr_has("trigger shop__restoring.tr");
-    unchanged(&stack);
-
     // kill -9 of xtask mid-load, and a second restore meanwhile refused.
     stack.env.write("big.sql", &dump_of(300_000));
     let mut first = stack.xtask(["--yes", "db", "restore", "big.sql"]).spawn();
@@ -511,4 +500,63 @@ fn snapshots_and_copies_copy_files_and_swap_in_whole_even_when_interrupted() {
     stack.xtask(["db", "snapshot", "rm", "before"]).ok();
     let listed = stack.xtask(["db", "snapshot", "list"]).ok().stdout;
     assert!(!listed.contains("| before "), "{listed}");
+}
+
+#[test]
+fn a_restore_brings_views_triggers_routines_and_events_and_keeps_the_replaced_ones() {
+    let stack = mariadb("name = \"shop\"\npassword_env = \"DB_ROOT_PASSWORD\"\n");
+    stack.xtask(["db", "create"]).ok();
+    let objects = "CREATE TABLE t (x int); CREATE TABLE log (x int); \
+        CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW INSERT INTO log VALUES (NEW.x); \
+        CREATE VIEW v AS SELECT x FROM t; CREATE VIEW v2 AS SELECT count(*) AS n FROM v; \
+        CREATE FUNCTION f() RETURNS int DETERMINISTIC RETURN 42; \
+        CREATE EVENT e ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM log; \
+        INSERT INTO t VALUES (1), (2)";
+    query(&stack, "shop", objects);
+    stack
+        .xtask(["db", "backup", "-o", "objects.sql", "--format", "sql"])
+        .ok();
+    // The state replaced: other rows, a function of its own, one fewer view.
+    query(
+        &stack,
+        "shop",
+        "INSERT INTO t VALUES (3); DROP FUNCTION f; CREATE FUNCTION g() RETURNS int DETERMINISTIC RETURN 7; DROP VIEW v2",
+    );
+    stack
+        .xtask(["--yes", "db", "restore", "objects.sql"])
+        .ok()
+        .stdout_has("restored database shop");
+    let listed = |schema_like: &str| {
+        query(
+            &stack,
+            "shop",
+            &format!(
+                "SELECT concat_ws(' ', \
+                 (SELECT group_concat(table_name ORDER BY table_name) FROM information_schema.views WHERE table_schema LIKE '{schema_like}'), \
+                 (SELECT group_concat(trigger_name) FROM information_schema.triggers WHERE trigger_schema LIKE '{schema_like}'), \
+                 (SELECT group_concat(routine_name ORDER BY routine_name) FROM information_schema.routines WHERE routine_schema LIKE '{schema_like}'), \
+                 (SELECT group_concat(event_name) FROM information_schema.events WHERE event_schema LIKE '{schema_like}'))"
+            ),
+        )
+    };
+    assert_eq!(listed("shop"), "v,v2 tr f e");
+    assert_eq!(query(&stack, "shop", "SELECT n FROM v2"), "2");
+    assert_eq!(query(&stack, "shop", "SELECT f()"), "42");
+    // The restored trigger fires on the restored tables.
+    query(&stack, "shop", "INSERT INTO t VALUES (5)");
+    assert_eq!(
+        query(&stack, "shop", "SELECT group_concat(x ORDER BY x) FROM log"),
+        "1,2,5"
+    );
+    // The replaced tables kept with their views, trigger and routine (no event: it would run).
+    assert_eq!(listed("shop\\_\\_snap\\_restore-%"), "v tr g");
+    let kept = query(
+        &stack,
+        "shop",
+        "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'shop\\_\\_snap\\_restore-%'",
+    );
+    assert_eq!(
+        query(&stack, &kept, "SELECT group_concat(x ORDER BY x) FROM v"),
+        "1,2,3"
+    );
 }

@@ -154,7 +154,7 @@ pub fn seal_of_staging() -> String {
 }
 
 /// One line per view, trigger, routine or event of `@db` or `@staging`:
-/// what the swap does not move (it moves tables).
+/// what a set-aside does not move (it moves tables).
 pub fn objects() -> String {
     "SELECT CONCAT(o.what, ' ', o.s, '.', o.n) FROM (\
 SELECT 'view' AS what, table_schema AS s, table_name AS n FROM information_schema.views WHERE table_schema IN (@db, @staging) \
@@ -330,6 +330,66 @@ COALESCE(SUM(t.data_length + t.index_length), 0) AS size_bytes, COUNT(t.table_na
 FROM information_schema.schemata s LEFT JOIN information_schema.tables t ON t.table_schema = s.schema_name \
 WHERE LEFT(s.schema_name, LENGTH(@prefix)) = @prefix GROUP BY s.schema_name ORDER BY s.schema_name;\n"
         .into()
+}
+
+/// One line per name in `@db` or `@staging` that holds a line break or
+/// backslash: the swap hands names to a client that reads lines.
+pub fn odd_names() -> String {
+    let odd = |column: &str| {
+        format!(
+            "(LOCATE(CHAR(10), {column}) > 0 OR LOCATE(CHAR(13), {column}) > 0 OR LOCATE(CHAR(92), {column}) > 0)"
+        )
+    };
+    format!(
+        "SELECT CONCAT('a name with a line break or backslash in ', s) FROM (\
+SELECT table_schema AS s, table_name AS n FROM information_schema.tables WHERE table_schema IN (@db, @staging) AND {} \
+UNION ALL SELECT trigger_schema, trigger_name FROM information_schema.triggers WHERE trigger_schema IN (@db, @staging) AND {} \
+UNION ALL SELECT routine_schema, routine_name FROM information_schema.routines WHERE routine_schema IN (@db, @staging) AND {} \
+UNION ALL SELECT event_schema, event_name FROM information_schema.events WHERE event_schema IN (@db, @staging) AND {}\
+) o;\n",
+        odd("table_name"),
+        odd("trigger_name"),
+        odd("routine_name"),
+        odd("event_name")
+    )
+}
+
+/// The views of the database the variable `var` names, one a line.
+pub fn views_of(var: &str) -> String {
+    format!("SELECT table_name FROM information_schema.views WHERE table_schema = {var} ORDER BY table_name;\n")
+}
+
+/// Prints `1` when `@db` exists, else `0`.
+pub fn db_exists() -> String {
+    "SELECT count(*) FROM information_schema.schemata WHERE schema_name = @db;\n".into()
+}
+
+/// Prints the statements that drop the triggers and views of `@db` and
+/// `@staging`: what keeps RENAME TABLE from moving their tables (their SQL
+/// was read first, to be made again where they belong).
+pub fn drops_before_swap() -> String {
+    format!(
+        "SELECT CONCAT('DROP TRIGGER ', {ts}, '.', {tn}, ';') FROM information_schema.triggers WHERE trigger_schema IN (@db, @staging) \
+UNION ALL SELECT CONCAT('DROP VIEW ', {vs}, '.', {vn}, ';') FROM information_schema.views WHERE table_schema IN (@db, @staging);\n",
+        ts = ident("trigger_schema"),
+        tn = ident("trigger_name"),
+        vs = ident("table_schema"),
+        vn = ident("table_name"),
+    )
+}
+
+/// Prints the statements that drop the routines and events `@db` still
+/// has after its tables were swapped (the replaced state's; the restored
+/// ones are made next).
+pub fn drops_after_swap() -> String {
+    format!(
+        "SELECT CONCAT('DROP ', routine_type, ' ', {rs}, '.', {rn}, ';') FROM information_schema.routines WHERE routine_schema = @db \
+UNION ALL SELECT CONCAT('DROP EVENT ', {es}, '.', {en}, ';') FROM information_schema.events WHERE event_schema = @db;\n",
+        rs = ident("routine_schema"),
+        rn = ident("routine_name"),
+        es = ident("event_schema"),
+        en = ident("event_name"),
+    )
 }
 
 #[cfg(test)]
