@@ -37,6 +37,17 @@ pub fn script(target: &DbTarget<'_>, variables: &[(&str, &str)], script: &str) -
         )))
 }
 
+/// The start of the `sh -c` scripts that replace a database, with
+/// `$staging` set: a lock in the container on the staging database,
+/// whose holder's pid is checked (one a `kill -9` of xtask left running
+/// keeps it: xtask's own lock dies with xtask, the call in the container
+/// runs on). Removed on exit.
+pub const CONTAINER_LOCK: &str = "lock=/tmp/xtask-$(printf %s \"$staging\" | od -An -v -tx1 | tr -d ' \\n').lock; \
+if ! mkdir \"$lock\" 2>/dev/null; then holder=$(cat \"$lock/pid\" 2>/dev/null); \
+if [ -n \"$holder\" ] && kill -0 \"$holder\" 2>/dev/null; then \
+echo \"a replacement of this database is still running in the container (pid $holder); nothing was changed\" >&2; exit 1; fi; \
+rm -rf \"$lock\"; mkdir \"$lock\" || exit 1; fi; echo $$ > \"$lock/pid\"; trap 'rm -rf \"$lock\"' EXIT; ";
+
 /// `sh -c` that puts `SET @role_password = X'..';` (the hex of
 /// `$XTASK_ROLE_PASSWORD`, made in the container by builtins and `od` on a
 /// pipe: on no command line) before the script on stdin, for the client
@@ -44,8 +55,15 @@ pub fn script(target: &DbTarget<'_>, variables: &[(&str, &str)], script: &str) -
 const WITH_ROLE_PASSWORD: &str = "{ printf \"SET @role_password = X'%s';\\n\" \"$(printf %s \"$XTASK_ROLE_PASSWORD\" | od -An -v -tx1 | tr -d ' \\n')\"; cat; } | \"$@\"";
 
 /// `[db] roles` as users: created when missing (with the password of
-/// `[db] role_password_env` when set) and granted all on `database`.
+/// `[db] role_password_env` when set) and granted all on `database`;
+/// `[db] extensions`, Postgres's, said to be left out.
 pub fn users(target: &DbTarget<'_>, plan: &mut Plan, database: &str) -> Result<()> {
+    if !target.settings.extensions.is_empty() {
+        plan.push(Step::Note(format!(
+            "[db] extensions is Postgres's: not created on {}",
+            target.settings.engine.engine.name()
+        )));
+    }
     let roles = &target.settings.roles;
     if roles.is_empty() {
         return Ok(());

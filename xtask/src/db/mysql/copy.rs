@@ -12,6 +12,9 @@ use crate::db::snapshots::{snapshot_database, snapshot_prefix, SnapshotRestoreOp
 use crate::db::target::{checked, DbPlan, DbTarget};
 use crate::plan::{CommandStep, Plan, Step};
 
+/// The positional parameters of [`COPY_TABLES`], named.
+const COPY_TABLES_ARGS: &str = "prelude=$1 prepare=$2 refusals=$3 generate=$4 finish=$5 cleanup=$6 src=$7 staging=$8 client=$9 dumper=${10} tidy=${11}; shift 11; ";
+
 /// `sh -c` in the server's container: makes the staging database (`$2`),
 /// refuses with what `$3` lists, copies the structure of `$7` into the
 /// staging database `$8` (the dump tool `${10}` with `--no-data`, into
@@ -22,9 +25,8 @@ use crate::plan::{CommandStep, Plan, Step};
 /// interrupted exec sends): the staging database never holds the only
 /// copy of anything, and the swap is one statement. `$1` is the variables' prelude, the rest
 /// the connection options.
-const COPY_TABLES: &str = "prelude=$1 prepare=$2 refusals=$3 generate=$4 finish=$5 cleanup=$6 src=$7 staging=$8 client=$9 dumper=${10} tidy=${11}; shift 11; \
-sql() { s=$1; shift; printf '%s\\n%s\\n' \"$prelude\" \"$s\" | \"$client\" \"$@\" --batch --skip-column-names --binary-mode --raw; }; \
-structure=$(mktemp) || exit 1; trap 'rm -f \"$structure\"' EXIT; \
+const COPY_TABLES: &str = "sql() { s=$1; shift; printf '%s\\n%s\\n' \"$prelude\" \"$s\" | \"$client\" \"$@\" --batch --skip-column-names --binary-mode --raw; }; \
+structure=$(mktemp) || exit 1; trap 'rm -f \"$structure\"; rm -rf \"$lock\"' EXIT; \
 trap 'sql \"$cleanup\" \"$@\" > /dev/null 2>&1; exit 143' TERM INT HUP; \
 if ! found=$(sql \"$refusals\" \"$@\"); then echo 'cannot ask the server what the copy needs' >&2; exit 1; fi; \
 if [ -n \"$found\" ]; then echo \"nothing was changed: $(echo $found) (a copy moves tables only)\" >&2; exit 1; fi; \
@@ -75,7 +77,7 @@ fn copy_step(
     let mut argv = vec![
         "sh".to_string(),
         "-c".into(),
-        COPY_TABLES.into(),
+        format!("{COPY_TABLES_ARGS}{}{COPY_TABLES}", client::CONTAINER_LOCK),
         "sh".into(),
         prelude,
         sql::prepare_staging(),

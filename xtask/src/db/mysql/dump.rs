@@ -151,6 +151,10 @@ fn load_file(
     })
 }
 
+/// The positional parameters of [`RESTORE_IN_STAGING`], named.
+const RESTORE_IN_STAGING_ARGS: &str = "prelude=$1 prepare=$2 sealq=$3 oddq=$4 dropq=$5 vstaging=$6 vdb=$7 swap=$8 cleanup=$9 tidy=${10} \
+db=${11} staging=${12} kept=${13} keep=${14} client=${15} dumper=${16} dropafter=${17} existsq=${18}; shift 18; ";
+
 /// `sh -c` in the tools service. Makes the staging database (`$2`), loads
 /// our stdin into it (`--one-database`, the database named as an operand,
 /// not `--database`, which it ignores: statements for another database
@@ -171,9 +175,7 @@ fn load_file(
 /// its input end without the seal. `$1` is the variables' prelude,
 /// `${15}`/`${16}` the client and the dump tool, `${18}` asks whether the
 /// database exists, the rest is the connection.
-const RESTORE_IN_STAGING: &str = "prelude=$1 prepare=$2 sealq=$3 oddq=$4 dropq=$5 vstaging=$6 vdb=$7 swap=$8 cleanup=$9 tidy=${10} \
-db=${11} staging=${12} kept=${13} keep=${14} client=${15} dumper=${16} dropafter=${17} existsq=${18}; shift 18; \
-sql() { s=$1; shift; printf '%s\\n%s\\n' \"$prelude\" \"$s\" | \"$client\" \"$@\" --batch --skip-column-names --binary-mode --raw; }; \
+const RESTORE_IN_STAGING: &str = "sql() { s=$1; shift; printf '%s\\n%s\\n' \"$prelude\" \"$s\" | \"$client\" \"$@\" --batch --skip-column-names --binary-mode --raw; }; \
 fail() { echo \"$1\" >&2; }; \
 trap 'sql \"$cleanup\" \"$@\" > /dev/null 2>&1; exit 143' TERM INT HUP; \
 sql \"$prepare\" \"$@\" || exit 1; \
@@ -228,7 +230,10 @@ pub fn restore(target: &DbTarget<'_>, options: &RestoreOptions) -> Result<DbPlan
     let mut argv = vec![
         "sh".to_string(),
         "-c".into(),
-        RESTORE_IN_STAGING.into(),
+        format!(
+            "{RESTORE_IN_STAGING_ARGS}{}{RESTORE_IN_STAGING}",
+            client::CONTAINER_LOCK
+        ),
         "sh".into(),
         names.prelude(&db, &format!("restored database {db}")),
         sql::prepare_staging(),

@@ -41,11 +41,15 @@ pub fn setup(target: &DbTarget<'_>, data: DataChoice) -> Result<DbPlan> {
     Ok(DbPlan::done(plan, "Set up", db))
 }
 
+/// The positional parameters of [`SET_ASIDE`], named.
+const SET_ASIDE_ARGS: &str = "prelude=$1 objects=$2 aside=$3 staging=$4; shift 4; ";
+
 /// `sh -c` in the tools service that refuses (printing them) when `@db`
 /// has views, triggers, routines or events (script `$2`), else runs the
-/// set-aside script `$3`; `$1` is the variables' prelude, the rest the client.
-const SET_ASIDE: &str = "prelude=$1 objects=$2 aside=$3; shift 3; \
-sql() { s=$1; shift; printf '%s\\n%s\\n' \"$prelude\" \"$s\" | \"$@\"; }; \
+/// set-aside script `$3`, under the container's lock on the staging
+/// database `$4` (the set-aside drops it); `$1` is the variables'
+/// prelude, the rest the client.
+const SET_ASIDE: &str = "sql() { s=$1; shift; printf '%s\\n%s\\n' \"$prelude\" \"$s\" | \"$@\"; }; \
 found=$(sql \"$objects\" \"$@\") || exit 1; \
 if [ -n \"$found\" ]; then printf 'the database has what xtask cannot set aside on this engine (it moves tables): %s\\n' \"$found\" | tr '\\n' ' ' >&2; echo >&2; exit 1; fi; \
 sql \"$aside\" \"$@\"";
@@ -135,11 +139,12 @@ fn set_aside(target: &DbTarget<'_>, db: &str, why: &str, no_backup: bool) -> Res
     let mut argv = vec![
         "sh".to_string(),
         "-c".into(),
-        SET_ASIDE.into(),
+        format!("{SET_ASIDE_ARGS}{}{SET_ASIDE}", client::CONTAINER_LOCK),
         "sh".into(),
         names.prelude(db, &format!("set aside database {db}")),
         sql::objects(),
         format!("{}{}{}", sql::swap(), sql::tidy(), sql::drop_emptied()),
+        names.staging.clone(),
     ];
     argv.extend(client::connection(target.settings));
     argv.extend(client::BATCH.map(String::from));
