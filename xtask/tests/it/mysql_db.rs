@@ -369,6 +369,59 @@ fn a_cut_failing_or_killed_restore_leaves_the_database_as_it_was() {
     );
     unchanged(&stack);
 
+    // Ctrl-C or SIGTERM at several moments of the load (or after it):
+    // the database is as it was or whole as restored, never a mix, and no
+    // staging database is left.
+    let container = the_container(&stack.project, "db");
+    for (delay_ms, signal) in [(0, 2), (200, 15), (600, 2), (1500, 15)] {
+        let run = stack
+            .xtask(["--yes", "db", "restore", "big.sql"])
+            .spawn_as_a_job();
+        wait_for(
+            "the load into shop__restoring",
+            Duration::from_secs(60),
+            || {
+                let rows = query(
+                &stack,
+                "shop",
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'shop__restoring' AND table_name = 't'",
+            );
+                (rows == "1").then_some(()).ok_or(rows)
+            },
+        );
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        crate::harness::send_signal_to_group(run.id(), signal);
+        run.wait_with_output().expect("wait");
+        wait_for(
+            "the interrupted call to end",
+            Duration::from_secs(60),
+            || {
+                let out = Command::new("docker")
+                    .args([
+                        "exec",
+                        &container,
+                        "sh",
+                        "-c",
+                        "grep -l XTASK_EXEC_ID /proc/[0-9]*/environ",
+                    ])
+                    .output()
+                    .expect("docker exec");
+                let left = String::from_utf8_lossy(&out.stdout).into_owned();
+                left.trim().is_empty().then_some(()).ok_or(left)
+            },
+        );
+        let count = query(&stack, "shop", "SELECT count(*) FROM t");
+        assert!(
+            count == "2" || count == "300000",
+            "signal {signal} {delay_ms} ms after the load began: {count} rows"
+        );
+        assert_eq!(
+            databases(&stack),
+            ["shop"],
+            "signal {signal} at {delay_ms} ms"
+        );
+    }
+
     // And the same file, left alone, replaces it.
     stack
         .xtask(["--yes", "db", "restore", "big.sql", "--no-backup"])
