@@ -177,3 +177,99 @@ pub fn shell(target: &DbTarget<'_>, database: Option<&str>, args: Vec<String>) -
     plan.run(target.client.tool(argv, &[], target.tty));
     Ok(DbPlan::from(plan))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use super::*;
+    use crate::compose::environment::{ActiveEnvironment, Choice};
+    use crate::db::client::fixtures::{project, settings};
+    use crate::db::client::{DatabaseClient, ToolsEntry};
+    use crate::db::engine::{Engine, EngineChoice};
+    use crate::plan::{Input, Step};
+
+    /// Runs `check` against a MariaDB target on the fixtures, with a role
+    /// and its password.
+    fn with_mariadb(check: impl FnOnce(&DbTarget<'_>)) {
+        let project = project();
+        let mut settings = settings();
+        settings.engine = EngineChoice {
+            engine: Engine::Mariadb,
+            reason: "[db] engine".into(),
+        };
+        settings.user = "root".into();
+        settings.roles = vec!["app".into()];
+        settings.role_password = Some(("APP_PW".into(), "r0le-secret".into()));
+        let environment = ActiveEnvironment {
+            name: Some("development".into()),
+            choice: Choice::Default,
+            project: "demo".into(),
+            project_reason: String::new(),
+            env_files: Vec::new(),
+            env_file_values: BTreeMap::new(),
+            chain: vec!["development".into()],
+            compose_files: Vec::new(),
+            env: BTreeMap::new(),
+            value_files: BTreeMap::new(),
+        };
+        let target = DbTarget {
+            client: DatabaseClient::new(&project, &settings, ToolsEntry::Exec),
+            settings: &settings,
+            environment: &environment,
+            root: Path::new("/env"),
+            tty: false,
+        };
+        check(&target);
+    }
+
+    #[test]
+    fn create_passes_names_as_hex_and_passwords_by_name_only() {
+        with_mariadb(|target| {
+            let plan = create(target, Some("a-b$c")).map(|p| p.plan.steps);
+            let steps = plan.unwrap_or_default();
+            let [Step::Run(database), Step::Run(users)] = steps.as_slice() else {
+                panic!("{steps:?}");
+            };
+            let line = database.argv.join(" ");
+            assert!(
+                line.contains("-e MYSQL_PWD ") && line.contains("mariadb --host=db --user=root"),
+                "{line}"
+            );
+            assert!(
+                !line.contains("s3cret") && !line.contains("a-b$c"),
+                "{line}"
+            );
+            let Input::Text(script) = &database.stdin else {
+                panic!("no script");
+            };
+            assert!(
+                script.starts_with("SET @name = X'612d622463';\n"),
+                "{script}"
+            );
+            let line = users.argv.join(" ");
+            assert!(line.contains("-e XTASK_ROLE_PASSWORD"), "{line}");
+            let Input::Text(script) = &users.stdin else {
+                panic!("no script");
+            };
+            assert!(!line.contains("r0le-secret") && !script.contains("r0le-secret"));
+            assert!(users
+                .context_env
+                .contains(&("XTASK_ROLE_PASSWORD".into(), "r0le-secret".into())));
+        });
+    }
+
+    #[test]
+    fn a_delete_asks_then_locks_then_drops() {
+        with_mariadb(|target| {
+            let steps = delete(target, None, None)
+                .map(|p| p.plan.steps)
+                .unwrap_or_default();
+            assert!(matches!(
+                steps.as_slice(),
+                [Step::Confirm { .. }, Step::Lock { .. }, Step::Run(_)]
+            ));
+        });
+    }
+}
