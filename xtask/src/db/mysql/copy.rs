@@ -5,6 +5,7 @@
 //! replaced (`snapshot restore`, `copy`), whose tables are kept aside.
 
 use crate::db::database_plans::CopyOptions;
+use crate::db::engine::Engine;
 use crate::db::error::{DbError, Result};
 use crate::db::mysql::plans::SwapNames;
 use crate::db::mysql::{client, sql};
@@ -38,10 +39,18 @@ elif ! printf '%s\\n' \"$script\" | \"$client\" \"$@\" --batch --skip-column-nam
 elif sql \"$finish\" \"$@\"; then sql \"$tidy\" \"$@\" > /dev/null || echo \"$staging was left behind (the next copy drops it)\" >&2; exit 0; fi; \
 sql \"$cleanup\" \"$@\" > /dev/null; echo 'nothing was changed' >&2; exit 1";
 
-/// Refuses a copy when the tools run outside the server's container: the
-/// files are copied there.
+/// Refuses a copy on MySQL (not built there) and when the tools run
+/// outside the server's container: the files are copied there.
 fn require_server_container(target: &DbTarget<'_>, what: &str) -> Result<()> {
     let settings = target.settings;
+    if settings.engine.engine == Engine::Mysql {
+        return Err(DbError::NotOnEngine {
+            what: what.into(),
+            engine: settings.engine.engine.name(),
+            why: "the copy finds the tables' files through MariaDB's INNODB_SYS_TABLESPACES, which MySQL 8 does not have",
+            help: "take a `db backup` and `db restore` it (under another name for a copy)".into(),
+        });
+    }
     if settings.tools_service == settings.server {
         return Ok(());
     }
