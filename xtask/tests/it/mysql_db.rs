@@ -75,7 +75,9 @@ fn compose_exec(stack: &Stack, args: &[&str], password: &str) -> std::process::O
 fn every_db_command_works_on_mariadb_with_names_as_data() {
     let stack = mariadb(
         "name = \"shop\"\npassword_env = \"DB_ROOT_PASSWORD\"\n\
-         roles = [\"app-user\"]\nrole_password_env = \"APP_DB_PASSWORD\"\n",
+         roles = [\"app-user\"]\nrole_password_env = \"APP_DB_PASSWORD\"\n\
+         init = [\"sh\", \"-c\", \"echo init of $1 in $MYSQL_DATABASE on $MYSQL_HOST, password ${#MYSQL_PWD} long; \
+         mariadb -u \\\"$MYSQL_USER\\\" -e 'CREATE TABLE inited (x int)' -- \\\"$1\\\"\", \"sh\", \"{db}\"]\n",
     );
     let with_role = |args: &[&str]| stack.xtask(args).env("APP_DB_PASSWORD", ROLE_PASSWORD);
 
@@ -99,6 +101,19 @@ fn every_db_command_works_on_mariadb_with_names_as_data() {
         .ok()
         .stdout_has("database shop exists already")
         .stdout_has("user app-user exists already");
+
+    // `[db] init` gets the database as `{db}` and the client's variables.
+    with_role(&["db", "setup"])
+        .ok()
+        .stdout_has("init of shop in shop on db, password 20 long");
+    assert_eq!(
+        query(
+            &stack,
+            "shop",
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'inited'"
+        ),
+        "1"
+    );
 
     // The user logs in with the password the variable held, taken as data.
     let login = compose_exec(
@@ -253,7 +268,7 @@ fn every_db_command_works_on_mariadb_with_names_as_data() {
         .ok();
     assert_eq!(query(&stack, "a-b$c", "SELECT count(*) FROM t"), "3");
 
-    // Rebuild keeps the old tables aside; delete asks, then drops.
+    // Rebuild keeps the old tables aside and runs init again; delete asks, then drops.
     stack
         .xtask(["--yes", "db", "rebuild"])
         .ok()
@@ -262,9 +277,9 @@ fn every_db_command_works_on_mariadb_with_names_as_data() {
         query(
             &stack,
             "shop",
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'shop'"
+            "SELECT group_concat(table_name) FROM information_schema.tables WHERE table_schema = 'shop'"
         ),
-        "0"
+        "inited"
     );
     stack
         .xtask(["db", "delete", "a-b$c"])
