@@ -627,4 +627,24 @@ fn a_restore_brings_views_triggers_routines_and_events_and_keeps_the_replaced_on
         query(&stack, &kept, "SELECT group_concat(x ORDER BY x) FROM v"),
         "1,2,3"
     );
+
+    // Rebuild sets them aside the same way: the snapshot holds the tables
+    // with their views, trigger and function; the database starts empty.
+    stack
+        .xtask(["--yes", "db", "rebuild"])
+        .ok()
+        .stdout_has("the replaced tables are kept in database shop__snap_rebuild-");
+    assert_eq!(listed("shop"), "");
+    assert_eq!(listed("shop\\_\\_snap\\_rebuild-%"), "v,v2 tr f");
+    let kept = query(
+        &stack,
+        "shop",
+        "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'shop\\_\\_snap\\_rebuild-%'",
+    );
+    assert_eq!(query(&stack, &kept, "SELECT n FROM v2"), "3");
+    query(&stack, &kept, "INSERT INTO t VALUES (6)");
+    assert_eq!(
+        query(&stack, &kept, "SELECT group_concat(x ORDER BY x) FROM log"),
+        "1,2,5,6"
+    );
 }

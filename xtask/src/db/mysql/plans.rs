@@ -42,20 +42,42 @@ pub fn setup(target: &DbTarget<'_>, data: DataChoice) -> Result<DbPlan> {
 }
 
 /// The positional parameters of [`SET_ASIDE`], named.
-const SET_ASIDE_ARGS: &str = "prelude=$1 objects=$2 aside=$3 staging=$4; shift 4; ";
+const SET_ASIDE_ARGS: &str = "prelude=$1 oddq=$2 dropq=$3 vdb=$4 swap=$5 drop=$6 existsq=$7 staging=$8 db=$9 kept=${10} keep=${11} client=${12} dumper=${13}; shift 13; ";
 
-/// `sh -c` in the tools service that refuses (printing them) when `@db`
-/// has views, triggers, routines or events (script `$2`), else runs the
-/// set-aside script `$3`, under the container's lock on the staging
-/// database `$4` (the set-aside drops it); `$1` is the variables'
-/// prelude, the rest the client.
-const SET_ASIDE: &str = "sql() { s=$1; shift; printf '%s\\n%s\\n' \"$prelude\" \"$s\" | \"$@\"; }; \
-found=$(sql \"$objects\" \"$@\") || exit 1; \
-if [ -n \"$found\" ]; then printf 'the database has what xtask cannot set aside on this engine (it moves tables): %s\\n' \"$found\" | tr '\\n' ' ' >&2; echo >&2; exit 1; fi; \
-sql \"$aside\" \"$@\"";
+/// `sh -c` in the tools service, under the container's lock on the staging
+/// database `$8` (the set-aside drops it), as one piece with SIGTERM,
+/// SIGINT and SIGHUP ignored (children inherit that): refuses odd names
+/// (`$2`); when `$9` exists (`$7`), reads the SQL of its triggers, views
+/// (listed by `$4`) and routines with the dump tool, drops its triggers
+/// and views (`$3`: they keep RENAME TABLE from moving tables), moves its
+/// tables into `${10}` (`$5`, which makes it) and makes them there when
+/// `${11}` is 1 (a failed move makes them again in `$9`), then drops what
+/// is left (`$6`: `$9` with its routines and events). `$1` is the
+/// variables' prelude, `${12}`/`${13}` the client and the dump tool, the
+/// rest the connection.
+const SET_ASIDE: &str = "sql() { s=$1; shift; printf '%s\\n%s\\n' \"$prelude\" \"$s\" | \"$client\" \"$@\" --batch --skip-column-names --binary-mode --raw; }; \
+fail() { echo \"$1\" >&2; }; \
+trap '' TERM INT HUP; set -f; nl=$(printf '\\nx'); nl=${nl%x}; \
+found=$(sql \"$oddq\" \"$@\") || exit 1; \
+if [ -n \"$found\" ]; then fail \"$(echo $found)\"; exit 1; fi; \
+there=$(sql \"$existsq\" \"$@\") || exit 1; \
+old=$(mktemp) && oldr=$(mktemp) || exit 1; trap 'rm -f \"$old\" \"$oldr\"; rm -rf \"$lock\"' EXIT; \
+objects='--no-data --no-create-info --skip-comments --skip-opt'; \
+if [ \"$there\" = 1 ]; then \
+vd=$(sql \"$vdb\" \"$@\") || exit 1; \
+if ! \"$dumper\" \"$@\" $objects --triggers --skip-routines --skip-events -- \"$db\" > \"$old\" \
+|| ! (IFS=$nl; [ -z \"$vd\" ] || \"$dumper\" \"$@\" --no-data --skip-comments --skip-opt --skip-triggers -- \"$db\" $vd >> \"$old\") \
+|| ! \"$dumper\" \"$@\" $objects --skip-triggers --routines --skip-events -- \"$db\" > \"$oldr\"; then fail 'cannot read the views, triggers and routines of the database; nothing was changed'; exit 1; fi; \
+if ! drops=$(sql \"$dropq\" \"$@\") || ! printf '%s\\n' \"$drops\" | \"$client\" \"$@\" --batch --binary-mode; then fail 'cannot set the triggers and views aside'; \
+\"$client\" \"$@\" --batch --binary-mode -- \"$db\" < \"$old\"; exit 1; fi; \
+fi; \
+if ! sql \"$swap\" \"$@\"; then fail 'the tables could not be set aside'; [ \"$there\" = 1 ] && \"$client\" \"$@\" --batch --binary-mode -- \"$db\" < \"$old\"; exit 1; fi; \
+if [ \"$there\" = 1 ] && [ \"$keep\" = 1 ] && ! cat \"$old\" \"$oldr\" | \"$client\" \"$@\" --batch --binary-mode -- \"$kept\"; then fail \"the views, triggers and routines could not all be kept in $kept\"; fi; \
+sql \"$drop\" \"$@\"";
 
-/// `db rebuild`: the database's tables set aside into a snapshot database
-/// (`NAME__snap_rebuild-<time>`, one RENAME TABLE) unless `no_backup`,
+/// `db rebuild`: the database's tables (with their triggers, views and
+/// routines) set aside into a snapshot database (`NAME__snap_rebuild-<time>`,
+/// one RENAME TABLE) unless `no_backup`,
 /// the database dropped, created, its users, initialised and given its data.
 pub fn rebuild(
     target: &DbTarget<'_>,
@@ -132,8 +154,8 @@ impl SwapNames {
     }
 }
 
-/// The step that moves `db`'s tables aside (kept unless `no_backup`) and
-/// drops it, refusing when it has views, triggers, routines or events.
+/// The step that moves `db`'s tables, triggers, views and routines aside
+/// (kept unless `no_backup`) and drops it.
 fn set_aside(target: &DbTarget<'_>, db: &str, why: &str, no_backup: bool) -> Result<CommandStep> {
     let names = SwapNames::new(target, db, why, no_backup)?;
     let mut argv = vec![
@@ -142,12 +164,20 @@ fn set_aside(target: &DbTarget<'_>, db: &str, why: &str, no_backup: bool) -> Res
         format!("{SET_ASIDE_ARGS}{}{SET_ASIDE}", client::CONTAINER_LOCK),
         "sh".into(),
         names.prelude(db, &format!("set aside database {db}")),
-        sql::objects(),
-        format!("{}{}{}", sql::swap(), sql::tidy(), sql::drop_emptied()),
+        sql::odd_names(),
+        sql::drops_before_swap(),
+        sql::views_of("@db"),
+        sql::swap(),
+        format!("{}{}", sql::tidy(), sql::drop_emptied()),
+        sql::db_exists(),
         names.staging.clone(),
+        db.into(),
+        names.kept.clone(),
+        u8::from(names.keep).to_string(),
+        target.settings.engine.engine.client().into(),
+        target.settings.engine.engine.dump_tool().into(),
     ];
-    argv.extend(client::connection(target.settings));
-    argv.extend(client::BATCH.map(String::from));
+    argv.extend(client::connection(target.settings).into_iter().skip(1));
     Ok(target.client.tool(argv, &[], false))
 }
 

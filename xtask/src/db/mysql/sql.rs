@@ -153,18 +153,6 @@ pub fn seal_of_staging() -> String {
     )
 }
 
-/// One line per view, trigger, routine or event of `@db` or `@staging`:
-/// what a set-aside does not move (it moves tables).
-pub fn objects() -> String {
-    "SELECT CONCAT(o.what, ' ', o.s, '.', o.n) FROM (\
-SELECT 'view' AS what, table_schema AS s, table_name AS n FROM information_schema.views WHERE table_schema IN (@db, @staging) \
-UNION ALL SELECT 'trigger', trigger_schema, trigger_name FROM information_schema.triggers WHERE trigger_schema IN (@db, @staging) \
-UNION ALL SELECT LOWER(routine_type), routine_schema, routine_name FROM information_schema.routines WHERE routine_schema IN (@db, @staging) \
-UNION ALL SELECT 'event', event_schema, event_name FROM information_schema.events WHERE event_schema IN (@db, @staging)\
-) o;\n"
-        .into()
-}
-
 /// Swaps the tables of `@staging` into `@db` in one RENAME TABLE (atomic:
 /// a cut leaves `@db` as it was or as restored), the tables `@db` held
 /// moved into `@kept` in the same statement ([`tidy`] drops it unless
