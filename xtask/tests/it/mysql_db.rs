@@ -334,6 +334,19 @@ fn a_cut_failing_or_killed_restore_leaves_the_database_as_it_was() {
         .fails_with(2)
         .stderr_has("does not end with the dump tool's completion line");
     unchanged(&stack);
+    // Cut at a statement's end inside a whole zstd file: the stream's end
+    // shows it, so no seal is sent and nothing is swapped.
+    let cut_at = whole[..whole.len() / 2]
+        .rfind(";\n")
+        .expect("a statement end")
+        + 2;
+    let packed = zstd::encode_all(&whole.as_bytes()[..cut_at], 3).expect("zstd");
+    std::fs::write(stack.env.join("cut.sql.zst"), packed).expect("write");
+    stack
+        .xtask(["--yes", "db", "restore", "cut.sql.zst"])
+        .fails_with(1)
+        .stderr_has("it was cut short");
+    unchanged(&stack);
     // Cut with --partial-ok: loaded as it is, but the broken last
     // statement swallows the seal: not swapped.
     stack

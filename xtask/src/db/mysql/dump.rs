@@ -269,6 +269,8 @@ pub fn restore(target: &DbTarget<'_>, options: &RestoreOptions) -> Result<DbPlan
                 sql: None,
                 seal: sql::sealing(&seal),
                 digest_to: None,
+                // Checked as it streams too: a compressed file may hold a cut dump.
+                completion: (!options.partial_ok).then(|| COMPLETION_LINE.to_string()),
             })))
             .progress("restore"),
     );
