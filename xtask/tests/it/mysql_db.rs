@@ -71,6 +71,225 @@ fn compose_exec(stack: &Stack, args: &[&str], password: &str) -> std::process::O
         .expect("docker compose exec")
 }
 
+/// Runs a slow query through `db shell` and reads every command line on
+/// the host and in the server's container meanwhile: the root password is
+/// on none of them.
+fn password_is_on_no_command_line(stack: &Stack) {
+    let mut slow = stack
+        .xtask(["db", "shell", "--", "--execute=SELECT sleep(4)"])
+        .spawn();
+    let container = the_container(&stack.project, "db");
+    wait_for("the sleeping query", Duration::from_secs(30), || {
+        let out = compose_exec(
+            stack,
+            &[
+                "mariadb",
+                "-h",
+                "127.0.0.1",
+                "-uroot",
+                "-N",
+                "-B",
+                "-e",
+                "SELECT count(*) FROM information_schema.processlist WHERE info LIKE 'SELECT sleep%'",
+            ],
+            ROOT_PASSWORD,
+        );
+        (String::from_utf8_lossy(&out.stdout).trim() == "1")
+            .then_some(())
+            .ok_or_else(|| "not yet".to_string())
+    });
+    let mut host = String::new();
+    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        if let Ok(bytes) = std::fs::read(entry.path().join("cmdline")) {
+            host.push_str(&String::from_utf8_lossy(&bytes));
+        }
+    }
+    assert!(
+        !host.contains(ROOT_PASSWORD),
+        "the password is on a host command line"
+    );
+    let inside = Command::new("docker")
+        .args(["exec", &container, "sh", "-c", "cat /proc/[0-9]*/cmdline"])
+        .output()
+        .expect("docker exec");
+    assert!(
+        !String::from_utf8_lossy(&inside.stdout).contains(ROOT_PASSWORD),
+        "the password is on a command line in the container"
+    );
+    assert!(slow.wait().expect("wait").success());
+}
+
+/// Waits (bounded) until no process that xtask started in `container` runs:
+/// the call a kill -9 of xtask left running there has ended.
+fn wait_until_the_call_in_the_container_ends(container: &str) {
+    wait_for(
+        "the interrupted call to end",
+        Duration::from_secs(60),
+        || {
+            let out = Command::new("docker")
+                .args([
+                    "exec",
+                    container,
+                    "sh",
+                    "-c",
+                    "grep -l XTASK_EXEC_ID /proc/[0-9]*/environ",
+                ])
+                .output()
+                .expect("docker exec");
+            let left = String::from_utf8_lossy(&out.stdout).into_owned();
+            left.trim().is_empty().then_some(()).ok_or(left)
+        },
+    );
+}
+
+/// A name with `-` and `$` works; hostile ones are refused before they
+/// reach the server; `db psql` says to use `db shell`.
+fn names_are_data(stack: &Stack) {
+    // A name with `-` and `$` is quoted by the server; hostile ones never reach it.
+    stack.xtask(["db", "create", "a-b$c"]).ok();
+    query(
+        stack,
+        "a-b$c",
+        "CREATE TABLE t (x int); INSERT INTO t VALUES (7)",
+    );
+    assert_eq!(query(stack, "a-b$c", "SELECT x FROM t"), "7");
+    for hostile in ["x`y", "x'y", "$(touch /tmp/pwned)", "-x", "x\"y"] {
+        stack
+            .xtask(["db", "create", "--", hostile])
+            .fails_with(2)
+            .stderr_has("is not a valid database name");
+    }
+    let names = databases(stack);
+    assert!(
+        names.contains(&"a-b$c".to_string()) && names.len() == 2,
+        "{names:?}"
+    );
+
+    // psql is Postgres's: the refusal says what to use.
+    stack
+        .xtask(["db", "psql"])
+        .fails_with(2)
+        .stderr_has("cargo xtask db shell");
+}
+
+/// Backup, restore (into a name with `-` and `$` too), rebuild and
+/// delete on `shop` and `a-b$c`.
+fn backup_restore_rebuild_and_delete(stack: &Stack) {
+    // Backup: zstd SQL under backups/, its record without the password.
+    query(
+        stack,
+        "shop",
+        "CREATE TABLE t (x int); INSERT INTO t VALUES (1), (2), (3)",
+    );
+    stack.xtask(["db", "backup"]).ok();
+    let dump = std::fs::read_dir(stack.env.join("backups"))
+        .expect("backups/")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.to_string_lossy().ends_with(".sql.zst"))
+        .expect("a .sql.zst");
+    let record = std::fs::read_to_string(format!("{}.json", dump.display())).expect("record");
+    assert!(!record.contains(ROOT_PASSWORD), "{record}");
+    let record: serde_json::Value = serde_json::from_str(&record).expect("JSON");
+    assert_eq!(record["engine"], "mariadb", "{record}");
+    assert!(
+        record["server_version"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("10.11"),
+        "{record}"
+    );
+    assert!(
+        record["command"]
+            .as_str()
+            .unwrap_or("")
+            .contains("--single-transaction"),
+        "{record}"
+    );
+
+    // Restore: the rows back, the replaced tables kept beside.
+    query(stack, "shop", "INSERT INTO t VALUES (4)");
+    let dump = dump.to_string_lossy().into_owned();
+    stack
+        .xtask(["--yes", "db", "restore", &dump])
+        .ok()
+        .stdout_has("restored database shop")
+        .stdout_has("the replaced tables are kept in database shop__snap_restore-");
+    assert_eq!(
+        query(stack, "shop", "SELECT group_concat(x ORDER BY x) FROM t"),
+        "1,2,3"
+    );
+    // Into the name with `-` and `$`, and without keeping the replaced tables.
+    stack
+        .xtask(["--yes", "db", "restore", &dump, "a-b$c", "--no-backup"])
+        .ok();
+    assert_eq!(query(stack, "a-b$c", "SELECT count(*) FROM t"), "3");
+
+    // Rebuild keeps the old tables aside and runs init again; delete asks, then drops.
+    stack
+        .xtask(["--yes", "db", "rebuild"])
+        .ok()
+        .stdout_has("the replaced tables are kept in database shop__snap_rebuild-");
+    assert_eq!(
+        query(
+            stack,
+            "shop",
+            "SELECT group_concat(table_name) FROM information_schema.tables WHERE table_schema = 'shop'"
+        ),
+        "inited"
+    );
+    stack
+        .xtask(["db", "delete", "a-b$c"])
+        .fails_with(2)
+        .stderr_has("pass --yes");
+    stack.xtask(["--yes", "db", "delete", "a-b$c"]).ok();
+    let names = databases(stack);
+    assert_eq!(names, ["shop"]);
+    let snapshots = stack.xtask(["db", "snapshot", "list"]).ok().stdout;
+    assert!(
+        snapshots.contains("| restore-") && snapshots.contains("| rebuild-"),
+        "{snapshots}"
+    );
+}
+
+/// Ctrl-C or SIGTERM at several moments of a restore of big.sql.
+fn interrupted_loads_leave_it_whole(stack: &Stack) {
+    // Ctrl-C or SIGTERM at several moments of the load (or after it):
+    // the database is as it was or whole as restored, never a mix, and no
+    // staging database is left.
+    let container = the_container(&stack.project, "db");
+    for (delay_ms, signal) in [(0, 2), (200, 15), (600, 2), (1500, 15)] {
+        let run = stack
+            .xtask(["--yes", "db", "restore", "big.sql"])
+            .spawn_as_a_job();
+        wait_for(
+            "the load into shop__restoring",
+            Duration::from_secs(60),
+            || {
+                let rows = query(
+                stack,
+                "shop",
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'shop__restoring' AND table_name = 't'",
+            );
+                (rows == "1").then_some(()).ok_or(rows)
+            },
+        );
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        crate::harness::send_signal_to_group(run.id(), signal);
+        run.wait_with_output().expect("wait");
+        wait_until_the_call_in_the_container_ends(&container);
+        let count = query(stack, "shop", "SELECT count(*) FROM t");
+        assert!(
+            count == "2" || count == "300000",
+            "signal {signal} {delay_ms} ms after the load began: {count} rows"
+        );
+        assert_eq!(
+            databases(stack),
+            ["shop"],
+            "signal {signal} at {delay_ms} ms"
+        );
+    }
+}
+
 #[test]
 fn every_db_command_works_on_mariadb_with_names_as_data() {
     let stack = mariadb(
@@ -148,151 +367,12 @@ fn every_db_command_works_on_mariadb_with_names_as_data() {
         "the users' password is in docker inspect"
     );
 
-    // A name with `-` and `$` is quoted by the server; hostile ones never reach it.
-    stack.xtask(["db", "create", "a-b$c"]).ok();
-    query(
-        &stack,
-        "a-b$c",
-        "CREATE TABLE t (x int); INSERT INTO t VALUES (7)",
-    );
-    assert_eq!(query(&stack, "a-b$c", "SELECT x FROM t"), "7");
-    for hostile in ["x`y", "x'y", "$(touch /tmp/pwned)", "-x", "x\"y"] {
-        stack
-            .xtask(["db", "create", "--", hostile])
-            .fails_with(2)
-            .stderr_has("is not a valid database name");
-    }
-    let names = databases(&stack);
-    assert!(
-        names.contains(&"a-b$c".to_string()) && names.len() == 2,
-        "{names:?}"
-    );
-
-    // psql is Postgres's: the refusal says what to use.
-    stack
-        .xtask(["db", "psql"])
-        .fails_with(2)
-        .stderr_has("cargo xtask db shell");
-
+    names_are_data(&stack);
     // The password reaches the client by name: on no command line, on the
     // host or in the container, while a query runs.
-    let mut slow = stack
-        .xtask(["db", "shell", "--", "--execute=SELECT sleep(4)"])
-        .spawn();
-    let container = the_container(&stack.project, "db");
-    wait_for("the sleeping query", Duration::from_secs(30), || {
-        let out = compose_exec(
-            &stack,
-            &[
-                "mariadb",
-                "-h",
-                "127.0.0.1",
-                "-uroot",
-                "-N",
-                "-B",
-                "-e",
-                "SELECT count(*) FROM information_schema.processlist WHERE info LIKE 'SELECT sleep%'",
-            ],
-            ROOT_PASSWORD,
-        );
-        (String::from_utf8_lossy(&out.stdout).trim() == "1")
-            .then_some(())
-            .ok_or_else(|| "not yet".to_string())
-    });
-    let mut host = String::new();
-    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
-        if let Ok(bytes) = std::fs::read(entry.path().join("cmdline")) {
-            host.push_str(&String::from_utf8_lossy(&bytes));
-        }
-    }
-    assert!(
-        !host.contains(ROOT_PASSWORD),
-        "the password is on a host command line"
-    );
-    let inside = Command::new("docker")
-        .args(["exec", &container, "sh", "-c", "cat /proc/[0-9]*/cmdline"])
-        .output()
-        .expect("docker exec");
-    assert!(
-        !String::from_utf8_lossy(&inside.stdout).contains(ROOT_PASSWORD),
-        "the password is on a command line in the container"
-    );
-    assert!(slow.wait().expect("wait").success());
+    password_is_on_no_command_line(&stack);
 
-    // Backup: zstd SQL under backups/, its record without the password.
-    query(
-        &stack,
-        "shop",
-        "CREATE TABLE t (x int); INSERT INTO t VALUES (1), (2), (3)",
-    );
-    stack.xtask(["db", "backup"]).ok();
-    let dump = std::fs::read_dir(stack.env.join("backups"))
-        .expect("backups/")
-        .map(|e| e.expect("entry").path())
-        .find(|p| p.to_string_lossy().ends_with(".sql.zst"))
-        .expect("a .sql.zst");
-    let record = std::fs::read_to_string(format!("{}.json", dump.display())).expect("record");
-    assert!(!record.contains(ROOT_PASSWORD), "{record}");
-    let record: serde_json::Value = serde_json::from_str(&record).expect("JSON");
-    assert_eq!(record["engine"], "mariadb", "{record}");
-    assert!(
-        record["server_version"]
-            .as_str()
-            .unwrap_or("")
-            .starts_with("10.11"),
-        "{record}"
-    );
-    assert!(
-        record["command"]
-            .as_str()
-            .unwrap_or("")
-            .contains("--single-transaction"),
-        "{record}"
-    );
-
-    // Restore: the rows back, the replaced tables kept beside.
-    query(&stack, "shop", "INSERT INTO t VALUES (4)");
-    let dump = dump.to_string_lossy().into_owned();
-    stack
-        .xtask(["--yes", "db", "restore", &dump])
-        .ok()
-        .stdout_has("restored database shop")
-        .stdout_has("the replaced tables are kept in database shop__snap_restore-");
-    assert_eq!(
-        query(&stack, "shop", "SELECT group_concat(x ORDER BY x) FROM t"),
-        "1,2,3"
-    );
-    // Into the name with `-` and `$`, and without keeping the replaced tables.
-    stack
-        .xtask(["--yes", "db", "restore", &dump, "a-b$c", "--no-backup"])
-        .ok();
-    assert_eq!(query(&stack, "a-b$c", "SELECT count(*) FROM t"), "3");
-
-    // Rebuild keeps the old tables aside and runs init again; delete asks, then drops.
-    stack
-        .xtask(["--yes", "db", "rebuild"])
-        .ok()
-        .stdout_has("the replaced tables are kept in database shop__snap_rebuild-");
-    assert_eq!(
-        query(
-            &stack,
-            "shop",
-            "SELECT group_concat(table_name) FROM information_schema.tables WHERE table_schema = 'shop'"
-        ),
-        "inited"
-    );
-    stack
-        .xtask(["db", "delete", "a-b$c"])
-        .fails_with(2)
-        .stderr_has("pass --yes");
-    stack.xtask(["--yes", "db", "delete", "a-b$c"]).ok();
-    let names = databases(&stack);
-    assert_eq!(names, ["shop"]);
-    let snapshots = stack.xtask(["db", "snapshot", "list"]).ok().stdout;
-    assert!(
-        snapshots.contains("| restore-") && snapshots.contains("| rebuild-"),
-        "{snapshots}"
-    );
+    backup_restore_rebuild_and_delete(&stack);
 }
 
 /// SQL as mariadb-dump writes it: `rows` rows of `t` in statements of 1000.
@@ -397,58 +477,7 @@ fn a_cut_failing_or_killed_restore_leaves_the_database_as_it_was() {
     );
     unchanged(&stack);
 
-    // Ctrl-C or SIGTERM at several moments of the load (or after it):
-    // the database is as it was or whole as restored, never a mix, and no
-    // staging database is left.
-    let container = the_container(&stack.project, "db");
-    for (delay_ms, signal) in [(0, 2), (200, 15), (600, 2), (1500, 15)] {
-        let run = stack
-            .xtask(["--yes", "db", "restore", "big.sql"])
-            .spawn_as_a_job();
-        wait_for(
-            "the load into shop__restoring",
-            Duration::from_secs(60),
-            || {
-                let rows = query(
-                &stack,
-                "shop",
-                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'shop__restoring' AND table_name = 't'",
-            );
-                (rows == "1").then_some(()).ok_or(rows)
-            },
-        );
-        std::thread::sleep(Duration::from_millis(delay_ms));
-        crate::harness::send_signal_to_group(run.id(), signal);
-        run.wait_with_output().expect("wait");
-        wait_for(
-            "the interrupted call to end",
-            Duration::from_secs(60),
-            || {
-                let out = Command::new("docker")
-                    .args([
-                        "exec",
-                        &container,
-                        "sh",
-                        "-c",
-                        "grep -l XTASK_EXEC_ID /proc/[0-9]*/environ",
-                    ])
-                    .output()
-                    .expect("docker exec");
-                let left = String::from_utf8_lossy(&out.stdout).into_owned();
-                left.trim().is_empty().then_some(()).ok_or(left)
-            },
-        );
-        let count = query(&stack, "shop", "SELECT count(*) FROM t");
-        assert!(
-            count == "2" || count == "300000",
-            "signal {signal} {delay_ms} ms after the load began: {count} rows"
-        );
-        assert_eq!(
-            databases(&stack),
-            ["shop"],
-            "signal {signal} at {delay_ms} ms"
-        );
-    }
+    interrupted_loads_leave_it_whole(&stack);
 
     // And the same file, left alone, replaces it.
     stack
@@ -539,24 +568,7 @@ fn snapshots_and_copies_copy_files_and_swap_in_whole_even_when_interrupted() {
         crate::harness::send_signal_to_group(run.id(), signal);
         run.wait().expect("wait");
         // The call in the container runs on after a kill -9: wait for it.
-        wait_for(
-            "the interrupted call to end",
-            Duration::from_secs(60),
-            || {
-                let out = Command::new("docker")
-                    .args([
-                        "exec",
-                        &container,
-                        "sh",
-                        "-c",
-                        "grep -l XTASK_EXEC_ID /proc/[0-9]*/environ",
-                    ])
-                    .output()
-                    .expect("docker exec");
-                let left = String::from_utf8_lossy(&out.stdout).into_owned();
-                left.trim().is_empty().then_some(()).ok_or(left)
-            },
-        );
+        wait_until_the_call_in_the_container_ends(&container);
         let rows_now = rows(&stack, "shop");
         assert!(rows_now == "10,20" || rows_now == "10,20,40", "{rows_now}");
         let names = databases(&stack);
