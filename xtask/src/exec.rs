@@ -640,7 +640,20 @@ fn feed_sealed(
         .digest_to
         .as_ref()
         .map(|_| std::sync::Arc::new(std::sync::Mutex::new(FileDigest::default())));
-    stream_file(&sealed.file, sealed.sql, bar, digest.clone(), pipe)?;
+    let mut tail = TailKeeper {
+        inner: pipe,
+        tail: Vec::new(),
+    };
+    stream_file(&sealed.file, sealed.sql, bar, digest.clone(), &mut tail)?;
+    if let Some(completion) = &sealed.completion {
+        if !tail.last_line_starts_with(completion) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("the dump does not end with `{completion}`: it was cut short"),
+            ));
+        }
+    }
+    let pipe = tail.inner;
     if let (Some(path), Some(digest)) = (&sealed.digest_to, digest) {
         // Empty when not every byte was hashed (the file changed as it
         // streamed, bytes after a compressed stream's end): no cache entry.
@@ -696,6 +709,41 @@ impl<R: std::io::Read> std::io::Read for DigestingRead<R> {
         digest.hasher.update(&buf[..n]);
         digest.hashed += n as u64;
         Ok(n)
+    }
+}
+
+/// A writer that passes everything on and keeps the last bytes written.
+struct TailKeeper<'a, W: std::io::Write> {
+    inner: &'a mut W,
+    tail: Vec<u8>,
+}
+
+/// How many of the last bytes [`TailKeeper`] keeps.
+const TAIL_BYTES: usize = 512;
+
+impl<W: std::io::Write> std::io::Write for TailKeeper<'_, W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let written = self.inner.write(bytes)?;
+        self.tail.extend_from_slice(&bytes[..written]);
+        if self.tail.len() > TAIL_BYTES {
+            self.tail.drain(..self.tail.len() - TAIL_BYTES);
+        }
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl<W: std::io::Write> TailKeeper<'_, W> {
+    /// Whether the last non-empty line written starts with `prefix`.
+    fn last_line_starts_with(&self, prefix: &str) -> bool {
+        String::from_utf8_lossy(&self.tail)
+            .trim_end()
+            .lines()
+            .last()
+            .is_some_and(|line| line.starts_with(prefix))
     }
 }
 

@@ -358,6 +358,11 @@ pub struct SealedInput {
     /// Where the SHA-256 of the file's bytes (as stored, 64 hex digits) is
     /// written, atomically, once all of them were streamed and passed.
     pub digest_to: Option<PathBuf>,
+    /// What the last line of what streamed (decompressed) must start with,
+    /// if anything (mysqldump's `-- Dump completed`): without it no seal
+    /// is sent, so a dump cut short inside a whole compressed file changes
+    /// nothing either.
+    pub completion: Option<String>,
 }
 
 /// Where a child's stdin comes from.

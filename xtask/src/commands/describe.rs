@@ -68,6 +68,7 @@ impl DescribeArgs {
                 db.server,
                 db.user
             );
+            crate::outln!("  engine:             {} ({})", db.engine, db.engine_reason);
             if let Some(url) = &db.from_host {
                 crate::outln!("  from the host:      {url}");
             }

@@ -184,6 +184,15 @@ impl ComposeModel {
             .collect()
     }
 
+    /// The image `service` declares, if it declares one.
+    pub fn image_of(&self, service: &str) -> Option<String> {
+        self.services()
+            .find(|(name, _)| name == service)
+            .and_then(|(_, definition)| definition.get("image"))
+            .and_then(YamlNode::as_str)
+            .map(str::to_string)
+    }
+
     fn services(&self) -> impl Iterator<Item = &(String, YamlNode)> {
         self.root
             .get("services")

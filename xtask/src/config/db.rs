@@ -15,6 +15,11 @@ pub const MAX_IDENTIFIER_BYTES: usize = 63;
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DbSpec {
+    /// The database server's engine: `postgres`, `mysql` or `mariadb`;
+    /// default: read from the server service's image (`mysql` or
+    /// `mariadb` in its name), else `postgres`.
+    #[cfg_attr(test, schemars(with = "Option<EngineSpec>"))]
+    pub engine: Option<Spanned<EngineSpec>>,
     /// The service that runs psql, pg_dump and the project's steps
     /// (exec'd into when running, else `run --rm`); default: `server`.
     #[cfg_attr(test, schemars(with = "Option<String>"))]
@@ -58,6 +63,20 @@ pub struct DbSpec {
     /// first restore of a file pays about 30% for its entry).
     #[cfg_attr(test, schemars(with = "Option<u32>"))]
     pub restore_cache: Option<Spanned<u32>>,
+}
+
+/// `[db] engine`: which family of clients, dumps and scripts the `db`
+/// commands use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum EngineSpec {
+    /// PostgreSQL: psql, pg_dump, pg_restore.
+    Postgres,
+    /// MySQL: mysql, mysqldump.
+    Mysql,
+    /// MariaDB: mariadb, mariadb-dump.
+    Mariadb,
 }
 
 impl DbSpec {

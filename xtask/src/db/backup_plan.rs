@@ -18,12 +18,12 @@ pub struct BackupOptions {
     pub output: Option<PathBuf>,
     /// Replace the file and its record, each kept as NAME.~N~.
     pub force: bool,
-    /// custom, sql or sql-gz.
-    pub format: DumpFormat,
+    /// custom, sql, sql-gz or sql-zst; default: the engine's (custom, or sql-zst).
+    pub format: Option<DumpFormat>,
 }
 
 /// `FILE.json`: the record written beside a dump.
-fn record_path(path: &Path) -> PathBuf {
+pub(crate) fn record_path(path: &Path) -> PathBuf {
     let mut record = path.to_path_buf().into_os_string();
     record.push(".json");
     PathBuf::from(record)
@@ -32,7 +32,12 @@ fn record_path(path: &Path) -> PathBuf {
 /// Checked before pg_dump runs: the dump and its record are two files, and
 /// neither replaces one we did not make without `force` (which keeps it as
 /// NAME.~N~, a step of `plan`).
-fn check_outputs(plan: &mut Plan, path: &Path, record: &Path, force: bool) -> Result<()> {
+pub(crate) fn check_outputs(
+    plan: &mut Plan,
+    path: &Path,
+    record: &Path,
+    force: bool,
+) -> Result<()> {
     if let (Some(dump_at), Some(record_at)) =
         (dump_file::resolved(path), dump_file::resolved(record))
     {
@@ -63,27 +68,23 @@ fn check_outputs(plan: &mut Plan, path: &Path, record: &Path, force: bool) -> Re
 /// version asked at the time).
 pub fn backup(target: &DbTarget<'_>, options: &BackupOptions) -> Result<DbPlan> {
     let db = target.database(options.database.as_deref())?;
+    let format = options.format.unwrap_or(DumpFormat::Custom);
     let path = match &options.output {
         Some(path) => std::path::absolute(path).map_err(DbError::Path)?,
-        None => dump_file::default_path(
-            target.root,
-            &db,
-            &target.settings.environment,
-            options.format,
-        ),
+        None => dump_file::default_path(target.root, &db, &target.settings.environment, format),
     };
     let record = record_path(&path);
     let mut plan = Plan::new();
     check_outputs(&mut plan, &path, &record, options.force)?;
     let mut argv = vec!["pg_dump".to_string()];
     argv.extend(target.settings.connection());
-    argv.extend(options.format.pg_dump_options());
+    argv.extend(format.pg_dump_options());
     argv.extend(["-d".into(), db.clone()]);
     // Never a TTY: it would turn LF into CRLF inside the dump.
     let dump = target
         .client
         .tool(argv, &[], false)
-        .stdout(if options.format.compressed_on_host() {
+        .stdout(if format.compressed_on_host() {
             Output::Zstd(path.clone())
         } else {
             Output::File(path.clone())
@@ -104,7 +105,7 @@ pub fn backup(target: &DbTarget<'_>, options: &BackupOptions) -> Result<DbPlan> 
         fields: vec![
             ("database".into(), db),
             ("environment".into(), target.settings.environment.clone()),
-            ("format".into(), options.format.extension().into()),
+            ("format".into(), format.extension().into()),
             (
                 "created_utc".into(),
                 dump_file::utc_timestamp(std::time::SystemTime::now()),

@@ -7,9 +7,6 @@ use crate::compose::service_step::ServiceStep;
 use crate::db::settings::DbSettings;
 use crate::plan::{CommandStep, Input};
 
-/// The variable psql, pg_dump and pg_restore read the password from.
-const PASSWORD_VARIABLE: &str = "PGPASSWORD";
-
 /// How the client's commands get into the tools service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ToolsEntry {
@@ -67,11 +64,13 @@ impl<'a> DatabaseClient<'a> {
         tty: bool,
         secrets: &[(String, String)],
     ) -> CommandStep {
+        // PGPASSWORD or MYSQL_PWD: read by the clients themselves.
+        let password_variable = self.settings.engine.engine.password_variable();
         let mut pass: Vec<String> = self
             .settings
             .password
             .iter()
-            .map(|_| PASSWORD_VARIABLE.to_string())
+            .map(|_| password_variable.to_string())
             .collect();
         pass.extend(secrets.iter().map(|(key, _)| key.clone()));
         let step = ServiceStep::new(self.project, &self.settings.tools_service)
@@ -87,7 +86,7 @@ impl<'a> DatabaseClient<'a> {
         if let Some((_, value)) = &self.settings.password {
             // In compose's environment only: `-e PGPASSWORD` takes it from there.
             step.context_env
-                .push((PASSWORD_VARIABLE.into(), value.clone()));
+                .push((password_variable.into(), value.clone()));
         }
         step.context_env.extend(secrets.iter().cloned());
         step
@@ -143,6 +142,10 @@ pub(crate) mod fixtures {
 
     pub(crate) fn settings() -> DbSettings {
         DbSettings {
+            engine: crate::db::engine::EngineChoice {
+                engine: crate::db::engine::Engine::Postgres,
+                reason: "[db] engine".into(),
+            },
             tools_service: "tools".into(),
             server: "db".into(),
             database: "shop".into(),

@@ -65,6 +65,23 @@ pub enum DbError {
     /// A dump compressed in a way restore does not unpack.
     #[error("{} is compressed ({what}); nothing was changed", file.display())]
     Compressed { file: PathBuf, what: &'static str },
+    /// A `db` subcommand (or option) the engine's plans do not have.
+    #[error("`{what}` is not available on {engine}: {why}")]
+    NotOnEngine {
+        what: String,
+        engine: &'static str,
+        why: &'static str,
+        help: String,
+    },
+    /// A plain SQL dump whose end does not show it is whole.
+    #[error("{} does not end with the dump tool's completion line ({expected}); nothing was changed", file.display())]
+    IncompleteSql {
+        file: PathBuf,
+        expected: &'static str,
+    },
+    /// A dump of the other engine's format.
+    #[error("{} is a pg_dump custom-format dump: {engine} cannot load it; nothing was changed", file.display())]
+    ForeignDump { file: PathBuf, engine: &'static str },
     /// A path that cannot be made absolute (the working directory is gone).
     #[error(transparent)]
     Path(std::io::Error),
@@ -96,6 +113,9 @@ impl DbError {
                 "the file is damaged or incomplete: restore another backup".to_string()
             }
             DbError::Compressed { .. } => "decompress it first, or restore a custom-format, SQL, .sql.gz or .zst dump (`db backup`)".to_string(),
+            DbError::NotOnEngine { help, .. } => help.clone(),
+            DbError::IncompleteSql { .. } => "restore another backup, or pass --partial-ok to load it as it is".to_string(),
+            DbError::ForeignDump { .. } => "restore a SQL dump made by mysqldump or mariadb-dump (`db backup` writes one)".to_string(),
             DbError::Engine(_)
             | DbError::Path(_)
             | DbError::Random(_)

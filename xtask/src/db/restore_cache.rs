@@ -290,6 +290,7 @@ pub fn mark_step(target: &DbTarget<'_>, database: &str, lookup: &Lookup) -> Opti
         sql: None,
         seal: String::new(),
         digest_to: None,
+        completion: None,
     };
     Some(
         target

@@ -254,6 +254,7 @@ pub fn restore(target: &DbTarget<'_>, options: &RestoreOptions) -> Result<DbPlan
                 sql: loader.sql,
                 seal: loader.sealing,
                 digest_to,
+                completion: None,
             })))
             .progress("restore"),
     );

@@ -4,17 +4,18 @@
 use crate::compose::environment::ActiveEnvironment;
 use crate::config::db::{identifier_problem, DbSpec};
 use crate::config::{CommandLine, Workspace};
+use crate::db::engine::EngineChoice;
 
 /// The service that runs the database server when `[db]` says nothing.
 pub const DEFAULT_SERVER: &str = "db";
-/// The role the tools connect as when `[db]` says nothing.
-pub const DEFAULT_USER: &str = "postgres";
 /// Restored dumps kept as cache entries when `[db]` says nothing.
 pub const DEFAULT_RESTORE_CACHE: u32 = 0;
 
 /// Everything the `db` commands need to reach the database of an environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DbSettings {
+    /// The engine (`[db] engine`, else the server's image) and why.
+    pub engine: EngineChoice,
     /// Where psql, pg_dump and the project's steps run.
     pub tools_service: String,
     /// The host the tools connect to.
@@ -47,12 +48,19 @@ pub struct DbSettings {
 
 impl DbSettings {
     /// What a project step of `[db]` and a test runner get to find
-    /// `database`: `PGHOST`, `PGUSER`, `PGDATABASE`.
+    /// `database`: `PGHOST`, `PGUSER`, `PGDATABASE` (Postgres), or
+    /// `MYSQL_HOST`, `MYSQL_USER`, `MYSQL_DATABASE` (the MySQL family: the
+    /// clients read `MYSQL_HOST`, the others are the official images' names).
     pub fn client_env(&self, database: &str) -> Vec<(String, String)> {
+        let [host, user, name] = if self.engine.engine.is_mysql_family() {
+            ["MYSQL_HOST", "MYSQL_USER", "MYSQL_DATABASE"]
+        } else {
+            ["PGHOST", "PGUSER", "PGDATABASE"]
+        };
         vec![
-            ("PGHOST".into(), self.server.clone()),
-            ("PGUSER".into(), self.user.clone()),
-            ("PGDATABASE".into(), database.into()),
+            (host.into(), self.server.clone()),
+            (user.into(), self.user.clone()),
+            (name.into(), database.into()),
         ]
     }
 
@@ -148,6 +156,7 @@ impl DbSettings {
                 .map(|l| l.get_ref().iter().map(|n| n.get_ref().clone()).collect())
                 .unwrap_or_default()
         };
+        let engine = engine_of(workspace, environment, &spec, &server);
         Self {
             tools_service,
             server,
@@ -156,7 +165,8 @@ impl DbSettings {
                 .user
                 .as_ref()
                 .map(|s| s.get_ref().clone())
-                .unwrap_or_else(|| DEFAULT_USER.into()),
+                .unwrap_or_else(|| engine.engine.default_user().into()),
+            engine,
             password,
             password_env,
             roles: names(&spec.roles),
@@ -175,6 +185,24 @@ impl DbSettings {
     }
 }
 
+/// `[db] engine`, else the engine the server's image names (read from the
+/// compose files by our loader, only when the key is not set), else Postgres.
+fn engine_of(
+    workspace: &Workspace,
+    environment: &ActiveEnvironment,
+    spec: &DbSpec,
+    server: &str,
+) -> EngineChoice {
+    let configured = spec.engine.as_ref().map(|e| *e.get_ref());
+    let image = match (configured, &workspace.tasks.db) {
+        (None, Some(_)) => {
+            crate::compose::model::ComposeModel::declared(workspace, environment).image_of(server)
+        }
+        _ => None,
+    };
+    EngineChoice::resolve(configured, server, image.as_deref())
+}
+
 fn merge(base: &mut DbSpec, over: &DbSpec) {
     macro_rules! take {
         ($($field:ident),*) => {$(
@@ -184,6 +212,7 @@ fn merge(base: &mut DbSpec, over: &DbSpec) {
         )*};
     }
     take!(
+        engine,
         service,
         server,
         name,

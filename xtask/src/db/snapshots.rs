@@ -10,7 +10,7 @@ use crate::db::target::{checked, DbPlan, DbTarget};
 use crate::plan::{CommandStep, Plan, Step};
 
 /// `NAME__snap_`: what every snapshot database of `database` starts with.
-fn snapshot_prefix(database: &str) -> String {
+pub(crate) fn snapshot_prefix(database: &str) -> String {
     format!("{database}__snap_")
 }
 
@@ -20,7 +20,7 @@ fn snapshot_marker(database: &str) -> String {
 }
 
 /// The database holding snapshot `name` of `database`, checked.
-fn snapshot_database(database: &str, name: &str) -> Result<String> {
+pub(crate) fn snapshot_database(database: &str, name: &str) -> Result<String> {
     // The full name starts with the database's: only it needs the rules.
     let full = format!("{}{name}", snapshot_prefix(database));
     checked(&full, "snapshot database")?;
@@ -32,6 +32,13 @@ pub struct SafetySnapshot {
     database: String,
     marker: String,
     hint: String,
+}
+
+impl SafetySnapshot {
+    /// The database that holds it.
+    pub fn database(&self) -> &str {
+        &self.database
+    }
 }
 
 /// The snapshot a `why` (rebuild, restore) of `database` keeps unless

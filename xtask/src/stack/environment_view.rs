@@ -23,6 +23,10 @@ pub struct ServiceView {
 /// How to reach the database: never the password, only where it is.
 #[derive(Debug, Serialize)]
 pub struct DatabaseView {
+    /// `postgres`, `mysql` or `mariadb`.
+    pub engine: String,
+    /// Why that engine: `[db] engine`, the server's image, or the default.
+    pub engine_reason: String,
     pub name: String,
     pub server: String,
     pub user: String,
@@ -98,19 +102,27 @@ pub fn describe(
         .collect();
     let database = workspace.tasks.db.as_ref().map(|_| {
         let settings = DbSettings::resolve(workspace, environment);
+        let engine = settings.engine.engine;
+        let (scheme, port) = if engine.is_mysql_family() {
+            ("mysql", 3306)
+        } else {
+            ("postgresql", 5432)
+        };
         let published = containers
             .iter()
             .filter(|c| c.service == settings.server && c.is_running())
             .flat_map(|c| c.ports.iter())
-            .find(|p| p.container_port == 5432);
+            .find(|p| p.container_port == port);
         DatabaseView {
             from_host: published.map(|p| {
                 format!(
-                    "postgresql://{}@{}:{}/{}",
+                    "{scheme}://{}@{}:{}/{}",
                     settings.user, p.host, p.host_port, settings.database
                 )
             }),
-            from_containers: format!("host {}, port 5432", settings.server),
+            from_containers: format!("host {}, port {port}", settings.server),
+            engine: engine.name().into(),
+            engine_reason: settings.engine.reason,
             name: settings.database,
             server: settings.server,
             user: settings.user,

@@ -108,6 +108,7 @@ fn camcops_config_and_stack_run_on_the_engine_with_compose_v1() {
             .env("CAMCOPS_DOCKER_HTTPS_HOST_PORT", https.to_string())
             .env("CAMCOPS_DOCKER_FLOWER_HOST_PORT", flower.to_string())
             .env("CAMCOPS_DOCKER_MYSQL_HOST_PORT", mysql.to_string())
+            .env("CAMCOPS_DOCKER_MYSQL_IMAGE", "xtask-local/mariadb:10.11")
     };
 
     xtask(&["init"]).ok().stderr_has("Made config/camcops.conf");
@@ -152,7 +153,42 @@ fn camcops_config_and_stack_run_on_the_engine_with_compose_v1() {
             ps.describe()
         );
     }
-    xtask(&["down"]).ok();
+    // The seed's database through `db`: the engine read from the image,
+    // a backup and a restore of the CamCOPS database.
+    xtask(&["describe"]).ok().stdout_has(
+        "engine:             mariadb (the image of service `mysql`: xtask-local/mariadb:10.11)",
+    );
+    wait_for("the database server", Duration::from_secs(120), || {
+        let out = xtask(&["db", "list"]).run();
+        (out.code == 0 && out.stdout.contains("camcops"))
+            .then_some(())
+            .ok_or_else(|| out.describe())
+    });
+    let sql = |statement: &str| {
+        xtask(&[
+            "db",
+            "shell",
+            "--",
+            "-N",
+            "-B",
+            &format!("--execute={statement}"),
+        ])
+        .ok()
+        .stdout
+        .trim()
+        .to_string()
+    };
+    sql("CREATE TABLE patient (id int PRIMARY KEY); INSERT INTO patient VALUES (1), (2)");
+    xtask(&["db", "backup", "-o", "camcops.sql.zst"]).ok();
+    sql("INSERT INTO patient VALUES (3)");
+    xtask(&["--yes", "db", "restore", "camcops.sql.zst"])
+        .ok()
+        .stdout_has("restored database camcops");
+    assert_eq!(
+        sql("SELECT group_concat(id ORDER BY id) FROM patient"),
+        "1,2"
+    );
+    xtask(&["--yes", "down", "--volumes"]).ok();
     assert!(
         leftovers_of(&project).is_empty(),
         "down left {:?}",

@@ -31,6 +31,7 @@ mod images_command;
 mod init_command;
 mod layout_safety;
 mod mariadb_base;
+mod mysql_db;
 mod output;
 mod remote_engine;
 mod repo_safety;

@@ -102,9 +102,10 @@ pub struct BackupArgs {
     /// kept as NAME.~N~
     #[arg(long)]
     pub force: bool,
-    /// custom (pg_dump -Fc, compressed, checked by restore), sql, or sql-gz
-    #[arg(long, value_enum, default_value_t = DumpFormat::Custom)]
-    pub format: DumpFormat,
+    /// custom (pg_dump -Fc, compressed, checked by restore), sql, sql-gz or
+    /// sql-zst; default: custom on Postgres, sql-zst on MySQL and MariaDB
+    #[arg(long, value_enum)]
+    pub format: Option<DumpFormat>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -1,5 +1,7 @@
-//! `db ...`: create, delete, rebuild, list, psql, copy, setup, backup,
-//! restore and snapshots of the environment's database. Every command is a
+//! `db ...`: create, delete, rebuild, list, psql, shell, copy, setup,
+//! backup, restore and snapshots of the environment's database, on
+//! Postgres or the MySQL family (`db/mysql/`, chosen in one place:
+//! `DbCommand::plan`). Every command is a
 //! plan: psql scripts fed on stdin with names as psql variables, dumps
 //! streamed into files that appear only complete, confirmations, and an OS
 //! lock per database for what replaces it. The plans are built in `db/`;
@@ -15,6 +17,7 @@ use crate::db::backup_plan;
 use crate::db::client::{DatabaseClient, ToolsEntry};
 use crate::db::database_plans;
 use crate::db::error::DbError;
+use crate::db::mysql;
 use crate::db::restore_plan;
 use crate::db::target::{Closing, DbPlan, DbTarget};
 use crate::db::DbSettings;
@@ -70,6 +73,12 @@ pub enum DbCommand {
   cargo xtask db psql
   cargo xtask db psql -- -c 'select count(*) from party_party'")]
     Psql(PsqlArgs),
+    /// The engine's own client on the database: psql, mariadb or mysql (a TTY only when we have one)
+    #[command(after_help = "Examples:
+  cargo xtask db shell
+  cargo xtask db shell -- -c 'select 1'          Postgres: psql's arguments
+  cargo xtask db shell -- --execute='select 1'   MySQL, MariaDB: the client's arguments")]
+    Shell(PsqlArgs),
     /// Copy a database (a template copy); --force replaces DST (asks first)
     #[command(after_help = "Examples:
   cargo xtask db copy tryton scratch
@@ -192,9 +201,15 @@ impl DbCommand {
         )
     }
 
-    /// The subcommand's plan, from its options.
+    /// The subcommand's plan, from its options, for the target's engine.
     fn plan(self, target: &DbTarget<'_>, ctx: &Context) -> Result<DbPlan, DbError> {
+        if target.settings.engine.engine.is_mysql_family() {
+            return self.plan_mysql(target, ctx);
+        }
         match self {
+            DbCommand::Shell(args) => {
+                database_plans::psql(target, args.name.name.as_deref(), args.args)
+            }
             DbCommand::Create(args) => database_plans::create(target, args.name.as_deref()),
             DbCommand::Delete(args) => database_plans::delete(
                 target,
@@ -214,6 +229,45 @@ impl DbCommand {
             }
             DbCommand::Snapshot(args) => args.plan(target),
             DbCommand::Cache(args) => args.plan(target, ctx.global.json),
+        }
+    }
+
+    /// The plan on MySQL or MariaDB: the subcommands the family has so far;
+    /// the others refused before anything runs, saying what to use.
+    fn plan_mysql(self, target: &DbTarget<'_>, ctx: &Context) -> Result<DbPlan, DbError> {
+        let not_yet = |what: &str, help: &str| DbError::NotOnEngine {
+            what: what.into(),
+            engine: target.settings.engine.engine.name(),
+            why: "xtask does not have it on this engine yet",
+            help: help.into(),
+        };
+        match self {
+            DbCommand::Create(args) => mysql::plans::create(target, args.name.as_deref()),
+            DbCommand::Delete(args) => mysql::plans::delete(
+                target,
+                args.name.name.as_deref(),
+                args.confirm.confirm.as_deref(),
+            ),
+            DbCommand::Rebuild(args) => mysql::plans::rebuild(target, &args.options()),
+            DbCommand::Setup(data) => mysql::plans::setup(target, data.choice()),
+            DbCommand::List => Ok(mysql::plans::list(target, ctx.global.json)),
+            DbCommand::Shell(args) => {
+                mysql::plans::shell(target, args.name.name.as_deref(), args.args)
+            }
+            DbCommand::Psql(_) => Err(DbError::NotOnEngine {
+                what: "db psql".into(),
+                engine: target.settings.engine.engine.name(),
+                why: "psql is PostgreSQL's client",
+                help: "use `cargo xtask db shell` (the engine's own client; `-- ARGS` passed on)"
+                    .into(),
+            }),
+            DbCommand::Backup(args) => mysql::dump::backup(target, &args.options()),
+            DbCommand::Restore(args) => {
+                mysql::dump::restore(target, &args.options(ctx.global.jobs, ctx.global.dry_run))
+            }
+            DbCommand::Copy(args) => mysql::copy::copy(target, &args.options()),
+            DbCommand::Snapshot(args) => args.plan_mysql(target),
+            DbCommand::Cache(_) => Err(not_yet("db cache", "every restore loads its file")),
         }
     }
 }

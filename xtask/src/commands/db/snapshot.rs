@@ -2,6 +2,7 @@
 
 use super::args::{ConfirmArgs, NameArg, NoBackupArg};
 use crate::db::error::Result;
+use crate::db::mysql::copy as mysql;
 use crate::db::snapshots::{self, SnapshotRestoreOptions};
 use crate::db::target::{DbPlan, DbTarget};
 
@@ -61,6 +62,27 @@ pub struct SnapshotRmArgs {
 }
 
 impl SnapshotArgs {
+    /// The plan on MySQL or MariaDB (see `db::mysql::copy`).
+    pub fn plan_mysql(self, target: &DbTarget<'_>) -> Result<DbPlan> {
+        match self.command {
+            None => mysql::take(target, self.name.name.as_deref(), self.snapshot),
+            Some(SnapshotCommand::List(name)) => mysql::list(target, name.name.as_deref()),
+            Some(SnapshotCommand::Restore(args)) => mysql::restore(
+                target,
+                &SnapshotRestoreOptions {
+                    snapshot: args.snapshot,
+                    latest: args.latest,
+                    database: args.name,
+                    confirm: args.confirm.confirm,
+                    no_backup: args.no_backup.no_backup,
+                },
+            ),
+            Some(SnapshotCommand::Rm(args)) => {
+                mysql::remove(target, args.name.as_deref(), &args.snapshot)
+            }
+        }
+    }
+
     /// The plan of `db snapshot` or of its subcommand.
     pub fn plan(self, target: &DbTarget<'_>) -> Result<DbPlan> {
         match self.command {

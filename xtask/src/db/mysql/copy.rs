@@ -1,0 +1,233 @@
+//! Snapshots and copies on the MySQL family: the tables of one database
+//! copied into a staging database as files (transportable tablespaces, in
+//! the server's container), then moved where they belong with one RENAME
+//! TABLE: into a new snapshot database, or swapped into the database
+//! replaced (`snapshot restore`, `copy`), whose tables are kept aside.
+
+use crate::db::database_plans::CopyOptions;
+use crate::db::engine::Engine;
+use crate::db::error::{DbError, Result};
+use crate::db::mysql::plans::SwapNames;
+use crate::db::mysql::{client, sql};
+use crate::db::snapshots::{snapshot_database, snapshot_prefix, SnapshotRestoreOptions};
+use crate::db::target::{checked, DbPlan, DbTarget};
+use crate::plan::{CommandStep, Plan, Step};
+
+/// The positional parameters of [`COPY_TABLES`], named.
+const COPY_TABLES_ARGS: &str = "prelude=$1 prepare=$2 refusals=$3 generate=$4 finish=$5 cleanup=$6 src=$7 staging=$8 client=$9 dumper=${10} tidy=${11}; shift 11; ";
+
+/// `sh -c` in the server's container: makes the staging database (`$2`),
+/// refuses with what `$3` lists, copies the structure of `$7` into the
+/// staging database `$8` (the dump tool `${10}` with `--no-data`, into
+/// the client `$9`: foreign keys and all), its data as files (the script
+/// `$4` prints), then runs `$5` (the move or swap) and tidies up
+/// (`${11}`: its failure only said); on any failure before, drops the
+/// staging database (`$6`), as on SIGTERM (what compose's stop of an
+/// interrupted exec sends): the staging database never holds the only
+/// copy of anything, and the swap is one statement. `$1` is the variables' prelude, the rest
+/// the connection options.
+const COPY_TABLES: &str = "sql() { s=$1; shift; printf '%s\\n%s\\n' \"$prelude\" \"$s\" | \"$client\" \"$@\" --batch --skip-column-names --binary-mode --raw; }; \
+structure=$(mktemp) || exit 1; trap 'rm -f \"$structure\"; rm -rf \"$lock\"' EXIT; \
+trap 'sql \"$cleanup\" \"$@\" > /dev/null 2>&1; exit 143' TERM INT HUP; \
+if ! found=$(sql \"$refusals\" \"$@\"); then echo 'cannot ask the server what the copy needs' >&2; exit 1; fi; \
+if [ -n \"$found\" ]; then echo \"nothing was changed: $(echo $found) (a copy moves tables only)\" >&2; exit 1; fi; \
+if ! sql \"$prepare\" \"$@\"; then exit 1; \
+elif ! \"$dumper\" \"$@\" --no-data --skip-triggers --skip-routines --skip-events --skip-comments -- \"$src\" > \"$structure\"; then echo 'the tables could not be read' >&2; \
+elif ! \"$client\" \"$@\" --batch --binary-mode -- \"$staging\" < \"$structure\"; then echo 'the tables could not be made' >&2; \
+elif ! script=$(sql \"$generate\" \"$@\"); then echo 'the copy could not be planned' >&2; \
+elif ! printf '%s\\n' \"$script\" | \"$client\" \"$@\" --batch --skip-column-names; then echo 'the copy failed' >&2; \
+elif sql \"$finish\" \"$@\"; then sql \"$tidy\" \"$@\" > /dev/null || echo \"$staging was left behind (the next copy drops it)\" >&2; exit 0; fi; \
+sql \"$cleanup\" \"$@\" > /dev/null; echo 'nothing was changed' >&2; exit 1";
+
+/// Refuses a copy on MySQL (not built there) and when the tools run
+/// outside the server's container: the files are copied there.
+fn require_server_container(target: &DbTarget<'_>, what: &str) -> Result<()> {
+    let settings = target.settings;
+    if settings.engine.engine == Engine::Mysql {
+        return Err(DbError::NotOnEngine {
+            what: what.into(),
+            engine: settings.engine.engine.name(),
+            why: "the copy finds the tables' files through MariaDB's INNODB_SYS_TABLESPACES, which MySQL 8 does not have",
+            help: "take a `db backup` and `db restore` it (under another name for a copy)".into(),
+        });
+    }
+    if settings.tools_service == settings.server {
+        return Ok(());
+    }
+    Err(DbError::NotOnEngine {
+        what: what.into(),
+        engine: settings.engine.engine.name(),
+        why: "the tables are copied as files in the server's container",
+        help: format!(
+            "leave out [db] service (the tools then run in `{}`)",
+            settings.server
+        ),
+    })
+}
+
+/// The call that copies `src` into `staging` and then runs `finish`, with
+/// `prelude` (the names) before each script.
+fn copy_step(
+    target: &DbTarget<'_>,
+    prelude: String,
+    src: &str,
+    staging: &str,
+    finish: String,
+) -> CommandStep {
+    let engine = target.settings.engine.engine;
+    let prelude = format!(
+        "{prelude}{}",
+        sql::variables(&[
+            ("src", src),
+            ("src_dir", &sql::folder_of(src)),
+            ("staging_dir", &sql::folder_of(staging)),
+        ])
+    );
+    let mut argv = vec![
+        "sh".to_string(),
+        "-c".into(),
+        format!("{COPY_TABLES_ARGS}{}{COPY_TABLES}", client::CONTAINER_LOCK),
+        "sh".into(),
+        prelude,
+        sql::prepare_staging(),
+        sql::copy_refusals(),
+        sql::tablespace_copy(),
+        finish,
+        sql::drop_staging(),
+        src.into(),
+        staging.into(),
+        engine.client().into(),
+        engine.dump_tool().into(),
+        sql::tidy(),
+    ];
+    argv.extend(client::connection(target.settings).into_iter().skip(1));
+    target.client.tool(argv, &[], false)
+}
+
+/// `db snapshot`: the tables of `database` copied into `NAME__snap_S`.
+pub fn take(target: &DbTarget<'_>, database: Option<&str>, name: Option<String>) -> Result<DbPlan> {
+    require_server_container(target, "db snapshot")?;
+    let db = target.database(database)?;
+    let name =
+        name.unwrap_or_else(|| crate::db::dump_file::utc_timestamp(std::time::SystemTime::now()));
+    let full = snapshot_database(&db, &name)?;
+    let staging = format!("{db}__snapping");
+    checked(&staging, "database")?;
+    let prelude = format!(
+        "{}SET @must_be_new = 1, @keep = 1;\n",
+        sql::variables(&[
+            ("db", &full),
+            ("staging", &staging),
+            ("done", &format!("took snapshot {name} of {db}")),
+        ])
+    );
+    let mut plan = Plan::new();
+    plan.run(copy_step(
+        target,
+        prelude,
+        &db,
+        &staging,
+        sql::move_into_new(),
+    ));
+    plan.push(Step::Note(format!(
+        "restore it with: cargo xtask {}db snapshot restore {name}{}",
+        target.env_flag(),
+        target.db_flag(&db)
+    )));
+    Ok(DbPlan::from(plan))
+}
+
+/// `db snapshot list`: the snapshots of `database`, by name.
+pub fn list(target: &DbTarget<'_>, database: Option<&str>) -> Result<DbPlan> {
+    let db = target.database(database)?;
+    let mut argv = client::connection(target.settings);
+    argv.push("--table".into());
+    let step = target
+        .client
+        .tool(argv, &[], false)
+        .stdin(crate::plan::Input::Text(format!(
+            "{}{}",
+            sql::variables(&[("prefix", &snapshot_prefix(&db))]),
+            sql::snapshot_list()
+        )));
+    let mut plan = Plan::new();
+    plan.run(step);
+    Ok(DbPlan::from(plan))
+}
+
+/// `db snapshot restore`: the snapshot copied beside the database and
+/// swapped in; the tables it replaces kept as a snapshot too.
+pub fn restore(target: &DbTarget<'_>, options: &SnapshotRestoreOptions) -> Result<DbPlan> {
+    require_server_container(target, "db snapshot restore")?;
+    let db = target.database(options.database.as_deref())?;
+    let Some(name) = &options.snapshot else {
+        return Err(DbError::NotOnEngine {
+            what: "db snapshot restore --latest".into(),
+            engine: target.settings.engine.engine.name(),
+            why: "its snapshots carry no time of their own",
+            help: "name the snapshot (`cargo xtask db snapshot list`)".into(),
+        });
+    };
+    let full = snapshot_database(&db, name)?;
+    let mut plan = Plan::new();
+    target.confirm(
+        &mut plan,
+        "Replace (from a snapshot)",
+        &db,
+        options.confirm.as_deref(),
+    );
+    target.lock(&mut plan, &db);
+    let names = SwapNames::new(target, &db, "snapshot-restore", options.no_backup)?;
+    let prelude = format!(
+        "{}SET @must_be_new = 0;\n",
+        names.prelude(&db, &format!("restored {db} from snapshot {name}"))
+    );
+    plan.run(copy_step(
+        target,
+        prelude,
+        &full,
+        &names.staging,
+        sql::swap(),
+    ));
+    Ok(DbPlan::from(plan))
+}
+
+/// `db snapshot rm`: the snapshot's database dropped.
+pub fn remove(target: &DbTarget<'_>, database: Option<&str>, name: &str) -> Result<DbPlan> {
+    let db = target.database(database)?;
+    let full = snapshot_database(&db, name)?;
+    let mut plan = Plan::new();
+    plan.run(client::script(target, &[("name", &full)], &sql::drop()));
+    Ok(DbPlan::from(plan))
+}
+
+/// `db copy`: the tables of SRC copied beside DST and moved in (a new
+/// DST), or, with `force`, swapped in, DST's tables kept unless `no_backup`.
+pub fn copy(target: &DbTarget<'_>, options: &CopyOptions) -> Result<DbPlan> {
+    require_server_container(target, "db copy")?;
+    let source = target.database(Some(&options.source))?;
+    let dst = target.database(Some(&options.target))?;
+    if source == dst {
+        return Err(DbError::SameDatabase(dst));
+    }
+    let mut plan = Plan::new();
+    if options.force {
+        target.confirm(&mut plan, "Replace", &dst, options.confirm.as_deref());
+    }
+    target.lock(&mut plan, &dst);
+    let names = SwapNames::new(target, &dst, "copy", options.no_backup)?;
+    let done = format!("copied database {source} to {dst}");
+    let prelude = format!(
+        "{}SET @must_be_new = {};\n",
+        names.prelude(&dst, &done),
+        u8::from(!options.force)
+    );
+    plan.run(copy_step(
+        target,
+        prelude,
+        &source,
+        &names.staging,
+        sql::swap(),
+    ));
+    Ok(DbPlan::from(plan))
+}

@@ -1,0 +1,278 @@
+//! `db backup` and `db restore` on the MySQL family: mysqldump or
+//! mariadb-dump (consistent without locking InnoDB) compressed on the
+//! host; a restore checked first, loaded into a staging database and its
+//! tables swapped in with one RENAME TABLE only when the load was whole.
+
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use crate::db::backup_plan::{check_outputs, record_path, BackupOptions};
+use crate::db::dump_file::{self, DumpFormat, DumpKind};
+use crate::db::error::{DbError, Result};
+use crate::db::mysql::client;
+use crate::db::mysql::plans::SwapNames;
+use crate::db::mysql::sql;
+use crate::db::restore_plan::RestoreOptions;
+use crate::db::seal::{new_seal, SEAL_VARIABLE};
+use crate::db::target::{Closing, DbPlan, DbTarget};
+use crate::plan::{Compression, Input, LoadFile, Output, Plan, SealedInput, Step};
+
+/// The dump tool's options: one transaction (InnoDB read consistently,
+/// nothing locked), with routines, triggers and events.
+const DUMP_OPTIONS: [&str; 4] = [
+    "--single-transaction",
+    "--routines",
+    "--triggers",
+    "--events",
+];
+
+/// What mysqldump and mariadb-dump write last (unless told not to comment).
+const COMPLETION_LINE: &str = "-- Dump completed";
+
+/// `db backup`: the dump streamed into the file (zstd on the host by
+/// default), then its record with the server's version.
+pub fn backup(target: &DbTarget<'_>, options: &BackupOptions) -> Result<DbPlan> {
+    let db = target.database(options.database.as_deref())?;
+    let engine = target.settings.engine.engine;
+    let format = options.format.unwrap_or(DumpFormat::SqlZst);
+    if matches!(format, DumpFormat::Custom | DumpFormat::SqlGz) {
+        return Err(DbError::NotOnEngine {
+            what: format!("--format {}", format.extension()),
+            engine: engine.name(),
+            why: "it is pg_dump's",
+            help: "use --format sql-zst (the default here) or --format sql".into(),
+        });
+    }
+    let path = match &options.output {
+        Some(path) => std::path::absolute(path).map_err(DbError::Path)?,
+        None => dump_file::default_path(target.root, &db, &target.settings.environment, format),
+    };
+    let record = record_path(&path);
+    let mut plan = Plan::new();
+    check_outputs(&mut plan, &path, &record, options.force)?;
+    let mut argv = client::connection(target.settings);
+    argv[0] = engine.dump_tool().into();
+    argv.extend(DUMP_OPTIONS.map(String::from));
+    argv.extend(["--".into(), db.clone()]);
+    let dump = target
+        .client
+        .tool(argv, &[], false)
+        .stdout(if format.compressed_on_host() {
+            Output::Zstd(path.clone())
+        } else {
+            Output::File(path.clone())
+        })
+        .progress("backup");
+    let mut version = client::connection(target.settings);
+    version.extend(client::BATCH.map(String::from));
+    version.push("--execute=SELECT VERSION()".into());
+    let version = target.client.tool(version, &[], false);
+    plan.run(dump.clone());
+    plan.push(Step::Record {
+        path: record,
+        fields: vec![
+            ("database".into(), db),
+            ("environment".into(), target.settings.environment.clone()),
+            ("engine".into(), engine.name().into()),
+            ("format".into(), format.extension().into()),
+            (
+                "created_utc".into(),
+                dump_file::utc_timestamp(std::time::SystemTime::now()),
+            ),
+            ("command".into(), dump.to_string()),
+        ],
+        query: Some(("server_version".into(), version)),
+    });
+    Ok(DbPlan {
+        plan,
+        closing: Some(Closing::Backup(path)),
+    })
+}
+
+/// Whether the last line of the plain SQL file `file` is the dump tool's
+/// completion line (a dump cut short has none).
+fn ends_whole(file: &Path) -> std::io::Result<bool> {
+    let mut handle = std::fs::File::open(file)?;
+    let size = handle.metadata()?.len();
+    handle.seek(SeekFrom::Start(size.saturating_sub(256)))?;
+    let mut tail = Vec::new();
+    handle.read_to_end(&mut tail)?;
+    let tail = String::from_utf8_lossy(&tail);
+    Ok(tail
+        .trim_end()
+        .lines()
+        .last()
+        .is_some_and(|line| line.starts_with(COMPLETION_LINE)))
+}
+
+/// How `file` is read into the loader, checked first: a zstd file tested
+/// whole (a step of `plan`), a plain one ending with the completion line
+/// unless `partial_ok`; gzip is checked as it streams (a cut stream sends
+/// no seal).
+fn load_file(
+    plan: &mut Plan,
+    file: PathBuf,
+    partial_ok: bool,
+    engine: &'static str,
+) -> Result<LoadFile> {
+    let kind = DumpKind::of(&file).map_err(|source| DbError::Unreadable {
+        file: file.clone(),
+        source,
+    })?;
+    let compression = match kind {
+        DumpKind::Custom => return Err(DbError::ForeignDump { file, engine }),
+        DumpKind::Compressed(what) => return Err(DbError::Compressed { file, what }),
+        DumpKind::Zstd => {
+            plan.push(Step::Note(format!("checking {}", file.display())));
+            plan.push(Step::TestZstd {
+                path: file.clone(),
+                progress: "check".into(),
+            });
+            Compression::Zstd
+        }
+        DumpKind::Gzip => Compression::Gzip,
+        DumpKind::Sql => {
+            let whole = ends_whole(&file).map_err(|source| DbError::Unreadable {
+                file: file.clone(),
+                source,
+            })?;
+            if !whole && !partial_ok {
+                return Err(DbError::IncompleteSql {
+                    file,
+                    expected: COMPLETION_LINE,
+                });
+            }
+            Compression::None
+        }
+    };
+    Ok(LoadFile {
+        path: file,
+        compression,
+    })
+}
+
+/// The positional parameters of [`RESTORE_IN_STAGING`], named.
+const RESTORE_IN_STAGING_ARGS: &str = "prelude=$1 prepare=$2 sealq=$3 oddq=$4 dropq=$5 vstaging=$6 vdb=$7 swap=$8 cleanup=$9 tidy=${10} \
+db=${11} staging=${12} kept=${13} keep=${14} client=${15} dumper=${16} dropafter=${17} existsq=${18}; shift 18; ";
+
+/// `sh -c` in the tools service. Makes the staging database (`$2`), loads
+/// our stdin into it (`--one-database`, the database named as an operand,
+/// not `--database`, which it ignores: statements for another database
+/// skipped; `--binary-mode`: no client commands). Only when the load
+/// succeeded, the staging database carries the seal `$XTASK_LOAD_SEAL`
+/// (asked by `$3`) and no name is odd (`$4`), it swaps it in as one piece,
+/// SIGTERM, SIGINT and SIGHUP ignored from there on (children inherit
+/// that): the SQL of the views, triggers, routines and events of both
+/// databases read with the dump tool (views listed by `$6` and `$7`), the
+/// triggers and views dropped (`$5`: they keep RENAME TABLE from moving
+/// tables), the tables swapped (`$8`), the replaced routines and events
+/// dropped (`${17}`), the loaded ones made in `${11}`, the replaced
+/// triggers, views and routines made in the kept database `${13}` (when
+/// `${14}` is 1); a failed swap makes the replaced triggers and views
+/// again. Then tidies up (`${10}`). On a failure before the swap, or
+/// SIGTERM before that piece (compose's stop of an interrupted exec), the
+/// staging database is dropped (`$9`). Killed with xtask, the load sees
+/// its input end without the seal. `$1` is the variables' prelude,
+/// `${15}`/`${16}` the client and the dump tool, `${18}` asks whether the
+/// database exists, the rest is the connection.
+const RESTORE_IN_STAGING: &str = "sql() { s=$1; shift; printf '%s\\n%s\\n' \"$prelude\" \"$s\" | \"$client\" \"$@\" --batch --skip-column-names --binary-mode --raw; }; \
+fail() { echo \"$1\" >&2; }; \
+trap 'sql \"$cleanup\" \"$@\" > /dev/null 2>&1; exit 143' TERM INT HUP; \
+sql \"$prepare\" \"$@\" || exit 1; \
+if ! \"$client\" \"$@\" --batch --skip-column-names --binary-mode --one-database -- \"$staging\"; then fail 'the load failed'; \
+elif [ \"$(sql \"$sealq\" \"$@\")\" != \"$XTASK_LOAD_SEAL\" ]; then fail 'the dump did not arrive whole (no seal after it)'; \
+elif ! found=$(sql \"$oddq\" \"$@\"); then fail 'cannot list the names the swap moves'; \
+elif [ -n \"$found\" ]; then fail \"$(echo $found)\"; \
+else \
+trap '' TERM INT HUP; set -f; nl=$(printf '\\nx'); nl=${nl%x}; \
+new=$(mktemp) && old=$(mktemp) && oldr=$(mktemp) || exit 1; \
+objects='--no-data --no-create-info --skip-comments --skip-opt'; \
+if ! vs=$(sql \"$vstaging\" \"$@\") || ! vd=$(sql \"$vdb\" \"$@\") || ! there=$(sql \"$existsq\" \"$@\"); then fail 'cannot list the views'; \
+elif ! \"$dumper\" \"$@\" $objects --triggers --routines --events -- \"$staging\" > \"$new\" \
+|| ! (IFS=$nl; [ -z \"$vs\" ] || \"$dumper\" \"$@\" --no-data --skip-comments --skip-opt --skip-triggers -- \"$staging\" $vs >> \"$new\"); then fail 'cannot read the loaded views, triggers, routines and events'; \
+elif [ \"$there\" = 1 ] && { ! \"$dumper\" \"$@\" $objects --triggers --skip-routines --skip-events -- \"$db\" > \"$old\" \
+|| ! (IFS=$nl; [ -z \"$vd\" ] || \"$dumper\" \"$@\" --no-data --skip-comments --skip-opt --skip-triggers -- \"$db\" $vd >> \"$old\") \
+|| ! \"$dumper\" \"$@\" $objects --skip-triggers --routines --skip-events -- \"$db\" > \"$oldr\"; }; then fail 'cannot read the views, triggers and routines of the database replaced'; \
+elif ! drops=$(sql \"$dropq\" \"$@\") || ! printf '%s\\n' \"$drops\" | \"$client\" \"$@\" --batch --binary-mode; then fail 'cannot set the triggers and views aside'; \
+[ \"$there\" = 1 ] && \"$client\" \"$@\" --batch --binary-mode -- \"$db\" < \"$old\"; \
+elif ! sql \"$swap\" \"$@\"; then fail 'the swap failed'; \
+[ \"$there\" = 1 ] && \"$client\" \"$@\" --batch --binary-mode -- \"$db\" < \"$old\"; \
+else \
+{ after=$(sql \"$dropafter\" \"$@\") && printf '%s\\n' \"$after\" | \"$client\" \"$@\" --batch --binary-mode; } || fail 'the replaced routines or events could not all be dropped'; \
+if ! \"$client\" \"$@\" --batch --binary-mode -- \"$db\" < \"$new\"; then fail \"the tables were swapped in, but not all of their views, triggers, routines and events were made: their SQL is $new in the container\"; exit 1; fi; \
+if [ \"$keep\" = 1 ] && [ \"$there\" = 1 ] && ! cat \"$old\" \"$oldr\" | \"$client\" \"$@\" --batch --binary-mode -- \"$kept\"; then fail \"the replaced views, triggers and routines could not all be kept in $kept\"; fi; \
+rm -f \"$new\" \"$old\" \"$oldr\"; sql \"$tidy\" \"$@\" > /dev/null || fail \"$staging was left behind (the next restore drops it)\"; exit 0; \
+fi; \
+rm -f \"$new\" \"$old\" \"$oldr\"; \
+fi; \
+sql \"$cleanup\" \"$@\" > /dev/null; echo 'the database was not replaced' >&2; exit 1";
+
+/// `db restore`: every check first, then one call into the tools service
+/// that loads a staging database and swaps it in.
+pub fn restore(target: &DbTarget<'_>, options: &RestoreOptions) -> Result<DbPlan> {
+    let db = target.database(options.database.as_deref())?;
+    let engine = target.settings.engine.engine.name();
+    if options.no_cache {
+        return Err(DbError::NotOnEngine {
+            what: "--no-cache".into(),
+            engine,
+            why: "there is no restore cache here",
+            help: "leave it out: every restore loads the file".into(),
+        });
+    }
+    let file = std::path::absolute(&options.file).map_err(DbError::Path)?;
+    let mut plan = Plan::new();
+    let load_file = load_file(&mut plan, file, options.partial_ok, engine)?;
+    target.confirm(&mut plan, "Replace", &db, options.confirm.as_deref());
+    target.lock(&mut plan, &db);
+    let names = SwapNames::new(target, &db, "restore", options.no_backup)?;
+    let seal = new_seal()?;
+    let mut argv = vec![
+        "sh".to_string(),
+        "-c".into(),
+        format!(
+            "{RESTORE_IN_STAGING_ARGS}{}{RESTORE_IN_STAGING}",
+            client::CONTAINER_LOCK
+        ),
+        "sh".into(),
+        names.prelude(&db, &format!("restored database {db}")),
+        sql::prepare_staging(),
+        sql::seal_of_staging(),
+        sql::odd_names(),
+        sql::drops_before_swap(),
+        sql::views_of("@staging"),
+        sql::views_of("@db"),
+        sql::swap(),
+        sql::drop_staging(),
+        sql::tidy(),
+        db.clone(),
+        names.staging.clone(),
+        names.kept.clone(),
+        u8::from(names.keep).to_string(),
+        target.settings.engine.engine.client().into(),
+        target.settings.engine.engine.dump_tool().into(),
+        sql::drops_after_swap(),
+        sql::db_exists(),
+    ];
+    argv.extend(client::connection(target.settings).into_iter().skip(1));
+    plan.run(
+        target
+            .client
+            .tool_passing(
+                argv,
+                &[],
+                false,
+                &[(SEAL_VARIABLE.to_string(), seal.clone())],
+            )
+            .stdin(Input::Sealed(Box::new(SealedInput {
+                file: load_file,
+                sql: None,
+                seal: sql::sealing(&seal),
+                digest_to: None,
+                // Checked as it streams too: a compressed file may hold a cut dump.
+                completion: (!options.partial_ok).then(|| COMPLETION_LINE.to_string()),
+            })))
+            .progress("restore"),
+    );
+    Ok(DbPlan::from(plan))
+}
