@@ -266,7 +266,7 @@ impl DbCommand {
                 mysql::dump::restore(target, &args.options(ctx.global.jobs, ctx.global.dry_run))
             }
             DbCommand::Copy(args) => mysql::copy::copy(target, &args.options()),
-            DbCommand::Snapshot(args) => args.plan_mysql(target),
+            DbCommand::Snapshot(args) => args.plan(target),
             DbCommand::Cache(_) => Err(not_yet("db cache", "every restore loads its file")),
         }
     }

@@ -61,34 +61,43 @@ pub struct SnapshotRmArgs {
     pub name: Option<String>,
 }
 
-impl SnapshotArgs {
-    /// The plan on MySQL or MariaDB (see `db::mysql::copy`).
-    pub fn plan_mysql(self, target: &DbTarget<'_>) -> Result<DbPlan> {
-        match self.command {
-            None => mysql::take(target, self.name.name.as_deref(), self.snapshot),
-            Some(SnapshotCommand::List(name)) => mysql::list(target, name.name.as_deref()),
-            Some(SnapshotCommand::Restore(args)) => mysql::restore(
-                target,
-                &SnapshotRestoreOptions {
-                    snapshot: args.snapshot,
-                    latest: args.latest,
-                    database: args.name,
-                    confirm: args.confirm.confirm,
-                    no_backup: args.no_backup.no_backup,
-                },
-            ),
-            Some(SnapshotCommand::Rm(args)) => {
-                mysql::remove(target, args.name.as_deref(), &args.snapshot)
+/// The snapshot plans of one engine family: template databases on
+/// Postgres, tablespace copies on MariaDB (`db::mysql::copy`).
+struct EnginePlans {
+    take: fn(&DbTarget<'_>, Option<&str>, Option<String>) -> Result<DbPlan>,
+    list: fn(&DbTarget<'_>, Option<&str>) -> Result<DbPlan>,
+    restore: fn(&DbTarget<'_>, &SnapshotRestoreOptions) -> Result<DbPlan>,
+    remove: fn(&DbTarget<'_>, Option<&str>, &str) -> Result<DbPlan>,
+}
+
+impl EnginePlans {
+    fn of(target: &DbTarget<'_>) -> Self {
+        if target.settings.engine.engine.is_mysql_family() {
+            Self {
+                take: mysql::take,
+                list: mysql::list,
+                restore: mysql::restore,
+                remove: mysql::remove,
+            }
+        } else {
+            Self {
+                take: snapshots::take,
+                list: snapshots::list,
+                restore: snapshots::restore,
+                remove: snapshots::remove,
             }
         }
     }
+}
 
-    /// The plan of `db snapshot` or of its subcommand.
+impl SnapshotArgs {
+    /// The plan of `db snapshot` or of its subcommand, for the target's engine.
     pub fn plan(self, target: &DbTarget<'_>) -> Result<DbPlan> {
+        let plans = EnginePlans::of(target);
         match self.command {
-            None => snapshots::take(target, self.name.name.as_deref(), self.snapshot),
-            Some(SnapshotCommand::List(name)) => snapshots::list(target, name.name.as_deref()),
-            Some(SnapshotCommand::Restore(args)) => snapshots::restore(
+            None => (plans.take)(target, self.name.name.as_deref(), self.snapshot),
+            Some(SnapshotCommand::List(name)) => (plans.list)(target, name.name.as_deref()),
+            Some(SnapshotCommand::Restore(args)) => (plans.restore)(
                 target,
                 &SnapshotRestoreOptions {
                     snapshot: args.snapshot,
@@ -99,7 +108,7 @@ impl SnapshotArgs {
                 },
             ),
             Some(SnapshotCommand::Rm(args)) => {
-                snapshots::remove(target, args.name.as_deref(), &args.snapshot)
+                (plans.remove)(target, args.name.as_deref(), &args.snapshot)
             }
         }
     }
