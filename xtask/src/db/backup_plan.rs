@@ -69,17 +69,67 @@ pub(crate) fn check_outputs(
 pub fn backup(target: &DbTarget<'_>, options: &BackupOptions) -> Result<DbPlan> {
     let db = target.database(options.database.as_deref())?;
     let format = options.format.unwrap_or(DumpFormat::Custom);
+    let mut dump = vec!["pg_dump".to_string()];
+    dump.extend(target.settings.connection());
+    dump.extend(format.pg_dump_options());
+    dump.extend(["-d".into(), db.clone()]);
+    let mut version = vec!["psql".to_string(), "-X".into(), "-A".into(), "-t".into()];
+    version.extend(target.settings.connection());
+    version.extend([
+        "-d".into(),
+        "postgres".into(),
+        "-c".into(),
+        "SHOW server_version".into(),
+    ]);
+    dump_and_record(
+        target,
+        options,
+        Dump {
+            database: db,
+            format,
+            argv: dump,
+            version,
+            engine: None,
+        },
+    )
+}
+
+/// One engine's dump of one database, as [`dump_and_record`] runs it.
+pub(crate) struct Dump {
+    pub database: String,
+    pub format: DumpFormat,
+    /// The dump tool's command line, in the tools service.
+    pub argv: Vec<String>,
+    /// A query printing the server's version, for the record.
+    pub version: Vec<String>,
+    /// The engine's name in the record (Postgres' records have none).
+    pub engine: Option<&'static str>,
+}
+
+/// The plan every engine's backup shares: the file and its record checked
+/// (kept aside with `force`), the dump streamed into the file (zstd on the
+/// host when the format says so), then the record beside it.
+pub(crate) fn dump_and_record(
+    target: &DbTarget<'_>,
+    options: &BackupOptions,
+    dump: Dump,
+) -> Result<DbPlan> {
+    let Dump {
+        database,
+        format,
+        argv,
+        version,
+        engine,
+    } = dump;
     let path = match &options.output {
         Some(path) => std::path::absolute(path).map_err(DbError::Path)?,
-        None => dump_file::default_path(target.root, &db, &target.settings.environment, format),
+        None => {
+            dump_file::default_path(target.root, &database, &target.settings.environment, format)
+        }
     };
     let record = record_path(&path);
     let mut plan = Plan::new();
     check_outputs(&mut plan, &path, &record, options.force)?;
-    let mut argv = vec!["pg_dump".to_string()];
-    argv.extend(target.settings.connection());
-    argv.extend(format.pg_dump_options());
-    argv.extend(["-d".into(), db.clone()]);
     // Never a TTY: it would turn LF into CRLF inside the dump.
     let dump = target
         .client
@@ -90,28 +140,26 @@ pub fn backup(target: &DbTarget<'_>, options: &BackupOptions) -> Result<DbPlan> 
             Output::File(path.clone())
         })
         .progress("backup");
-    let mut version = vec!["psql".to_string(), "-X".into(), "-A".into(), "-t".into()];
-    version.extend(target.settings.connection());
-    version.extend([
-        "-d".into(),
-        "postgres".into(),
-        "-c".into(),
-        "SHOW server_version".into(),
-    ]);
     let version = target.client.tool(version, &[], false);
     plan.run(dump.clone());
+    let mut fields = vec![
+        ("database".into(), database),
+        ("environment".into(), target.settings.environment.clone()),
+    ];
+    if let Some(engine) = engine {
+        fields.push(("engine".into(), engine.into()));
+    }
+    fields.extend([
+        ("format".into(), format.extension().into()),
+        (
+            "created_utc".into(),
+            dump_file::utc_timestamp(std::time::SystemTime::now()),
+        ),
+        ("command".into(), dump.to_string()),
+    ]);
     plan.push(Step::Record {
         path: record,
-        fields: vec![
-            ("database".into(), db),
-            ("environment".into(), target.settings.environment.clone()),
-            ("format".into(), format.extension().into()),
-            (
-                "created_utc".into(),
-                dump_file::utc_timestamp(std::time::SystemTime::now()),
-            ),
-            ("command".into(), dump.to_string()),
-        ],
+        fields,
         query: Some(("server_version".into(), version)),
     });
     Ok(DbPlan {

@@ -6,16 +6,16 @@
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use crate::db::backup_plan::{check_outputs, record_path, BackupOptions};
-use crate::db::dump_file::{self, DumpFormat, DumpKind};
+use crate::db::backup_plan::{dump_and_record, BackupOptions, Dump};
+use crate::db::dump_file::{DumpFormat, DumpKind};
 use crate::db::error::{DbError, Result};
 use crate::db::mysql::client;
 use crate::db::mysql::plans::SwapNames;
 use crate::db::mysql::sql;
 use crate::db::restore_plan::RestoreOptions;
 use crate::db::seal::{new_seal, SEAL_VARIABLE};
-use crate::db::target::{Closing, DbPlan, DbTarget};
-use crate::plan::{Compression, Input, LoadFile, Output, Plan, SealedInput, Step};
+use crate::db::target::{DbPlan, DbTarget};
+use crate::plan::{Compression, Input, LoadFile, Plan, SealedInput, Step};
 
 /// The dump tool's options: one transaction (InnoDB read consistently,
 /// nothing locked), with routines, triggers and events.
@@ -43,50 +43,24 @@ pub fn backup(target: &DbTarget<'_>, options: &BackupOptions) -> Result<DbPlan> 
             help: "use --format sql-zst (the default here) or --format sql".into(),
         });
     }
-    let path = match &options.output {
-        Some(path) => std::path::absolute(path).map_err(DbError::Path)?,
-        None => dump_file::default_path(target.root, &db, &target.settings.environment, format),
-    };
-    let record = record_path(&path);
-    let mut plan = Plan::new();
-    check_outputs(&mut plan, &path, &record, options.force)?;
-    let mut argv = client::connection(target.settings);
-    argv[0] = engine.dump_tool().into();
-    argv.extend(DUMP_OPTIONS.map(String::from));
-    argv.extend(["--".into(), db.clone()]);
-    let dump = target
-        .client
-        .tool(argv, &[], false)
-        .stdout(if format.compressed_on_host() {
-            Output::Zstd(path.clone())
-        } else {
-            Output::File(path.clone())
-        })
-        .progress("backup");
+    let mut dump = client::connection(target.settings);
+    dump[0] = engine.dump_tool().into();
+    dump.extend(DUMP_OPTIONS.map(String::from));
+    dump.extend(["--".into(), db.clone()]);
     let mut version = client::connection(target.settings);
     version.extend(client::BATCH.map(String::from));
     version.push("--execute=SELECT VERSION()".into());
-    let version = target.client.tool(version, &[], false);
-    plan.run(dump.clone());
-    plan.push(Step::Record {
-        path: record,
-        fields: vec![
-            ("database".into(), db),
-            ("environment".into(), target.settings.environment.clone()),
-            ("engine".into(), engine.name().into()),
-            ("format".into(), format.extension().into()),
-            (
-                "created_utc".into(),
-                dump_file::utc_timestamp(std::time::SystemTime::now()),
-            ),
-            ("command".into(), dump.to_string()),
-        ],
-        query: Some(("server_version".into(), version)),
-    });
-    Ok(DbPlan {
-        plan,
-        closing: Some(Closing::Backup(path)),
-    })
+    dump_and_record(
+        target,
+        options,
+        Dump {
+            database: db,
+            format,
+            argv: dump,
+            version,
+            engine: Some(engine.name()),
+        },
+    )
 }
 
 /// Whether the last line of the plain SQL file `file` is the dump tool's
