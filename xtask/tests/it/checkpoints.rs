@@ -3,7 +3,7 @@
 //! branch switch and a database change, refusals that move nothing, and a
 //! restore killed at several moments leaving each part old or new.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::engine::Stack;
 use crate::git_fixture::{commit_locally, git, head_of, Remote, Remotes};
@@ -34,8 +34,10 @@ fn switch(repo: &Path, branch: &str) {
     git(repo, &["switch", "-q", branch]);
 }
 
-#[test]
-fn repos_and_files_round_trip_without_a_database() {
+/// An environment of two repos, `app` (with a branch `feature`) and `lib`,
+/// cloned by `update`: the remotes (kept alive), the environment and the
+/// two clones.
+fn two_repos_updated() -> (Remotes, Env, PathBuf, PathBuf) {
     let remotes = Remotes::new();
     let app = with_feature(&remotes, "app");
     let lib = remotes.create("lib");
@@ -44,6 +46,12 @@ fn repos_and_files_round_trip_without_a_database() {
     env.xtask(["update"]).ok();
     let app_dir = env.join("shared/src/app");
     let lib_dir = env.join("shared/src/lib");
+    (remotes, env, app_dir, lib_dir)
+}
+
+#[test]
+fn repos_and_files_round_trip_without_a_database() {
+    let (_remotes, env, app_dir, lib_dir) = two_repos_updated();
     let saved_app = head_of(&app_dir);
     let saved_lib = head_of(&lib_dir);
     env.write(".env", "MODE=saved\n");
@@ -140,14 +148,7 @@ fn repos_and_files_round_trip_without_a_database() {
 
 #[test]
 fn restore_refuses_dirty_trees_and_unkept_commits_and_moves_nothing() {
-    let remotes = Remotes::new();
-    let app = with_feature(&remotes, "app");
-    let lib = remotes.create("lib");
-    let env = Env::new();
-    env.repos_toml(&repos_of(env.path(), &app, &lib));
-    env.xtask(["update"]).ok();
-    let app_dir = env.join("shared/src/app");
-    let lib_dir = env.join("shared/src/lib");
+    let (_remotes, env, app_dir, lib_dir) = two_repos_updated();
     env.write("shared/src/lib/README", "dirty at save\n");
     env.xtask(["checkpoint", "save", "dirty"])
         .ok()
