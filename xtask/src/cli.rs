@@ -525,6 +525,40 @@ mod tests {
     }
 
     #[test]
+    fn whatever_the_task_line_accepts_the_whole_tree_reads_the_same() {
+        let lines: &[&[&str]] = &[
+            &["xtask", "--", "noop"],
+            &["xtask", "noop", "--", "-x", "--help"],
+            &["xtask", "-C", "-weird", "noop"],
+            &["xtask", "--env=", "noop"],
+            &["xtask", "-vvvv", "-q", "noop"],
+            &["xtask", "--jobs", "0", "noop"],
+            &["xtask", "--bogus", "noop"],
+            &["xtask", "-", "noop"],
+            &["xtask", "no op", "$(rm -rf /)"],
+            &["xtask", "--version"],
+            &["xtask", "-h"],
+        ];
+        for line in lines {
+            let Ok(matches) = TaskLine::command().try_get_matches_from(*line) else {
+                continue;
+            };
+            if matches
+                .subcommand_name()
+                .is_some_and(|n| BUILTIN_COMMANDS.contains(&n))
+            {
+                continue;
+            }
+            let task = Cli::from_arg_matches(&matches).map(|cli| format!("{cli:?}"));
+            let whole = Cli::command()
+                .try_get_matches_from(*line)
+                .and_then(|m| Cli::from_arg_matches(&m))
+                .map(|cli| format!("{cli:?}"));
+            assert_eq!(whole.ok(), task.ok(), "{line:?}");
+        }
+    }
+
+    #[test]
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();
     }
