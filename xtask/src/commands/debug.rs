@@ -31,7 +31,7 @@ pub struct DebugArgs {
     /// Hold the program until a debugger attaches
     #[arg(long, conflicts_with = "off")]
     pub wait: bool,
-    /// The port on 127.0.0.1 (and in the container); default: [services.NAME.debug] port, else 5678
+    /// The port on 127.0.0.1 (and in the container); default: the one `worktree add` chose in a worktree, else [services.NAME.debug] port, else 5678
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..), conflicts_with = "off")]
     pub port: Option<u16>,
     /// Recreate the service without the debugger
@@ -85,7 +85,7 @@ impl DebugArgs {
             return Err(error);
         }
         debug_session::report_launch_json(&ctx.ui, &on.launch, &on.entry);
-        debug_session::print_attach(&workspace.root, service, on.port, &on.spec, self.wait);
+        debug_session::print_attach(&workspace.root, service, &on, self.wait);
         Ok(())
     }
 }

@@ -17,6 +17,10 @@ pub struct WorktreeMarker {
     pub base: String,
     /// The original environment's root.
     pub origin: PathBuf,
+    /// The port `debug SERVICE` listens on here when `--port` says none,
+    /// by service (chosen by `worktree add`, free of the original's).
+    #[serde(default)]
+    pub debug_ports: std::collections::BTreeMap<String, u16>,
 }
 
 impl WorktreeMarker {
@@ -30,5 +34,10 @@ impl WorktreeMarker {
     /// A project name of the original turned into the worktree's own.
     pub fn project(&self, original: &str) -> String {
         format!("{original}_{}", self.name)
+    }
+
+    /// The debugger port of `service` in this worktree, if `add` chose one.
+    pub fn debug_port(&self, service: &str) -> Option<u16> {
+        self.debug_ports.get(service).copied()
     }
 }

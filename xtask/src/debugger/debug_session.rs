@@ -10,6 +10,7 @@ use crate::compose::override_file;
 use crate::compose::project::ComposeProject;
 use crate::compose::state;
 use crate::config::debug_spec::{DebugSpec, Debugger, DEFAULT_DEBUG_PORT};
+use crate::config::worktree_marker::WorktreeMarker;
 use crate::config::{EnvRoot, Workspace};
 use crate::debugger;
 use crate::debugger::launch_file::{LaunchUpdate, LAUNCH_JSON};
@@ -130,7 +131,11 @@ pub fn on_plan(
     let spec = service_spec
         .and_then(|s| s.debug.clone())
         .unwrap_or_default();
+    // In a worktree, the port `worktree add` chose: the original's may be
+    // in use by its own debug session.
+    let worktree = WorktreeMarker::read(&workspace.root);
     let port = port
+        .or(worktree.as_ref().and_then(|w| w.debug_port(service)))
         .or(spec.port.as_ref().map(|p| *p.get_ref()))
         .unwrap_or(DEFAULT_DEBUG_PORT);
     let program = spec
@@ -146,7 +151,8 @@ pub fn on_plan(
 
     // launch.json is read and edited before anything changes: a file it
     // cannot follow is known (and said) before the service is recreated.
-    let entry = launch_entry(service, port, &spec);
+    let name = entry_name(service, worktree.as_ref());
+    let entry = launch_entry(&name, port, &spec);
     let mut launch = LaunchUpdate::prepare(&workspace.root, &entry);
     if let LaunchUpdate::Write { target, .. } = &launch {
         if crate::output_files::same_file(target, override_path) {
@@ -161,13 +167,9 @@ pub fn on_plan(
     plan.run(recreate(&debug_project, service));
     plan.push(Step::Note(match &launch {
         LaunchUpdate::LeftAlone(why) => format!(
-            "leave {LAUNCH_JSON} as it is ({why}); print the configuration `{}` to paste",
-            entry_name(service)
+            "leave {LAUNCH_JSON} as it is ({why}); print the configuration `{name}` to paste"
         ),
-        _ => format!(
-            "put the configuration `{}` in {LAUNCH_JSON}",
-            entry_name(service)
-        ),
+        _ => format!("put the configuration `{name}` in {LAUNCH_JSON}"),
     }));
     Ok(DebugOn {
         spec,
@@ -231,15 +233,19 @@ pub fn check_port(project: &str, service: &str, port: u16) -> Result<(), DebugEr
     }
 }
 
-/// The name of the attach configuration in launch.json.
-pub fn entry_name(service: &str) -> String {
-    format!("{service}: attach (xtask)")
+/// The name of the attach configuration in launch.json: a worktree's
+/// says which, so that it never passes for the original's.
+pub fn entry_name(service: &str, worktree: Option<&WorktreeMarker>) -> String {
+    match worktree {
+        Some(worktree) => format!("{service}: attach (xtask, worktree {})", worktree.name),
+        None => format!("{service}: attach (xtask)"),
+    }
 }
 
 /// The attach configuration VS Code's Python debugger reads.
-fn launch_entry(service: &str, port: u16, spec: &DebugSpec) -> Value {
+fn launch_entry(name: &str, port: u16, spec: &DebugSpec) -> Value {
     let mut entry = json!({
-        "name": entry_name(service),
+        "name": name,
         "type": match spec.debugger {
             Debugger::Debugpy => "debugpy",
             Debugger::Ptvsd => "python",
@@ -288,7 +294,8 @@ pub fn report_launch_json(ui: &Ui, launch: &LaunchUpdate, entry: &Value) {
 }
 
 /// How to attach: host, port, path mappings.
-pub fn print_attach(root: &Path, service: &str, port: u16, spec: &DebugSpec, wait: bool) {
+pub fn print_attach(root: &Path, service: &str, on: &DebugOn, wait: bool) {
+    let (port, spec) = (on.port, &on.spec);
     let waiting = if wait {
         " (the program waits for a debugger to attach)"
     } else {
@@ -309,7 +316,7 @@ pub fn print_attach(root: &Path, service: &str, port: u16, spec: &DebugSpec, wai
     }
     crate::outln!(
         "  VS Code: Run and Debug, `{}` (.vscode/launch.json)",
-        entry_name(service)
+        on.entry["name"].as_str().unwrap_or_default()
     );
     crate::outln!("  back to normal: cargo xtask debug {service} --off");
 }

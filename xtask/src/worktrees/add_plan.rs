@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::compose::docker_host::docker;
 use crate::compose::environment::{base_project, ActiveEnvironment};
 use crate::compose::model::ComposeModel;
+use crate::config::debug_spec::DEFAULT_DEBUG_PORT;
 use crate::config::worktree_marker::MARKER_FILE;
 use crate::config::{sanitize_project_name, Pin, Workspace};
 use crate::exec;
@@ -68,6 +69,7 @@ pub fn plan(
     }
     let env_files = env_files(workspace);
     let ports = free_ports(workspace, environment, &env_files, &mut warnings)?;
+    let debug_ports = free_debug_ports(workspace, &ports)?;
 
     let (base, _) = base_project(workspace, &environment.env_file_values);
     let mut overrides = vec![(
@@ -88,6 +90,7 @@ pub fn plan(
         branch: branch.clone(),
         environment: options.from.clone(),
         ports,
+        debug_ports: debug_ports.clone(),
         checkouts,
         written: written(workspace, &files),
         image_tags: image_tags.iter().map(|(_, to)| to.clone()).collect(),
@@ -97,6 +100,7 @@ pub fn plan(
         "name": name,
         "base": sanitize_project_name(&base),
         "origin": root,
+        "debug_ports": debug_ports,
     });
     let mut plan = Plan::new();
     if !root.join(".xtask/.gitignore").exists() {
@@ -236,6 +240,39 @@ fn free_ports(
         &published.variables,
         &reserved,
     )?)
+}
+
+/// A free debugger port for each service with `[services.NAME.debug]`:
+/// none the original's (configured, or 5678), another worktree's, or one of
+/// the host ports just chosen, so that `debug SERVICE` in the worktree runs
+/// beside a debug session of the original's.
+fn free_debug_ports(
+    workspace: &Workspace,
+    host_ports: &BTreeMap<String, u16>,
+) -> Result<BTreeMap<String, u16>, WorktreeError> {
+    let services: Vec<port_variables::PortVariable> = workspace
+        .tasks
+        .services
+        .iter()
+        .filter_map(|(name, spec)| {
+            let debug = spec.debug.as_ref()?;
+            Some(port_variables::PortVariable {
+                name: name.get_ref().clone(),
+                port: debug
+                    .port
+                    .as_ref()
+                    .map_or(DEFAULT_DEBUG_PORT, |p| *p.get_ref()),
+            })
+        })
+        .collect();
+    let mut reserved: BTreeSet<u16> = services.iter().map(|s| s.port).collect();
+    reserved.insert(DEFAULT_DEBUG_PORT);
+    reserved.extend(host_ports.values());
+    for other in WorktreeRecord::all(&workspace.root)? {
+        reserved.extend(other.ports.values());
+        reserved.extend(other.debug_ports.values());
+    }
+    Ok(port_variables::choose_free(&services, &reserved)?)
 }
 
 /// What `add` writes into the worktree besides git's files: the copies,

@@ -20,6 +20,8 @@ pub struct WorktreeRow {
     /// Each checkout's folder (relative to the worktree) and its branch now.
     pub branches: Vec<(String, String)>,
     pub ports: std::collections::BTreeMap<String, u16>,
+    /// The port `debug SERVICE` listens on in the worktree, by service.
+    pub debug_ports: std::collections::BTreeMap<String, u16>,
     pub urls: Vec<String>,
 }
 
@@ -68,6 +70,7 @@ pub fn rows(
             state: state.into(),
             branches,
             ports: record.ports,
+            debug_ports: record.debug_ports,
             urls: urls.into_iter().map(|u| u.url).collect(),
         });
     }

@@ -38,6 +38,10 @@ pub struct WorktreeRecord {
     pub environment: Option<String>,
     /// Host-port variables of its env file and the ports they were given.
     pub ports: BTreeMap<String, u16>,
+    /// Debugger ports of its services (`debug SERVICE` in the worktree), by
+    /// service: never the original's nor another worktree's.
+    #[serde(default)]
+    pub debug_ports: BTreeMap<String, u16>,
     /// The environment repository's worktree first, then each repo's.
     pub checkouts: Vec<Checkout>,
     /// Files `add` wrote into the worktree (copies, its mark), relative to it.

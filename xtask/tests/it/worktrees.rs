@@ -27,7 +27,10 @@ impl Original {
             .replace("\"127.0.0.1::8080\"", "\"127.0.0.1:${WEB_PORT}:8080\"")
             .replace("\"127.0.0.1::5432\"", "\"127.0.0.1:${DB_PORT}:5432\"");
         stack.env.write("docker-compose.yml", &compose);
-        crate::db::append_tasks(&stack, "[db]\nname = \"shop\"\n");
+        crate::db::append_tasks(
+            &stack,
+            "[db]\nname = \"shop\"\n\n[services.web.debug]\ncommand = [\"python3\", \"app.py\"]\n",
+        );
         let (web_port, db_port) = (free_port(), free_port());
         stack.env.write(
             ".env.example",
@@ -188,6 +191,28 @@ fn a_worktree_runs_beside_the_original_with_its_own_ports_and_database_and_rm_le
         "a write in the worktree is its own"
     );
 
+    // `debug` there listens on a port of its own, under an entry of its
+    // own: the original's debug session of the same service can run too.
+    let marker: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(folder.join(".xtask/worktree.json")).unwrap(),
+    )
+    .unwrap();
+    let debug_port = marker["debug_ports"]["web"]
+        .as_u64()
+        .expect("a debug port for web");
+    assert_ne!(debug_port, 5678, "{marker}");
+    original
+        .in_worktree("fix", &["--dry-run", "debug", "web"])
+        .ok()
+        .stdout_has(&format!("port 127.0.0.1:{debug_port}"))
+        .stdout_has("`web: attach (xtask, worktree fix)`");
+    original
+        .stack
+        .xtask(["--dry-run", "debug", "web"])
+        .ok()
+        .stdout_has("port 127.0.0.1:5678")
+        .stdout_has("`web: attach (xtask)`");
+
     // The repo commands see its own repos; update follows the pin, and git
     // keeps a branch checked out in one worktree out of the others.
     original
@@ -212,6 +237,7 @@ fn a_worktree_runs_beside_the_original_with_its_own_ports_and_database_and_rm_le
     assert_eq!(list[0]["name"], "fix");
     assert_eq!(list[0]["state"], "up");
     assert_eq!(list[0]["project"], original.project("fix"));
+    assert_eq!(list[0]["debug_ports"]["web"], debug_port);
 
     // rm refuses while a repo holds work: uncommitted, then unpushed.
     std::fs::write(app.join("README"), "changed\n").unwrap();
