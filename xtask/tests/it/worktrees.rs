@@ -254,7 +254,21 @@ fn a_worktree_runs_beside_the_original_with_its_own_ports_and_database_and_rm_le
         .stderr_has("1 commit(s) on fix that no other branch holds");
     assert!(folder.is_dir(), "a refusal changes nothing");
     git(&app, &["reset", "-q", "--hard", "origin/fix"]);
+    std::fs::write(app.join("scratch.txt"), "a note of mine\n").unwrap();
+    original
+        .stack
+        .xtask(["--yes", "worktree", "rm", "fix"])
+        .fails_with(2)
+        .stderr_has("uncommitted changes (?? scratch.txt)");
+    std::fs::remove_file(app.join("scratch.txt")).unwrap();
 
+    // What the stack's Python wrote when it imported the code is nobody's
+    // work: it does not stop rm (nor do the files rm goes on to remove).
+    for cache in ["__pycache__/app.cpython-311.pyc", "lib/__pycache__/m.pyc"] {
+        let path = app.join(cache);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, b"\x6f\x0d\x0d\x0a").unwrap();
+    }
     original
         .stack
         .xtask(["--yes", "worktree", "rm", "fix"])
