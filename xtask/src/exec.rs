@@ -13,7 +13,6 @@
 //!   exits 130 for SIGTERM too), so that callers start nothing more and the
 //!   invocation exits 128 + N.
 
-use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, ExitStatus, Stdio};
@@ -149,48 +148,60 @@ impl Drop for InterruptsDeferred {
     }
 }
 
-/// Process groups of the children running now, for the signal relay.
-fn running_groups() -> &'static Mutex<BTreeSet<i32>> {
-    static GROUPS: OnceLock<Mutex<BTreeSet<i32>>> = OnceLock::new();
-    GROUPS.get_or_init(|| Mutex::new(BTreeSet::new()))
-}
+/// How many children may run at once with signals relayed to them; one
+/// started beyond that runs unrelayed (no command here runs so many).
+const GROUP_SLOTS: usize = 256;
+
+/// Process groups of the children running now, read by the signal handler:
+/// a fixed table of atomics (0: a free slot), because a handler may neither
+/// lock nor allocate.
+static RUNNING_GROUPS: [AtomicI32; GROUP_SLOTS] = [const { AtomicI32::new(0) }; GROUP_SLOTS];
 
 /// Installs the signal relay once per process. Called before the first child.
+/// The relay is the handler itself (no thread: starting one costs a tenth
+/// of the start of a task that does nothing), doing only what a handler may:
+/// atomics, kill(2) and _exit(2).
 pub fn install_signal_relay() {
     static INSTALLED: OnceLock<()> = OnceLock::new();
     INSTALLED.get_or_init(|| {
         use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
-        let Ok(mut signals) =
-            signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
-        else {
-            // Without a relay, default signal handling applies: still safe.
-            return;
-        };
-        std::thread::spawn(move || {
-            for signal in signals.forever() {
-                // Recorded before the groups are read, so that a child
-                // registering meanwhile sees it (see GroupGuard::register).
-                let _ =
-                    INTERRUPTED_BY.compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst);
-                let groups: Vec<i32> = running_groups()
-                    .lock()
-                    .map(|g| g.iter().copied().collect())
-                    .unwrap_or_default();
-                if groups.is_empty() && DEFERRING.load(Ordering::SeqCst) == 0 {
-                    std::process::exit(128 + interrupt_signal().unwrap_or(signal));
-                }
-                for group in groups {
-                    // SAFETY: kill(2) with a negative pid signals a process group we created.
-                    unsafe {
-                        libc::kill(-group, signal);
-                    }
-                }
-            }
-        });
+        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
+            // SAFETY: relay_signal is async-signal-safe (see there). When
+            // registering fails, that signal keeps its default action: still safe.
+            let _ =
+                unsafe { signal_hook::low_level::register(signal, move || relay_signal(signal)) };
+        }
     });
 }
 
-struct GroupGuard(i32);
+/// The signal handler: records the first signal, then sends it to the
+/// group of every running child; with none running and no work deferring
+/// interrupts, ends the process with 128 + the first signal. Only atomics,
+/// kill(2) and _exit(2): nothing that locks, allocates or buffers.
+fn relay_signal(signal: i32) {
+    // Recorded before the groups are read, so that a child registering
+    // meanwhile sees it (see GroupGuard::register).
+    let _ = INTERRUPTED_BY.compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst);
+    let mut relayed = false;
+    for slot in &RUNNING_GROUPS {
+        let group = slot.load(Ordering::SeqCst);
+        if group > 0 {
+            relayed = true;
+            // SAFETY: kill(2) with a negative pid signals a process group we created.
+            unsafe {
+                libc::kill(-group, signal);
+            }
+        }
+    }
+    if !relayed && DEFERRING.load(Ordering::SeqCst) == 0 {
+        // SAFETY: _exit(2) is async-signal-safe; nothing of ours is half-written
+        // (work that must not be cut defers interrupts).
+        unsafe { libc::_exit(128 + interrupt_signal().unwrap_or(signal)) }
+    }
+}
+
+/// A running child's slot in [`RUNNING_GROUPS`], freed when dropped.
+struct GroupGuard(Option<usize>);
 
 impl GroupGuard {
     /// Registers a child's group with the relay. With `deliver_pending`, a
@@ -198,23 +209,24 @@ impl GroupGuard {
     /// sent to it now: work started as the user interrupted stops too.
     /// Queries and clean-up after an interrupt (`capture`) are left to run.
     fn register(group: i32, deliver_pending: bool) -> Self {
-        if let Ok(mut groups) = running_groups().lock() {
-            groups.insert(group);
-        }
+        let slot = RUNNING_GROUPS.iter().position(|slot| {
+            slot.compare_exchange(0, group, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+        });
         if let Some(signal) = interrupt_signal().filter(|_| deliver_pending) {
             // SAFETY: kill(2) with a negative pid signals a process group we created.
             unsafe {
                 libc::kill(-group, signal);
             }
         }
-        GroupGuard(group)
+        GroupGuard(slot)
     }
 }
 
 impl Drop for GroupGuard {
     fn drop(&mut self) {
-        if let Ok(mut groups) = running_groups().lock() {
-            groups.remove(&self.0);
+        if let Some(slot) = self.0 {
+            RUNNING_GROUPS[slot].store(0, Ordering::SeqCst);
         }
     }
 }
