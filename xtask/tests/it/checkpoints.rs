@@ -70,6 +70,29 @@ fn repos_and_files_round_trip_without_a_database() {
         .stderr_has("exists already");
     let list = env.xtask(["checkpoint", "list"]).ok();
     assert!(list.stdout.contains("before") && list.stdout.contains("both on main"));
+    // The shell is offered the names for restore and rm (not for save,
+    // which takes a new one).
+    env.xtask(["checkpoint", "save", "after"]).ok();
+    let offered = |words: &[&str]| {
+        let out = env
+            .xtask(["--", "xtask"].iter().chain(words))
+            .env("COMPLETE", "bash")
+            .env("_CLAP_COMPLETE_INDEX", words.len().to_string())
+            .ok();
+        let mut names: Vec<String> = out
+            .stdout
+            .lines()
+            .filter(|word| !word.starts_with('-'))
+            .map(str::to_string)
+            .collect();
+        names.sort();
+        names
+    };
+    for sub in ["restore", "rm"] {
+        assert_eq!(offered(&["checkpoint", sub, ""]), ["after", "before"]);
+    }
+    assert_eq!(offered(&["checkpoint", "save", ""]), Vec::<String>::new());
+    env.xtask(["--yes", "checkpoint", "rm", "after"]).ok();
     let json = env.xtask(["--json", "checkpoint", "list"]).ok().stdout;
     let records: serde_json::Value = serde_json::from_str(&json).expect("json");
     assert_eq!(records[0]["repos"][0]["commit"], saved_app.1.as_str());

@@ -6,6 +6,7 @@ use clap::CommandFactory;
 use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 
 use super::{REPO_COMMANDS, SERVICE_COMMANDS};
+use crate::checkpoints::record::Checkpoint;
 use crate::cli::Cli;
 use crate::config::Workspace;
 use crate::tasks::catalog;
@@ -110,12 +111,24 @@ pub(super) fn completing_command() -> clap::Command {
     let worktrees: Vec<String> = WorktreeRecord::all(&workspace.root)
         .map(|records| records.into_iter().map(|r| r.name).collect())
         .unwrap_or_default();
-    command.mut_subcommand("worktree", |c| {
+    command = command.mut_subcommand("worktree", |c| {
         c.mut_subcommand("rm", |r| {
             r.mut_arg("name", |a| a.add(candidates(&worktrees)).index(1))
         })
         .mut_subcommand("add", |r| {
             r.mut_arg("from", |a| a.add(candidates(&environments)))
+        })
+    });
+    // Newest first: the one to go back to is most often the last saved.
+    let checkpoints: Vec<String> = Checkpoint::list(&workspace.root)
+        .map(|all| all.into_iter().rev().map(|c| c.name).collect())
+        .unwrap_or_default();
+    command.mut_subcommand("checkpoint", |c| {
+        c.mut_subcommand("restore", |r| {
+            r.mut_arg("name", |a| a.add(candidates(&checkpoints)))
+        })
+        .mut_subcommand("rm", |r| {
+            r.mut_arg("name", |a| a.add(candidates(&checkpoints)))
         })
     })
 }
