@@ -38,7 +38,9 @@ pub enum WorktreeCommand {
     /// Tear down a worktree's stack and volumes and remove its git worktrees (asks first)
     #[command(after_help = "Examples:
   cargo xtask worktree rm fix-login
-  cargo xtask --yes worktree rm fix-login     in scripts")]
+  cargo xtask --yes worktree rm fix-login     in scripts
+  cargo xtask worktree rm hotfix --confirm hotfix
+                                              a worktree of a protected environment")]
     Rm(RmArgs),
 }
 
@@ -61,6 +63,9 @@ pub struct AddArgs {
 pub struct RmArgs {
     /// The worktree to remove
     pub name: String,
+    /// The worktree's name, typed in advance (a worktree of a protected environment wants it)
+    #[arg(long, value_name = "NAME")]
+    pub confirm: Option<String>,
 }
 
 impl WorktreeCommand {
@@ -92,7 +97,9 @@ impl WorktreeArgs {
             WorktreeCommand::Rm(args) => {
                 let root = original_root(ctx)?;
                 let _lock = lock(ctx, &root)?;
-                let plan = rm_plan::plan(&root, &args.name, &this_xtask()?).map_err(refused)?;
+                let plan =
+                    rm_plan::plan(&root, &args.name, &this_xtask()?, args.confirm.as_deref())
+                        .map_err(refused)?;
                 ctx.execute(&plan)
             }
         }

@@ -15,7 +15,15 @@ use crate::worktrees::record::WorktreeRecord;
 use crate::worktrees::WorktreeError;
 
 /// Checks that nothing would be lost and plans the removal of `name`.
-pub fn plan(root: &Path, name: &str, xtask: &Path) -> Result<Plan, WorktreeError> {
+/// The confirmation is yes/no (`--yes`), or the worktree's name typed
+/// (`confirm`: `--confirm NAME`) when one of its stacks is a protected
+/// environment's; that answer then stands for their `down --volumes` too.
+pub fn plan(
+    root: &Path,
+    name: &str,
+    xtask: &Path,
+    confirm: Option<&str>,
+) -> Result<Plan, WorktreeError> {
     let Some(record) = WorktreeRecord::read(root, name)? else {
         let known: Vec<String> = WorktreeRecord::all(root)?
             .into_iter()
@@ -34,25 +42,43 @@ pub fn plan(root: &Path, name: &str, xtask: &Path) -> Result<Plan, WorktreeError
 
     let mut plan = Plan::new();
     let repos = record.checkouts.len();
-    plan.push(Step::Confirm {
-        question: format!(
-            "Remove worktree {name} at {}: its stack {} with its volumes, {repos} git worktree(s) and the branches it made? The original stays as it is.",
-            record.path.display(),
-            record.project
-        ),
+    let stacks = stacks(&record);
+    let question = format!(
+        "Remove worktree {name} at {}: its stack {} with its volumes, {repos} git worktree(s) and the branches it made? The original stays as it is.",
+        record.path.display(),
+        record.project
+    );
+    let protected: Vec<&str> = stacks
+        .iter()
+        .filter(|stack| stack.protected)
+        .map(|stack| stack.environment.as_deref().unwrap_or("default"))
+        .collect();
+    plan.push(if protected.is_empty() {
+        Step::Confirm { question }
+    } else {
+        Step::ConfirmTyped {
+            question: format!("{question} (`{}` is protected)", protected.join("`, `")),
+            expected: name.to_string(),
+            answer: confirm.map(str::to_string),
+        }
     });
-    for (environment, project) in projects(&record) {
+    for stack in stacks {
         let mut argv = vec![
             xtask.to_string_lossy().into_owned(),
             "-C".into(),
             record.path.to_string_lossy().into_owned(),
             "--yes".into(),
         ];
-        if let Some(environment) = environment {
+        if let Some(environment) = stack.environment {
             argv.extend(["--env".into(), environment]);
         }
         argv.extend(["down".into(), "--volumes".into()]);
-        plan.run(CommandStep::new(argv).phase(format!("{project}, down with its volumes")));
+        if stack.protected {
+            // Typed above, as the worktree's name.
+            argv.extend(["--confirm".into(), stack.project.clone()]);
+        }
+        let phase = format!("{}, down with its volumes", stack.project);
+        plan.run(CommandStep::new(argv).phase(phase));
     }
     for tag in &record.image_tags {
         let mut untag = docker(["image", "rm", tag.as_str()]);
@@ -93,37 +119,60 @@ pub fn plan(root: &Path, name: &str, xtask: &Path) -> Result<Plan, WorktreeError
     Ok(plan)
 }
 
+/// A compose project of the worktree that `rm` tears down.
+struct WorktreeStack {
+    /// The environment it belongs to (`None`: the default one).
+    environment: Option<String>,
+    project: String,
+    /// Whether that environment is `protected` (its `down --volumes` wants
+    /// the project's name typed).
+    protected: bool,
+}
+
 /// The worktree's compose projects to tear down: its own (always, when its
 /// configuration is there), and each other environment's that has
 /// containers or volumes (`test` there made its testing project).
-fn projects(record: &WorktreeRecord) -> Vec<(Option<String>, String)> {
+fn stacks(record: &WorktreeRecord) -> Vec<WorktreeStack> {
+    let own = |environment: Option<String>, protected: bool| WorktreeStack {
+        environment,
+        project: record.project.clone(),
+        protected,
+    };
     if !record.path.join(MARKER_FILE).is_file() {
         return Vec::new();
     }
     // Named, so that an XTASK_ENV of the shell cannot turn `down` elsewhere.
     let Ok(workspace) = Workspace::load(&record.path) else {
-        return vec![(record.environment.clone(), record.project.clone())];
+        return vec![own(record.environment.clone(), false)];
     };
-    let own = record.environment.clone().or_else(|| {
+    let name = record.environment.clone().or_else(|| {
         let default = workspace.tasks.project.default_environment.as_ref();
         default.map(|name| name.get_ref().clone())
     });
-    let mut projects = vec![(own, record.project.clone())];
+    let is_protected = |name: Option<&str>| {
+        environment::resolve(&workspace, name, false)
+            .is_ok_and(|environment| environment.is_protected(&workspace.tasks))
+    };
+    let mut stacks = vec![own(name.clone(), is_protected(name.as_deref()))];
     for name in workspace.tasks.environments.keys() {
         let name = name.get_ref();
         let Ok(environment) = environment::resolve(&workspace, Some(name), false) else {
             continue;
         };
-        if projects.iter().any(|(_, p)| *p == environment.project) {
+        if stacks.iter().any(|s| s.project == environment.project) {
             continue;
         }
         let used = !state::containers(&environment.project).is_ok_and(|c| c.is_empty())
             || !state::volumes(&environment.project).is_ok_and(|v| v.is_empty());
         if used {
-            projects.push((Some(name.clone()), environment.project));
+            stacks.push(WorktreeStack {
+                environment: Some(name.clone()),
+                protected: environment.is_protected(&workspace.tasks),
+                project: environment.project,
+            });
         }
     }
-    projects
+    stacks
 }
 
 /// Refuses when a repo of the worktree has uncommitted changes (the files

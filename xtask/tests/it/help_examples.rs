@@ -34,6 +34,10 @@ const NEEDS_STATE: &[(&str, &str)] = &[
         "no worktree `fix-login` here",
     ),
     (
+        "worktree rm hotfix --confirm hotfix",
+        "no worktree `hotfix` here",
+    ),
+    (
         "checkpoint restore before-migration",
         "there is no checkpoint `before-migration`",
     ),

@@ -633,3 +633,72 @@ fn an_add_killed_mid_way_is_removed_whole_by_rm() {
         1
     );
 }
+
+/// A worktree of a protected environment: `--yes` alone does not remove
+/// its stack and volumes; the worktree's name typed (`--confirm NAME`)
+/// does, once, for every stack of it.
+#[test]
+fn a_worktree_of_a_protected_environment_is_removed_only_with_its_name_typed() {
+    crate::engine::require_engine();
+    let env = crate::harness::Env::new();
+    env.write(
+        "docker-compose.yml",
+        "services:\n  web:\n    image: xtask-test/busybox:1\n    command: [\"httpd\", \"-f\", \"-p\", \"8080\"]\n    stop_signal: SIGKILL\n    ports: [\"127.0.0.1::8080\"]\n    volumes: [\"data:/data\"]\nvolumes:\n  data:\n",
+    );
+    env.tasks_toml(
+        "[project]\ncompose_files = [\"docker-compose.yml\"]\ndefault_environment = \"staging\"\n\n[environments.staging]\nprotected = true\n",
+    );
+    git(env.path(), &["init", "-q", "-b", "main"]);
+    git(env.path(), &["add", "-A"]);
+    git(env.path(), &["commit", "-q", "-m", "the environment"]);
+    let project = env.project_name();
+    let root = env.path().to_path_buf();
+    let folder = {
+        let name = root.file_name().unwrap().to_string_lossy().into_owned();
+        root.with_file_name(format!("{name}-wt-hotfix"))
+    };
+    struct Cleanup(Vec<String>, PathBuf);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            for project in &self.0 {
+                tear_down(project);
+            }
+            let _ = std::fs::remove_dir_all(&self.1);
+        }
+    }
+    let worktree_project = format!("{project}_hotfix");
+    let _cleanup = Cleanup(
+        vec![project.clone(), worktree_project.clone()],
+        folder.clone(),
+    );
+    env.xtask(["worktree", "add", "hotfix", "--db", "none"])
+        .ok();
+    assert!(
+        !leftovers_of(&worktree_project).is_empty(),
+        "its stack runs"
+    );
+
+    // --yes is not enough, nor a wrong name; nothing is changed.
+    for args in [
+        vec!["--yes", "worktree", "rm", "hotfix"],
+        vec!["--yes", "worktree", "rm", "hotfix", "--confirm", "staging"],
+    ] {
+        env.xtask(&args)
+            .fails_with(2)
+            .stderr_has("`hotfix` was not confirmed: nothing was changed")
+            .stderr_has("--confirm hotfix");
+        assert!(folder.is_dir(), "{args:?} changed nothing");
+        assert!(!leftovers_of(&worktree_project).is_empty(), "{args:?}");
+    }
+    // The dry run says which environment is protected and that the typed
+    // name stands for the stack's own confirmation.
+    env.xtask(["--dry-run", "worktree", "rm", "hotfix"])
+        .ok()
+        .stdout_has("(`staging` is protected)")
+        .stdout_has(&format!("down --volumes --confirm {worktree_project}"));
+
+    env.xtask(["worktree", "rm", "hotfix", "--confirm", "hotfix"])
+        .ok();
+    assert!(!folder.exists());
+    assert_eq!(leftovers_of(&worktree_project), Vec::<String>::new());
+}
