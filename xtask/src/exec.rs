@@ -13,7 +13,7 @@
 //!   exits 130 for SIGTERM too), so that callers start nothing more and the
 //!   invocation exits 128 + N.
 
-use std::io::{IsTerminal, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
@@ -509,9 +509,22 @@ fn start_collector(
             None => Box::new(file),
         };
         if zstd_out {
+            // Compressed already where the child ran (a zstd frame, with
+            // its checksum, starts with the magic number; a dump never does).
+            let mut head = Vec::with_capacity(ZSTD_MAGIC.len());
+            (&mut pipe)
+                .take(ZSTD_MAGIC.len() as u64)
+                .read_to_end(&mut head)?;
+            let mut stream = std::io::Cursor::new(head.clone()).chain(pipe);
+            if head == ZSTD_MAGIC {
+                let mut write = write;
+                let copied = std::io::copy(&mut stream, &mut write)?;
+                write.flush()?;
+                return Ok(copied);
+            }
             let mut encoder = zstd::stream::write::Encoder::new(write, ZSTD_LEVEL)?;
             encoder.include_checksum(true)?;
-            let copied = std::io::copy(&mut pipe, &mut encoder)?;
+            let copied = std::io::copy(&mut stream, &mut encoder)?;
             encoder.finish()?.flush()?;
             Ok(copied)
         } else {
@@ -591,6 +604,9 @@ fn speaks_of_secrets(program: &str) -> bool {
 /// zstd's level for backups: its default, fast (hundreds of MB/s a core)
 /// and about as small as gzip -6.
 const ZSTD_LEVEL: i32 = 3;
+
+/// The first bytes of a zstd frame.
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
 
 /// A broken pipe is the reader's business (it stopped reading), not ours.
 trait FilterBrokenPipe {

@@ -544,8 +544,9 @@ impl fmt::Display for CommandStep {
                 " >{}",
                 shell_words::quote(&path.to_string_lossy())
             )),
+            // A comment, so the line stays one a shell runs as printed.
             Output::Zstd(path) => line.push_str(&format!(
-                " | zstd -q >{}",
+                " >{}  # zstd on the host unless it arrives compressed",
                 shell_words::quote(&path.to_string_lossy())
             )),
         }

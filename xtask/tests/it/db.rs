@@ -964,7 +964,8 @@ pub(crate) fn database_names(stack: &Stack) -> Vec<String> {
 fn zstd_backups_round_trip_and_a_damaged_one_changes_nothing() {
     let stack = shop_with("create table t (x int); insert into t values (1), (2), (3)");
 
-    // SQL compressed on the host: zstd's magic number, and the rows come back.
+    // SQL compressed on the host (the server's container has no zstd):
+    // zstd's magic number, and the rows come back.
     let zst = stack.env.join("shop.sql.zst");
     let zst_arg = zst.to_str().unwrap();
     stack

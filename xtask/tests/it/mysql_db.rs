@@ -205,6 +205,28 @@ fn backup_restore_rebuild_and_delete(stack: &Stack) {
             .contains("--single-transaction"),
         "{record}"
     );
+    // The server's container has zstd: the dump was compressed there, a
+    // whole frame with its checksum that decodes to the dump.
+    let bytes = std::fs::read(&dump).expect("the dump");
+    assert_eq!(&bytes[..4], &[0x28, 0xb5, 0x2f, 0xfd]);
+    let frame = zstd::zstd_safe::get_frame_content_size(&bytes);
+    assert!(frame.is_ok(), "a zstd frame");
+    let sql = zstd::decode_all(&bytes[..]).expect("a whole zstd stream");
+    assert!(String::from_utf8_lossy(&sql).contains("-- Dump completed"));
+    // A dump that fails there (no such database) is an error, not a file:
+    // the dump's status comes through the pipe into zstd.
+    let failed = stack.env.join("failed.sql.zst");
+    stack
+        .xtask(["db", "backup", "nosuch", "-o", failed.to_str().unwrap()])
+        .fails_with(2)
+        .stderr_has("Unknown database 'nosuch'");
+    assert!(!failed.exists() && !failed.with_extension("zst.json").exists());
+    let left: Vec<_> = std::fs::read_dir(stack.env.path())
+        .expect("root")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("failed"))
+        .collect();
+    assert_eq!(left, Vec::<String>::new(), "no temporary file is left");
 
     // Restore: the rows back, the replaced tables kept beside.
     query(stack, "shop", "INSERT INTO t VALUES (4)");
