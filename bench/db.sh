@@ -32,7 +32,8 @@ xtask=${XTASK_BIN:-$root/target/debug/xtask}
 
 work=$(mktemp -d /tmp/xtaskbenchdb.XXXXXX)
 cp "$root"/tests/e2e/* "$work"/
-printf '\n[db]\nname = "bench"\n' >> "$work/tasks.toml"
+# The restore cache is off by default; on here (two entries) for its rows.
+printf '\n[db]\nname = "bench"\nrestore_cache = 2\n' >> "$work/tasks.toml"
 # Parallel index builds need more than Docker's default 64 MB of /dev/shm.
 sed -i 's/^  db:$/  db:\n    shm_size: "1g"/' "$work/docker-compose.yml"
 x() { "$xtask" -C "$work" "$@"; }
@@ -113,8 +114,8 @@ printf '%-44s %8s\n' "xtask db restore (.sql.zst)" "$xtask_restore_zst"
 printf '%-44s %8s\n' "xtask db snapshot restore" "$snapshot_restore"
 echo
 echo "backup:           $(ratio "$seed_backup" "$xtask_backup")x faster than pg_dump | gzip (goal 1.5x)"
-echo "restore:          $(ratio "$seed_restore" "$xtask_restore")x faster than gunzip | psql (goal 1.2x)"
-echo "  --no-cache:       $(ratio "$seed_restore" "$xtask_restore_nocache")x (the first restore: $(ratio "$xtask_restore_nocache" "$xtask_restore")x of it)"
+echo "restore:          $(ratio "$seed_restore" "$xtask_restore_nocache")x faster than gunzip | psql (goal 1.2x; --no-cache, what the default restore_cache = 0 does)"
+echo "  first restore keeping its cache entry: $(ratio "$seed_restore" "$xtask_restore")x ($(ratio "$xtask_restore_nocache" "$xtask_restore")x the load alone; goal: no slower)"
 echo "  --no-backup:      $(ratio "$seed_restore" "$xtask_restore_nobackup")x"
 echo "second restore:   $(ratio "$seed_restore" "$xtask_restore_second")x faster than gunzip | psql (goal 5x)"
 echo "backup sql-zst:   $(ratio "$seed_backup" "$xtask_backup_zst")x faster than pg_dump | gzip"
