@@ -19,11 +19,8 @@ rounds=${2:-3}
 xtask=${XTASK_BIN:-$root/target/debug/xtask}
 [[ -x $xtask ]] || (cd "$root" && cargo build --quiet -p xtask)
 work=$(mktemp -d /tmp/xtaskbenchshipped.XXXXXX)
-(cd "$root" && tar -c --exclude=shared/docs/_build --exclude=shared/docs/party \
-   --exclude='*/admin-password' --exclude=__pycache__ \
-   tasks.toml repos.toml docker-compose.yml docker-compose.docs.yml .env.example \
-   Dockerfiles offline shared/config shared/docs) | tar -x -C "$work"
-bash "$root/offline/use-mirrors" "$mirrors" "$work" >/dev/null
+source "$root/bench/shipped_stack.sh"
+copy_shipped_stack "$root" "$mirrors" "$work"
 cd "$work"
 project=ckptbench$$
 x() { "$xtask" "$@"; }

@@ -21,11 +21,8 @@ xtask=$(realpath "${XTASK_BIN:-$root/target/debug/xtask}")
 parent=$(mktemp -d /tmp/xtaskbenchwtshipped.XXXXXX)
 work=$parent/stack
 mkdir -p "$work"
-(cd "$root" && tar -c --exclude=shared/docs/_build --exclude=shared/docs/party \
-   --exclude='*/admin-password' --exclude=__pycache__ \
-   tasks.toml repos.toml docker-compose.yml docker-compose.docs.yml .env.example \
-   Dockerfiles offline shared/config shared/docs) | tar -x -C "$work"
-bash "$root/offline/use-mirrors" "$mirrors" "$work" >/dev/null
+source "$root/bench/shipped_stack.sh"
+copy_shipped_stack "$root" "$mirrors" "$work"
 cd "$work"
 project=wtbench$$
 x() { "$xtask" "$@"; }

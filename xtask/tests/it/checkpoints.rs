@@ -74,17 +74,8 @@ fn repos_and_files_round_trip_without_a_database() {
     // which takes a new one).
     env.xtask(["checkpoint", "save", "after"]).ok();
     let offered = |words: &[&str]| {
-        let out = env
-            .xtask(["--", "xtask"].iter().chain(words))
-            .env("COMPLETE", "bash")
-            .env("_CLAP_COMPLETE_INDEX", words.len().to_string())
-            .ok();
-        let mut names: Vec<String> = out
-            .stdout
-            .lines()
-            .filter(|word| !word.starts_with('-'))
-            .map(str::to_string)
-            .collect();
+        let mut names = crate::completions::offered(&env, words);
+        names.retain(|word| !word.starts_with('-'));
         names.sort();
         names
     };

@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::harness::Env;
 
 /// What bash is offered for the last of `words` (after `xtask`).
-fn offered(env: &Env, words: &[&str]) -> Vec<String> {
+pub(crate) fn offered(env: &Env, words: &[&str]) -> Vec<String> {
     let out = env
         .xtask(["--", "xtask"].iter().chain(words))
         .env("COMPLETE", "bash")

@@ -286,44 +286,64 @@ fn a_worktree_runs_beside_the_original_with_its_own_ports_and_database_and_rm_le
     assert_eq!(original.rows(&root), "1", "the original is untouched");
 }
 
+/// An environment of one busybox web service (`web` adds to its compose
+/// entry, the compose file's tail included), `project` added to the
+/// `[project]` table of tasks.toml, its root a git repository: what `worktree add NAME` needs
+/// and no more. The original's and the worktree's projects and folder go
+/// when it is dropped.
+struct WebOnly {
+    env: crate::harness::Env,
+    project: String,
+    worktree_project: String,
+    folder: PathBuf,
+}
+
+impl WebOnly {
+    fn new(web: &str, project: &str, name: &str) -> Self {
+        crate::engine::require_engine();
+        let env = crate::harness::Env::new();
+        env.write(
+            "docker-compose.yml",
+            &format!(
+                "services:\n  web:\n    image: xtask-test/busybox:1\n    command: [\"httpd\", \"-f\", \"-p\", \"8080\"]\n    stop_signal: SIGKILL\n    {web}\n"
+            ),
+        );
+        env.tasks_toml(&format!(
+            "[project]\ncompose_files = [\"docker-compose.yml\"]\n{project}\n"
+        ));
+        git(env.path(), &["init", "-q", "-b", "main"]);
+        git(env.path(), &["add", "-A"]);
+        git(env.path(), &["commit", "-q", "-m", "the environment"]);
+        let project = env.project_name();
+        let root = env.path();
+        let folder = root.file_name().unwrap().to_string_lossy().into_owned();
+        let folder = root.with_file_name(format!("{folder}-wt-{name}"));
+        Self {
+            worktree_project: format!("{project}_{name}"),
+            project,
+            folder,
+            env,
+        }
+    }
+}
+
+impl Drop for WebOnly {
+    fn drop(&mut self) {
+        tear_down(&self.project);
+        tear_down(&self.worktree_project);
+        let _ = std::fs::remove_dir_all(&self.folder);
+    }
+}
+
 /// A stack publishing a fixed host port: the worktree's stack cannot bind
 /// it while the original runs, so `add` stops at its stack. What it made
 /// is listed as incomplete and `rm` removes all of it.
 #[test]
 fn an_add_that_stops_half_way_is_listed_incomplete_and_rm_removes_it() {
-    crate::engine::require_engine();
-    let env = crate::harness::Env::new();
     let port = free_port();
-    env.write(
-        "docker-compose.yml",
-        &format!(
-            "services:\n  web:\n    image: xtask-test/busybox:1\n    command: [\"httpd\", \"-f\", \"-p\", \"8080\"]\n    stop_signal: SIGKILL\n    ports: [\"127.0.0.1:{port}:8080\"]\n"
-        ),
-    );
-    env.tasks_toml("[project]\ncompose_files = [\"docker-compose.yml\"]\n");
-    git(env.path(), &["init", "-q", "-b", "main"]);
-    git(env.path(), &["add", "-A"]);
-    git(env.path(), &["commit", "-q", "-m", "the environment"]);
-    let project = env.project_name();
-    let root = env.path().to_path_buf();
-    let folder = {
-        let name = root.file_name().unwrap().to_string_lossy().into_owned();
-        root.with_file_name(format!("{name}-wt-half"))
-    };
-    struct Cleanup(Vec<String>, PathBuf);
-    impl Drop for Cleanup {
-        fn drop(&mut self) {
-            for project in &self.0 {
-                tear_down(project);
-            }
-            let _ = std::fs::remove_dir_all(&self.1);
-        }
-    }
-    let worktree_project = format!("{project}_half");
-    let _cleanup = Cleanup(
-        vec![project.clone(), worktree_project.clone()],
-        folder.clone(),
-    );
+    let web = WebOnly::new(&format!("ports: [\"127.0.0.1:{port}:8080\"]"), "", "half");
+    let (env, project, worktree_project) = (&web.env, &web.project, &web.worktree_project);
+    let (root, folder) = (web.env.path().to_path_buf(), web.folder.clone());
     env.xtask(["up", "--wait"]).ok();
 
     // A dry run prints every step and changes nothing.
@@ -355,7 +375,7 @@ fn an_add_that_stops_half_way_is_listed_incomplete_and_rm_removes_it() {
 
     env.xtask(["--yes", "worktree", "rm", "half"]).ok();
     assert!(!folder.exists());
-    assert_eq!(leftovers_of(&worktree_project), Vec::<String>::new());
+    assert_eq!(leftovers_of(worktree_project), Vec::<String>::new());
     assert!(!git(&root, &["branch", "--list", "half"]).contains("half"));
     assert!(!root.join(".xtask/worktrees/half.json").exists());
     env.xtask(["worktree", "list"])
@@ -532,14 +552,7 @@ fn the_shell_is_offered_worktree_names_and_environments() {
         ".xtask/worktrees/fix-login.json",
         r#"{"name":"fix-login","path":"/nowhere","project":"p_fix-login","branch":"fix-login","environment":null,"ports":{},"checkouts":[],"written":[],"image_tags":[],"complete":true}"#,
     );
-    let offered = |words: &[&str]| {
-        let out = env
-            .xtask(["--", "xtask"].iter().chain(words))
-            .env("COMPLETE", "bash")
-            .env("_CLAP_COMPLETE_INDEX", words.len().to_string())
-            .ok();
-        out.stdout.lines().map(str::to_string).collect::<Vec<_>>()
-    };
+    let offered = |words: &[&str]| crate::completions::offered(&env, words);
     assert!(offered(&["worktree", "rm", ""]).contains(&"fix-login".to_string()));
     let environments = offered(&["worktree", "add", "x", "--from", ""]);
     assert!(
@@ -639,44 +652,15 @@ fn an_add_killed_mid_way_is_removed_whole_by_rm() {
 /// does, once, for every stack of it.
 #[test]
 fn a_worktree_of_a_protected_environment_is_removed_only_with_its_name_typed() {
-    crate::engine::require_engine();
-    let env = crate::harness::Env::new();
-    env.write(
-        "docker-compose.yml",
-        "services:\n  web:\n    image: xtask-test/busybox:1\n    command: [\"httpd\", \"-f\", \"-p\", \"8080\"]\n    stop_signal: SIGKILL\n    ports: [\"127.0.0.1::8080\"]\n    volumes: [\"data:/data\"]\nvolumes:\n  data:\n",
+    let web = WebOnly::new(
+        "ports: [\"127.0.0.1::8080\"]\n    volumes: [\"data:/data\"]\nvolumes:\n  data:",
+        "default_environment = \"staging\"\n\n[environments.staging]\nprotected = true",
+        "hotfix",
     );
-    env.tasks_toml(
-        "[project]\ncompose_files = [\"docker-compose.yml\"]\ndefault_environment = \"staging\"\n\n[environments.staging]\nprotected = true\n",
-    );
-    git(env.path(), &["init", "-q", "-b", "main"]);
-    git(env.path(), &["add", "-A"]);
-    git(env.path(), &["commit", "-q", "-m", "the environment"]);
-    let project = env.project_name();
-    let root = env.path().to_path_buf();
-    let folder = {
-        let name = root.file_name().unwrap().to_string_lossy().into_owned();
-        root.with_file_name(format!("{name}-wt-hotfix"))
-    };
-    struct Cleanup(Vec<String>, PathBuf);
-    impl Drop for Cleanup {
-        fn drop(&mut self) {
-            for project in &self.0 {
-                tear_down(project);
-            }
-            let _ = std::fs::remove_dir_all(&self.1);
-        }
-    }
-    let worktree_project = format!("{project}_hotfix");
-    let _cleanup = Cleanup(
-        vec![project.clone(), worktree_project.clone()],
-        folder.clone(),
-    );
+    let (env, worktree_project, folder) = (&web.env, &web.worktree_project, &web.folder);
     env.xtask(["worktree", "add", "hotfix", "--db", "none"])
         .ok();
-    assert!(
-        !leftovers_of(&worktree_project).is_empty(),
-        "its stack runs"
-    );
+    assert!(!leftovers_of(worktree_project).is_empty(), "its stack runs");
 
     // --yes is not enough, nor a wrong name; nothing is changed.
     for args in [
@@ -688,7 +672,7 @@ fn a_worktree_of_a_protected_environment_is_removed_only_with_its_name_typed() {
             .stderr_has("`hotfix` was not confirmed: nothing was changed")
             .stderr_has("--confirm hotfix");
         assert!(folder.is_dir(), "{args:?} changed nothing");
-        assert!(!leftovers_of(&worktree_project).is_empty(), "{args:?}");
+        assert!(!leftovers_of(worktree_project).is_empty(), "{args:?}");
     }
     // The dry run says which environment is protected and that the typed
     // name stands for the stack's own confirmation.
@@ -700,5 +684,5 @@ fn a_worktree_of_a_protected_environment_is_removed_only_with_its_name_typed() {
     env.xtask(["worktree", "rm", "hotfix", "--confirm", "hotfix"])
         .ok();
     assert!(!folder.exists());
-    assert_eq!(leftovers_of(&worktree_project), Vec::<String>::new());
+    assert_eq!(leftovers_of(worktree_project), Vec::<String>::new());
 }
