@@ -34,15 +34,7 @@ timed() { local start; start=$(now); "$@" >/dev/null 2>&1; python3 -c "print(f'{
 ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
-echo "update, build (cached), up, db rebuild --demo (project $project)" >&2
-x update >/dev/null 2>&1
-sed -i -e 's#^PYTHON_IMAGE=.*#PYTHON_IMAGE=xtask-local/python:3.11#' \
-       -e 's#^POSTGRES_IMAGE=.*#POSTGRES_IMAGE=xtask-local/postgres:15#' \
-       -e "s#^COMPOSE_PROJECT_NAME=.*#COMPOSE_PROJECT_NAME=$project#" \
-       -e 's#^\([A-Z]*_PORT\)=.*#\1=#' .env
-x build >/dev/null 2>&1
-x up --wait --wait-timeout 600 >/dev/null 2>&1
-x --yes db rebuild --demo >/dev/null 2>&1
+start_shipped_stack "$xtask" "$project" 's#^\([A-Z]*_PORT\)=.*#\1=#'
 size=$(x db psql -- -At -c "select pg_size_pretty(pg_database_size(current_database()))")
 trytond=$work/shared/src/trytond
 GIT_CONFIG_GLOBAL=$work/.xtask/gitconfig git -C "$trytond" fetch -q origin 6.2:refs/remotes/origin/6.2

@@ -50,14 +50,7 @@ sed -i -e "s#^ERPSERVER_PORT=.*#ERPSERVER_PORT=$(free_port)#" \
        -e "s#^PORTAL_PORT=.*#PORTAL_PORT=$(free_port)#" .env.example
 printf '/shared/src/\n/.env\n/backups/\n/.vscode/\n/shared/docs/_build/\n/shared/docs/party\n/shared/config/erpserver/admin-password\n__pycache__/\n*.tmp\n' > .gitignore
 g init -q -b main . && g add -A && g commit -qm "the environment"
-echo "update, build (cached), up, db rebuild --demo (project $project)" >&2
-x update >/dev/null 2>&1
-sed -i -e 's#^PYTHON_IMAGE=.*#PYTHON_IMAGE=xtask-local/python:3.11#' \
-       -e 's#^POSTGRES_IMAGE=.*#POSTGRES_IMAGE=xtask-local/postgres:15#' \
-       -e "s#^COMPOSE_PROJECT_NAME=.*#COMPOSE_PROJECT_NAME=$project#" .env
-x build >/dev/null 2>&1
-x up --wait --wait-timeout 600 >/dev/null 2>&1
-x --yes db rebuild --demo >/dev/null 2>&1
+start_shipped_stack "$xtask" "$project"
 size=$(x db psql -- -At -c "select pg_size_pretty(pg_database_size(current_database()))")
 repos=$(find "$work/shared/src" -mindepth 2 -maxdepth 3 -name .git | wc -l)
 echo "shipped stack: $repos repos, database $size (demo data); the original up"
