@@ -422,6 +422,10 @@ pub struct CommandStep {
     /// `init`): the executor says it when the step starts and how long it
     /// took when it ends, so a long silence is never a mystery.
     pub phase: Option<String>,
+    /// The running service this step `exec`s into (project, service): when
+    /// the step fails and the service no longer runs, the executor says it
+    /// stopped while the step ran. Never part of the plan's text.
+    pub enters: Option<Box<(String, String)>>,
 }
 
 impl CommandStep {
@@ -441,7 +445,15 @@ impl CommandStep {
             stdout: Output::Inherit,
             progress: None,
             phase: None,
+            enters: None,
         }
+    }
+
+    /// Marks the step as one that enters the running container of
+    /// `service` in compose project `project` (see [`CommandStep::enters`]).
+    pub fn entering(mut self, project: &str, service: &str) -> Self {
+        self.enters = Some(Box::new((project.to_string(), service.to_string())));
+        self
     }
 
     /// Names the step for the user while it runs (see [`CommandStep::phase`]).

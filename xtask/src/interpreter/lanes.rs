@@ -20,6 +20,8 @@ pub struct LaneFailure {
     /// The child's exit code (128 + N for signal N), or 127/1 when it could not start.
     pub code: i32,
     pub error: Option<ExecError>,
+    /// The running service the failed step entered (see [`CommandStep::enters`]).
+    pub enters: Option<Box<(String, String)>>,
 }
 
 impl LaneFailure {
@@ -29,6 +31,7 @@ impl LaneFailure {
             lane: lane.to_string(),
             step: String::new(),
             code: 128 + signal,
+            enters: None,
             error: None,
         }
     }
@@ -39,6 +42,7 @@ impl LaneFailure {
             step: step.to_string(),
             code,
             error,
+            enters: step.enters.clone(),
         }
     }
 }

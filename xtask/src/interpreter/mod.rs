@@ -204,6 +204,9 @@ impl Interpreter<'_> {
             failed.code,
             sanitize_for_terminal(&why)
         ));
+        if let Some(entered) = &failed.enters {
+            self.say_if_stopped(&entered.0, &entered.1, failed.code);
+        }
         Error::Child {
             command: failed.step,
             code: failed.code,
@@ -376,12 +379,43 @@ impl Interpreter<'_> {
             );
         }
         if code != 0 && !command.ok_codes.contains(&code) {
+            if let Some(entered) = &command.enters {
+                self.say_if_stopped(&entered.0, &entered.1, code);
+            }
             return Err(Error::Child {
                 command: command.to_string(),
                 code,
             });
         }
         Ok(())
+    }
+
+    /// After a step that entered `service` failed with `code`: when the
+    /// service has no running container now, it stopped while the step ran
+    /// (its code reloaded into a crash, a `down` elsewhere), which the
+    /// step's own error (compose's "is not running", a killed command)
+    /// hides. A command killed by SIGKILL (137) is what a container's end
+    /// does to it, and the engine reports that end a moment later: for that
+    /// code only, the state is asked again for up to two seconds.
+    fn say_if_stopped(&self, project: &str, service: &str, code: i32) {
+        if exec::interrupted() {
+            return;
+        }
+        let stopped = || {
+            crate::compose::state::running(project, service)
+                .is_ok_and(|containers| containers.is_empty())
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        let mut now_stopped = stopped();
+        while !now_stopped && code == 137 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            now_stopped = stopped();
+        }
+        if now_stopped {
+            self.ui.note(format!(
+                "the `{service}` service stopped while this ran (it has no running container now): start it again (`cargo xtask up {service}`), or leave it stopped and a one-off container is used; then run this again"
+            ));
+        }
     }
 }
 

@@ -184,3 +184,47 @@ fn sigterm_to_run_exits_143() {
     );
     stack.xtask(["down"]).ok();
 }
+
+/// A step that entered a running service fails because the service stopped
+/// under it (here it quits when the task asks; in life, code reloaded into
+/// a crash): compose only says the command was killed or the service is not
+/// running, so xtask says the service stopped and what to do.
+#[test]
+fn a_service_that_stops_under_an_exec_is_said_to_have_stopped() {
+    crate::engine::require_engine();
+    let env = crate::harness::Env::new();
+    env.write(
+        "docker-compose.yml",
+        "services:\n  quitter:\n    image: xtask-test/busybox:1\n    command: [\"sh\", \"-c\", \"while [ ! -e /tmp/quit ]; do sleep 0.2; done; exit 3\"]\n    stop_signal: SIGKILL\n",
+    );
+    env.tasks_toml(
+        "[project]\ncompose_files = [\"docker-compose.yml\"]\n\n[tasks.quit]\nin = \"quitter\"\nrun = \"touch /tmp/quit; sleep 20\"\n\n[tasks.fail]\nin = \"quitter\"\nrun = \"exit 4\"\n",
+    );
+    let project = env.project_name();
+    struct Down(String);
+    impl Drop for Down {
+        fn drop(&mut self) {
+            crate::engine::tear_down(&self.0);
+        }
+    }
+    let _down = Down(project);
+    env.xtask(["up", "-d", "quitter"]).ok();
+
+    // A command that fails in a service still running is its own failure.
+    let failed = env.xtask(["fail"]).fails_with(4);
+    assert!(
+        !failed.stderr.contains("stopped while this ran"),
+        "{}",
+        failed.describe()
+    );
+
+    let out = env.xtask(["quit"]).run();
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert!(
+        out.stderr
+            .contains("the `quitter` service stopped while this ran")
+            && out.stderr.contains("cargo xtask up quitter"),
+        "{}",
+        out.describe()
+    );
+}
