@@ -422,10 +422,11 @@ pub struct CommandStep {
     /// `init`): the executor says it when the step starts and how long it
     /// took when it ends, so a long silence is never a mystery.
     pub phase: Option<String>,
-    /// The running service this step `exec`s into (project, service): when
-    /// the step fails and the service no longer runs, the executor says it
-    /// stopped while the step ran. Never part of the plan's text.
-    pub enters: Option<Box<(String, String)>>,
+    /// The running service this step `exec`s into: its name, and a query
+    /// printing nothing when it no longer runs. When the step fails and
+    /// the query prints nothing, the executor says the service stopped
+    /// while the step ran. Never part of the plan's text.
+    pub enters: Option<Box<(String, CommandStep)>>,
 }
 
 impl CommandStep {
@@ -450,9 +451,10 @@ impl CommandStep {
     }
 
     /// Marks the step as one that enters the running container of
-    /// `service` in compose project `project` (see [`CommandStep::enters`]).
-    pub fn entering(mut self, project: &str, service: &str) -> Self {
-        self.enters = Some(Box::new((project.to_string(), service.to_string())));
+    /// `service`, `probe` printing nothing once it no longer runs (see
+    /// [`CommandStep::enters`]).
+    pub fn entering(mut self, service: &str, probe: CommandStep) -> Self {
+        self.enters = Some(Box::new((service.to_string(), probe)));
         self
     }
 

@@ -185,10 +185,10 @@ impl<'a> ServiceStep<'a> {
             "-c".into(),
             stop_script(&id),
         ]);
-        self.project
-            .command(args)
-            .on_interrupt(stop)
-            .entering(&self.project.name, &self.service)
+        self.project.command(args).on_interrupt(stop).entering(
+            &self.service,
+            crate::compose::state::running_probe(&self.project.name, &self.service),
+        )
     }
 
     /// `run --rm --use-aliases [-T]` of `command` in a fresh container,

@@ -119,6 +119,24 @@ pub fn ps_command(project: &str) -> CommandStep {
     ])
 }
 
+/// A query printing nothing when `service` of `project` has no running
+/// container (one-offs aside): what the interpreter asks after a step that
+/// entered the service failed (see [`CommandStep::enters`]).
+pub fn running_probe(project: &str, service: &str) -> CommandStep {
+    docker_host::docker([
+        "ps".to_string(),
+        "--quiet".into(),
+        "--filter".into(),
+        format!("label=com.docker.compose.project={project}"),
+        "--filter".into(),
+        format!("label=com.docker.compose.service={service}"),
+        "--filter".into(),
+        "label=com.docker.compose.oneoff=False".into(),
+        "--filter".into(),
+        "status=running".into(),
+    ])
+}
+
 /// Why the engine could not be asked.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]

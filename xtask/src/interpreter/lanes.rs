@@ -21,7 +21,7 @@ pub struct LaneFailure {
     pub code: i32,
     pub error: Option<ExecError>,
     /// The running service the failed step entered (see [`CommandStep::enters`]).
-    pub enters: Option<Box<(String, String)>>,
+    pub enters: Option<Box<(String, CommandStep)>>,
 }
 
 impl LaneFailure {

@@ -390,21 +390,19 @@ impl Interpreter<'_> {
         Ok(())
     }
 
-    /// After a step that entered `service` failed with `code`: when the
-    /// service has no running container now, it stopped while the step ran
-    /// (its code reloaded into a crash, a `down` elsewhere), which the
-    /// step's own error (compose's "is not running", a killed command)
+    /// After a step that entered `service` failed with `code`: when
+    /// `probe` says it has no running container now, it stopped while the
+    /// step ran (its code reloaded into a crash, a `down` elsewhere), which
+    /// the step's own error (compose's "is not running", a killed command)
     /// hides. A command killed by SIGKILL (137) is what a container's end
     /// does to it, and the engine reports that end a moment later: for that
-    /// code only, the state is asked again for up to two seconds.
-    fn say_if_stopped(&self, project: &str, service: &str, code: i32) {
+    /// code only, the probe is asked again for up to two seconds.
+    fn say_if_stopped(&self, service: &str, probe: &CommandStep, code: i32) {
         if exec::interrupted() {
             return;
         }
-        let stopped = || {
-            crate::compose::state::running(project, service)
-                .is_ok_and(|containers| containers.is_empty())
-        };
+        let stopped =
+            || exec::capture(probe).is_ok_and(|out| out.success() && out.stdout.trim().is_empty());
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
         let mut now_stopped = stopped();
         while !now_stopped && code == 137 && std::time::Instant::now() < deadline {
