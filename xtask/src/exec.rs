@@ -515,8 +515,9 @@ fn start_collector(
             (&mut pipe)
                 .take(ZSTD_MAGIC.len() as u64)
                 .read_to_end(&mut head)?;
-            let mut stream = std::io::Cursor::new(head.clone()).chain(pipe);
-            if head == ZSTD_MAGIC {
+            let compressed = head == ZSTD_MAGIC;
+            let mut stream = std::io::Cursor::new(head).chain(pipe);
+            if compressed {
                 let mut write = write;
                 let copied = std::io::copy(&mut stream, &mut write)?;
                 write.flush()?;
