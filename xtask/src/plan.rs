@@ -422,11 +422,18 @@ pub struct CommandStep {
     /// `init`): the executor says it when the step starts and how long it
     /// took when it ends, so a long silence is never a mystery.
     pub phase: Option<String>,
-    /// The running service this step `exec`s into: its name, and a query
-    /// printing nothing when it no longer runs. When the step fails and
-    /// the query prints nothing, the executor says the service stopped
-    /// while the step ran. Never part of the plan's text.
-    pub enters: Option<Box<(String, CommandStep)>>,
+    /// The running service this step `exec`s into: when the step fails and
+    /// the service no longer runs, the executor says it stopped while the
+    /// step ran. Never part of the plan's text.
+    pub enters: Option<Box<EnteredService>>,
+}
+
+/// A running service a step enters (see [`CommandStep::enters`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnteredService {
+    pub service: String,
+    /// A query printing nothing once the service has no running container.
+    pub probe: CommandStep,
 }
 
 impl CommandStep {
@@ -454,7 +461,10 @@ impl CommandStep {
     /// `service`, `probe` printing nothing once it no longer runs (see
     /// [`CommandStep::enters`]).
     pub fn entering(mut self, service: &str, probe: CommandStep) -> Self {
-        self.enters = Some(Box::new((service.to_string(), probe)));
+        self.enters = Some(Box::new(EnteredService {
+            service: service.to_string(),
+            probe,
+        }));
         self
     }
 

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use crate::exec::{self, ExecError};
-use crate::plan::{CommandStep, Lane};
+use crate::plan::{CommandStep, EnteredService, Lane};
 use crate::ui::{sanitize_for_terminal as clean, Tone, Ui};
 
 /// The lane that failed and how.
@@ -21,7 +21,7 @@ pub struct LaneFailure {
     pub code: i32,
     pub error: Option<ExecError>,
     /// The running service the failed step entered (see [`CommandStep::enters`]).
-    pub enters: Option<Box<(String, CommandStep)>>,
+    pub enters: Option<Box<EnteredService>>,
 }
 
 impl LaneFailure {

@@ -10,7 +10,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::exec;
 use crate::plan::test_plan::TestPlan;
-use crate::plan::{CommandStep, FileAction, Place, Plan, RepoMove, Step};
+use crate::plan::{CommandStep, EnteredService, FileAction, Place, Plan, RepoMove, Step};
 use crate::repos::recorded_head::{self, Moved, RecordedHead};
 use crate::setup::file_action;
 use crate::testing::summary::Summary;
@@ -205,7 +205,7 @@ impl Interpreter<'_> {
             sanitize_for_terminal(&why)
         ));
         if let Some(entered) = &failed.enters {
-            self.say_if_stopped(&entered.0, &entered.1, failed.code);
+            self.say_if_stopped(entered, failed.code);
         }
         Error::Child {
             command: failed.step,
@@ -380,7 +380,7 @@ impl Interpreter<'_> {
         }
         if code != 0 && !command.ok_codes.contains(&code) {
             if let Some(entered) = &command.enters {
-                self.say_if_stopped(&entered.0, &entered.1, code);
+                self.say_if_stopped(entered, code);
             }
             return Err(Error::Child {
                 command: command.to_string(),
@@ -390,14 +390,15 @@ impl Interpreter<'_> {
         Ok(())
     }
 
-    /// After a step that entered `service` failed with `code`: when
-    /// `probe` says it has no running container now, it stopped while the
+    /// After a step that entered a service failed with `code`: when its
+    /// probe says it has no running container now, it stopped while the
     /// step ran (its code reloaded into a crash, a `down` elsewhere), which
     /// the step's own error (compose's "is not running", a killed command)
     /// hides. A command killed by SIGKILL (137) is what a container's end
     /// does to it, and the engine reports that end a moment later: for that
     /// code only, the probe is asked again for up to two seconds.
-    fn say_if_stopped(&self, service: &str, probe: &CommandStep, code: i32) {
+    fn say_if_stopped(&self, entered: &EnteredService, code: i32) {
+        let EnteredService { service, probe } = entered;
         if exec::interrupted() {
             return;
         }
