@@ -9,12 +9,17 @@ use crate::worktrees::WorktreeError;
 
 /// `git ARGS` in `dir`, its trimmed stdout when it succeeded.
 fn ask(dir: &Path, args: &[&str]) -> Result<Option<String>, WorktreeError> {
+    Ok(ask_raw(dir, args)?.map(|out| out.trim().to_string()))
+}
+
+/// `git ARGS` in `dir`, its stdout as it was printed when it succeeded.
+fn ask_raw(dir: &Path, args: &[&str]) -> Result<Option<String>, WorktreeError> {
     let step = CommandStep::new(std::iter::once("git").chain(args.iter().copied())).dir(dir);
     let out = exec::capture(&step).map_err(|e| WorktreeError::Git {
         dir: dir.to_path_buf(),
         why: e.to_string(),
     })?;
-    Ok(out.success().then(|| out.stdout.trim().to_string()))
+    Ok(out.success().then_some(out.stdout))
 }
 
 /// Whether `dir` is the top folder of a git work tree.
@@ -63,26 +68,17 @@ pub fn worktree_with_branch(repo: &Path, branch: &str) -> Result<Option<PathBuf>
 /// the stack's interpreter wrote when it imported the code, and writes
 /// again, are nobody's work.
 pub fn changes(dir: &Path, ours: &[PathBuf]) -> Result<Vec<String>, WorktreeError> {
-    let step = CommandStep::new([
-        "git",
-        "status",
-        "--porcelain=v1",
-        "-z",
-        "--untracked-files=normal",
-    ])
-    .dir(dir);
-    let out = exec::capture(&step).map_err(|e| WorktreeError::Git {
+    // Untrimmed: a status line starts with a blank (` M path`).
+    let listing = ask_raw(
+        dir,
+        &["status", "--porcelain=v1", "-z", "--untracked-files=normal"],
+    )?
+    .ok_or_else(|| WorktreeError::Git {
         dir: dir.to_path_buf(),
-        why: e.to_string(),
+        why: "`git status` failed".into(),
     })?;
-    if !out.success() {
-        return Err(WorktreeError::Git {
-            dir: dir.to_path_buf(),
-            why: "`git status` failed".into(),
-        });
-    }
     let mut changes = Vec::new();
-    let mut entries = out.stdout.split('\0').filter(|entry| !entry.is_empty());
+    let mut entries = listing.split('\0').filter(|entry| !entry.is_empty());
     while let Some(entry) = entries.next() {
         let (status, relative) = (entry.get(..2).unwrap_or(""), entry.get(3..).unwrap_or(""));
         if status.starts_with(['R', 'C']) {
@@ -195,6 +191,12 @@ mod tests {
                 "R app/model.py",
             ]
         );
+        // A link named like bytecode is not bytecode (it is not followed).
+        std::os::unix::fs::symlink("/etc/hostname", dir.join("plugins/evil.pyc")).expect("link");
+        let found = changes(dir, &[]).expect("status");
+        assert!(found.contains(&"?? plugins/".to_string()), "{found:?}");
+        std::fs::remove_file(dir.join("plugins/evil.pyc")).expect("unlink");
+
         // What the worktree made itself is left out.
         let ours = [dir.join("new file.py"), dir.join("README")];
         let mut found = changes(dir, &ours).expect("status");
