@@ -509,25 +509,7 @@ fn start_collector(
             None => Box::new(file),
         };
         if zstd_out {
-            // Compressed already where the child ran (a zstd frame, with
-            // its checksum, starts with the magic number; a dump never does).
-            let mut head = Vec::with_capacity(ZSTD_MAGIC.len());
-            (&mut pipe)
-                .take(ZSTD_MAGIC.len() as u64)
-                .read_to_end(&mut head)?;
-            let compressed = head == ZSTD_MAGIC;
-            let mut stream = std::io::Cursor::new(head).chain(pipe);
-            if compressed {
-                let mut write = write;
-                let copied = std::io::copy(&mut stream, &mut write)?;
-                write.flush()?;
-                return Ok(copied);
-            }
-            let mut encoder = zstd::stream::write::Encoder::new(write, ZSTD_LEVEL)?;
-            encoder.include_checksum(true)?;
-            let copied = std::io::copy(&mut stream, &mut encoder)?;
-            encoder.finish()?.flush()?;
-            Ok(copied)
+            write_zstd(pipe, write)
         } else {
             let mut write = write;
             let copied = std::io::copy(&mut pipe, &mut write)?;
@@ -535,6 +517,34 @@ fn start_collector(
             Ok(copied)
         }
     }))
+}
+
+/// Writes what a child printed into `write` as one zstd stream: as it is
+/// when it arrives compressed (a frame starts with zstd's magic number; a
+/// dump never does), else compressed here with a checksum. Returns how many
+/// bytes of content it holds, so that an empty output is refused either
+/// way: a compressed stream small enough to hold nothing (an empty frame is
+/// 13 bytes) is decoded to count them, which refuses it too when it is cut
+/// or damaged (a larger one is checked whole by `db restore` before use).
+fn write_zstd(mut pipe: impl Read, mut write: Box<dyn Write + Send>) -> std::io::Result<u64> {
+    const SMALL: usize = 4096;
+    let mut head = Vec::with_capacity(SMALL);
+    (&mut pipe).take(SMALL as u64).read_to_end(&mut head)?;
+    if head.starts_with(&ZSTD_MAGIC) {
+        let content = if head.len() < SMALL {
+            Some(zstd::decode_all(&head[..])?.len() as u64)
+        } else {
+            None
+        };
+        let copied = std::io::copy(&mut std::io::Cursor::new(head).chain(pipe), &mut write)?;
+        write.flush()?;
+        return Ok(content.unwrap_or(copied));
+    }
+    let mut encoder = zstd::stream::write::Encoder::new(write, ZSTD_LEVEL)?;
+    encoder.include_checksum(true)?;
+    let copied = std::io::copy(&mut std::io::Cursor::new(head).chain(pipe), &mut encoder)?;
+    encoder.finish()?.flush()?;
+    Ok(copied)
 }
 
 /// Waits for the child with the terminal handed to its group, then takes
@@ -1355,4 +1365,57 @@ fn relay_lines(mut stream: impl std::io::Read, prefix: String, to_stderr: bool) 
         }
     }
     lines.finish();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `cat` of `bytes` into `Output::Zstd`: what the step returned and
+    /// what the file holds (when it was written).
+    fn zstd_output_of(bytes: &[u8]) -> (Result<i32, ExecError>, Option<Vec<u8>>) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let input = dir.path().join("input");
+        std::fs::write(&input, bytes).expect("write");
+        let output = dir.path().join("out.zst");
+        let mut step = CommandStep::new(["cat", &input.to_string_lossy()]);
+        step.stdout = Output::Zstd(output.clone());
+        let result = run_foreground(&step);
+        (result, std::fs::read(&output).ok())
+    }
+
+    #[test]
+    fn zstd_output_is_compressed_once_and_never_empty() {
+        // Plain text is compressed here, with a checksum.
+        let (result, file) = zstd_output_of(b"-- a dump\n");
+        assert_eq!(result.expect("runs"), 0);
+        let file = file.expect("written");
+        assert_eq!(zstd::decode_all(&file[..]).expect("zstd"), b"-- a dump\n");
+
+        // A stream compressed where the child ran is kept as it came.
+        let frame = zstd::encode_all(&b"-- a dump\n"[..], 3).expect("encode");
+        let (result, file) = zstd_output_of(&frame);
+        assert_eq!(result.expect("runs"), 0);
+        assert_eq!(file.expect("written"), frame, "not compressed twice");
+
+        // Compressed or not, an empty output is refused and no file made.
+        let empty_frame = zstd::encode_all(&b""[..], 3).expect("encode");
+        for bytes in [&b""[..], &empty_frame[..]] {
+            let (result, file) = zstd_output_of(bytes);
+            assert!(
+                matches!(result, Err(ExecError::EmptyOutput { .. })),
+                "{result:?}"
+            );
+            assert_eq!(file, None);
+        }
+
+        // A compressed stream cut short is refused.
+        let big = zstd::encode_all(&vec![b'x'; 100_000][..], 1).expect("encode");
+        let (result, file) = zstd_output_of(&big[..big.len() - 3]);
+        assert!(
+            matches!(result, Err(ExecError::Redirect { .. })),
+            "{result:?}"
+        );
+        assert_eq!(file, None);
+    }
 }
