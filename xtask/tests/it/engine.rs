@@ -141,6 +141,20 @@ pub fn leftovers_of(project: &str) -> Vec<String> {
     left
 }
 
+/// Takes a compose project down (whatever the test left) when dropped, and
+/// checks that nothing of it is left.
+pub(crate) struct ProjectGuard(pub String);
+
+impl Drop for ProjectGuard {
+    fn drop(&mut self) {
+        tear_down(&self.0);
+        if !std::thread::panicking() {
+            let left = leftovers_of(&self.0);
+            assert!(left.is_empty(), "project {} left behind: {left:?}", self.0);
+        }
+    }
+}
+
 /// Removes everything of `project`, with the engine directly, whatever
 /// state the test left.
 pub fn tear_down(project: &str) {

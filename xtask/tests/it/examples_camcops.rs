@@ -6,9 +6,10 @@
 
 use std::time::Duration;
 
+use crate::engine::ProjectGuard;
 use crate::engine::{http_get, leftovers_of, require_engine, wait_for};
 use crate::examples::copy_example;
-use crate::examples_indico::{assert_same_call, dry_run, side_by_side, ProjectGuard};
+use crate::examples_indico::{assert_same_call, dry_run, side_by_side};
 use crate::harness::Env;
 
 const REQUIRED: [&str; 3] = [

@@ -6,23 +6,9 @@
 use std::os::unix::fs::MetadataExt;
 use std::time::Duration;
 
-use crate::engine::{leftovers_of, require_engine, tear_down, wait_for};
+use crate::engine::{leftovers_of, require_engine, wait_for, ProjectGuard};
 use crate::examples::copy_example;
 use crate::harness::Env;
-
-/// Takes a compose project down (whatever the test left) when dropped, and
-/// checks that nothing of it is left.
-pub(crate) struct ProjectGuard(pub String);
-
-impl Drop for ProjectGuard {
-    fn drop(&mut self) {
-        tear_down(&self.0);
-        if !std::thread::panicking() {
-            let left = leftovers_of(&self.0);
-            assert!(left.is_empty(), "project {} left behind: {left:?}", self.0);
-        }
-    }
-}
 
 /// Whether `ours` (a line of a plan) makes the call `seed` documents: the
 /// same compose subcommand, every option of the seed's, and the same

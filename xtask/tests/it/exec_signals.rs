@@ -200,14 +200,7 @@ fn a_service_that_stops_under_an_exec_is_said_to_have_stopped() {
     env.tasks_toml(
         "[project]\ncompose_files = [\"docker-compose.yml\"]\n\n[tasks.quit]\nin = \"quitter\"\nrun = \"touch /tmp/quit; sleep 20\"\n\n[tasks.fail]\nin = \"quitter\"\nrun = \"exit 4\"\n",
     );
-    let project = env.project_name();
-    struct Down(String);
-    impl Drop for Down {
-        fn drop(&mut self) {
-            crate::engine::tear_down(&self.0);
-        }
-    }
-    let _down = Down(project);
+    let _guard = crate::engine::ProjectGuard(env.project_name());
     env.xtask(["up", "-d", "quitter"]).ok();
 
     // A command that fails in a service still running is its own failure.
