@@ -213,11 +213,6 @@ fn a_service_that_stops_under_an_exec_is_said_to_have_stopped() {
 
     let out = env.xtask(["quit"]).run();
     assert_ne!(out.code, 0, "{}", out.describe());
-    assert!(
-        out.stderr
-            .contains("the `quitter` service stopped while this ran")
-            && out.stderr.contains("cargo xtask up quitter"),
-        "{}",
-        out.describe()
-    );
+    out.stderr_has("the `quitter` service stopped while this ran")
+        .stderr_has("cargo xtask up quitter");
 }
