@@ -679,8 +679,9 @@ fn feed_sealed(
         .digest_to
         .as_ref()
         .map(|_| std::sync::Arc::new(std::sync::Mutex::new(FileDigest::default())));
+    let mut rewritten = crate::key_deferral::KeyDeferral::new(pipe, sealed.defer_keys);
     let mut tail = TailKeeper {
-        inner: pipe,
+        inner: &mut rewritten,
         tail: Vec::new(),
     };
     stream_file(&sealed.file, sealed.sql, bar, digest.clone(), &mut tail)?;
@@ -692,7 +693,8 @@ fn feed_sealed(
             ));
         }
     }
-    let pipe = tail.inner;
+    rewritten.finish()?;
+    let pipe = rewritten.into_inner()?;
     if let (Some(path), Some(digest)) = (&sealed.digest_to, digest) {
         // Empty when not every byte was hashed (the file changed as it
         // streamed, bytes after a compressed stream's end): no cache entry.

@@ -25,6 +25,7 @@ pub(crate) mod error;
 pub(crate) mod exec;
 pub(crate) mod images;
 pub(crate) mod interpreter;
+pub(crate) mod key_deferral;
 pub(crate) mod mask;
 pub(crate) mod nesting;
 pub(crate) mod output_files;

@@ -363,6 +363,9 @@ pub struct SealedInput {
     /// is sent, so a dump cut short inside a whole compressed file changes
     /// nothing either.
     pub completion: Option<String>,
+    /// A MySQL-family dump whose InnoDB tables get their plain secondary
+    /// keys after their rows (see [`crate::key_deferral`]).
+    pub defer_keys: bool,
 }
 
 /// Where a child's stdin comes from.

@@ -291,6 +291,7 @@ pub fn mark_step(target: &DbTarget<'_>, database: &str, lookup: &Lookup) -> Opti
         seal: String::new(),
         digest_to: None,
         completion: None,
+        defer_keys: false,
     };
     Some(
         target

@@ -255,6 +255,7 @@ pub fn restore(target: &DbTarget<'_>, options: &RestoreOptions) -> Result<DbPlan
                 seal: loader.sealing,
                 digest_to,
                 completion: None,
+                defer_keys: false,
             })))
             .progress("restore"),
     );

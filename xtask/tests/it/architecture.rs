@@ -7,13 +7,14 @@ use std::path::{Path, PathBuf};
 
 /// Modules that import only one another: small utilities, the terminal
 /// (ui) and the crate-root output macros.
-const LEAVES: [&str; 10] = [
+const LEAVES: [&str; 11] = [
     "mask",
     "suggest",
     "atomic_file",
     "state_lock",
     "descriptor_budget",
     "sql_scanner",
+    "key_deferral",
     "ui",
     "errln",
     "outln",

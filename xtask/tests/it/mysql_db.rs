@@ -695,3 +695,70 @@ fn a_restore_brings_views_triggers_routines_and_events_and_keeps_the_replaced_on
         "1,2,5,6"
     );
 }
+
+#[test]
+fn a_restore_builds_secondary_keys_after_the_rows_and_brings_every_key_back() {
+    let stack = mariadb("name = \"shop\"\npassword_env = \"DB_ROOT_PASSWORD\"\n");
+    stack.xtask(["db", "create"]).ok();
+    // Keys the load leaves for after the rows (plain ones, a backquoted
+    // table name), and keys it must make at CREATE: unique, full-text,
+    // the AUTO_INCREMENT column's own, a foreign key's, MyISAM's.
+    let schema = "CREATE TABLE doc (id int AUTO_INCREMENT PRIMARY KEY, title varchar(40), score int, \
+          KEY score (score), KEY title_score (title, score), UNIQUE KEY u (title, id), FULLTEXT KEY ft (title)) ENGINE=InnoDB; \
+        CREATE TABLE seq (n int NOT NULL AUTO_INCREMENT, id int NOT NULL, PRIMARY KEY (id), KEY n (n), KEY id_n (id, n)) ENGINE=InnoDB; \
+        CREATE TABLE parent (id int PRIMARY KEY) ENGINE=InnoDB; \
+        CREATE TABLE child (id int PRIMARY KEY, parent_id int, note varchar(9), KEY note (note), \
+          CONSTRAINT fk FOREIGN KEY (parent_id) REFERENCES parent (id)) ENGINE=InnoDB; \
+        CREATE TABLE `we``ird` (id int PRIMARY KEY, v int, KEY `k``v` (v)) ENGINE=InnoDB; \
+        CREATE TABLE m (id int PRIMARY KEY, v int, KEY v (v)) ENGINE=MyISAM; \
+        INSERT INTO doc (title, score) SELECT concat('t', seq), seq % 7 FROM seq_1_to_500; \
+        INSERT INTO seq (id) SELECT seq FROM seq_1_to_50; INSERT INTO parent VALUES (1), (2); \
+        INSERT INTO child VALUES (1, 1, 'a'), (2, 2, 'b'); INSERT INTO `we``ird` VALUES (1, 1); INSERT INTO m VALUES (1, 1)";
+    query(&stack, "shop", schema);
+    let keys = || {
+        query(
+            &stack,
+            "shop",
+            "SET SESSION group_concat_max_len = 100000; \
+             SELECT group_concat(concat_ws(':', table_name, index_name, seq_in_index, column_name, non_unique, index_type) \
+               ORDER BY table_name, index_name, seq_in_index SEPARATOR ' ') \
+             FROM information_schema.statistics WHERE table_schema = 'shop'",
+        )
+    };
+    let rows = || {
+        query(
+            &stack,
+            "shop",
+            "SELECT concat_ws(' ', (SELECT count(*) FROM doc), (SELECT count(*) FROM seq), (SELECT count(*) FROM child), \
+               (SELECT count(*) FROM `we``ird`), (SELECT count(*) FROM m), \
+               (SELECT group_concat(constraint_name) FROM information_schema.referential_constraints WHERE constraint_schema = 'shop'))",
+        )
+    };
+    let (keys_before, rows_before) = (keys(), rows());
+    assert!(
+        keys_before.contains("we`ird:k`v:1:v:1:BTREE"),
+        "{keys_before}"
+    );
+    assert_eq!(rows_before, "500 50 2 1 1 fk");
+    stack.xtask(["db", "backup", "-o", "keys.sql.zst"]).ok();
+    query(
+        &stack,
+        "shop",
+        "ALTER TABLE doc DROP KEY score; DELETE FROM child WHERE id = 2",
+    );
+    stack
+        .xtask(["--yes", "db", "restore", "keys.sql.zst"])
+        .ok()
+        .stdout_has("restored database shop");
+    assert_eq!(keys(), keys_before);
+    assert_eq!(rows(), rows_before);
+    // The keys are used as before: the full-text one answers.
+    assert_eq!(
+        query(
+            &stack,
+            "shop",
+            "SELECT count(*) FROM doc WHERE MATCH (title) AGAINST ('t42')"
+        ),
+        "1"
+    );
+}

@@ -245,6 +245,7 @@ pub fn restore(target: &DbTarget<'_>, options: &RestoreOptions) -> Result<DbPlan
                 digest_to: None,
                 // Checked as it streams too: a compressed file may hold a cut dump.
                 completion: (!options.partial_ok).then(|| COMPLETION_LINE.to_string()),
+                defer_keys: true,
             })))
             .progress("restore"),
     );
