@@ -308,11 +308,12 @@ fn from_cache(
 /// runs in psql's restricted mode (`\restrict` with the seal as its key:
 /// no meta-command at all) where psql has it (13.22, 14.19, 15.14, 16.10,
 /// 17.6, 18 and later), besides xtask's own refusal of them; with
-/// `${10}` set (a custom dump), stdin is copied into that file, which must
-/// end with the seal's bytes (cut off, then the table of contents read
-/// whole by `pg_restore --list`), the file appended to the loader's
-/// arguments, and the database sealed (script `${12}`) once pg_restore
-/// succeeded; the file is removed however the call ends. Before the swap,
+/// `${10}` set (a custom dump), stdin is first copied into that file,
+/// which must end with the seal's bytes (cut off, then the table of
+/// contents read whole by `pg_restore --list`), all before the staging
+/// database is made; then the file is appended to the loader's arguments,
+/// and the database sealed (script `${12}`) once pg_restore succeeded;
+/// the file is removed however the call ends. Before the swap,
 /// with `${14}` set, that script copies the loaded database to the restore
 /// cache entry in the making `${15}` (its failure only said). On any failure
 /// the staging database is dropped (script `${11}`). Names, scripts and
@@ -322,11 +323,13 @@ const RESTORE_IN_STAGING: &str = "h=$1 u=$2 db=$3 loaded=$4 create=$5 swap=$6 sn
 admin() { psql -X -q -v ON_ERROR_STOP=1 -h \"$h\" -U \"$u\" -d postgres -v \"name=$1\" -v \"loaded=$loaded\" -v \"snapshot=$snap\" -v \"marker=$mark\" -v \"hint=$hint\" -v \"seal=$XTASK_LOAD_SEAL\" -v \"done=$done\" -f -; }; \
 restricts() { set -- $(psql -V 2>/dev/null | sed -n 's/^psql (PostgreSQL) \\([0-9]*\\)\\.\\([0-9]*\\).*/\\1 \\2/p'); [ -n \"$2\" ] || return 1; \
 case $1 in 13) [ \"$2\" -ge 22 ];; 14) [ \"$2\" -ge 19 ];; 15) [ \"$2\" -ge 14 ];; 16) [ \"$2\" -ge 10 ];; 17) [ \"$2\" -ge 6 ];; *) [ \"$1\" -ge 18 ];; esac; }; \
-load() { if [ -z \"$copy\" ]; then if restricts; then { printf '\\\\restrict %s\\n' \"$XTASK_LOAD_SEAL\"; cat; } | \"$@\"; else \"$@\"; fi; return; fi; \
-cat > \"$copy\" || return 1; n=${#XTASK_LOAD_SEAL}; \
+receive() { cat > \"$copy\" || return 1; n=${#XTASK_LOAD_SEAL}; \
 if [ \"$n\" -lt 16 ] || [ \"$(tail -c \"$n\" \"$copy\")\" != \"$XTASK_LOAD_SEAL\" ]; then echo \"the dump did not arrive whole (no seal after it)\" >&2; return 1; fi; \
-size=$(wc -c < \"$copy\") && truncate -s \"$((size - n))\" \"$copy\" && pg_restore --list \"$copy\" > /dev/null && \"$@\" \"$copy\" && printf '%s\\n' \"$seal\" | admin \"$loaded\"; }; \
-if [ -n \"$copy\" ]; then trap 'rm -f \"$copy\"' EXIT; trap 'exit 143' TERM INT HUP; fi; \
+size=$(wc -c < \"$copy\") && truncate -s \"$((size - n))\" \"$copy\" && pg_restore --list \"$copy\" > /dev/null; }; \
+load() { if [ -z \"$copy\" ]; then if restricts; then { printf '\\\\restrict %s\\n' \"$XTASK_LOAD_SEAL\"; cat; } | \"$@\"; else \"$@\"; fi; return; fi; \
+\"$@\" \"$copy\" && printf '%s\\n' \"$seal\" | admin \"$loaded\"; }; \
+if [ -n \"$copy\" ]; then trap 'rm -f \"$copy\"' EXIT; trap 'exit 143' TERM INT HUP; \
+receive || { echo \"the database was not replaced\" >&2; exit 1; }; fi; \
 printf '%s\\n' \"$create\" | admin \"$loaded\" || exit 1; \
 keep_entry() { [ -z \"$keep\" ] || printf '%s\\n' \"$keep\" | admin \"$pending\" || echo \"the restore cache entry could not be made (the restore goes on)\" >&2; }; \
 if load \"$@\" && keep_entry && printf '%s\\n' \"$swap\" | admin \"$db\"; then exit 0; fi; \

@@ -315,6 +315,21 @@ fn backup_delete_restore_brings_the_rows_back_in_both_formats() {
         .run();
     assert_ne!(out.code, 0, "{}", out.describe());
     assert_eq!(rows(&stack, "shop"), "1,2,3,4", "the database was touched");
+    // Cut inside its table of contents: refused by `pg_restore --list`
+    // before the staging database is made.
+    let headless = stack.env.join("headless.dump");
+    std::fs::write(&headless, &bytes[..60]).expect("write a dump cut in its header");
+    let out = stack
+        .xtask(["--yes", "db", "restore", headless.to_str().unwrap()])
+        .run();
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert!(
+        out.stderr.contains("the database was not replaced")
+            && !out.stdout.contains("created database"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(rows(&stack, "shop"), "1,2,3,4", "the database was touched");
 
     // SQL that fails half-way leaves the database as it was.
     let bad = stack.env.join("bad.sql");
