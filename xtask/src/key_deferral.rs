@@ -12,7 +12,10 @@
 //! a statement laid out as the dump tools write it (`CREATE TABLE `t` (`,
 //! one item a line indented by two blanks, the closing line starting with
 //! `) ` and naming `ENGINE=InnoDB`), no foreign key (InnoDB needs an index
-//! for it), no system versioning, and only keys that are plain `KEY`s
+//! for it), no table a foreign key made before it refers to (a
+//! precaution: a server may check a new table against the foreign keys
+//! waiting for it; MariaDB 10.11 does not while FOREIGN_KEY_CHECKS=0), no
+//! system versioning, and only keys that are plain `KEY`s
 //! whose first column is not the table's AUTO_INCREMENT one (that one
 //! needs its index at CREATE). UNIQUE, FULLTEXT and SPATIAL keys stay.
 //! The result is the same schema; only the order in which SHOW CREATE
@@ -54,6 +57,9 @@ pub struct KeyDeferral<W: Write> {
     line: Line,
     /// `ALTER TABLE` statements waiting for their table's rows.
     waiting: Vec<u8>,
+    /// The tables (quoted) that foreign keys of the tables before refer
+    /// to: made later, each gets its keys at CREATE.
+    referred: std::collections::HashSet<Vec<u8>>,
 }
 
 impl<W: Write> KeyDeferral<W> {
@@ -65,6 +71,7 @@ impl<W: Write> KeyDeferral<W> {
             on,
             line: Line::Start(Vec::new()),
             waiting: Vec::new(),
+            referred: std::collections::HashSet::new(),
         }
     }
 
@@ -113,7 +120,8 @@ impl<W: Write> KeyDeferral<W> {
     /// The held `CREATE TABLE` is whole (its last line ends with `;`):
     /// written with its plain keys left out, and their ALTER kept.
     fn created(&mut self, statement: &[u8]) -> std::io::Result<()> {
-        match deferred(statement) {
+        self.referred.extend(referred_tables(statement));
+        match deferred(statement, &self.referred) {
             Some((create, alter)) => {
                 self.inner.write_all(&create)?;
                 self.waiting.extend_from_slice(&alter);
@@ -250,12 +258,35 @@ fn leading_name(text: &[u8]) -> Option<&[u8]> {
     None
 }
 
+/// The tables the foreign keys of `statement` (a `CREATE TABLE`) refer
+/// to, as written after `REFERENCES`.
+fn referred_tables(statement: &[u8]) -> Vec<Vec<u8>> {
+    const REFERENCES: &[u8] = b" REFERENCES ";
+    statement
+        .split(|b| *b == b'\n')
+        .filter(|line| line.trim_ascii_start().starts_with(b"CONSTRAINT "))
+        .filter_map(|line| {
+            let at = line
+                .windows(REFERENCES.len())
+                .position(|w| w == REFERENCES)?;
+            leading_name(&line[at + REFERENCES.len()..]).map(<[u8]>::to_vec)
+        })
+        .collect()
+}
+
 /// `statement` (a whole `CREATE TABLE`) without its plain keys, and the
-/// `ALTER TABLE` that adds them; None when it is left as it is.
-fn deferred(statement: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+/// `ALTER TABLE` that adds them; None when it is left as it is, as is a
+/// table in `referred`.
+fn deferred(
+    statement: &[u8],
+    referred: &std::collections::HashSet<Vec<u8>>,
+) -> Option<(Vec<u8>, Vec<u8>)> {
     let lines: Vec<&[u8]> = statement.split_inclusive(|b| *b == b'\n').collect();
     let first = lines.first()?;
     let table = leading_name(first.strip_prefix(b"CREATE TABLE ")?)?;
+    if referred.contains(table) {
+        return None;
+    }
     if first.strip_prefix(b"CREATE TABLE ")?.get(table.len()..)? != b" (\n" {
         return None;
     }
@@ -408,6 +439,20 @@ mod tests {
             let input = dump(create, "INSERT INTO `doc` VALUES (1,'a',1);\n");
             assert_eq!(rewritten(&input, 3), input);
         }
+    }
+
+    #[test]
+    fn a_table_a_foreign_key_before_it_refers_to_keeps_its_keys() {
+        let child = "CREATE TABLE `a_child` (\n  `id` int NOT NULL,\n  `code` int,\n  PRIMARY KEY (`id`),\n  KEY `code` (`code`),\n  CONSTRAINT `fk` FOREIGN KEY (`code`) REFERENCES `b_parent` (`code`)\n) ENGINE=InnoDB;\n";
+        let parent = DOC.replace("`doc`", "`b_parent`");
+        let later = DOC.replace("`doc`", "`c_other`");
+        let input = format!("{child}{parent}{later}");
+        let expected = format!(
+            "{child}{parent}{}{}",
+            DOC_KEPT.replace("`doc`", "`c_other`"),
+            DOC_ALTER.replace("`doc`", "`c_other`")
+        );
+        assert_eq!(rewritten(&input, 11), expected);
     }
 
     #[test]

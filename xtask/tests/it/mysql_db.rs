@@ -702,7 +702,8 @@ fn a_restore_builds_secondary_keys_after_the_rows_and_brings_every_key_back() {
     stack.xtask(["db", "create"]).ok();
     // Keys the load leaves for after the rows (plain ones, a backquoted
     // table name), and keys it must make at CREATE: unique, full-text,
-    // the AUTO_INCREMENT column's own, a foreign key's, MyISAM's.
+    // the AUTO_INCREMENT column's own, a foreign key's, MyISAM's, and a
+    // plain key that a foreign key of a table dumped before refers to.
     let schema = "CREATE TABLE doc (id int AUTO_INCREMENT PRIMARY KEY, title varchar(40), score int, \
           KEY score (score), KEY title_score (title, score), UNIQUE KEY u (title, id), FULLTEXT KEY ft (title)) ENGINE=InnoDB; \
         CREATE TABLE seq (n int NOT NULL AUTO_INCREMENT, id int NOT NULL, PRIMARY KEY (id), KEY n (n), KEY id_n (id, n)) ENGINE=InnoDB; \
@@ -710,10 +711,13 @@ fn a_restore_builds_secondary_keys_after_the_rows_and_brings_every_key_back() {
         CREATE TABLE child (id int PRIMARY KEY, parent_id int, note varchar(9), KEY note (note), \
           CONSTRAINT fk FOREIGN KEY (parent_id) REFERENCES parent (id)) ENGINE=InnoDB; \
         CREATE TABLE `we``ird` (id int PRIMARY KEY, v int, KEY `k``v` (v)) ENGINE=InnoDB; \
+        CREATE TABLE b_parent (id int PRIMARY KEY, code int, KEY code (code)) ENGINE=InnoDB; \
+        CREATE TABLE a_child (id int PRIMARY KEY, code int, CONSTRAINT fk2 FOREIGN KEY (code) REFERENCES b_parent (code)) ENGINE=InnoDB; \
         CREATE TABLE m (id int PRIMARY KEY, v int, KEY v (v)) ENGINE=MyISAM; \
         INSERT INTO doc (title, score) SELECT concat('t', seq), seq % 7 FROM seq_1_to_500; \
         INSERT INTO seq (id) SELECT seq FROM seq_1_to_50; INSERT INTO parent VALUES (1), (2); \
-        INSERT INTO child VALUES (1, 1, 'a'), (2, 2, 'b'); INSERT INTO `we``ird` VALUES (1, 1); INSERT INTO m VALUES (1, 1)";
+        INSERT INTO child VALUES (1, 1, 'a'), (2, 2, 'b'); INSERT INTO `we``ird` VALUES (1, 1); INSERT INTO m VALUES (1, 1); \
+        INSERT INTO b_parent VALUES (1, 10); INSERT INTO a_child VALUES (1, 10)";
     query(&stack, "shop", schema);
     let keys = || {
         query(
@@ -731,7 +735,7 @@ fn a_restore_builds_secondary_keys_after_the_rows_and_brings_every_key_back() {
             "shop",
             "SELECT concat_ws(' ', (SELECT count(*) FROM doc), (SELECT count(*) FROM seq), (SELECT count(*) FROM child), \
                (SELECT count(*) FROM `we``ird`), (SELECT count(*) FROM m), \
-               (SELECT group_concat(constraint_name) FROM information_schema.referential_constraints WHERE constraint_schema = 'shop'))",
+               (SELECT group_concat(constraint_name ORDER BY constraint_name) FROM information_schema.referential_constraints WHERE constraint_schema = 'shop'))",
         )
     };
     let (keys_before, rows_before) = (keys(), rows());
@@ -739,7 +743,7 @@ fn a_restore_builds_secondary_keys_after_the_rows_and_brings_every_key_back() {
         keys_before.contains("we`ird:k`v:1:v:1:BTREE"),
         "{keys_before}"
     );
-    assert_eq!(rows_before, "500 50 2 1 1 fk");
+    assert_eq!(rows_before, "500 50 2 1 1 fk,fk2");
     stack.xtask(["db", "backup", "-o", "keys.sql.zst"]).ok();
     query(
         &stack,
