@@ -147,10 +147,9 @@ pub fn with_inputs<R>(
         client: DatabaseClient::new(
             project,
             &settings,
-            if *running {
-                ToolsEntry::Exec
-            } else {
-                ToolsEntry::Run
+            match running {
+                Some(id) => ToolsEntry::Container(id.clone()),
+                None => ToolsEntry::Run,
             },
         )
         .in_environment(environment.name.as_deref()),
@@ -192,7 +191,7 @@ fn database_project(
     ctx: &Context,
     environment: &ActiveEnvironment,
     settings: &DbSettings,
-) -> std::result::Result<(crate::compose::project::ComposeProject, bool), String> {
+) -> std::result::Result<(crate::compose::project::ComposeProject, Option<String>), String> {
     let server = &settings.server;
     match crate::compose::state::running(&environment.project, server) {
         Ok(running) if running.is_empty() => {

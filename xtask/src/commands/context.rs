@@ -197,18 +197,21 @@ impl Context {
     }
 
     /// What a step in `service` of `environment` needs, checked first (the
-    /// service, the required variables): the compose project, and whether
-    /// the service has a running container to exec into.
+    /// service, the required variables): the compose project, and the
+    /// service's running container to exec into, if it has one (its id).
     pub fn service_step(
         &self,
         environment: &ActiveEnvironment,
         service: &str,
-    ) -> Result<(ComposeProject, bool)> {
+    ) -> Result<(ComposeProject, Option<String>)> {
         self.check_service(service)?;
         self.require_variables(environment)?;
         let project = self.compose_for(environment)?;
+        // The container `compose exec` enters: the lowest replica number.
         let running = crate::compose::state::running(&project.name, service)
-            .is_ok_and(|containers| !containers.is_empty());
+            .ok()
+            .and_then(|containers| containers.into_iter().min_by_key(|c| c.number))
+            .map(|container| container.id);
         Ok((project, running))
     }
 

@@ -79,7 +79,7 @@ impl StepMaker for ContextSteps<'_> {
             .in_environment(environment.name.as_deref())
             .env(env)
             .tty(wants_tty())
-            .exec_or_run(running, argv))
+            .exec_or_run(running.is_some(), argv))
     }
 
     fn host_env(&self, environment: Option<&str>) -> Result<Vec<(String, String)>> {

@@ -207,7 +207,7 @@ impl<'a> ServiceStep<'a> {
     /// container without the time compose takes to load the project.
     pub fn docker_exec(&self, id: &str, command: &[String]) -> CommandStep {
         let mark = exec_id();
-        let mut args = vec!["docker".to_string(), "exec".into(), "-i".into()];
+        let mut args = vec!["exec".to_string(), "-i".into()];
         if self.tty {
             args.push("-t".into());
         }
@@ -215,17 +215,21 @@ impl<'a> ServiceStep<'a> {
         args.extend(["-e".into(), format!("{EXEC_ID_VARIABLE}={mark}")]);
         args.push(id.to_string());
         args.extend(command.iter().cloned());
-        let stop = CommandStep::new([
-            "docker".to_string(),
-            "exec".into(),
+        // Against this run's engine (--context, DOCKER_HOST), as compose is.
+        let stop = crate::compose::docker_host::docker([
+            "exec".to_string(),
             id.to_string(),
             "sh".into(),
             "-c".into(),
             stop_script(&mark),
         ]);
-        CommandStep::new(args)
+        crate::compose::docker_host::docker(args)
             .dir(&self.project.root)
             .on_interrupt(stop)
+            .entering(
+                &self.service,
+                crate::compose::state::running_probe(&self.project.name, &self.service),
+            )
     }
 }
 

@@ -842,12 +842,16 @@ fn on_a_terminal_no_leaves_the_database_alone_and_yes_runs_the_scripts() {
     let psql: Vec<&str> = calls.lines().filter(|l| l.contains(" psql ")).collect();
     assert_eq!(psql.len(), 2, "{calls}");
     for line in psql {
-        // The server runs (the fake's `ps` says so): exec'd into, never a TTY.
-        assert!(line.contains(" exec -T "), "{line}");
+        // The server runs (the fake's `ps` says so, as container `a`):
+        // `docker exec` into it, never a TTY.
+        assert!(
+            line.contains("docker exec -i ") && !line.contains(" -t "),
+            "{line}"
+        );
         assert!(
             line.ends_with(
-                "db psql -X -q -v ON_ERROR_STOP=1 -h db -U postgres -d postgres -v name=shop -f -"
-            ) || line.contains("-v name=shop -v snapshot=shop__snap_rebuild-"),
+                " a psql -X -q -v ON_ERROR_STOP=1 -h db -U postgres -d postgres -v name=shop -f -"
+            ) || line.contains(" a psql -X -q -v ON_ERROR_STOP=1 -h db -U postgres -d postgres -v name=shop -v snapshot=shop__snap_rebuild-"),
             "{line}"
         );
     }

@@ -43,7 +43,11 @@ fn entries(stack: &Stack) -> Vec<(String, String)> {
 fn plan_text(stack: &Stack, text: &str) -> String {
     let text = text
         .replace(&stack.env.path().display().to_string(), "$ROOT")
-        .replace(&stack.project, "$PROJECT");
+        .replace(&stack.project, "$PROJECT")
+        .replace(
+            &crate::engine::the_container(&stack.project, "db"),
+            "$CONTAINER",
+        );
     [
         (r"XTASK_EXEC_ID=[0-9-]+", "XTASK_EXEC_ID=<id>"),
         (r"\d{8}T\d{6}\d*Z", "<time>"),

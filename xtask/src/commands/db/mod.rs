@@ -133,10 +133,13 @@ impl DbArgs {
             }
         }
         let (project, running) = ctx.service_step(&environment, &settings.tools_service)?;
-        let entry = if running {
-            ToolsEntry::Exec
-        } else {
-            ToolsEntry::Run
+        // `docker exec` into the running container found above: the same
+        // container `compose exec` enters, without compose's start-up and
+        // project load (`db list`: 0.145 -> 0.115 s with Compose v2,
+        // 0.634 -> 0.111 s with v1).
+        let entry = match running {
+            Some(id) => ToolsEntry::Container(id),
+            None => ToolsEntry::Run,
         };
         let target = DbTarget {
             client: DatabaseClient::new(&project, &settings, entry)
