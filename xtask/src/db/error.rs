@@ -27,6 +27,9 @@ pub enum DbError {
         project: String,
         env_flag: String,
     },
+    /// `--latest` found no snapshot whose time it knows.
+    #[error("no snapshot of {database} carries the time it was taken{why}")]
+    NoLatestSnapshot { database: String, why: String },
     /// The safety snapshot's name would be too long an identifier.
     #[error("`{database}` is too long a name for a snapshot before the {why}")]
     SnapshotNameTooLong { database: String, why: String },
@@ -114,6 +117,9 @@ impl DbError {
             }
             DbError::Compressed { .. } => "decompress it first, or restore a custom-format, SQL, .sql.gz or .zst dump (`db backup`)".to_string(),
             DbError::NotOnEngine { help, .. } => help.clone(),
+            DbError::NoLatestSnapshot { .. } => {
+                "name the snapshot (`cargo xtask db snapshot list`)".to_string()
+            }
             DbError::IncompleteSql { .. } => "restore another backup, or pass --partial-ok to load it as it is".to_string(),
             DbError::ForeignDump { .. } => "restore a SQL dump made by mysqldump or mariadb-dump (`db backup` writes one)".to_string(),
             DbError::Engine(_)

@@ -548,6 +548,30 @@ fn snapshots_and_copies_copy_files_and_swap_in_whole_even_when_interrupted() {
         "{listed}"
     );
 
+    // --latest: the newest by the time each snapshot records, not by name
+    // (`a-later` sorts first, and was taken after `before` and after the
+    // snapshot that restore kept); the state it replaces kept as usual.
+    query(&stack, "shop", "INSERT INTO c VALUES (40, 2)");
+    stack.xtask(["db", "snapshot", "--name", "a-later"]).ok();
+    query(&stack, "shop", "DELETE FROM c WHERE id = 40");
+    stack
+        .xtask(["--yes", "db", "snapshot", "restore", "--latest"])
+        .ok()
+        .stdout_has("restored shop from snapshot a-later");
+    assert_eq!(rows(&stack, "shop"), "10,20,40");
+    stack
+        .xtask([
+            "--yes",
+            "db",
+            "snapshot",
+            "restore",
+            "before",
+            "--no-backup",
+        ])
+        .ok();
+    stack.xtask(["db", "snapshot", "rm", "a-later"]).ok();
+    assert_eq!(rows(&stack, "shop"), "10,20");
+
     // Copy: a new database, then refused onto an existing one without --force.
     stack
         .xtask(["db", "copy", "shop", "shop-copy"])

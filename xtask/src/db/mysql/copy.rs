@@ -160,14 +160,11 @@ pub fn list(target: &DbTarget<'_>, database: Option<&str>) -> Result<DbPlan> {
 pub fn restore(target: &DbTarget<'_>, options: &SnapshotRestoreOptions) -> Result<DbPlan> {
     require_server_container(target, "db snapshot restore")?;
     let db = target.database(options.database.as_deref())?;
-    let Some(name) = &options.snapshot else {
-        return Err(DbError::NotOnEngine {
-            what: "db snapshot restore --latest".into(),
-            engine: target.settings.engine.engine.name(),
-            why: "its snapshots carry no time of their own",
-            help: "name the snapshot (`cargo xtask db snapshot list`)".into(),
-        });
+    let name = match &options.snapshot {
+        Some(name) => name.clone(),
+        None => latest(target, &db)?,
     };
+    let name = &name;
     let full = snapshot_database(&db, name)?;
     let mut plan = Plan::new();
     target.confirm(
@@ -190,6 +187,40 @@ pub fn restore(target: &DbTarget<'_>, options: &SnapshotRestoreOptions) -> Resul
         sql::swap(),
     ));
     Ok(DbPlan::from(plan))
+}
+
+/// The newest snapshot of `db` (`--latest`), asked now (a read): the one
+/// whose schema comment names the latest time. Snapshots made before
+/// xtask wrote that comment have none, and are left out.
+fn latest(target: &DbTarget<'_>, db: &str) -> Result<String> {
+    let prefix = snapshot_prefix(db);
+    let no_latest = |why: String| DbError::NoLatestSnapshot {
+        database: db.to_string(),
+        why,
+    };
+    if !target.client.enters_running_container() {
+        return Err(no_latest(
+            ": it is asked in the running tools service, and none runs".into(),
+        ));
+    }
+    let mut argv = client::connection(target.settings);
+    argv.extend(client::BATCH.map(String::from));
+    let step = target
+        .client
+        .tool(argv, &[], false)
+        .stdin(crate::plan::Input::Text(format!(
+            "{}{}",
+            sql::variables(&[("prefix", &prefix)]),
+            sql::latest_snapshot()
+        )));
+    let found = crate::exec::capture(&step).map_err(|e| no_latest(format!(": {e}")))?;
+    if !found.success() {
+        return Err(no_latest(format!(": {}", found.stderr.trim())));
+    }
+    match found.stdout.trim().strip_prefix(&prefix) {
+        Some(name) if !name.is_empty() => Ok(name.to_string()),
+        _ => Err(no_latest(String::new())),
+    }
 }
 
 /// `db snapshot rm`: the snapshot's database dropped.
