@@ -521,6 +521,20 @@ fn snapshots_and_copies_copy_files_and_swap_in_whole_even_when_interrupted() {
     );
     let rows =
         |stack: &Stack, db: &str| query(stack, db, "SELECT group_concat(id ORDER BY id) FROM c");
+    // `before` restored, the state it replaces dropped.
+    let back_to_before = |stack: &Stack| {
+        stack
+            .xtask([
+                "--yes",
+                "db",
+                "snapshot",
+                "restore",
+                "before",
+                "--no-backup",
+            ])
+            .ok();
+        assert_eq!(rows(stack, "shop"), "10,20");
+    };
 
     stack
         .xtask(["db", "snapshot", "--name", "before"])
@@ -559,18 +573,8 @@ fn snapshots_and_copies_copy_files_and_swap_in_whole_even_when_interrupted() {
         .ok()
         .stdout_has("restored shop from snapshot a-later");
     assert_eq!(rows(&stack, "shop"), "10,20,40");
-    stack
-        .xtask([
-            "--yes",
-            "db",
-            "snapshot",
-            "restore",
-            "before",
-            "--no-backup",
-        ])
-        .ok();
+    back_to_before(&stack);
     stack.xtask(["db", "snapshot", "rm", "a-later"]).ok();
-    assert_eq!(rows(&stack, "shop"), "10,20");
 
     // Copy: a new database, then refused onto an existing one without --force.
     stack
@@ -624,17 +628,7 @@ fn snapshots_and_copies_copy_files_and_swap_in_whole_even_when_interrupted() {
         );
         assert_eq!(query(&stack, "shop", "SELECT count(*) FROM p"), "2");
     }
-    stack
-        .xtask([
-            "--yes",
-            "db",
-            "snapshot",
-            "restore",
-            "before",
-            "--no-backup",
-        ])
-        .ok();
-    assert_eq!(rows(&stack, "shop"), "10,20");
+    back_to_before(&stack);
 
     stack.xtask(["db", "snapshot", "rm", "before"]).ok();
     let listed = stack.xtask(["db", "snapshot", "list"]).ok().stdout;
