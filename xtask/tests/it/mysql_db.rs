@@ -522,17 +522,16 @@ fn snapshots_and_copies_copy_files_and_swap_in_whole_even_when_interrupted() {
     let rows =
         |stack: &Stack, db: &str| query(stack, db, "SELECT group_concat(id ORDER BY id) FROM c");
     // `before` restored, the state it replaces dropped.
+    const RESTORE_BEFORE: [&str; 6] = [
+        "--yes",
+        "db",
+        "snapshot",
+        "restore",
+        "before",
+        "--no-backup",
+    ];
     let back_to_before = |stack: &Stack| {
-        stack
-            .xtask([
-                "--yes",
-                "db",
-                "snapshot",
-                "restore",
-                "before",
-                "--no-backup",
-            ])
-            .ok();
+        stack.xtask(RESTORE_BEFORE).ok();
         assert_eq!(rows(stack, "shop"), "10,20");
     };
 
@@ -604,16 +603,7 @@ fn snapshots_and_copies_copy_files_and_swap_in_whole_even_when_interrupted() {
     // Interrupted at several moments, by kill -9, Ctrl-C or SIGTERM: the
     // database has its tables, old or restored, and the next restore works.
     for (delay_ms, signal) in [(0, 9), (150, 2), (400, 9), (700, 2), (1000, 15)] {
-        let mut run = stack
-            .xtask([
-                "--yes",
-                "db",
-                "snapshot",
-                "restore",
-                "before",
-                "--no-backup",
-            ])
-            .spawn_as_a_job();
+        let mut run = stack.xtask(RESTORE_BEFORE).spawn_as_a_job();
         std::thread::sleep(Duration::from_millis(delay_ms));
         crate::harness::send_signal_to_group(run.id(), signal);
         run.wait().expect("wait");
