@@ -22,6 +22,20 @@ impl CheckArgs {
         for warning in crate::check::tasks::warnings(workspace) {
             ctx.ui.warn(warning);
         }
+        // Which database engine `db` speaks, and why (`[db] engine`, the
+        // server's image, or the default), in the active environment.
+        if let (Some(_), Ok(environment)) = (&workspace.tasks.db, ctx.environment()) {
+            let settings = crate::db::settings::DbSettings::resolve(workspace, &environment);
+            ctx.ui.status(
+                "Database",
+                format!(
+                    "{} on {} ({})",
+                    settings.engine.engine.name(),
+                    settings.server,
+                    settings.engine.reason
+                ),
+            );
+        }
         let repos = workspace.repos.repos.len();
         let tasks = workspace.tasks.tasks.len();
         ctx.ui.status(

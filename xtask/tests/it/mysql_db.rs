@@ -322,9 +322,15 @@ fn every_db_command_works_on_mariadb_with_names_as_data() {
     );
     let with_role = |args: &[&str]| stack.xtask(args).env("APP_DB_PASSWORD", ROLE_PASSWORD);
 
-    // The engine is read from the image, and said.
+    // The engine is read from the image, and said by describe and check.
     stack.xtask(["describe"]).ok().stdout_has(
         "engine:             mariadb (the image of service `db`: xtask-local/mariadb:10.11)",
+    );
+    let checked = stack.xtask(["check"]).ok();
+    let said = format!("{}{}", checked.stdout, checked.stderr);
+    assert!(
+        said.contains("mariadb on db (the image of service `db`: xtask-local/mariadb:10.11)"),
+        "{said}"
     );
 
     // The plan names neither password.
