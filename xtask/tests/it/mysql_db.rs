@@ -573,6 +573,13 @@ fn snapshots_and_copies_copy_files_and_swap_in_whole_even_when_interrupted() {
     query(&stack, "shop", "INSERT INTO c VALUES (40, 2)");
     stack.xtask(["db", "snapshot", "--name", "a-later"]).ok();
     query(&stack, "shop", "DELETE FROM c WHERE id = 40");
+    // Listed oldest first: the last line is the one --latest takes.
+    let listed = stack.xtask(["db", "snapshot", "list"]).ok().stdout;
+    let at = |name: &str| listed.find(&format!("| {name}")).unwrap_or(usize::MAX);
+    assert!(
+        at("before") < at("snapshot-restore-") && at("snapshot-restore-") < at("a-later"),
+        "{listed}"
+    );
     stack
         .xtask(["--yes", "db", "snapshot", "restore", "--latest"])
         .ok()

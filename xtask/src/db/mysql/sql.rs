@@ -332,12 +332,15 @@ pub fn move_into_new() -> String {
 }
 
 /// The snapshots of a database (the databases named `@prefix...`): name,
-/// size and tables.
+/// size and tables; oldest first as the time in their comment says on
+/// MariaDB (the last is what `--latest` takes; those without one first),
+/// by name on MySQL, which skips the executable comment.
 pub fn snapshot_list() -> String {
     "SELECT SUBSTRING(s.schema_name, LENGTH(@prefix) + 1) AS snapshot, \
 COALESCE(SUM(t.data_length + t.index_length), 0) AS size_bytes, COUNT(t.table_name) AS tables \
 FROM information_schema.schemata s LEFT JOIN information_schema.tables t ON t.table_schema = s.schema_name \
-WHERE LEFT(s.schema_name, LENGTH(@prefix)) = @prefix GROUP BY s.schema_name ORDER BY s.schema_name;\n"
+WHERE LEFT(s.schema_name, LENGTH(@prefix)) = @prefix GROUP BY s.schema_name \
+ORDER BY /*M!100500 MAX(s.schema_comment), */ s.schema_name;\n"
         .into()
 }
 
