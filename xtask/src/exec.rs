@@ -617,7 +617,7 @@ fn speaks_of_secrets(program: &str) -> bool {
 const ZSTD_LEVEL: i32 = 3;
 
 /// The first bytes of a zstd frame.
-const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
+pub const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
 
 /// A broken pipe is the reader's business (it stopped reading), not ours.
 trait FilterBrokenPipe {

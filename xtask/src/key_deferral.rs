@@ -175,18 +175,14 @@ impl<W: Write> Write for KeyDeferral<W> {
         while !rest.is_empty() {
             let newline = rest.iter().position(|b| *b == b'\n');
             match &mut self.line {
-                Line::Passing { then_add } => {
+                Line::Passing { .. } => {
                     let Some(at) = newline else {
                         self.inner.write_all(rest)?;
                         break;
                     };
-                    let add = *then_add;
                     self.inner.write_all(&rest[..=at])?;
                     rest = &rest[at + 1..];
-                    self.line = Line::Start(Vec::new());
-                    if add {
-                        self.add_waiting_keys()?;
-                    }
+                    self.end_of_line()?;
                 }
                 Line::Start(head)
                     if head.is_empty() && (rest.len() >= CLASSIFY_BYTES || newline.is_some()) =>

@@ -24,7 +24,12 @@ impl CheckArgs {
         }
         // Which database engine `db` speaks, and why (`[db] engine`, the
         // server's image, or the default), in the active environment.
-        if let (Some(_), Ok(environment)) = (&workspace.tasks.db, ctx.environment()) {
+        let environment = workspace
+            .tasks
+            .db
+            .as_ref()
+            .and_then(|_| ctx.environment().ok());
+        if let Some(environment) = environment {
             let settings = crate::db::settings::DbSettings::resolve(workspace, &environment);
             ctx.ui.status(
                 "Database",

@@ -80,7 +80,7 @@ impl DumpKind {
             DumpKind::Custom
         } else if head.starts_with(&[0x1f, 0x8b]) {
             DumpKind::Gzip
-        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        } else if head.starts_with(&crate::exec::ZSTD_MAGIC) {
             DumpKind::Zstd
         } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
             DumpKind::Compressed("xz")

@@ -164,8 +164,7 @@ pub fn restore(target: &DbTarget<'_>, options: &SnapshotRestoreOptions) -> Resul
         Some(name) => name.clone(),
         None => latest(target, &db)?,
     };
-    let name = &name;
-    let full = snapshot_database(&db, name)?;
+    let full = snapshot_database(&db, &name)?;
     let mut plan = Plan::new();
     target.confirm(
         &mut plan,
