@@ -541,6 +541,13 @@ fn snapshots_and_copies_copy_files_and_swap_in_whole_even_when_interrupted() {
         assert_eq!(rows(stack, "shop"), "10,20");
     };
 
+    // --latest with no snapshot at all: refused, saying what to do, nothing changed.
+    stack
+        .xtask(["--yes", "db", "snapshot", "restore", "--latest"])
+        .fails_with(2)
+        .stderr_has("no snapshot of shop carries the time it was taken")
+        .stderr_has("name the snapshot");
+    assert_eq!(rows(&stack, "shop"), "10,20");
     stack
         .xtask(["db", "snapshot", "--name", "before"])
         .ok()
