@@ -523,10 +523,27 @@ fn snapshots_and_copies_copy_files_and_swap_in_whole_even_when_interrupted() {
         &stack,
         "shop",
         "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (id int PRIMARY KEY, p int, FOREIGN KEY (p) REFERENCES p (id)); \
-         INSERT INTO p VALUES (1), (2); INSERT INTO c VALUES (10, 1), (20, 2)",
+         INSERT INTO p VALUES (1), (2); INSERT INTO c VALUES (10, 1), (20, 2); \
+         CREATE TABLE log (id int); \
+         CREATE TRIGGER tr AFTER INSERT ON c FOR EACH ROW INSERT INTO log VALUES (NEW.id); \
+         CREATE VIEW pv AS SELECT count(*) AS n FROM c; \
+         CREATE FUNCTION f() RETURNS int DETERMINISTIC RETURN 42",
     );
     let rows =
         |stack: &Stack, db: &str| query(stack, db, "SELECT group_concat(id ORDER BY id) FROM c");
+    // The views, triggers and routines of a database, by name.
+    let objects = |stack: &Stack, db: &str| {
+        query(
+            stack,
+            "shop",
+            &format!(
+                "SELECT concat_ws(' ', \
+                 (SELECT group_concat(table_name) FROM information_schema.views WHERE table_schema = '{db}'), \
+                 (SELECT group_concat(trigger_name) FROM information_schema.triggers WHERE trigger_schema = '{db}'), \
+                 (SELECT group_concat(routine_name) FROM information_schema.routines WHERE routine_schema = '{db}'))"
+            ),
+        )
+    };
     // `before` restored, the state it replaces dropped.
     const RESTORE_BEFORE: [&str; 6] = [
         "--yes",
@@ -562,6 +579,19 @@ fn snapshots_and_copies_copy_files_and_swap_in_whole_even_when_interrupted() {
         .ok()
         .stdout_has("restored shop from snapshot before");
     assert_eq!(rows(&stack, "shop"), "10,20");
+    // The view, trigger and function came back with the tables, and the
+    // view counts the restored rows.
+    assert_eq!(objects(&stack, "shop"), "pv tr f");
+    assert_eq!(query(&stack, "shop", "SELECT n FROM pv"), "2");
+    assert_eq!(query(&stack, "shop", "SELECT f()"), "42");
+    // The replaced state is kept with its objects too.
+    let kept = query(
+        &stack,
+        "shop",
+        "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'shop\\_\\_snap\\_snapshot-restore-%'",
+    );
+    assert_eq!(objects(&stack, &kept), "pv tr f");
+    assert_eq!(rows(&stack, &kept), "10,30");
     // The foreign key came along (the structure is dumped, the data copied as files).
     let create = query(&stack, "shop", "SHOW CREATE TABLE c");
     assert!(
@@ -601,6 +631,22 @@ fn snapshots_and_copies_copy_files_and_swap_in_whole_even_when_interrupted() {
         .ok()
         .stdout_has("copied database shop to shop-copy");
     assert_eq!(rows(&stack, "shop-copy"), "10,20");
+    // The copy's view counts its own rows; its trigger writes its own log.
+    assert_eq!(objects(&stack, "shop-copy"), "pv tr f");
+    query(&stack, "shop-copy", "INSERT INTO c VALUES (50, 1)");
+    assert_eq!(query(&stack, "shop-copy", "SELECT n FROM pv"), "3");
+    assert_eq!(
+        query(
+            &stack,
+            "shop-copy",
+            "SELECT count(*) FROM log WHERE id = 50"
+        ),
+        "1"
+    );
+    assert_eq!(
+        query(&stack, "shop", "SELECT count(*) FROM log WHERE id = 50"),
+        "0"
+    );
     stack
         .xtask(["db", "copy", "shop", "shop-copy"])
         .fails_with(1)
@@ -637,8 +683,31 @@ fn snapshots_and_copies_copy_files_and_swap_in_whole_even_when_interrupted() {
             "after signal {signal} at {delay_ms} ms: {names:?}"
         );
         assert_eq!(query(&stack, "shop", "SELECT count(*) FROM p"), "2");
+        assert_eq!(
+            objects(&stack, "shop"),
+            "pv tr f",
+            "after signal {signal} at {delay_ms} ms"
+        );
     }
     back_to_before(&stack);
+
+    // An event is refused, named, before anything changes: copied, it would
+    // run in the snapshot.
+    query(
+        &stack,
+        "shop",
+        "CREATE EVENT nightly ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM log",
+    );
+    let before = databases(&stack);
+    stack
+        .xtask(["db", "snapshot", "--name", "with-event"])
+        .fails_with(1)
+        .stderr_has("event shop.nightly")
+        .stderr_has("db backup");
+    assert_eq!(databases(&stack), before);
+    let listed = stack.xtask(["db", "snapshot", "list"]).ok().stdout;
+    assert!(!listed.contains("with-event"), "{listed}");
+    query(&stack, "shop", "DROP EVENT nightly");
 
     stack.xtask(["db", "snapshot", "rm", "before"]).ok();
     let listed = stack.xtask(["db", "snapshot", "list"]).ok().stdout;

@@ -1,43 +1,46 @@
 //! Snapshots and copies on the MySQL family: the tables of one database
 //! copied into a staging database as files (transportable tablespaces, in
-//! the server's container), then moved where they belong with one RENAME
-//! TABLE: into a new snapshot database, or swapped into the database
-//! replaced (`snapshot restore`, `copy`), whose tables are kept aside.
+//! the server's container), with their views, triggers and routines, then
+//! moved where they belong with one RENAME TABLE: into a new snapshot
+//! database, or swapped into the database replaced (`snapshot restore`,
+//! `copy`), whose tables and objects are kept aside. Events are refused:
+//! copied, they would run in the copy.
 
 use crate::db::database_plans::CopyOptions;
 use crate::db::engine::Engine;
 use crate::db::error::{DbError, Result};
 use crate::db::mysql::plans::SwapNames;
+use crate::db::mysql::swap::{SwapParts, SWAP_ARGS, SWAP_WHOLE};
 use crate::db::mysql::{client, sql};
 use crate::db::snapshots::{snapshot_database, snapshot_prefix, SnapshotRestoreOptions};
 use crate::db::target::{checked, DbPlan, DbTarget};
 use crate::plan::{CommandStep, Plan, Step};
 
-/// The positional parameters of [`COPY_TABLES`], named.
-const COPY_TABLES_ARGS: &str = "prelude=$1 prepare=$2 refusals=$3 generate=$4 finish=$5 cleanup=$6 src=$7 staging=$8 client=$9 dumper=${10} tidy=${11}; shift 11; ";
+/// The positional parameters of [`COPY_TABLES`] after [`SWAP_ARGS`], named.
+const COPY_TABLES_ARGS: &str = "prepare=$1 refusals=$2 generate=$3 cleanup=$4 src=$5; shift 5; ";
 
-/// `sh -c` in the server's container: makes the staging database (`$2`),
-/// refuses with what `$3` lists, copies the structure of `$7` into the
-/// staging database `$8` (the dump tool `${10}` with `--no-data`, into
-/// the client `$9`: foreign keys and all), its data as files (the script
-/// `$4` prints), then runs `$5` (the move or swap) and tidies up
-/// (`${11}`: its failure only said); on any failure before, drops the
-/// staging database (`$6`), as on SIGTERM (what compose's stop of an
-/// interrupted exec sends): the staging database never holds the only
-/// copy of anything, and the swap is one statement. `$1` is the variables' prelude, the rest
-/// the connection options.
-const COPY_TABLES: &str = "sql() { s=$1; shift; printf '%s\\n%s\\n' \"$prelude\" \"$s\" | \"$client\" \"$@\" --batch --skip-column-names --binary-mode --raw; }; \
-structure=$(mktemp) || exit 1; trap 'rm -f \"$structure\"; rm -rf \"$lock\"' EXIT; \
+/// `sh -c` in the server's container: refuses with what `$refusals`
+/// lists, makes the staging database (`$prepare`), copies the structure
+/// of `$src` into it (the dump tool with `--no-data`, into the client:
+/// tables with their foreign keys, triggers, routines and views), its
+/// data as files (the script `$generate` prints), then swaps it in as one
+/// piece ([`SWAP_WHOLE`]: into a new snapshot, or for the database
+/// replaced, whose tables and objects are kept aside); on any failure
+/// before, drops the staging database (`$cleanup`), as on SIGTERM (what
+/// compose's stop of an interrupted exec sends): the staging database
+/// never holds the only copy of anything. The rest of the arguments is
+/// the connection.
+const COPY_TABLES: &str = "structure=$(mktemp) || exit 1; trap 'rm -f \"$structure\"; rm -rf \"$lock\"' EXIT; \
 trap 'sql \"$cleanup\" \"$@\" > /dev/null 2>&1; exit 143' TERM INT HUP; \
-if ! found=$(sql \"$refusals\" \"$@\"); then echo 'cannot ask the server what the copy needs' >&2; exit 1; fi; \
-if [ -n \"$found\" ]; then echo \"nothing was changed: $(echo $found) (a copy moves tables only)\" >&2; exit 1; fi; \
+if ! found=$(sql \"$refusals\" \"$@\"); then fail 'cannot ask the server what the copy needs'; exit 1; fi; \
+if [ -n \"$found\" ]; then fail \"nothing was changed: $(echo $found)\"; exit 1; fi; \
 if ! sql \"$prepare\" \"$@\"; then exit 1; \
-elif ! \"$dumper\" \"$@\" --no-data --skip-triggers --skip-routines --skip-events --skip-comments -- \"$src\" > \"$structure\"; then echo 'the tables could not be read' >&2; \
-elif ! \"$client\" \"$@\" --batch --binary-mode -- \"$staging\" < \"$structure\"; then echo 'the tables could not be made' >&2; \
-elif ! script=$(sql \"$generate\" \"$@\"); then echo 'the copy could not be planned' >&2; \
-elif ! printf '%s\\n' \"$script\" | \"$client\" \"$@\" --batch --skip-column-names; then echo 'the copy failed' >&2; \
-elif sql \"$finish\" \"$@\"; then sql \"$tidy\" \"$@\" > /dev/null || echo \"$staging was left behind (the next copy drops it)\" >&2; exit 0; fi; \
-sql \"$cleanup\" \"$@\" > /dev/null; echo 'nothing was changed' >&2; exit 1";
+elif ! \"$dumper\" \"$@\" --no-data --triggers --routines --skip-events --skip-comments -- \"$src\" > \"$structure\"; then fail 'the tables could not be read'; \
+elif ! \"$client\" \"$@\" --batch --binary-mode -- \"$staging\" < \"$structure\"; then fail 'the tables could not be made'; \
+elif ! script=$(sql \"$generate\" \"$@\"); then fail 'the copy could not be planned'; \
+elif ! printf '%s\\n' \"$script\" | \"$client\" \"$@\" --batch --skip-column-names; then fail 'the copy failed'; \
+else swap_whole \"$@\"; fi; \
+sql \"$cleanup\" \"$@\" > /dev/null; fail 'nothing was changed'; exit 1";
 
 /// Refuses a copy on MySQL (not built there) and when the tools run
 /// outside the server's container: the files are copied there.
@@ -65,41 +68,35 @@ fn require_server_container(target: &DbTarget<'_>, what: &str) -> Result<()> {
     })
 }
 
-/// The call that copies `src` into `staging` and then runs `finish`, with
-/// `prelude` (the names) before each script.
-fn copy_step(
-    target: &DbTarget<'_>,
-    prelude: String,
-    src: &str,
-    staging: &str,
-    finish: String,
-) -> CommandStep {
-    let engine = target.settings.engine.engine;
-    let prelude = format!(
-        "{prelude}{}",
+/// The call that copies `src` into the staging database of `swap` and
+/// swaps it in, with `swap.prelude` (the names) before each script.
+fn copy_step(target: &DbTarget<'_>, src: &str, mut swap: SwapParts<'_>) -> CommandStep {
+    swap.prelude = format!(
+        "{}{}",
+        swap.prelude,
         sql::variables(&[
             ("src", src),
             ("src_dir", &sql::folder_of(src)),
-            ("staging_dir", &sql::folder_of(staging)),
+            ("staging_dir", &sql::folder_of(swap.staging)),
         ])
     );
     let mut argv = vec![
         "sh".to_string(),
         "-c".into(),
-        format!("{COPY_TABLES_ARGS}{}{COPY_TABLES}", client::CONTAINER_LOCK),
+        format!(
+            "{SWAP_ARGS}{COPY_TABLES_ARGS}{}{SWAP_WHOLE}{COPY_TABLES}",
+            client::CONTAINER_LOCK
+        ),
         "sh".into(),
-        prelude,
+    ];
+    argv.extend(swap.args());
+    argv.extend([
         sql::prepare_staging(),
         sql::copy_refusals(),
         sql::tablespace_copy(),
-        finish,
         sql::drop_staging(),
         src.into(),
-        staging.into(),
-        engine.client().into(),
-        engine.dump_tool().into(),
-        sql::tidy(),
-    ];
+    ]);
     argv.extend(client::connection(target.settings).into_iter().skip(1));
     target.client.tool(argv, &[], false)
 }
@@ -124,10 +121,16 @@ pub fn take(target: &DbTarget<'_>, database: Option<&str>, name: Option<String>)
     let mut plan = Plan::new();
     plan.run(copy_step(
         target,
-        prelude,
         &db,
-        &staging,
-        sql::move_into_new(),
+        SwapParts {
+            prelude,
+            engine: target.settings.engine.engine,
+            db: &full,
+            staging: &staging,
+            kept: "",
+            keep: true,
+            move_tables: sql::move_into_new(),
+        },
     ));
     plan.push(Step::Note(format!(
         "restore it with: cargo xtask {}db snapshot restore {name}{}",
@@ -180,10 +183,8 @@ pub fn restore(target: &DbTarget<'_>, options: &SnapshotRestoreOptions) -> Resul
     );
     plan.run(copy_step(
         target,
-        prelude,
         &full,
-        &names.staging,
-        sql::swap(),
+        names.swap_parts(target, prelude, &db),
     ));
     Ok(DbPlan::from(plan))
 }
@@ -254,10 +255,8 @@ pub fn copy(target: &DbTarget<'_>, options: &CopyOptions) -> Result<DbPlan> {
     );
     plan.run(copy_step(
         target,
-        prelude,
         &source,
-        &names.staging,
-        sql::swap(),
+        names.swap_parts(target, prelude, &dst),
     ));
     Ok(DbPlan::from(plan))
 }

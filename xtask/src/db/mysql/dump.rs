@@ -12,6 +12,7 @@ use crate::db::error::{DbError, Result};
 use crate::db::mysql::client;
 use crate::db::mysql::plans::SwapNames;
 use crate::db::mysql::sql;
+use crate::db::mysql::swap::{SWAP_ARGS, SWAP_WHOLE};
 use crate::db::restore_plan::RestoreOptions;
 use crate::db::seal::{new_seal, SEAL_VARIABLE};
 use crate::db::target::{DbPlan, DbTarget};
@@ -125,60 +126,26 @@ fn load_file(
     })
 }
 
-/// The positional parameters of [`RESTORE_IN_STAGING`], named.
-const RESTORE_IN_STAGING_ARGS: &str = "prelude=$1 prepare=$2 sealq=$3 oddq=$4 dropq=$5 vstaging=$6 vdb=$7 swap=$8 cleanup=$9 tidy=${10} \
-db=${11} staging=${12} kept=${13} keep=${14} client=${15} dumper=${16} dropafter=${17} existsq=${18}; shift 18; ";
+/// The positional parameters of [`RESTORE_IN_STAGING`] after
+/// [`SWAP_ARGS`], named.
+const RESTORE_IN_STAGING_ARGS: &str = "prepare=$1 sealq=$2 cleanup=$3; shift 3; ";
 
-/// `sh -c` in the tools service. Makes the staging database (`$2`), loads
-/// our stdin into it (`--one-database`, the database named as an operand,
-/// not `--database`, which it ignores: statements for another database
-/// skipped; `--binary-mode`: no client commands). Only when the load
-/// succeeded, the staging database carries the seal `$XTASK_LOAD_SEAL`
-/// (asked by `$3`) and no name is odd (`$4`), it swaps it in as one piece,
-/// SIGTERM, SIGINT and SIGHUP ignored from there on (children inherit
-/// that): the SQL of the views, triggers, routines and events of both
-/// databases read with the dump tool (views listed by `$6` and `$7`), the
-/// triggers and views dropped (`$5`: they keep RENAME TABLE from moving
-/// tables), the tables swapped (`$8`), the replaced routines and events
-/// dropped (`${17}`), the loaded ones made in `${11}`, the replaced
-/// triggers, views and routines made in the kept database `${13}` (when
-/// `${14}` is 1); a failed swap makes the replaced triggers and views
-/// again. Then tidies up (`${10}`). On a failure before the swap, or
-/// SIGTERM before that piece (compose's stop of an interrupted exec), the
-/// staging database is dropped (`$9`). Killed with xtask, the load sees
-/// its input end without the seal. `$1` is the variables' prelude,
-/// `${15}`/`${16}` the client and the dump tool, `${18}` asks whether the
-/// database exists, the rest is the connection.
-const RESTORE_IN_STAGING: &str = "sql() { s=$1; shift; printf '%s\\n%s\\n' \"$prelude\" \"$s\" | \"$client\" \"$@\" --batch --skip-column-names --binary-mode --raw; }; \
-fail() { echo \"$1\" >&2; }; \
-trap 'sql \"$cleanup\" \"$@\" > /dev/null 2>&1; exit 143' TERM INT HUP; \
+/// `sh -c` in the tools service. Makes the staging database (`$prepare`),
+/// loads our stdin into it (`--one-database`, the database named as an
+/// operand, not `--database`, which it ignores: statements for another
+/// database skipped; `--binary-mode`: no client commands). Only when the
+/// load succeeded and the staging database carries the seal
+/// `$XTASK_LOAD_SEAL` (asked by `$sealq`), it swaps it in as one piece
+/// with its views, triggers, routines and events ([`SWAP_WHOLE`]). On a
+/// failure before the swap, or SIGTERM before that piece (compose's stop
+/// of an interrupted exec), the staging database is dropped (`$cleanup`).
+/// Killed with xtask, the load sees its input end without the seal. The
+/// rest of the arguments is the connection.
+const RESTORE_IN_STAGING: &str = "trap 'sql \"$cleanup\" \"$@\" > /dev/null 2>&1; exit 143' TERM INT HUP; \
 sql \"$prepare\" \"$@\" || exit 1; \
 if ! \"$client\" \"$@\" --batch --skip-column-names --binary-mode --one-database -- \"$staging\"; then fail 'the load failed'; \
 elif [ \"$(sql \"$sealq\" \"$@\")\" != \"$XTASK_LOAD_SEAL\" ]; then fail 'the dump did not arrive whole (no seal after it)'; \
-elif ! found=$(sql \"$oddq\" \"$@\"); then fail 'cannot list the names the swap moves'; \
-elif [ -n \"$found\" ]; then fail \"$(echo $found)\"; \
-else \
-trap '' TERM INT HUP; set -f; nl=$(printf '\\nx'); nl=${nl%x}; \
-new=$(mktemp) && old=$(mktemp) && oldr=$(mktemp) || exit 1; \
-objects='--no-data --no-create-info --skip-comments --skip-opt'; \
-if ! vs=$(sql \"$vstaging\" \"$@\") || ! vd=$(sql \"$vdb\" \"$@\") || ! there=$(sql \"$existsq\" \"$@\"); then fail 'cannot list the views'; \
-elif ! \"$dumper\" \"$@\" $objects --triggers --routines --events -- \"$staging\" > \"$new\" \
-|| ! (IFS=$nl; [ -z \"$vs\" ] || \"$dumper\" \"$@\" --no-data --skip-comments --skip-opt --skip-triggers -- \"$staging\" $vs >> \"$new\"); then fail 'cannot read the loaded views, triggers, routines and events'; \
-elif [ \"$there\" = 1 ] && { ! \"$dumper\" \"$@\" $objects --triggers --skip-routines --skip-events -- \"$db\" > \"$old\" \
-|| ! (IFS=$nl; [ -z \"$vd\" ] || \"$dumper\" \"$@\" --no-data --skip-comments --skip-opt --skip-triggers -- \"$db\" $vd >> \"$old\") \
-|| ! \"$dumper\" \"$@\" $objects --skip-triggers --routines --skip-events -- \"$db\" > \"$oldr\"; }; then fail 'cannot read the views, triggers and routines of the database replaced'; \
-elif ! drops=$(sql \"$dropq\" \"$@\") || ! printf '%s\\n' \"$drops\" | \"$client\" \"$@\" --batch --binary-mode; then fail 'cannot set the triggers and views aside'; \
-[ \"$there\" = 1 ] && \"$client\" \"$@\" --batch --binary-mode -- \"$db\" < \"$old\"; \
-elif ! sql \"$swap\" \"$@\"; then fail 'the swap failed'; \
-[ \"$there\" = 1 ] && \"$client\" \"$@\" --batch --binary-mode -- \"$db\" < \"$old\"; \
-else \
-{ after=$(sql \"$dropafter\" \"$@\") && printf '%s\\n' \"$after\" | \"$client\" \"$@\" --batch --binary-mode; } || fail 'the replaced routines or events could not all be dropped'; \
-if ! \"$client\" \"$@\" --batch --binary-mode -- \"$db\" < \"$new\"; then fail \"the tables were swapped in, but not all of their views, triggers, routines and events were made: their SQL is $new in the container\"; exit 1; fi; \
-if [ \"$keep\" = 1 ] && [ \"$there\" = 1 ] && ! cat \"$old\" \"$oldr\" | \"$client\" \"$@\" --batch --binary-mode -- \"$kept\"; then fail \"the replaced views, triggers and routines could not all be kept in $kept\"; fi; \
-rm -f \"$new\" \"$old\" \"$oldr\"; sql \"$tidy\" \"$@\" > /dev/null || fail \"$staging was left behind (the next restore drops it)\"; exit 0; \
-fi; \
-rm -f \"$new\" \"$old\" \"$oldr\"; \
-fi; \
+else swap_whole \"$@\"; fi; \
 sql \"$cleanup\" \"$@\" > /dev/null; echo 'the database was not replaced' >&2; exit 1";
 
 /// `db restore`: every check first, then one call into the tools service
@@ -205,29 +172,25 @@ pub fn restore(target: &DbTarget<'_>, options: &RestoreOptions) -> Result<DbPlan
         "sh".to_string(),
         "-c".into(),
         format!(
-            "{RESTORE_IN_STAGING_ARGS}{}{RESTORE_IN_STAGING}",
+            "{SWAP_ARGS}{RESTORE_IN_STAGING_ARGS}{}{SWAP_WHOLE}{RESTORE_IN_STAGING}",
             client::CONTAINER_LOCK
         ),
         "sh".into(),
-        names.prelude(&db, &format!("restored database {db}")),
+    ];
+    argv.extend(
+        names
+            .swap_parts(
+                target,
+                names.prelude(&db, &format!("restored database {db}")),
+                &db,
+            )
+            .args(),
+    );
+    argv.extend([
         sql::prepare_staging(),
         sql::seal_of_staging(),
-        sql::odd_names(),
-        sql::drops_before_swap(),
-        sql::views_of("@staging"),
-        sql::views_of("@db"),
-        sql::swap(),
         sql::drop_staging(),
-        sql::tidy(),
-        db.clone(),
-        names.staging.clone(),
-        names.kept.clone(),
-        u8::from(names.keep).to_string(),
-        target.settings.engine.engine.client().into(),
-        target.settings.engine.engine.dump_tool().into(),
-        sql::drops_after_swap(),
-        sql::db_exists(),
-    ];
+    ]);
     argv.extend(client::connection(target.settings).into_iter().skip(1));
     plan.run(
         target

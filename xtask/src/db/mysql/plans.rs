@@ -2,6 +2,7 @@
 //! rebuild, setup, list and shell.
 
 use crate::db::error::Result;
+use crate::db::mysql::swap::SwapParts;
 use crate::db::mysql::{client, sql};
 use crate::db::snapshots::safety_snapshot_names;
 use crate::db::target::{checked, DataChoice, DbPlan, DbTarget};
@@ -151,6 +152,25 @@ impl SwapNames {
             ]),
             u8::from(self.keep)
         )
+    }
+
+    /// The swap of `db` (`prelude`: the session variables) that keeps the
+    /// replaced tables as these names say.
+    pub fn swap_parts<'a>(
+        &'a self,
+        target: &DbTarget<'_>,
+        prelude: String,
+        db: &'a str,
+    ) -> SwapParts<'a> {
+        SwapParts {
+            prelude,
+            engine: target.settings.engine.engine,
+            db,
+            staging: &self.staging,
+            kept: &self.kept,
+            keep: self.keep,
+            move_tables: sql::swap(),
+        }
     }
 }
 

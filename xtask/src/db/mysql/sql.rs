@@ -250,20 +250,16 @@ pub fn folder_of(name: &str) -> String {
         .collect()
 }
 
-/// One line per reason not to copy `@src`'s tables: views, triggers,
-/// routines and events of `@src` or of `@db`, which it replaces (a copy
-/// moves tables), a table whose name holds a
-/// line break or backslash (the copying client reads lines), a missing
-/// `@src`, and, with `@must_be_new` set, an existing `@db`.
+/// One line per reason not to copy `@src`'s tables: an event of `@src`
+/// or of `@db`, which it replaces (copied into a snapshot or a copy, an
+/// event would run there; the swap keeps none aside), a table whose name
+/// holds a line break or backslash (the copying client reads lines), a
+/// missing `@src`, and, with `@must_be_new` set, an existing `@db`.
 pub fn copy_refusals() -> String {
-    "SELECT CONCAT(o.what, ' ', o.s, '.', o.n) FROM (\
-SELECT 'view' AS what, table_schema AS s, table_name AS n FROM information_schema.views WHERE table_schema IN (@src, @db) \
-UNION ALL SELECT 'trigger', trigger_schema, trigger_name FROM information_schema.triggers WHERE trigger_schema IN (@src, @db) \
-UNION ALL SELECT LOWER(routine_type), routine_schema, routine_name FROM information_schema.routines WHERE routine_schema IN (@src, @db) \
-UNION ALL SELECT 'event', event_schema, event_name FROM information_schema.events WHERE event_schema IN (@src, @db) \
-UNION ALL SELECT 'table with a line break or backslash in its name in', table_schema, '' FROM information_schema.tables \
-WHERE table_schema = @src AND (LOCATE(CHAR(10), table_name) > 0 OR LOCATE(CHAR(13), table_name) > 0 OR LOCATE(CHAR(92), table_name) > 0)\
-) o \
+    "SELECT CONCAT('event ', event_schema, '.', event_name, ' (copied, an event would run in the copy: take a db backup and db restore it)') \
+FROM information_schema.events WHERE event_schema IN (@src, @db) \
+UNION ALL SELECT CONCAT('a table with a line break or backslash in its name in ', table_schema) FROM information_schema.tables \
+WHERE table_schema = @src AND (LOCATE(CHAR(10), table_name) > 0 OR LOCATE(CHAR(13), table_name) > 0 OR LOCATE(CHAR(92), table_name) > 0) \
 UNION ALL SELECT CONCAT('no database ', @src) FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM information_schema.schemata WHERE schema_name = @src) \
 UNION ALL SELECT CONCAT('database ', @db, ' exists') FROM DUAL WHERE @must_be_new AND EXISTS (SELECT 1 FROM information_schema.schemata WHERE schema_name = @db);\n"
         .into()
