@@ -80,19 +80,38 @@ mkdir -p "$out"
 seed_backup=$(timed sh -c "docker compose -p '$project' -f '$work/docker-compose.yml' exec -T db pg_dump -h db -U postgres bench | gzip > '$out/seed.sql.gz'")
 xtask_backup=$(timed x db backup -o "$out/x.dump")
 xtask_backup_zst=$(timed x db backup --format sql-zst -o "$out/x.sql.zst")
+# Every timed restore starts on a quiet server: the databases the last one
+# left (the seed's copy, the snapshots xtask keeps) dropped and a CHECKPOINT
+# run, untimed. Without it each run paid for the dirty pages and the WAL of
+# the one before (a restore of this size writes about 1 GB of WAL, and the
+# checkpoint it triggers runs on into the next run), so a ratio depended on
+# the order of the rows more than on the tools.
+quiet() {
+  local name
+  for name in $(sql -d postgres -At -c "SELECT datname FROM pg_database WHERE datname = 'seed_restored' OR datname LIKE 'bench\_\_snap\_restore-%'"); do
+    sql -d postgres -c "ALTER DATABASE \"$name\" IS_TEMPLATE false" -c "DROP DATABASE \"$name\""
+  done
+  sql -d postgres -c CHECKPOINT
+}
 seed_runs=() default_runs=() nocache_runs=() second_runs=() nobackup_runs=() zst_runs=()
 for round in $(seq "$rounds"); do
   echo "restores, round $round of $rounds" >&2
-  sql -d postgres -c "CREATE DATABASE seed_restored_$round"
-  seed_runs+=("$(timed sh -c "gunzip -c '$out/seed.sql.gz' | docker compose -p '$project' -f '$work/docker-compose.yml' exec -T db psql -X -q -h db -U postgres -d seed_restored_$round")")
-  sql -d postgres -c "DROP DATABASE seed_restored_$round"
+  quiet
+  sql -d postgres -c "CREATE DATABASE seed_restored"
+  seed_runs+=("$(timed sh -c "gunzip -c '$out/seed.sql.gz' | docker compose -p '$project' -f '$work/docker-compose.yml' exec -T db psql -X -q -h db -U postgres -d seed_restored")")
   x --yes db cache clear bench >/dev/null
+  quiet
   default_runs+=("$(timed x --yes db restore "$out/x.dump" bench)")
+  quiet
   second_runs+=("$(timed x --yes db restore "$out/x.dump" bench)")
+  quiet
   nocache_runs+=("$(timed x --yes db restore --no-cache "$out/x.dump" bench)")
+  quiet
   nobackup_runs+=("$(timed x --yes db restore --no-cache --no-backup "$out/x.dump" bench)")
+  quiet
   zst_runs+=("$(timed x --yes db restore --no-cache --no-backup "$out/x.sql.zst" bench)")
 done
+quiet
 seed_restore=$(median "${seed_runs[@]}")
 xtask_restore=$(median "${default_runs[@]}")
 xtask_restore_nocache=$(median "${nocache_runs[@]}")
