@@ -130,6 +130,7 @@ pub fn take(target: &DbTarget<'_>, database: Option<&str>, name: Option<String>)
             kept: "",
             keep: true,
             move_tables: sql::move_into_new(),
+            drop_db_after: false,
         },
     ));
     plan.push(Step::Note(format!(

@@ -2,7 +2,7 @@
 //! rebuild, setup, list and shell.
 
 use crate::db::error::Result;
-use crate::db::mysql::swap::SwapParts;
+use crate::db::mysql::swap::{SwapParts, SWAP_ARGS, SWAP_WHOLE};
 use crate::db::mysql::{client, sql};
 use crate::db::snapshots::safety_snapshot_names;
 use crate::db::target::{checked, DataChoice, DbPlan, DbTarget};
@@ -42,39 +42,20 @@ pub fn setup(target: &DbTarget<'_>, data: DataChoice) -> Result<DbPlan> {
     Ok(DbPlan::done(plan, "Set up", db))
 }
 
-/// The positional parameters of [`SET_ASIDE`], named.
-const SET_ASIDE_ARGS: &str = "prelude=$1 oddq=$2 dropq=$3 vdb=$4 swap=$5 drop=$6 existsq=$7 staging=$8 db=$9 kept=${10} keep=${11} client=${12} dumper=${13}; shift 13; ";
+/// The positional parameters of [`SET_ASIDE`] after [`SWAP_ARGS`], named.
+const SET_ASIDE_ARGS: &str = "prepare=$1 cleanup=$2; shift 2; ";
 
 /// `sh -c` in the tools service, under the container's lock on the staging
-/// database `$8` (the set-aside drops it), as one piece with SIGTERM,
-/// SIGINT and SIGHUP ignored (children inherit that): refuses odd names
-/// (`$2`); when `$9` exists (`$7`), reads the SQL of its triggers, views
-/// (listed by `$4`) and routines with the dump tool, drops its triggers
-/// and views (`$3`: they keep RENAME TABLE from moving tables), moves its
-/// tables into `${10}` (`$5`, which makes it) and makes them there when
-/// `${11}` is 1 (a failed move makes them again in `$9`), then drops what
-/// is left (`$6`: `$9` with its routines and events). `$1` is the
-/// variables' prelude, `${12}`/`${13}` the client and the dump tool, the
-/// rest the connection.
-const SET_ASIDE: &str = "sql() { s=$1; shift; printf '%s\\n%s\\n' \"$prelude\" \"$s\" | \"$client\" \"$@\" --batch --skip-column-names --binary-mode --raw; }; \
-fail() { echo \"$1\" >&2; }; \
-trap '' TERM INT HUP; set -f; nl=$(printf '\\nx'); nl=${nl%x}; \
-found=$(sql \"$oddq\" \"$@\") || exit 1; \
-if [ -n \"$found\" ]; then fail \"$(echo $found)\"; exit 1; fi; \
-there=$(sql \"$existsq\" \"$@\") || exit 1; \
-old=$(mktemp) && oldr=$(mktemp) || exit 1; trap 'rm -f \"$old\" \"$oldr\"; rm -rf \"$lock\"' EXIT; \
-objects='--no-data --no-create-info --skip-comments --skip-opt'; \
-if [ \"$there\" = 1 ]; then \
-vd=$(sql \"$vdb\" \"$@\") || exit 1; \
-if ! \"$dumper\" \"$@\" $objects --triggers --skip-routines --skip-events -- \"$db\" > \"$old\" \
-|| ! (IFS=$nl; [ -z \"$vd\" ] || \"$dumper\" \"$@\" --no-data --skip-comments --skip-opt --skip-triggers -- \"$db\" $vd >> \"$old\") \
-|| ! \"$dumper\" \"$@\" $objects --skip-triggers --routines --skip-events -- \"$db\" > \"$oldr\"; then fail 'cannot read the views, triggers and routines of the database; nothing was changed'; exit 1; fi; \
-if ! drops=$(sql \"$dropq\" \"$@\") || ! printf '%s\\n' \"$drops\" | \"$client\" \"$@\" --batch --binary-mode; then fail 'cannot set the triggers and views aside'; \
-\"$client\" \"$@\" --batch --binary-mode -- \"$db\" < \"$old\"; exit 1; fi; \
-fi; \
-if ! sql \"$swap\" \"$@\"; then fail 'the tables could not be set aside'; [ \"$there\" = 1 ] && \"$client\" \"$@\" --batch --binary-mode -- \"$db\" < \"$old\"; exit 1; fi; \
-if [ \"$there\" = 1 ] && [ \"$keep\" = 1 ] && ! cat \"$old\" \"$oldr\" | \"$client\" \"$@\" --batch --binary-mode -- \"$kept\"; then fail \"the views, triggers and routines could not all be kept in $kept\"; fi; \
-sql \"$drop\" \"$@\"";
+/// database: makes it, empty (`$prepare`), and swaps it in for the
+/// database as one piece ([`SWAP_WHOLE`]): the database's tables, with
+/// their triggers, views and routines, moved into the kept database, then
+/// what is left of it (its events) dropped by the swap's tidy-up. On a
+/// failure before, or SIGTERM before that piece, the staging database is
+/// dropped (`$cleanup`). The rest of the arguments is the connection.
+const SET_ASIDE: &str = "trap 'sql \"$cleanup\" \"$@\" > /dev/null 2>&1; exit 143' TERM INT HUP; \
+sql \"$prepare\" \"$@\" || exit 1; \
+swap_whole \"$@\"; \
+sql \"$cleanup\" \"$@\" > /dev/null; echo 'the database was not set aside' >&2; exit 1";
 
 /// `db rebuild`: the database's tables (with their triggers, views and
 /// routines) set aside into a snapshot database (`NAME__snap_rebuild-<time>`,
@@ -170,6 +151,7 @@ impl SwapNames {
             kept: &self.kept,
             keep: self.keep,
             move_tables: sql::swap(),
+            drop_db_after: false,
         }
     }
 }
@@ -181,22 +163,20 @@ fn set_aside(target: &DbTarget<'_>, db: &str, why: &str, no_backup: bool) -> Res
     let mut argv = vec![
         "sh".to_string(),
         "-c".into(),
-        format!("{SET_ASIDE_ARGS}{}{SET_ASIDE}", client::CONTAINER_LOCK),
+        format!(
+            "{SWAP_ARGS}{SET_ASIDE_ARGS}{}{SWAP_WHOLE}{SET_ASIDE}",
+            client::CONTAINER_LOCK
+        ),
         "sh".into(),
-        names.prelude(db, &format!("set aside database {db}")),
-        sql::odd_names(),
-        sql::drops_before_swap(),
-        sql::views_of("@db"),
-        sql::swap(),
-        format!("{}{}", sql::tidy(), sql::drop_emptied()),
-        sql::db_exists(),
-        names.staging.clone(),
-        db.into(),
-        names.kept.clone(),
-        u8::from(names.keep).to_string(),
-        target.settings.engine.engine.client().into(),
-        target.settings.engine.engine.dump_tool().into(),
     ];
+    let mut swap = names.swap_parts(
+        target,
+        names.prelude(db, &format!("set aside database {db}")),
+        db,
+    );
+    swap.drop_db_after = true;
+    argv.extend(swap.args());
+    argv.extend([sql::prepare_staging(), sql::drop_staging()]);
     argv.extend(client::connection(target.settings).into_iter().skip(1));
     Ok(target.client.tool(argv, &[], false))
 }

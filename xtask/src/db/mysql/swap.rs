@@ -1,5 +1,6 @@
 //! The swap every MySQL-family replacement ends with (`db restore`, `db
-//! snapshot`, `db snapshot restore`, `db copy`): the tables of a staging
+//! snapshot`, `db snapshot restore`, `db copy`, and `db rebuild`, which
+//! swaps in an empty database): the tables of a staging
 //! database moved into the database they replace by one RENAME TABLE,
 //! their views, triggers and routines brought along, the replaced ones
 //! kept with the replaced tables. Shell run in the container, shared so
@@ -69,6 +70,9 @@ pub struct SwapParts<'a> {
     /// The SQL that moves the tables: [`sql::swap`] into a database that
     /// may exist, [`sql::move_into_new`] into a new snapshot.
     pub move_tables: String,
+    /// Drop `db` once the swap moved its tables out of it (a rebuild sets
+    /// the database aside for an empty staging database).
+    pub drop_db_after: bool,
 }
 
 impl SwapParts<'_> {
@@ -89,7 +93,11 @@ impl SwapParts<'_> {
             self.move_tables,
             sql::drops_after_swap(),
             sql::db_exists(),
-            sql::tidy(),
+            if self.drop_db_after {
+                format!("{}{}", sql::tidy(), sql::drop_emptied())
+            } else {
+                sql::tidy()
+            },
         ]
     }
 }
