@@ -133,6 +133,10 @@ printf '%-44s %8s\n' "xtask db restore --no-backup" "$xtask_restore_nobackup"
 printf '%-44s %8s\n' "xtask db restore (.sql.zst)" "$xtask_restore_zst"
 printf '%-44s %8s\n' "xtask db snapshot restore" "$snapshot_restore"
 echo
+# Every run, so that a median's spread shows.
+printf 'runs (s): seed %s | first %s | hit %s | --no-cache %s | --no-backup %s | .sql.zst %s\n' \
+  "${seed_runs[*]}" "${default_runs[*]}" "${second_runs[*]}" "${nocache_runs[*]}" "${nobackup_runs[*]}" "${zst_runs[*]}"
+echo
 echo "backup:           $(ratio "$seed_backup" "$xtask_backup")x faster than pg_dump | gzip (goal 1.5x)"
 echo "restore:          $(ratio "$seed_restore" "$xtask_restore_nocache")x faster than gunzip | psql (goal 1.2x; --no-cache, what the default restore_cache = 0 does)"
 echo "  first restore keeping its cache entry: $(ratio "$seed_restore" "$xtask_restore")x ($(ratio "$xtask_restore_nocache" "$xtask_restore")x the load alone; goal: no slower)"
