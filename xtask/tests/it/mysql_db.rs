@@ -527,8 +527,22 @@ fn snapshots_and_copies_copy_files_and_swap_in_whole_even_when_interrupted() {
          CREATE TABLE log (id int); \
          CREATE TRIGGER tr AFTER INSERT ON c FOR EACH ROW INSERT INTO log VALUES (NEW.id); \
          CREATE VIEW pv AS SELECT count(*) AS n FROM c; \
+         CREATE VIEW `-w ``$(touch /tmp/xtask-pwned)'` AS SELECT count(*) AS one FROM p; \
          CREATE FUNCTION f() RETURNS int DETERMINISTIC RETURN 42",
     );
+    // A view whose name starts with `-` and holds a backtick, a quote and
+    // `$()`: moved by the swap's dump tool and client as data.
+    let hostile_view_answers = |stack: &Stack, db: &str| {
+        assert_eq!(
+            query(
+                stack,
+                db,
+                "SELECT one FROM `-w ``$(touch /tmp/xtask-pwned)'`"
+            ),
+            "2",
+            "in {db}"
+        );
+    };
     let rows =
         |stack: &Stack, db: &str| query(stack, db, "SELECT group_concat(id ORDER BY id) FROM c");
     // The views, triggers and routines of a database, by name.
@@ -538,7 +552,7 @@ fn snapshots_and_copies_copy_files_and_swap_in_whole_even_when_interrupted() {
             "shop",
             &format!(
                 "SELECT concat_ws(' ', \
-                 (SELECT group_concat(table_name) FROM information_schema.views WHERE table_schema = '{db}'), \
+                 (SELECT group_concat(table_name) FROM information_schema.views WHERE table_schema = '{db}' AND table_name NOT LIKE '-%'), \
                  (SELECT group_concat(trigger_name) FROM information_schema.triggers WHERE trigger_schema = '{db}'), \
                  (SELECT group_concat(routine_name) FROM information_schema.routines WHERE routine_schema = '{db}'))"
             ),
@@ -592,6 +606,8 @@ fn snapshots_and_copies_copy_files_and_swap_in_whole_even_when_interrupted() {
     );
     assert_eq!(objects(&stack, &kept), "pv tr f");
     assert_eq!(rows(&stack, &kept), "10,30");
+    hostile_view_answers(&stack, "shop");
+    hostile_view_answers(&stack, &kept);
     // The foreign key came along (the structure is dumped, the data copied as files).
     let create = query(&stack, "shop", "SHOW CREATE TABLE c");
     assert!(
@@ -633,6 +649,7 @@ fn snapshots_and_copies_copy_files_and_swap_in_whole_even_when_interrupted() {
     assert_eq!(rows(&stack, "shop-copy"), "10,20");
     // The copy's view counts its own rows; its trigger writes its own log.
     assert_eq!(objects(&stack, "shop-copy"), "pv tr f");
+    hostile_view_answers(&stack, "shop-copy");
     query(&stack, "shop-copy", "INSERT INTO c VALUES (50, 1)");
     assert_eq!(query(&stack, "shop-copy", "SELECT n FROM pv"), "3");
     assert_eq!(
@@ -688,7 +705,19 @@ fn snapshots_and_copies_copy_files_and_swap_in_whole_even_when_interrupted() {
             "pv tr f",
             "after signal {signal} at {delay_ms} ms"
         );
+        hostile_view_answers(&stack, "shop");
     }
+    // Nothing ran the name: no file made by it, on the host or in the container.
+    assert!(!std::path::Path::new("/tmp/xtask-pwned").exists());
+    let found = compose_exec(
+        &stack,
+        &["sh", "-c", "ls /tmp/xtask-pwned 2>&1 || true"],
+        "",
+    );
+    assert!(
+        String::from_utf8_lossy(&found.stdout).contains("No such file"),
+        "{found:?}"
+    );
     back_to_before(&stack);
 
     // An event is refused, named, before anything changes: copied, it would
