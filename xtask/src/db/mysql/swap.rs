@@ -29,7 +29,8 @@ pub const SWAP_ARGS: &str = "prelude=$1 client=$2 dumper=$3 db=$4 staging=$5 kep
 /// makes the replaced triggers and views again. Then it tidies up
 /// (`$tidy`) and exits 0; it returns 1 when nothing changed (the caller
 /// drops the staging database), and exits 1 when the tables were swapped
-/// but not all of their objects could be made (saying where their SQL is).
+/// but not all of their objects could be made (saying where their SQL is;
+/// the replaced ones are still kept, and the staging database tidied).
 pub const SWAP_WHOLE: &str = "sql() { s=$1; shift; printf '%s\\n%s\\n' \"$prelude\" \"$s\" | \"$client\" \"$@\" --batch --skip-column-names --binary-mode --raw; }; \
 fail() { echo \"$1\" >&2; }; \
 swap_whole() { \
@@ -50,9 +51,9 @@ elif ! sql \"$swap\" \"$@\"; then fail 'the swap failed'; \
 [ \"$there\" = 1 ] && \"$client\" \"$@\" --batch --binary-mode -- \"$db\" < \"$old\"; \
 else \
 { after=$(sql \"$dropafter\" \"$@\") && printf '%s\\n' \"$after\" | \"$client\" \"$@\" --batch --binary-mode; } || fail 'the replaced routines or events could not all be dropped'; \
-if ! \"$client\" \"$@\" --batch --binary-mode -- \"$db\" < \"$new\"; then fail \"the tables were swapped in, but not all of their views, triggers, routines and events were made: their SQL is $new in the container\"; exit 1; fi; \
+unmade=0; if ! \"$client\" \"$@\" --batch --binary-mode -- \"$db\" < \"$new\"; then fail \"the tables were swapped in, but not all of their views, triggers, routines and events were made: their SQL is $new in the container\"; unmade=1; fi; \
 if [ \"$keep\" = 1 ] && [ \"$there\" = 1 ] && ! cat \"$old\" \"$oldr\" | \"$client\" \"$@\" --batch --binary-mode -- \"$kept\"; then fail \"the replaced views, triggers and routines could not all be kept in $kept\"; fi; \
-rm -f \"$new\" \"$old\" \"$oldr\"; sql \"$tidy\" \"$@\" > /dev/null || fail \"$staging was left behind (the next replacement drops it)\"; exit 0; \
+rm -f \"$old\" \"$oldr\"; [ \"$unmade\" = 1 ] || rm -f \"$new\"; sql \"$tidy\" \"$@\" > /dev/null || fail \"$staging was left behind (the next replacement drops it)\"; exit \"$unmade\"; \
 fi; \
 rm -f \"$new\" \"$old\" \"$oldr\"; return 1; }; ";
 
