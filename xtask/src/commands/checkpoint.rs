@@ -185,8 +185,9 @@ enum Wanted {
     Remove(String),
 }
 
-/// The compose project the database tools run in, and whether the tools
-/// service runs; or why the database cannot be reached now.
+/// The compose project the database tools run in, and the tools
+/// service's running container (its id), if it has one; or why the
+/// database cannot be reached now.
 fn database_project(
     ctx: &Context,
     environment: &ActiveEnvironment,

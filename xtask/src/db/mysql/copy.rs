@@ -10,13 +10,13 @@ use crate::db::database_plans::CopyOptions;
 use crate::db::engine::Engine;
 use crate::db::error::{DbError, Result};
 use crate::db::mysql::plans::SwapNames;
-use crate::db::mysql::swap::{SwapParts, SWAP_ARGS, SWAP_WHOLE};
+use crate::db::mysql::swap::SwapParts;
 use crate::db::mysql::{client, sql};
 use crate::db::snapshots::{snapshot_database, snapshot_prefix, SnapshotRestoreOptions};
 use crate::db::target::{checked, DbPlan, DbTarget};
 use crate::plan::{CommandStep, Plan, Step};
 
-/// The positional parameters of [`COPY_TABLES`] after [`SWAP_ARGS`], named.
+/// The positional parameters of [`COPY_TABLES`] after the swap's, named.
 const COPY_TABLES_ARGS: &str = "prepare=$1 refusals=$2 generate=$3 cleanup=$4 src=$5; shift 5; ";
 
 /// `sh -c` in the server's container: refuses with what `$refusals`
@@ -24,7 +24,7 @@ const COPY_TABLES_ARGS: &str = "prepare=$1 refusals=$2 generate=$3 cleanup=$4 sr
 /// of `$src` into it (the dump tool with `--no-data`, into the client:
 /// tables with their foreign keys, triggers, routines and views), its
 /// data as files (the script `$generate` prints), then swaps it in as one
-/// piece ([`SWAP_WHOLE`]: into a new snapshot, or for the database
+/// piece (`swap_whole`, [`SwapParts`]: into a new snapshot, or for the database
 /// replaced, whose tables and objects are kept aside); on any failure
 /// before, drops the staging database (`$cleanup`), as on SIGTERM (what
 /// compose's stop of an interrupted exec sends): the staging database
@@ -80,25 +80,18 @@ fn copy_step(target: &DbTarget<'_>, src: &str, mut swap: SwapParts<'_>) -> Comma
             ("staging_dir", &sql::folder_of(swap.staging)),
         ])
     );
-    let mut argv = vec![
-        "sh".to_string(),
-        "-c".into(),
-        format!(
-            "{SWAP_ARGS}{COPY_TABLES_ARGS}{}{SWAP_WHOLE}{COPY_TABLES}",
-            client::CONTAINER_LOCK
-        ),
-        "sh".into(),
-    ];
-    argv.extend(swap.args());
-    argv.extend([
-        sql::prepare_staging(),
-        sql::copy_refusals(),
-        sql::tablespace_copy(),
-        sql::drop_staging(),
-        src.into(),
-    ]);
-    argv.extend(client::connection(target.settings).into_iter().skip(1));
-    target.client.tool(argv, &[], false)
+    swap.call(
+        target,
+        (COPY_TABLES_ARGS, COPY_TABLES),
+        vec![
+            sql::prepare_staging(),
+            sql::copy_refusals(),
+            sql::tablespace_copy(),
+            sql::drop_staging(),
+            src.into(),
+        ],
+        &[],
+    )
 }
 
 /// `db snapshot`: the tables of `database` copied into `NAME__snap_S`.
@@ -124,7 +117,6 @@ pub fn take(target: &DbTarget<'_>, database: Option<&str>, name: Option<String>)
         &db,
         SwapParts {
             prelude,
-            engine: target.settings.engine.engine,
             db: &full,
             staging: &staging,
             kept: "",
@@ -182,11 +174,7 @@ pub fn restore(target: &DbTarget<'_>, options: &SnapshotRestoreOptions) -> Resul
         "{}SET @must_be_new = 0;\n",
         names.prelude(&db, &format!("restored {db} from snapshot {name}"))
     );
-    plan.run(copy_step(
-        target,
-        &full,
-        names.swap_parts(target, prelude, &db),
-    ));
+    plan.run(copy_step(target, &full, names.swap_parts(prelude, &db)));
     Ok(DbPlan::from(plan))
 }
 
@@ -254,10 +242,6 @@ pub fn copy(target: &DbTarget<'_>, options: &CopyOptions) -> Result<DbPlan> {
         names.prelude(&dst, &done),
         u8::from(!options.force)
     );
-    plan.run(copy_step(
-        target,
-        &source,
-        names.swap_parts(target, prelude, &dst),
-    ));
+    plan.run(copy_step(target, &source, names.swap_parts(prelude, &dst)));
     Ok(DbPlan::from(plan))
 }

@@ -12,7 +12,6 @@ use crate::db::error::{DbError, Result};
 use crate::db::mysql::client;
 use crate::db::mysql::plans::SwapNames;
 use crate::db::mysql::sql;
-use crate::db::mysql::swap::{SWAP_ARGS, SWAP_WHOLE};
 use crate::db::restore_plan::RestoreOptions;
 use crate::db::seal::{new_seal, SEAL_VARIABLE};
 use crate::db::target::{DbPlan, DbTarget};
@@ -126,8 +125,8 @@ fn load_file(
     })
 }
 
-/// The positional parameters of [`RESTORE_IN_STAGING`] after
-/// [`SWAP_ARGS`], named.
+/// The positional parameters of [`RESTORE_IN_STAGING`] after the swap's,
+/// named.
 const RESTORE_IN_STAGING_ARGS: &str = "prepare=$1 sealq=$2 cleanup=$3; shift 3; ";
 
 /// `sh -c` in the tools service. Makes the staging database (`$prepare`),
@@ -136,7 +135,8 @@ const RESTORE_IN_STAGING_ARGS: &str = "prepare=$1 sealq=$2 cleanup=$3; shift 3; 
 /// database skipped; `--binary-mode`: no client commands). Only when the
 /// load succeeded and the staging database carries the seal
 /// `$XTASK_LOAD_SEAL` (asked by `$sealq`), it swaps it in as one piece
-/// with its views, triggers, routines and events ([`SWAP_WHOLE`]). On a
+/// with its views, triggers, routines and events (`swap_whole`, see
+/// [`SwapNames::swap_parts`]). On a
 /// failure before the swap, or SIGTERM before that piece (compose's stop
 /// of an interrupted exec), the staging database is dropped (`$cleanup`).
 /// Killed with xtask, the load sees its input end without the seal. The
@@ -168,49 +168,29 @@ pub fn restore(target: &DbTarget<'_>, options: &RestoreOptions) -> Result<DbPlan
     target.lock(&mut plan, &db);
     let names = SwapNames::new(target, &db, "restore", options.no_backup)?;
     let seal = new_seal()?;
-    let mut argv = vec![
-        "sh".to_string(),
-        "-c".into(),
-        format!(
-            "{SWAP_ARGS}{RESTORE_IN_STAGING_ARGS}{}{SWAP_WHOLE}{RESTORE_IN_STAGING}",
-            client::CONTAINER_LOCK
-        ),
-        "sh".into(),
-    ];
-    argv.extend(
-        names
-            .swap_parts(
-                target,
-                names.prelude(&db, &format!("restored database {db}")),
-                &db,
-            )
-            .args(),
-    );
-    argv.extend([
-        sql::prepare_staging(),
-        sql::seal_of_staging(),
-        sql::drop_staging(),
-    ]);
-    argv.extend(client::connection(target.settings).into_iter().skip(1));
+    let step = names
+        .swap_parts(names.prelude(&db, &format!("restored database {db}")), &db)
+        .call(
+            target,
+            (RESTORE_IN_STAGING_ARGS, RESTORE_IN_STAGING),
+            vec![
+                sql::prepare_staging(),
+                sql::seal_of_staging(),
+                sql::drop_staging(),
+            ],
+            &[(SEAL_VARIABLE.to_string(), seal.clone())],
+        );
     plan.run(
-        target
-            .client
-            .tool_passing(
-                argv,
-                &[],
-                false,
-                &[(SEAL_VARIABLE.to_string(), seal.clone())],
-            )
-            .stdin(Input::Sealed(Box::new(SealedInput {
-                file: load_file,
-                sql: None,
-                seal: sql::sealing(&seal),
-                digest_to: None,
-                // Checked as it streams too: a compressed file may hold a cut dump.
-                completion: (!options.partial_ok).then(|| COMPLETION_LINE.to_string()),
-                defer_keys: true,
-            })))
-            .progress("restore"),
+        step.stdin(Input::Sealed(Box::new(SealedInput {
+            file: load_file,
+            sql: None,
+            seal: sql::sealing(&seal),
+            digest_to: None,
+            // Checked as it streams too: a compressed file may hold a cut dump.
+            completion: (!options.partial_ok).then(|| COMPLETION_LINE.to_string()),
+            defer_keys: true,
+        })))
+        .progress("restore"),
     );
     Ok(DbPlan::from(plan))
 }

@@ -2,7 +2,7 @@
 //! rebuild, setup, list and shell.
 
 use crate::db::error::Result;
-use crate::db::mysql::swap::{SwapParts, SWAP_ARGS, SWAP_WHOLE};
+use crate::db::mysql::swap::SwapParts;
 use crate::db::mysql::{client, sql};
 use crate::db::snapshots::safety_snapshot_names;
 use crate::db::target::{checked, DataChoice, DbPlan, DbTarget};
@@ -42,12 +42,12 @@ pub fn setup(target: &DbTarget<'_>, data: DataChoice) -> Result<DbPlan> {
     Ok(DbPlan::done(plan, "Set up", db))
 }
 
-/// The positional parameters of [`SET_ASIDE`] after [`SWAP_ARGS`], named.
+/// The positional parameters of [`SET_ASIDE`] after the swap's, named.
 const SET_ASIDE_ARGS: &str = "prepare=$1 cleanup=$2; shift 2; ";
 
 /// `sh -c` in the tools service, under the container's lock on the staging
 /// database: makes it, empty (`$prepare`), and swaps it in for the
-/// database as one piece ([`SWAP_WHOLE`]): the database's tables, with
+/// database as one piece (`swap_whole`, [`SwapParts`]): the database's tables, with
 /// their triggers, views and routines, moved into the kept database, then
 /// what is left of it (its events) dropped by the swap's tidy-up. On a
 /// failure before, or SIGTERM before that piece, the staging database is
@@ -137,15 +137,9 @@ impl SwapNames {
 
     /// The swap of `db` (`prelude`: the session variables) that keeps the
     /// replaced tables as these names say.
-    pub fn swap_parts<'a>(
-        &'a self,
-        target: &DbTarget<'_>,
-        prelude: String,
-        db: &'a str,
-    ) -> SwapParts<'a> {
+    pub fn swap_parts<'a>(&'a self, prelude: String, db: &'a str) -> SwapParts<'a> {
         SwapParts {
             prelude,
-            engine: target.settings.engine.engine,
             db,
             staging: &self.staging,
             kept: &self.kept,
@@ -160,25 +154,14 @@ impl SwapNames {
 /// (kept unless `no_backup`) and drops it.
 fn set_aside(target: &DbTarget<'_>, db: &str, why: &str, no_backup: bool) -> Result<CommandStep> {
     let names = SwapNames::new(target, db, why, no_backup)?;
-    let mut argv = vec![
-        "sh".to_string(),
-        "-c".into(),
-        format!(
-            "{SWAP_ARGS}{SET_ASIDE_ARGS}{}{SWAP_WHOLE}{SET_ASIDE}",
-            client::CONTAINER_LOCK
-        ),
-        "sh".into(),
-    ];
-    let mut swap = names.swap_parts(
-        target,
-        names.prelude(db, &format!("set aside database {db}")),
-        db,
-    );
+    let mut swap = names.swap_parts(names.prelude(db, &format!("set aside database {db}")), db);
     swap.drop_db_after = true;
-    argv.extend(swap.args());
-    argv.extend([sql::prepare_staging(), sql::drop_staging()]);
-    argv.extend(client::connection(target.settings).into_iter().skip(1));
-    Ok(target.client.tool(argv, &[], false))
+    Ok(swap.call(
+        target,
+        (SET_ASIDE_ARGS, SET_ASIDE),
+        vec![sql::prepare_staging(), sql::drop_staging()],
+        &[],
+    ))
 }
 
 /// `db list`: name, size and tables of each database (JSON with `json`).

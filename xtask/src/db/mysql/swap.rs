@@ -6,12 +6,13 @@
 //! kept with the replaced tables. Shell run in the container, shared so
 //! that a load and a copy end the same way.
 
-use crate::db::engine::Engine;
-use crate::db::mysql::sql;
+use crate::db::mysql::{client, sql};
+use crate::db::target::DbTarget;
+use crate::plan::CommandStep;
 
 /// The positional parameters every script that ends with [`SWAP_WHOLE`]
-/// starts with (see [`SwapParts::args`]), named; the script's own follow.
-pub const SWAP_ARGS: &str = "prelude=$1 client=$2 dumper=$3 db=$4 staging=$5 kept=$6 keep=$7 oddq=$8 dropq=$9 vstaging=${10} vdb=${11} swap=${12} dropafter=${13} existsq=${14} tidy=${15}; shift 15; ";
+/// starts with (see [`SwapParts::call`]), named; the script's own follow.
+const SWAP_ARGS: &str = "prelude=$1 client=$2 dumper=$3 db=$4 staging=$5 kept=$6 keep=$7 oddq=$8 dropq=$9 vstaging=${10} vdb=${11} swap=${12} dropafter=${13} existsq=${14} tidy=${15}; shift 15; ";
 
 /// `sh` functions for the scripts that start with [`SWAP_ARGS`]: `sql
 /// SCRIPT CONNECTION...` runs `$prelude` and SCRIPT in the client, `fail`
@@ -31,7 +32,7 @@ pub const SWAP_ARGS: &str = "prelude=$1 client=$2 dumper=$3 db=$4 staging=$5 kep
 /// drops the staging database), and exits 1 when the tables were swapped
 /// but not all of their objects could be made (saying where their SQL is;
 /// the replaced ones are still kept, and the staging database tidied).
-pub const SWAP_WHOLE: &str = "sql() { s=$1; shift; printf '%s\\n%s\\n' \"$prelude\" \"$s\" | \"$client\" \"$@\" --batch --skip-column-names --binary-mode --raw; }; \
+const SWAP_WHOLE: &str = "sql() { s=$1; shift; printf '%s\\n%s\\n' \"$prelude\" \"$s\" | \"$client\" \"$@\" --batch --skip-column-names --binary-mode --raw; }; \
 fail() { echo \"$1\" >&2; }; \
 swap_whole() { \
 if ! found=$(sql \"$oddq\" \"$@\"); then fail 'cannot list the names the swap moves'; return 1; fi; \
@@ -61,7 +62,6 @@ rm -f \"$new\" \"$old\" \"$oldr\"; return 1; }; ";
 pub struct SwapParts<'a> {
     /// The session variables every script reads (`@db`, `@staging`, ...).
     pub prelude: String,
-    pub engine: Engine,
     /// The database replaced (or made: a new snapshot or copy).
     pub db: &'a str,
     pub staging: &'a str,
@@ -77,12 +77,30 @@ pub struct SwapParts<'a> {
 }
 
 impl SwapParts<'_> {
-    /// The positional parameters [`SWAP_ARGS`] names, in its order.
-    pub fn args(self) -> Vec<String> {
-        vec![
+    /// The `sh -c` call, in the tools service under the container's lock on
+    /// the staging database, that runs `script` with the swap's functions
+    /// defined: its parameters are [`SWAP_ARGS`], then `own` (named by
+    /// `own_names`, which ends with its `shift`), then the connection;
+    /// `secrets` are passed by name (see `DatabaseClient::tool_passing`).
+    pub fn call(
+        self,
+        target: &DbTarget<'_>,
+        (own_names, script): (&str, &str),
+        own: Vec<String>,
+        secrets: &[(String, String)],
+    ) -> CommandStep {
+        let engine = target.settings.engine.engine;
+        let mut argv = vec![
+            "sh".to_string(),
+            "-c".into(),
+            format!(
+                "{SWAP_ARGS}{own_names}{}{SWAP_WHOLE}{script}",
+                client::CONTAINER_LOCK
+            ),
+            "sh".into(),
             self.prelude,
-            self.engine.client().into(),
-            self.engine.dump_tool().into(),
+            engine.client().into(),
+            engine.dump_tool().into(),
             self.db.into(),
             self.staging.into(),
             self.kept.into(),
@@ -99,6 +117,9 @@ impl SwapParts<'_> {
             } else {
                 sql::tidy()
             },
-        ]
+        ];
+        argv.extend(own);
+        argv.extend(client::connection(target.settings).into_iter().skip(1));
+        target.client.tool_passing(argv, &[], false, secrets)
     }
 }
