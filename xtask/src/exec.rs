@@ -51,11 +51,6 @@ pub enum ExecError {
         program: String,
         path: std::path::PathBuf,
     },
-    #[error("{} is not a whole zstd stream: {source}", path.display())]
-    Stream {
-        path: std::path::PathBuf,
-        source: std::io::Error,
-    },
     #[error("{}: {source}; the database was not replaced", path.display())]
     Refused {
         path: std::path::PathBuf,
@@ -525,7 +520,7 @@ fn start_collector(
 /// bytes of content it holds, so that an empty output is refused either
 /// way: a compressed stream small enough to hold nothing (an empty frame is
 /// 13 bytes) is decoded to count them, which refuses it too when it is cut
-/// or damaged (a larger one is checked whole by `db restore` before use).
+/// or damaged (a larger one is checked by `db restore` as it streams).
 fn write_zstd(mut pipe: impl Read, mut write: Box<dyn Write + Send>) -> std::io::Result<u64> {
     const SMALL: usize = 4096;
     let mut head = Vec::with_capacity(SMALL);
@@ -631,37 +626,6 @@ impl<T> FilterBrokenPipe for std::io::Result<T> {
             other => other.map(|_| ()),
         }
     }
-}
-
-/// Decompresses the whole zstd file at `path` into nothing, checking its
-/// checksums, with a byte count labelled `progress` on a terminal; returns
-/// the decompressed size.
-pub fn test_zstd(path: &std::path::Path, progress: &str) -> Result<u64, ExecError> {
-    let error = |source| ExecError::Stream {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(error)?;
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = progress_bar(progress);
-        if let Ok(meta) = file.metadata() {
-            bar.set_length(meta.len());
-            bar.set_style(progress_style(
-                "{prefix} {bytes}/{total_bytes} {wide_bar} {binary_bytes_per_sec}",
-            ));
-        }
-        bar
-    });
-    let read: Box<dyn std::io::Read> = match &bar {
-        Some(bar) => Box::new(bar.wrap_read(file)),
-        None => Box::new(file),
-    };
-    let tested = zstd::stream::read::Decoder::new(read)
-        .and_then(|mut decoder| std::io::copy(&mut decoder, &mut std::io::sink()));
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
-    }
-    tested.map_err(error)
 }
 
 /// Streams `sealed` into `pipe`: its bytes (decompressed; read as psql
@@ -827,7 +791,10 @@ fn stream_file(
     };
     let mut reader: Box<dyn Read> = match file.compression {
         Compression::None => counted,
-        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(counted)?),
+        Compression::Zstd => Box::new(NamedErrors {
+            inner: zstd::stream::read::Decoder::new(counted)?,
+            what: "not a whole zstd stream",
+        }),
         Compression::Gzip => Box::new(GzipReader::spawn(counted)?),
     };
     let mut scanner = sql.map(|_| crate::sql_scanner::SqlScanner::new());
@@ -867,26 +834,18 @@ fn stream_file(
     Ok(())
 }
 
-/// Reads the whole SQL `file` as psql will, writing nothing (see
-/// [`stream_file`]), with a byte count labelled `progress` on a terminal.
-pub fn check_sql(file: &LoadFile, partial_ok: bool, progress: &str) -> Result<(), ExecError> {
-    let bar = std::io::stderr()
-        .is_terminal()
-        .then(|| progress_bar(progress));
-    let checked = stream_file(
-        file,
-        Some(partial_ok),
-        bar.as_ref(),
-        None,
-        &mut std::io::sink(),
-    );
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
+/// A reader whose errors say what was being read (`what: error`).
+struct NamedErrors<R> {
+    inner: R,
+    what: &'static str,
+}
+
+impl<R: std::io::Read> std::io::Read for NamedErrors<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner
+            .read(buf)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", self.what)))
     }
-    checked.map_err(|source| ExecError::Refused {
-        path: file.path.clone(),
-        source,
-    })
 }
 
 /// gzip's decompressed output of what it reads from a thread of ours; its

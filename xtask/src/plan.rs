@@ -41,18 +41,6 @@ pub enum Step {
         fields: Vec<(String, String)>,
         query: Option<(String, CommandStep)>,
     },
-    /// Decompress the whole zstd file on the host, writing nothing: a
-    /// damaged or truncated file stops the plan here (bytes shown as
-    /// `progress` on a terminal).
-    TestZstd { path: PathBuf, progress: String },
-    /// Read the whole SQL file as psql would ([`crate::sql_scanner`]):
-    /// a meta-command, or an end that does not show the file is whole
-    /// (unless `partial_ok`), stops the plan here, before anything changed.
-    CheckSql {
-        file: LoadFile,
-        partial_ok: bool,
-        progress: String,
-    },
     /// Give `path` a second name `aside` (a hard link) before a step
     /// writes a new file over it: the old one is kept there.
     KeepAside { path: PathBuf, aside: PathBuf },
@@ -345,14 +333,16 @@ impl fmt::Display for LoadFile {
 }
 
 /// A file streamed into a loader and then sealed: `seal` is sent after
-/// its last byte only when all of it was read (and, with `sql`, passed
-/// the checks of [`Step::CheckSql`] as it streamed). A loader that sees
-/// no seal knows its input was cut, even by a `kill -9` of xtask.
+/// its last byte only when all of it was read (decompressed whole, and,
+/// with `sql`, read as psql will and passed). A loader that sees no seal
+/// knows its input was cut or refused, even by a `kill -9` of xtask.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SealedInput {
     pub file: LoadFile,
-    /// Read as psql will, and refused (the stream stopped before the
-    /// refused line) as [`Step::CheckSql`] does; `Some(partial_ok)`.
+    /// Read as psql will ([`crate::sql_scanner`]) and refused, the stream
+    /// stopped before the refused line: a meta-command or psql variable,
+    /// or an end that does not show the file is whole (unless
+    /// `partial_ok`); `Some(partial_ok)`.
     pub sql: Option<bool>,
     pub seal: String,
     /// Where the SHA-256 of the file's bytes (as stored, 64 hex digits) is
@@ -623,22 +613,6 @@ impl fmt::Display for Step {
                     None => Ok(()),
                 }
             }
-            Step::TestZstd { path, .. } => write!(
-                f,
-                "# test the zstd stream of {} (decompressed on the host, nothing written)",
-                path.display()
-            ),
-            Step::CheckSql {
-                file, partial_ok, ..
-            } => write!(
-                f,
-                "# check `{file}` as psql would read it (and again as it streams): no meta-commands, whole{}",
-                if *partial_ok {
-                    " or not (--partial-ok)"
-                } else {
-                    ""
-                }
-            ),
             Step::KeepAside { path, aside } => write!(
                 f,
                 "# keep {} as {} (a second name for the file it replaces)",

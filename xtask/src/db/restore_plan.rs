@@ -66,23 +66,11 @@ fn unpacked(file: &Path, kind: DumpKind) -> Result<(DumpKind, Compression)> {
     })
 }
 
-/// pg_restore of a custom dump into `loaded`, checked first when zstd
-/// compressed (steps of `plan`).
-fn custom_loader(
-    target: &DbTarget<'_>,
-    plan: &mut Plan,
-    load_file: &LoadFile,
-    loaded: &str,
-    seal: &str,
-    jobs: Option<usize>,
-) -> Loader {
-    if load_file.compression == Compression::Zstd {
-        plan.push(Step::Note(format!("checking {}", load_file.path.display())));
-        plan.push(Step::TestZstd {
-            path: load_file.path.clone(),
-            progress: "check".into(),
-        });
-    }
+/// pg_restore of a custom dump into `loaded` (a zstd-compressed one is
+/// unpacked on the host as it streams: a damaged or cut file gets no
+/// seal, so the container side refuses it before the staging database is
+/// made).
+fn custom_loader(target: &DbTarget<'_>, loaded: &str, seal: &str, jobs: Option<usize>) -> Loader {
     // pg_restore works in parallel (-j) only from a file it
     // can seek in: the dump is copied into the container
     // first, its table of contents read whole there (a
@@ -119,21 +107,13 @@ fn custom_loader(
     }
 }
 
-/// psql loading SQL into `loaded` in one transaction, the file checked
-/// first (a step of `plan`).
-fn sql_loader(
-    target: &DbTarget<'_>,
-    plan: &mut Plan,
-    load_file: &LoadFile,
-    loaded: &str,
-    seal: &str,
-    partial_ok: bool,
-) -> Loader {
-    plan.push(Step::CheckSql {
-        file: load_file.clone(),
-        partial_ok,
-        progress: "check".into(),
-    });
+/// psql loading SQL into `loaded` in one transaction. The file is read
+/// as psql will as it streams (see [`SealedInput::sql`]), in one pass: a
+/// meta-command stops the stream before its line, and a file that is not
+/// whole gets no seal, so the staging database is dropped and the
+/// database is never touched. (A first pass of its own, before the load,
+/// cost a whole decompression and scan: 1.1 s of 10 for 462 MB.)
+fn sql_loader(target: &DbTarget<'_>, loaded: &str, seal: &str, partial_ok: bool) -> Loader {
     let mut argv = vec!["psql".to_string(), "-X".into(), "-q".into()];
     argv.extend(target.settings.connection());
     argv.extend([
@@ -194,16 +174,9 @@ pub fn restore(target: &DbTarget<'_>, options: &RestoreOptions) -> Result<DbPlan
         return from_cache(target, plan, &db, entry, &seal, options);
     }
     let loader = if kind == DumpKind::Custom {
-        custom_loader(target, &mut plan, &load_file, &loaded, &seal, options.jobs)
+        custom_loader(target, &loaded, &seal, options.jobs)
     } else {
-        sql_loader(
-            target,
-            &mut plan,
-            &load_file,
-            &loaded,
-            &seal,
-            options.partial_ok,
-        )
+        sql_loader(target, &loaded, &seal, options.partial_ok)
     };
     target.confirm(&mut plan, "Replace", &db, options.confirm.as_deref());
     target.lock(&mut plan, &db);

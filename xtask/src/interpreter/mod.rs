@@ -67,18 +67,6 @@ impl Interpreter<'_> {
                 self.ui.note(text);
                 Ok(())
             }
-            Step::TestZstd { path, progress } => exec::test_zstd(path, progress)
-                .map(|_| ())
-                .map_err(|e| {
-                    Error::Other(anyhow::anyhow!(
-                        "{e}; nothing was changed\n  = help: the file is damaged or incomplete: restore another backup"
-                    ))
-                }),
-            Step::CheckSql {
-                file,
-                partial_ok,
-                progress,
-            } => Ok(exec::check_sql(file, *partial_ok, progress)?),
             Step::KeepAside { path, aside } => self.keep_aside(path, aside),
             Step::Confirm { question } | Step::ConfirmFor { question, .. } => {
                 if self.ui.confirm(question, self.yes)? {

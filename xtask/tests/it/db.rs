@@ -1018,8 +1018,8 @@ fn zstd_backups_round_trip_and_a_damaged_one_changes_nothing() {
         .ok();
     assert_eq!(rows(&stack, "third"), "1,2,3");
 
-    // Truncated: refused by the host's test of the stream, before the
-    // safety snapshot, the staging database or the database itself.
+    // Truncated in its one frame: refused when its first bytes are read,
+    // before anything is asked or made.
     std::fs::write(&zst, &bytes[..bytes.len() - 10]).expect("write");
     psql(&stack, "other", "insert into t values (4)");
     let before = database_names(&stack);
@@ -1040,6 +1040,32 @@ fn zstd_backups_round_trip_and_a_damaged_one_changes_nothing() {
         "a snapshot or staging database was made"
     );
 
+    // Cut later (two frames, the second cut short): refused as it streams,
+    // in the one pass that also loads it. No seal follows a stream that
+    // did not decompress whole, so the staging database is dropped; the
+    // database, its snapshots and the list of databases are as they were.
+    let half = sql.len() / 2;
+    let mut two_frames = zstd::encode_all(&sql[..half], 3).expect("zstd");
+    let second = zstd::encode_all(&sql[half..], 3).expect("zstd");
+    two_frames.extend_from_slice(&second[..second.len() - 10]);
+    std::fs::write(&zst, &two_frames).expect("write");
+    let out = stack
+        .xtask(["--yes", "db", "restore", zst_arg, "other"])
+        .run();
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert!(
+        out.stderr.contains("not a whole zstd stream")
+            && out.stderr.contains("the database was not replaced"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(rows(&stack, "other"), "1,2,3,4", "the database was touched");
+    assert_eq!(
+        database_names(&stack),
+        before,
+        "a staging database was left"
+    );
+
     // Corrupt in the middle (the frame's checksum catches it).
     let mut corrupt = bytes.clone();
     let middle = corrupt.len() / 2;
@@ -1051,10 +1077,39 @@ fn zstd_backups_round_trip_and_a_damaged_one_changes_nothing() {
     assert_ne!(out.code, 0, "{}", out.describe());
     assert_eq!(rows(&stack, "other"), "1,2,3,4", "the database was touched");
     assert_eq!(database_names(&stack), before);
+
+    // A custom dump in a cut zstd stream (two frames, the second cut): no
+    // seal reaches the container, which refuses it before the staging
+    // database is made.
+    let custom = std::fs::read(&dump).expect("dump");
+    let half = custom.len() / 2;
+    let mut two_frames = zstd::encode_all(&custom[..half], 3).expect("zstd");
+    let second = zstd::encode_all(&custom[half..], 3).expect("zstd");
+    two_frames.extend_from_slice(&second[..second.len() - 10]);
+    std::fs::write(&dump_zst, &two_frames).expect("write");
+    psql(&stack, "third", "insert into t values (9)");
+    let out = stack
+        .xtask([
+            "--yes",
+            "db",
+            "restore",
+            dump_zst.to_str().unwrap(),
+            "third",
+        ])
+        .run();
+    assert_ne!(out.code, 0, "{}", out.describe());
+    assert!(
+        out.stderr.contains("not a whole zstd stream")
+            && out.stderr.contains("the database was not replaced"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(rows(&stack, "third"), "1,2,3,9", "the database was touched");
+    assert_eq!(database_names(&stack), before);
 }
 
 #[test]
-fn the_check_of_a_zstd_file_shows_bytes_on_a_terminal_and_the_stream_arrives_whole() {
+fn the_restore_of_a_zstd_file_shows_bytes_on_a_terminal_and_the_stream_arrives_whole() {
     let env = fake_environment("[db]\nname = \"shop\"\n");
     let bin = tempfile::tempdir().unwrap();
     let path = fake_docker_streaming(bin.path());
@@ -1082,7 +1137,7 @@ fn the_check_of_a_zstd_file_shows_bytes_on_a_terminal_and_the_stream_arrives_who
     );
     assert_eq!(code, 0, "{screen}");
     assert!(
-        screen.contains("check ") && screen.contains("MiB"),
+        screen.contains("restore ") && screen.contains("MiB"),
         "{screen}"
     );
     // Decompressed on the host: the loader read the SQL, byte for byte.

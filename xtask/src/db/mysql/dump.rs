@@ -15,7 +15,7 @@ use crate::db::mysql::sql;
 use crate::db::restore_plan::RestoreOptions;
 use crate::db::seal::{new_seal, SEAL_VARIABLE};
 use crate::db::target::{DbPlan, DbTarget};
-use crate::plan::{Compression, Input, LoadFile, Plan, SealedInput, Step};
+use crate::plan::{Compression, Input, LoadFile, Plan, SealedInput};
 
 /// The dump tool's options: one transaction (InnoDB read consistently,
 /// nothing locked), with routines, triggers and events.
@@ -79,16 +79,12 @@ fn ends_whole(file: &Path) -> std::io::Result<bool> {
         .is_some_and(|line| line.starts_with(COMPLETION_LINE)))
 }
 
-/// How `file` is read into the loader, checked first: a zstd file tested
-/// whole (a step of `plan`), a plain one ending with the completion line
-/// unless `partial_ok`; gzip is checked as it streams (a cut stream sends
-/// no seal).
-fn load_file(
-    plan: &mut Plan,
-    file: PathBuf,
-    partial_ok: bool,
-    engine: &'static str,
-) -> Result<LoadFile> {
+/// How `file` is read into the loader: a plain one must end with the
+/// completion line unless `partial_ok` (read from its end, before anything
+/// changes); zstd and gzip are checked as they stream, in one pass (a
+/// damaged or cut stream, or one whose last line is not the completion
+/// line, sends no seal: nothing is swapped).
+fn load_file(file: PathBuf, partial_ok: bool, engine: &'static str) -> Result<LoadFile> {
     let kind = DumpKind::of(&file).map_err(|source| DbError::Unreadable {
         file: file.clone(),
         source,
@@ -96,14 +92,7 @@ fn load_file(
     let compression = match kind {
         DumpKind::Custom => return Err(DbError::ForeignDump { file, engine }),
         DumpKind::Compressed(what) => return Err(DbError::Compressed { file, what }),
-        DumpKind::Zstd => {
-            plan.push(Step::Note(format!("checking {}", file.display())));
-            plan.push(Step::TestZstd {
-                path: file.clone(),
-                progress: "check".into(),
-            });
-            Compression::Zstd
-        }
+        DumpKind::Zstd => Compression::Zstd,
         DumpKind::Gzip => Compression::Gzip,
         DumpKind::Sql => {
             let whole = ends_whole(&file).map_err(|source| DbError::Unreadable {
@@ -163,7 +152,7 @@ pub fn restore(target: &DbTarget<'_>, options: &RestoreOptions) -> Result<DbPlan
     }
     let file = std::path::absolute(&options.file).map_err(DbError::Path)?;
     let mut plan = Plan::new();
-    let load_file = load_file(&mut plan, file, options.partial_ok, engine)?;
+    let load_file = load_file(file, options.partial_ok, engine)?;
     target.confirm(&mut plan, "Replace", &db, options.confirm.as_deref());
     target.lock(&mut plan, &db);
     let names = SwapNames::new(target, &db, "restore", options.no_backup)?;
