@@ -92,6 +92,23 @@ enum Lex {
 const DUMP_HEAD: &[u8] = b"--\n-- PostgreSQL database dump\n";
 const DUMP_COMPLETE: &[u8] = b"-- PostgreSQL database dump complete";
 
+/// How many bytes at the start of `data` (read from the start of a line
+/// of COPY data) are whole lines that [`SqlScanner::copy_line`] would pass
+/// as they are: none is `\.` (which may end the data) and none holds a
+/// NUL. The bulk of a dump, passed without a look at each line.
+fn copy_run(data: &[u8]) -> usize {
+    let nul = memchr::memchr(0, data).unwrap_or(data.len());
+    let end_mark = if data.starts_with(b"\\.") {
+        0
+    } else {
+        memchr::memmem::find(data, b"\n\\.").map_or(data.len(), |at| at + 1)
+    };
+    let stop = nul.min(end_mark);
+    // Up to the end of the last whole line before the stop: the line the
+    // stop is in is judged alone.
+    memchr::memrchr(b'\n', &data[..stop]).map_or(0, |at| at + 1)
+}
+
 /// The scanner; feed it the file's bytes in order, then ask [`Self::end`].
 /// It works a line at a time, as psql reads: a line reaches psql only once
 /// it is judged whole.
@@ -172,7 +189,16 @@ impl SqlScanner {
             self.head.extend_from_slice(&input[..take]);
         }
         let mut rest = input;
-        while let Some(at) = rest.iter().position(|&b| b == b'\n') {
+        loop {
+            if self.in_copy && self.line.is_empty() {
+                let run = copy_run(rest);
+                self.number += memchr::memchr_iter(b'\n', &rest[..run]).count() as u64;
+                out.extend_from_slice(&rest[..run]);
+                rest = &rest[run..];
+            }
+            let Some(at) = memchr::memchr(b'\n', rest) else {
+                break;
+            };
             self.line.extend_from_slice(&rest[..=at]);
             rest = &rest[at + 1..];
             self.judge_line(out)?;
@@ -644,11 +670,18 @@ mod tests {
     /// The same bytes and verdict whatever the chunks the file arrives in.
     #[test]
     fn chunks_do_not_matter() {
-        let samples: [&[u8]; 4] = [
+        let samples: [&[u8]; 9] = [
             DUMP.as_bytes(),
             b"select 1;\n\\! id\n",
             b"copy t from stdin;\nx\n\\.\nselect $a$ \\! $a$;",
             b"select 'a\\' '\n",
+            // COPY data read in bulk: lines that only start like its end,
+            // a Windows end, a NUL, two COPYs in one line, a cut.
+            b"copy t from stdin;\na\n\\.x\nb\\.\n\\.\r\nselect 1;\n\\! id\n",
+            b"copy t from stdin;\na\nb\x00c\nd\n\\.\nselect 1;\n",
+            b"copy t from stdin; copy u from stdin;\na\n\\.\nb\n\\.\nselect 2;\n",
+            b"copy t from stdin;\na\nb",
+            b"\\.\ncopy t from stdin;\n\\.\n",
         ];
         for sample in samples {
             let whole = {
@@ -672,6 +705,23 @@ mod tests {
                 assert_eq!((out, end), whole, "chunks of {size}");
             }
         }
+    }
+
+    #[test]
+    fn lines_of_copy_data_read_in_bulk_are_still_counted() {
+        let mut data = b"select 1;\ncopy t from stdin;\n".to_vec();
+        for row in 0..1000 {
+            data.extend_from_slice(format!("{row}\tx\n").as_bytes());
+        }
+        data.extend_from_slice(b"bad\x00\n\\.\n");
+        let (out, end) = scan(&data);
+        // Line 1003 holds the NUL: nothing of it passes, all before it does.
+        assert_eq!(end, Err(SqlProblem::Nul { line: 1003 }));
+        assert_eq!(out, data[..data.len() - b"bad\x00\n\\.\n".len()]);
+        let mut whole = SqlScanner::new();
+        let mut passed = Vec::new();
+        whole.feed(&data, &mut passed).expect_err("the NUL");
+        assert_eq!(passed, out, "in one piece");
     }
 
     const DUMP: &str = "--\n-- PostgreSQL database dump\n--\n\n\\restrict abc123\n\nSET standard_conforming_strings = on;\nCREATE TABLE public.t (x integer, s text);\nCOMMENT ON TABLE public.t IS 'C:\\x';\nCREATE FUNCTION f() RETURNS text LANGUAGE sql AS $_$select '\\! no'$_$;\nCREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC\n SELECT 1;\n SELECT 2;\nEND;\nCOPY public.t (x, s) FROM stdin;\n1\ta\\\\b it's\n2\t\\N\n\\.\nSELECT pg_catalog.setval('s', 1::bigint, true);\n\n--\n-- PostgreSQL database dump complete\n--\n\n\\unrestrict abc123\n\n";
