@@ -1018,94 +1018,40 @@ fn zstd_backups_round_trip_and_a_damaged_one_changes_nothing() {
         .ok();
     assert_eq!(rows(&stack, "third"), "1,2,3");
 
-    // Truncated in its one frame: refused when its first bytes are read,
-    // before anything is asked or made.
-    std::fs::write(&zst, &bytes[..bytes.len() - 10]).expect("write");
+    // Each refused, the database, its snapshots and the list of databases
+    // as they were: truncated in its one frame (refused when its first
+    // bytes are read, before anything is asked or made); cut in a second
+    // frame (refused as it streams, in the one pass that also loads it:
+    // no seal follows, so the staging database is dropped); corrupt in the
+    // middle (the frame's checksum).
     psql(&stack, "other", "insert into t values (4)");
-    let before = database_names(&stack);
-    let out = stack
-        .xtask(["--yes", "db", "restore", zst_arg, "other"])
-        .run();
-    assert_ne!(out.code, 0, "{}", out.describe());
-    assert!(
-        out.stderr.contains("is not a whole zstd stream")
-            && out.stderr.contains("nothing was changed"),
-        "{}",
-        out.describe()
-    );
-    assert_eq!(rows(&stack, "other"), "1,2,3,4", "the database was touched");
-    assert_eq!(
-        database_names(&stack),
-        before,
-        "a snapshot or staging database was made"
-    );
-
-    // Cut later (two frames, the second cut short): refused as it streams,
-    // in the one pass that also loads it. No seal follows a stream that
-    // did not decompress whole, so the staging database is dropped; the
-    // database, its snapshots and the list of databases are as they were.
-    let half = sql.len() / 2;
-    let mut two_frames = zstd::encode_all(&sql[..half], 3).expect("zstd");
-    let second = zstd::encode_all(&sql[half..], 3).expect("zstd");
-    two_frames.extend_from_slice(&second[..second.len() - 10]);
-    std::fs::write(&zst, &two_frames).expect("write");
-    let out = stack
-        .xtask(["--yes", "db", "restore", zst_arg, "other"])
-        .run();
-    assert_ne!(out.code, 0, "{}", out.describe());
-    assert!(
-        out.stderr.contains("not a whole zstd stream")
-            && out.stderr.contains("the database was not replaced"),
-        "{}",
-        out.describe()
-    );
-    assert_eq!(rows(&stack, "other"), "1,2,3,4", "the database was touched");
-    assert_eq!(
-        database_names(&stack),
-        before,
-        "a staging database was left"
-    );
-
-    // Corrupt in the middle (the frame's checksum catches it).
     let mut corrupt = bytes.clone();
     let middle = corrupt.len() / 2;
     corrupt[middle] ^= 0xff;
-    std::fs::write(&zst, &corrupt).expect("write");
-    let out = stack
-        .xtask(["--yes", "db", "restore", zst_arg, "other"])
-        .run();
-    assert_ne!(out.code, 0, "{}", out.describe());
-    assert_eq!(rows(&stack, "other"), "1,2,3,4", "the database was touched");
-    assert_eq!(database_names(&stack), before);
-
-    // A custom dump in a cut zstd stream (two frames, the second cut): no
-    // seal reaches the container, which refuses it before the staging
-    // database is made.
+    let streamed = "not a whole zstd stream: incomplete frame; the database was not replaced";
+    for (damaged, why) in [
+        (bytes[..bytes.len() - 10].to_vec(), "nothing was changed"),
+        (cut_in_second_frame(&sql), streamed),
+        (corrupt, "not a whole zstd stream"),
+    ] {
+        std::fs::write(&zst, &damaged).expect("write");
+        refused(&stack, &zst, "other", why, "1,2,3,4");
+    }
+    // A custom dump cut in its second frame: no seal reaches the container,
+    // which refuses it before the staging database is made.
     let custom = std::fs::read(&dump).expect("dump");
-    let half = custom.len() / 2;
-    let mut two_frames = zstd::encode_all(&custom[..half], 3).expect("zstd");
-    let second = zstd::encode_all(&custom[half..], 3).expect("zstd");
-    two_frames.extend_from_slice(&second[..second.len() - 10]);
-    std::fs::write(&dump_zst, &two_frames).expect("write");
-    psql(&stack, "third", "insert into t values (9)");
-    let out = stack
-        .xtask([
-            "--yes",
-            "db",
-            "restore",
-            dump_zst.to_str().unwrap(),
-            "third",
-        ])
-        .run();
-    assert_ne!(out.code, 0, "{}", out.describe());
-    assert!(
-        out.stderr.contains("not a whole zstd stream")
-            && out.stderr.contains("the database was not replaced"),
-        "{}",
-        out.describe()
-    );
-    assert_eq!(rows(&stack, "third"), "1,2,3,9", "the database was touched");
-    assert_eq!(database_names(&stack), before);
+    std::fs::write(&dump_zst, cut_in_second_frame(&custom)).expect("write");
+    refused(&stack, &dump_zst, "third", streamed, "1,2,3");
+}
+
+/// `content` as two zstd frames, the second cut short: its first bytes
+/// decompress, its end does not.
+fn cut_in_second_frame(content: &[u8]) -> Vec<u8> {
+    let half = content.len() / 2;
+    let mut frames = zstd::encode_all(&content[..half], 3).expect("zstd");
+    let second = zstd::encode_all(&content[half..], 3).expect("zstd");
+    frames.extend_from_slice(&second[..second.len() - 10]);
+    frames
 }
 
 #[test]
