@@ -1572,8 +1572,8 @@ fn everything_but_the_seal_is_not_enough_to_swap() {
         ])
         .ok();
     assert_eq!(left.stdout.trim(), "0", "{}", left.describe());
-    // A file that changes after its check: the meta-command appended when
-    // the load starts is refused as it streams, before psql sees it.
+    // A file that changes once the restore runs: the meta-command appended
+    // when the load starts is refused as it streams, before psql sees it.
     let path = docker_stand_in(
         bin.path(),
         &format!(

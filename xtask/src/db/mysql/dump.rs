@@ -1,7 +1,8 @@
 //! `db backup` and `db restore` on the MySQL family: mysqldump or
 //! mariadb-dump (consistent without locking InnoDB) compressed on the
-//! host; a restore checked first, loaded into a staging database and its
-//! tables swapped in with one RENAME TABLE only when the load was whole.
+//! host; a restore loaded into a staging database, checked as it streams
+//! (a plain file's end read first), and its tables swapped in with one
+//! RENAME TABLE only when the load was whole.
 
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};

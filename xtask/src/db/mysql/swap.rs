@@ -16,7 +16,8 @@ const SWAP_ARGS: &str = "prelude=$1 client=$2 dumper=$3 db=$4 staging=$5 kept=$6
 
 /// `sh` functions for the scripts that start with [`SWAP_ARGS`]: `sql
 /// SCRIPT CONNECTION...` runs `$prelude` and SCRIPT in the client, `fail`
-/// says why on stderr, and `swap_whole CONNECTION...` swaps `$staging` in
+/// says why on stderr, `views_into DB VIEWS FILE CONNECTION...` appends
+/// the SQL of DB's views (one name a line in VIEWS) to FILE, and `swap_whole CONNECTION...` swaps `$staging` in
 /// for `$db` as one piece, SIGTERM, SIGINT and SIGHUP ignored from its
 /// start (children inherit that): names with a line break or backslash
 /// refused (`$oddq`: the client reads lines); the SQL of the views,
@@ -34,6 +35,7 @@ const SWAP_ARGS: &str = "prelude=$1 client=$2 dumper=$3 db=$4 staging=$5 kept=$6
 /// the replaced ones are still kept, and the staging database tidied).
 const SWAP_WHOLE: &str = "sql() { s=$1; shift; printf '%s\\n%s\\n' \"$prelude\" \"$s\" | \"$client\" \"$@\" --batch --skip-column-names --binary-mode --raw; }; \
 fail() { echo \"$1\" >&2; }; \
+views_into() { vw_db=$1 vw_list=$2 vw_file=$3; shift 3; (IFS=$nl; [ -z \"$vw_list\" ] || \"$dumper\" \"$@\" --no-data --skip-comments --skip-opt --skip-triggers -- \"$vw_db\" $vw_list >> \"$vw_file\"); }; \
 swap_whole() { \
 if ! found=$(sql \"$oddq\" \"$@\"); then fail 'cannot list the names the swap moves'; return 1; fi; \
 if [ -n \"$found\" ]; then fail \"$(echo $found)\"; return 1; fi; \
@@ -42,9 +44,9 @@ new=$(mktemp) && old=$(mktemp) && oldr=$(mktemp) || return 1; \
 objects='--no-data --no-create-info --skip-comments --skip-opt'; \
 if ! vs=$(sql \"$vstaging\" \"$@\") || ! vd=$(sql \"$vdb\" \"$@\") || ! there=$(sql \"$existsq\" \"$@\"); then fail 'cannot list the views'; \
 elif ! \"$dumper\" \"$@\" $objects --triggers --routines --events -- \"$staging\" > \"$new\" \
-|| ! (IFS=$nl; [ -z \"$vs\" ] || \"$dumper\" \"$@\" --no-data --skip-comments --skip-opt --skip-triggers -- \"$staging\" $vs >> \"$new\"); then fail 'cannot read the new views, triggers, routines and events'; \
+|| ! views_into \"$staging\" \"$vs\" \"$new\" \"$@\"; then fail 'cannot read the new views, triggers, routines and events'; \
 elif [ \"$there\" = 1 ] && { ! \"$dumper\" \"$@\" $objects --triggers --skip-routines --skip-events -- \"$db\" > \"$old\" \
-|| ! (IFS=$nl; [ -z \"$vd\" ] || \"$dumper\" \"$@\" --no-data --skip-comments --skip-opt --skip-triggers -- \"$db\" $vd >> \"$old\") \
+|| ! views_into \"$db\" \"$vd\" \"$old\" \"$@\" \
 || ! \"$dumper\" \"$@\" $objects --skip-triggers --routines --skip-events -- \"$db\" > \"$oldr\"; }; then fail 'cannot read the views, triggers and routines of the database replaced'; \
 elif ! drops=$(sql \"$dropq\" \"$@\") || ! printf '%s\\n' \"$drops\" | \"$client\" \"$@\" --batch --binary-mode; then fail 'cannot set the triggers and views aside'; \
 [ \"$there\" = 1 ] && \"$client\" \"$@\" --batch --binary-mode -- \"$db\" < \"$old\"; \
