@@ -1030,7 +1030,10 @@ fn zstd_backups_round_trip_and_a_damaged_one_changes_nothing() {
     corrupt[middle] ^= 0xff;
     let streamed = "not a whole zstd stream: incomplete frame; the database was not replaced";
     for (damaged, why) in [
-        (bytes[..bytes.len() - 10].to_vec(), "nothing was changed"),
+        (
+            bytes[..bytes.len() - 10].to_vec(),
+            "is not a whole zstd stream: incomplete frame; nothing was changed",
+        ),
         (cut_in_second_frame(&sql), streamed),
         (corrupt, "not a whole zstd stream"),
     ] {
