@@ -97,13 +97,14 @@ const DUMP_COMPLETE: &[u8] = b"-- PostgreSQL database dump complete";
 /// as they are: none is `\.` (which may end the data) and none holds a
 /// NUL. The bulk of a dump, passed without a look at each line.
 fn copy_run(data: &[u8]) -> usize {
-    let nul = memchr::memchr(0, data).unwrap_or(data.len());
     let end_mark = if data.starts_with(b"\\.") {
         0
     } else {
         memchr::memmem::find(data, b"\n\\.").map_or(data.len(), |at| at + 1)
     };
-    let stop = nul.min(end_mark);
+    // A NUL only matters before the end mark: looked for up to it, not
+    // through the rest of the chunk (the COPYs after this one).
+    let stop = memchr::memchr(0, &data[..end_mark]).unwrap_or(end_mark);
     // Up to the end of the last whole line before the stop: the line the
     // stop is in is judged alone.
     memchr::memrchr(b'\n', &data[..stop]).map_or(0, |at| at + 1)

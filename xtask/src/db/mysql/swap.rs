@@ -17,10 +17,11 @@ const SWAP_ARGS: &str = "prelude=$1 client=$2 dumper=$3 db=$4 staging=$5 kept=$6
 /// `sh` functions for the scripts that start with [`SWAP_ARGS`]: `sql
 /// SCRIPT CONNECTION...` runs `$prelude` and SCRIPT in the client, `fail`
 /// says why on stderr, `views_into DB VIEWS FILE CONNECTION...` appends
-/// the SQL of DB's views (one name a line in VIEWS) to FILE, and `swap_whole CONNECTION...` swaps `$staging` in
-/// for `$db` as one piece, SIGTERM, SIGINT and SIGHUP ignored from its
-/// start (children inherit that): names with a line break or backslash
-/// refused (`$oddq`: the client reads lines); the SQL of the views,
+/// the SQL of DB's views (one name a line in VIEWS) to FILE, and
+/// `swap_whole CONNECTION...` swaps `$staging` in for `$db` as one piece,
+/// SIGTERM, SIGINT and SIGHUP ignored from its start (children inherit
+/// that): names with a line break or backslash refused (`$oddq`: the
+/// client reads lines); the SQL of the views,
 /// triggers, routines and events of both databases read with the dump
 /// tool (views listed by `$vstaging` and `$vdb`; `$existsq` says whether
 /// `$db` exists), the triggers and views dropped (`$dropq`: they keep
